@@ -1,0 +1,68 @@
+/**
+ * Commands: what the core asks the drivers to do, as plain serialisable data.
+ *
+ * A union on `type`, namespaced by the port that executes it. No closures,
+ * so tests compare them with `toEqual` and a runtime can persist them.
+ * Each command's outcome comes back as an event (see events.ts).
+ */
+import type { Alert } from "./domain/alert.js";
+import type { NewLogEntry } from "./domain/logEntry.js";
+import type { OutboxEntry } from "./domain/interrupt.js";
+import type { Marker, StartRecord } from "./domain/marker.js";
+import type { PaneId } from "./domain/paneId.js";
+
+/** Channel meta: keys are `[A-Za-z0-9_]` only (Claude Code drops others). */
+export type ChannelMeta = Readonly<Record<string, string>>;
+
+export type EmitPurpose = "digest" | "interrupt";
+
+export type Command =
+  /** Observe the whole fleet (one `list-panes -a`); answered by FleetObserved / ObserveFailed. */
+  | { readonly type: "fleet.observe"; readonly observeId: number }
+  /**
+   * Create the first mate's window with the agent as the pane's own process.
+   * The executor generates the spawn token and hands back only its hash.
+   * Answered by SpawnSucceeded / SpawnFailed.
+   */
+  | {
+      readonly type: "tmux.spawn";
+      readonly requestId: string;
+      readonly session: string;
+      readonly window: string;
+      readonly attempt: number;
+    }
+  /** Kill one pane (e.g. a stale duplicate first mate). */
+  | { readonly type: "tmux.kill"; readonly paneId: PaneId }
+  /** Kill a window by id (`@N`) or `session:window`; used for orphaned spawns. */
+  | { readonly type: "tmux.killWindow"; readonly target: string }
+  /** Push to a pane's channel session; answered by EmitSucceeded / EmitFailed. */
+  | {
+      readonly type: "channel.emit";
+      readonly emitId: string;
+      readonly purpose: EmitPurpose;
+      readonly paneId: PaneId;
+      readonly content: string;
+      readonly meta: ChannelMeta;
+    }
+  | { readonly type: "store.setMarker"; readonly marker: Marker }
+  | { readonly type: "store.clearMarker"; readonly paneId: PaneId }
+  | { readonly type: "store.recordStart"; readonly record: StartRecord }
+  | { readonly type: "store.appendLog"; readonly entry: NewLogEntry }
+  | { readonly type: "store.setAlert"; readonly alert: Alert }
+  | { readonly type: "store.clearAlert"; readonly paneId: PaneId }
+  | { readonly type: "store.enqueueOutbox"; readonly entry: OutboxEntry }
+  | { readonly type: "store.markDelivered"; readonly seq: number }
+  | { readonly type: "store.expireOutbox"; readonly before: number }
+  | { readonly type: "store.setSupervisorGaveUp"; readonly gaveUp: boolean }
+  /** Renew (or take) the supervisor lease; answered by LeaseRenewed. */
+  | { readonly type: "store.renewLease"; readonly owner: string; readonly now: number; readonly ttlMs: number }
+  /** Tell the human (through the embedder), not the first mate. */
+  | { readonly type: "alert.raise"; readonly level: "warning" | "critical"; readonly code: string; readonly message: string }
+  /** Ask to be woken with a Ticked event at (or soon after) `at`. */
+  | { readonly type: "timer.wakeAt"; readonly at: number };
+
+export type CommandType = Command["type"];
+export type CommandOf<T extends CommandType> = Extract<Command, { type: T }>;
+
+/** Store commands are executed first in a batch: state is durable before effects. */
+export const isStoreCommand = (command: Command): boolean => command.type.startsWith("store.");

@@ -1,0 +1,47 @@
+/**
+ * Core configuration, validated with zod. Every field has the SPEC default,
+ * so `parseCoreConfig({})` is a working configuration.
+ * Durations are milliseconds.
+ */
+import { z } from "zod";
+
+const ms = () => z.number().int().positive();
+
+export const CoreConfigSchema = z.object({
+  /** Heartbeat tick (SPEC §4). */
+  tickMs: ms().default(30_000),
+  /** At most one digest push per this interval, first sight excepted. */
+  pushIntervalMs: ms().default(120_000),
+  /** A pane idle this long has "entered idle" (SPEC §3). */
+  idleThresholdMs: ms().default(300_000),
+  /** Budget movement, in percentage points, that counts as material. */
+  budgetStepPoints: z.number().positive().default(5),
+  /** Size cap of one rendered push, in bytes (UTF-8). */
+  renderCapBytes: z.number().int().min(256).default(4096),
+  /** Interrupt dedupe window (SPEC §5). */
+  dedupeWindowMs: ms().default(60_000),
+  /** Per-source wake limit: at most `rateLimitWakes` per `rateLimitWindowMs`. */
+  rateLimitWakes: z.number().int().positive().default(6),
+  rateLimitWindowMs: ms().default(600_000),
+  /** Undelivered interrupts older than this are dropped with a count. */
+  outboxTtlMs: ms().default(86_400_000),
+  /** A first mate that dies sooner counts as a failed start (SPEC §6). */
+  minUptimeMs: ms().default(60_000),
+  /** Crash-loop protection: at most `maxStarts` per `startWindowMs`. */
+  maxStarts: z.number().int().positive().default(3),
+  startWindowMs: ms().default(600_000),
+  backoffBaseMs: ms().default(5_000),
+  backoffMaxMs: ms().default(300_000),
+  /** Supervisor lease: how long one renewal holds it. */
+  leaseTtlMs: ms().default(90_000),
+  /** Where the first mate lives. */
+  session: z.string().min(1).default("bridge"),
+  window: z.string().min(1).default("first-mate"),
+});
+export type CoreConfig = z.infer<typeof CoreConfigSchema>;
+export type CoreConfigInput = z.input<typeof CoreConfigSchema>;
+
+/** Pure: the full configuration from a partial one, or a zod error. */
+export const parseCoreConfig = (input: CoreConfigInput = {}): CoreConfig => CoreConfigSchema.parse(input);
+
+export const DEFAULT_CONFIG: CoreConfig = parseCoreConfig({});

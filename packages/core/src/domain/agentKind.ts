@@ -1,0 +1,38 @@
+/**
+ * Which coding agent runs in a pane, detected from the pane's current command.
+ *
+ * Table-driven and pure: embedders extend detection by passing their own
+ * table. Detection never throws; an unknown command is `null` (not an agent).
+ */
+import { z } from "zod";
+
+export const AgentKindSchema = z.enum(["claude", "codex", "gemini", "aider", "opencode", "cursor", "goose", "amp"]);
+export type AgentKind = z.infer<typeof AgentKindSchema>;
+
+export interface AgentPattern {
+  readonly kind: AgentKind;
+  /** Matched against the basename of the command (lowercased). */
+  readonly pattern: RegExp;
+}
+
+/** The default table, most specific first. */
+export const DEFAULT_AGENT_PATTERNS: readonly AgentPattern[] = [
+  { kind: "claude", pattern: /^(claude|claude-code)$/ },
+  { kind: "codex", pattern: /^codex(-[a-z0-9-]+)?$/ },
+  { kind: "gemini", pattern: /^gemini$/ },
+  { kind: "aider", pattern: /^aider$/ },
+  { kind: "opencode", pattern: /^opencode$/ },
+  { kind: "cursor", pattern: /^cursor-agent$/ },
+  { kind: "goose", pattern: /^goose$/ },
+  { kind: "amp", pattern: /^amp$/ },
+];
+
+/** Pure: the agent kind for a pane's current command, or null. */
+export const detectAgent = (
+  command: string,
+  table: readonly AgentPattern[] = DEFAULT_AGENT_PATTERNS,
+): AgentKind | null => {
+  const base = command.trim().split(/\s+/)[0]?.split("/").pop()?.toLowerCase() ?? "";
+  for (const entry of table) if (entry.pattern.test(base)) return entry.kind;
+  return null;
+};

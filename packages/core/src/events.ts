@@ -1,0 +1,85 @@
+/**
+ * Events: facts that enter the core, each carrying the time it happened.
+ *
+ * Observations, driver results and embedder inputs all arrive as events and
+ * go through `step`. Events are validated with zod at the edge
+ * (`parseEvent`); an invalid event is rejected with a reason and leaves
+ * state unchanged.
+ */
+import { z } from "zod";
+import { AlertSchema, MessageSchema, NotifyKindSchema, SeveritySchema } from "./domain/alert.js";
+import { OutboxEntrySchema } from "./domain/interrupt.js";
+import { MarkerSchema, StartRecordSchema, TokenHashSchema } from "./domain/marker.js";
+import { FleetInputsSchema, PaneInputSchema, PaneObservationSchema, UsageSnapshotSchema } from "./domain/observation.js";
+import { PaneIdSchema } from "./domain/paneId.js";
+
+const now = z.number().int().nonnegative();
+
+/** What the store held when the host (re)started: the core rebuilds from it. */
+export const HydrationSchema = z.object({
+  marker: MarkerSchema.nullable(),
+  ledger: z.array(StartRecordSchema),
+  outbox: z.array(OutboxEntrySchema),
+  alerts: z.array(AlertSchema),
+  killSwitch: z.boolean(),
+  gaveUp: z.boolean(),
+});
+export type Hydration = z.infer<typeof HydrationSchema>;
+
+export const EMPTY_HYDRATION: Hydration = {
+  marker: null,
+  ledger: [],
+  outbox: [],
+  alerts: [],
+  killSwitch: false,
+  gaveUp: false,
+};
+
+export const EventSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("Started"), now, owner: z.string().min(1), hydration: HydrationSchema }),
+  z.object({ type: z.literal("Ticked"), now }),
+  z.object({ type: z.literal("FleetObserved"), now, observeId: z.number().int(), panes: z.array(PaneObservationSchema) }),
+  z.object({ type: z.literal("ObserveFailed"), now, observeId: z.number().int(), reason: z.string() }),
+  /** tmux reported a pane or window closing (control mode); observe at once. */
+  z.object({ type: z.literal("PaneExited"), now, paneId: PaneIdSchema.nullable() }),
+  /** The embedder's knowledge: status lines, PR/CI, usage. Replaces the given panes' inputs. */
+  z.object({
+    type: z.literal("InputsUpdated"),
+    now,
+    panes: z.record(PaneIdSchema, PaneInputSchema).optional(),
+    usage: UsageSnapshotSchema.optional(),
+  }),
+  z.object({
+    type: z.literal("SpawnSucceeded"),
+    now,
+    requestId: z.string(),
+    /** Raw, as read from tmux: validated by the core, never trusted. */
+    paneId: z.string(),
+    windowId: z.string().nullable(),
+    tokenHash: TokenHashSchema,
+  }),
+  z.object({ type: z.literal("SpawnFailed"), now, requestId: z.string(), reason: z.string() }),
+  z.object({ type: z.literal("EmitSucceeded"), now, emitId: z.string() }),
+  z.object({ type: z.literal("EmitFailed"), now, emitId: z.string(), reason: z.string() }),
+  /** A channel session attached; `firstMate` only when pane AND token were verified. */
+  z.object({ type: z.literal("ChannelAttached"), now, paneId: PaneIdSchema, firstMate: z.boolean() }),
+  z.object({ type: z.literal("ChannelDetached"), now, paneId: PaneIdSchema }),
+  z.object({
+    type: z.literal("NotifyReceived"),
+    now,
+    paneId: PaneIdSchema,
+    kind: NotifyKindSchema,
+    message: MessageSchema,
+    severity: SeveritySchema.optional(),
+  }),
+  z.object({ type: z.literal("ReportReceived"), now, paneId: PaneIdSchema, message: MessageSchema }),
+  z.object({ type: z.literal("LeaseRenewed"), now, held: z.boolean(), expiresAt: now }),
+  z.object({ type: z.literal("KillSwitchSet"), now, on: z.boolean() }),
+  /** The human cleared a crash-loop give-up. */
+  z.object({ type: z.literal("SupervisorReset"), now }),
+]);
+export type Event = z.infer<typeof EventSchema>;
+export type EventType = Event["type"];
+export type EventOf<T extends EventType> = Extract<Event, { type: T }>;
+
+export { FleetInputsSchema };

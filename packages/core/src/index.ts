@@ -1,0 +1,18 @@
+/**
+ * @first-mate/core — the pure core of first-mate.
+ *
+ * Domain types (zod schemas), pure decisions that return commands as data,
+ * the `step` reducer, the ports drivers implement, and a small runtime.
+ */
+export * from "./domain/agentKind.js";
+export * from "./domain/alert.js";
+export * from "./domain/digest.js";
+export * from "./domain/interrupt.js";
+export * from "./domain/logEntry.js";
+export * from "./domain/marker.js";
+export * from "./domain/observation.js";
+export * from "./domain/paneId.js";
+export * from "./config.js";
+export * from "./commands.js";
+export * from "./events.js";
+export * from "./ports/index.js";

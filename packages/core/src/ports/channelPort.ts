@@ -1,0 +1,21 @@
+/**
+ * The channel port: pushes to agents' channel sessions, and what those
+ * sessions do (attach, detach). Tool calls go through the ToolHost port. Implemented by `@first-mate/driver-mcp` and the fake world.
+ */
+import type { ChannelMeta } from "../commands.js";
+import type { PaneId } from "../domain/paneId.js";
+import type { Unsubscribe } from "./tmuxPort.js";
+
+export type ChannelEvent =
+  | { readonly type: "attached"; readonly paneId: PaneId; readonly firstMate: boolean }
+  | { readonly type: "detached"; readonly paneId: PaneId };
+
+export interface ChannelPort {
+  /**
+   * Push `content` to the pane's session. Resolves true once written to an
+   * attached session, false otherwise (absent, detached, write failed).
+   * Never rejects.
+   */
+  emit(paneId: PaneId, content: string, meta: ChannelMeta): Promise<boolean>;
+  subscribe(listener: (event: ChannelEvent) => void): Unsubscribe;
+}

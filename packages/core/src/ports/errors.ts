@@ -1,0 +1,33 @@
+/**
+ * Errors as values at the port boundaries: tagged unions, never thrown
+ * across a port. Each carries a message a person can act on.
+ */
+
+export type TmuxError =
+  | { readonly _tag: "TmuxNotFound"; readonly message: string }
+  | { readonly _tag: "TmuxCommandFailed"; readonly message: string; readonly exitCode: number | null; readonly stderr: string }
+  | { readonly _tag: "TmuxOutputInvalid"; readonly message: string; readonly line: string }
+  | { readonly _tag: "TmuxInvalidArgument"; readonly message: string };
+
+export type StoreError =
+  | { readonly _tag: "StoreUnavailable"; readonly message: string }
+  | { readonly _tag: "StoreCorruptRow"; readonly message: string; readonly table: string }
+  | { readonly _tag: "StoreConstraint"; readonly message: string }
+  | { readonly _tag: "StoreInvalidInput"; readonly message: string }
+  | { readonly _tag: "StoreSchemaTooNew"; readonly message: string; readonly found: number; readonly known: number };
+
+export type ChannelError =
+  | { readonly _tag: "ChannelInvalidMeta"; readonly message: string }
+  | { readonly _tag: "ChannelClosed"; readonly message: string };
+
+/** Errors a tool handler returns; driver-mcp turns them into `isError` results. */
+export type ToolError =
+  | { readonly _tag: "ToolForbidden"; readonly message: string }
+  | { readonly _tag: "ToolRefused"; readonly message: string }
+  | { readonly _tag: "ToolInvalidInput"; readonly message: string }
+  | { readonly _tag: "ToolFailed"; readonly message: string };
+
+export type PortError = TmuxError | StoreError | ChannelError | ToolError;
+
+/** A one-line description of any port error. */
+export const describeError = (error: PortError): string => `${error._tag}: ${error.message}`;

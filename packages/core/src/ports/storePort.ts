@@ -1,0 +1,64 @@
+/**
+ * The store port: everything first-mate keeps across restarts (SPEC §9).
+ * Implemented by `@first-mate/store-sqlite` and by the fake world.
+ *
+ * Guarantees asked of every implementation: a write whose promise resolves
+ * Right survives a crash of the process; rows read back are validated, and a
+ * corrupt row is a `StoreCorruptRow` error, not a wrong value.
+ */
+import type { Either } from "fp-ts/lib/Either.js";
+import type { Alert } from "../domain/alert.js";
+import type { OutboxEntry } from "../domain/interrupt.js";
+import type { LogEntry, LogKind, NewLogEntry } from "../domain/logEntry.js";
+import type { Marker, StartRecord } from "../domain/marker.js";
+import type { PaneId } from "../domain/paneId.js";
+import type { Hydration } from "../events.js";
+import type { StoreError } from "./errors.js";
+
+export type StoreResult<T> = Promise<Either<StoreError, T>>;
+
+export interface LeaseState {
+  readonly held: boolean;
+  readonly owner: string | null;
+  readonly expiresAt: number;
+}
+
+export interface StorePort {
+  /** Everything the core rebuilds its state from, in one read. */
+  hydrate(): StoreResult<Hydration>;
+
+  readMarker(): StoreResult<Marker | null>;
+  setMarker(marker: Marker): StoreResult<void>;
+  /** Clears the marker only if it still names `paneId` (a successor is never cleared). */
+  clearMarker(paneId: PaneId): StoreResult<void>;
+
+  /** Insert or update the ledger row for `record.attempt`. */
+  recordStart(record: StartRecord): StoreResult<void>;
+  readLedger(since: number): StoreResult<readonly StartRecord[]>;
+  setSupervisorGaveUp(gaveUp: boolean): StoreResult<void>;
+
+  appendLog(entry: NewLogEntry): StoreResult<LogEntry>;
+  /** Newest first. `limit` 1–200. */
+  readLog(query: { readonly limit: number; readonly kind?: LogKind }): StoreResult<readonly LogEntry[]>;
+
+  setAlert(alert: Alert): StoreResult<void>;
+  clearAlert(paneId: PaneId): StoreResult<void>;
+  readAlerts(): StoreResult<readonly Alert[]>;
+
+  enqueueOutbox(entry: OutboxEntry): StoreResult<void>;
+  /** Pending entries in sequence order. */
+  listOutbox(): StoreResult<readonly OutboxEntry[]>;
+  markDelivered(seq: number): StoreResult<void>;
+  /** Drops pending entries created before `before`; returns how many. */
+  expireOutbox(before: number): StoreResult<number>;
+
+  readKillSwitch(): StoreResult<boolean>;
+  setKillSwitch(on: boolean): StoreResult<void>;
+
+  /** Take or renew the lease atomically; `held` says whether `owner` has it now. */
+  renewLease(owner: string, now: number, ttlMs: number): StoreResult<LeaseState>;
+  releaseLease(owner: string): StoreResult<void>;
+  readLease(): StoreResult<LeaseState>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,47 @@
+/**
+ * The tmux port: what the core needs from tmux. Implemented by
+ * `@first-mate/driver-tmux` over a real tmux server, and by the fake world.
+ */
+import type { Either } from "fp-ts/lib/Either.js";
+import type { PaneObservation } from "../domain/observation.js";
+import type { PaneId } from "../domain/paneId.js";
+import type { TmuxError } from "./errors.js";
+
+export interface SpawnRequest {
+  readonly session: string;
+  readonly window: string;
+  /** The agent runs as the pane's own process (no shell in between). */
+  readonly argv: readonly string[];
+  readonly cwd?: string;
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** What the create call printed, unvalidated: the core decides whether to trust it. */
+export interface SpawnedWindow {
+  readonly paneId: string;
+  readonly windowId: string | null;
+}
+
+/** Facts tmux reports as they happen (control mode). */
+export type TmuxEvent =
+  | { readonly type: "window-closed"; readonly windowId: string | null }
+  | { readonly type: "pane-exited"; readonly paneId: PaneId }
+  | { readonly type: "window-added"; readonly windowId: string | null }
+  | { readonly type: "connected" }
+  | { readonly type: "disconnected"; readonly reason: string };
+
+export type Unsubscribe = () => void;
+
+export interface TmuxPort {
+  /** The whole fleet in one call; no server running is an empty fleet. */
+  listPanes(): Promise<Either<TmuxError, readonly PaneObservation[]>>;
+  spawn(request: SpawnRequest): Promise<Either<TmuxError, SpawnedWindow>>;
+  kill(paneId: PaneId): Promise<Either<TmuxError, void>>;
+  killWindow(target: string): Promise<Either<TmuxError, void>>;
+  /** The last `lines` lines of a pane's screen (for `peek`). */
+  capture(paneId: PaneId, lines: number): Promise<Either<TmuxError, string>>;
+  /** Type literal text, then Enter as a separate key (for `nudge`). */
+  sendText(paneId: PaneId, text: string): Promise<Either<TmuxError, void>>;
+  /** Subscribe to tmux events; the port reconnects on its own. */
+  subscribe(listener: (event: TmuxEvent) => void): Unsubscribe;
+}

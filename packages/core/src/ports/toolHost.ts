@@ -1,0 +1,33 @@
+/**
+ * The tool host: what the channel server's tools call into. The runtime
+ * implements it over the core and the other ports; driver-mcp only
+ * validates arguments, checks identity, and renders results.
+ *
+ * Policy (who may be nudged, what may be peeked) is decided behind this
+ * port, in core, never in the driver.
+ */
+import type { Either } from "fp-ts/lib/Either.js";
+import type { NotifyKind, Severity } from "../domain/alert.js";
+import type { FleetDigest } from "../domain/digest.js";
+import type { LogEntry, LogKind } from "../domain/logEntry.js";
+import type { Marker } from "../domain/marker.js";
+import type { PaneId } from "../domain/paneId.js";
+import type { ToolError } from "./errors.js";
+
+export type ToolResult<T> = Promise<Either<ToolError, T>>;
+
+export interface ToolHost {
+  /** The current marker, so the server can verify a first mate's token hash. */
+  firstMateMarker(): Promise<Marker | null>;
+
+  // any agent
+  notify(from: PaneId, input: { kind: NotifyKind; message: string; severity?: Severity }): ToolResult<string>;
+  report(from: PaneId, input: { message: string }): ToolResult<string>;
+
+  // first mate only (the server has verified pane and token)
+  fleetDigest(from: PaneId): ToolResult<{ readonly digest: FleetDigest; readonly text: string }>;
+  readLog(from: PaneId, input: { limit: number; kind?: LogKind }): ToolResult<readonly LogEntry[]>;
+  appendLog(from: PaneId, input: { kind: LogKind; text: string }): ToolResult<LogEntry>;
+  peek(from: PaneId, input: { pane: PaneId; lines: number }): ToolResult<string>;
+  nudge(from: PaneId, input: { pane: PaneId; message: string }): ToolResult<string>;
+}
