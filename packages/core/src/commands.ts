@@ -53,7 +53,7 @@ export type Command =
   | { readonly type: "store.enqueueOutbox"; readonly entry: OutboxEntry }
   | { readonly type: "store.markDelivered"; readonly seq: number }
   | { readonly type: "store.expireOutbox"; readonly before: number }
-  | { readonly type: "store.setSupervisorGaveUp"; readonly gaveUp: boolean }
+  | { readonly type: "store.setSupervisorGaveUp"; readonly gaveUp: boolean; readonly at: number }
   /** Renew (or take) the supervisor lease; answered by LeaseRenewed. */
   | { readonly type: "store.renewLease"; readonly owner: string; readonly now: number; readonly ttlMs: number }
   /** Tell the human (through the embedder), not the first mate. */

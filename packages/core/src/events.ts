@@ -23,6 +23,8 @@ export const HydrationSchema = z.object({
   alerts: z.array(AlertSchema),
   killSwitch: z.boolean(),
   gaveUp: z.boolean(),
+  /** When the human last reset crash-loop protection; earlier failures no longer count. */
+  resetAt: now.nullable(),
 });
 export type Hydration = z.infer<typeof HydrationSchema>;
 
@@ -33,6 +35,7 @@ export const EMPTY_HYDRATION: Hydration = {
   alerts: [],
   killSwitch: false,
   gaveUp: false,
+  resetAt: null,
 };
 
 export const EventSchema = z.discriminatedUnion("type", [

@@ -35,7 +35,11 @@ export interface StorePort {
   /** Insert or update the ledger row for `record.attempt`. */
   recordStart(record: StartRecord): StoreResult<void>;
   readLedger(since: number): StoreResult<readonly StartRecord[]>;
-  setSupervisorGaveUp(gaveUp: boolean): StoreResult<void>;
+  /**
+   * Record a crash-loop give-up (`gaveUp` true) or the human's reset (false).
+   * A reset also stores `at` as `resetAt`: failed starts before it no longer count.
+   */
+  setSupervisorGaveUp(gaveUp: boolean, at: number): StoreResult<void>;
 
   appendLog(entry: NewLogEntry): StoreResult<LogEntry>;
   /** Newest first. `limit` 1–200. */

@@ -1,0 +1,38 @@
+/**
+ * buildDigest: the observed fleet → the fleet digest the first mate sees.
+ *
+ * Pure: executes nothing. Keeps agent panes only, skips dead panes, and
+ * always excludes the first mate's own pane — otherwise its own reactions
+ * would feed back into the pushes it receives (SPEC §3, invariant 6).
+ */
+import type { Alert } from "../domain/alert.js";
+import type { AgentPattern } from "../domain/agentKind.js";
+import type { FleetDigest, PaneDigest } from "../domain/digest.js";
+import type { FleetInputs, PaneObservation } from "../domain/observation.js";
+import { comparePaneIds } from "../domain/paneId.js";
+import { curatePane } from "./curatePane.js";
+
+export interface DigestContext {
+  readonly now: number;
+  readonly firstMatePaneId: string | null;
+  readonly inputs: FleetInputs;
+  readonly alerts: Readonly<Record<string, Alert>>;
+  readonly agentPatterns?: readonly AgentPattern[];
+}
+
+/** Pure: the fleet digest at `now`, panes sorted by pane id. */
+export const buildDigest = (panes: readonly PaneObservation[], context: DigestContext): FleetDigest => {
+  const rows: PaneDigest[] = [];
+  for (const pane of panes) {
+    if (pane.dead || pane.paneId === context.firstMatePaneId) continue;
+    const row = curatePane(pane, {
+      now: context.now,
+      input: context.inputs.panes[pane.paneId],
+      alert: context.alerts[pane.paneId],
+      ...(context.agentPatterns ? { agentPatterns: context.agentPatterns } : {}),
+    });
+    if (row) rows.push(row);
+  }
+  rows.sort((a, b) => comparePaneIds(a.handle, b.handle));
+  return { at: context.now, panes: rows, budget: context.inputs.usage };
+};

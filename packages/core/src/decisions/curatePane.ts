@@ -1,0 +1,37 @@
+/**
+ * curatePane: one observed pane → its digest row.
+ *
+ * Pure: executes nothing. Returns null for panes that are not agents
+ * (the digest keeps agent panes only). `idleS` is never negative, even when
+ * tmux's activity clock runs ahead of `now`.
+ */
+import type { Alert } from "../domain/alert.js";
+import { type AgentPattern, DEFAULT_AGENT_PATTERNS, detectAgent } from "../domain/agentKind.js";
+import type { PaneDigest } from "../domain/digest.js";
+import type { PaneInput, PaneObservation } from "../domain/observation.js";
+
+export interface CurateContext {
+  readonly now: number;
+  readonly input?: PaneInput | undefined;
+  /** The newest outstanding alert of this pane, if any. */
+  readonly alert?: Alert | undefined;
+  readonly agentPatterns?: readonly AgentPattern[];
+}
+
+/** Pure: the digest row for one pane, or null when the pane runs no agent. */
+export const curatePane = (pane: PaneObservation, context: CurateContext): PaneDigest | null => {
+  const agent = detectAgent(pane.command, context.agentPatterns ?? DEFAULT_AGENT_PATTERNS);
+  if (agent === null) return null;
+  const input = context.input;
+  return {
+    handle: pane.paneId,
+    name: pane.windowName,
+    session: pane.session,
+    agent,
+    status: input?.statusLine ?? pane.title,
+    blocked: context.alert?.kind === "need_human",
+    pr: input?.pr ?? null,
+    ci: input?.ci ?? null,
+    idleS: Math.max(0, Math.floor((context.now - pane.lastActivityAt) / 1000)),
+  };
+};

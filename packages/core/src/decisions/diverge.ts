@@ -1,0 +1,68 @@
+/**
+ * diverge: the complete list of material changes between two digests.
+ *
+ * Pure: executes nothing. Reports every change, never just the first
+ * (a predecessor reported one per tick and swallowed the rest). The
+ * timestamp, idle drift below the threshold and budget drift below the step
+ * are never material. `diverge(d, d)` is empty; `prev = null` is first sight.
+ */
+import type { PaneDigest, FleetDigest } from "../domain/digest.js";
+import type { CiState } from "../domain/observation.js";
+
+export interface DivergeThresholds {
+  /** A pane idle at least this long (ms) is idle. */
+  readonly idleThresholdMs: number;
+  /** Budget movement (percentage points) that is material. */
+  readonly budgetStepPoints: number;
+}
+
+export type Change =
+  | { readonly type: "first_sight" }
+  | { readonly type: "appeared"; readonly pane: PaneDigest }
+  | { readonly type: "gone"; readonly pane: PaneDigest }
+  | { readonly type: "blocked"; readonly pane: PaneDigest }
+  | { readonly type: "unblocked"; readonly pane: PaneDigest }
+  | { readonly type: "status"; readonly pane: PaneDigest; readonly from: string; readonly to: string }
+  | { readonly type: "pr"; readonly pane: PaneDigest; readonly from: number | null; readonly to: number | null }
+  | { readonly type: "ci"; readonly pane: PaneDigest; readonly from: CiState | null; readonly to: CiState | null }
+  | { readonly type: "idle_entered"; readonly pane: PaneDigest }
+  | { readonly type: "idle_left"; readonly pane: PaneDigest }
+  | { readonly type: "budget"; readonly from: number; readonly to: number };
+
+export type ChangeType = Change["type"];
+
+const isIdle = (pane: PaneDigest, thresholds: DivergeThresholds): boolean =>
+  pane.idleS * 1000 >= thresholds.idleThresholdMs;
+
+const paneChanges = (prev: PaneDigest, cur: PaneDigest, thresholds: DivergeThresholds): Change[] => {
+  const changes: Change[] = [];
+  if (prev.blocked !== cur.blocked) changes.push({ type: cur.blocked ? "blocked" : "unblocked", pane: cur });
+  if (prev.status !== cur.status) changes.push({ type: "status", pane: cur, from: prev.status, to: cur.status });
+  if (prev.pr !== cur.pr) changes.push({ type: "pr", pane: cur, from: prev.pr, to: cur.pr });
+  if (prev.ci !== cur.ci) changes.push({ type: "ci", pane: cur, from: prev.ci, to: cur.ci });
+  const wasIdle = isIdle(prev, thresholds);
+  const nowIdle = isIdle(cur, thresholds);
+  if (wasIdle !== nowIdle) changes.push({ type: nowIdle ? "idle_entered" : "idle_left", pane: cur });
+  return changes;
+};
+
+/** Pure: every material change from `prev` to `cur`, in pane order, budget last. */
+export const diverge = (prev: FleetDigest | null, cur: FleetDigest, thresholds: DivergeThresholds): Change[] => {
+  if (prev === null) return [{ type: "first_sight" }];
+  const changes: Change[] = [];
+  const before = new Map(prev.panes.map((pane) => [pane.handle as string, pane]));
+  const seen = new Set<string>();
+  for (const pane of cur.panes) {
+    seen.add(pane.handle);
+    const old = before.get(pane.handle);
+    if (old === undefined) changes.push({ type: "appeared", pane });
+    else changes.push(...paneChanges(old, pane, thresholds));
+  }
+  for (const pane of prev.panes) if (!seen.has(pane.handle)) changes.push({ type: "gone", pane });
+  const from = prev.budget.percent;
+  const to = cur.budget.percent;
+  if (from !== null && to !== null && Math.abs(to - from) >= thresholds.budgetStepPoints) {
+    changes.push({ type: "budget", from, to });
+  }
+  return changes;
+};

@@ -1,0 +1,144 @@
+/**
+ * renderDelta: material changes → the text pushed to the first mate.
+ *
+ * Pure and deterministic: the same changes render the same bytes. Highest
+ * priority first (blocked, CI red, repeated interrupts, gone, appeared,
+ * status, other fields, idle, budget), names and status text included.
+ * Capped at `capBytes` (UTF-8): whole items are dropped from the tail and
+ * counted as "…and N more" — an item is never cut in half.
+ * First sight renders the whole fleet.
+ */
+import type { FleetDigest, PaneDigest } from "../domain/digest.js";
+import type { Change } from "./diverge.js";
+
+/** Interrupt repeats folded into the next digest ("%5 asked ×4"). */
+export interface FoldedRepeat {
+  readonly source: string;
+  readonly kind: string;
+  readonly message: string;
+  readonly count: number;
+}
+
+export interface RenderOptions {
+  readonly capBytes: number;
+  readonly repeats?: readonly FoldedRepeat[];
+  /** Extra lines appended at lowest priority (e.g. a budget posture note). */
+  readonly notes?: readonly string[];
+}
+
+const STATUS_CLIP = 200;
+const encoder = new TextEncoder();
+const bytes = (text: string): number => encoder.encode(text).length;
+
+const clip = (text: string): string => {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > STATUS_CLIP ? `${flat.slice(0, STATUS_CLIP - 1)}…` : flat;
+};
+const quote = (text: string): string => `"${clip(text)}"`;
+const who = (pane: PaneDigest): string => `${pane.handle} ${pane.name} (${pane.agent})`;
+const prText = (pr: number | null): string => (pr === null ? "none" : `#${pr}`);
+
+interface Item {
+  readonly priority: number;
+  readonly text: string;
+}
+
+const PRIORITY = {
+  blocked: 0,
+  ciRed: 1,
+  repeats: 2,
+  gone: 3,
+  appeared: 4,
+  status: 5,
+  field: 6,
+  idle: 7,
+  budget: 8,
+  note: 9,
+} as const;
+
+const describePane = (pane: PaneDigest): string => {
+  const parts = [`${who(pane)}`];
+  if (pane.blocked) parts.push("BLOCKED");
+  if (pane.pr !== null) parts.push(`PR #${pane.pr}${pane.ci ? ` CI ${pane.ci}` : ""}`);
+  parts.push(`idle ${pane.idleS}s`);
+  return `${parts.join(" · ")} — ${quote(pane.status)}`;
+};
+
+const changeItem = (change: Change): Item | null => {
+  switch (change.type) {
+    case "first_sight":
+      return null;
+    case "blocked":
+      return { priority: PRIORITY.blocked, text: `BLOCKED ${who(change.pane)} needs a human — ${quote(change.pane.status)}` };
+    case "ci":
+      return change.to === "red"
+        ? { priority: PRIORITY.ciRed, text: `CI RED ${who(change.pane)} PR ${prText(change.pane.pr)}` }
+        : { priority: PRIORITY.field, text: `${who(change.pane)} CI ${change.from ?? "none"} → ${change.to ?? "none"}` };
+    case "gone":
+      return { priority: PRIORITY.gone, text: `GONE ${who(change.pane)}` };
+    case "appeared":
+      return { priority: PRIORITY.appeared, text: `NEW ${describePane(change.pane)}` };
+    case "status":
+      return { priority: PRIORITY.status, text: `${who(change.pane)} ${quote(change.from)} → ${quote(change.to)}` };
+    case "unblocked":
+      return { priority: PRIORITY.field, text: `UNBLOCKED ${who(change.pane)}` };
+    case "pr":
+      return { priority: PRIORITY.field, text: `${who(change.pane)} PR ${prText(change.from)} → ${prText(change.to)}` };
+    case "idle_entered":
+      return { priority: PRIORITY.idle, text: `IDLE ${who(change.pane)} for ${change.pane.idleS}s` };
+    case "idle_left":
+      return { priority: PRIORITY.idle, text: `ACTIVE ${who(change.pane)}` };
+    case "budget":
+      return { priority: PRIORITY.budget, text: `BUDGET ${change.from}% → ${change.to}%` };
+  }
+};
+
+const budgetText = (digest: FleetDigest): string => {
+  const { percent, resetsAt } = digest.budget;
+  if (percent === null) return "budget unknown";
+  return resetsAt === null ? `budget ${percent}%` : `budget ${percent}% (resets ${new Date(resetsAt).toISOString()})`;
+};
+
+const header = (digest: FleetDigest, firstSight: boolean, changeCount: number): string => {
+  const blocked = digest.panes.filter((pane) => pane.blocked).length;
+  const fleet = `${digest.panes.length} panes, ${blocked} blocked, ${budgetText(digest)}`;
+  return firstSight ? `[fleet — full picture] ${fleet}` : `[fleet — ${changeCount} changes] ${fleet}`;
+};
+
+const fleetItems = (digest: FleetDigest): Item[] =>
+  digest.panes.map((pane) => ({ priority: pane.blocked ? PRIORITY.blocked : PRIORITY.appeared, text: describePane(pane) }));
+
+/** Pure: the push text for `changes` against the current `digest`. */
+export const renderDelta = (changes: readonly Change[], digest: FleetDigest, options: RenderOptions): string => {
+  const firstSight = changes.some((change) => change.type === "first_sight");
+  const items: Item[] = firstSight ? fleetItems(digest) : [];
+  for (const change of changes) {
+    const item = changeItem(change);
+    if (item) items.push(item);
+  }
+  for (const repeat of options.repeats ?? []) {
+    items.push({
+      priority: PRIORITY.repeats,
+      text: `REPEATED ${repeat.source} ${repeat.kind} ×${repeat.count} — ${quote(repeat.message)}`,
+    });
+  }
+  for (const note of options.notes ?? []) items.push({ priority: PRIORITY.note, text: clip(note) });
+  // Stable sort keeps pane order within a priority.
+  const ordered = items.map((item, index) => ({ ...item, index })).sort((a, b) => a.priority - b.priority || a.index - b.index);
+
+  const head = header(digest, firstSight, items.length);
+  const lines = [head];
+  let used = bytes(head);
+  for (let i = 0; i < ordered.length; i++) {
+    const line = `- ${ordered[i]!.text}`;
+    const remaining = ordered.length - i - 1;
+    const reserve = remaining > 0 ? bytes(`\n…and ${remaining} more`) : 0;
+    if (used + 1 + bytes(line) + reserve > options.capBytes) {
+      lines.push(`…and ${ordered.length - i} more`);
+      return lines.join("\n");
+    }
+    lines.push(line);
+    used += 1 + bytes(line);
+  }
+  return lines.join("\n");
+};
