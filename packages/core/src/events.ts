@@ -20,6 +20,8 @@ export const HydrationSchema = z.object({
   marker: MarkerSchema.nullable(),
   ledger: z.array(StartRecordSchema),
   outbox: z.array(OutboxEntrySchema),
+  /** The highest outbox sequence number ever issued (delivered or not), 0 if none. */
+  lastOutboxSeq: z.number().int().nonnegative(),
   alerts: z.array(AlertSchema),
   killSwitch: z.boolean(),
   gaveUp: z.boolean(),
@@ -32,6 +34,7 @@ export const EMPTY_HYDRATION: Hydration = {
   marker: null,
   ledger: [],
   outbox: [],
+  lastOutboxSeq: 0,
   alerts: [],
   killSwitch: false,
   gaveUp: false,

@@ -1,0 +1,144 @@
+/**
+ * The heartbeat: push the fleet picture to the first mate only when it
+ * changed materially, coalesced, and never lose a change (SPEC §4).
+ *
+ * Pure: executes nothing. Rules:
+ * - `lastSent` advances only when the emit of that same push succeeds
+ *   (invariant 2); a failed emit leaves it, so the next decision re-pushes
+ *   the still-diverged picture (invariant 3);
+ * - one push in flight at a time;
+ * - at most one push per `intervalMs`; a divergence that arrives sooner
+ *   waits (a wake-up is requested) and is pushed complete when it may be;
+ *   first sight (`lastSent` none, e.g. a respawned first mate) goes at once;
+ * - no divergence, no folded repeats, no expiries → no push (invariant 5).
+ */
+import type { Command } from "../commands.js";
+import type { FleetDigest } from "../domain/digest.js";
+import type { PaneId } from "../domain/paneId.js";
+import { type Change, type DivergeThresholds, diverge } from "./diverge.js";
+import { type FoldedRepeat, renderDelta } from "./renderDelta.js";
+
+export interface PushInFlight {
+  readonly emitId: string;
+  readonly digest: FleetDigest;
+  /** Dedupe keys of the folded repeats this push carries. */
+  readonly repeatKeys: readonly string[];
+  readonly expiredReported: number;
+}
+
+export interface HeartbeatState {
+  /** The picture the first mate has: the digest of the last successful push. */
+  readonly lastSent: FleetDigest | null;
+  readonly inFlight: PushInFlight | null;
+  readonly lastPushAt: number | null;
+  readonly pushCount: number;
+  /** A wake-up already requested for a coalesced push. */
+  readonly wakeRequestedFor: number | null;
+}
+
+export const INITIAL_HEARTBEAT: HeartbeatState = {
+  lastSent: null,
+  inFlight: null,
+  lastPushAt: null,
+  pushCount: 0,
+  wakeRequestedFor: null,
+};
+
+export interface HeartbeatInput {
+  readonly now: number;
+  readonly digest: FleetDigest;
+  readonly firstMatePaneId: PaneId | null;
+  readonly attached: boolean;
+  readonly repeats: Readonly<Record<string, FoldedRepeat>>;
+  readonly expiredUnreported: number;
+  readonly intervalMs: number;
+  readonly thresholds: DivergeThresholds;
+  readonly capBytes: number;
+  /** Low-priority lines that ride along when a push happens (never trigger one). */
+  readonly notes?: readonly string[];
+}
+
+export interface HeartbeatDecision {
+  readonly state: HeartbeatState;
+  readonly commands: readonly Command[];
+  /** The changes pushed, when a push was started. */
+  readonly pushed: readonly Change[] | null;
+}
+
+export const digestEmitId = (count: number): string => `digest-${count}`;
+
+/** Pure: push, wait, or do nothing. */
+export const decideHeartbeat = (state: HeartbeatState, input: HeartbeatInput): HeartbeatDecision => {
+  const idle: HeartbeatDecision = { state, commands: [], pushed: null };
+  if (input.firstMatePaneId === null || !input.attached || state.inFlight !== null) return idle;
+  const changes = diverge(state.lastSent, input.digest, input.thresholds);
+  const repeatKeys = Object.keys(input.repeats).sort();
+  if (changes.length === 0 && repeatKeys.length === 0 && input.expiredUnreported === 0) return idle;
+
+  const firstSight = state.lastSent === null;
+  const allowedAt = state.lastPushAt === null ? input.now : state.lastPushAt + input.intervalMs;
+  if (!firstSight && input.now < allowedAt) {
+    if (state.wakeRequestedFor === allowedAt) return idle;
+    return { state: { ...state, wakeRequestedFor: allowedAt }, commands: [{ type: "timer.wakeAt", at: allowedAt }], pushed: null };
+  }
+
+  const notes = [...(input.notes ?? [])];
+  if (input.expiredUnreported > 0) {
+    notes.unshift(`${input.expiredUnreported} undelivered interrupts expired unread`);
+  }
+  const content = renderDelta(changes, input.digest, {
+    capBytes: input.capBytes,
+    repeats: repeatKeys.map((key) => input.repeats[key]!),
+    notes,
+  });
+  const pushCount = state.pushCount + 1;
+  const emitId = digestEmitId(pushCount);
+  return {
+    state: {
+      ...state,
+      pushCount,
+      wakeRequestedFor: null,
+      inFlight: { emitId, digest: input.digest, repeatKeys, expiredReported: input.expiredUnreported },
+    },
+    commands: [
+      {
+        type: "channel.emit",
+        emitId,
+        purpose: "digest",
+        paneId: input.firstMatePaneId,
+        content,
+        meta: {
+          kind: firstSight ? "digest_full" : "digest_delta",
+          changes: String(changes.length),
+          panes: String(input.digest.panes.length),
+        },
+      },
+    ],
+    pushed: changes,
+  };
+};
+
+/**
+ * Pure: fold an emit result. Only the success of this very push advances
+ * `lastSent` (invariant 2).
+ */
+export const settlePush = (
+  state: HeartbeatState,
+  emitId: string,
+  delivered: boolean,
+  now: number,
+): { readonly state: HeartbeatState; readonly settled: PushInFlight | null } => {
+  const inFlight = state.inFlight;
+  if (inFlight === null || inFlight.emitId !== emitId) return { state, settled: null };
+  if (!delivered) return { state: { ...state, inFlight: null }, settled: null };
+  return { state: { ...state, inFlight: null, lastSent: inFlight.digest, lastPushAt: now }, settled: inFlight };
+};
+
+/** A new first mate knows nothing: it gets the whole picture at once. */
+export const resetForNewFirstMate = (state: HeartbeatState): HeartbeatState => ({
+  ...state,
+  lastSent: null,
+  inFlight: null,
+  lastPushAt: null,
+  wakeRequestedFor: null,
+});

@@ -1,0 +1,247 @@
+/**
+ * decideSupervisor: keep exactly one live first mate, level-triggered.
+ *
+ * Pure: executes nothing. Looks at the whole picture each time (marker, live
+ * panes, spawn in flight, restart ledger, kill switch, lease, give-up flag)
+ * and returns the commands that bring it to one live first mate; when they
+ * already agree it returns none (Kubernetes-style reconcile).
+ *
+ * Rules:
+ * - a live marked pane, or a spawn in flight, means no new spawn (invariant 7);
+ * - a marker is stamped only with a pane id matching /^%\d+$/; a spawn whose
+ *   pane id is malformed leaves no marker and its window is killed (invariant 1);
+ * - a first mate that dies before `minUptimeMs` is a failed start; after a
+ *   failed start the next waits `backoffBaseMs · 2^(n-1)` (capped), and never
+ *   more than `maxStarts` starts fall in any `startWindowMs` (invariant 8);
+ *   `maxStarts` failed starts inside the window → give up and alert the human,
+ *   until reset;
+ * - no spawn while the kill switch is set or another process holds the lease.
+ */
+import type { CoreConfig } from "../config.js";
+import type { Command } from "../commands.js";
+import { isFailedStart, type Marker, type StartRecord } from "../domain/marker.js";
+import { isPaneId } from "../domain/paneId.js";
+
+export interface SpawnInFlight {
+  readonly requestId: string;
+  readonly attempt: number;
+  readonly since: number;
+}
+
+export interface SupervisorState {
+  readonly marker: Marker | null;
+  readonly spawnInFlight: SpawnInFlight | null;
+  /** Recent starts, oldest first. */
+  readonly ledger: readonly StartRecord[];
+  readonly lastAttempt: number;
+  readonly gaveUp: boolean;
+  /** Failed starts before this time no longer count (the human reset). */
+  readonly resetAt: number | null;
+  readonly killSwitch: boolean;
+  readonly leaseHeld: boolean;
+}
+
+export const INITIAL_SUPERVISOR: SupervisorState = {
+  marker: null,
+  spawnInFlight: null,
+  ledger: [],
+  lastAttempt: 0,
+  gaveUp: false,
+  resetAt: null,
+  killSwitch: false,
+  leaseHeld: false,
+};
+
+/** What the supervisor sees of tmux in one observation. */
+export interface SupervisorView {
+  readonly now: number;
+  /** Panes that exist and are not dead. */
+  readonly livePaneIds: ReadonlySet<string>;
+  /** Panes that exist but whose process has exited (remain-on-exit). */
+  readonly deadPaneIds: ReadonlySet<string>;
+  /**
+   * False when the observation was requested before the current marker was
+   * stamped: such a picture cannot show the new pane, so it proves no death.
+   */
+  readonly coversMarker: boolean;
+}
+
+export interface SupervisorDecision {
+  readonly state: SupervisorState;
+  readonly commands: readonly Command[];
+}
+
+type SupervisorConfig = Pick<
+  CoreConfig,
+  "minUptimeMs" | "maxStarts" | "startWindowMs" | "backoffBaseMs" | "backoffMaxMs" | "session" | "window"
+>;
+
+const LEDGER_KEEP = 32;
+
+const replaceRecord = (ledger: readonly StartRecord[], record: StartRecord): StartRecord[] => {
+  const rest = ledger.filter((entry) => entry.attempt !== record.attempt);
+  return [...rest, record].sort((a, b) => a.attempt - b.attempt).slice(-LEDGER_KEEP);
+};
+
+const kitLog = (now: number, text: string): Command => ({
+  type: "store.appendLog",
+  entry: { kind: "narrative", text, at: now, author: "kit" },
+});
+
+/** Pure: the backoff before the start after `failures` consecutive failed starts. */
+export const backoffDelay = (failures: number, config: Pick<CoreConfig, "backoffBaseMs" | "backoffMaxMs">): number =>
+  failures <= 0 ? 0 : Math.min(config.backoffMaxMs, config.backoffBaseMs * 2 ** Math.min(failures - 1, 30));
+
+/** Starts that count for crash-loop protection: after the last reset. */
+const countedStarts = (state: SupervisorState): StartRecord[] =>
+  state.ledger.filter((record) => state.resetAt === null || record.startedAt >= state.resetAt);
+
+const trailingFailures = (records: readonly StartRecord[]): number => {
+  let count = 0;
+  for (let i = records.length - 1; i >= 0 && isFailedStart(records[i]!); i--) count++;
+  return count;
+};
+
+/** Pure: judge the marked pane against the observation. */
+const judgeMarker = (state: SupervisorState, view: SupervisorView, config: SupervisorConfig): SupervisorDecision => {
+  const marker = state.marker;
+  if (marker === null || view.livePaneIds.has(marker.paneId) || !view.coversMarker) return { state, commands: [] };
+  const uptimeMs = view.now - marker.spawnedAt;
+  const outcome = uptimeMs < config.minUptimeMs ? "unstable" : "stable";
+  const previous = state.ledger.find((record) => record.attempt === marker.attempt);
+  const record: StartRecord = {
+    attempt: marker.attempt,
+    startedAt: previous?.startedAt ?? marker.spawnedAt,
+    endedAt: view.now,
+    paneId: marker.paneId,
+    outcome,
+  };
+  const commands: Command[] = [
+    { type: "store.clearMarker", paneId: marker.paneId },
+    { type: "store.recordStart", record },
+    kitLog(view.now, `first mate ${marker.paneId} ended after ${Math.round(uptimeMs / 1000)}s (${outcome})`),
+  ];
+  if (view.deadPaneIds.has(marker.paneId)) commands.push({ type: "tmux.kill", paneId: marker.paneId });
+  return { state: { ...state, marker: null, ledger: replaceRecord(state.ledger, record) }, commands };
+};
+
+/** Pure: start a first mate if nothing stands in the way, else say when to look again. */
+const decideStart = (state: SupervisorState, now: number, config: SupervisorConfig): SupervisorDecision => {
+  if (state.marker !== null || state.spawnInFlight !== null) return { state, commands: [] };
+  if (state.killSwitch || !state.leaseHeld || state.gaveUp) return { state, commands: [] };
+
+  const counted = countedStarts(state);
+  const inWindow = counted.filter((record) => record.startedAt > now - config.startWindowMs);
+  const lastInWindow = inWindow.slice(-config.maxStarts);
+  if (lastInWindow.length >= config.maxStarts && lastInWindow.every(isFailedStart)) {
+    const message = `first mate failed ${config.maxStarts} starts within ${Math.round(config.startWindowMs / 1000)}s; supervisor gave up until reset`;
+    return {
+      state: { ...state, gaveUp: true },
+      commands: [
+        { type: "store.setSupervisorGaveUp", gaveUp: true, at: now },
+        kitLog(now, message),
+        { type: "alert.raise", level: "critical", code: "first_mate_crash_loop", message },
+      ],
+    };
+  }
+
+  let notBefore = 0;
+  const failures = trailingFailures(counted);
+  const last = counted[counted.length - 1];
+  if (failures > 0 && last) notBefore = (last.endedAt ?? last.startedAt) + backoffDelay(failures, config);
+  if (inWindow.length >= config.maxStarts) {
+    const oldestCounted = inWindow[inWindow.length - config.maxStarts]!;
+    notBefore = Math.max(notBefore, oldestCounted.startedAt + config.startWindowMs + 1);
+  }
+  if (now < notBefore) return { state, commands: [{ type: "timer.wakeAt", at: notBefore }] };
+
+  const attempt = state.lastAttempt + 1;
+  const requestId = `spawn-${attempt}`;
+  const record: StartRecord = { attempt, startedAt: now, endedAt: null, paneId: null, outcome: "starting" };
+  return {
+    state: {
+      ...state,
+      lastAttempt: attempt,
+      spawnInFlight: { requestId, attempt, since: now },
+      ledger: replaceRecord(state.ledger, record),
+    },
+    commands: [
+      { type: "store.recordStart", record },
+      { type: "tmux.spawn", requestId, session: config.session, window: config.window, attempt },
+    ],
+  };
+};
+
+/**
+ * Pure: reconcile the supervisor with one observation of tmux.
+ * Returns the next supervisor state and the commands to run.
+ */
+export const decideSupervisor = (
+  state: SupervisorState,
+  view: SupervisorView,
+  config: SupervisorConfig,
+): SupervisorDecision => {
+  const judged = judgeMarker(state, view, config);
+  const started = decideStart(judged.state, view.now, config);
+  return { state: started.state, commands: [...judged.commands, ...started.commands] };
+};
+
+/** Pure: re-decide without a new observation (after a failure, reset or lease change). */
+export const reconsiderStart = (state: SupervisorState, now: number, config: SupervisorConfig): SupervisorDecision =>
+  decideStart(state, now, config);
+
+/** The result of a spawn, as the core sees it. */
+export type SpawnOutcome =
+  | { readonly ok: true; readonly requestId: string; readonly paneId: string; readonly windowId: string | null; readonly tokenHash: string }
+  | { readonly ok: false; readonly requestId: string; readonly reason: string };
+
+const isWindowId = (value: string | null): value is string => value !== null && /^@\d+$/.test(value);
+
+/**
+ * Pure: fold a spawn result into the supervisor. A result for a request that
+ * is not in flight (stale) is killed, so two first mates never coexist.
+ */
+export const settleSpawn = (
+  state: SupervisorState,
+  outcome: SpawnOutcome,
+  now: number,
+  config: SupervisorConfig,
+): SupervisorDecision => {
+  const inFlight = state.spawnInFlight;
+  if (inFlight === null || inFlight.requestId !== outcome.requestId) {
+    if (!outcome.ok) return { state, commands: [] };
+    const kill: Command = isPaneId(outcome.paneId)
+      ? { type: "tmux.kill", paneId: outcome.paneId }
+      : { type: "tmux.killWindow", target: isWindowId(outcome.windowId) ? outcome.windowId : `${config.session}:${config.window}` };
+    return { state, commands: [kill, kitLog(now, `killed a stale spawn (${outcome.requestId})`)] };
+  }
+  const startedAt = state.ledger.find((record) => record.attempt === inFlight.attempt)?.startedAt ?? inFlight.since;
+  const cleared: SupervisorState = { ...state, spawnInFlight: null };
+
+  if (!outcome.ok || !isPaneId(outcome.paneId)) {
+    const record: StartRecord = { attempt: inFlight.attempt, startedAt, endedAt: now, paneId: null, outcome: "spawn_failed" };
+    const commands: Command[] = [{ type: "store.recordStart", record }];
+    if (outcome.ok) {
+      // The window exists but its pane id is unreadable: never stamp it, remove it.
+      const target = isWindowId(outcome.windowId) ? outcome.windowId : `${config.session}:${config.window}`;
+      commands.push({ type: "tmux.killWindow", target });
+      commands.push(kitLog(now, `spawn returned a malformed pane id ${JSON.stringify(outcome.paneId)}; window removed`));
+    } else {
+      commands.push(kitLog(now, `first mate spawn failed: ${outcome.reason}`));
+    }
+    const failed = { ...cleared, ledger: replaceRecord(cleared.ledger, record) };
+    const next = decideStart(failed, now, config);
+    return { state: next.state, commands: [...commands, ...next.commands] };
+  }
+
+  const marker: Marker = { paneId: outcome.paneId, tokenHash: outcome.tokenHash, spawnedAt: now, attempt: inFlight.attempt };
+  const record: StartRecord = { attempt: inFlight.attempt, startedAt, endedAt: null, paneId: outcome.paneId, outcome: "running" };
+  return {
+    state: { ...cleared, marker, ledger: replaceRecord(cleared.ledger, record) },
+    commands: [
+      { type: "store.setMarker", marker },
+      { type: "store.recordStart", record },
+      kitLog(now, `first mate spawned in ${outcome.paneId} (attempt ${inFlight.attempt})`),
+    ],
+  };
+};

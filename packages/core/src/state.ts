@@ -1,0 +1,53 @@
+/**
+ * The core's whole state: plain data, serialisable, owned by `step`.
+ */
+import type { CoreConfig } from "./config.js";
+import type { Alert } from "./domain/alert.js";
+import { EMPTY_INPUTS, type FleetInputs, type PaneObservation } from "./domain/observation.js";
+import { INITIAL_HEARTBEAT, type HeartbeatState } from "./decisions/heartbeat.js";
+import { INITIAL_INTERRUPTS, type InterruptState } from "./decisions/interrupts.js";
+import { INITIAL_SUPERVISOR, type SupervisorState } from "./decisions/supervisor.js";
+
+export interface ObserveState {
+  readonly nextId: number;
+  readonly inFlight: { readonly id: number; readonly requestedAt: number } | null;
+  /** Something happened while observing: observe once more when it returns. */
+  readonly again: boolean;
+}
+
+export interface CoreState {
+  readonly config: CoreConfig;
+  /** Set by Started; events before it are rejected. */
+  readonly owner: string | null;
+  readonly now: number;
+  readonly supervisor: SupervisorState;
+  /** Observations with an id below this were requested before the marker existed. */
+  readonly markerObserveFloor: number;
+  readonly firstMateAttached: boolean;
+  readonly heartbeat: HeartbeatState;
+  readonly interrupts: InterruptState;
+  readonly fleet: readonly PaneObservation[];
+  readonly observe: ObserveState;
+  readonly inputs: FleetInputs;
+  /** Newest alert per pane. */
+  readonly alerts: Readonly<Record<string, Alert>>;
+  /** When the next regular tick is due. */
+  readonly nextTickAt: number | null;
+}
+
+/** Pure: the state before `Started`. */
+export const initialState = (config: CoreConfig): CoreState => ({
+  config,
+  owner: null,
+  now: 0,
+  supervisor: INITIAL_SUPERVISOR,
+  markerObserveFloor: 0,
+  firstMateAttached: false,
+  heartbeat: INITIAL_HEARTBEAT,
+  interrupts: INITIAL_INTERRUPTS,
+  fleet: [],
+  observe: { nextId: 1, inFlight: null, again: false },
+  inputs: EMPTY_INPUTS,
+  alerts: {},
+  nextTickAt: null,
+});

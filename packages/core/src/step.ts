@@ -1,0 +1,382 @@
+/**
+ * step: the reducer that ties the decisions together.
+ *
+ * Pure: executes nothing. `step(state, event)` returns the next state and
+ * the commands to run, as data. Driver results come back as events.
+ * Within one result, store commands come first so state is durable before
+ * any effect (the runtime keeps that order).
+ *
+ * Rules:
+ * - nothing but `Started` is accepted before `Started` (typed rejection);
+ * - every tick renews the lease, observes the fleet, expires the outbox and
+ *   asks for the next tick;
+ * - every observation reconciles the supervisor, then the heartbeat;
+ * - a pane exit observes at once (respawn does not wait for the tick);
+ * - a new marker resets the heartbeat (the new first mate gets the whole
+ *   picture) and detaches the channel until the new first mate attaches.
+ */
+import * as E from "fp-ts/lib/Either.js";
+import type { Command } from "./commands.js";
+import type { Alert } from "./domain/alert.js";
+import type { FleetDigest } from "./domain/digest.js";
+import type { CiState } from "./domain/observation.js";
+import { isPaneId, type PaneId } from "./domain/paneId.js";
+import { buildDigest } from "./decisions/buildDigest.js";
+import { decideHeartbeat, resetForNewFirstMate, settlePush } from "./decisions/heartbeat.js";
+import {
+  admitInterrupt,
+  deliverNext,
+  expireOutbox,
+  type InterruptVerdict,
+  type RaisedInterrupt,
+  settleDelivery,
+} from "./decisions/interrupts.js";
+import { decideSupervisor, reconsiderStart, settleSpawn, type SupervisorDecision } from "./decisions/supervisor.js";
+import { type Event, EventSchema, type EventOf } from "./events.js";
+import type { CoreState } from "./state.js";
+
+export type StepResult = readonly [CoreState, readonly Command[]];
+
+export interface EventRejected {
+  readonly _tag: "EventRejected";
+  readonly reason: string;
+}
+
+/** Pure: the current fleet digest (what `fleet_digest` returns). */
+export const currentDigest = (state: CoreState): FleetDigest =>
+  buildDigest(state.fleet, {
+    now: state.now,
+    firstMatePaneId: state.supervisor.marker?.paneId ?? null,
+    inputs: state.inputs,
+    alerts: state.alerts,
+  });
+
+const paneNames = (state: CoreState): Record<string, string> => {
+  const names: Record<string, string> = {};
+  for (const pane of state.fleet) names[pane.paneId] = pane.windowName;
+  return names;
+};
+
+const firstMatePane = (state: CoreState): PaneId | null => state.supervisor.marker?.paneId ?? null;
+
+/** Start an observation, or remember to run one more when the current one returns. */
+const observe = (state: CoreState): StepResult => {
+  if (state.observe.inFlight !== null) return [{ ...state, observe: { ...state.observe, again: true } }, []];
+  const id = state.observe.nextId;
+  return [
+    { ...state, observe: { nextId: id + 1, inFlight: { id, requestedAt: state.now }, again: false } },
+    [{ type: "fleet.observe", observeId: id }],
+  ];
+};
+
+const heartbeat = (state: CoreState): StepResult => {
+  const decision = decideHeartbeat(state.heartbeat, {
+    now: state.now,
+    digest: currentDigest(state),
+    firstMatePaneId: firstMatePane(state),
+    attached: state.firstMateAttached,
+    repeats: state.interrupts.repeats,
+    expiredUnreported: state.interrupts.expiredUnreported,
+    intervalMs: state.config.pushIntervalMs,
+    thresholds: state.config,
+    capBytes: state.config.renderCapBytes,
+  });
+  return [{ ...state, heartbeat: decision.state }, decision.commands];
+};
+
+const deliver = (state: CoreState): StepResult => {
+  const decision = deliverNext(state.interrupts, firstMatePane(state), state.firstMateAttached, paneNames(state));
+  return [{ ...state, interrupts: decision.state }, decision.commands];
+};
+
+/** Apply a supervisor decision; a changed marker resets what the first mate knows. */
+const applySupervisor = (state: CoreState, decision: SupervisorDecision): StepResult => {
+  const before = state.supervisor.marker;
+  const after = decision.state.marker;
+  let next: CoreState = { ...state, supervisor: decision.state };
+  if (before?.paneId !== after?.paneId || before?.attempt !== after?.attempt) {
+    next = {
+      ...next,
+      heartbeat: resetForNewFirstMate(next.heartbeat),
+      firstMateAttached: false,
+      markerObserveFloor: next.observe.nextId,
+      interrupts: { ...next.interrupts, delivering: null },
+    };
+  }
+  return [next, decision.commands];
+};
+
+/** Run steps in sequence, concatenating commands; store commands first overall. */
+const chain = (state: CoreState, ...steps: ((s: CoreState) => StepResult)[]): StepResult => {
+  let current = state;
+  const commands: Command[] = [];
+  for (const run of steps) {
+    const [next, produced] = run(current);
+    current = next;
+    commands.push(...produced);
+  }
+  return [current, orderStoreFirst(commands)];
+};
+
+const orderStoreFirst = (commands: readonly Command[]): Command[] => [
+  ...commands.filter((command) => command.type.startsWith("store.")),
+  ...commands.filter((command) => !command.type.startsWith("store.")),
+];
+
+const admit = (state: CoreState, raised: RaisedInterrupt): [CoreState, readonly Command[], InterruptVerdict] => {
+  const decision = admitInterrupt(state.interrupts, raised, firstMatePane(state), state.config);
+  return [{ ...state, interrupts: decision.state }, decision.commands, decision.verdict];
+};
+
+const onStarted = (state: CoreState, event: EventOf<"Started">): StepResult => {
+  const { hydration } = event;
+  const lastAttempt = Math.max(0, hydration.marker?.attempt ?? 0, ...hydration.ledger.map((record) => record.attempt));
+  const alerts: Record<string, Alert> = {};
+  for (const alert of hydration.alerts) alerts[alert.paneId] = alert;
+  const outbox = [...hydration.outbox].sort((a, b) => a.seq - b.seq);
+  const lastSeq = Math.max(hydration.lastOutboxSeq, ...outbox.map((entry) => entry.seq), 0);
+  const next: CoreState = {
+    ...state,
+    owner: event.owner,
+    supervisor: {
+      ...state.supervisor,
+      marker: hydration.marker,
+      ledger: [...hydration.ledger].sort((a, b) => a.attempt - b.attempt),
+      lastAttempt,
+      gaveUp: hydration.gaveUp,
+      resetAt: hydration.resetAt,
+      killSwitch: hydration.killSwitch,
+      leaseHeld: false,
+    },
+    interrupts: { ...state.interrupts, outbox, lastSeq },
+    alerts,
+  };
+  return chain(next, onTickedInner);
+};
+
+const renewLease = (state: CoreState): StepResult => [
+  state,
+  [{ type: "store.renewLease", owner: state.owner ?? "", now: state.now, ttlMs: state.config.leaseTtlMs }],
+];
+
+const expire = (state: CoreState): StepResult => {
+  const decision = expireOutbox(state.interrupts, state.now, state.config);
+  return [{ ...state, interrupts: decision.state }, decision.commands];
+};
+
+const scheduleTick = (state: CoreState): StepResult => {
+  if (state.nextTickAt !== null && state.nextTickAt > state.now) return [state, []];
+  const at = state.now + state.config.tickMs;
+  return [{ ...state, nextTickAt: at }, [{ type: "timer.wakeAt", at }]];
+};
+
+const onTickedInner = (state: CoreState): StepResult => chain(state, renewLease, expire, scheduleTick, observe, deliver);
+
+const onFleetObserved = (state: CoreState, event: EventOf<"FleetObserved">): StepResult => {
+  const inFlight = state.observe.inFlight;
+  if (inFlight === null || inFlight.id !== event.observeId) return [state, []];
+  const again = state.observe.again;
+  let next: CoreState = { ...state, fleet: event.panes, observe: { ...state.observe, inFlight: null, again: false } };
+  const live = new Set<string>();
+  const dead = new Set<string>();
+  for (const pane of event.panes) (pane.dead ? dead : live).add(pane.paneId);
+  const view = { now: state.now, livePaneIds: live, deadPaneIds: dead, coversMarker: event.observeId >= state.markerObserveFloor };
+  const decision = decideSupervisor(next.supervisor, view, next.config);
+  const strays = strayFirstMates(next, decision.state.marker?.paneId ?? null, decision.state.spawnInFlight !== null);
+  return chain(
+    next,
+    (s) => applySupervisor(s, decision),
+    (s) => [s, strays],
+    heartbeat,
+    deliver,
+    (s) => (again ? observe(s) : [s, []]),
+  );
+};
+
+/**
+ * Panes in the first mate's window that are not the marked pane — e.g. left
+ * by a host that crashed mid-spawn — are killed: two first mates never run.
+ */
+const strayFirstMates = (state: CoreState, markerPaneId: string | null, spawning: boolean): Command[] => {
+  if (spawning) return [];
+  return state.fleet
+    .filter(
+      (pane) =>
+        pane.session === state.config.session && pane.windowName === state.config.window && pane.paneId !== markerPaneId,
+    )
+    .map((pane) => ({ type: "tmux.kill", paneId: pane.paneId }) as const);
+};
+
+const onObserveFailed = (state: CoreState, event: EventOf<"ObserveFailed">): StepResult => {
+  if (state.observe.inFlight?.id !== event.observeId) return [state, []];
+  const again = state.observe.again;
+  const next = { ...state, observe: { ...state.observe, inFlight: null, again: false } };
+  return again ? observe(next) : [next, []];
+};
+
+const becameRed = (before: CiState | null | undefined, after: CiState | null | undefined): boolean =>
+  after === "red" && before !== "red";
+
+const onInputsUpdated = (state: CoreState, event: EventOf<"InputsUpdated">): StepResult => {
+  let next: CoreState = {
+    ...state,
+    inputs: {
+      panes: { ...state.inputs.panes, ...(event.panes ?? {}) },
+      usage: event.usage ?? state.inputs.usage,
+    },
+  };
+  const commands: Command[] = [];
+  for (const [paneId, input] of Object.entries(event.panes ?? {})) {
+    const before = state.inputs.panes[paneId as PaneId];
+    if (!input.watched || !becameRed(before?.ci, input.ci) || !isPaneId(paneId)) continue;
+    const pr = input.pr ?? before?.pr;
+    const [admitted, produced] = admit(next, {
+      now: state.now,
+      source: paneId,
+      kind: "ci_red",
+      message: pr ? `CI turned red on PR #${pr}` : "CI turned red",
+    });
+    next = admitted;
+    commands.push(...produced);
+  }
+  return chain(next, (s) => [s, commands], deliver, heartbeat);
+};
+
+const onSpawnSettled = (state: CoreState, event: EventOf<"SpawnSucceeded"> | EventOf<"SpawnFailed">): StepResult => {
+  const outcome =
+    event.type === "SpawnSucceeded"
+      ? { ok: true as const, requestId: event.requestId, paneId: event.paneId, windowId: event.windowId, tokenHash: event.tokenHash }
+      : { ok: false as const, requestId: event.requestId, reason: event.reason };
+  return chain(state, (s) => applySupervisor(s, settleSpawn(s.supervisor, outcome, s.now, s.config)));
+};
+
+const onEmitSettled = (state: CoreState, emitId: string, delivered: boolean): StepResult => {
+  if (emitId.startsWith("interrupt-")) {
+    const decision = settleDelivery(state.interrupts, Number(emitId.slice("interrupt-".length)), delivered);
+    return chain({ ...state, interrupts: decision.state }, (s) => [s, decision.commands], (s) => (delivered ? deliver(s) : [s, []]));
+  }
+  const settled = settlePush(state.heartbeat, emitId, delivered, state.now);
+  let next: CoreState = { ...state, heartbeat: settled.state };
+  if (settled.settled) {
+    const repeats = { ...next.interrupts.repeats };
+    for (const key of settled.settled.repeatKeys) delete repeats[key];
+    next = {
+      ...next,
+      interrupts: {
+        ...next.interrupts,
+        repeats,
+        expiredUnreported: Math.max(0, next.interrupts.expiredUnreported - settled.settled.expiredReported),
+      },
+    };
+  }
+  return [next, []];
+};
+
+const onChannelAttached = (state: CoreState, event: EventOf<"ChannelAttached">): StepResult => {
+  if (!event.firstMate || event.paneId !== firstMatePane(state)) return [state, []];
+  return chain({ ...state, firstMateAttached: true }, deliver, heartbeat);
+};
+
+const onChannelDetached = (state: CoreState, event: EventOf<"ChannelDetached">): StepResult =>
+  event.paneId === firstMatePane(state) ? [{ ...state, firstMateAttached: false }, []] : [state, []];
+
+const onNotify = (state: CoreState, event: EventOf<"NotifyReceived">): StepResult => {
+  const alert: Alert = {
+    paneId: event.paneId,
+    kind: event.kind,
+    message: event.message,
+    raisedAt: event.now,
+    ...(event.severity ? { severity: event.severity } : {}),
+  };
+  const next: CoreState = { ...state, alerts: { ...state.alerts, [event.paneId]: alert } };
+  const commands: Command[] = [{ type: "store.setAlert", alert }];
+  if (event.kind !== "need_human") return chain(next, (s) => [s, commands], heartbeat);
+  const [admitted, produced] = admit(next, { now: event.now, source: event.paneId, kind: "need_human", message: event.message });
+  return chain(admitted, (s) => [s, [...commands, ...produced]], deliver, heartbeat);
+};
+
+const onReport = (state: CoreState, event: EventOf<"ReportReceived">): StepResult => {
+  const [admitted, produced] = admit(state, { now: event.now, source: event.paneId, kind: "report", message: event.message });
+  return chain(admitted, (s) => [s, produced], deliver);
+};
+
+const onLeaseRenewed = (state: CoreState, event: EventOf<"LeaseRenewed">): StepResult => {
+  const wasHeld = state.supervisor.leaseHeld;
+  const next = { ...state, supervisor: { ...state.supervisor, leaseHeld: event.held } };
+  return !wasHeld && event.held ? observe(next) : [next, []];
+};
+
+const onKillSwitch = (state: CoreState, event: EventOf<"KillSwitchSet">): StepResult => {
+  const next = { ...state, supervisor: { ...state.supervisor, killSwitch: event.on } };
+  return event.on ? [next, []] : observe(next);
+};
+
+const onSupervisorReset = (state: CoreState): StepResult => {
+  const next: CoreState = { ...state, supervisor: { ...state.supervisor, gaveUp: false, resetAt: state.now } };
+  return chain(next, (s) => [s, [{ type: "store.setSupervisorGaveUp", gaveUp: false, at: s.now }]], observe);
+};
+
+const dispatch = (state: CoreState, event: Event): StepResult => {
+  switch (event.type) {
+    case "Started":
+      return onStarted(state, event);
+    case "Ticked":
+      return onTickedInner(state);
+    case "FleetObserved":
+      return onFleetObserved(state, event);
+    case "ObserveFailed":
+      return onObserveFailed(state, event);
+    case "PaneExited":
+      return observe(state);
+    case "InputsUpdated":
+      return onInputsUpdated(state, event);
+    case "SpawnSucceeded":
+    case "SpawnFailed":
+      return onSpawnSettled(state, event);
+    case "EmitSucceeded":
+      return onEmitSettled(state, event.emitId, true);
+    case "EmitFailed":
+      return onEmitSettled(state, event.emitId, false);
+    case "ChannelAttached":
+      return onChannelAttached(state, event);
+    case "ChannelDetached":
+      return onChannelDetached(state, event);
+    case "NotifyReceived":
+      return onNotify(state, event);
+    case "ReportReceived":
+      return onReport(state, event);
+    case "LeaseRenewed":
+      return onLeaseRenewed(state, event);
+    case "KillSwitchSet":
+      return onKillSwitch(state, event);
+    case "SupervisorReset":
+      return onSupervisorReset(state);
+  }
+};
+
+/**
+ * Pure: the next state and the commands to run for one (already valid) event.
+ * Time never runs backwards inside the core: `now` is the later of the
+ * event's time and the last one seen.
+ */
+export const step = (state: CoreState, event: Event): StepResult => {
+  if (state.owner === null && event.type !== "Started") return [state, []];
+  const timed: CoreState = { ...state, now: Math.max(state.now, event.now) };
+  const [next, commands] = dispatch(timed, event);
+  return [next, orderStoreFirst(commands)];
+};
+
+/**
+ * Pure: validate an event from outside, then step. An invalid event, or any
+ * event before `Started`, is rejected with a reason and leaves state unchanged.
+ */
+export const stepChecked = (state: CoreState, input: unknown): E.Either<EventRejected, StepResult> => {
+  const parsed = EventSchema.safeParse(input);
+  if (!parsed.success) {
+    return E.left({ _tag: "EventRejected", reason: parsed.error.issues.map((issue) => `${issue.path.join(".") || "event"}: ${issue.message}`).join("; ") });
+  }
+  if (state.owner === null && parsed.data.type !== "Started") {
+    return E.left({ _tag: "EventRejected", reason: `${parsed.data.type} before Started` });
+  }
+  return E.right(step(state, parsed.data));
+};
