@@ -1,0 +1,658 @@
+/**
+ * `SqliteStore`: the core's `StorePort` over one SQLite file (SPEC §9), plus
+ * the tables later issues need (conn state, role extensions, key-value).
+ *
+ * Guarantees:
+ * - Every write runs in a `BEGIN IMMEDIATE` transaction and, with the
+ *   default `synchronous=FULL`, is on disk before its promise resolves Right.
+ * - Input is validated with the core's zod schemas before anything is
+ *   written (`StoreInvalidInput`); rows read back are validated again
+ *   (`StoreCorruptRow` naming the table).
+ * - No method throws or rejects: every failure is a `StoreError` value.
+ * - `hydrate` reads everything in one transaction (one consistent snapshot).
+ *
+ * It does not: retry on `StoreUnavailable` (the caller decides), decide
+ * policy (who may take the lease is the caller's `owner`; when to prune is
+ * the caller's call), or share a connection between threads.
+ *
+ * The port's methods return promises because the port is asynchronous; the
+ * work is synchronous (better-sqlite3), so the extras beyond the port return
+ * their `Either` directly.
+ */
+import {
+  type Alert,
+  AlertSchema,
+  comparePaneIds,
+  type Hydration,
+  type LeaseState,
+  type LogEntry,
+  type LogKind,
+  LogReadQuerySchema,
+  type Marker,
+  MarkerSchema,
+  type NewLogEntry,
+  NewLogEntrySchema,
+  type OutboxEntry,
+  OutboxEntrySchema,
+  type PaneId,
+  PaneIdSchema,
+  type StartRecord,
+  StartRecordSchema,
+  type StoreError,
+  type StorePort,
+  type StoreResult,
+} from "@first-mate/core";
+import type Database from "better-sqlite3";
+import * as E from "fp-ts/lib/Either.js";
+import { z } from "zod";
+import {
+  type ExtensionDecision,
+  ExtensionDecisionSchema,
+  type ExtensionProposal,
+  ExtensionProposalSchema,
+  type RoleExtension,
+  type RoleExtensionStatus,
+  RoleExtensionStatusSchema,
+} from "./roleExtension.js";
+import {
+  decodeAlert,
+  decodeJson,
+  decodeLastOutboxSeq,
+  decodeLease,
+  decodeLogEntry,
+  decodeMarker,
+  decodeOutboxEntry,
+  decodeRoleExtension,
+  decodeStartRecord,
+  decodeSupervisorFlags,
+  type Row,
+  StoreAbort,
+} from "./rowDecoders.js";
+import { describeZodError, storeConstraint, storeInvalidInput, storeUnavailable, toStoreError } from "./storeErrors.js";
+
+/** Largest JSON document accepted by `writeConn` and `setKv`, in UTF-16 code units. */
+export const MAX_JSON_LENGTH = 64 * 1024;
+
+/** How far back `hydrate` reads the restart ledger by default: 24 hours. */
+export const DEFAULT_LEDGER_HORIZON_MS = 24 * 60 * 60 * 1000;
+
+/** Settings fixed when the store is opened. */
+export interface SqliteStoreSettings {
+  readonly path: string;
+  readonly busyTimeoutMs: number;
+  readonly now: () => number;
+  readonly ledgerHorizonMs: number;
+}
+
+const TimeSchema = z.number().int().nonnegative();
+const BoundSchema = z.number().int();
+const SeqSchema = z.number().int().positive();
+const OwnerSchema = z.string().min(1).max(200);
+const TtlSchema = z.number().int().positive();
+const KeepNewestSchema = z.number().int().nonnegative();
+const ExtensionIdSchema = z.number().int().positive();
+const KvKeySchema = z.string().min(1).max(200);
+
+/** SQL statements, prepared once when the store opens. */
+const SQL = {
+  selectMarker: "SELECT pane_id, token_hash, spawned_at, attempt FROM marker WHERE id = 1",
+  upsertMarker: `INSERT INTO marker (id, pane_id, token_hash, spawned_at, attempt, updated_at)
+    VALUES (1, @paneId, @tokenHash, @spawnedAt, @attempt, @now)
+    ON CONFLICT (id) DO UPDATE SET pane_id = excluded.pane_id, token_hash = excluded.token_hash,
+      spawned_at = excluded.spawned_at, attempt = excluded.attempt, updated_at = excluded.updated_at`,
+  deleteMarkerOfPane: "DELETE FROM marker WHERE id = 1 AND pane_id = ?",
+
+  upsertStart: `INSERT INTO restart_ledger (attempt, started_at, ended_at, pane_id, outcome)
+    VALUES (@attempt, @startedAt, @endedAt, @paneId, @outcome)
+    ON CONFLICT (attempt) DO UPDATE SET started_at = excluded.started_at, ended_at = excluded.ended_at,
+      pane_id = excluded.pane_id, outcome = excluded.outcome`,
+  selectLedgerSince: `SELECT attempt, started_at, ended_at, pane_id, outcome FROM restart_ledger
+    WHERE started_at >= @since OR ended_at IS NULL OR ended_at >= @since ORDER BY attempt`,
+  selectNewestStart:
+    "SELECT attempt, started_at, ended_at, pane_id, outcome FROM restart_ledger ORDER BY attempt DESC LIMIT 1",
+
+  selectFlags: "SELECT gave_up, kill_switch, reset_at FROM supervisor_settings WHERE id = 1",
+  upsertGaveUp: `INSERT INTO supervisor_settings (id, gave_up, kill_switch, reset_at, updated_at)
+    VALUES (1, 1, 0, NULL, @now)
+    ON CONFLICT (id) DO UPDATE SET gave_up = 1, updated_at = excluded.updated_at`,
+  upsertReset: `INSERT INTO supervisor_settings (id, gave_up, kill_switch, reset_at, updated_at)
+    VALUES (1, 0, 0, @at, @now)
+    ON CONFLICT (id) DO UPDATE SET gave_up = 0, reset_at = excluded.reset_at, updated_at = excluded.updated_at`,
+  upsertKillSwitch: `INSERT INTO supervisor_settings (id, gave_up, kill_switch, reset_at, updated_at)
+    VALUES (1, 0, @flag, NULL, @now)
+    ON CONFLICT (id) DO UPDATE SET kill_switch = excluded.kill_switch, updated_at = excluded.updated_at`,
+
+  insertLog: "INSERT INTO captains_log (kind, text, at, author) VALUES (@kind, @text, @at, @author)",
+  selectLogNewest: "SELECT id, kind, text, at, author FROM captains_log ORDER BY id DESC LIMIT ?",
+  selectLogNewestOfKind: "SELECT id, kind, text, at, author FROM captains_log WHERE kind = ? ORDER BY id DESC LIMIT ?",
+  pruneLog: `DELETE FROM captains_log WHERE kind <> 'standing_order' AND id NOT IN (
+    SELECT id FROM captains_log WHERE kind <> 'standing_order' ORDER BY id DESC LIMIT ?)`,
+
+  upsertAlert: `INSERT INTO alerts (pane_id, kind, message, severity, raised_at)
+    VALUES (@paneId, @kind, @message, @severity, @raisedAt)
+    ON CONFLICT (pane_id) DO UPDATE SET kind = excluded.kind, message = excluded.message,
+      severity = excluded.severity, raised_at = excluded.raised_at`,
+  deleteAlert: "DELETE FROM alerts WHERE pane_id = ?",
+  selectAlerts: "SELECT pane_id, kind, message, severity, raised_at FROM alerts",
+
+  insertOutbox: `INSERT INTO outbox (seq, source, kind, message, created_at, delivered_at)
+    VALUES (@seq, @source, @kind, @message, @createdAt, NULL)`,
+  selectPending: "SELECT seq, source, kind, message, created_at FROM outbox WHERE delivered_at IS NULL ORDER BY seq",
+  markDelivered: "UPDATE outbox SET delivered_at = @now WHERE seq = @seq AND delivered_at IS NULL",
+  expirePending: "DELETE FROM outbox WHERE delivered_at IS NULL AND created_at < ?",
+  selectLastSeq: "SELECT last_seq FROM outbox_state WHERE id = 1",
+  raiseLastSeq: `INSERT INTO outbox_state (id, last_seq) VALUES (1, @seq)
+    ON CONFLICT (id) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)`,
+  pruneDelivered: "DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?",
+
+  selectLease: "SELECT owner, expires_at FROM supervisor_lease WHERE id = 1",
+  upsertLease: `INSERT INTO supervisor_lease (id, owner, expires_at) VALUES (1, @owner, @expiresAt)
+    ON CONFLICT (id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at`,
+  deleteLeaseOf: "DELETE FROM supervisor_lease WHERE id = 1 AND owner = ?",
+
+  selectConn: "SELECT json FROM conn_state WHERE id = 1",
+  upsertConn: `INSERT INTO conn_state (id, json, updated_at) VALUES (1, @json, @now)
+    ON CONFLICT (id) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at`,
+  deleteConn: "DELETE FROM conn_state WHERE id = 1",
+
+  insertExtension: "INSERT INTO role_extensions (text, status, proposed_at) VALUES (@text, 'proposed', @at)",
+  selectExtension: "SELECT id, text, status, proposed_at, decided_at, decided_by FROM role_extensions WHERE id = ?",
+  decideExtension: `UPDATE role_extensions SET status = @status, decided_at = @at, decided_by = @by
+    WHERE id = @id AND status = 'proposed'`,
+  selectExtensions: "SELECT id, text, status, proposed_at, decided_at, decided_by FROM role_extensions ORDER BY id",
+  selectExtensionsOfStatus:
+    "SELECT id, text, status, proposed_at, decided_at, decided_by FROM role_extensions WHERE status = ? ORDER BY id",
+
+  selectKv: "SELECT json FROM kv WHERE key = ?",
+  upsertKv: `INSERT INTO kv (key, json, updated_at) VALUES (@key, @json, @now)
+    ON CONFLICT (key) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at`,
+  deleteKv: "DELETE FROM kv WHERE key = ?",
+} as const;
+
+type Statements = { readonly [K in keyof typeof SQL]: Database.Statement };
+
+const prepareAll = (db: Database.Database): Statements =>
+  Object.fromEntries(Object.entries(SQL).map(([name, sql]) => [name, db.prepare(sql)])) as unknown as Statements;
+
+const validate = <T>(schema: z.ZodType<T>, input: unknown, what: string): T => {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw new StoreAbort(storeInvalidInput(`${what}: ${describeZodError(parsed.error)}`));
+  return parsed.data;
+};
+
+/** JSON text for a value, or an invalid-input abort when it has none or is too large. */
+const toJsonText = (value: unknown, what: string): string => {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (cause) {
+    throw new StoreAbort(
+      storeInvalidInput(`${what}: not serialisable as JSON (${cause instanceof Error ? cause.message : cause})`),
+    );
+  }
+  if (text === undefined) throw new StoreAbort(storeInvalidInput(`${what}: not serialisable as JSON`));
+  if (text.length > MAX_JSON_LENGTH) {
+    throw new StoreAbort(storeInvalidInput(`${what}: ${text.length} characters of JSON, at most ${MAX_JSON_LENGTH}`));
+  }
+  return text;
+};
+
+const flag = (on: boolean): 0 | 1 => (on ? 1 : 0);
+
+/** The store. Obtain one with `openSqliteStore`; the constructor expects an open, migrated database. */
+export class SqliteStore implements StorePort {
+  /** The database file this store owns. */
+  readonly path: string;
+  private readonly statements: Statements;
+  private readonly writeTransaction: Database.Transaction<(work: () => unknown) => unknown>;
+  private readonly readTransaction: Database.Transaction<(work: () => unknown) => unknown>;
+  private closed = false;
+
+  /** @internal Use `openSqliteStore`. */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly settings: SqliteStoreSettings,
+  ) {
+    this.path = settings.path;
+    this.statements = prepareAll(db);
+    this.writeTransaction = db.transaction((work: () => unknown) => work());
+    this.readTransaction = db.transaction((work: () => unknown) => work());
+  }
+
+  // ── plumbing ────────────────────────────────────────────────────────────
+
+  private guard<T>(work: () => T): E.Either<StoreError, T> {
+    if (this.closed) return E.left(storeUnavailable(`the store at ${this.path} is closed`));
+    try {
+      return E.right(work());
+    } catch (cause) {
+      if (cause instanceof StoreAbort) return E.left(cause.error);
+      return E.left(toStoreError(cause, { busyTimeoutMs: this.settings.busyTimeoutMs }));
+    }
+  }
+
+  /** `prepare` runs first (validation, outside the lock); `apply` runs under BEGIN IMMEDIATE. */
+  private write<I, T>(prepare: () => I, apply: (input: I) => T): E.Either<StoreError, T> {
+    return this.guard(() => {
+      const input = prepare();
+      return this.writeTransaction.immediate(() => apply(input)) as T;
+    });
+  }
+
+  /** Several reads from one snapshot. */
+  private readTogether<T>(work: () => T): E.Either<StoreError, T> {
+    return this.guard(() => this.readTransaction.deferred(work) as T);
+  }
+
+  private row(statement: Database.Statement, ...params: unknown[]): Row | undefined {
+    return statement.get(...params) as Row | undefined;
+  }
+
+  private rows(statement: Database.Statement, ...params: unknown[]): Row[] {
+    return statement.all(...params) as Row[];
+  }
+
+  private readLedgerRows(since: number): StartRecord[] {
+    return this.rows(this.statements.selectLedgerSince, { since }).map(decodeStartRecord);
+  }
+
+  private readAlertRows(): Alert[] {
+    return this.rows(this.statements.selectAlerts)
+      .map(decodeAlert)
+      .sort((a, b) => comparePaneIds(a.paneId, b.paneId));
+  }
+
+  private readPendingRows(): OutboxEntry[] {
+    return this.rows(this.statements.selectPending).map(decodeOutboxEntry);
+  }
+
+  private readMarkerRow(): Marker | null {
+    const row = this.row(this.statements.selectMarker);
+    return row === undefined ? null : decodeMarker(row);
+  }
+
+  // ── StorePort ───────────────────────────────────────────────────────────
+
+  /**
+   * Everything the core rebuilds from, in one read transaction: the marker,
+   * the flags, all alerts, the pending outbox, and the ledger rows active
+   * within the horizon (default 24 h) plus the newest row whatever its age,
+   * so attempt numbers keep counting up across long quiet spells.
+   */
+  async hydrate(): StoreResult<Hydration> {
+    return this.readTogether(() => {
+      const since = this.settings.now() - this.settings.ledgerHorizonMs;
+      const ledger = this.readLedgerRows(since);
+      const newestRow = this.row(this.statements.selectNewestStart);
+      if (newestRow !== undefined) {
+        const newest = decodeStartRecord(newestRow);
+        if (!ledger.some((record) => record.attempt === newest.attempt)) ledger.push(newest);
+      }
+      const flags = decodeSupervisorFlags(this.row(this.statements.selectFlags));
+      return {
+        marker: this.readMarkerRow(),
+        ledger,
+        outbox: this.readPendingRows(),
+        alerts: this.readAlertRows(),
+        lastOutboxSeq: decodeLastOutboxSeq(this.row(this.statements.selectLastSeq)),
+        killSwitch: flags.killSwitch,
+        gaveUp: flags.gaveUp,
+        resetAt: flags.resetAt,
+      };
+    });
+  }
+
+  async readMarker(): StoreResult<Marker | null> {
+    return this.guard(() => this.readMarkerRow());
+  }
+
+  async setMarker(marker: Marker): StoreResult<void> {
+    return this.write(
+      () => validate(MarkerSchema, marker, "marker"),
+      (valid) => {
+        this.statements.upsertMarker.run({ ...valid, now: this.settings.now() });
+      },
+    );
+  }
+
+  async clearMarker(paneId: PaneId): StoreResult<void> {
+    return this.write(
+      () => validate(PaneIdSchema, paneId, "pane id"),
+      (valid) => {
+        this.statements.deleteMarkerOfPane.run(valid);
+      },
+    );
+  }
+
+  async recordStart(record: StartRecord): StoreResult<void> {
+    return this.write(
+      () => validate(StartRecordSchema, record, "start record"),
+      (valid) => {
+        this.statements.upsertStart.run(valid);
+      },
+    );
+  }
+
+  /** Ledger rows that started or ended at or after `since`, or are still open; oldest attempt first. */
+  async readLedger(since: number): StoreResult<readonly StartRecord[]> {
+    return this.guard(() => this.readLedgerRows(validate(BoundSchema, since, "since")));
+  }
+
+  /** `true` records a give-up (keeping the last reset time); `false` is the human's reset and stores `at` as `resetAt`. */
+  async setSupervisorGaveUp(gaveUp: boolean, at: number): StoreResult<void> {
+    return this.write(
+      () => ({ gaveUp: validate(z.boolean(), gaveUp, "gave up flag"), at: validate(TimeSchema, at, "at") }),
+      (valid) => {
+        if (valid.gaveUp) this.statements.upsertGaveUp.run({ now: this.settings.now() });
+        else this.statements.upsertReset.run({ at: valid.at, now: this.settings.now() });
+      },
+    );
+  }
+
+  async appendLog(entry: NewLogEntry): StoreResult<LogEntry> {
+    return this.write(
+      () => validate(NewLogEntrySchema, entry, "log entry"),
+      (valid) => {
+        const result = this.statements.insertLog.run(valid);
+        return { ...valid, id: Number(result.lastInsertRowid) };
+      },
+    );
+  }
+
+  async readLog(query: { readonly limit: number; readonly kind?: LogKind }): StoreResult<readonly LogEntry[]> {
+    return this.guard(() => {
+      const { limit, kind } = validate(LogReadQuerySchema, query, "log query");
+      const rows =
+        kind === undefined
+          ? this.rows(this.statements.selectLogNewest, limit)
+          : this.rows(this.statements.selectLogNewestOfKind, kind, limit);
+      return rows.map(decodeLogEntry);
+    });
+  }
+
+  async setAlert(alert: Alert): StoreResult<void> {
+    return this.write(
+      () => validate(AlertSchema, alert, "alert"),
+      (valid) => {
+        this.statements.upsertAlert.run({ ...valid, severity: valid.severity ?? null });
+      },
+    );
+  }
+
+  async clearAlert(paneId: PaneId): StoreResult<void> {
+    return this.write(
+      () => validate(PaneIdSchema, paneId, "pane id"),
+      (valid) => {
+        this.statements.deleteAlert.run(valid);
+      },
+    );
+  }
+
+  /** The newest alert of each pane, in pane order (%2 before %10). */
+  async readAlerts(): StoreResult<readonly Alert[]> {
+    return this.guard(() => this.readAlertRows());
+  }
+
+  /**
+   * A sequence number still on file (pending or delivered) is a
+   * `StoreConstraint`. Raises the high-water mark `hydrate` reports as
+   * `lastOutboxSeq`, which expiry and pruning never lower.
+   */
+  async enqueueOutbox(entry: OutboxEntry): StoreResult<void> {
+    return this.write(
+      () => validate(OutboxEntrySchema, entry, "outbox entry"),
+      (valid) => {
+        this.statements.insertOutbox.run(valid);
+        this.statements.raiseLastSeq.run({ seq: valid.seq });
+      },
+    );
+  }
+
+  async listOutbox(): StoreResult<readonly OutboxEntry[]> {
+    return this.guard(() => this.readPendingRows());
+  }
+
+  /** Idempotent: an entry already delivered, expired or never enqueued is left as it is. */
+  async markDelivered(seq: number): StoreResult<void> {
+    return this.write(
+      () => validate(SeqSchema, seq, "sequence number"),
+      (valid) => {
+        this.statements.markDelivered.run({ seq: valid, now: this.settings.now() });
+      },
+    );
+  }
+
+  async expireOutbox(before: number): StoreResult<number> {
+    return this.write(
+      () => validate(BoundSchema, before, "expiry bound"),
+      (valid) => this.statements.expirePending.run(valid).changes,
+    );
+  }
+
+  async readKillSwitch(): StoreResult<boolean> {
+    return this.guard(() => decodeSupervisorFlags(this.row(this.statements.selectFlags)).killSwitch);
+  }
+
+  async setKillSwitch(on: boolean): StoreResult<void> {
+    return this.write(
+      () => validate(z.boolean(), on, "kill switch"),
+      (valid) => {
+        this.statements.upsertKillSwitch.run({ flag: flag(valid), now: this.settings.now() });
+      },
+    );
+  }
+
+  /**
+   * Atomic under BEGIN IMMEDIATE: `owner` takes the lease when it is free,
+   * expired (`expiresAt <= now`) or already its own, and it then runs to
+   * `now + ttlMs`. Otherwise nothing changes and the holder is reported.
+   */
+  async renewLease(owner: string, now: number, ttlMs: number): StoreResult<LeaseState> {
+    return this.write(
+      () => ({
+        owner: validate(OwnerSchema, owner, "lease owner"),
+        now: validate(TimeSchema, now, "now"),
+        ttlMs: validate(TtlSchema, ttlMs, "lease ttl"),
+      }),
+      (valid): LeaseState => {
+        const current = decodeLease(this.row(this.statements.selectLease));
+        if (current === null || current.expiresAt <= valid.now || current.owner === valid.owner) {
+          const expiresAt = valid.now + valid.ttlMs;
+          this.statements.upsertLease.run({ owner: valid.owner, expiresAt });
+          return { held: true, owner: valid.owner, expiresAt };
+        }
+        return { held: false, owner: current.owner, expiresAt: current.expiresAt };
+      },
+    );
+  }
+
+  /** Releases the lease only if `owner` holds it. */
+  async releaseLease(owner: string): StoreResult<void> {
+    return this.write(
+      () => validate(OwnerSchema, owner, "lease owner"),
+      (valid) => {
+        this.statements.deleteLeaseOf.run(valid);
+      },
+    );
+  }
+
+  /** `held` says whether anyone holds an unexpired lease at the store's `now`. */
+  async readLease(): StoreResult<LeaseState> {
+    return this.guard((): LeaseState => {
+      const current = decodeLease(this.row(this.statements.selectLease));
+      if (current === null) return { held: false, owner: null, expiresAt: 0 };
+      return { held: current.expiresAt > this.settings.now(), owner: current.owner, expiresAt: current.expiresAt };
+    });
+  }
+
+  /** Idempotent; later calls on the store answer `StoreUnavailable`. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.db.close();
+    } catch {
+      // Closing a connection whose file vanished still releases it; nothing to report.
+    }
+  }
+
+  // ── Beyond the port: captain's log retention ────────────────────────────
+
+  /**
+   * Retention for the captain's log: keeps every `standing_order` entry
+   * (they are the first mate's durable instructions and are only removed
+   * deliberately) and the `keepNewest` newest entries of the other kinds;
+   * deletes the rest. Returns how many entries were deleted.
+   */
+  pruneLog(policy: { readonly keepNewest: number }): E.Either<StoreError, number> {
+    return this.write(
+      () => validate(z.object({ keepNewest: KeepNewestSchema }), policy, "log retention"),
+      (valid) => this.statements.pruneLog.run(valid.keepNewest).changes,
+    );
+  }
+
+  // ── Beyond the port: outbox housekeeping ────────────────────────────────
+
+  /** The highest outbox sequence number ever enqueued (0 when none); also part of `hydrate`. */
+  lastOutboxSeq(): E.Either<StoreError, number> {
+    return this.guard(() => decodeLastOutboxSeq(this.row(this.statements.selectLastSeq)));
+  }
+
+  /**
+   * Deletes entries delivered before `before` (delivered rows are kept until
+   * then so a late repeat of their sequence number is still refused).
+   * Returns how many were deleted.
+   */
+  pruneDeliveredOutbox(before: number): E.Either<StoreError, number> {
+    return this.write(
+      () => validate(BoundSchema, before, "prune bound"),
+      (valid) => this.statements.pruneDelivered.run(valid).changes,
+    );
+  }
+
+  // ── Beyond the port: conn state ─────────────────────────────────────────
+
+  /**
+   * The stored conn state as parsed JSON, or null when none is stored. The
+   * shape belongs to the caller: parse the result with its zod schema.
+   */
+  readConn(): E.Either<StoreError, unknown | null> {
+    return this.guard(() => {
+      const row = this.row(this.statements.selectConn);
+      return row === undefined ? null : decodeJson("conn_state", row.json);
+    });
+  }
+
+  /** Stores any JSON value (at most `MAX_JSON_LENGTH` characters); `null` clears it. */
+  writeConn(value: unknown): E.Either<StoreError, void> {
+    return this.write(
+      () => (value === null ? null : toJsonText(value, "conn state")),
+      (json) => {
+        if (json === null) this.statements.deleteConn.run();
+        else this.statements.upsertConn.run({ json, now: this.settings.now() });
+      },
+    );
+  }
+
+  // ── Beyond the port: role extensions ────────────────────────────────────
+
+  /** Records a proposed extension (status `proposed`). */
+  proposeExtension(proposal: ExtensionProposal): E.Either<StoreError, RoleExtension> {
+    return this.write(
+      () => validate(ExtensionProposalSchema, proposal, "extension proposal"),
+      (valid) => {
+        const id = Number(this.statements.insertExtension.run(valid).lastInsertRowid);
+        return decodeRoleExtension(this.row(this.statements.selectExtension, id)!);
+      },
+    );
+  }
+
+  /** Approves a proposed extension. Unknown id: `StoreInvalidInput`; already decided: `StoreConstraint`. */
+  approveExtension(id: number, decision: ExtensionDecision): E.Either<StoreError, RoleExtension> {
+    return this.decideExtension(id, "approved", decision);
+  }
+
+  /** Rejects a proposed extension. Unknown id: `StoreInvalidInput`; already decided: `StoreConstraint`. */
+  rejectExtension(id: number, decision: ExtensionDecision): E.Either<StoreError, RoleExtension> {
+    return this.decideExtension(id, "rejected", decision);
+  }
+
+  private decideExtension(
+    id: number,
+    status: "approved" | "rejected",
+    decision: ExtensionDecision,
+  ): E.Either<StoreError, RoleExtension> {
+    return this.write(
+      () => ({
+        id: validate(ExtensionIdSchema, id, "extension id"),
+        ...validate(ExtensionDecisionSchema, decision, "extension decision"),
+      }),
+      (valid) => {
+        const existing = this.row(this.statements.selectExtension, valid.id);
+        if (existing === undefined) throw new StoreAbort(storeInvalidInput(`no role extension with id ${valid.id}`));
+        const current = decodeRoleExtension(existing);
+        if (current.status !== "proposed") {
+          throw new StoreAbort(storeConstraint(`role extension ${valid.id} is already ${current.status}`));
+        }
+        this.statements.decideExtension.run({ id: valid.id, status, at: valid.at, by: valid.by });
+        return decodeRoleExtension(this.row(this.statements.selectExtension, valid.id)!);
+      },
+    );
+  }
+
+  /** All extensions, or those with `status`, oldest first. */
+  listExtensions(filter: { readonly status?: RoleExtensionStatus } = {}): E.Either<StoreError, RoleExtension[]> {
+    return this.guard(() => {
+      const { status } = validate(
+        z.object({ status: RoleExtensionStatusSchema.optional() }),
+        filter,
+        "extension filter",
+      );
+      const rows =
+        status === undefined
+          ? this.rows(this.statements.selectExtensions)
+          : this.rows(this.statements.selectExtensionsOfStatus, status);
+      return rows.map(decodeRoleExtension);
+    });
+  }
+
+  // ── Beyond the port: key-value runtime state ────────────────────────────
+
+  /** The JSON value stored under `key`, or `undefined` when there is none. */
+  getKv(key: string): E.Either<StoreError, unknown> {
+    return this.guard(() => {
+      const row = this.row(this.statements.selectKv, validate(KvKeySchema, key, "key"));
+      return row === undefined ? undefined : decodeJson("kv", row.json);
+    });
+  }
+
+  /** Stores a JSON value (at most `MAX_JSON_LENGTH` characters) under `key` (1–200 characters). */
+  setKv(key: string, value: unknown): E.Either<StoreError, void> {
+    return this.write(
+      () => ({ key: validate(KvKeySchema, key, "key"), json: toJsonText(value, `value of ${String(key)}`) }),
+      (valid) => {
+        this.statements.upsertKv.run({ ...valid, now: this.settings.now() });
+      },
+    );
+  }
+
+  deleteKv(key: string): E.Either<StoreError, void> {
+    return this.write(
+      () => validate(KvKeySchema, key, "key"),
+      (valid) => {
+        this.statements.deleteKv.run(valid);
+      },
+    );
+  }
+
+  // ── Beyond the port: diagnostics ────────────────────────────────────────
+
+  /** `PRAGMA integrity_check`: `ok`, or the problems SQLite found. */
+  checkIntegrity(): E.Either<StoreError, "ok" | readonly string[]> {
+    return this.guard(() => {
+      const findings = this.db.pragma("integrity_check", { simple: false }) as Array<{ integrity_check: string }>;
+      const messages = findings.map((finding) => finding.integrity_check);
+      return messages.length === 1 && messages[0] === "ok" ? "ok" : messages;
+    });
+  }
+}
