@@ -6,8 +6,8 @@
  * Each command's outcome comes back as an event (see events.ts).
  */
 import type { Alert } from "./domain/alert.js";
-import type { NewLogEntry } from "./domain/logEntry.js";
 import type { OutboxEntry } from "./domain/interrupt.js";
+import type { NewLogEntry } from "./domain/logEntry.js";
 import type { Marker, StartRecord } from "./domain/marker.js";
 import type { PaneId } from "./domain/paneId.js";
 
@@ -57,7 +57,12 @@ export type Command =
   /** Renew (or take) the supervisor lease; answered by LeaseRenewed. */
   | { readonly type: "store.renewLease"; readonly owner: string; readonly now: number; readonly ttlMs: number }
   /** Tell the human (through the embedder), not the first mate. */
-  | { readonly type: "alert.raise"; readonly level: "warning" | "critical"; readonly code: string; readonly message: string }
+  | {
+      readonly type: "alert.raise";
+      readonly level: "warning" | "critical";
+      readonly code: string;
+      readonly message: string;
+    }
   /** Ask to be woken with a Ticked event at (or soon after) `at`. */
   | { readonly type: "timer.wakeAt"; readonly at: number };
 

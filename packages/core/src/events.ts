@@ -10,7 +10,12 @@ import { z } from "zod";
 import { AlertSchema, MessageSchema, NotifyKindSchema, SeveritySchema } from "./domain/alert.js";
 import { OutboxEntrySchema } from "./domain/interrupt.js";
 import { MarkerSchema, StartRecordSchema, TokenHashSchema } from "./domain/marker.js";
-import { FleetInputsSchema, PaneInputSchema, PaneObservationSchema, UsageSnapshotSchema } from "./domain/observation.js";
+import {
+  FleetInputsSchema,
+  PaneInputSchema,
+  PaneObservationSchema,
+  UsageSnapshotSchema,
+} from "./domain/observation.js";
 import { PaneIdSchema } from "./domain/paneId.js";
 
 const now = z.number().int().nonnegative();
@@ -44,7 +49,12 @@ export const EMPTY_HYDRATION: Hydration = {
 export const EventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("Started"), now, owner: z.string().min(1), hydration: HydrationSchema }),
   z.object({ type: z.literal("Ticked"), now }),
-  z.object({ type: z.literal("FleetObserved"), now, observeId: z.number().int(), panes: z.array(PaneObservationSchema) }),
+  z.object({
+    type: z.literal("FleetObserved"),
+    now,
+    observeId: z.number().int(),
+    panes: z.array(PaneObservationSchema),
+  }),
   z.object({ type: z.literal("ObserveFailed"), now, observeId: z.number().int(), reason: z.string() }),
   /** tmux reported a pane or window closing (control mode); observe at once. */
   z.object({ type: z.literal("PaneExited"), now, paneId: PaneIdSchema.nullable() }),

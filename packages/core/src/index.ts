@@ -4,18 +4,9 @@
  * Domain types (zod schemas), pure decisions that return commands as data,
  * the `step` reducer, the ports drivers implement, and a small runtime.
  */
-export * from "./domain/agentKind.js";
-export * from "./domain/alert.js";
-export * from "./domain/digest.js";
-export * from "./domain/interrupt.js";
-export * from "./domain/logEntry.js";
-export * from "./domain/marker.js";
-export * from "./domain/observation.js";
-export * from "./domain/paneId.js";
-export * from "./config.js";
+
 export * from "./commands.js";
-export * from "./events.js";
-export * from "./ports/index.js";
+export * from "./config.js";
 export * from "./decisions/buildDigest.js";
 export * from "./decisions/curatePane.js";
 export * from "./decisions/diverge.js";
@@ -24,5 +15,16 @@ export * from "./decisions/interrupts.js";
 export * from "./decisions/renderDelta.js";
 export * from "./decisions/supervisor.js";
 export * from "./decisions/toolPolicy.js";
+export * from "./domain/agentKind.js";
+export * from "./domain/alert.js";
+export * from "./domain/digest.js";
+export * from "./domain/interrupt.js";
+export * from "./domain/logEntry.js";
+export * from "./domain/marker.js";
+export * from "./domain/observation.js";
+export * from "./domain/paneId.js";
+export * from "./events.js";
+export * from "./ports/index.js";
+export * from "./runtime/index.js";
 export * from "./state.js";
 export * from "./step.js";

@@ -2,11 +2,11 @@
  * The core's whole state: plain data, serialisable, owned by `step`.
  */
 import type { CoreConfig } from "./config.js";
-import type { Alert } from "./domain/alert.js";
-import { EMPTY_INPUTS, type FleetInputs, type PaneObservation } from "./domain/observation.js";
-import { INITIAL_HEARTBEAT, type HeartbeatState } from "./decisions/heartbeat.js";
+import { type HeartbeatState, INITIAL_HEARTBEAT } from "./decisions/heartbeat.js";
 import { INITIAL_INTERRUPTS, type InterruptState } from "./decisions/interrupts.js";
 import { INITIAL_SUPERVISOR, type SupervisorState } from "./decisions/supervisor.js";
+import type { Alert } from "./domain/alert.js";
+import { EMPTY_INPUTS, type FleetInputs, type PaneObservation } from "./domain/observation.js";
 
 export interface ObserveState {
   readonly nextId: number;

@@ -17,10 +17,6 @@
  */
 import * as E from "fp-ts/lib/Either.js";
 import type { Command } from "./commands.js";
-import type { Alert } from "./domain/alert.js";
-import type { FleetDigest } from "./domain/digest.js";
-import type { CiState } from "./domain/observation.js";
-import { isPaneId, type PaneId } from "./domain/paneId.js";
 import { buildDigest } from "./decisions/buildDigest.js";
 import { decideHeartbeat, resetForNewFirstMate, settlePush } from "./decisions/heartbeat.js";
 import {
@@ -31,8 +27,12 @@ import {
   type RaisedInterrupt,
   settleDelivery,
 } from "./decisions/interrupts.js";
-import { decideSupervisor, reconsiderStart, settleSpawn, type SupervisorDecision } from "./decisions/supervisor.js";
-import { type Event, EventSchema, type EventOf } from "./events.js";
+import { decideSupervisor, type SupervisorDecision, settleSpawn } from "./decisions/supervisor.js";
+import type { Alert } from "./domain/alert.js";
+import type { FleetDigest } from "./domain/digest.js";
+import type { CiState } from "./domain/observation.js";
+import { isPaneId, type PaneId } from "./domain/paneId.js";
+import { type Event, type EventOf, EventSchema } from "./events.js";
 import type { CoreState } from "./state.js";
 
 export type StepResult = readonly [CoreState, readonly Command[]];
@@ -170,17 +170,23 @@ const scheduleTick = (state: CoreState): StepResult => {
   return [{ ...state, nextTickAt: at }, [{ type: "timer.wakeAt", at }]];
 };
 
-const onTickedInner = (state: CoreState): StepResult => chain(state, renewLease, expire, scheduleTick, observe, deliver);
+const onTickedInner = (state: CoreState): StepResult =>
+  chain(state, renewLease, expire, scheduleTick, observe, deliver);
 
 const onFleetObserved = (state: CoreState, event: EventOf<"FleetObserved">): StepResult => {
   const inFlight = state.observe.inFlight;
   if (inFlight === null || inFlight.id !== event.observeId) return [state, []];
   const again = state.observe.again;
-  let next: CoreState = { ...state, fleet: event.panes, observe: { ...state.observe, inFlight: null, again: false } };
+  const next: CoreState = { ...state, fleet: event.panes, observe: { ...state.observe, inFlight: null, again: false } };
   const live = new Set<string>();
   const dead = new Set<string>();
   for (const pane of event.panes) (pane.dead ? dead : live).add(pane.paneId);
-  const view = { now: state.now, livePaneIds: live, deadPaneIds: dead, coversMarker: event.observeId >= state.markerObserveFloor };
+  const view = {
+    now: state.now,
+    livePaneIds: live,
+    deadPaneIds: dead,
+    coversMarker: event.observeId >= state.markerObserveFloor,
+  };
   const decision = decideSupervisor(next.supervisor, view, next.config);
   const strays = strayFirstMates(next, decision.state.marker?.paneId ?? null, decision.state.spawnInFlight !== null);
   return chain(
@@ -202,7 +208,9 @@ const strayFirstMates = (state: CoreState, markerPaneId: string | null, spawning
   return state.fleet
     .filter(
       (pane) =>
-        pane.session === state.config.session && pane.windowName === state.config.window && pane.paneId !== markerPaneId,
+        pane.session === state.config.session &&
+        pane.windowName === state.config.window &&
+        pane.paneId !== markerPaneId,
     )
     .map((pane) => ({ type: "tmux.kill", paneId: pane.paneId }) as const);
 };
@@ -245,7 +253,13 @@ const onInputsUpdated = (state: CoreState, event: EventOf<"InputsUpdated">): Ste
 const onSpawnSettled = (state: CoreState, event: EventOf<"SpawnSucceeded"> | EventOf<"SpawnFailed">): StepResult => {
   const outcome =
     event.type === "SpawnSucceeded"
-      ? { ok: true as const, requestId: event.requestId, paneId: event.paneId, windowId: event.windowId, tokenHash: event.tokenHash }
+      ? {
+          ok: true as const,
+          requestId: event.requestId,
+          paneId: event.paneId,
+          windowId: event.windowId,
+          tokenHash: event.tokenHash,
+        }
       : { ok: false as const, requestId: event.requestId, reason: event.reason };
   return chain(state, (s) => applySupervisor(s, settleSpawn(s.supervisor, outcome, s.now, s.config)));
 };
@@ -253,7 +267,11 @@ const onSpawnSettled = (state: CoreState, event: EventOf<"SpawnSucceeded"> | Eve
 const onEmitSettled = (state: CoreState, emitId: string, delivered: boolean): StepResult => {
   if (emitId.startsWith("interrupt-")) {
     const decision = settleDelivery(state.interrupts, Number(emitId.slice("interrupt-".length)), delivered);
-    return chain({ ...state, interrupts: decision.state }, (s) => [s, decision.commands], (s) => (delivered ? deliver(s) : [s, []]));
+    return chain(
+      { ...state, interrupts: decision.state },
+      (s) => [s, decision.commands],
+      (s) => (delivered ? deliver(s) : [s, []]),
+    );
   }
   const settled = settlePush(state.heartbeat, emitId, delivered, state.now);
   let next: CoreState = { ...state, heartbeat: settled.state };
@@ -291,12 +309,22 @@ const onNotify = (state: CoreState, event: EventOf<"NotifyReceived">): StepResul
   const next: CoreState = { ...state, alerts: { ...state.alerts, [event.paneId]: alert } };
   const commands: Command[] = [{ type: "store.setAlert", alert }];
   if (event.kind !== "need_human") return chain(next, (s) => [s, commands], heartbeat);
-  const [admitted, produced] = admit(next, { now: event.now, source: event.paneId, kind: "need_human", message: event.message });
+  const [admitted, produced] = admit(next, {
+    now: event.now,
+    source: event.paneId,
+    kind: "need_human",
+    message: event.message,
+  });
   return chain(admitted, (s) => [s, [...commands, ...produced]], deliver, heartbeat);
 };
 
 const onReport = (state: CoreState, event: EventOf<"ReportReceived">): StepResult => {
-  const [admitted, produced] = admit(state, { now: event.now, source: event.paneId, kind: "report", message: event.message });
+  const [admitted, produced] = admit(state, {
+    now: event.now,
+    source: event.paneId,
+    kind: "report",
+    message: event.message,
+  });
   return chain(admitted, (s) => [s, produced], deliver);
 };
 
@@ -373,7 +401,10 @@ export const step = (state: CoreState, event: Event): StepResult => {
 export const stepChecked = (state: CoreState, input: unknown): E.Either<EventRejected, StepResult> => {
   const parsed = EventSchema.safeParse(input);
   if (!parsed.success) {
-    return E.left({ _tag: "EventRejected", reason: parsed.error.issues.map((issue) => `${issue.path.join(".") || "event"}: ${issue.message}`).join("; ") });
+    return E.left({
+      _tag: "EventRejected",
+      reason: parsed.error.issues.map((issue) => `${issue.path.join(".") || "event"}: ${issue.message}`).join("; "),
+    });
   }
   if (state.owner === null && parsed.data.type !== "Started") {
     return E.left({ _tag: "EventRejected", reason: `${parsed.data.type} before Started` });

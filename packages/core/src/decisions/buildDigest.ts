@@ -5,8 +5,9 @@
  * always excludes the first mate's own pane — otherwise its own reactions
  * would feed back into the pushes it receives (SPEC §3, invariant 6).
  */
-import type { Alert } from "../domain/alert.js";
+
 import type { AgentPattern } from "../domain/agentKind.js";
+import type { Alert } from "../domain/alert.js";
 import type { FleetDigest, PaneDigest } from "../domain/digest.js";
 import type { FleetInputs, PaneObservation } from "../domain/observation.js";
 import { comparePaneIds } from "../domain/paneId.js";

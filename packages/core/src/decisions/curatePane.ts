@@ -5,8 +5,9 @@
  * (the digest keeps agent panes only). `idleS` is never negative, even when
  * tmux's activity clock runs ahead of `now`.
  */
-import type { Alert } from "../domain/alert.js";
+
 import { type AgentPattern, DEFAULT_AGENT_PATTERNS, detectAgent } from "../domain/agentKind.js";
+import type { Alert } from "../domain/alert.js";
 import type { PaneDigest } from "../domain/digest.js";
 import type { PaneInput, PaneObservation } from "../domain/observation.js";
 

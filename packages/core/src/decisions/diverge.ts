@@ -6,7 +6,7 @@
  * timestamp, idle drift below the threshold and budget drift below the step
  * are never material. `diverge(d, d)` is empty; `prev = null` is first sight.
  */
-import type { PaneDigest, FleetDigest } from "../domain/digest.js";
+import type { FleetDigest, PaneDigest } from "../domain/digest.js";
 import type { CiState } from "../domain/observation.js";
 
 export interface DivergeThresholds {

@@ -79,7 +79,11 @@ export const decideHeartbeat = (state: HeartbeatState, input: HeartbeatInput): H
   const allowedAt = state.lastPushAt === null ? input.now : state.lastPushAt + input.intervalMs;
   if (!firstSight && input.now < allowedAt) {
     if (state.wakeRequestedFor === allowedAt) return idle;
-    return { state: { ...state, wakeRequestedFor: allowedAt }, commands: [{ type: "timer.wakeAt", at: allowedAt }], pushed: null };
+    return {
+      state: { ...state, wakeRequestedFor: allowedAt },
+      commands: [{ type: "timer.wakeAt", at: allowedAt }],
+      pushed: null,
+    };
   }
 
   const notes = [...(input.notes ?? [])];

@@ -62,7 +62,8 @@ export interface InterruptDecision {
 
 type InterruptConfig = Pick<CoreConfig, "dedupeWindowMs" | "rateLimitWakes" | "rateLimitWindowMs" | "outboxTtlMs">;
 
-export const dedupeKey = (source: string, kind: string, message: string): string => `${source}\u0000${kind}\u0000${message}`;
+export const dedupeKey = (source: string, kind: string, message: string): string =>
+  `${source}\u0000${kind}\u0000${message}`;
 
 const fold = (state: InterruptState, key: string, raised: RaisedInterrupt): InterruptState => {
   const previous = state.repeats[key];

@@ -69,11 +69,17 @@ const changeItem = (change: Change): Item | null => {
     case "first_sight":
       return null;
     case "blocked":
-      return { priority: PRIORITY.blocked, text: `BLOCKED ${who(change.pane)} needs a human — ${quote(change.pane.status)}` };
+      return {
+        priority: PRIORITY.blocked,
+        text: `BLOCKED ${who(change.pane)} needs a human — ${quote(change.pane.status)}`,
+      };
     case "ci":
       return change.to === "red"
         ? { priority: PRIORITY.ciRed, text: `CI RED ${who(change.pane)} PR ${prText(change.pane.pr)}` }
-        : { priority: PRIORITY.field, text: `${who(change.pane)} CI ${change.from ?? "none"} → ${change.to ?? "none"}` };
+        : {
+            priority: PRIORITY.field,
+            text: `${who(change.pane)} CI ${change.from ?? "none"} → ${change.to ?? "none"}`,
+          };
     case "gone":
       return { priority: PRIORITY.gone, text: `GONE ${who(change.pane)}` };
     case "appeared":
@@ -106,7 +112,10 @@ const header = (digest: FleetDigest, firstSight: boolean, changeCount: number): 
 };
 
 const fleetItems = (digest: FleetDigest): Item[] =>
-  digest.panes.map((pane) => ({ priority: pane.blocked ? PRIORITY.blocked : PRIORITY.appeared, text: describePane(pane) }));
+  digest.panes.map((pane) => ({
+    priority: pane.blocked ? PRIORITY.blocked : PRIORITY.appeared,
+    text: describePane(pane),
+  }));
 
 /** Pure: the push text for `changes` against the current `digest`. */
 export const renderDelta = (changes: readonly Change[], digest: FleetDigest, options: RenderOptions): string => {
@@ -124,7 +133,9 @@ export const renderDelta = (changes: readonly Change[], digest: FleetDigest, opt
   }
   for (const note of options.notes ?? []) items.push({ priority: PRIORITY.note, text: clip(note) });
   // Stable sort keeps pane order within a priority.
-  const ordered = items.map((item, index) => ({ ...item, index })).sort((a, b) => a.priority - b.priority || a.index - b.index);
+  const ordered = items
+    .map((item, index) => ({ ...item, index }))
+    .sort((a, b) => a.priority - b.priority || a.index - b.index);
 
   const head = header(digest, firstSight, items.length);
   const lines = [head];

@@ -17,8 +17,9 @@
  *   until reset;
  * - no spawn while the kill switch is set or another process holds the lease.
  */
-import type { CoreConfig } from "../config.js";
+
 import type { Command } from "../commands.js";
+import type { CoreConfig } from "../config.js";
 import { isFailedStart, type Marker, type StartRecord } from "../domain/marker.js";
 import { isPaneId } from "../domain/paneId.js";
 
@@ -192,7 +193,13 @@ export const reconsiderStart = (state: SupervisorState, now: number, config: Sup
 
 /** The result of a spawn, as the core sees it. */
 export type SpawnOutcome =
-  | { readonly ok: true; readonly requestId: string; readonly paneId: string; readonly windowId: string | null; readonly tokenHash: string }
+  | {
+      readonly ok: true;
+      readonly requestId: string;
+      readonly paneId: string;
+      readonly windowId: string | null;
+      readonly tokenHash: string;
+    }
   | { readonly ok: false; readonly requestId: string; readonly reason: string };
 
 const isWindowId = (value: string | null): value is string => value !== null && /^@\d+$/.test(value);
@@ -212,20 +219,31 @@ export const settleSpawn = (
     if (!outcome.ok) return { state, commands: [] };
     const kill: Command = isPaneId(outcome.paneId)
       ? { type: "tmux.kill", paneId: outcome.paneId }
-      : { type: "tmux.killWindow", target: isWindowId(outcome.windowId) ? outcome.windowId : `${config.session}:${config.window}` };
+      : {
+          type: "tmux.killWindow",
+          target: isWindowId(outcome.windowId) ? outcome.windowId : `${config.session}:${config.window}`,
+        };
     return { state, commands: [kill, kitLog(now, `killed a stale spawn (${outcome.requestId})`)] };
   }
   const startedAt = state.ledger.find((record) => record.attempt === inFlight.attempt)?.startedAt ?? inFlight.since;
   const cleared: SupervisorState = { ...state, spawnInFlight: null };
 
   if (!outcome.ok || !isPaneId(outcome.paneId)) {
-    const record: StartRecord = { attempt: inFlight.attempt, startedAt, endedAt: now, paneId: null, outcome: "spawn_failed" };
+    const record: StartRecord = {
+      attempt: inFlight.attempt,
+      startedAt,
+      endedAt: now,
+      paneId: null,
+      outcome: "spawn_failed",
+    };
     const commands: Command[] = [{ type: "store.recordStart", record }];
     if (outcome.ok) {
       // The window exists but its pane id is unreadable: never stamp it, remove it.
       const target = isWindowId(outcome.windowId) ? outcome.windowId : `${config.session}:${config.window}`;
       commands.push({ type: "tmux.killWindow", target });
-      commands.push(kitLog(now, `spawn returned a malformed pane id ${JSON.stringify(outcome.paneId)}; window removed`));
+      commands.push(
+        kitLog(now, `spawn returned a malformed pane id ${JSON.stringify(outcome.paneId)}; window removed`),
+      );
     } else {
       commands.push(kitLog(now, `first mate spawn failed: ${outcome.reason}`));
     }
@@ -234,8 +252,19 @@ export const settleSpawn = (
     return { state: next.state, commands: [...commands, ...next.commands] };
   }
 
-  const marker: Marker = { paneId: outcome.paneId, tokenHash: outcome.tokenHash, spawnedAt: now, attempt: inFlight.attempt };
-  const record: StartRecord = { attempt: inFlight.attempt, startedAt, endedAt: null, paneId: outcome.paneId, outcome: "running" };
+  const marker: Marker = {
+    paneId: outcome.paneId,
+    tokenHash: outcome.tokenHash,
+    spawnedAt: now,
+    attempt: inFlight.attempt,
+  };
+  const record: StartRecord = {
+    attempt: inFlight.attempt,
+    startedAt,
+    endedAt: null,
+    paneId: outcome.paneId,
+    outcome: "running",
+  };
   return {
     state: { ...cleared, marker, ledger: replaceRecord(cleared.ledger, record) },
     commands: [

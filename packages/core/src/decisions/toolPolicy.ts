@@ -34,7 +34,10 @@ export const decideNudge = (
   if (!row) return { allowed: false, reason: `${pane} is not a live agent pane in the fleet` };
   if (row.blocked) return { allowed: false, reason: `${pane} is waiting for a human; answer it, do not nudge it` };
   if (row.idleS * 1000 < idleThresholdMs) {
-    return { allowed: false, reason: `${pane} is not clearly idle (idle ${row.idleS}s < ${Math.round(idleThresholdMs / 1000)}s)` };
+    return {
+      allowed: false,
+      reason: `${pane} is not clearly idle (idle ${row.idleS}s < ${Math.round(idleThresholdMs / 1000)}s)`,
+    };
   }
   return ALLOWED;
 };

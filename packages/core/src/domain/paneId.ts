@@ -12,8 +12,7 @@ export const PaneIdSchema = z.string().regex(PANE_ID_PATTERN, "a pane id looks l
 export type PaneId = z.infer<typeof PaneIdSchema>;
 
 /** True when `value` is a well-formed tmux pane id. Pure. */
-export const isPaneId = (value: unknown): value is PaneId =>
-  typeof value === "string" && PANE_ID_PATTERN.test(value);
+export const isPaneId = (value: unknown): value is PaneId => typeof value === "string" && PANE_ID_PATTERN.test(value);
 
 /** Numeric order of pane ids (%2 before %10), for deterministic output. */
 export const comparePaneIds = (a: string, b: string): number => {

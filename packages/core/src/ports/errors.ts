@@ -5,7 +5,12 @@
 
 export type TmuxError =
   | { readonly _tag: "TmuxNotFound"; readonly message: string }
-  | { readonly _tag: "TmuxCommandFailed"; readonly message: string; readonly exitCode: number | null; readonly stderr: string }
+  | {
+      readonly _tag: "TmuxCommandFailed";
+      readonly message: string;
+      readonly exitCode: number | null;
+      readonly stderr: string;
+    }
   | { readonly _tag: "TmuxOutputInvalid"; readonly message: string; readonly line: string }
   | { readonly _tag: "TmuxInvalidArgument"; readonly message: string };
 

@@ -1,0 +1,293 @@
+/**
+ * The runtime: drives `step` through the ports.
+ *
+ * Guarantees: events are processed one at a time, in arrival order; within
+ * a batch, store commands run (in order, awaited) before any effect, so what
+ * the core decided is durable before it acts; every awaited command yields
+ * an event; `stop()` leaves no timer, subscription or lease behind.
+ * It holds no policy: every decision is the core's.
+ */
+
+import * as E from "fp-ts/lib/Either.js";
+import type { Command } from "../commands.js";
+import { type CoreConfigInput, parseCoreConfig } from "../config.js";
+import type { FleetDigest } from "../domain/digest.js";
+import type { PaneInput, UsageSnapshot } from "../domain/observation.js";
+import { EMPTY_HYDRATION, type Event, EventSchema } from "../events.js";
+import type { ChannelPort } from "../ports/channelPort.js";
+import type { Clock } from "../ports/clock.js";
+import { describeError } from "../ports/errors.js";
+import type { StorePort } from "../ports/storePort.js";
+import type { TmuxPort } from "../ports/tmuxPort.js";
+import type { ToolHost } from "../ports/toolHost.js";
+import { type CoreState, initialState } from "../state.js";
+import { currentDigest, type EventRejected, step } from "../step.js";
+import { executeCommand } from "./executeCommand.js";
+import type { FirstMateLauncher } from "./launcher.js";
+import { createToolHost } from "./toolHost.js";
+
+export interface RuntimeOptions {
+  readonly tmux: TmuxPort;
+  readonly channel: ChannelPort;
+  readonly store: StorePort;
+  readonly clock: Clock;
+  readonly launcher: FirstMateLauncher;
+  readonly config?: CoreConfigInput;
+  /** Lease owner id; unique per process (e.g. host:pid:random). */
+  readonly owner: string;
+}
+
+/** What the runtime reports to its embedder, for a UI or a timeline. */
+export type RuntimeReport =
+  | { readonly type: "event"; readonly at: number; readonly event: Event }
+  | { readonly type: "command"; readonly at: number; readonly command: Command }
+  | {
+      readonly type: "alert";
+      readonly at: number;
+      readonly level: "warning" | "critical";
+      readonly code: string;
+      readonly message: string;
+    }
+  | { readonly type: "error"; readonly at: number; readonly message: string };
+
+export interface RuntimeStatus {
+  readonly running: boolean;
+  readonly firstMate: CoreState["supervisor"]["marker"];
+  readonly firstMateAttached: boolean;
+  readonly spawnInFlight: boolean;
+  readonly leaseHeld: boolean;
+  readonly killSwitch: boolean;
+  readonly gaveUp: boolean;
+  readonly lastPushAt: number | null;
+  readonly pushCount: number;
+  readonly outboxDepth: number;
+  readonly panes: number;
+}
+
+export interface Runtime {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Feed an event (e.g. an embedder input); resolves once it is processed. */
+  dispatch(event: Event): Promise<void>;
+  status(): RuntimeStatus;
+  digest(): FleetDigest;
+  state(): CoreState;
+  /** The embedder's knowledge of panes and usage. */
+  /** Validated with zod; a bad input is rejected with a reason and changes nothing. */
+  updateInputs(input: {
+    panes?: Record<string, PaneInput>;
+    usage?: UsageSnapshot;
+  }): Promise<E.Either<EventRejected, void>>;
+  setKillSwitch(on: boolean): Promise<void>;
+  resetSupervisor(): Promise<void>;
+  /** Resolves when every queued event and started command has settled. */
+  idle(): Promise<void>;
+  subscribe(listener: (report: RuntimeReport) => void): () => void;
+  readonly toolHost: ToolHost;
+}
+
+export const createRuntime = (options: RuntimeOptions): Runtime => {
+  const config = parseCoreConfig(options.config ?? {});
+  const { clock } = options;
+  let state: CoreState = initialState(config);
+  let running = false;
+  const listeners = new Set<(report: RuntimeReport) => void>();
+  const queue: Event[] = [];
+  let draining: Promise<void> | null = null;
+  const inFlight = new Set<Promise<void>>();
+  const wakeTimes = new Set<number>();
+  let cancelTimer: (() => void) | null = null;
+  let armedFor: number | null = null;
+  const unsubscribes: (() => void)[] = [];
+
+  const report = (value: RuntimeReport) => {
+    for (const listener of listeners) {
+      try {
+        listener(value);
+      } catch {
+        // A listener's failure must not stop supervision.
+      }
+    }
+  };
+
+  const armTimer = () => {
+    if (!running) return;
+    const next = wakeTimes.size === 0 ? null : Math.min(...wakeTimes);
+    if (next === armedFor) return;
+    cancelTimer?.();
+    cancelTimer = null;
+    armedFor = next;
+    if (next === null) return;
+    cancelTimer = clock.setTimer(next, () => {
+      armedFor = null;
+      cancelTimer = null;
+      const now = clock.now();
+      for (const at of [...wakeTimes]) if (at <= now) wakeTimes.delete(at);
+      armTimer();
+      void enqueue({ type: "Ticked", now });
+    });
+  };
+
+  const runEffect = (command: Command) => {
+    const task = executeCommand(command, { ...options, clock }).then((outcome) => {
+      if (outcome.kind === "event") void enqueue(outcome.event);
+      else if (outcome.kind === "failed")
+        report({ type: "error", at: clock.now(), message: `${command.type}: ${outcome.error}` });
+    });
+    inFlight.add(task);
+    void task.finally(() => inFlight.delete(task));
+  };
+
+  const execute = async (commands: readonly Command[]) => {
+    for (const command of commands) {
+      report({ type: "command", at: clock.now(), command });
+      if (command.type === "timer.wakeAt") {
+        wakeTimes.add(command.at);
+        continue;
+      }
+      if (command.type === "alert.raise") {
+        report({ type: "alert", at: clock.now(), level: command.level, code: command.code, message: command.message });
+        continue;
+      }
+      if (command.type.startsWith("store.") && command.type !== "store.renewLease") {
+        // Durable before any effect of this batch.
+        const outcome = await executeCommand(command, { ...options, clock });
+        if (outcome.kind === "failed")
+          report({ type: "error", at: clock.now(), message: `${command.type}: ${outcome.error}` });
+        continue;
+      }
+      runEffect(command);
+    }
+    armTimer();
+  };
+
+  const drain = async () => {
+    while (queue.length > 0) {
+      const event = queue.shift()!;
+      report({ type: "event", at: clock.now(), event });
+      const [next, commands] = step(state, event);
+      state = next;
+      await execute(commands);
+    }
+  };
+
+  const enqueue = (event: Event): Promise<void> => {
+    if (!running && event.type !== "Started") return Promise.resolve();
+    queue.push(event);
+    if (draining === null) {
+      draining = drain().finally(() => {
+        draining = null;
+      });
+    }
+    return draining;
+  };
+
+  const idle = async () => {
+    for (let rounds = 0; rounds < 1000; rounds++) {
+      if (draining) await draining;
+      if (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+      if (!draining && inFlight.size === 0 && queue.length === 0) return;
+    }
+  };
+
+  const toolHost = createToolHost({
+    getState: () => state,
+    store: options.store,
+    tmux: options.tmux,
+    now: () => clock.now(),
+    dispatch: (event) => enqueue(event),
+  });
+
+  return {
+    toolHost,
+    async start() {
+      if (running) return;
+      const hydrated = await options.store.hydrate();
+      if (E.isLeft(hydrated))
+        report({ type: "error", at: clock.now(), message: `hydrate: ${describeError(hydrated.left)}` });
+      running = true;
+      unsubscribes.push(
+        options.tmux.subscribe((tmuxEvent) => {
+          if (
+            tmuxEvent.type === "window-closed" ||
+            tmuxEvent.type === "pane-exited" ||
+            tmuxEvent.type === "connected"
+          ) {
+            void enqueue({
+              type: "PaneExited",
+              now: clock.now(),
+              paneId: tmuxEvent.type === "pane-exited" ? tmuxEvent.paneId : null,
+            });
+          }
+        }),
+        options.channel.subscribe((channelEvent) => {
+          void enqueue(
+            channelEvent.type === "attached"
+              ? {
+                  type: "ChannelAttached",
+                  now: clock.now(),
+                  paneId: channelEvent.paneId,
+                  firstMate: channelEvent.firstMate,
+                }
+              : { type: "ChannelDetached", now: clock.now(), paneId: channelEvent.paneId },
+          );
+        }),
+      );
+      await enqueue({
+        type: "Started",
+        now: clock.now(),
+        owner: options.owner,
+        hydration: E.isRight(hydrated) ? hydrated.right : EMPTY_HYDRATION,
+      });
+    },
+    async stop() {
+      if (!running) return;
+      await idle();
+      running = false;
+      for (const unsubscribe of unsubscribes.splice(0)) unsubscribe();
+      cancelTimer?.();
+      cancelTimer = null;
+      armedFor = null;
+      wakeTimes.clear();
+      await idle();
+      await options.store.releaseLease(options.owner);
+    },
+    dispatch: (event) => enqueue(event),
+    status: () => ({
+      running,
+      firstMate: state.supervisor.marker,
+      firstMateAttached: state.firstMateAttached,
+      spawnInFlight: state.supervisor.spawnInFlight !== null,
+      leaseHeld: state.supervisor.leaseHeld,
+      killSwitch: state.supervisor.killSwitch,
+      gaveUp: state.supervisor.gaveUp,
+      lastPushAt: state.heartbeat.lastPushAt,
+      pushCount: state.heartbeat.pushCount,
+      outboxDepth: state.interrupts.outbox.length,
+      panes: state.fleet.length,
+    }),
+    digest: () => currentDigest({ ...state, now: Math.max(state.now, clock.now()) }),
+    state: () => state,
+    async updateInputs(input) {
+      const parsed = EventSchema.safeParse({ type: "InputsUpdated", now: clock.now(), ...input });
+      if (!parsed.success) {
+        return E.left({
+          _tag: "EventRejected",
+          reason: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+        });
+      }
+      await enqueue(parsed.data);
+      return E.right(undefined);
+    },
+    async setKillSwitch(on) {
+      await options.store.setKillSwitch(on);
+      await enqueue({ type: "KillSwitchSet", now: clock.now(), on });
+    },
+    resetSupervisor: () => enqueue({ type: "SupervisorReset", now: clock.now() }),
+    idle,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+};

@@ -1,0 +1,139 @@
+/**
+ * Translate one command into a port call and its outcome into an event.
+ *
+ * Thin on purpose: no policy here. Every command that the core awaits an
+ * answer for (observe, spawn, emit, lease) always yields exactly one event,
+ * even when the port throws, so the core never waits forever.
+ */
+import * as E from "fp-ts/lib/Either.js";
+import type { Command } from "../commands.js";
+import type { Event } from "../events.js";
+import type { ChannelPort } from "../ports/channelPort.js";
+import type { Clock } from "../ports/clock.js";
+import { describeError, type PortError } from "../ports/errors.js";
+import type { StorePort } from "../ports/storePort.js";
+import type { TmuxPort } from "../ports/tmuxPort.js";
+import type { FirstMateLauncher } from "./launcher.js";
+
+export interface ExecutionPorts {
+  readonly tmux: TmuxPort;
+  readonly channel: ChannelPort;
+  readonly store: StorePort;
+  readonly clock: Clock;
+  readonly launcher: FirstMateLauncher;
+}
+
+export type ExecutionOutcome =
+  | { readonly kind: "event"; readonly event: Event }
+  | { readonly kind: "failed"; readonly error: string }
+  | { readonly kind: "done" };
+
+const DONE: ExecutionOutcome = { kind: "done" };
+const event = (value: Event): ExecutionOutcome => ({ kind: "event", event: value });
+const failed = (error: PortError): ExecutionOutcome => ({ kind: "failed", error: describeError(error) });
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+const orFail = (result: E.Either<PortError, unknown>): ExecutionOutcome =>
+  E.isLeft(result) ? failed(result.left) : DONE;
+
+/** Run a store command (awaited before any effect of the same batch). */
+const executeStore = async (command: Command, store: StorePort): Promise<ExecutionOutcome> => {
+  switch (command.type) {
+    case "store.setMarker":
+      return orFail(await store.setMarker(command.marker));
+    case "store.clearMarker":
+      return orFail(await store.clearMarker(command.paneId));
+    case "store.recordStart":
+      return orFail(await store.recordStart(command.record));
+    case "store.appendLog":
+      return orFail(await store.appendLog(command.entry));
+    case "store.setAlert":
+      return orFail(await store.setAlert(command.alert));
+    case "store.clearAlert":
+      return orFail(await store.clearAlert(command.paneId));
+    case "store.enqueueOutbox":
+      return orFail(await store.enqueueOutbox(command.entry));
+    case "store.markDelivered":
+      return orFail(await store.markDelivered(command.seq));
+    case "store.expireOutbox":
+      return orFail(await store.expireOutbox(command.before));
+    case "store.setSupervisorGaveUp":
+      return orFail(await store.setSupervisorGaveUp(command.gaveUp, command.at));
+    default:
+      return DONE;
+  }
+};
+
+/** Pure mapping of a command to the port that runs it; returns its outcome. */
+export const executeCommand = async (command: Command, ports: ExecutionPorts): Promise<ExecutionOutcome> => {
+  const now = () => ports.clock.now();
+  try {
+    switch (command.type) {
+      case "fleet.observe": {
+        const result = await ports.tmux.listPanes();
+        return E.isRight(result)
+          ? event({ type: "FleetObserved", now: now(), observeId: command.observeId, panes: [...result.right] })
+          : event({
+              type: "ObserveFailed",
+              now: now(),
+              observeId: command.observeId,
+              reason: describeError(result.left),
+            });
+      }
+      case "tmux.spawn": {
+        let tokenHash: string;
+        let result: Awaited<ReturnType<TmuxPort["spawn"]>>;
+        try {
+          const launch = await ports.launcher.prepare(command);
+          tokenHash = launch.tokenHash;
+          result = await ports.tmux.spawn(launch.request);
+        } catch (error) {
+          return event({ type: "SpawnFailed", now: now(), requestId: command.requestId, reason: messageOf(error) });
+        }
+        return E.isRight(result)
+          ? event({
+              type: "SpawnSucceeded",
+              now: now(),
+              requestId: command.requestId,
+              paneId: result.right.paneId,
+              windowId: result.right.windowId,
+              tokenHash,
+            })
+          : event({
+              type: "SpawnFailed",
+              now: now(),
+              requestId: command.requestId,
+              reason: describeError(result.left),
+            });
+      }
+      case "tmux.kill":
+        return orFail(await ports.tmux.kill(command.paneId));
+      case "tmux.killWindow":
+        return orFail(await ports.tmux.killWindow(command.target));
+      case "channel.emit": {
+        const delivered = await ports.channel.emit(command.paneId, command.content, command.meta).catch(() => false);
+        return delivered
+          ? event({ type: "EmitSucceeded", now: now(), emitId: command.emitId })
+          : event({ type: "EmitFailed", now: now(), emitId: command.emitId, reason: "not delivered" });
+      }
+      case "store.renewLease": {
+        const result = await ports.store.renewLease(command.owner, command.now, command.ttlMs);
+        return E.isRight(result)
+          ? event({ type: "LeaseRenewed", now: now(), held: result.right.held, expiresAt: result.right.expiresAt })
+          : event({ type: "LeaseRenewed", now: now(), held: false, expiresAt: 0 });
+      }
+      case "alert.raise":
+      case "timer.wakeAt":
+        return DONE; // handled by the runtime itself
+      default:
+        return await executeStore(command, ports.store);
+    }
+  } catch (error) {
+    if (command.type === "fleet.observe") {
+      return event({ type: "ObserveFailed", now: now(), observeId: command.observeId, reason: messageOf(error) });
+    }
+    if (command.type === "channel.emit")
+      return event({ type: "EmitFailed", now: now(), emitId: command.emitId, reason: messageOf(error) });
+    return { kind: "failed", error: messageOf(error) };
+  }
+};

@@ -1,0 +1,20 @@
+/**
+ * The launcher port: how the first mate is started. The host (CLI or
+ * embedder) implements it: it creates the spawn token, writes the layered
+ * prompt, and builds the agent command. The core sees only the token's hash.
+ */
+import type { SpawnRequest } from "../ports/tmuxPort.js";
+
+export interface PreparedLaunch {
+  readonly request: SpawnRequest;
+  /** sha-256 hex of the spawn token placed in `request.env`. */
+  readonly tokenHash: string;
+}
+
+export interface FirstMateLauncher {
+  prepare(input: {
+    readonly attempt: number;
+    readonly session: string;
+    readonly window: string;
+  }): Promise<PreparedLaunch>;
+}

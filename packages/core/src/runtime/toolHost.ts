@@ -1,0 +1,108 @@
+/**
+ * The runtime's ToolHost: what the channel server's tools call.
+ *
+ * Identity has been checked by the server; policy comes from the core's
+ * pure decisions (decidePeek, decideNudge); this file only wires them to
+ * the ports and turns outcomes into tool results.
+ */
+import * as E from "fp-ts/lib/Either.js";
+import { renderDelta } from "../decisions/renderDelta.js";
+import { decideNudge, decidePeek } from "../decisions/toolPolicy.js";
+import { LogReadQuerySchema, LogTextSchema } from "../domain/logEntry.js";
+import type { Event } from "../events.js";
+import { describeError, type ToolError } from "../ports/errors.js";
+import type { StorePort } from "../ports/storePort.js";
+import type { TmuxPort } from "../ports/tmuxPort.js";
+import type { ToolHost } from "../ports/toolHost.js";
+import type { CoreState } from "../state.js";
+import { currentDigest } from "../step.js";
+
+export interface ToolHostDeps {
+  readonly getState: () => CoreState;
+  readonly store: StorePort;
+  readonly tmux: TmuxPort;
+  readonly now: () => number;
+  readonly dispatch: (event: Event) => Promise<void>;
+}
+
+const refused = (message: string): ToolError => ({ _tag: "ToolRefused", message });
+const failedWith = (message: string): ToolError => ({ _tag: "ToolFailed", message });
+
+export const createToolHost = (deps: ToolHostDeps): ToolHost => {
+  const digestNow = () => {
+    const state = deps.getState();
+    return currentDigest({ ...state, now: Math.max(state.now, deps.now()) });
+  };
+  const firstMate = () => deps.getState().supervisor.marker?.paneId ?? null;
+
+  return {
+    firstMateMarker: async () => deps.getState().supervisor.marker,
+
+    async notify(from, input) {
+      await deps.dispatch({ type: "NotifyReceived", now: deps.now(), paneId: from, ...input });
+      const state = deps.getState();
+      if (input.kind !== "need_human") return E.right(`noted (${input.kind})`);
+      if (from === firstMate()) return E.right("noted; the first mate does not wake itself");
+      return E.right(
+        state.firstMateAttached
+          ? "the first mate has been told"
+          : "queued; the first mate will be told when it attaches",
+      );
+    },
+
+    async report(from, input) {
+      await deps.dispatch({ type: "ReportReceived", now: deps.now(), paneId: from, message: input.message });
+      return E.right("reported");
+    },
+
+    async fleetDigest() {
+      const digest = digestNow();
+      const text = renderDelta([{ type: "first_sight" }], digest, {
+        capBytes: deps.getState().config.renderCapBytes * 4,
+      });
+      return E.right({ digest, text });
+    },
+
+    async readLog(_from, input) {
+      const query = LogReadQuerySchema.safeParse(input);
+      if (!query.success)
+        return E.left({ _tag: "ToolInvalidInput", message: query.error.issues[0]?.message ?? "invalid query" });
+      const result = await deps.store.readLog(query.data);
+      return E.isRight(result) ? E.right(result.right) : E.left(failedWith(describeError(result.left)));
+    },
+
+    async appendLog(_from, input) {
+      const text = LogTextSchema.safeParse(input.text);
+      if (!text.success) return E.left({ _tag: "ToolInvalidInput", message: "text must be 1–2000 characters" });
+      const result = await deps.store.appendLog({
+        kind: input.kind,
+        text: text.data,
+        at: deps.now(),
+        author: "first_mate",
+      });
+      return E.isRight(result) ? E.right(result.right) : E.left(failedWith(describeError(result.left)));
+    },
+
+    async peek(_from, input) {
+      const verdict = decidePeek(digestNow(), firstMate(), input.pane);
+      if (!verdict.allowed) return E.left(refused(verdict.reason));
+      const screen = await deps.tmux.capture(input.pane, input.lines);
+      return E.isRight(screen) ? E.right(screen.right) : E.left(failedWith(describeError(screen.left)));
+    },
+
+    async nudge(_from, input) {
+      const state = deps.getState();
+      const verdict = decideNudge(digestNow(), firstMate(), input.pane, state.config.idleThresholdMs);
+      if (!verdict.allowed) return E.left(refused(verdict.reason));
+      const sent = await deps.tmux.sendText(input.pane, input.message);
+      if (E.isLeft(sent)) return E.left(failedWith(describeError(sent.left)));
+      await deps.store.appendLog({
+        kind: "narrative",
+        text: `nudged ${input.pane}: ${input.message}`.slice(0, 2000),
+        at: deps.now(),
+        author: "kit",
+      });
+      return E.right(`nudged ${input.pane}`);
+    },
+  };
+};
