@@ -1,0 +1,356 @@
+/**
+ * The channel server: a unix-socket listener that turns each connection into
+ * one MCP session for one pane, and the `ChannelPort` that pushes to them.
+ *
+ * Guarantees:
+ * - The socket is mode 0600 inside a private (0700, ours) directory; a stale
+ *   socket from a dead server is replaced, a live one is a typed error.
+ * - A bad hello gets one JSON error line and that connection is closed; a
+ *   bad frame affects only its own connection. The server keeps serving.
+ * - One session per pane. A newer connection replaces the older one, except
+ *   that a connection which does not prove it is the first mate never
+ *   replaces a session that does (a hello alone proves nothing). A replaced
+ *   session's teardown never touches its successor.
+ * - `emit` never rejects; it resolves true only once the notification was
+ *   written to an attached (initialized) session. A push to the marked pane
+ *   goes only to a session holding the first mate's token.
+ * - `attached` is reported after the MCP `initialized` notification,
+ *   `detached` when an attached session ends or is replaced.
+ *
+ * Does not: decide anything about the fleet. Tools call the `ToolHost`.
+ */
+import { chmod, lstat, unlink } from "node:fs/promises";
+import { createServer, type Server as NetServer, type Socket } from "node:net";
+import type { ChannelEvent, ChannelMeta, ChannelPort, Marker, PaneId, ToolHost, Unsubscribe } from "@first-mate/core";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import * as E from "fp-ts/lib/Either.js";
+import type { ChannelServerError } from "./channelServerError.js";
+import { registerChannelTools } from "./channelTools.js";
+import { isFirstMate } from "./firstMateIdentity.js";
+import { type Hello, type HelloError, parseHello, serializeHelloRefusal } from "./hello.js";
+import { DEFAULT_INSTRUCTIONS } from "./instructions.js";
+import { MAX_FRAME_BYTES, MAX_HELLO_BYTES } from "./limits.js";
+import { preparePrivateSocketPath } from "./privateSocketPath.js";
+import { SocketTransport } from "./socketTransport.js";
+import { validateMeta } from "./validateMeta.js";
+
+/** The notification method Claude Code shows as a channel message. */
+export const CHANNEL_NOTIFICATION_METHOD = "notifications/claude/channel";
+
+export interface ChannelServerOptions {
+  /** Where to listen. Its directory is created 0700 if missing, and must be private. */
+  readonly socketPath: string;
+  readonly host: ToolHost;
+  /** Instructions sent at initialize; default explains pushes and tools. */
+  readonly instructions?: string;
+  /** Server name in the MCP handshake; default "first-mate". */
+  readonly name?: string;
+  readonly version?: string;
+  /** A connection that sends no complete hello within this time is closed; default 5000 ms. */
+  readonly helloTimeoutMs?: number;
+  /** Longest accepted frame; default 1 MiB. */
+  readonly maxFrameBytes?: number;
+}
+
+/** A snapshot of one live session, for diagnostics. */
+export interface SessionInfo {
+  readonly paneId: PaneId;
+  readonly role: Hello["role"];
+  /** True once the MCP `initialized` notification arrived. */
+  readonly attached: boolean;
+  /** Whether the session proved it is the first mate when it attached. */
+  readonly firstMate: boolean;
+  readonly connectedAt: number;
+  readonly clientName: string | null;
+}
+
+export interface ChannelServer {
+  /** Prepare the socket path and start accepting connections. */
+  listen(): Promise<E.Either<ChannelServerError, { readonly socketPath: string }>>;
+  readonly channel: ChannelPort;
+  /** Close every session and the listener, and remove the socket file. Idempotent. */
+  close(): Promise<void>;
+  sessions(): readonly SessionInfo[];
+}
+
+interface Session {
+  readonly hello: Hello;
+  readonly socket: Socket;
+  readonly mcp: McpServer;
+  readonly transport: SocketTransport;
+  readonly connectedAt: number;
+  attached: boolean;
+  firstMate: boolean;
+  ended: boolean;
+}
+
+const readMarker = async (host: ToolHost): Promise<E.Either<unknown, Marker | null>> => {
+  try {
+    return E.right(await host.firstMateMarker());
+  } catch (error) {
+    return E.left(error);
+  }
+};
+
+/** See the module header. */
+export const createChannelServer = (options: ChannelServerOptions): ChannelServer => {
+  const { socketPath, host } = options;
+  const instructions = options.instructions ?? DEFAULT_INSTRUCTIONS;
+  const helloTimeoutMs = options.helloTimeoutMs ?? 5_000;
+  const maxFrameBytes = options.maxFrameBytes ?? MAX_FRAME_BYTES;
+  const serverInfo = { name: options.name ?? "first-mate", version: options.version ?? "0.1.0" };
+
+  const sessionsByPane = new Map<PaneId, Session>();
+  const pendingSockets = new Set<Socket>();
+  const listeners = new Set<(event: ChannelEvent) => void>();
+  let netServer: NetServer | null = null;
+  let socketInode: number | null = null;
+  let closing = false;
+
+  const publish = (event: ChannelEvent): void => {
+    for (const listener of [...listeners]) {
+      try {
+        listener(event);
+      } catch {
+        // a listener's failure is its own; other listeners still hear the event
+      }
+    }
+  };
+
+  const refuse = (socket: Socket, error: HelloError): void => {
+    pendingSockets.delete(socket);
+    if (socket.writable) socket.end(serializeHelloRefusal(error));
+    setTimeout(() => socket.destroy(), 200).unref();
+  };
+
+  /** Teardown of one session: only the current holder of the pane leaves the map. */
+  const teardown = (session: Session): void => {
+    if (session.ended) return;
+    session.ended = true;
+    const pane = session.hello.pane;
+    if (sessionsByPane.get(pane) === session) {
+      sessionsByPane.delete(pane);
+      if (session.attached) publish({ type: "detached", paneId: pane });
+    }
+    session.socket.destroy();
+    session.mcp.close().catch(() => undefined);
+  };
+
+  const startSession = async (socket: Socket, hello: Hello, rest: Buffer): Promise<void> => {
+    const pane = hello.pane;
+    const incumbent = sessionsByPane.get(pane);
+    if (incumbent) {
+      const marker = await readMarker(host);
+      const current = E.isRight(marker) ? marker.right : null;
+      const incumbentProven = isFirstMate(pane, incumbent.hello.token, current);
+      if (incumbentProven && !isFirstMate(pane, hello.token, current)) {
+        refuse(socket, {
+          _tag: "HelloPaneHeld",
+          message: `pane ${pane} is held by the verified first mate; an unverified connection cannot replace it`,
+        });
+        return;
+      }
+    }
+    if (closing || socket.destroyed) {
+      pendingSockets.delete(socket);
+      socket.destroy();
+      return;
+    }
+    pendingSockets.delete(socket);
+
+    const mcp = new McpServer(serverInfo, {
+      capabilities: { experimental: { "claude/channel": {} }, tools: {} },
+      instructions,
+    });
+    registerChannelTools(mcp, host, { pane, token: hello.token });
+    const transport = new SocketTransport(socket, { initialBytes: rest, maxFrameBytes });
+    const session: Session = {
+      hello,
+      socket,
+      mcp,
+      transport,
+      connectedAt: Date.now(),
+      attached: false,
+      firstMate: false,
+      ended: false,
+    };
+
+    // Replace whoever holds the pane now (re-read: another hello may have won the race meanwhile).
+    const previous = sessionsByPane.get(pane);
+    sessionsByPane.set(pane, session);
+    if (previous) {
+      previous.ended = true;
+      if (previous.attached) publish({ type: "detached", paneId: pane });
+      previous.socket.destroy();
+      previous.mcp.close().catch(() => undefined);
+    }
+
+    mcp.server.onerror = () => undefined;
+    mcp.server.onclose = () => teardown(session);
+    mcp.server.oninitialized = () => {
+      void (async () => {
+        const marker = await readMarker(host);
+        if (session.ended || sessionsByPane.get(pane) !== session) return;
+        session.firstMate = E.isRight(marker) && isFirstMate(pane, hello.token, marker.right);
+        session.attached = true;
+        publish({ type: "attached", paneId: pane, firstMate: session.firstMate });
+      })();
+    };
+    try {
+      await mcp.connect(transport);
+    } catch {
+      teardown(session);
+    }
+    if (transport.isClosed) teardown(session);
+  };
+
+  const onConnection = (socket: Socket): void => {
+    if (closing) {
+      socket.destroy();
+      return;
+    }
+    pendingSockets.add(socket);
+    socket.on("error", () => undefined);
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let settled = false;
+    const timer = setTimeout(() => {
+      if (settled) return;
+      settled = true;
+      socket.off("data", onData);
+      refuse(socket, { _tag: "HelloTimeout", message: `no hello line within ${helloTimeoutMs} ms` });
+    }, helloTimeoutMs);
+    timer.unref();
+    const onData = (chunk: Buffer): void => {
+      const newline = chunk.indexOf(0x0a);
+      const usable = newline === -1 ? chunk.length : newline;
+      chunks.push(chunk);
+      if (received + usable > MAX_HELLO_BYTES) {
+        settled = true;
+        clearTimeout(timer);
+        socket.off("data", onData);
+        refuse(socket, { _tag: "HelloTooLong", message: `hello line exceeds ${MAX_HELLO_BYTES} bytes` });
+        return;
+      }
+      received += chunk.length;
+      if (newline === -1) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.off("data", onData);
+      socket.pause();
+      const all = Buffer.concat(chunks);
+      const lineEnd = all.indexOf(0x0a);
+      const line = all.subarray(0, lineEnd).toString("utf8").replace(/\r$/, "");
+      const rest = all.subarray(lineEnd + 1);
+      const hello = parseHello(line);
+      if (E.isLeft(hello)) {
+        refuse(socket, hello.left);
+        return;
+      }
+      startSession(socket, hello.right, rest).catch(() => {
+        pendingSockets.delete(socket);
+        socket.destroy();
+      });
+    };
+    socket.on("data", onData);
+    socket.once("close", () => {
+      clearTimeout(timer);
+      pendingSockets.delete(socket);
+    });
+  };
+
+  const channel: ChannelPort = {
+    async emit(paneId: PaneId, content: string, meta: ChannelMeta): Promise<boolean> {
+      try {
+        if (typeof content !== "string" || E.isLeft(validateMeta(meta))) return false;
+        const session = sessionsByPane.get(paneId);
+        if (!session || session.ended || !session.attached) return false;
+        const marker = await readMarker(host);
+        if (E.isLeft(marker)) return false;
+        const markedPane = marker.right?.paneId === paneId;
+        if (markedPane && !isFirstMate(paneId, session.hello.token, marker.right)) return false;
+        if (session.ended || sessionsByPane.get(paneId) !== session) return false;
+        await session.mcp.server.notification({ method: CHANNEL_NOTIFICATION_METHOD, params: { content, meta } });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    subscribe(listener: (event: ChannelEvent) => void): Unsubscribe {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+  };
+
+  const listen = async (): Promise<E.Either<ChannelServerError, { readonly socketPath: string }>> => {
+    if (netServer) {
+      return E.left({ _tag: "ChannelSocketFailed", path: socketPath, message: "this server is already listening" });
+    }
+    closing = false;
+    const prepared = await preparePrivateSocketPath(socketPath);
+    if (E.isLeft(prepared)) return prepared;
+    const server = createServer(onConnection);
+    const failure = await new Promise<Error | null>((resolve) => {
+      server.once("error", resolve);
+      server.listen(socketPath, () => {
+        server.off("error", resolve);
+        resolve(null);
+      });
+    });
+    if (failure) {
+      const code = (failure as { code?: string }).code;
+      return E.left(
+        code === "EADDRINUSE"
+          ? { _tag: "ChannelSocketInUse", path: socketPath, message: `${socketPath} is already in use` }
+          : { _tag: "ChannelSocketFailed", path: socketPath, message: failure.message },
+      );
+    }
+    server.on("error", () => undefined);
+    try {
+      await chmod(socketPath, 0o600);
+      socketInode = (await lstat(socketPath)).ino;
+    } catch (error) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      return E.left({
+        _tag: "ChannelSocketFailed",
+        path: socketPath,
+        message: error instanceof Error ? error.message : String(error),
+      });
+    }
+    netServer = server;
+    return E.right({ socketPath });
+  };
+
+  const close = async (): Promise<void> => {
+    closing = true;
+    const server = netServer;
+    netServer = null;
+    for (const socket of pendingSockets) socket.destroy();
+    pendingSockets.clear();
+    for (const session of [...sessionsByPane.values()]) teardown(session);
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (socketInode !== null) {
+      try {
+        // Remove only the socket we created, never a successor's.
+        if ((await lstat(socketPath)).ino === socketInode) await unlink(socketPath);
+      } catch {
+        // already gone
+      }
+      socketInode = null;
+    }
+  };
+
+  const sessions = (): readonly SessionInfo[] =>
+    [...sessionsByPane.values()].map((session) => ({
+      paneId: session.hello.pane,
+      role: session.hello.role,
+      attached: session.attached,
+      firstMate: session.firstMate,
+      connectedAt: session.connectedAt,
+      clientName: session.mcp.server.getClientVersion()?.name ?? null,
+    }));
+
+  return { listen, channel, close, sessions };
+};

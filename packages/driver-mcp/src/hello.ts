@@ -1,0 +1,92 @@
+/**
+ * The hello line: the first line a client writes on a fresh connection,
+ * naming its pane (and, for the first mate, its spawn token).
+ *
+ * Guarantees: `parseHello` never throws; it returns a typed error for a line
+ * that is too long, not JSON, or not a hello. A hello proves nothing by itself:
+ * the token is checked against the marker on every first-mate tool call.
+ *
+ * The schema is a union on `role` so that other kinds of peers (a lifecycle
+ * hook, an embedder) can be added later; only `agent` is served today, and a
+ * missing role means `agent`.
+ */
+import { PaneIdSchema } from "@first-mate/core";
+import * as E from "fp-ts/lib/Either.js";
+import { z } from "zod";
+import { MAX_HELLO_BYTES } from "./limits.js";
+
+/** A spawn token as carried in a hello; its sha-256 is what the marker holds. */
+export const SpawnTokenSchema = z.string().min(1).max(512);
+
+export const AgentHelloSchema = z.object({
+  role: z.literal("agent"),
+  pane: PaneIdSchema,
+  token: SpawnTokenSchema.optional(),
+});
+export type AgentHello = z.infer<typeof AgentHelloSchema>;
+
+/** Every role this server serves, a union on `role`. */
+export const HelloSchema = z.discriminatedUnion("role", [AgentHelloSchema]);
+export type Hello = z.infer<typeof HelloSchema>;
+
+/** What a client writes: `role` may be left out (it means `agent`). */
+export type HelloInput = { readonly pane: string; readonly token?: string; readonly role?: Hello["role"] };
+
+/** Roles reserved for later, refused with a message that says so. */
+export const RESERVED_ROLES: readonly string[] = ["hook", "embedder"];
+
+export type HelloError =
+  | { readonly _tag: "HelloTooLong"; readonly message: string }
+  | { readonly _tag: "HelloNotJson"; readonly message: string }
+  | { readonly _tag: "HelloInvalid"; readonly message: string }
+  | { readonly _tag: "HelloRoleUnsupported"; readonly message: string; readonly role: string }
+  | { readonly _tag: "HelloTimeout"; readonly message: string }
+  | { readonly _tag: "HelloPaneHeld"; readonly message: string };
+
+/** Pure: parse one hello line (without its newline). */
+export const parseHello = (line: string): E.Either<HelloError, Hello> => {
+  if (Buffer.byteLength(line, "utf8") > MAX_HELLO_BYTES) {
+    return E.left({ _tag: "HelloTooLong", message: `hello line exceeds ${MAX_HELLO_BYTES} bytes` });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return E.left({ _tag: "HelloNotJson", message: "hello line is not JSON" });
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return E.left({ _tag: "HelloInvalid", message: "hello must be a JSON object {pane, token?, role?}" });
+  }
+  const withRole = "role" in value ? value : { ...value, role: "agent" };
+  const role = (withRole as { role: unknown }).role;
+  if (typeof role === "string" && RESERVED_ROLES.includes(role)) {
+    return E.left({ _tag: "HelloRoleUnsupported", role, message: `role "${role}" is not served yet` });
+  }
+  const parsed = HelloSchema.safeParse(withRole);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((issue) => `${issue.path.join(".") || "hello"}: ${issue.message}`);
+    return E.left({ _tag: "HelloInvalid", message: `invalid hello: ${detail.join("; ")}` });
+  }
+  return E.right(parsed.data);
+};
+
+/** The line a client writes, newline included. */
+export const serializeHello = (hello: HelloInput): string => `${JSON.stringify(hello)}\n`;
+
+/** The single line the server writes before closing a connection whose hello it refused. */
+export const serializeHelloRefusal = (error: HelloError): string =>
+  `${JSON.stringify({ error: { code: error._tag, message: error.message } })}\n`;
+
+const HelloRefusalSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+/** Recognise a hello refusal line (as opposed to a JSON-RPC message). */
+export const parseHelloRefusal = (line: string): { code: string; message: string } | null => {
+  try {
+    const value: unknown = JSON.parse(line);
+    if (typeof value === "object" && value !== null && "jsonrpc" in value) return null;
+    const parsed = HelloRefusalSchema.safeParse(value);
+    return parsed.success ? parsed.data.error : null;
+  } catch {
+    return null;
+  }
+};

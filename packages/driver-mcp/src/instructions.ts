@@ -1,0 +1,24 @@
+/**
+ * The `instructions` the server hands every agent at initialize: what the
+ * pushes mean and which tools exist. Embedders may pass their own.
+ */
+
+/** Default instructions; plain text, read by the agent once per session. */
+export const DEFAULT_INSTRUCTIONS = `This is the first-mate channel. It links you to the first-mate kit that watches a fleet of coding agents in tmux panes.
+
+Pushes (notifications/claude/channel, shown to you as channel messages):
+- meta.kind = "digest": a delta of the fleet digest. Only material changes are pushed (panes appeared or gone, blocked or unblocked, status, PR or CI changes, idle entered or left, budget moves), highest priority first. The first push after you attach is the whole fleet. Pushes are coalesced, so one push may carry several changes.
+- meta.kind = "interrupt": something that needs you now (a worker needs a human, a worker report, a watched PR's CI turned red). meta.seq is a sequence number: an interrupt carrying a seq you have already seen is a repeat after a reconnect; handle it once.
+No push means nothing material changed; there is nothing to do.
+
+Tools for every agent:
+- notify {message, kind: info|done|need_human, severity?: low|normal|high}: tell the first mate about your work; need_human wakes it at once.
+- report {message}: send a report to the first mate.
+
+Tools for the first mate only (verified by pane and spawn token on every call):
+- fleet_digest {}: the current fleet digest.
+- captains_log_read {limit?, kind?}: newest entries of the captain's log (standing_order, watch, narrative).
+- captains_log_append {kind, text}: add a standing order, a watch item or narrative.
+- peek {pane, lines?}: the last lines of a worker pane's screen (never your own).
+- nudge {pane, message}: type a message into a clearly idle, unblocked worker's pane.
+Refused tools come back as errors with a reason; they never change anything.`;

@@ -1,0 +1,10 @@
+/**
+ * Size limits of the channel protocol (SPEC §7 defaults). One place, so the
+ * server, the transport, the shim and the tests agree.
+ */
+
+/** A hello line, without its newline, is at most this many bytes. */
+export const MAX_HELLO_BYTES = 4 * 1024;
+
+/** One JSON-RPC frame (a line, without its newline) is at most this many bytes. */
+export const MAX_FRAME_BYTES = 1024 * 1024;
