@@ -1,12 +1,12 @@
 import { spawn } from "node:child_process";
-import { chmod, lstat, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, chown, lstat, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ChannelEvent, PaneId } from "@first-mate/core";
-import { z } from "zod";
 import * as E from "fp-ts/lib/Either.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { CHANNEL_NOTIFICATION_METHOD, createChannelServer } from "../src/channelServer.js";
 import { AGENT_TOOLS, FIRST_MATE_TOOLS } from "../src/channelTools.js";
 import { MAX_FRAME_BYTES } from "../src/limits.js";
@@ -71,7 +71,9 @@ describe("tools for any agent", () => {
     });
     expect(result.isError).toBeFalsy();
     expect(resultText(result)).toBe("noted (done)");
-    expect(fixture.host.notifies).toEqual([{ from: WORKER, kind: "done", message: "tests are green", severity: "low" }]);
+    expect(fixture.host.notifies).toEqual([
+      { from: WORKER, kind: "done", message: "tests are green", severity: "low" },
+    ]);
   });
 
   it("notify refuses an empty message, an unknown kind and an over-long message", async () => {
@@ -386,6 +388,21 @@ describe("socket path safety", () => {
     const server = createChannelServer({ socketPath: join(open, "channel.sock"), host: new FakeToolHost() });
     const result = await server.listen();
     expect(E.isLeft(result) && result.left._tag).toBe("ChannelSocketInsecure");
+    await server.close();
+  });
+
+  it("refuses a directory owned by someone else", async () => {
+    const uid = process.getuid?.() ?? 0;
+    let foreign = "/";
+    if (uid === 0) {
+      foreign = join(dir, "foreign");
+      await mkdir(foreign, { mode: 0o700 });
+      await chown(foreign, 4321, 4321);
+    }
+    const server = createChannelServer({ socketPath: join(foreign, "channel.sock"), host: new FakeToolHost() });
+    const result = await server.listen();
+    expect(E.isLeft(result) && result.left._tag).toBe("ChannelSocketInsecure");
+    expect(E.isLeft(result) && result.left.message).toContain("owned by");
     await server.close();
   });
 

@@ -69,7 +69,13 @@ export class FakeToolHost implements ToolHost {
   }
 
   async appendLog(_from: PaneId, input: { kind: LogKind; text: string }): ToolResult<LogEntry> {
-    const entry: LogEntry = { id: this.log.length + 1, kind: input.kind, text: input.text, at: 1_000, author: "first_mate" };
+    const entry: LogEntry = {
+      id: this.log.length + 1,
+      kind: input.kind,
+      text: input.text,
+      at: 1_000,
+      author: "first_mate",
+    };
     this.log.push(entry);
     return E.right(entry);
   }
