@@ -1,0 +1,64 @@
+/**
+ * An in-memory ChannelPort: sessions you attach and detach, pushes recorded
+ * per pane, and emits you can make fail.
+ */
+import type { ChannelMeta } from "../commands.js";
+import type { PaneId } from "../domain/paneId.js";
+import type { ChannelEvent, ChannelPort } from "../ports/channelPort.js";
+
+export interface ReceivedPush {
+  readonly content: string;
+  readonly meta: ChannelMeta;
+}
+
+export interface FakeChannel extends ChannelPort {
+  readonly received: Map<string, ReceivedPush[]>;
+  attach(paneId: PaneId, firstMate: boolean): void;
+  detach(paneId: PaneId): void;
+  isAttached(paneId: string): boolean;
+  /** The next `count` emits fail even to attached sessions. */
+  failNext(count: number): void;
+  emitSync(paneId: string, content: string, meta: ChannelMeta): boolean;
+}
+
+export const createFakeChannel = (): FakeChannel => {
+  const attached = new Set<string>();
+  const received = new Map<string, ReceivedPush[]>();
+  const listeners = new Set<(event: ChannelEvent) => void>();
+  let failing = 0;
+  const notify = (event: ChannelEvent) => {
+    for (const listener of listeners) listener(event);
+  };
+  const emitSync = (paneId: string, content: string, meta: ChannelMeta): boolean => {
+    if (!attached.has(paneId)) return false;
+    if (failing > 0) {
+      failing--;
+      return false;
+    }
+    const list = received.get(paneId) ?? [];
+    list.push({ content, meta });
+    received.set(paneId, list);
+    return true;
+  };
+  return {
+    received,
+    emitSync,
+    attach(paneId, firstMate) {
+      attached.add(paneId);
+      notify({ type: "attached", paneId, firstMate });
+    },
+    detach(paneId) {
+      attached.delete(paneId);
+      notify({ type: "detached", paneId });
+    },
+    isAttached: (paneId) => attached.has(paneId),
+    failNext(count) {
+      failing = count;
+    },
+    emit: async (paneId, content, meta) => emitSync(paneId, content, meta),
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+};

@@ -1,0 +1,40 @@
+/**
+ * A manual clock for tests: time moves only when the test says so.
+ */
+import type { Clock } from "../ports/clock.js";
+
+export interface FakeClock extends Clock {
+  /** Move time forward by `ms`, firing due timers in time order. */
+  advance(ms: number): void;
+  /** Move time to `at` (never backwards). */
+  advanceTo(at: number): void;
+  pendingTimers(): number;
+}
+
+export const createFakeClock = (start = 1_700_000_000_000): FakeClock => {
+  let now = start;
+  let nextId = 1;
+  const timers = new Map<number, { at: number; callback: () => void }>();
+  const advanceTo = (at: number) => {
+    for (;;) {
+      let due: [number, { at: number; callback: () => void }] | undefined;
+      for (const entry of timers) if (entry[1].at <= at && (!due || entry[1].at < due[1].at)) due = entry;
+      if (!due) break;
+      timers.delete(due[0]);
+      now = Math.max(now, due[1].at);
+      due[1].callback();
+    }
+    now = Math.max(now, at);
+  };
+  return {
+    now: () => now,
+    setTimer(at, callback) {
+      const id = nextId++;
+      timers.set(id, { at, callback });
+      return () => timers.delete(id);
+    },
+    advance: (ms) => advanceTo(now + ms),
+    advanceTo,
+    pendingTimers: () => timers.size,
+  };
+};

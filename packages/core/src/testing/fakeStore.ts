@@ -1,0 +1,185 @@
+/**
+ * An in-memory StorePort with the same contract as the SQLite store
+ * (validation, lease semantics, outbox order). For the core's tests and
+ * embedders' property tests; `snapshot()` exposes its contents.
+ */
+import * as E from "fp-ts/lib/Either.js";
+import type { Alert } from "../domain/alert.js";
+import type { OutboxEntry } from "../domain/interrupt.js";
+import { type LogEntry, type NewLogEntry, NewLogEntrySchema } from "../domain/logEntry.js";
+import { type Marker, MarkerSchema, type StartRecord, StartRecordSchema } from "../domain/marker.js";
+import type { Hydration } from "../events.js";
+import type { StoreError } from "../ports/errors.js";
+import type { LeaseState, StorePort } from "../ports/storePort.js";
+
+export interface FakeStoreContents {
+  marker: Marker | null;
+  ledger: Map<number, StartRecord>;
+  log: LogEntry[];
+  alerts: Map<string, Alert>;
+  outbox: Map<number, OutboxEntry & { delivered: boolean }>;
+  killSwitch: boolean;
+  gaveUp: boolean;
+  resetAt: number | null;
+  lease: { owner: string | null; expiresAt: number };
+}
+
+export interface FakeStore extends StorePort {
+  snapshot(): FakeStoreContents;
+  /** Make every later call fail with StoreUnavailable (a locked database). */
+  setUnavailable(unavailable: boolean): void;
+}
+
+const invalid = (message: string): StoreError => ({ _tag: "StoreInvalidInput", message });
+
+export const createFakeStore = (): FakeStore => {
+  const contents: FakeStoreContents = {
+    marker: null,
+    ledger: new Map(),
+    log: [],
+    alerts: new Map(),
+    outbox: new Map(),
+    killSwitch: false,
+    gaveUp: false,
+    resetAt: null,
+    lease: { owner: null, expiresAt: 0 },
+  };
+  let unavailable = false;
+  let lastSeq = 0;
+  const run = async <T>(body: () => E.Either<StoreError, T>): Promise<E.Either<StoreError, T>> =>
+    unavailable ? E.left({ _tag: "StoreUnavailable", message: "database is locked" }) : body();
+  const leaseState = (owner: string | null): LeaseState => ({
+    held: owner !== null && contents.lease.owner === owner,
+    owner: contents.lease.owner,
+    expiresAt: contents.lease.expiresAt,
+  });
+
+  return {
+    snapshot: () => contents,
+    setUnavailable(value) {
+      unavailable = value;
+    },
+    hydrate: () =>
+      run(() =>
+        E.right<StoreError, Hydration>({
+          marker: contents.marker,
+          ledger: [...contents.ledger.values()].sort((a, b) => a.attempt - b.attempt),
+          outbox: [...contents.outbox.values()]
+            .filter((entry) => !entry.delivered)
+            .sort((a, b) => a.seq - b.seq)
+            .map(({ delivered: _delivered, ...entry }) => entry),
+          lastOutboxSeq: lastSeq,
+          alerts: [...contents.alerts.values()],
+          killSwitch: contents.killSwitch,
+          gaveUp: contents.gaveUp,
+          resetAt: contents.resetAt,
+        }),
+      ),
+    readMarker: () => run(() => E.right(contents.marker)),
+    setMarker: (marker) =>
+      run(() => {
+        const parsed = MarkerSchema.safeParse(marker);
+        if (!parsed.success) return E.left(invalid(`marker: ${parsed.error.issues[0]?.message}`));
+        contents.marker = parsed.data;
+        return E.right(undefined);
+      }),
+    clearMarker: (paneId) =>
+      run(() => {
+        if (contents.marker?.paneId === paneId) contents.marker = null;
+        return E.right(undefined);
+      }),
+    recordStart: (record) =>
+      run(() => {
+        const parsed = StartRecordSchema.safeParse(record);
+        if (!parsed.success) return E.left(invalid(`ledger: ${parsed.error.issues[0]?.message}`));
+        contents.ledger.set(record.attempt, parsed.data);
+        return E.right(undefined);
+      }),
+    readLedger: (since) =>
+      run(() => E.right([...contents.ledger.values()].filter((record) => record.startedAt >= since).sort((a, b) => a.attempt - b.attempt))),
+    setSupervisorGaveUp: (gaveUp, at) =>
+      run(() => {
+        contents.gaveUp = gaveUp;
+        if (!gaveUp) contents.resetAt = at;
+        return E.right(undefined);
+      }),
+    appendLog: (entry: NewLogEntry) =>
+      run(() => {
+        const parsed = NewLogEntrySchema.safeParse(entry);
+        if (!parsed.success) return E.left(invalid(`log: ${parsed.error.issues[0]?.message}`));
+        const stored: LogEntry = { ...parsed.data, id: contents.log.length + 1 };
+        contents.log.push(stored);
+        return E.right(stored);
+      }),
+    readLog: (query) =>
+      run(() => {
+        if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > 200) return E.left(invalid("limit must be 1–200"));
+        const rows = contents.log.filter((entry) => !query.kind || entry.kind === query.kind);
+        return E.right(rows.slice(-query.limit).reverse());
+      }),
+    setAlert: (alert) =>
+      run(() => {
+        contents.alerts.set(alert.paneId, alert);
+        return E.right(undefined);
+      }),
+    clearAlert: (paneId) =>
+      run(() => {
+        contents.alerts.delete(paneId);
+        return E.right(undefined);
+      }),
+    readAlerts: () => run(() => E.right([...contents.alerts.values()])),
+    enqueueOutbox: (entry) =>
+      run(() => {
+        if (contents.outbox.has(entry.seq)) return E.left({ _tag: "StoreConstraint", message: `outbox seq ${entry.seq} exists` });
+        contents.outbox.set(entry.seq, { ...entry, delivered: false });
+        lastSeq = Math.max(lastSeq, entry.seq);
+        return E.right(undefined);
+      }),
+    listOutbox: () =>
+      run(() =>
+        E.right(
+          [...contents.outbox.values()]
+            .filter((entry) => !entry.delivered)
+            .sort((a, b) => a.seq - b.seq)
+            .map(({ delivered: _delivered, ...entry }) => entry),
+        ),
+      ),
+    markDelivered: (seq) =>
+      run(() => {
+        const entry = contents.outbox.get(seq);
+        if (entry) entry.delivered = true;
+        return E.right(undefined);
+      }),
+    expireOutbox: (before) =>
+      run(() => {
+        let count = 0;
+        for (const [seq, entry] of contents.outbox) {
+          if (!entry.delivered && entry.createdAt < before) {
+            contents.outbox.delete(seq);
+            count++;
+          }
+        }
+        return E.right(count);
+      }),
+    readKillSwitch: () => run(() => E.right(contents.killSwitch)),
+    setKillSwitch: (on) =>
+      run(() => {
+        contents.killSwitch = on;
+        return E.right(undefined);
+      }),
+    renewLease: (owner, now, ttlMs) =>
+      run(() => {
+        if (contents.lease.owner === null || contents.lease.owner === owner || contents.lease.expiresAt <= now) {
+          contents.lease = { owner, expiresAt: now + ttlMs };
+        }
+        return E.right(leaseState(owner));
+      }),
+    releaseLease: (owner) =>
+      run(() => {
+        if (contents.lease.owner === owner) contents.lease = { owner: null, expiresAt: 0 };
+        return E.right(undefined);
+      }),
+    readLease: () => run(() => E.right(leaseState(contents.lease.owner))),
+    close: async () => {},
+  };
+};

@@ -1,0 +1,114 @@
+/**
+ * An in-memory TmuxPort: panes you add, spawns that can be told to fail,
+ * exit at launch or return a malformed pane id, and deaths you trigger.
+ */
+import * as E from "fp-ts/lib/Either.js";
+import type { PaneObservation } from "../domain/observation.js";
+import type { PaneId } from "../domain/paneId.js";
+import type { TmuxError } from "../ports/errors.js";
+import type { SpawnedWindow, SpawnRequest, TmuxEvent, TmuxPort } from "../ports/tmuxPort.js";
+
+/** How the next spawn behaves. */
+export type SpawnBehaviour = "ok" | "exit_at_launch" | "malformed_id" | "fail";
+
+export interface FakeTmux extends TmuxPort {
+  readonly panes: Map<string, PaneObservation>;
+  addPane(pane: Partial<PaneObservation> & { command: string }): PaneId;
+  /** The pane's process exits and its window closes; subscribers hear it. */
+  killPaneExternally(paneId: string): void;
+  setTitle(paneId: string, title: string): void;
+  touch(paneId: string): void;
+  /** Spawn behaviours consumed in order; "ok" once the queue is empty. */
+  queueSpawns(...behaviours: SpawnBehaviour[]): void;
+  listSync(): PaneObservation[];
+  spawnSync(request: SpawnRequest): E.Either<TmuxError, SpawnedWindow>;
+  readonly sent: { paneId: string; text: string }[];
+  readonly spawned: { request: SpawnRequest; behaviour: SpawnBehaviour; paneId: string }[];
+}
+
+export const createFakeTmux = (now: () => number): FakeTmux => {
+  const panes = new Map<string, PaneObservation>();
+  const listeners = new Set<(event: TmuxEvent) => void>();
+  const behaviours: SpawnBehaviour[] = [];
+  const sent: { paneId: string; text: string }[] = [];
+  const spawned: { request: SpawnRequest; behaviour: SpawnBehaviour; paneId: string }[] = [];
+  let nextPane = 1;
+  let nextWindow = 1;
+  const emit = (event: TmuxEvent) => {
+    for (const listener of listeners) listener(event);
+  };
+
+  const addPane: FakeTmux["addPane"] = (pane) => {
+    const paneId = `%${nextPane++}` as PaneId;
+    panes.set(paneId, {
+      paneId,
+      session: pane.session ?? "work",
+      windowIndex: pane.windowIndex ?? nextWindow++,
+      windowName: pane.windowName ?? `w${paneId.slice(1)}`,
+      title: pane.title ?? "",
+      command: pane.command,
+      pid: pane.pid ?? 1000 + Number(paneId.slice(1)),
+      dead: pane.dead ?? false,
+      lastActivityAt: pane.lastActivityAt ?? now(),
+    });
+    return paneId;
+  };
+
+  const spawnSync: FakeTmux["spawnSync"] = (request) => {
+    const behaviour = behaviours.shift() ?? "ok";
+    if (behaviour === "fail") {
+      spawned.push({ request, behaviour, paneId: "" });
+      return E.left({ _tag: "TmuxCommandFailed", message: "create window failed", exitCode: 1, stderr: "no space for new window" });
+    }
+    const paneId = addPane({ session: request.session, windowName: request.window, command: request.argv[0] ?? "agent" });
+    spawned.push({ request, behaviour, paneId });
+    if (behaviour === "exit_at_launch") panes.delete(paneId);
+    return E.right({ paneId: behaviour === "malformed_id" ? "" : paneId, windowId: `@${paneId.slice(1)}` });
+  };
+
+  return {
+    panes,
+    sent,
+    spawned,
+    addPane,
+    spawnSync,
+    listSync: () => [...panes.values()],
+    killPaneExternally(paneId) {
+      if (panes.delete(paneId)) emit({ type: "window-closed", windowId: `@${paneId.slice(1)}` });
+    },
+    setTitle(paneId, title) {
+      const pane = panes.get(paneId);
+      if (pane) panes.set(paneId, { ...pane, title, lastActivityAt: now() });
+    },
+    touch(paneId) {
+      const pane = panes.get(paneId);
+      if (pane) panes.set(paneId, { ...pane, lastActivityAt: now() });
+    },
+    queueSpawns: (...more) => {
+      behaviours.push(...more);
+    },
+    listPanes: async () => E.right([...panes.values()]),
+    spawn: async (request) => spawnSync(request),
+    kill: async (paneId) => {
+      panes.delete(paneId);
+      return E.right(undefined);
+    },
+    killWindow: async (target) => {
+      for (const [id, pane] of panes) {
+        if (target === `@${id.slice(1)}` || target === `${pane.session}:${pane.windowName}`) panes.delete(id);
+      }
+      return E.right(undefined);
+    },
+    capture: async (paneId, lines) =>
+      panes.has(paneId) ? E.right(`screen of ${paneId} (${lines} lines)`) : E.left({ _tag: "TmuxCommandFailed", message: `can't find pane ${paneId}`, exitCode: 1, stderr: "" }),
+    sendText: async (paneId, text) => {
+      if (!panes.has(paneId)) return E.left({ _tag: "TmuxCommandFailed", message: `can't find pane ${paneId}`, exitCode: 1, stderr: "" });
+      sent.push({ paneId, text });
+      return E.right(undefined);
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+};

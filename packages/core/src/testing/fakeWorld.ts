@@ -1,0 +1,308 @@
+/**
+ * A seeded fake world around the pure core: fake tmux, channel, store and
+ * clock, and a work queue that runs one thing at a time — an event through
+ * `step`, or a command against the fakes. Deterministic for a seed, so a
+ * failing property run replays exactly.
+ *
+ * `step()` runs one item, `drive()` runs until quiescent, `driveBounded(n)`
+ * at most n items; `advance(ms)` moves time and delivers due ticks.
+ * A spawned first mate attaches to the channel by itself (like the real
+ * agent through its shim) unless `autoAttach` is false.
+ */
+import * as E from "fp-ts/lib/Either.js";
+import type { Command } from "../commands.js";
+import { type CoreConfigInput, parseCoreConfig } from "../config.js";
+import type { FleetDigest } from "../domain/digest.js";
+import type { PaneObservation } from "../domain/observation.js";
+import { isPaneId, type PaneId } from "../domain/paneId.js";
+import type { Event } from "../events.js";
+import { describeError } from "../ports/errors.js";
+import { type CoreState, initialState } from "../state.js";
+import { currentDigest, step as coreStep } from "../step.js";
+import { createFakeChannel, type FakeChannel } from "./fakeChannel.js";
+import { createFakeClock, type FakeClock } from "./fakeClock.js";
+import { createFakeStore, type FakeStore } from "./fakeStore.js";
+import { createFakeTmux, type FakeTmux } from "./fakeTmux.js";
+
+export type WorkItem = { readonly kind: "event"; readonly event: Event } | { readonly kind: "command"; readonly command: Command };
+
+export interface FakeWorldOptions {
+  readonly config?: CoreConfigInput;
+  readonly seed?: number;
+  readonly owner?: string;
+  readonly autoAttach?: boolean;
+  /** Start time, epoch ms. */
+  readonly start?: number;
+}
+
+export interface WorldAlert {
+  readonly at: number;
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface FakeWorld {
+  readonly clock: FakeClock;
+  readonly tmux: FakeTmux;
+  readonly channel: FakeChannel;
+  readonly store: FakeStore;
+  readonly alerts: WorldAlert[];
+  /** Every command the core produced, in order. */
+  readonly commands: Command[];
+  /** Every event the core consumed, in order. */
+  readonly events: Event[];
+  state(): CoreState;
+  now(): number;
+  start(): void;
+  /** Queue an event from outside (embedder input, tool call, tmux event). */
+  inject(event: Event): void;
+  step(): boolean;
+  drive(limit?: number): number;
+  driveBounded(n: number): number;
+  /** Move time forward, delivering a Ticked at every due wake-up, driving after each. */
+  advance(ms: number): void;
+  digest(): FleetDigest;
+  firstMatePaneId(): PaneId | null;
+  /** Live panes running in the first mate's window. */
+  firstMatePanes(): PaneObservation[];
+  /** Pushes the first mate has received (all first mates, in order). */
+  pushesToFirstMate(): { paneId: string; content: string; meta: Record<string, string> }[];
+  addWorker(options?: { command?: string; title?: string; session?: string; windowName?: string }): PaneId;
+  /** Restart the host: a fresh core hydrated from the same store, same tmux. */
+  restartHost(owner?: string): void;
+}
+
+/** A small deterministic PRNG (mulberry32) for world choices. */
+export const seededRandom = (seed: number): (() => number) => {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+};
+
+const fakeTokenHash = (n: number): string => n.toString(16).padStart(64, "0");
+
+export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
+  const config = parseCoreConfig(options.config ?? {});
+  const clock = createFakeClock(options.start);
+  const tmux = createFakeTmux(() => clock.now());
+  const channel = createFakeChannel();
+  const store = createFakeStore();
+  const autoAttach = options.autoAttach ?? true;
+  let owner = options.owner ?? "world-host";
+  let state = initialState(config);
+  const queue: WorkItem[] = [];
+  const wakes = new Set<number>();
+  const alerts: WorldAlert[] = [];
+  const commands: Command[] = [];
+  const events: Event[] = [];
+  const pushes: { paneId: string; content: string; meta: Record<string, string> }[] = [];
+  let tokens = 0;
+
+  tmux.subscribe((event) => {
+    if (event.type === "window-closed") queue.push({ kind: "event", event: { type: "PaneExited", now: clock.now(), paneId: null } });
+  });
+  channel.subscribe((event) => {
+    queue.push({
+      kind: "event",
+      event:
+        event.type === "attached"
+          ? { type: "ChannelAttached", now: clock.now(), paneId: event.paneId, firstMate: event.firstMate }
+          : { type: "ChannelDetached", now: clock.now(), paneId: event.paneId },
+    });
+  });
+
+  const execute = (command: Command): Event | null => {
+    const now = clock.now();
+    switch (command.type) {
+      case "fleet.observe":
+        return { type: "FleetObserved", now, observeId: command.observeId, panes: tmux.listSync() };
+      case "tmux.spawn": {
+        tokens++;
+        const tokenHash = fakeTokenHash(tokens);
+        const result = tmux.spawnSync({ session: command.session, window: command.window, argv: ["claude"], env: {} });
+        if (E.isLeft(result)) return { type: "SpawnFailed", now, requestId: command.requestId, reason: describeError(result.left) };
+        const spawned = tmux.spawned[tmux.spawned.length - 1];
+        if (spawned?.behaviour === "exit_at_launch") {
+          queue.push({ kind: "event", event: { type: "PaneExited", now, paneId: null } });
+        }
+        return { type: "SpawnSucceeded", now, requestId: command.requestId, paneId: result.right.paneId, windowId: result.right.windowId, tokenHash };
+      }
+      case "tmux.kill":
+        tmux.panes.delete(command.paneId);
+        return null;
+      case "tmux.killWindow":
+        void tmux.killWindow(command.target);
+        return null;
+      case "channel.emit": {
+        const delivered = channel.emitSync(command.paneId, command.content, command.meta);
+        if (delivered) pushes.push({ paneId: command.paneId, content: command.content, meta: { ...command.meta } });
+        return delivered
+          ? { type: "EmitSucceeded", now, emitId: command.emitId }
+          : { type: "EmitFailed", now, emitId: command.emitId, reason: "not attached" };
+      }
+      case "store.renewLease": {
+        // The fake store applies writes synchronously (its methods never await).
+        void store.renewLease(command.owner, command.now, command.ttlMs);
+        const lease = store.snapshot().lease;
+        return { type: "LeaseRenewed", now, held: lease.owner === command.owner, expiresAt: lease.expiresAt };
+      }
+      case "timer.wakeAt":
+        wakes.add(command.at);
+        return null;
+      case "alert.raise":
+        alerts.push({ at: now, code: command.code, message: command.message });
+        return null;
+      default:
+        // The fake store applies writes synchronously (its methods never await).
+        void applyStore(store, command);
+        return null;
+    }
+  };
+
+  const maybeAutoAttach = (event: Event, before: CoreState) => {
+    if (!autoAttach || event.type !== "SpawnSucceeded") return;
+    const marker = state.supervisor.marker;
+    if (marker && marker.paneId !== before.supervisor.marker?.paneId && isPaneId(event.paneId) && tmux.panes.has(marker.paneId)) {
+      channel.attach(marker.paneId, true);
+    }
+  };
+
+  const runItem = (item: WorkItem) => {
+    if (item.kind === "command") {
+      const result = execute(item.command);
+      if (result) queue.push({ kind: "event", event: result });
+      return;
+    }
+    events.push(item.event);
+    const before = state;
+    const [next, produced] = coreStep(state, item.event);
+    state = next;
+    commands.push(...produced);
+    for (const command of produced) queue.push({ kind: "command", command });
+    maybeAutoAttach(item.event, before);
+  };
+
+  const world: FakeWorld = {
+    clock,
+    tmux,
+    channel,
+    store,
+    alerts,
+    commands,
+    events,
+    state: () => state,
+    now: () => clock.now(),
+    start() {
+      // The fake store's hydrate resolves synchronously in content; build it directly.
+      const snapshot = store.snapshot();
+      const outbox = [...snapshot.outbox.values()].filter((entry) => !entry.delivered).sort((a, b) => a.seq - b.seq);
+      queue.push({
+        kind: "event",
+        event: {
+          type: "Started",
+          now: clock.now(),
+          owner,
+          hydration: {
+            marker: snapshot.marker,
+            ledger: [...snapshot.ledger.values()].sort((a, b) => a.attempt - b.attempt),
+            outbox: outbox.map(({ delivered: _delivered, ...entry }) => entry),
+            lastOutboxSeq: Math.max(0, ...[...snapshot.outbox.keys()]),
+            alerts: [...snapshot.alerts.values()],
+            killSwitch: snapshot.killSwitch,
+            gaveUp: snapshot.gaveUp,
+            resetAt: snapshot.resetAt,
+          },
+        },
+      });
+      world.drive();
+    },
+    inject(event) {
+      queue.push({ kind: "event", event });
+    },
+    step() {
+      const item = queue.shift();
+      if (!item) return false;
+      runItem(item);
+      return true;
+    },
+    drive(limit = 100_000) {
+      let count = 0;
+      while (world.step()) {
+        if (++count >= limit) throw new Error(`fake world did not settle within ${limit} steps`);
+      }
+      return count;
+    },
+    driveBounded(n) {
+      let count = 0;
+      while (count < n && world.step()) count++;
+      return count;
+    },
+    advance(ms) {
+      const target = clock.now() + ms;
+      for (;;) {
+        const due = [...wakes].filter((at) => at <= target).sort((a, b) => a - b)[0];
+        if (due === undefined) break;
+        for (const at of [...wakes]) if (at <= due) wakes.delete(at);
+        clock.advanceTo(due);
+        queue.push({ kind: "event", event: { type: "Ticked", now: clock.now() } });
+        world.drive();
+      }
+      clock.advanceTo(target);
+      world.drive();
+    },
+    digest: () => currentDigest(state),
+    firstMatePaneId: () => state.supervisor.marker?.paneId ?? null,
+    firstMatePanes: () =>
+      tmux.listSync().filter((pane) => !pane.dead && pane.session === config.session && pane.windowName === config.window),
+    pushesToFirstMate: () => pushes,
+    addWorker(worker = {}) {
+      return tmux.addPane({
+        command: worker.command ?? "claude",
+        title: worker.title ?? "working",
+        ...(worker.session ? { session: worker.session } : {}),
+        ...(worker.windowName ? { windowName: worker.windowName } : {}),
+      });
+    },
+    restartHost(nextOwner) {
+      queue.length = 0;
+      wakes.clear();
+      owner = nextOwner ?? owner;
+      state = initialState(config);
+      world.start();
+    },
+  };
+  return world;
+};
+
+/** Apply a store command to a store port (the fake resolves synchronously). */
+export const applyStore = (store: FakeStore, command: Command): Promise<E.Either<unknown, unknown>> => {
+  switch (command.type) {
+    case "store.setMarker":
+      return store.setMarker(command.marker);
+    case "store.clearMarker":
+      return store.clearMarker(command.paneId);
+    case "store.recordStart":
+      return store.recordStart(command.record);
+    case "store.appendLog":
+      return store.appendLog(command.entry);
+    case "store.setAlert":
+      return store.setAlert(command.alert);
+    case "store.clearAlert":
+      return store.clearAlert(command.paneId);
+    case "store.enqueueOutbox":
+      return store.enqueueOutbox(command.entry);
+    case "store.markDelivered":
+      return store.markDelivered(command.seq);
+    case "store.expireOutbox":
+      return store.expireOutbox(command.before);
+    case "store.setSupervisorGaveUp":
+      return store.setSupervisorGaveUp(command.gaveUp, command.at);
+    default:
+      return Promise.resolve(E.right(undefined));
+  }
+};
