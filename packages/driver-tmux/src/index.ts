@@ -1,0 +1,18 @@
+/**
+ * @first-mate/driver-tmux — the core's tmux port over a real tmux server:
+ * one-call fleet observation, spawn/kill/capture/sendText, control-mode events.
+ */
+export { type AgentKind, type AgentPattern, DEFAULT_AGENT_PATTERNS, detectAgent } from "@first-mate/core";
+export { type ControlModeLine, parseControlModeLine } from "./controlModeLine.js";
+export { PANE_LIST_FORMAT, parsePaneListing, renderPaneListing } from "./paneListing.js";
+export { execCommandLine, quoteShellWord } from "./shellCommand.js";
+export { escapeFormat, protectTrailingSemicolon } from "./tmuxArgument.js";
+export type { TmuxServerAddress } from "./tmuxCommandRunner.js";
+export {
+  createTmuxDriver,
+  DEFAULT_CONTROL_SESSION,
+  DEFAULT_ENTER_DELAY_MS,
+  MAX_CAPTURE_LINES,
+  type TmuxDriver,
+  type TmuxDriverOptions,
+} from "./tmuxDriver.js";

@@ -1,0 +1,132 @@
+/**
+ * The one `list-panes -a -F …` format this driver uses, and its pure parser.
+ *
+ * Guarantees: every free-text field (session name, window name, pane title,
+ * current command) is printed as `<byte length>\t<bytes>`, so the parser
+ * cuts it by length and any content — tabs, newlines, quotes, `#`, unicode,
+ * the separator itself — comes back exactly as tmux holds it. Each row is
+ * validated with the core's `PaneObservationSchema`.
+ *
+ * A row that cannot be read makes the whole listing a `TmuxOutputInvalid`
+ * (naming the row): skipping it would make a live pane look gone, and the
+ * supervisor would act on that. Never throws.
+ * Does not: run tmux, or decide which rows belong to the fleet.
+ */
+import { type PaneObservation, PaneObservationSchema, type TmuxError } from "@first-mate/core";
+import * as E from "fp-ts/lib/Either.js";
+import { tmuxOutputInvalid } from "./tmuxErrors.js";
+
+const NUMERIC_FIELDS = [
+  "#{pane_id}",
+  "#{window_index}",
+  "#{pane_pid}",
+  "#{pane_dead}",
+  // tmux 3.3a has no #{pane_activity} (it prints empty); window activity is the finest it offers, in seconds.
+  "#{window_activity}",
+  "#{pane_width}",
+  "#{pane_height}",
+] as const;
+const TEXT_FIELDS = ["session_name", "window_name", "pane_title", "pane_current_command"] as const;
+
+/** The `-F` format: numeric fields, then length-prefixed text fields, tab-separated. */
+export const PANE_LIST_FORMAT = [...NUMERIC_FIELDS, ...TEXT_FIELDS.map((name) => `#{n:${name}}\t#{${name}}`)].join(
+  "\t",
+);
+
+const TAB = 0x09;
+const NEWLINE = 0x0a;
+
+/** A row as bytes for error reports (up to the next newline, at most 500 bytes). */
+const rowPreview = (output: Buffer, start: number): string => {
+  const end = output.indexOf(NEWLINE, start);
+  return output.toString("utf8", start, Math.min(end === -1 ? output.length : end, start + 500));
+};
+
+const optionalInt = (text: string): number | undefined => (/^\d+$/.test(text) ? Number(text) : undefined);
+
+/**
+ * Pure: parses the whole output of `list-panes -a -F PANE_LIST_FORMAT`.
+ * Rows whose session is in `hiddenSessions` are left out.
+ */
+export const parsePaneListing = (
+  output: Buffer,
+  hiddenSessions: ReadonlySet<string> = new Set(),
+): E.Either<TmuxError, PaneObservation[]> => {
+  const panes: PaneObservation[] = [];
+  let cursor = 0;
+  while (cursor < output.length) {
+    const rowStart = cursor;
+    const invalid = (why: string) =>
+      E.left(tmuxOutputInvalid(`unreadable list-panes row: ${why}`, rowPreview(output, rowStart)));
+
+    const numeric: string[] = [];
+    for (let i = 0; i < NUMERIC_FIELDS.length; i++) {
+      const tab = output.indexOf(TAB, cursor);
+      const newline = output.indexOf(NEWLINE, cursor);
+      if (tab === -1 || (newline !== -1 && newline < tab)) return invalid(`expected ${NUMERIC_FIELDS.length} fields`);
+      numeric.push(output.toString("latin1", cursor, tab));
+      cursor = tab + 1;
+    }
+    const text: string[] = [];
+    for (let i = 0; i < TEXT_FIELDS.length; i++) {
+      const tab = output.indexOf(TAB, cursor);
+      if (tab === -1) return invalid(`missing length of ${TEXT_FIELDS[i]}`);
+      const lengthText = output.toString("latin1", cursor, tab);
+      if (!/^\d{1,9}$/.test(lengthText)) return invalid(`bad length "${lengthText}" of ${TEXT_FIELDS[i]}`);
+      const start = tab + 1;
+      const end = start + Number(lengthText);
+      const terminator = i === TEXT_FIELDS.length - 1 ? NEWLINE : TAB;
+      if (end >= output.length || output[end] !== terminator) return invalid(`${TEXT_FIELDS[i]} overruns its length`);
+      text.push(output.toString("utf8", start, end));
+      cursor = end + 1;
+    }
+
+    const [paneId, windowIndex, pid, dead, activity, width, height] = numeric as [string, ...string[]];
+    const [session, windowName, title, command] = text as [string, string, string, string];
+    if (hiddenSessions.has(session)) continue;
+    const candidate = {
+      paneId,
+      session,
+      windowIndex: optionalInt(windowIndex ?? "") ?? Number.NaN,
+      windowName,
+      title,
+      command,
+      // A dead pane may print no pid at all.
+      pid: pid === "" ? null : (optionalInt(pid ?? "") ?? Number.NaN),
+      dead: dead === "1",
+      lastActivityAt: (optionalInt(activity ?? "") ?? Number.NaN) * 1000,
+      width: optionalInt(width ?? ""),
+      height: optionalInt(height ?? ""),
+    };
+    if (dead !== "0" && dead !== "1") return invalid(`pane_dead is "${dead}"`);
+    const parsed = PaneObservationSchema.safeParse(candidate);
+    if (!parsed.success)
+      return invalid(parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; "));
+    if (parsed.data.width === undefined) delete parsed.data.width;
+    if (parsed.data.height === undefined) delete parsed.data.height;
+    panes.push(parsed.data);
+  }
+  return E.right(panes);
+};
+
+/** Pure: renders observations the way tmux prints PANE_LIST_FORMAT (for tests and fakes). */
+export const renderPaneListing = (panes: readonly PaneObservation[]): Buffer => {
+  const text = (value: string) => `${Buffer.byteLength(value, "utf8")}\t${value}`;
+  const rows = panes.map(
+    (pane) =>
+      [
+        pane.paneId,
+        pane.windowIndex,
+        pane.pid ?? "",
+        pane.dead ? "1" : "0",
+        Math.floor(pane.lastActivityAt / 1000),
+        pane.width ?? "",
+        pane.height ?? "",
+        text(pane.session),
+        text(pane.windowName),
+        text(pane.title),
+        text(pane.command),
+      ].join("\t") + "\n",
+  );
+  return Buffer.from(rows.join(""), "utf8");
+};

@@ -1,0 +1,198 @@
+/**
+ * The core's `TmuxPort` over a real tmux server (3.3a and later).
+ *
+ * Guarantees:
+ * - Every operation resolves to an `Either`; nothing throws across the port.
+ * - `listPanes` observes the whole fleet with one `list-panes -a` call; no
+ *   server running is an empty fleet; the hidden control session is left out.
+ * - `spawn` runs the agent as the pane's own process (`/bin/sh -c 'exec …'`,
+ *   whatever the server's default-shell is); names, titles and the start
+ *   directory are stored literally (no format expansion, no `#(…)`).
+ * - Events come from one lazily started control-mode client per driver.
+ * Does not: decide anything about the fleet (that is the core's job).
+ */
+import {
+  isPaneId,
+  type PaneObservation,
+  type SpawnedWindow,
+  type SpawnRequest,
+  type TmuxError,
+  type TmuxEvent,
+  type TmuxPort,
+  type Unsubscribe,
+} from "@first-mate/core";
+import * as E from "fp-ts/lib/Either.js";
+import { ControlModeWatcher } from "./controlModeWatcher.js";
+import { PANE_LIST_FORMAT, parsePaneListing } from "./paneListing.js";
+import { execCommandLine } from "./shellCommand.js";
+import { CONTROL_CHARACTER, escapeFormat } from "./tmuxArgument.js";
+import { runTmux, runTmuxStrict, type TmuxServerAddress } from "./tmuxCommandRunner.js";
+import { tmuxInvalidArgument } from "./tmuxErrors.js";
+
+/** The hidden session the control-mode client attaches to. */
+export const DEFAULT_CONTROL_SESSION = "_first_mate_ctl";
+/** Agents drop an Enter that arrives together with the text; this gap keeps them apart. */
+export const DEFAULT_ENTER_DELAY_MS = 150;
+/** `capture` returns at most this many lines. */
+export const MAX_CAPTURE_LINES = 200;
+
+export interface TmuxDriverOptions extends TmuxServerAddress {
+  /** Pause between the typed text and its Enter, in ms (default 150). */
+  readonly enterDelayMs?: number;
+  /** Name of the hidden control session (default `_first_mate_ctl`); never part of the fleet. */
+  readonly controlSessionName?: string;
+}
+
+/** The tmux port plus what an embedder or a test needs around it. */
+export interface TmuxDriver extends TmuxPort {
+  /** Stops the control-mode client (if any) and waits for it to exit. */
+  close(): Promise<void>;
+  /** Escape hatch: runs any tmux command on this driver's server and returns what it printed. */
+  command(args: readonly string[]): Promise<E.Either<TmuxError, string>>;
+}
+
+const SPAWN_FORMAT = "#{pane_id} #{window_id}";
+const ENVIRONMENT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Why tmux would not keep `session` verbatim as a session name, or null when it would. */
+const sessionNameProblem = (session: string): string | null => {
+  if (session === "") return "a session name must not be empty";
+  if (/[:.]/.test(session)) return `session name ${JSON.stringify(session)}: tmux turns ":" and "." into "_"`;
+  if (session.includes("\\") || CONTROL_CHARACTER.test(session))
+    return `session name ${JSON.stringify(session)}: tmux escapes backslashes and control characters`;
+  return null;
+};
+
+const spawnRequestProblem = (request: SpawnRequest): string | null => {
+  if (request.argv.length === 0) return "argv must name a program";
+  const strings = [request.session, request.window, ...request.argv, request.cwd ?? ""];
+  for (const [name, value] of Object.entries(request.env ?? {})) {
+    if (!ENVIRONMENT_NAME.test(name)) return `environment variable name ${JSON.stringify(name)} is not valid`;
+    strings.push(value);
+  }
+  if (strings.some((value) => value.includes("\u0000"))) return "spawn arguments must not contain NUL";
+  return sessionNameProblem(request.session);
+};
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Creates a driver for one tmux server. Starts nothing until used. */
+export const createTmuxDriver = (options: TmuxDriverOptions = {}): TmuxDriver => {
+  const address: TmuxServerAddress = options;
+  const enterDelayMs = options.enterDelayMs ?? DEFAULT_ENTER_DELAY_MS;
+  const controlSessionName = options.controlSessionName ?? DEFAULT_CONTROL_SESSION;
+  const hiddenSessions = new Set([controlSessionName]);
+  const watcher = new ControlModeWatcher(address, controlSessionName);
+
+  const unit = async (args: readonly string[]): Promise<E.Either<TmuxError, void>> =>
+    E.map(() => undefined)(await runTmuxStrict(address, args));
+
+  const listPanes = async (): Promise<E.Either<TmuxError, readonly PaneObservation[]>> => {
+    const outcome = await runTmux(address, ["list-panes", "-a", "-F", PANE_LIST_FORMAT]);
+    if (E.isLeft(outcome)) return outcome.left.kind === "noServer" ? E.right([]) : E.left(outcome.left.error);
+    return parsePaneListing(outcome.right.stdout, hiddenSessions);
+  };
+
+  const spawn = async (request: SpawnRequest): Promise<E.Either<TmuxError, SpawnedWindow>> => {
+    const problem = spawnRequestProblem(request);
+    if (problem !== null) return E.left(tmuxInvalidArgument(problem));
+    const windowOptions = ["-d", "-P", "-F", SPAWN_FORMAT, "-n", escapeFormat(request.window)];
+    if (request.cwd !== undefined) windowOptions.push("-c", escapeFormat(request.cwd));
+    for (const [name, value] of Object.entries(request.env ?? {})) windowOptions.push("-e", `${name}=${value}`);
+    // More than one word after "--" makes tmux exec /bin/sh itself rather than its default-shell.
+    const command = ["--", "/bin/sh", "-c", execCommandLine(request.argv)];
+    const newWindow = () =>
+      runTmux(address, ["new-window", "-t", `=${request.session}:`, ...windowOptions, ...command]);
+    const newSession = () =>
+      runTmux(address, ["new-session", "-s", escapeFormat(request.session), ...windowOptions, ...command]);
+
+    let outcome = await newWindow();
+    const sessionMissing =
+      E.isLeft(outcome) &&
+      (outcome.left.kind === "noServer" ||
+        (outcome.left.error._tag === "TmuxCommandFailed" && /can't find session/i.test(outcome.left.error.stderr)));
+    if (sessionMissing) {
+      outcome = await newSession();
+      // Someone created the session between the two calls: use it.
+      if (
+        E.isLeft(outcome) &&
+        outcome.left.kind === "error" &&
+        outcome.left.error._tag === "TmuxCommandFailed" &&
+        /duplicate session/i.test(outcome.left.error.stderr)
+      )
+        outcome = await newWindow();
+    }
+    if (E.isLeft(outcome)) {
+      const failure = outcome.left;
+      return E.left(
+        failure.kind === "error"
+          ? failure.error
+          : {
+              _tag: "TmuxCommandFailed",
+              message: "tmux server went away during spawn",
+              exitCode: 1,
+              stderr: failure.stderr,
+            },
+      );
+    }
+    const [paneId = "", windowId] = outcome.right.stdout.toString("utf8").trim().split(" ");
+    watcher.notePane(windowId ?? null, paneId);
+    return E.right({ paneId, windowId: windowId ?? null });
+  };
+
+  const kill = async (paneId: string): Promise<E.Either<TmuxError, void>> =>
+    isPaneId(paneId) ? unit(["kill-pane", "-t", paneId]) : E.left(tmuxInvalidArgument(`not a pane id: ${paneId}`));
+
+  const killWindow = async (target: string): Promise<E.Either<TmuxError, void>> =>
+    target === ""
+      ? E.left(tmuxInvalidArgument("a window target must not be empty"))
+      : unit(["kill-window", "-t", target]);
+
+  const capture = async (paneId: string, lines: number): Promise<E.Either<TmuxError, string>> => {
+    if (!isPaneId(paneId)) return E.left(tmuxInvalidArgument(`not a pane id: ${paneId}`));
+    if (!Number.isFinite(lines)) return E.left(tmuxInvalidArgument(`line count must be a number, got ${lines}`));
+    const count = Math.min(MAX_CAPTURE_LINES, Math.max(1, Math.floor(lines)));
+    const outcome = await runTmuxStrict(address, ["capture-pane", "-p", "-J", "-t", paneId, "-S", `-${count}`]);
+    return E.map(({ stdout }: { stdout: Buffer }) => {
+      const screen = stdout.toString("utf8").split("\n");
+      while (screen.length > 0 && /^\s*$/.test(screen[screen.length - 1] ?? "")) screen.pop();
+      return screen.slice(-count).join("\n");
+    })(outcome);
+  };
+
+  const sendText = async (paneId: string, text: string): Promise<E.Either<TmuxError, void>> => {
+    if (!isPaneId(paneId)) return E.left(tmuxInvalidArgument(`not a pane id: ${paneId}`));
+    if (CONTROL_CHARACTER.test(text))
+      return E.left(tmuxInvalidArgument("text must not contain control characters (Enter is sent by the driver)"));
+    if (text !== "") {
+      const typed = await unit(["send-keys", "-t", paneId, "-l", "--", text]);
+      if (E.isLeft(typed)) return typed;
+      await sleep(enterDelayMs);
+    }
+    return unit(["send-keys", "-t", paneId, "Enter"]);
+  };
+
+  const subscribe = (listener: (event: TmuxEvent) => void): Unsubscribe => {
+    // Wrap so the same function subscribed twice unsubscribes independently.
+    const own = (event: TmuxEvent) => listener(event);
+    watcher.add(own);
+    return () => {
+      void watcher.remove(own);
+    };
+  };
+
+  const command = async (args: readonly string[]): Promise<E.Either<TmuxError, string>> =>
+    E.map(({ stdout }: { stdout: Buffer }) => stdout.toString("utf8"))(await runTmuxStrict(address, args));
+
+  return {
+    listPanes,
+    spawn,
+    kill,
+    killWindow,
+    capture,
+    sendText,
+    subscribe,
+    close: () => watcher.stop(),
+    command,
+  };
+};
