@@ -11,7 +11,7 @@ export type ShimEnvironment = Readonly<Record<string, string | undefined>>;
 /** Pure over its inputs: the default socket path for this environment and uid. */
 export const defaultSocketPath = (env: ShimEnvironment, uid: number | undefined = process.getuid?.()): string => {
   const runtimeDir = env.XDG_RUNTIME_DIR;
-  if (runtimeDir && runtimeDir.startsWith("/")) return join(runtimeDir, "first-mate", "channel.sock");
+  if (runtimeDir?.startsWith("/")) return join(runtimeDir, "first-mate", "channel.sock");
   return join("/tmp", `first-mate-${uid ?? "user"}`, "channel.sock");
 };
 
