@@ -96,7 +96,8 @@ describe("createTmuxDriver against a real tmux", () => {
     const driver = server.driver();
     const directory = await mkdtemp(join(tmpdir(), "fm-tmux-cwd-#{pane_id}-"));
     try {
-      const script = "require('fs').writeFileSync('out.json', JSON.stringify({cwd: process.cwd(), v: process.env.FM_V})); setInterval(() => {}, 1e6)";
+      const script =
+        "require('fs').writeFileSync('out.json', JSON.stringify({cwd: process.cwd(), v: process.env.FM_V})); setInterval(() => {}, 1e6)";
       const spawned = right(
         await driver.spawn({
           session: "s#(touch /nonexistent)",
@@ -143,7 +144,9 @@ describe("createTmuxDriver against a real tmux", () => {
       const failed = await driver.spawn({ session, window: "w", argv: tooLong });
       expect(E.isLeft(failed) && failed.left._tag).toBe("TmuxCommandFailed");
     }
-    expect(await server.tmux(["list-windows", "-a", "-F", "#{session_name}:#{window_name}"])).toBe("_test_keepalive:sleep");
+    expect(await server.tmux(["list-windows", "-a", "-F", "#{session_name}:#{window_name}"])).toBe(
+      "_test_keepalive:sleep",
+    );
   });
 
   it("capture and sendText work against a pane running cat", async () => {
@@ -172,10 +175,9 @@ describe("createTmuxDriver against a real tmux", () => {
     const server = newServer();
     const driver = server.driver();
     const first = right(await driver.spawn({ session: "big", window: "w0", argv: ["sleep", "3600"] }));
-    const script = Array.from(
-      { length: 199 },
-      (_, i) => `new-window -d -t =big: -n w${i + 1} "exec sleep 3600"`,
-    ).join("\n");
+    const script = Array.from({ length: 199 }, (_, i) => `new-window -d -t =big: -n w${i + 1} "exec sleep 3600"`).join(
+      "\n",
+    );
     const file = join(tmpdir(), `${server.socketName}.conf`);
     await writeFile(file, script);
     try {
@@ -231,6 +233,9 @@ describe("createTmuxDriver against a real tmux", () => {
     await server.tmux(["kill-server"]);
     await eventually(() => (events.some((event) => event.type === "disconnected") ? true : undefined));
     await server.start();
-    await eventually(() => (events.filter((event) => event.type === "connected").length === 2 ? true : undefined), 10_000);
+    await eventually(
+      () => (events.filter((event) => event.type === "connected").length === 2 ? true : undefined),
+      10_000,
+    );
   });
 });

@@ -37,7 +37,9 @@ export const createTestServer = (): TestServer => {
   const options: TmuxDriverOptions = { socketName, configFile: "/dev/null", enterDelayMs: 50 };
   const drivers: TmuxDriver[] = [];
   const tmux = async (args: readonly string[]) => {
-    const result = await execa("tmux", ["-u", "-f", "/dev/null", "-L", socketName, ...args], { env: { TMUX: undefined } });
+    const result = await execa("tmux", ["-u", "-f", "/dev/null", "-L", socketName, ...args], {
+      env: { TMUX: undefined },
+    });
     return result.stdout;
   };
   return {
@@ -74,7 +76,10 @@ export const createTestServer = (): TestServer => {
 };
 
 /** Polls `check` until it returns a value other than undefined (or throws after `timeoutMs`). */
-export const eventually = async <T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000): Promise<T> => {
+export const eventually = async <T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 5000,
+): Promise<T> => {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -1,0 +1,93 @@
+import type { PaneObservation } from "@first-mate/core";
+import fc from "fast-check";
+import * as E from "fp-ts/lib/Either.js";
+import { describe, expect, it } from "vitest";
+import { parsePaneListing, renderPaneListing } from "../src/index.js";
+import { hostileString } from "./hostileArbitraries.js";
+
+const observation: fc.Arbitrary<PaneObservation> = fc
+  .record({
+    paneId: fc.nat({ max: 100_000 }).map((n) => `%${n}`),
+    session: hostileString(),
+    windowIndex: fc.nat({ max: 10_000 }),
+    windowName: hostileString(),
+    title: hostileString(),
+    command: hostileString(),
+    pid: fc.option(fc.integer({ min: 1, max: 4_000_000 }), { nil: null }),
+    dead: fc.boolean(),
+    lastActivityAt: fc.nat({ max: 4_000_000_000 }).map((seconds) => seconds * 1000),
+    width: fc.nat({ max: 1000 }),
+    height: fc.nat({ max: 1000 }),
+  })
+  .map((pane) => pane as PaneObservation);
+
+describe("parsePaneListing", () => {
+  it("round-trips any rows, whatever their names contain", () => {
+    fc.assert(
+      fc.property(fc.array(observation, { maxLength: 20 }), (panes) => {
+        expect(parsePaneListing(renderPaneListing(panes))).toEqual(E.right(panes));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("leaves out hidden sessions only", () => {
+    fc.assert(
+      fc.property(fc.array(observation, { maxLength: 10 }), hostileString(), (panes, hidden) => {
+        expect(parsePaneListing(renderPaneListing(panes), new Set([hidden]))).toEqual(
+          E.right(panes.filter((pane) => pane.session !== hidden)),
+        );
+      }),
+    );
+  });
+
+  it("never throws on arbitrary bytes: a listing is either fully read or a TmuxOutputInvalid", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        const parsed = parsePaneListing(Buffer.from(bytes));
+        if (E.isLeft(parsed)) expect(parsed.left._tag).toBe("TmuxOutputInvalid");
+        else expect(bytes.length === 0 || parsed.right.length > 0).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("a truncated or corrupted listing is TmuxOutputInvalid naming the row", () => {
+    fc.assert(
+      fc.property(fc.array(observation, { minLength: 1, maxLength: 5 }), fc.nat(), (panes, cut) => {
+        const full = renderPaneListing(panes);
+        const truncated = full.subarray(0, cut % full.length);
+        const parsed = parsePaneListing(truncated);
+        if (truncated.length === 0) expect(parsed).toEqual(E.right([]));
+        else expect(E.isLeft(parsed) && parsed.left._tag).toBe("TmuxOutputInvalid");
+      }),
+    );
+    const badPid = parsePaneListing(Buffer.from("%1\t0\tx\t0\t1\t80\t24\t1\ts\t1\tw\t1\tt\t3\tcat\n"));
+    expect(E.isLeft(badPid) && badPid.left).toMatchObject({
+      _tag: "TmuxOutputInvalid",
+      line: expect.stringContaining("%1"),
+    });
+    const badId = parsePaneListing(Buffer.from("1\t0\t5\t0\t1\t80\t24\t1\ts\t1\tw\t1\tt\t3\tcat\n"));
+    expect(E.isLeft(badId)).toBe(true);
+  });
+
+  it("a dead pane without a pid parses with pid null", () => {
+    expect(parsePaneListing(Buffer.from("%7\t2\t\t1\t1700000000\t80\t24\t1\ts\t1\tw\t0\t\t0\t\n"))).toEqual(
+      E.right([
+        {
+          paneId: "%7",
+          session: "s",
+          windowIndex: 2,
+          windowName: "w",
+          title: "",
+          command: "",
+          pid: null,
+          dead: true,
+          lastActivityAt: 1_700_000_000_000,
+          width: 80,
+          height: 24,
+        },
+      ]),
+    );
+  });
+});
