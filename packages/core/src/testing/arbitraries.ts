@@ -25,7 +25,14 @@ export const malformedPaneIdArb: fc.Arbitrary<string> = fc.oneof(
 
 export const agentKindArb: fc.Arbitrary<AgentKind> = fc.constantFrom("claude", "codex", "gemini", "aider");
 export const agentCommandArb: fc.Arbitrary<string> = fc.constantFrom("claude", "codex", "gemini", "aider");
-export const nonAgentCommandArb: fc.Arbitrary<string> = fc.constantFrom("bash", "zsh", "vim", "node", "python3", "less");
+export const nonAgentCommandArb: fc.Arbitrary<string> = fc.constantFrom(
+  "bash",
+  "zsh",
+  "vim",
+  "node",
+  "python3",
+  "less",
+);
 export const ciArb: fc.Arbitrary<CiState | null> = fc.constantFrom<CiState | null>("red", "pending", "green", null);
 
 /** Names with the characters that break naive parsers: tabs, newlines, quotes, #, unicode. */
@@ -38,7 +45,9 @@ export const hostileNameArb: fc.Arbitrary<string> = fc.string({
   maxLength: 24,
 });
 
-export const observationArb = (options: { paneId?: fc.Arbitrary<PaneId>; now?: number } = {}): fc.Arbitrary<PaneObservation> =>
+export const observationArb = (
+  options: { paneId?: fc.Arbitrary<PaneId>; now?: number } = {},
+): fc.Arbitrary<PaneObservation> =>
   fc.record({
     paneId: options.paneId ?? paneIdArb,
     session: fc.constantFrom("work", "api", "web"),
@@ -58,7 +67,11 @@ export const fleetArb = (options: { maxPanes?: number; now?: number } = {}): fc.
     .chain((ids) =>
       ids.length === 0
         ? fc.constant([])
-        : fc.tuple(...ids.map((id) => observationArb({ paneId: fc.constant(`%${id}` as PaneId), ...(options.now ? { now: options.now } : {}) }))),
+        : fc.tuple(
+            ...ids.map((id) =>
+              observationArb({ paneId: fc.constant(`%${id}` as PaneId), ...(options.now ? { now: options.now } : {}) }),
+            ),
+          ),
     );
 
 export const usageArb: fc.Arbitrary<UsageSnapshot> = fc.record({
@@ -81,16 +94,17 @@ export const paneDigestArb = (handle: fc.Arbitrary<PaneId> = paneIdArb): fc.Arbi
 
 /** A digest with unique, sorted pane handles. */
 export const fleetDigestArb = (options: { maxPanes?: number } = {}): fc.Arbitrary<FleetDigest> =>
-  fc
-    .uniqueArray(fc.integer({ min: 0, max: 9999 }), { maxLength: options.maxPanes ?? 12 })
-    .chain((ids) => {
-      const sorted = [...ids].sort((a, b) => a - b);
-      return fc.record({
-        at: fc.integer({ min: T0, max: T0 + 86_400_000 }),
-        panes: sorted.length === 0 ? fc.constant([]) : fc.tuple(...sorted.map((id) => paneDigestArb(fc.constant(`%${id}` as PaneId)))),
-        budget: usageArb,
-      });
+  fc.uniqueArray(fc.integer({ min: 0, max: 9999 }), { maxLength: options.maxPanes ?? 12 }).chain((ids) => {
+    const sorted = [...ids].sort((a, b) => a - b);
+    return fc.record({
+      at: fc.integer({ min: T0, max: T0 + 86_400_000 }),
+      panes:
+        sorted.length === 0
+          ? fc.constant([])
+          : fc.tuple(...sorted.map((id) => paneDigestArb(fc.constant(`%${id}` as PaneId)))),
+      budget: usageArb,
     });
+  });
 
 /** One thing that can happen to a fake world; see `applyWorldAction`. */
 export type WorldAction =
@@ -99,7 +113,12 @@ export type WorldAction =
   | { readonly type: "retitle"; readonly index: number; readonly title: string }
   | { readonly type: "killWorker"; readonly index: number }
   | { readonly type: "killFirstMate" }
-  | { readonly type: "notify"; readonly index: number; readonly kind: "need_human" | "info" | "done"; readonly message: string }
+  | {
+      readonly type: "notify";
+      readonly index: number;
+      readonly kind: "need_human" | "info" | "done";
+      readonly message: string;
+    }
   | { readonly type: "report"; readonly index: number; readonly message: string }
   | { readonly type: "failEmits"; readonly count: number }
   | { readonly type: "detachFirstMate" }
@@ -107,9 +126,19 @@ export type WorldAction =
   | { readonly type: "queueSpawn"; readonly behaviour: "ok" | "exit_at_launch" | "malformed_id" | "fail" };
 
 export const worldActionArb: fc.Arbitrary<WorldAction> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ type: fc.constant("advance" as const), ms: fc.integer({ min: 100, max: 200_000 }) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({ type: fc.constant("advance" as const), ms: fc.integer({ min: 100, max: 200_000 }) }),
+  },
   { weight: 2, arbitrary: fc.constant({ type: "addWorker" as const }) },
-  { weight: 3, arbitrary: fc.record({ type: fc.constant("retitle" as const), index: fc.nat(20), title: fc.constantFrom("working", "testing", "waiting", "done", "reviewing") }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      type: fc.constant("retitle" as const),
+      index: fc.nat(20),
+      title: fc.constantFrom("working", "testing", "waiting", "done", "reviewing"),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ type: fc.constant("killWorker" as const), index: fc.nat(20) }) },
   { weight: 1, arbitrary: fc.constant({ type: "killFirstMate" as const }) },
   {
@@ -121,9 +150,25 @@ export const worldActionArb: fc.Arbitrary<WorldAction> = fc.oneof(
       message: fc.constantFrom("need approval", "tests pass", "stuck on migration"),
     }),
   },
-  { weight: 1, arbitrary: fc.record({ type: fc.constant("report" as const), index: fc.nat(20), message: fc.constantFrom("PR opened", "finished") }) },
-  { weight: 1, arbitrary: fc.record({ type: fc.constant("failEmits" as const), count: fc.integer({ min: 1, max: 3 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      type: fc.constant("report" as const),
+      index: fc.nat(20),
+      message: fc.constantFrom("PR opened", "finished"),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ type: fc.constant("failEmits" as const), count: fc.integer({ min: 1, max: 3 }) }),
+  },
   { weight: 1, arbitrary: fc.constant({ type: "detachFirstMate" as const }) },
   { weight: 1, arbitrary: fc.constant({ type: "attachFirstMate" as const }) },
-  { weight: 1, arbitrary: fc.record({ type: fc.constant("queueSpawn" as const), behaviour: fc.constantFrom("ok" as const, "exit_at_launch" as const, "malformed_id" as const, "fail" as const) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      type: fc.constant("queueSpawn" as const),
+      behaviour: fc.constantFrom("ok" as const, "exit_at_launch" as const, "malformed_id" as const, "fail" as const),
+    }),
+  },
 );

@@ -96,7 +96,13 @@ export const createFakeStore = (): FakeStore => {
         return E.right(undefined);
       }),
     readLedger: (since) =>
-      run(() => E.right([...contents.ledger.values()].filter((record) => record.startedAt >= since).sort((a, b) => a.attempt - b.attempt))),
+      run(() =>
+        E.right(
+          [...contents.ledger.values()]
+            .filter((record) => record.startedAt >= since)
+            .sort((a, b) => a.attempt - b.attempt),
+        ),
+      ),
     setSupervisorGaveUp: (gaveUp, at) =>
       run(() => {
         contents.gaveUp = gaveUp;
@@ -113,7 +119,8 @@ export const createFakeStore = (): FakeStore => {
       }),
     readLog: (query) =>
       run(() => {
-        if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > 200) return E.left(invalid("limit must be 1–200"));
+        if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > 200)
+          return E.left(invalid("limit must be 1–200"));
         const rows = contents.log.filter((entry) => !query.kind || entry.kind === query.kind);
         return E.right(rows.slice(-query.limit).reverse());
       }),
@@ -130,7 +137,8 @@ export const createFakeStore = (): FakeStore => {
     readAlerts: () => run(() => E.right([...contents.alerts.values()])),
     enqueueOutbox: (entry) =>
       run(() => {
-        if (contents.outbox.has(entry.seq)) return E.left({ _tag: "StoreConstraint", message: `outbox seq ${entry.seq} exists` });
+        if (contents.outbox.has(entry.seq))
+          return E.left({ _tag: "StoreConstraint", message: `outbox seq ${entry.seq} exists` });
         contents.outbox.set(entry.seq, { ...entry, delivered: false });
         lastSeq = Math.max(lastSeq, entry.seq);
         return E.right(undefined);

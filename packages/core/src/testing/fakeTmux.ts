@@ -58,9 +58,18 @@ export const createFakeTmux = (now: () => number): FakeTmux => {
     const behaviour = behaviours.shift() ?? "ok";
     if (behaviour === "fail") {
       spawned.push({ request, behaviour, paneId: "" });
-      return E.left({ _tag: "TmuxCommandFailed", message: "create window failed", exitCode: 1, stderr: "no space for new window" });
+      return E.left({
+        _tag: "TmuxCommandFailed",
+        message: "create window failed",
+        exitCode: 1,
+        stderr: "no space for new window",
+      });
     }
-    const paneId = addPane({ session: request.session, windowName: request.window, command: request.argv[0] ?? "agent" });
+    const paneId = addPane({
+      session: request.session,
+      windowName: request.window,
+      command: request.argv[0] ?? "agent",
+    });
     spawned.push({ request, behaviour, paneId });
     if (behaviour === "exit_at_launch") panes.delete(paneId);
     return E.right({ paneId: behaviour === "malformed_id" ? "" : paneId, windowId: `@${paneId.slice(1)}` });
@@ -100,9 +109,12 @@ export const createFakeTmux = (now: () => number): FakeTmux => {
       return E.right(undefined);
     },
     capture: async (paneId, lines) =>
-      panes.has(paneId) ? E.right(`screen of ${paneId} (${lines} lines)`) : E.left({ _tag: "TmuxCommandFailed", message: `can't find pane ${paneId}`, exitCode: 1, stderr: "" }),
+      panes.has(paneId)
+        ? E.right(`screen of ${paneId} (${lines} lines)`)
+        : E.left({ _tag: "TmuxCommandFailed", message: `can't find pane ${paneId}`, exitCode: 1, stderr: "" }),
     sendText: async (paneId, text) => {
-      if (!panes.has(paneId)) return E.left({ _tag: "TmuxCommandFailed", message: `can't find pane ${paneId}`, exitCode: 1, stderr: "" });
+      if (!panes.has(paneId))
+        return E.left({ _tag: "TmuxCommandFailed", message: `can't find pane ${paneId}`, exitCode: 1, stderr: "" });
       sent.push({ paneId, text });
       return E.right(undefined);
     },

@@ -18,13 +18,15 @@ import { isPaneId, type PaneId } from "../domain/paneId.js";
 import type { Event } from "../events.js";
 import { describeError } from "../ports/errors.js";
 import { type CoreState, initialState } from "../state.js";
-import { currentDigest, step as coreStep } from "../step.js";
+import { step as coreStep, currentDigest } from "../step.js";
 import { createFakeChannel, type FakeChannel } from "./fakeChannel.js";
 import { createFakeClock, type FakeClock } from "./fakeClock.js";
 import { createFakeStore, type FakeStore } from "./fakeStore.js";
 import { createFakeTmux, type FakeTmux } from "./fakeTmux.js";
 
-export type WorkItem = { readonly kind: "event"; readonly event: Event } | { readonly kind: "command"; readonly command: Command };
+export type WorkItem =
+  | { readonly kind: "event"; readonly event: Event }
+  | { readonly kind: "command"; readonly command: Command };
 
 export interface FakeWorldOptions {
   readonly config?: CoreConfigInput;
@@ -104,7 +106,8 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
   let tokens = 0;
 
   tmux.subscribe((event) => {
-    if (event.type === "window-closed") queue.push({ kind: "event", event: { type: "PaneExited", now: clock.now(), paneId: null } });
+    if (event.type === "window-closed")
+      queue.push({ kind: "event", event: { type: "PaneExited", now: clock.now(), paneId: null } });
   });
   channel.subscribe((event) => {
     queue.push({
@@ -125,12 +128,20 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
         tokens++;
         const tokenHash = fakeTokenHash(tokens);
         const result = tmux.spawnSync({ session: command.session, window: command.window, argv: ["claude"], env: {} });
-        if (E.isLeft(result)) return { type: "SpawnFailed", now, requestId: command.requestId, reason: describeError(result.left) };
+        if (E.isLeft(result))
+          return { type: "SpawnFailed", now, requestId: command.requestId, reason: describeError(result.left) };
         const spawned = tmux.spawned[tmux.spawned.length - 1];
         if (spawned?.behaviour === "exit_at_launch") {
           queue.push({ kind: "event", event: { type: "PaneExited", now, paneId: null } });
         }
-        return { type: "SpawnSucceeded", now, requestId: command.requestId, paneId: result.right.paneId, windowId: result.right.windowId, tokenHash };
+        return {
+          type: "SpawnSucceeded",
+          now,
+          requestId: command.requestId,
+          paneId: result.right.paneId,
+          windowId: result.right.windowId,
+          tokenHash,
+        };
       }
       case "tmux.kill":
         tmux.panes.delete(command.paneId);
@@ -167,7 +178,12 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
   const maybeAutoAttach = (event: Event, before: CoreState) => {
     if (!autoAttach || event.type !== "SpawnSucceeded") return;
     const marker = state.supervisor.marker;
-    if (marker && marker.paneId !== before.supervisor.marker?.paneId && isPaneId(event.paneId) && tmux.panes.has(marker.paneId)) {
+    if (
+      marker &&
+      marker.paneId !== before.supervisor.marker?.paneId &&
+      isPaneId(event.paneId) &&
+      tmux.panes.has(marker.paneId)
+    ) {
       channel.attach(marker.paneId, true);
     }
   };
@@ -258,7 +274,9 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
     digest: () => currentDigest(state),
     firstMatePaneId: () => state.supervisor.marker?.paneId ?? null,
     firstMatePanes: () =>
-      tmux.listSync().filter((pane) => !pane.dead && pane.session === config.session && pane.windowName === config.window),
+      tmux
+        .listSync()
+        .filter((pane) => !pane.dead && pane.session === config.session && pane.windowName === config.window),
     pushesToFirstMate: () => pushes,
     addWorker(worker = {}) {
       return tmux.addPane({
