@@ -311,7 +311,13 @@ describe("emit", () => {
     const client = await fixture.connect({ pane: WORKER });
     const pushes = collectPushes(client);
     await eventually(() => fixture.server.sessions()[0]?.attached === true);
-    for (const meta of [{ "bad-key": "x" }, { "a.b": "x" }, { "": "x" }, { ok: 5 as unknown as string }]) {
+    const invalid: Record<string, string>[] = [
+      { "bad-key": "x" },
+      { "a.b": "x" },
+      { "": "x" },
+      { ok: 5 as unknown as string },
+    ];
+    for (const meta of invalid) {
       expect(await fixture.server.channel.emit(WORKER, "nope", meta)).toBe(false);
     }
     expect(await fixture.server.channel.emit(WORKER, "yes", { good_Key9: "x" })).toBe(true);
