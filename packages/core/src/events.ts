@@ -54,6 +54,11 @@ export const EventSchema = z.discriminatedUnion("type", [
     now,
     observeId: z.number().int(),
     panes: z.array(PaneObservationSchema),
+    /**
+     * The store's supervisor flags read with the observation, so a kill
+     * switch or reset set by another process (the CLI) is seen level-triggered.
+     */
+    flags: z.object({ killSwitch: z.boolean(), gaveUp: z.boolean(), resetAt: now.nullable() }).optional(),
   }),
   z.object({ type: z.literal("ObserveFailed"), now, observeId: z.number().int(), reason: z.string() }),
   /** tmux reported a pane or window closing (control mode); observe at once. */

@@ -177,7 +177,22 @@ const onFleetObserved = (state: CoreState, event: EventOf<"FleetObserved">): Ste
   const inFlight = state.observe.inFlight;
   if (inFlight === null || inFlight.id !== event.observeId) return [state, []];
   const again = state.observe.again;
-  const next: CoreState = { ...state, fleet: event.panes, observe: { ...state.observe, inFlight: null, again: false } };
+  const flags = event.flags;
+  const supervisor = flags
+    ? {
+        ...state.supervisor,
+        killSwitch: flags.killSwitch,
+        // The store can confirm or clear a give-up (the human's reset), never set one here.
+        gaveUp: state.supervisor.gaveUp && flags.gaveUp,
+        resetAt: flags.resetAt ?? state.supervisor.resetAt,
+      }
+    : state.supervisor;
+  const next: CoreState = {
+    ...state,
+    supervisor,
+    fleet: event.panes,
+    observe: { ...state.observe, inFlight: null, again: false },
+  };
   const live = new Set<string>();
   const dead = new Set<string>();
   for (const pane of event.panes) (pane.dead ? dead : live).add(pane.paneId);
