@@ -109,12 +109,10 @@ type MaterialEdit = (pane: PaneDigest) => PaneDigest;
 /** One material field change applied to one pane; each is a change diverge must see. */
 const materialEditArb: fc.Arbitrary<{ name: string; edit: MaterialEdit }> = fc.oneof(
   fc.constant({ name: "blocked", edit: (pane: PaneDigest) => ({ ...pane, blocked: !pane.blocked }) }),
-  fc
-    .string({ maxLength: 20 })
-    .map((suffix) => ({
-      name: "status",
-      edit: (pane: PaneDigest) => ({ ...pane, status: `${pane.status}!${suffix}` }),
-    })),
+  fc.string({ maxLength: 20 }).map((suffix) => ({
+    name: "status",
+    edit: (pane: PaneDigest) => ({ ...pane, status: `${pane.status}!${suffix}` }),
+  })),
   fc.integer({ min: 1, max: 5000 }).map((pr) => ({
     name: "pr",
     edit: (pane: PaneDigest) => ({ ...pane, pr: pane.pr === pr ? (pr === 5000 ? 1 : pr + 1) : pr }),
