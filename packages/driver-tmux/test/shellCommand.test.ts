@@ -12,7 +12,7 @@ import { createTestServer, eventually } from "./tmuxTestServer.js";
 const argvWords = fc.array(
   fc.oneof(
     hostileString(),
-    fc.string({ unit: "binary" }).map((s) => s.replaceAll("\u0000", "").toWellFormed()),
+    fc.string({ unit: "binary" }).map((s) => Buffer.from(s.replaceAll("\u0000", ""), "utf8").toString("utf8")),
   ),
   {
     maxLength: 6,
