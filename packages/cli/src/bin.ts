@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+/**
+ * `first-mate`: run, status, log, disable, enable, reset, demo.
+ */
+import { loadHostConfig, parseCli } from "./commands/cliOptions.js";
+import { runCommand } from "./commands/runCommand.js";
+import { killSwitchCommand, logCommand, resetCommand, statusCommand } from "./commands/storeCommands.js";
+import { runDemo } from "./demo/runDemo.js";
+
+const USAGE = `usage: first-mate <command> [options]
+
+commands:
+  run       supervise the fleet (spawn and keep one first mate, heartbeat, interrupts)
+  status    first mate, lease, ledger, outbox depth
+  log       the captain's log (--kind standing_order|watch|narrative, --limit N)
+  disable   set the kill switch: no first mate is spawned
+  enable    clear the kill switch
+  reset     clear crash-loop protection after a give-up
+  demo      a one-minute demo on an isolated tmux server (--agent claude for real Claude Code)
+
+options:
+  --config FILE          JSON host configuration (see README)
+  --db PATH              SQLite file (default $XDG_CONFIG_HOME/first-mate/first-mate.db)
+  --socket PATH          channel socket (default $XDG_RUNTIME_DIR/first-mate/channel.sock)
+  -L, --tmux-socket-name NAME   tmux server socket name
+  -S, --tmux-socket-path PATH   tmux server socket path
+  --agent claude|stand-in       the first mate's agent (default claude)
+  --json                 machine-readable output
+`;
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const err = (line: string) => process.stderr.write(`${line}\n`);
+
+const main = async (argv: string[]): Promise<number> => {
+  const [command, ...rest] = argv;
+  const parsed = parseCli(rest, { kind: { type: "string" }, limit: { type: "string" } });
+  if (!parsed.ok) {
+    err(`first-mate: ${parsed.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (!command || command === "help" || parsed.values.help) {
+    out(USAGE);
+    return command ? 0 : 2;
+  }
+  const json = parsed.values.json === true;
+  if (command === "demo") {
+    const agent = parsed.values.agent === "claude" ? "claude" : "stand-in";
+    try {
+      await runDemo({ agent, json });
+      return 0;
+    } catch (error) {
+      err(`first-mate demo: ${error instanceof Error ? error.message : String(error)}`);
+      return 1;
+    }
+  }
+  const config = loadHostConfig(parsed.values);
+  if (!config.ok) {
+    err(`first-mate: ${config.message}`);
+    return 2;
+  }
+  switch (command) {
+    case "run":
+      return runCommand(config.value, json, out);
+    case "status":
+      return statusCommand(config.value, json, out);
+    case "log":
+      return logCommand(
+        config.value,
+        {
+          json,
+          ...(typeof parsed.values.kind === "string" ? { kind: parsed.values.kind } : {}),
+          ...(typeof parsed.values.limit === "string" ? { limit: parsed.values.limit } : {}),
+        },
+        out,
+      );
+    case "disable":
+      return killSwitchCommand(config.value, true, out);
+    case "enable":
+      return killSwitchCommand(config.value, false, out);
+    case "reset":
+      return resetCommand(config.value, out);
+    default:
+      err(`first-mate: unknown command ${command}\n\n${USAGE}`);
+      return 2;
+  }
+};
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,138 @@
+/**
+ * The demo: first-mate supervising a small stand-in fleet on an isolated
+ * tmux server, a temporary SQLite file and a private channel socket.
+ *
+ * It shows, as a timeline: the supervisor spawning the first mate, digests
+ * pushed only on change, a need_human interrupt and its latency, the first
+ * mate killed and respawned and its latency, and the captain's log
+ * surviving the respawn. It ends by itself with a summary and removes
+ * everything it started, also on Ctrl-C.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Command, Event, PaneId, RuntimeReport } from "@first-mate/core";
+import * as E from "fp-ts/lib/Either.js";
+import { parseHostConfig } from "../host/hostConfig.js";
+import { nodeScriptArgv } from "../host/nodeScript.js";
+import { type Host, startHost } from "../host/startHost.js";
+import { DEMO_TIMINGS, DEMO_WORKERS } from "./demoFleet.js";
+import { type DemoSummary, printSummary, summarise } from "./demoSummary.js";
+import { createTimeline } from "./timeline.js";
+
+export interface DemoOptions {
+  readonly agent: "stand-in" | "claude";
+  readonly json: boolean;
+  /** Total length of the demo, ms. */
+  readonly durationMs?: number;
+  readonly out?: (line: string) => void;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export const runDemo = async (options: DemoOptions): Promise<DemoSummary> => {
+  const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const dir = mkdtempSync(join(tmpdir(), "first-mate-demo-"));
+  const socketName = `first-mate-demo-${process.pid}`;
+  const journal = join(dir, "first-mate.jsonl");
+  const timeline = createTimeline(out, options.json);
+  let host: Host | null = null;
+  let cleaned = false;
+
+  const cleanup = async () => {
+    if (cleaned) return;
+    cleaned = true;
+    await host?.stop();
+    try {
+      execFileSync("tmux", ["-L", socketName, "kill-server"], { stdio: "ignore" });
+    } catch {
+      // Already gone.
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const onSignal = () => {
+    timeline.note("interrupted: cleaning up");
+    void cleanup().then(() => process.exit(130));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+
+  try {
+    if (options.agent === "claude") {
+      try {
+        execFileSync("claude", ["--version"], { stdio: "ignore" });
+      } catch {
+        throw new Error(
+          "--agent claude needs Claude Code (`claude`) on PATH; run without it for the stand-in first mate",
+        );
+      }
+    }
+    const parsed = parseHostConfig({
+      tmux: { socketName },
+      databasePath: join(dir, "first-mate.db"),
+      socketPath: join(dir, "channel", "channel.sock"),
+      stateDir: join(dir, "state"),
+      cwd: dir,
+      agent: options.agent === "claude" ? { kind: "claude" } : { kind: "stand-in", logFile: journal },
+      core: DEMO_TIMINGS,
+    });
+    if (!parsed.ok) throw new Error(parsed.errors.join("; "));
+    timeline.note(`isolated tmux server -L ${socketName}; database, socket and prompts in ${dir}`);
+    timeline.note("timings compressed for the demo: tick 1 s, at most one digest per 4 s, idle after 10 s");
+
+    // Start the tmux server with the fleet session before the host observes it.
+    execFileSync("tmux", ["-L", socketName, "-f", "/dev/null", "new-session", "-d", "-s", "fleet", "-n", "shell"]);
+    const started = await startHost({ config: parsed.config });
+    if (E.isLeft(started)) throw new Error(started.left.message);
+    host = started.right;
+    const reports: { report: RuntimeReport; at: number }[] = [];
+    host.runtime.subscribe((report) => {
+      reports.push({ report, at: Date.now() });
+      timeline.report(report);
+    });
+    timeline.followJournal(journal);
+
+    const workerArgv = nodeScriptArgv("cli", "standIn/standInWorker");
+    for (const worker of DEMO_WORKERS) {
+      const spawned = await host.tmux.spawn({
+        session: "fleet",
+        window: worker.window,
+        argv: workerArgv,
+        cwd: dir,
+        env: { FIRST_MATE_SOCKET: host.socketPath, FIRST_MATE_WORKER_SCRIPT: JSON.stringify(worker.script) },
+      });
+      if (E.isLeft(spawned)) throw new Error(`worker ${worker.window}: ${spawned.left.message}`);
+      timeline.note(
+        `worker ${worker.window} started in ${spawned.right.paneId} (stand-in agent through the real shim)`,
+      );
+    }
+
+    await sleep(13_000);
+    const victim = host.runtime.status().firstMate?.paneId;
+    let killedAt: number | null = null;
+    if (victim) {
+      timeline.note(`killing the first mate (${victim}) to show the respawn`);
+      killedAt = Date.now();
+      await host.tmux.kill(victim as PaneId);
+    }
+    await sleep((options.durationMs ?? 26_000) - 13_000);
+    await host.runtime.idle();
+    const journalLines = existsSync(journal)
+      ? readFileSync(journal, "utf8")
+          .split("\n")
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as Record<string, unknown>)
+      : [];
+    const summary = summarise(reports, journalLines, killedAt);
+    timeline.flush();
+    printSummary(summary, out, options.json);
+    return summary;
+  } finally {
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
+    await cleanup();
+  }
+};
+
+export type { Command, Event };

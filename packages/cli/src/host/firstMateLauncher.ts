@@ -1,0 +1,75 @@
+/**
+ * The host's FirstMateLauncher: a fresh spawn token per start, the prompt
+ * written to a file (never typed), and the agent command with the
+ * first-mate channel wired in. The core sees only the token's hash.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { FirstMateLauncher, PreparedLaunch } from "@first-mate/core";
+import type { AgentChoice } from "./hostConfig.js";
+import { nodeScriptArgv } from "./nodeScript.js";
+import { createSpawnToken } from "./spawnToken.js";
+
+export interface LauncherOptions {
+  readonly agent: AgentChoice;
+  readonly stateDir: string;
+  readonly socketPath: string;
+  readonly cwd: string;
+  /** The prompt the first mate starts with (the layered prompt). */
+  readonly prompt: () => Promise<string> | string;
+}
+
+/** The `.mcp.json`-style server entry that loads the channel through the shim. */
+export const channelServerEntry = (socketPath: string) => {
+  const [command, ...args] = nodeScriptArgv("driver-mcp", "shim/bin");
+  return { command: command!, args, env: { FIRST_MATE_SOCKET: socketPath } };
+};
+
+const claudeArgv = (
+  agent: Extract<AgentChoice, { kind: "claude" }>,
+  mcpConfigPath: string,
+  promptPath: string,
+): string[] => [
+  "/bin/sh",
+  "-c",
+  // The prompt goes through a file: it is read by the shell, never typed into the pane.
+  'config="$1"; prompt="$(cat "$2")"; shift 2; exec "$0" --mcp-config "$config" --dangerously-load-development-channels server:first-mate --append-system-prompt "$prompt" "$@"',
+  agent.binary,
+  mcpConfigPath,
+  promptPath,
+  ...agent.extraArgs,
+];
+
+export const createFirstMateLauncher = (options: LauncherOptions): FirstMateLauncher => ({
+  async prepare({ attempt, session, window }): Promise<PreparedLaunch> {
+    const token = createSpawnToken();
+    const dir = join(options.stateDir, "launch");
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const promptPath = join(dir, `first-mate-${attempt}.prompt.md`);
+    await writeFile(promptPath, await options.prompt(), { mode: 0o600 });
+    const env: Record<string, string> = {
+      FIRST_MATE_TOKEN: token.token,
+      FIRST_MATE_SOCKET: options.socketPath,
+      FIRST_MATE_PROMPT_FILE: promptPath,
+      FIRST_MATE_ATTEMPT: String(attempt),
+    };
+    let argv: string[];
+    switch (options.agent.kind) {
+      case "claude": {
+        const mcpConfigPath = join(dir, `first-mate-${attempt}.mcp.json`);
+        const config = { mcpServers: { "first-mate": channelServerEntry(options.socketPath) } };
+        await writeFile(mcpConfigPath, JSON.stringify(config, null, 2), { mode: 0o600 });
+        argv = claudeArgv(options.agent, mcpConfigPath, promptPath);
+        break;
+      }
+      case "stand-in":
+        argv = nodeScriptArgv("cli", "standIn/standInFirstMate");
+        if (options.agent.logFile) env.FIRST_MATE_STAND_IN_LOG = options.agent.logFile;
+        break;
+      case "command":
+        argv = [...options.agent.argv];
+        break;
+    }
+    return { request: { session, window, argv, cwd: options.cwd, env }, tokenHash: token.hash };
+  },
+});

@@ -1,0 +1,124 @@
+/**
+ * startHost: first-mate as a running process — the SQLite store, the tmux
+ * driver, the channel server and the core runtime, wired together.
+ *
+ * Guarantees: on a failure part-way through, everything already opened is
+ * closed again; `stop()` stops the runtime first (no new commands), then
+ * the channel server, the tmux control client and the database, and is
+ * idempotent.
+ */
+
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { createRuntime, describeError, type Runtime, systemClock, type ToolHost } from "@first-mate/core";
+import { type ChannelServer, createChannelServer, resolveSocketPath } from "@first-mate/driver-mcp";
+import { createTmuxDriver, type TmuxDriver } from "@first-mate/driver-tmux";
+import { openSqliteStore, type SqliteStore } from "@first-mate/store-sqlite";
+import * as E from "fp-ts/lib/Either.js";
+import { createFirstMateLauncher } from "./firstMateLauncher.js";
+import type { HostConfig } from "./hostConfig.js";
+
+export interface Host {
+  readonly runtime: Runtime;
+  readonly store: SqliteStore;
+  readonly tmux: TmuxDriver;
+  readonly channelServer: ChannelServer;
+  readonly socketPath: string;
+  readonly owner: string;
+  stop(): Promise<void>;
+}
+
+export interface HostError {
+  readonly _tag: "HostStartFailed";
+  readonly message: string;
+}
+
+export interface StartHostOptions {
+  readonly config: HostConfig;
+  /** The first mate's starting prompt. */
+  readonly prompt?: () => Promise<string> | string;
+}
+
+/** A unique lease owner for this process. */
+export const hostOwnerId = (): string => `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
+
+const DEFAULT_PROMPT =
+  "You are the first mate: the human's chief of staff for a fleet of coding agents. " +
+  "Read the pushes from the first-mate channel, keep your captain's log, and act only within your standing authority.";
+
+export const startHost = async (options: StartHostOptions): Promise<E.Either<HostError, Host>> => {
+  const { config } = options;
+  const fail = (message: string): E.Either<HostError, Host> => E.left({ _tag: "HostStartFailed", message });
+
+  const opened = openSqliteStore({ ...(config.databasePath ? { path: config.databasePath } : {}) });
+  if (E.isLeft(opened)) return fail(`store: ${describeError(opened.left)}`);
+  const store = opened.right;
+
+  const tmux = createTmuxDriver({
+    ...(config.tmux.socketName ? { socketName: config.tmux.socketName } : {}),
+    ...(config.tmux.socketPath ? { socketPath: config.tmux.socketPath } : {}),
+    ...(config.tmux.binary ? { tmuxBinary: config.tmux.binary } : {}),
+  });
+
+  const socketPath = config.socketPath ?? resolveSocketPath(process.env);
+  // The channel server needs the runtime's tool host and the runtime needs
+  // the server's channel port: the server gets a forwarder, bound below.
+  let toolHost: ToolHost | null = null;
+  const host = (): ToolHost => {
+    if (toolHost === null) throw new Error("first-mate is starting");
+    return toolHost;
+  };
+  const forwardingHost: ToolHost = {
+    firstMateMarker: () => host().firstMateMarker(),
+    notify: (from, input) => host().notify(from, input),
+    report: (from, input) => host().report(from, input),
+    fleetDigest: (from) => host().fleetDigest(from),
+    readLog: (from, input) => host().readLog(from, input),
+    appendLog: (from, input) => host().appendLog(from, input),
+    peek: (from, input) => host().peek(from, input),
+    nudge: (from, input) => host().nudge(from, input),
+  };
+  const channelServer = createChannelServer({ socketPath, host: forwardingHost });
+  const listening = await channelServer.listen();
+  if (E.isLeft(listening)) {
+    await tmux.close();
+    await store.close();
+    return fail(`channel server: ${listening.left.message}`);
+  }
+
+  const owner = hostOwnerId();
+  const runtime = createRuntime({
+    tmux,
+    channel: channelServer.channel,
+    store,
+    clock: systemClock,
+    owner,
+    config: config.core,
+    launcher: createFirstMateLauncher({
+      agent: config.agent,
+      stateDir: config.stateDir,
+      socketPath,
+      cwd: config.cwd,
+      prompt: options.prompt ?? (() => DEFAULT_PROMPT),
+    }),
+  });
+  toolHost = runtime.toolHost;
+
+  let stopped: Promise<void> | null = null;
+  const stop = () => {
+    stopped ??= (async () => {
+      await runtime.stop();
+      await channelServer.close();
+      await tmux.close();
+      await store.close();
+    })();
+    return stopped;
+  };
+  try {
+    await runtime.start();
+  } catch (error) {
+    await stop();
+    return fail(`runtime: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return E.right({ runtime, store, tmux, channelServer, socketPath, owner, stop });
+};

@@ -1,0 +1,13 @@
+/**
+ * first-mate — the runtime host and CLI: wires @first-mate/core to tmux,
+ * MCP and SQLite.
+ */
+
+export * from "./demo/demoSummary.js";
+export * from "./demo/runDemo.js";
+export * from "./host/firstMateLauncher.js";
+export * from "./host/hostConfig.js";
+export * from "./host/nodeScript.js";
+export * from "./host/spawnToken.js";
+export * from "./host/startHost.js";
+export * from "./standIn/channelClient.js";

@@ -1,0 +1,56 @@
+/**
+ * The stand-in first mate: a small program that plays the first mate's part
+ * through the real shim, for the demo and end-to-end tests. It prints every
+ * push it receives, reads its captain's log on start (proving the log
+ * survives a respawn), notes interrupts in the log, and records everything
+ * as JSON lines in FIRST_MATE_STAND_IN_LOG when set.
+ */
+import { appendFileSync } from "node:fs";
+import { type ChannelPush, connectThroughShim } from "./channelClient.js";
+
+const journal = process.env.FIRST_MATE_STAND_IN_LOG;
+const pane = process.env.TMUX_PANE ?? "?";
+const attempt = process.env.FIRST_MATE_ATTEMPT ?? "?";
+
+const record = (entry: Record<string, unknown>) => {
+  const line = { at: Date.now(), pane, attempt, ...entry };
+  if (journal) appendFileSync(journal, `${JSON.stringify(line)}\n`);
+};
+
+const stamp = () => new Date().toISOString().slice(11, 23);
+
+let client: Awaited<ReturnType<typeof connectThroughShim>> | null = null;
+
+const onPush = (push: ChannelPush) => {
+  const kind = push.meta?.kind ?? "push";
+  process.stdout.write(`${stamp()} ⟵ ${kind}\n${push.content}\n\n`);
+  record({ type: "push", kind, meta: push.meta ?? {}, bytes: Buffer.byteLength(push.content), content: push.content });
+  if (kind === "interrupt" && client) {
+    const text = `interrupt #${push.meta?.seq}: ${push.content}`.slice(0, 2000);
+    void client
+      .call("captains_log_append", { kind: "watch", text })
+      .then((result) => record({ type: "log_append", ...result }));
+  }
+};
+
+const main = async () => {
+  client = await connectThroughShim("stand-in-first-mate", onPush);
+  const log = await client.call("captains_log_read", { limit: 20 });
+  process.stdout.write(`${stamp()} captain's log on watch (attempt ${attempt}):\n${log.text}\n\n`);
+  record({ type: "log_read", text: log.text, isError: log.isError });
+  const appended = await client.call("captains_log_append", {
+    kind: "narrative",
+    text: `first mate attempt ${attempt} took the watch in ${pane}`,
+  });
+  record({ type: "log_append", ...appended });
+  const digest = await client.call("fleet_digest", {});
+  process.stdout.write(`${stamp()} fleet_digest:\n${digest.text}\n\n`);
+  record({ type: "digest_pull", text: digest.text, isError: digest.isError });
+};
+
+main().catch((error: unknown) => {
+  record({ type: "error", message: error instanceof Error ? error.message : String(error) });
+  process.stderr.write(`stand-in first mate: ${String(error)}\n`);
+});
+// Stay on watch until the pane is killed.
+setInterval(() => {}, 60_000);
