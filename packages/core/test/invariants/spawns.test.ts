@@ -1,0 +1,87 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { FakeWorld } from "../../src/testing/fakeWorld.js";
+import { liveFirstMateWindowPanes, replay, runActions, startedWorld, worldSetupArb } from "../worldSupport.js";
+
+/** Record the world-clock time of every spawn tmux executes, and who was alive in the window then. */
+const watchSpawns = (world: FakeWorld) => {
+  const spawns: { at: number; liveInWindow: string[] }[] = [];
+  const original = world.tmux.spawnSync.bind(world.tmux);
+  world.tmux.spawnSync = (request) => {
+    spawns.push({ at: world.now(), liveInWindow: liveFirstMateWindowPanes(world) });
+    return original(request);
+  };
+  return spawns;
+};
+
+describe("supervisor invariants in the fake world", () => {
+  it("invariant 7: no spawn while a live marked pane or a spawn in flight exists", () => {
+    fc.assert(
+      fc.property(worldSetupArb, ({ workers, actions }) => {
+        const world = startedWorld(workers);
+        const spawns = watchSpawns(world);
+        runActions(world, actions, () => {
+          // Settled: at most one live pane in the first mate's window.
+          expect(liveFirstMateWindowPanes(world).length).toBeLessThanOrEqual(1);
+        });
+        // tmux never creates a first mate next to a live one.
+        for (const spawn of spawns) expect(spawn.liveInWindow).toEqual([]);
+        // The core never asks for one while its marked pane is alive or a spawn is in flight.
+        for (const { before, event, commands } of replay(world)) {
+          if (!commands.some((command) => command.type === "tmux.spawn")) continue;
+          expect(before.supervisor.spawnInFlight).toBeNull();
+          const marker = before.supervisor.marker;
+          if (marker !== null) {
+            expect(event.type).toBe("FleetObserved");
+            if (event.type === "FleetObserved") {
+              expect(event.panes.some((pane) => pane.paneId === marker.paneId && !pane.dead)).toBe(false);
+            }
+          }
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("invariant 8: in any window of P seconds, at most R spawns", () => {
+    // Short windows and backoffs so that runs reach (and press against) the limit.
+    const limitsArb = fc.record({
+      maxStarts: fc.integer({ min: 1, max: 4 }),
+      startWindowMs: fc.integer({ min: 20_000, max: 300_000 }),
+      backoffBaseMs: fc.integer({ min: 100, max: 5_000 }),
+      backoffMaxMs: fc.constant(10_000),
+      minUptimeMs: fc.integer({ min: 1_000, max: 60_000 }),
+    });
+    fc.assert(
+      fc.property(limitsArb, worldSetupArb, (limits, { workers, actions }) => {
+        const world = startedWorld(workers, limits);
+        const spawns = watchSpawns(world);
+        runActions(world, actions);
+        const times = spawns.map((spawn) => spawn.at);
+        for (const at of times) {
+          const inWindow = times.filter((t) => t >= at && t < at + limits.startWindowMs);
+          expect(inWindow.length).toBeLessThanOrEqual(limits.maxStarts);
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("invariant 1: no marker is ever stamped with an empty or malformed pane id", () => {
+    fc.assert(
+      fc.property(worldSetupArb, ({ workers, actions }) => {
+        const world = startedWorld(workers);
+        runActions(world, actions, () => {
+          const stored = world.store.snapshot().marker;
+          if (stored !== null) expect(stored.paneId).toMatch(/^%\d+$/);
+          const marker = world.state().supervisor.marker;
+          if (marker !== null) expect(marker.paneId).toMatch(/^%\d+$/);
+        });
+        for (const command of world.commands) {
+          if (command.type === "store.setMarker") expect(command.marker.paneId).toMatch(/^%\d+$/);
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
