@@ -18,6 +18,7 @@ import {
   type StartRecord,
   StartRecordSchema,
   type StoreError,
+  type SupervisorFlags,
 } from "@first-mate/core";
 import { z } from "zod";
 import { type RoleExtension, RoleExtensionSchema } from "./roleExtension.js";
@@ -104,11 +105,6 @@ const SupervisorFlagsSchema = z.object({
   killSwitch: FlagSchema,
   resetAt: z.number().int().nonnegative().nullable(),
 });
-export type SupervisorFlags = {
-  readonly gaveUp: boolean;
-  readonly killSwitch: boolean;
-  readonly resetAt: number | null;
-};
 
 export const decodeSupervisorFlags = (row: Row | undefined): SupervisorFlags =>
   // The migration inserts the row and writes upsert it; a deleted row reads as "nothing set".

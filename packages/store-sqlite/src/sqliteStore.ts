@@ -41,6 +41,7 @@ import {
   type StoreError,
   type StorePort,
   type StoreResult,
+  type SupervisorFlags,
 } from "@first-mate/core";
 import type Database from "better-sqlite3";
 import * as E from "fp-ts/lib/Either.js";
@@ -431,6 +432,10 @@ export class SqliteStore implements StorePort {
 
   async readKillSwitch(): StoreResult<boolean> {
     return this.guard(() => decodeSupervisorFlags(this.row(this.statements.selectFlags)).killSwitch);
+  }
+
+  async readSupervisorFlags(): StoreResult<SupervisorFlags> {
+    return this.guard(() => decodeSupervisorFlags(this.row(this.statements.selectFlags)));
   }
 
   async setKillSwitch(on: boolean): StoreResult<void> {

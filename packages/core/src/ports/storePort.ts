@@ -17,6 +17,12 @@ import type { StoreError } from "./errors.js";
 
 export type StoreResult<T> = Promise<Either<StoreError, T>>;
 
+export interface SupervisorFlags {
+  readonly killSwitch: boolean;
+  readonly gaveUp: boolean;
+  readonly resetAt: number | null;
+}
+
 export interface LeaseState {
   readonly held: boolean;
   readonly owner: string | null;
@@ -57,6 +63,8 @@ export interface StorePort {
   expireOutbox(before: number): StoreResult<number>;
 
   readKillSwitch(): StoreResult<boolean>;
+  /** The supervisor's flags in one cheap read (the tick path reads them with every observation). */
+  readSupervisorFlags(): StoreResult<SupervisorFlags>;
   setKillSwitch(on: boolean): StoreResult<void>;
 
   /** Take or renew the lease atomically; `held` says whether `owner` has it now. */

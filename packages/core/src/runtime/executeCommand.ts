@@ -70,12 +70,16 @@ export const executeCommand = async (command: Command, ports: ExecutionPorts): P
   try {
     switch (command.type) {
       case "fleet.observe": {
-        const [result, stored] = await Promise.all([ports.tmux.listPanes(), ports.store.hydrate()]);
-        const flags = E.isRight(stored)
-          ? { flags: { killSwitch: stored.right.killSwitch, gaveUp: stored.right.gaveUp, resetAt: stored.right.resetAt } }
-          : {};
+        const [result, stored] = await Promise.all([ports.tmux.listPanes(), ports.store.readSupervisorFlags()]);
+        const flags = E.isRight(stored) ? { flags: stored.right } : {};
         return E.isRight(result)
-          ? event({ type: "FleetObserved", now: now(), observeId: command.observeId, panes: [...result.right], ...flags })
+          ? event({
+              type: "FleetObserved",
+              now: now(),
+              observeId: command.observeId,
+              panes: [...result.right],
+              ...flags,
+            })
           : event({
               type: "ObserveFailed",
               now: now(),

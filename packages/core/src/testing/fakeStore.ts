@@ -170,6 +170,8 @@ export const createFakeStore = (): FakeStore => {
         return E.right(count);
       }),
     readKillSwitch: () => run(() => E.right(contents.killSwitch)),
+    readSupervisorFlags: () =>
+      run(() => E.right({ killSwitch: contents.killSwitch, gaveUp: contents.gaveUp, resetAt: contents.resetAt })),
     setKillSwitch: (on) =>
       run(() => {
         contents.killSwitch = on;
