@@ -60,9 +60,13 @@ export const createTimeline = (out: (line: string) => void, quiet: boolean): Tim
       const command = report.command;
       if (command.type === "tmux.spawn") return ["supervisor", `spawning the first mate (attempt ${command.attempt})`];
       if (command.type === "channel.emit") {
+        // The header, then the first few items, so the delta itself is visible.
+        const [head = "", ...items] = command.content.split("\n");
+        const shown = items.slice(0, 4).map((item) => `\n${" ".repeat(22)}${item}`);
+        const more = items.length > 4 ? `\n${" ".repeat(22)}(${items.length - 4} more lines)` : "";
         return [
           command.purpose === "digest" ? "heartbeat" : "interrupt",
-          `→ ${command.paneId} ${command.meta.kind} (${bytes(command.content)} B): ${firstLine(command.content)}`,
+          `→ ${command.paneId} ${command.meta.kind} (${bytes(command.content)} B): ${head}${shown.join("")}${more}`,
         ];
       }
       if (command.type === "store.appendLog" && command.entry.author === "kit") return ["log", command.entry.text];
