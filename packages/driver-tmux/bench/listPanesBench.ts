@@ -137,5 +137,6 @@ export const measureListPanes = async (options: ListPanesBenchOptions): Promise<
       while (alive() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
       if (alive()) process.kill(serverPid, "SIGKILL");
     }
+    await rm(join(process.env.TMUX_TMPDIR ?? "/tmp", `tmux-${process.getuid?.() ?? 0}`, socketName), { force: true });
   }
 };

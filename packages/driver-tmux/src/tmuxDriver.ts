@@ -89,7 +89,15 @@ export const createTmuxDriver = (options: TmuxDriverOptions = {}): TmuxDriver =>
 
   const listPanes = async (): Promise<E.Either<TmuxError, readonly PaneObservation[]>> => {
     const outcome = await runTmux(address, ["list-panes", "-a", "-F", PANE_LIST_FORMAT]);
-    if (E.isLeft(outcome)) return outcome.left.kind === "noServer" ? E.right([]) : E.left(outcome.left.error);
+    if (E.isLeft(outcome)) {
+      const failure = outcome.left;
+      // A server whose last session just closed answers "no current target" while it exits: an empty fleet.
+      const emptying =
+        failure.kind === "error" &&
+        failure.error._tag === "TmuxCommandFailed" &&
+        /no current target/i.test(failure.error.stderr);
+      return failure.kind === "noServer" || emptying ? E.right([]) : E.left(failure.error);
+    }
     return parsePaneListing(outcome.right.stdout, hiddenSessions);
   };
 

@@ -103,7 +103,6 @@ describe("hostile names on a real tmux server", () => {
                 session: await oneValue(pane.paneId, "session_name"),
                 windowName: await oneValue(pane.paneId, "window_name"),
                 title: await oneValue(pane.paneId, "pane_title"),
-                command: "sleep",
               });
               if (modelled(pane.session)) expect(seen?.session).toBe(tmuxSessionName(pane.session));
               // Window names given to new-session -n are kept raw, control characters included.

@@ -4,8 +4,9 @@
  * socket removed, so no server outlives the test even when it fails.
  */
 import { rm } from "node:fs/promises";
+import { join } from "node:path";
 import { execa } from "execa";
-import { createTmuxDriver, type TmuxDriver, type TmuxDriverOptions } from "../src/index.js";
+import { createTmuxDriver, protectTrailingSemicolon, type TmuxDriver, type TmuxDriverOptions } from "../src/index.js";
 
 let counter = 0;
 
@@ -37,9 +38,13 @@ export const createTestServer = (): TestServer => {
   const options: TmuxDriverOptions = { socketName, configFile: "/dev/null", enterDelayMs: 50 };
   const drivers: TmuxDriver[] = [];
   const tmux = async (args: readonly string[]) => {
-    const result = await execa("tmux", ["-u", "-f", "/dev/null", "-L", socketName, ...args], {
-      env: { TMUX: undefined },
-    });
+    const result = await execa(
+      "tmux",
+      ["-u", "-f", "/dev/null", "-L", socketName, ...args.map(protectTrailingSemicolon)],
+      {
+        env: { TMUX: undefined },
+      },
+    );
     return result.stdout;
   };
   return {
@@ -65,12 +70,17 @@ export const createTestServer = (): TestServer => {
       } catch {
         // No server: nothing to kill.
       }
-      if (pid === null) return;
+      // A server that exited on its own may leave its socket file behind.
+      const defaultSocket = join(process.env.TMUX_TMPDIR ?? "/tmp", `tmux-${process.getuid?.() ?? 0}`, socketName);
+      if (pid === null) {
+        await rm(defaultSocket, { force: true });
+        return;
+      }
       await execa("tmux", ["-L", socketName, "kill-server"], { reject: false });
       const deadline = Date.now() + 20_000;
       while (processAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
       if (processAlive(pid)) process.kill(pid, "SIGKILL");
-      if (socketPath) await rm(socketPath, { force: true });
+      await rm(socketPath || defaultSocket, { force: true });
     },
   };
 };
