@@ -135,7 +135,7 @@ export const measureCore = (options: CoreBenchOptions): CoreBenchResult => {
     observe: { nextId: observeId + 1, inFlight: { id: observeId, requestedAt: state.now }, again: false },
   };
   const now = state.now + 1_000;
-  const quiet: Event = { type: "FleetObserved", now, observeId, panes: state.fleet };
+  const quiet: Event = { type: "FleetObserved", now, observeId, panes: [...state.fleet] };
   const changedFleet = state.fleet.map((pane, i) => (i === 1 ? { ...pane, title: "something new" } : pane));
   const changed: Event = { type: "FleetObserved", now, observeId, panes: changedFleet };
   // The last push is a full interval ago, so the one change goes out at once.
