@@ -17,6 +17,9 @@
  * - `attached` is reported after the MCP `initialized` notification,
  *   `detached` when an attached session ends or is replaced.
  *
+ * - Embedder connections (`role: "embedder"`) are admitted by the embedder
+ *   token and served apart from the pane sessions (see embedderSession.ts).
+ *
  * Does not: decide anything about the fleet. Tools call the `ToolHost`.
  */
 import { chmod, lstat, unlink } from "node:fs/promises";
@@ -26,8 +29,15 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import * as E from "fp-ts/lib/Either.js";
 import type { ChannelServerError } from "./channelServerError.js";
 import { registerChannelTools } from "./channelTools.js";
+import {
+  admitEmbedder,
+  type EmbedderAccess,
+  type EmbedderSession,
+  type EmbedderSessionInfo,
+  startEmbedderSession,
+} from "./embedderSession.js";
 import { isFirstMate } from "./firstMateIdentity.js";
-import { type Hello, type HelloError, parseHello, serializeHelloRefusal } from "./hello.js";
+import { type Hello, type HelloError, type PaneHello, parseHello, serializeHelloRefusal } from "./hello.js";
 import { DEFAULT_INSTRUCTIONS } from "./instructions.js";
 import { MAX_FRAME_BYTES, MAX_HELLO_BYTES } from "./limits.js";
 import { preparePrivateSocketPath } from "./privateSocketPath.js";
@@ -50,6 +60,8 @@ export interface ChannelServerOptions {
   readonly helloTimeoutMs?: number;
   /** Longest accepted frame; default 1 MiB. */
   readonly maxFrameBytes?: number;
+  /** Let orchestrators in with the embedder token; without it, embedder hellos are refused. */
+  readonly embedder?: EmbedderAccess;
 }
 
 /** A snapshot of one live session, for diagnostics. */
@@ -71,10 +83,12 @@ export interface ChannelServer {
   /** Close every session and the listener, and remove the socket file. Idempotent. */
   close(): Promise<void>;
   sessions(): readonly SessionInfo[];
+  /** The attached embedder sessions (not in `sessions()`: they have no pane session). */
+  embedders(): readonly EmbedderSessionInfo[];
 }
 
 interface Session {
-  readonly hello: Hello;
+  readonly hello: PaneHello;
   readonly socket: Socket;
   readonly mcp: McpServer;
   readonly transport: SocketTransport;
@@ -102,6 +116,7 @@ export const createChannelServer = (options: ChannelServerOptions): ChannelServe
 
   const sessionsByPane = new Map<PaneId, Session>();
   const pendingSockets = new Set<Socket>();
+  const embedderSessions = new Set<EmbedderSession>();
   const listeners = new Set<(event: ChannelEvent) => void>();
   let netServer: NetServer | null = null;
   let socketInode: number | null = null;
@@ -136,7 +151,7 @@ export const createChannelServer = (options: ChannelServerOptions): ChannelServe
     session.mcp.close().catch(() => undefined);
   };
 
-  const startSession = async (socket: Socket, hello: Hello, rest: Buffer): Promise<void> => {
+  const startSession = async (socket: Socket, hello: PaneHello, rest: Buffer): Promise<void> => {
     const pane = hello.pane;
     const incumbent = sessionsByPane.get(pane);
     if (incumbent) {
@@ -204,6 +219,35 @@ export const createChannelServer = (options: ChannelServerOptions): ChannelServe
     if (transport.isClosed) teardown(session);
   };
 
+  const acceptEmbedder = (socket: Socket, hello: Extract<Hello, { role: "embedder" }>, rest: Buffer): void => {
+    const admitted = admitEmbedder(hello, options.embedder);
+    if (E.isLeft(admitted)) {
+      refuse(socket, admitted.left);
+      return;
+    }
+    pendingSockets.delete(socket);
+    if (closing || socket.destroyed) {
+      socket.destroy();
+      return;
+    }
+    // The session may end before this function returns (a peer already gone).
+    let ended = false;
+    let session: EmbedderSession | null = null;
+    session = startEmbedderSession({
+      socket,
+      hello,
+      rest,
+      access: admitted.right,
+      serverInfo,
+      maxFrameBytes,
+      onEnd: () => {
+        ended = true;
+        if (session) embedderSessions.delete(session);
+      },
+    });
+    if (!ended) embedderSessions.add(session);
+  };
+
   const onConnection = (socket: Socket): void => {
     if (closing) {
       socket.destroy();
@@ -245,6 +289,10 @@ export const createChannelServer = (options: ChannelServerOptions): ChannelServe
       const hello = parseHello(line);
       if (E.isLeft(hello)) {
         refuse(socket, hello.left);
+        return;
+      }
+      if (hello.right.role === "embedder") {
+        acceptEmbedder(socket, hello.right, rest);
         return;
       }
       startSession(socket, hello.right, rest).catch(() => {
@@ -330,6 +378,7 @@ export const createChannelServer = (options: ChannelServerOptions): ChannelServe
     for (const socket of pendingSockets) socket.destroy();
     pendingSockets.clear();
     for (const session of [...sessionsByPane.values()]) teardown(session);
+    for (const session of [...embedderSessions]) session.close();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
     if (socketInode !== null) {
       try {
@@ -352,5 +401,7 @@ export const createChannelServer = (options: ChannelServerOptions): ChannelServe
       clientName: session.mcp.server.getClientVersion()?.name ?? null,
     }));
 
-  return { listen, channel, close, sessions };
+  const embedders = (): readonly EmbedderSessionInfo[] => [...embedderSessions].map((session) => session.info());
+
+  return { listen, channel, close, sessions, embedders };
 };

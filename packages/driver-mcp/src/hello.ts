@@ -6,9 +6,10 @@
  * that is too long, not JSON, or not a hello. A hello proves nothing by itself:
  * the token is checked against the marker on every first-mate tool call.
  *
- * The schema is a union on `role` so that other kinds of peers (a lifecycle
- * hook, an embedder) can be added later; only `agent` is served today, and a
- * missing role means `agent`.
+ * The schema is a union on `role`: `agent` (a missing role means `agent`)
+ * and `embedder` (an orchestrator holding the embedder token; its pane is
+ * optional). The embedder token is verified by the server before the session
+ * starts, against the hash it was configured with.
  */
 import { PaneIdSchema } from "@first-mate/core";
 import * as E from "fp-ts/lib/Either.js";
@@ -25,15 +26,27 @@ export const AgentHelloSchema = z.object({
 });
 export type AgentHello = z.infer<typeof AgentHelloSchema>;
 
+/** An embedder: an orchestrator process; the token is required by the server, checked after parsing. */
+export const EmbedderHelloSchema = z.object({
+  role: z.literal("embedder"),
+  pane: PaneIdSchema.optional(),
+  token: SpawnTokenSchema.optional(),
+});
+export type EmbedderHello = z.infer<typeof EmbedderHelloSchema>;
+
 /** Every role this server serves, a union on `role`. */
-export const HelloSchema = z.discriminatedUnion("role", [AgentHelloSchema]);
+export const HelloSchema = z.discriminatedUnion("role", [AgentHelloSchema, EmbedderHelloSchema]);
 export type Hello = z.infer<typeof HelloSchema>;
+/** A hello that names a pane session (every role but `embedder`). */
+export type PaneHello = Exclude<Hello, EmbedderHello>;
 
 /** What a client writes: `role` may be left out (it means `agent`). */
-export type HelloInput = { readonly pane: string; readonly token?: string; readonly role?: Hello["role"] };
+export type HelloInput =
+  | { readonly pane: string; readonly token?: string; readonly role?: PaneHello["role"] }
+  | { readonly role: "embedder"; readonly token: string; readonly pane?: string };
 
 /** Roles reserved for later, refused with a message that says so. */
-export const RESERVED_ROLES: readonly string[] = ["hook", "embedder"];
+export const RESERVED_ROLES: readonly string[] = ["hook"];
 
 export type HelloError =
   | { readonly _tag: "HelloTooLong"; readonly message: string }
@@ -41,7 +54,8 @@ export type HelloError =
   | { readonly _tag: "HelloInvalid"; readonly message: string }
   | { readonly _tag: "HelloRoleUnsupported"; readonly message: string; readonly role: string }
   | { readonly _tag: "HelloTimeout"; readonly message: string }
-  | { readonly _tag: "HelloPaneHeld"; readonly message: string };
+  | { readonly _tag: "HelloPaneHeld"; readonly message: string }
+  | { readonly _tag: "HelloUnauthorized"; readonly message: string };
 
 /** Pure: parse one hello line (without its newline). */
 export const parseHello = (line: string): E.Either<HelloError, Hello> => {

@@ -7,6 +7,8 @@ export * from "./channelServer.js";
 export * from "./channelServerError.js";
 export * from "./channelTools.js";
 export * from "./connectChannel.js";
+export * from "./embedderSession.js";
+export * from "./embedderTools.js";
 export * from "./firstMateIdentity.js";
 export * from "./hello.js";
 export * from "./instructions.js";

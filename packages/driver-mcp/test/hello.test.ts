@@ -36,7 +36,9 @@ describe("parseHello", () => {
     expect(tag('{"pane":"1"}')).toBe("HelloInvalid");
     expect(tag('{"pane":"%1","token":""}')).toBe("HelloInvalid");
     expect(tag('{"pane":"%1","role":"hook"}')).toBe("HelloRoleUnsupported");
-    expect(tag('{"pane":"%1","role":"embedder"}')).toBe("HelloRoleUnsupported");
+    expect(tag('{"pane":"%1","role":"embedder"}')).toBe("ok");
+    expect(tag('{"role":"embedder","token":"t"}')).toBe("ok");
+    expect(tag('{"role":"embedder","pane":"7","token":"t"}')).toBe("HelloInvalid");
     expect(tag('{"pane":"%1","role":"captain"}')).toBe("HelloInvalid");
     expect(tag('{"pane":"%1","role":"agent","extra":true}')).toBe("ok");
   });

@@ -1,5 +1,6 @@
 export * from "./channelPort.js";
 export * from "./clock.js";
+export * from "./embedderHost.js";
 export * from "./errors.js";
 export * from "./storePort.js";
 export * from "./tmuxPort.js";

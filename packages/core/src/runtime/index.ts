@@ -1,4 +1,5 @@
 export * from "./createRuntime.js";
+export * from "./embedderHost.js";
 export * from "./executeCommand.js";
 export * from "./launcher.js";
 export * from "./systemClock.js";
