@@ -35,6 +35,8 @@ export type Command =
   | { readonly type: "tmux.kill"; readonly paneId: PaneId }
   /** Kill a window by id (`@N`) or `session:window`; used for orphaned spawns. */
   | { readonly type: "tmux.killWindow"; readonly target: string }
+  /** Capture the bottom of a pane's screen for the agent-state fallback; answered by ScreenCaptured (or nothing). */
+  | { readonly type: "tmux.capture"; readonly paneId: PaneId; readonly lines: number }
   /** Push to a pane's channel session; answered by EmitSucceeded / EmitFailed. */
   | {
       readonly type: "channel.emit";

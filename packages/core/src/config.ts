@@ -34,6 +34,14 @@ export const CoreConfigSchema = z.object({
   backoffMaxMs: ms().default(300_000),
   /** Supervisor lease: how long one renewal holds it. */
   leaseTtlMs: ms().default(90_000),
+  /** Agent state evidence older than this stops counting (SPEC §3). */
+  agentEvidenceMaxAgeMs: ms().default(600_000),
+  /** A pane's screen is captured for the state fallback at most once per this interval. */
+  screenCaptureIntervalMs: ms().default(60_000),
+  /** At most this many screen captures per fleet observation (0: no screen fallback). */
+  screenCapturesPerTick: z.number().int().nonnegative().default(8),
+  /** Lines captured from the bottom of a pane for the screen fallback. */
+  screenCaptureLines: z.number().int().min(1).max(200).default(40),
   /** Where the first mate lives. */
   session: z.string().min(1).default("bridge"),
   window: z.string().min(1).default("first-mate"),

@@ -7,6 +7,7 @@
  * state unchanged.
  */
 import { z } from "zod";
+import { AgentEvidenceSchema } from "./domain/agentState.js";
 import { AlertSchema, MessageSchema, NotifyKindSchema, SeveritySchema } from "./domain/alert.js";
 import { OutboxEntrySchema } from "./domain/interrupt.js";
 import { MarkerSchema, StartRecordSchema, TokenHashSchema } from "./domain/marker.js";
@@ -94,6 +95,10 @@ export const EventSchema = z.discriminatedUnion("type", [
     severity: SeveritySchema.optional(),
   }),
   z.object({ type: z.literal("ReportReceived"), now, paneId: PaneIdSchema, message: MessageSchema }),
+  /** Evidence about an agent's state (a lifecycle hook, through the hook command). */
+  z.object({ type: z.literal("AgentEvidenceReceived"), now, paneId: PaneIdSchema, evidence: AgentEvidenceSchema }),
+  /** The bottom of a pane's screen, answering `tmux.capture` (the agent-state fallback). */
+  z.object({ type: z.literal("ScreenCaptured"), now, paneId: PaneIdSchema, text: z.string().max(256 * 1024) }),
   z.object({ type: z.literal("LeaseRenewed"), now, held: z.boolean(), expiresAt: now }),
   z.object({ type: z.literal("KillSwitchSet"), now, on: z.boolean() }),
   /** The human cleared a crash-loop give-up. */

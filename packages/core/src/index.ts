@@ -5,17 +5,25 @@
  * the `step` reducer, the ports drivers implement, and a small runtime.
  */
 
+export * from "./agentStep.js";
 export * from "./commands.js";
 export * from "./config.js";
+export * from "./decisions/agentStateMachine.js";
+export * from "./decisions/agentStates.js";
 export * from "./decisions/buildDigest.js";
+export * from "./decisions/classifyScreen.js";
+export * from "./decisions/classifyTitle.js";
 export * from "./decisions/curatePane.js";
 export * from "./decisions/diverge.js";
 export * from "./decisions/heartbeat.js";
+export * from "./decisions/hookEvidence.js";
 export * from "./decisions/interrupts.js";
 export * from "./decisions/renderDelta.js";
 export * from "./decisions/supervisor.js";
 export * from "./decisions/toolPolicy.js";
+export * from "./domain/agentHookPayload.js";
 export * from "./domain/agentKind.js";
+export * from "./domain/agentState.js";
 export * from "./domain/alert.js";
 export * from "./domain/digest.js";
 export * from "./domain/interrupt.js";

@@ -2,6 +2,7 @@
  * The core's whole state: plain data, serialisable, owned by `step`.
  */
 import type { CoreConfig } from "./config.js";
+import { type AgentStates, EMPTY_AGENT_STATES } from "./decisions/agentStates.js";
 import { type HeartbeatState, INITIAL_HEARTBEAT } from "./decisions/heartbeat.js";
 import { INITIAL_INTERRUPTS, type InterruptState } from "./decisions/interrupts.js";
 import { INITIAL_SUPERVISOR, type SupervisorState } from "./decisions/supervisor.js";
@@ -33,6 +34,8 @@ export interface CoreState {
   readonly alerts: Readonly<Record<string, Alert>>;
   /** When the next regular tick is due. */
   readonly nextTickAt: number | null;
+  /** Agent state with provenance, per pane (see decisions/agentStates.ts). */
+  readonly agents: AgentStates;
 }
 
 /** Pure: the state before `Started`. */
@@ -50,4 +53,5 @@ export const initialState = (config: CoreConfig): CoreState => ({
   inputs: EMPTY_INPUTS,
   alerts: {},
   nextTickAt: null,
+  agents: EMPTY_AGENT_STATES,
 });

@@ -14,8 +14,18 @@
  * - a pane exit observes at once (respawn does not wait for the tick);
  * - a new marker resets the heartbeat (the new first mate gets the whole
  *   picture) and detaches the channel until the new first mate attaches.
+ * - agent states (hooks, tool calls, observations, screens) are folded first
+ *   (agentStep.ts), so the digest of the same step already shows them.
  */
 import * as E from "fp-ts/lib/Either.js";
+import { stepAgentStates } from "./agentStep.js";
+import {
+  authorityHeartbeatInputs,
+  authorityTick,
+  dropConnIfMarkerChanged,
+  restoreAuthority,
+  stepAuthority,
+} from "./authority/authorityStep.js";
 import type { Command } from "./commands.js";
 import { buildDigest } from "./decisions/buildDigest.js";
 import { decideHeartbeat, resetForNewFirstMate, settlePush } from "./decisions/heartbeat.js";
@@ -49,6 +59,7 @@ export const currentDigest = (state: CoreState): FleetDigest =>
     firstMatePaneId: state.supervisor.marker?.paneId ?? null,
     inputs: state.inputs,
     alerts: state.alerts,
+    agents: state.agents,
   });
 
 const paneNames = (state: CoreState): Record<string, string> => {
@@ -77,7 +88,8 @@ const heartbeat = (state: CoreState): StepResult => {
     attached: state.firstMateAttached,
     repeats: state.interrupts.repeats,
     expiredUnreported: state.interrupts.expiredUnreported,
-    intervalMs: state.config.pushIntervalMs,
+    // Budget pressure slows the digest (never interrupts) and adds the posture line.
+    ...authorityHeartbeatInputs(state),
     thresholds: state.config,
     capBytes: state.config.renderCapBytes,
   });
@@ -103,7 +115,8 @@ const applySupervisor = (state: CoreState, decision: SupervisorDecision): StepRe
       interrupts: { ...next.interrupts, delivering: null },
     };
   }
-  return [next, decision.commands];
+  const [dropped, connCommands] = dropConnIfMarkerChanged(next, before);
+  return [dropped, [...decision.commands, ...connCommands]];
 };
 
 /** Run steps in sequence, concatenating commands; store commands first overall. */
@@ -151,7 +164,7 @@ const onStarted = (state: CoreState, event: EventOf<"Started">): StepResult => {
     interrupts: { ...state.interrupts, outbox, lastSeq },
     alerts,
   };
-  return chain(next, onTickedInner);
+  return chain(next, (s) => restoreAuthority(s, hydration), onTickedInner);
 };
 
 const renewLease = (state: CoreState): StepResult => [
@@ -171,7 +184,7 @@ const scheduleTick = (state: CoreState): StepResult => {
 };
 
 const onTickedInner = (state: CoreState): StepResult =>
-  chain(state, renewLease, expire, scheduleTick, observe, deliver);
+  chain(state, renewLease, expire, authorityTick, scheduleTick, observe, deliver);
 
 const onFleetObserved = (state: CoreState, event: EventOf<"FleetObserved">): StepResult => {
   const inFlight = state.observe.inFlight;
@@ -361,6 +374,16 @@ const onSupervisorReset = (state: CoreState): StepResult => {
 
 const dispatch = (state: CoreState, event: Event): StepResult => {
   switch (event.type) {
+    case "ConnHandedOff":
+    case "ConnTakenBack":
+    case "ActionExecuted":
+    case "ActionDenied":
+    case "ActionProposed":
+    case "SpawnDeferred":
+    case "DeferredSpawnSettled":
+    case "IdentityEdited":
+    case "RoleChangeProposed":
+      return stepAuthority(state, event);
     case "Started":
       return onStarted(state, event);
     case "Ticked":
@@ -394,6 +417,10 @@ const dispatch = (state: CoreState, event: Event): StepResult => {
       return onKillSwitch(state, event);
     case "SupervisorReset":
       return onSupervisorReset(state);
+    case "AgentEvidenceReceived":
+    case "ScreenCaptured":
+      // The state itself was folded by stepAgentStates; deliver its interrupt and let the heartbeat see it.
+      return chain(state, deliver, heartbeat);
   }
 };
 
@@ -405,7 +432,11 @@ const dispatch = (state: CoreState, event: Event): StepResult => {
 export const step = (state: CoreState, event: Event): StepResult => {
   if (state.owner === null && event.type !== "Started") return [state, []];
   const timed: CoreState = { ...state, now: Math.max(state.now, event.now) };
-  const [next, commands] = dispatch(timed, event);
+  const [next, commands] = chain(
+    timed,
+    (s) => stepAgentStates(s, event),
+    (s) => dispatch(s, event),
+  );
   return [next, orderStoreFirst(commands)];
 };
 

@@ -7,10 +7,12 @@
  */
 
 import type { AgentPattern } from "../domain/agentKind.js";
+import { UNKNOWN_AGENT_STATE } from "../domain/agentState.js";
 import type { Alert } from "../domain/alert.js";
 import type { FleetDigest, PaneDigest } from "../domain/digest.js";
 import type { FleetInputs, PaneObservation } from "../domain/observation.js";
 import { comparePaneIds } from "../domain/paneId.js";
+import type { AgentStates } from "./agentStates.js";
 import { curatePane } from "./curatePane.js";
 
 export interface DigestContext {
@@ -19,6 +21,8 @@ export interface DigestContext {
   readonly inputs: FleetInputs;
   readonly alerts: Readonly<Record<string, Alert>>;
   readonly agentPatterns?: readonly AgentPattern[];
+  /** Agent states by pane; when given, every row carries its state (unknown when untracked). */
+  readonly agents?: AgentStates;
 }
 
 /** Pure: the fleet digest at `now`, panes sorted by pane id. */
@@ -31,6 +35,7 @@ export const buildDigest = (panes: readonly PaneObservation[], context: DigestCo
       input: context.inputs.panes[pane.paneId],
       alert: context.alerts[pane.paneId],
       ...(context.agentPatterns ? { agentPatterns: context.agentPatterns } : {}),
+      ...(context.agents ? { agentState: context.agents[pane.paneId]?.resolved ?? UNKNOWN_AGENT_STATE } : {}),
     });
     if (row) rows.push(row);
   }

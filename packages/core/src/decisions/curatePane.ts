@@ -3,10 +3,12 @@
  *
  * Pure: executes nothing. Returns null for panes that are not agents
  * (the digest keeps agent panes only). `idleS` is never negative, even when
- * tmux's activity clock runs ahead of `now`.
+ * tmux's activity clock runs ahead of `now`. `blocked` = the newest alert is
+ * `need_human`, or the agent state is `waiting_permission`.
  */
 
 import { type AgentPattern, DEFAULT_AGENT_PATTERNS, detectAgent } from "../domain/agentKind.js";
+import type { ResolvedAgentState } from "../domain/agentState.js";
 import type { Alert } from "../domain/alert.js";
 import type { PaneDigest } from "../domain/digest.js";
 import type { PaneInput, PaneObservation } from "../domain/observation.js";
@@ -17,6 +19,11 @@ export interface CurateContext {
   /** The newest outstanding alert of this pane, if any. */
   readonly alert?: Alert | undefined;
   readonly agentPatterns?: readonly AgentPattern[];
+  /**
+   * The pane's resolved agent state. When given, the row carries `state`,
+   * `stateSource` and `stateAt`, and `waiting_permission` makes it blocked.
+   */
+  readonly agentState?: ResolvedAgentState | undefined;
 }
 
 /** Pure: the digest row for one pane, or null when the pane runs no agent. */
@@ -30,9 +37,12 @@ export const curatePane = (pane: PaneObservation, context: CurateContext): PaneD
     session: pane.session,
     agent,
     status: input?.statusLine ?? pane.title,
-    blocked: context.alert?.kind === "need_human",
+    blocked: context.alert?.kind === "need_human" || context.agentState?.state === "waiting_permission",
     pr: input?.pr ?? null,
     ci: input?.ci ?? null,
     idleS: Math.max(0, Math.floor((context.now - pane.lastActivityAt) / 1000)),
+    ...(context.agentState
+      ? { state: context.agentState.state, stateSource: context.agentState.source, stateAt: context.agentState.at }
+      : {}),
   };
 };

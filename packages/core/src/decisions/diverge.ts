@@ -4,8 +4,12 @@
  * Pure: executes nothing. Reports every change, never just the first
  * (a predecessor reported one per tick and swallowed the rest). The
  * timestamp, idle drift below the threshold and budget drift below the step
- * are never material. `diverge(d, d)` is empty; `prev = null` is first sight.
+ * are never material. An agent state change is material; while a pane's
+ * state is known (either side), idle entered/left by output activity is not
+ * reported — the state says it. `diverge(d, d)` is empty; `prev = null` is first sight.
  */
+
+import type { AgentState } from "../domain/agentState.js";
 import type { FleetDigest, PaneDigest } from "../domain/digest.js";
 import type { CiState } from "../domain/observation.js";
 
@@ -25,6 +29,7 @@ export type Change =
   | { readonly type: "status"; readonly pane: PaneDigest; readonly from: string; readonly to: string }
   | { readonly type: "pr"; readonly pane: PaneDigest; readonly from: number | null; readonly to: number | null }
   | { readonly type: "ci"; readonly pane: PaneDigest; readonly from: CiState | null; readonly to: CiState | null }
+  | { readonly type: "state"; readonly pane: PaneDigest; readonly from: AgentState; readonly to: AgentState }
   | { readonly type: "idle_entered"; readonly pane: PaneDigest }
   | { readonly type: "idle_left"; readonly pane: PaneDigest }
   | { readonly type: "budget"; readonly from: number; readonly to: number };
@@ -40,6 +45,11 @@ const paneChanges = (prev: PaneDigest, cur: PaneDigest, thresholds: DivergeThres
   if (prev.status !== cur.status) changes.push({ type: "status", pane: cur, from: prev.status, to: cur.status });
   if (prev.pr !== cur.pr) changes.push({ type: "pr", pane: cur, from: prev.pr, to: cur.pr });
   if (prev.ci !== cur.ci) changes.push({ type: "ci", pane: cur, from: prev.ci, to: cur.ci });
+  const from = prev.state ?? "unknown";
+  const to = cur.state ?? "unknown";
+  if (from !== to) changes.push({ type: "state", pane: cur, from, to });
+  // A known agent state says whether the pane is idle; output activity decides only when neither is known.
+  if (from !== "unknown" || to !== "unknown") return changes;
   const wasIdle = isIdle(prev, thresholds);
   const nowIdle = isIdle(cur, thresholds);
   if (wasIdle !== nowIdle) changes.push({ type: nowIdle ? "idle_entered" : "idle_left", pane: cur });

@@ -2,8 +2,10 @@
  * renderDelta: material changes → the text pushed to the first mate.
  *
  * Pure and deterministic: the same changes render the same bytes. Highest
- * priority first (blocked, CI red, repeated interrupts, gone, appeared,
- * status, other fields, idle, budget), names and status text included.
+ * priority first (blocked and waiting for permission, CI red, repeated
+ * interrupts, gone, appeared, status and agent state, other fields, idle,
+ * budget), names, status text and each pane's state with its source
+ * ("waiting_permission via hook") included.
  * Capped at `capBytes` (UTF-8): whole items are dropped from the tail and
  * counted as "…and N more" — an item is never cut in half.
  * First sight renders the whole fleet.
@@ -56,11 +58,18 @@ const PRIORITY = {
   note: 9,
 } as const;
 
+/** "waiting_permission via hook", "unknown": the state and the source that decided it. */
+const stateText = (pane: PaneDigest): string => {
+  const state = pane.state ?? "unknown";
+  return pane.stateSource ? `${state} via ${pane.stateSource}` : state;
+};
+
 const describePane = (pane: PaneDigest): string => {
   const parts = [`${who(pane)}`];
   if (pane.blocked) parts.push("BLOCKED");
   if (pane.pr !== null) parts.push(`PR #${pane.pr}${pane.ci ? ` CI ${pane.ci}` : ""}`);
   parts.push(`idle ${pane.idleS}s`);
+  if (pane.state !== undefined) parts.push(stateText(pane));
   return `${parts.join(" · ")} — ${quote(pane.status)}`;
 };
 
@@ -90,6 +99,14 @@ const changeItem = (change: Change): Item | null => {
       return { priority: PRIORITY.field, text: `UNBLOCKED ${who(change.pane)}` };
     case "pr":
       return { priority: PRIORITY.field, text: `${who(change.pane)} PR ${prText(change.from)} → ${prText(change.to)}` };
+    case "state":
+      // Waiting for permission ranks with blocked: a human is needed.
+      return change.to === "waiting_permission"
+        ? {
+            priority: PRIORITY.blocked,
+            text: `PERMISSION ${who(change.pane)} ${change.from} → ${stateText(change.pane)}`,
+          }
+        : { priority: PRIORITY.status, text: `STATE ${who(change.pane)} ${change.from} → ${stateText(change.pane)}` };
     case "idle_entered":
       return { priority: PRIORITY.idle, text: `IDLE ${who(change.pane)} for ${change.pane.idleS}s` };
     case "idle_left":

@@ -33,6 +33,14 @@ export const decideNudge = (
   const row = digest.panes.find((candidate) => candidate.handle === pane);
   if (!row) return { allowed: false, reason: `${pane} is not a live agent pane in the fleet` };
   if (row.blocked) return { allowed: false, reason: `${pane} is waiting for a human; answer it, do not nudge it` };
+  // A known agent state decides; output activity is only the fallback when the state is unknown.
+  if (row.state !== undefined && row.state !== "unknown") {
+    if (row.state === "idle" || row.state === "waiting_input") return ALLOWED;
+    return {
+      allowed: false,
+      reason: `${pane} is not clearly idle (${row.state}${row.stateSource ? ` via ${row.stateSource}` : ""})`,
+    };
+  }
   if (row.idleS * 1000 < idleThresholdMs) {
     return {
       allowed: false,

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { AgentKindSchema } from "./agentKind.js";
+import { AgentStateSchema, EvidenceSourceSchema } from "./agentState.js";
 import { CiStateSchema, UsageSnapshotSchema } from "./observation.js";
 import { PaneIdSchema } from "./paneId.js";
 
@@ -19,6 +20,12 @@ export const PaneDigestSchema = z.object({
   pr: z.number().int().positive().nullable(),
   ci: CiStateSchema.nullable(),
   idleS: z.number().int().nonnegative(),
+  /** The agent's state (SPEC §3); absent in digests from before agent states. */
+  state: AgentStateSchema.optional(),
+  /** The source that decided `state` (null when unknown). */
+  stateSource: EvidenceSourceSchema.nullable().optional(),
+  /** When the deciding evidence was observed, epoch ms (null when unknown). */
+  stateAt: z.number().int().nonnegative().nullable().optional(),
 });
 export type PaneDigest = z.infer<typeof PaneDigestSchema>;
 

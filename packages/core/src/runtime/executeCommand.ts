@@ -117,6 +117,13 @@ export const executeCommand = async (command: Command, ports: ExecutionPorts): P
         return orFail(await ports.tmux.kill(command.paneId));
       case "tmux.killWindow":
         return orFail(await ports.tmux.killWindow(command.target));
+      case "tmux.capture": {
+        const screen = await ports.tmux.capture(command.paneId, command.lines);
+        // Capped like the event schema: the classifiers read only the bottom lines anyway.
+        return E.isRight(screen)
+          ? event({ type: "ScreenCaptured", now: now(), paneId: command.paneId, text: screen.right.slice(-256 * 1024) })
+          : failed(screen.left);
+      }
       case "channel.emit": {
         const delivered = await ports.channel.emit(command.paneId, command.content, command.meta).catch(() => false);
         return delivered

@@ -1,0 +1,82 @@
+/**
+ * stepAgentStates: the part of `step` that keeps agent states with
+ * provenance (SPEC §3). `step` runs it before the event's own handling, so
+ * the digest and nudge policy that follow already see the new state.
+ *
+ * Pure: executes nothing. Feeds the agent-state decisions from hook
+ * evidence, captured screens, `notify`/`report` calls (source `tool`) and
+ * fleet observations; admits one `need_human` interrupt per permission
+ * episode through the ordinary admission (dedupe, rate limit, outbox).
+ * Delivery and the heartbeat are left to the event's own handler.
+ */
+import type { Command } from "./commands.js";
+import {
+  type AgentStatesUpdate,
+  applyAgentEvidence,
+  applyScreenCapture,
+  observeAgentStates,
+} from "./decisions/agentStates.js";
+import { admitInterrupt } from "./decisions/interrupts.js";
+import type { AgentEvidence, EvidenceState } from "./domain/agentState.js";
+import type { NotifyKind } from "./domain/alert.js";
+import type { Event } from "./events.js";
+import type { CoreState } from "./state.js";
+
+const NOTIFY_STATES: Readonly<Record<NotifyKind, EvidenceState>> = {
+  info: "busy",
+  done: "idle",
+  need_human: "waiting_input",
+};
+
+const toolEvidence = (state: EvidenceState, at: number, detail: string): AgentEvidence => ({
+  source: "tool",
+  state,
+  at,
+  detail: detail.length > 500 ? `${detail.slice(0, 499)}…` : detail,
+});
+
+const updateFor = (state: CoreState, event: Event): AgentStatesUpdate | null => {
+  const agents = state.agents;
+  switch (event.type) {
+    case "AgentEvidenceReceived":
+      return applyAgentEvidence(agents, event.paneId, event.evidence, state.now, state.config);
+    case "ScreenCaptured":
+      return applyScreenCapture(agents, event.paneId, event.text, state.now, state.config);
+    case "NotifyReceived":
+      return applyAgentEvidence(
+        agents,
+        event.paneId,
+        toolEvidence(NOTIFY_STATES[event.kind], event.now, `notify ${event.kind}`),
+        state.now,
+        state.config,
+      );
+    case "ReportReceived":
+      return applyAgentEvidence(
+        agents,
+        event.paneId,
+        toolEvidence("busy", event.now, "report"),
+        state.now,
+        state.config,
+      );
+    case "FleetObserved":
+      // A stale observation (not the one in flight) is ignored here as it is by the reducer.
+      if (state.observe.inFlight?.id !== event.observeId) return null;
+      return observeAgentStates(agents, event.panes, state.now, state.config, state.supervisor.marker?.paneId ?? null);
+    default:
+      return null;
+  }
+};
+
+/** Pure: the agent-state part of one step (see the module header). */
+export const stepAgentStates = (state: CoreState, event: Event): readonly [CoreState, readonly Command[]] => {
+  const update = updateFor(state, event);
+  if (update === null) return [state, []];
+  let next: CoreState = update.agents === state.agents ? state : { ...state, agents: update.agents };
+  const commands: Command[] = [...update.commands];
+  for (const raised of update.raised) {
+    const decision = admitInterrupt(next.interrupts, raised, next.supervisor.marker?.paneId ?? null, next.config);
+    next = { ...next, interrupts: decision.state };
+    commands.push(...decision.commands);
+  }
+  return [next, commands];
+};

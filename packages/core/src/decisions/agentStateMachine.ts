@@ -1,0 +1,148 @@
+/**
+ * The per-pane agent state machine: evidence in, a resolved state with its
+ * deciding source and time out (SPEC §3, "agent state with provenance").
+ *
+ * Pure: executes nothing. Rules (the whole of them):
+ * - each source keeps only its newest evidence; older evidence from the same
+ *   source (out of order) is ignored;
+ * - evidence older than `maxEvidenceAgeMs` stops counting (it never decides);
+ *   no fresh evidence → `unknown`;
+ * - the newest fresh evidence decides, unless other fresh evidence disagrees
+ *   with it and is either just as new or from a stronger source
+ *   (hook > tool > pane > title = screen): that is a conflict → `unknown`.
+ *   `idle` and `waiting_input` agree (both: the agent waits for its human);
+ * - `ended` (SessionEnd, or the pane's process died) is sticky: nothing but a
+ *   new session (`sessionStart` evidence, e.g. SessionStart) reopens the
+ *   pane, and evidence before it is forgotten; ended never goes stale;
+ * - a *permission episode* is a maximal run of resolutions that are
+ *   `waiting_permission`; `settleAgentRecord` reports its start exactly once.
+ */
+import type { AgentKind } from "../domain/agentKind.js";
+import {
+  type AgentEvidence,
+  type AgentState,
+  type EvidenceSource,
+  type ResolvedAgentState,
+  UNKNOWN_AGENT_STATE,
+} from "../domain/agentState.js";
+
+export interface PaneAgentRecord {
+  /** The agent kind last detected in the pane (null: not detected). */
+  readonly kind: AgentKind | null;
+  /** Newest evidence per source. */
+  readonly evidence: Readonly<Partial<Record<EvidenceSource, AgentEvidence>>>;
+  /** The evidence that ended the session, while it stays ended. */
+  readonly ended: AgentEvidence | null;
+  /** The resolution at the last update (what the digest shows). */
+  readonly resolved: ResolvedAgentState;
+  /** The current permission episode has already raised its interrupt. */
+  readonly permissionRaised: boolean;
+  readonly lastTitle: string | null;
+  readonly lastScreenRequestAt: number | null;
+}
+
+/** Strength of a source when fresh evidence disagrees. */
+export const SOURCE_AUTHORITY: Readonly<Record<EvidenceSource, number>> = {
+  hook: 4,
+  tool: 3,
+  pane: 2,
+  title: 1,
+  screen: 1,
+};
+
+/** Pure: a record for a pane nothing is known about yet. */
+export const newAgentRecord = (kind: AgentKind | null): PaneAgentRecord => ({
+  kind,
+  evidence: {},
+  ended: null,
+  resolved: UNKNOWN_AGENT_STATE,
+  permissionRaised: false,
+  lastTitle: null,
+  lastScreenRequestAt: null,
+});
+
+const agree = (a: AgentState, b: AgentState): boolean =>
+  a === b || ((a === "idle" || a === "waiting_input") && (b === "idle" || b === "waiting_input"));
+
+/** Pure: is this evidence still fresh at `now`? */
+export const isFresh = (evidence: AgentEvidence, now: number, maxEvidenceAgeMs: number): boolean =>
+  now - evidence.at <= maxEvidenceAgeMs;
+
+const resolvedFrom = (evidence: AgentEvidence): ResolvedAgentState => ({
+  state: evidence.state,
+  source: evidence.source,
+  at: evidence.at,
+  ...(evidence.detail !== undefined ? { detail: evidence.detail } : {}),
+});
+
+/** Pure: the state the record's evidence supports at `now` (see the module rules). */
+export const resolveAgentState = (
+  record: PaneAgentRecord,
+  now: number,
+  maxEvidenceAgeMs: number,
+): ResolvedAgentState => {
+  if (record.ended !== null) return resolvedFrom(record.ended);
+  const fresh: AgentEvidence[] = [];
+  for (const evidence of Object.values(record.evidence)) {
+    if (evidence && isFresh(evidence, now, maxEvidenceAgeMs)) fresh.push(evidence);
+  }
+  if (fresh.length === 0) return UNKNOWN_AGENT_STATE;
+  let newest = fresh[0]!;
+  for (const evidence of fresh) {
+    if (
+      evidence.at > newest.at ||
+      (evidence.at === newest.at && SOURCE_AUTHORITY[evidence.source] > SOURCE_AUTHORITY[newest.source])
+    ) {
+      newest = evidence;
+    }
+  }
+  for (const other of fresh) {
+    if (other === newest || agree(other.state, newest.state)) continue;
+    if (other.at === newest.at || SOURCE_AUTHORITY[other.source] > SOURCE_AUTHORITY[newest.source]) {
+      return UNKNOWN_AGENT_STATE;
+    }
+  }
+  return resolvedFrom(newest);
+};
+
+/** Pure: fold one piece of evidence into the record (resolution is `settleAgentRecord`'s job). */
+export const recordEvidence = (record: PaneAgentRecord, evidence: AgentEvidence): PaneAgentRecord => {
+  if (record.ended !== null) {
+    if (evidence.sessionStart !== true || evidence.at < record.ended.at) return record;
+    return { ...record, ended: null, evidence: { [evidence.source]: evidence } };
+  }
+  if (evidence.state === "ended") return { ...record, ended: evidence, evidence: {} };
+  if (evidence.sessionStart === true) return { ...record, evidence: { [evidence.source]: evidence } };
+  const previous = record.evidence[evidence.source];
+  if (previous !== undefined && previous.at > evidence.at) return record;
+  return { ...record, evidence: { ...record.evidence, [evidence.source]: evidence } };
+};
+
+/** Pure: forget what one source said (it no longer says anything). */
+export const forgetSource = (record: PaneAgentRecord, source: EvidenceSource): PaneAgentRecord => {
+  if (record.evidence[source] === undefined) return record;
+  const { [source]: _dropped, ...rest } = record.evidence;
+  return { ...record, evidence: rest };
+};
+
+const sameResolution = (a: ResolvedAgentState, b: ResolvedAgentState): boolean =>
+  a.state === b.state && a.source === b.source && a.at === b.at && a.detail === b.detail;
+
+/**
+ * Pure: re-resolve at `now`. `permissionEpisodeStarted` is true exactly when
+ * this resolution opens a new permission episode (the caller raises one
+ * interrupt for it). Returns the same record object when nothing changed.
+ */
+export const settleAgentRecord = (
+  record: PaneAgentRecord,
+  now: number,
+  maxEvidenceAgeMs: number,
+): { readonly record: PaneAgentRecord; readonly permissionEpisodeStarted: boolean } => {
+  const resolved = resolveAgentState(record, now, maxEvidenceAgeMs);
+  const waiting = resolved.state === "waiting_permission";
+  const started = waiting && !record.permissionRaised;
+  if (sameResolution(resolved, record.resolved) && waiting === record.permissionRaised) {
+    return { record, permissionEpisodeStarted: false };
+  }
+  return { record: { ...record, resolved, permissionRaised: waiting }, permissionEpisodeStarted: started };
+};

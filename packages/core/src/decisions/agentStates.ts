@@ -1,0 +1,210 @@
+/**
+ * Agent states across the fleet: feeds the per-pane machine
+ * (agentStateMachine.ts) from hooks, tool calls, observations and captured
+ * screens, raises the permission interrupts, and plans screen captures.
+ *
+ * Pure: executes nothing; returns the new records, the interrupts to admit
+ * and the commands to run. Rules:
+ * - a pane's record lives while the pane is observed; a gone pane's record
+ *   is dropped; a dead pane is `ended` (source `pane`);
+ * - the pane title counts only while it clearly says something (see
+ *   classifyTitle); a title that says nothing withdraws the title evidence;
+ * - a `waiting_permission` episode raises exactly one `need_human`
+ *   interrupt, admitted (deduplicated, rate limited) like any other;
+ * - screen capture is the last fallback: only for live agent panes that are
+ *   not the first mate, not ended, with no fresh evidence but the screen's,
+ *   at most once per `screenCaptureIntervalMs` each and at most
+ *   `screenCapturesPerTick` per observation (longest-waiting first), so a
+ *   tick stays one pass over the panes at any fleet size.
+ */
+import type { Command } from "../commands.js";
+import type { CoreConfig } from "../config.js";
+import { type AgentPattern, DEFAULT_AGENT_PATTERNS, detectAgent } from "../domain/agentKind.js";
+import type { AgentEvidence, EvidenceSource, ResolvedAgentState } from "../domain/agentState.js";
+import type { PaneObservation } from "../domain/observation.js";
+import type { PaneId } from "../domain/paneId.js";
+import {
+  forgetSource,
+  isFresh,
+  newAgentRecord,
+  type PaneAgentRecord,
+  recordEvidence,
+  settleAgentRecord,
+} from "./agentStateMachine.js";
+import { classifyScreen, DEFAULT_SCREEN_RULES, type ScreenRuleTable } from "./classifyScreen.js";
+import { classifyTitle, DEFAULT_TITLE_RULES, type TitleRuleTable } from "./classifyTitle.js";
+import type { RaisedInterrupt } from "./interrupts.js";
+
+/** Agent records by pane id. */
+export type AgentStates = Readonly<Record<string, PaneAgentRecord>>;
+
+export const EMPTY_AGENT_STATES: AgentStates = {};
+
+export type AgentStateConfig = Pick<
+  CoreConfig,
+  "agentEvidenceMaxAgeMs" | "screenCaptureIntervalMs" | "screenCapturesPerTick" | "screenCaptureLines"
+>;
+
+export interface AgentTables {
+  readonly agentPatterns?: readonly AgentPattern[];
+  readonly titleRules?: TitleRuleTable;
+  readonly screenRules?: ScreenRuleTable;
+}
+
+export interface AgentStatesUpdate {
+  readonly agents: AgentStates;
+  /** Interrupts to admit: one per permission episode that began. */
+  readonly raised: readonly RaisedInterrupt[];
+  readonly commands: readonly Command[];
+}
+
+const MAX_MESSAGE = 2000;
+
+/** Pure: the need_human message of a permission episode. */
+export const permissionMessage = (resolved: ResolvedAgentState): string => {
+  const text = `waiting for permission (via ${resolved.source ?? "unknown"})${resolved.detail ? `: ${resolved.detail}` : ""}`;
+  return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE - 1)}…` : text;
+};
+
+const settleInto = (
+  paneId: string,
+  record: PaneAgentRecord,
+  now: number,
+  config: AgentStateConfig,
+  raised: RaisedInterrupt[],
+): PaneAgentRecord => {
+  const settled = settleAgentRecord(record, now, config.agentEvidenceMaxAgeMs);
+  if (settled.permissionEpisodeStarted) {
+    raised.push({
+      now,
+      source: paneId as PaneId,
+      kind: "need_human",
+      message: permissionMessage(settled.record.resolved),
+    });
+  }
+  return settled.record;
+};
+
+/** Pure: fold one piece of evidence (a hook, a tool call) for one pane. */
+export const applyAgentEvidence = (
+  agents: AgentStates,
+  paneId: PaneId,
+  evidence: AgentEvidence,
+  now: number,
+  config: AgentStateConfig,
+): AgentStatesUpdate => {
+  const raised: RaisedInterrupt[] = [];
+  const record = settleInto(
+    paneId,
+    recordEvidence(agents[paneId] ?? newAgentRecord(null), evidence),
+    now,
+    config,
+    raised,
+  );
+  return { agents: record === agents[paneId] ? agents : { ...agents, [paneId]: record }, raised, commands: [] };
+};
+
+/** Pure: fold a captured screen; a screen that says nothing withdraws the screen evidence. */
+export const applyScreenCapture = (
+  agents: AgentStates,
+  paneId: PaneId,
+  screen: string,
+  now: number,
+  config: AgentStateConfig,
+  tables: AgentTables = {},
+): AgentStatesUpdate => {
+  const record = agents[paneId];
+  if (record === undefined || record.kind === null) return { agents, raised: [], commands: [] };
+  const classified = classifyScreen(record.kind, screen, tables.screenRules ?? DEFAULT_SCREEN_RULES);
+  const updated =
+    classified === null
+      ? forgetSource(record, "screen")
+      : recordEvidence(record, {
+          source: "screen",
+          state: classified.state,
+          at: now,
+          detail: `screen: ${classified.rule}`,
+        });
+  const raised: RaisedInterrupt[] = [];
+  const settled = settleInto(paneId, updated, now, config, raised);
+  return { agents: settled === record ? agents : { ...agents, [paneId]: settled }, raised, commands: [] };
+};
+
+const observeTitle = (record: PaneAgentRecord, pane: PaneObservation, now: number, rules: TitleRuleTable) => {
+  if (record.kind === null) return record;
+  const state = classifyTitle(record.kind, pane.title, rules);
+  const current = record.evidence.title;
+  let next: PaneAgentRecord;
+  if (state === null) next = forgetSource(record, "title");
+  else if (current !== undefined && current.state === state && record.lastTitle === pane.title) next = record;
+  else next = recordEvidence(record, { source: "title", state, at: now, detail: "pane title" });
+  return next.lastTitle === pane.title ? next : { ...next, lastTitle: pane.title };
+};
+
+const hasFreshNonScreenEvidence = (record: PaneAgentRecord, now: number, maxAgeMs: number): boolean => {
+  for (const [source, evidence] of Object.entries(record.evidence) as [EvidenceSource, AgentEvidence][]) {
+    if (source !== "screen" && isFresh(evidence, now, maxAgeMs)) return true;
+  }
+  return false;
+};
+
+const wantsCapture = (record: PaneAgentRecord, now: number, config: AgentStateConfig): boolean => {
+  if (record.kind === null || record.ended !== null) return false;
+  if (record.lastScreenRequestAt !== null && now - record.lastScreenRequestAt < config.screenCaptureIntervalMs) {
+    return false;
+  }
+  const screen = record.evidence.screen;
+  if (screen !== undefined && now - screen.at < config.screenCaptureIntervalMs) return false;
+  return !hasFreshNonScreenEvidence(record, now, config.agentEvidenceMaxAgeMs);
+};
+
+/**
+ * Pure: fold one fleet observation: new and gone panes, dead panes, titles,
+ * evidence going stale with time; then plan this observation's captures.
+ */
+export const observeAgentStates = (
+  agents: AgentStates,
+  panes: readonly PaneObservation[],
+  now: number,
+  config: AgentStateConfig,
+  firstMatePaneId: string | null,
+  tables: AgentTables = {},
+): AgentStatesUpdate => {
+  const patterns = tables.agentPatterns ?? DEFAULT_AGENT_PATTERNS;
+  const titleRules = tables.titleRules ?? DEFAULT_TITLE_RULES;
+  const raised: RaisedInterrupt[] = [];
+  const next: Record<string, PaneAgentRecord> = {};
+  const candidates: PaneAgentRecord[] = [];
+  const candidateIds: string[] = [];
+  for (const pane of panes) {
+    const prior = agents[pane.paneId];
+    const kind = detectAgent(pane.command, patterns);
+    if (prior === undefined && kind === null) continue;
+    let record = prior ?? newAgentRecord(kind);
+    if (kind !== null && record.kind !== kind) record = { ...record, kind };
+    if (pane.dead) {
+      if (record.ended === null) {
+        record = recordEvidence(record, { source: "pane", state: "ended", at: now, detail: "pane died" });
+      }
+    } else {
+      record = observeTitle(record, pane, now, titleRules);
+    }
+    record = settleInto(pane.paneId, record, now, config, raised);
+    next[pane.paneId] = record;
+    if (!pane.dead && pane.paneId !== firstMatePaneId && wantsCapture(record, now, config)) {
+      candidates.push(record);
+      candidateIds.push(pane.paneId);
+    }
+  }
+  const commands: Command[] = [];
+  if (config.screenCapturesPerTick > 0 && candidates.length > 0) {
+    const order = candidates.map((_, index) => index);
+    order.sort((a, b) => (candidates[a]!.lastScreenRequestAt ?? -1) - (candidates[b]!.lastScreenRequestAt ?? -1));
+    for (const index of order.slice(0, config.screenCapturesPerTick)) {
+      const paneId = candidateIds[index]!;
+      next[paneId] = { ...next[paneId]!, lastScreenRequestAt: now };
+      commands.push({ type: "tmux.capture", paneId: paneId as PaneId, lines: config.screenCaptureLines });
+    }
+  }
+  return { agents: next, raised, commands };
+};

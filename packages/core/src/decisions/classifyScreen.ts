@@ -1,0 +1,84 @@
+/**
+ * classifyScreen: the last fallback for agent state — a captured pane screen
+ * → a state, per agent kind, from a table of rules.
+ *
+ * Pure: executes nothing. Rules look only at the bottom of the screen (the
+ * last `SCREEN_TAIL_LINES` non-blank lines), where agents draw their prompt,
+ * spinner or permission dialog; scrollback never decides. Rules are tried in
+ * order (permission dialogs first, then busy markers, then the idle prompt)
+ * and the first match wins; no match is null ("the screen does not say"),
+ * never a guess. Pinned by recorded screens in test/agentState/screens.
+ */
+import type { AgentKind } from "../domain/agentKind.js";
+import type { EvidenceState } from "../domain/agentState.js";
+
+export interface ScreenRule {
+  readonly state: EvidenceState;
+  /** Tested against the joined tail lines (multiline, so `^`/`$` match per line). */
+  readonly pattern: RegExp;
+  /** A short name for the rule, carried as the evidence detail. */
+  readonly name: string;
+}
+
+export type ScreenRuleTable = Readonly<Partial<Record<AgentKind, readonly ScreenRule[]>>>;
+
+/** How many non-blank lines from the bottom the rules see. */
+export const SCREEN_TAIL_LINES = 14;
+
+export const DEFAULT_SCREEN_RULES: ScreenRuleTable = {
+  claude: [
+    {
+      state: "waiting_permission",
+      name: "permission dialog",
+      pattern: /^\s*Do you want to (proceed|make this edit|create|allow)/im,
+    },
+    {
+      state: "waiting_permission",
+      name: "permission choices",
+      pattern: /^\s*(❯\s*)?\d\.\s+Yes, and don't ask again/im,
+    },
+    { state: "busy", name: "interrupt hint", pattern: /\besc to interrupt\b/i },
+    { state: "idle", name: "input prompt", pattern: /^\s*[│|]?\s*>\s.*$[\s\S]*\? for shortcuts/im },
+  ],
+  codex: [
+    {
+      state: "waiting_permission",
+      name: "approval request",
+      pattern: /^\s*(▌\s*)?(Allow command\?|Would you like to (run|make) the following)/im,
+    },
+    { state: "busy", name: "working", pattern: /^\s*[•◦·⠋-⣿]?\s*Working\b.*\besc to interrupt\b/im },
+    { state: "idle", name: "composer", pattern: /⏎ send/ },
+  ],
+  gemini: [
+    {
+      state: "waiting_permission",
+      name: "confirmation",
+      pattern: /^\s*[│|]?\s*(Allow execution|Apply this change)\b.*\?/im,
+    },
+    { state: "busy", name: "cancel hint", pattern: /\(esc to cancel\b/i },
+    { state: "idle", name: "input prompt", pattern: /Type your message or @path\/to\/file/ },
+  ],
+  aider: [
+    { state: "waiting_permission", name: "yes/no question", pattern: /\?\s*\(Y\)es\/\(N\)o.*\[(Yes|No)\]:\s*$/im },
+    { state: "busy", name: "waiting for model", pattern: /^\s*Waiting for \S+/im },
+    { state: "idle", name: "input prompt", pattern: /^(\w+\s)?(architect|ask|code|help)?>\s*$/m },
+  ],
+};
+
+const tailOf = (text: string): string => {
+  const lines = text.split("\n").filter((line) => line.trim().length > 0);
+  return lines.slice(-SCREEN_TAIL_LINES).join("\n");
+};
+
+/** Pure: what a captured screen says about the agent's state, or null. */
+export const classifyScreen = (
+  kind: AgentKind,
+  screen: string,
+  table: ScreenRuleTable = DEFAULT_SCREEN_RULES,
+): { readonly state: EvidenceState; readonly rule: string } | null => {
+  const rules = table[kind];
+  if (!rules) return null;
+  const tail = tailOf(screen);
+  for (const rule of rules) if (rule.pattern.test(tail)) return { state: rule.state, rule: rule.name };
+  return null;
+};
