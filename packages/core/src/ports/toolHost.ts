@@ -7,6 +7,7 @@
  * port, in core, never in the driver.
  */
 import type { Either } from "fp-ts/lib/Either.js";
+import type { AgentHookPayload } from "../domain/agentHookPayload.js";
 import type { NotifyKind, Severity } from "../domain/alert.js";
 import type { FleetDigest } from "../domain/digest.js";
 import type { LogEntry, LogKind } from "../domain/logEntry.js";
@@ -23,6 +24,13 @@ export interface ToolHost {
   // any agent
   notify(from: PaneId, input: { kind: NotifyKind; message: string; severity?: Severity }): ToolResult<string>;
   report(from: PaneId, input: { message: string }): ToolResult<string>;
+  /**
+   * A lifecycle hook of the caller's agent (hello role "hook"); answers the
+   * pane's resolved state, e.g. "waiting_permission via hook". Optional so
+   * hosts written before agent states still fit; without it the server
+   * refuses hook connections.
+   */
+  agentHook?(from: PaneId, payload: AgentHookPayload): ToolResult<string>;
 
   // first mate only (the server has verified pane and token)
   fleetDigest(from: PaneId): ToolResult<{ readonly digest: FleetDigest; readonly text: string }>;

@@ -6,6 +6,7 @@
  * the ports and turns outcomes into tool results.
  */
 import * as E from "fp-ts/lib/Either.js";
+import { hookEvidence } from "../decisions/hookEvidence.js";
 import { renderDelta } from "../decisions/renderDelta.js";
 import { decideNudge, decidePeek } from "../decisions/toolPolicy.js";
 import { LogReadQuerySchema, LogTextSchema } from "../domain/logEntry.js";
@@ -53,6 +54,15 @@ export const createToolHost = (deps: ToolHostDeps): ToolHost => {
     async report(from, input) {
       await deps.dispatch({ type: "ReportReceived", now: deps.now(), paneId: from, message: input.message });
       return E.right("reported");
+    },
+
+    async agentHook(from, payload) {
+      const evidence = hookEvidence(payload, deps.now());
+      if (evidence === null) return E.right(`ignored: ${payload.hook_event_name} says nothing about the state`);
+      await deps.dispatch({ type: "AgentEvidenceReceived", now: evidence.at, paneId: from, evidence });
+      const resolved = deps.getState().agents[from]?.resolved;
+      if (!resolved || resolved.source === null) return E.right(resolved?.state ?? "unknown");
+      return E.right(`${resolved.state} via ${resolved.source}`);
     },
 
     async fleetDigest() {
