@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=1
 /**
  * `first-mate`: run, status, log, disable, enable, reset, demo.
  */

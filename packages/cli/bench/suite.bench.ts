@@ -1,0 +1,136 @@
+/**
+ * `npm run bench`: every SPEC §11 target measured side by side in one run.
+ * Prints a table and writes bench-results/bench-<timestamp>.json.
+ *
+ * Needs tmux and the built packages (`npm run build`; the root script does
+ * it) for the memory figure, which measures the host as deployed.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { measureInterrupt } from "@first-mate/driver-mcp/measure";
+import { measureCore } from "../../core/bench/coreBench.js";
+import { measureMemory } from "./memoryBench.js";
+import { measurePushEconomy } from "./pushEconomyBench.js";
+import { measureRespawn } from "./respawnBench.js";
+import { measureTick } from "./tickBench.js";
+
+interface Row {
+  readonly measure: string;
+  readonly value: string;
+  readonly target: string;
+  readonly met: boolean | null;
+}
+
+const rows: Row[] = [];
+const results: Record<string, unknown> = {};
+const fixed = (value: number, digits = 2) => value.toFixed(digits);
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+say("pure core (curate + digest + diverge) …");
+for (const panes of [100, 1000]) {
+  const core = measureCore({ panes });
+  results[`core${panes}`] = core;
+  rows.push({
+    measure: `pure core at ${panes} panes, µs/pane`,
+    value: fixed(core.pipelineUsPerPane, 3),
+    target: "≤ 1 µs/pane",
+    met: core.pipelineUsPerPane <= 1,
+  });
+}
+
+for (const panes of [10, 100, 1000]) {
+  say(`tick at ${panes} panes …`);
+  const tick = await measureTick(panes, { runs: panes >= 1000 ? 9 : 15, perPaneRuns: 1 });
+  results[`tick${panes}`] = tick;
+  rows.push({
+    measure: `tick at ${panes} panes (tick / bare list-panes / per-pane polling, ms)`,
+    value: `${fixed(tick.tickMs, 1)} / ${fixed(tick.bareMs, 1)} / ${fixed(tick.perPaneMs, 0)}`,
+    target: panes === 1000 ? "tick ≤ 1.3× bare, ≥ 50× faster than per-pane" : "—",
+    met: panes === 1000 ? tick.tickOverBare <= 1.3 && tick.perPaneOverTick >= 50 : null,
+  });
+  rows.push({
+    measure: `  ratios at ${panes}: tick/bare, per-pane/tick`,
+    value: `${fixed(tick.tickOverBare)}× , ${fixed(tick.perPaneOverTick, 0)}×`,
+    target: panes === 1000 ? "≤ 1.3× , ≥ 50×" : "—",
+    met: panes === 1000 ? tick.tickOverBare <= 1.3 && tick.perPaneOverTick >= 50 : null,
+  });
+}
+
+say("interrupt latency …");
+const interrupt = await measureInterrupt({ samples: 2000 });
+results.interrupt = interrupt;
+rows.push({
+  measure: "interrupt notify → first mate, p50 / p99 ms",
+  value: `${fixed(interrupt.interrupt.p50, 3)} / ${fixed(interrupt.interrupt.p99, 3)}`,
+  target: "p99 ≤ 5 ms",
+  met: interrupt.interrupt.p99 <= 5,
+});
+rows.push({
+  measure: "  bare SDK round trip, p50 / p99 ms; ratio p99",
+  value: `${fixed(interrupt.bareRoundTrip.p50, 3)} / ${fixed(interrupt.bareRoundTrip.p99, 3)}; ${fixed(interrupt.ratioP99)}×`,
+  target: "interrupt ≤ 2× bare",
+  met: interrupt.ratioP99 <= 2,
+});
+
+say("respawn latency …");
+const respawn = await measureRespawn(20);
+results.respawn = respawn;
+rows.push({
+  measure: "first-mate death → new marked pane, p50 / max ms",
+  value: `${fixed(respawn.p50Ms, 0)} / ${fixed(respawn.maxMs, 0)}`,
+  target: "≤ 1000 ms",
+  met: respawn.maxMs <= 1000,
+});
+
+say("push economy …");
+const economy = measurePushEconomy({ panes: 100, ticks: 480, seed: 20_261_127, changeRate: 0.01 });
+results.pushEconomy = economy;
+rows.push({
+  measure: "push economy: pushes vs divergent ticks (wakes ratio)",
+  value: `${economy.pushes} vs ${economy.divergentTicks} (${fixed(economy.wakesVsEveryTick)})`,
+  target: "≤ 0.5 of push-on-every-divergent-tick",
+  met: economy.wakesVsEveryTick <= 0.5,
+});
+rows.push({
+  measure: "  incomplete pushes / changes swallowed by first-change-only",
+  value: `${economy.incompletePushes} / ${economy.firstChangeOnlySwallowed} of ${economy.materialChanges}`,
+  target: "0 incomplete",
+  met: economy.incompletePushes === 0,
+});
+rows.push({
+  measure: "  idle fleet pushes; median / max push bytes at 100 panes",
+  value: `${economy.idleFleetPushes}; ${economy.pushBytesMedian} / ${economy.pushBytesMax}`,
+  target: "0 idle; median ≤ 1024 B",
+  met: economy.idleFleetPushes === 0 && economy.pushBytesMedian <= 1024,
+});
+
+say("memory (1000 panes, 200 sessions) …");
+const memory = await measureMemory(1000, 200);
+results.memory = memory;
+rows.push({
+  measure: `host RSS with ${memory.panes} panes + ${memory.sessions} sessions, MB`,
+  value: fixed(memory.rssMb, 1),
+  target: "< 100 MB",
+  met: memory.rssMb < 100,
+});
+
+const widths = [
+  Math.max(...rows.map((row) => row.measure.length), 7),
+  Math.max(...rows.map((row) => row.value.length), 5),
+  Math.max(...rows.map((row) => row.target.length), 6),
+];
+const line = (cells: string[]) => cells.map((cell, index) => cell.padEnd(widths[index] ?? 0)).join("  ");
+process.stdout.write(`${line(["measure", "value", "target"])}  met\n`);
+for (const row of rows) {
+  process.stdout.write(
+    `${line([row.measure, row.value, row.target])}  ${row.met === null ? "" : row.met ? "yes" : "NO"}\n`,
+  );
+}
+const directory = join(process.cwd(), "bench-results");
+mkdirSync(directory, { recursive: true });
+const file = join(directory, `bench-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
+writeFileSync(
+  file,
+  `${JSON.stringify({ at: new Date().toISOString(), node: process.version, results, rows }, null, 2)}\n`,
+);
+process.stdout.write(`\nwritten: ${file}\n`);
