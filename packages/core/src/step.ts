@@ -230,9 +230,11 @@ const onFleetObserved = (state: CoreState, event: EventOf<"FleetObserved">): Ste
 /**
  * Panes in the first mate's window that are not the marked pane — e.g. left
  * by a host that crashed mid-spawn — are killed: two first mates never run.
+ * Only the lease holder judges: a standby host's marker may predate the
+ * holder's spawn, and it would otherwise kill the holder's first mate.
  */
 const strayFirstMates = (state: CoreState, markerPaneId: string | null, spawning: boolean): Command[] => {
-  if (spawning) return [];
+  if (spawning || !state.supervisor.leaseHeld) return [];
   return state.fleet
     .filter(
       (pane) =>
