@@ -51,7 +51,7 @@ export const troubledActionArb: fc.Arbitrary<WorldAction> = fc.oneof(
 
 export const worldSetupArb = fc.record({
   workers: fc.integer({ min: 0, max: 4 }),
-  actions: fc.array(troubledActionArb, { maxLength: 25 }),
+  actions: fc.array(troubledActionArb, { maxLength: 20 }),
 });
 
 /** A started world with `workers` agent panes. */

@@ -3,7 +3,6 @@ import { describe, expect, it } from "vitest";
 import { diverge } from "../../src/decisions/diverge.js";
 import { currentDigest } from "../../src/step.js";
 import { applyWorldAction } from "../../src/testing/applyWorldAction.js";
-import { createFakeWorld } from "../../src/testing/fakeWorld.js";
 import { heal, replay, runActions, startedWorld, troubledActionArb, worldSetupArb } from "../worldSupport.js";
 
 describe("heartbeat invariants in the fake world", () => {
@@ -61,30 +60,6 @@ describe("heartbeat invariants in the fake world", () => {
     );
   });
 
-  it("invariant 5: an idle fleet produces no pushes", () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 0, max: 6 }),
-        fc.array(fc.integer({ min: 1_000, max: 900_000 }), { minLength: 1, maxLength: 4 }),
-        fc.record({
-          tickMs: fc.integer({ min: 15_000, max: 60_000 }),
-          pushIntervalMs: fc.integer({ min: 10_000, max: 300_000 }),
-        }),
-        (workers, advances, config) => {
-          const world = startedWorld(workers, config);
-          // First sight, then the idle threshold crossing: after that nothing changes.
-          world.advance(world.state().config.idleThresholdMs + config.pushIntervalMs + config.tickMs);
-          const settled = world.pushesToFirstMate().length;
-          expect(settled).toBeGreaterThan(0);
-          for (const ms of advances) world.advance(ms);
-          expect(world.pushesToFirstMate()).toHaveLength(settled);
-          expect(world.commands.filter((command) => command.type === "channel.emit")).toHaveLength(settled);
-        },
-      ),
-      { numRuns: 1000 },
-    );
-  });
-
   it("invariant 6: the first mate never appears in its own digest, nor wakes itself", () => {
     const selfNotifyArb = fc.record({
       type: fc.constant("selfNotify" as const),
@@ -135,45 +110,6 @@ describe("heartbeat invariants in the fake world", () => {
             if (push.meta.kind === "interrupt") expect(push.meta.source).not.toBe(push.paneId);
             else expect(push.content).not.toMatch(new RegExp(`^- (NEW )?${push.paneId} `, "m"));
           }
-        },
-      ),
-      { numRuns: 1000 },
-    );
-  });
-});
-
-describe("invariant 11 in the fake world", () => {
-  it("invariant 11: repeated identical interrupts within the window wake once", () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.integer({ min: 0, max: 5_000 }), { minLength: 1, maxLength: 12 }),
-        fc.constantFrom("need approval", "tests are red"),
-        fc.boolean(),
-        (gaps, message, detached) => {
-          const world = createFakeWorld();
-          const worker = world.addWorker();
-          world.start();
-          const firstMate = world.firstMatePaneId()!;
-          if (detached) world.channel.detach(firstMate);
-          world.drive();
-          const window = world.state().config.dedupeWindowMs;
-          let elapsed = 0;
-          for (const gap of gaps) {
-            if (elapsed + gap >= window) break;
-            elapsed += gap;
-            world.advance(gap);
-            world.inject({ type: "NotifyReceived", now: world.now(), paneId: worker, kind: "need_human", message });
-            world.drive();
-          }
-          if (detached) {
-            world.channel.attach(firstMate, true);
-            world.drive();
-          }
-          const wakes = world
-            .pushesToFirstMate()
-            .filter((push) => push.meta.kind === "interrupt" && push.meta.source === worker);
-          expect(wakes).toHaveLength(1);
-          expect(world.commands.filter((command) => command.type === "store.enqueueOutbox")).toHaveLength(1);
         },
       ),
       { numRuns: 1000 },
