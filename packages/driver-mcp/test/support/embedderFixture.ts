@@ -13,7 +13,6 @@ import {
   type EmbedderHost,
   type FirstMateLauncher,
   type Runtime,
-  type ToolHost,
 } from "@first-mate/core";
 import {
   createFakeClock,
@@ -63,42 +62,29 @@ export const startEmbedderFixture = async (options: EmbedderFixtureOptions = {})
       tokenHash: sha256(spawnTokenFor(attempt)),
     }),
   };
-  // The server needs the runtime's tool host and the runtime needs the server's channel.
-  let toolHost: ToolHost | null = null;
-  const host = (): ToolHost => {
-    if (!toolHost) throw new Error("runtime not ready");
-    return toolHost;
-  };
-  let embedderHost: EmbedderHost | null = null;
-  const forwardingEmbedder: EmbedderHost = {
-    updateInputs: (input) => embedderHost!.updateInputs(input),
-    fleetDigest: () => embedderHost!.fleetDigest(),
-    status: () => embedderHost!.status(),
-    readLog: (input) => embedderHost!.readLog(input),
-    setKillSwitch: (on) => embedderHost!.setKillSwitch(on),
-    resetSupervisor: () => embedderHost!.resetSupervisor(),
-    subscribe: (listener) => embedderHost!.subscribe(listener),
-  };
-  const server = createChannelServer({
-    socketPath,
-    host: {
-      firstMateMarker: () => host().firstMateMarker(),
-      notify: (from, input) => host().notify(from, input),
-      report: (from, input) => host().report(from, input),
-      fleetDigest: (from) => host().fleetDigest(from),
-      readLog: (from, input) => host().readLog(from, input),
-      appendLog: (from, input) => host().appendLog(from, input),
-      peek: (from, input) => host().peek(from, input),
-      nudge: (from, input) => host().nudge(from, input),
+  // The runtime needs the server's channel and the server the runtime's hosts:
+  // the runtime gets a channel that forwards to the server created next.
+  let server: ChannelServer | null = null;
+  const runtime = createRuntime({
+    tmux,
+    channel: {
+      emit: (pane, content, meta) => server!.channel.emit(pane, content, meta),
+      subscribe: (listener) => server!.channel.subscribe(listener),
     },
-    embedder: { host: forwardingEmbedder, tokenHash: sha256(EMBEDDER_TOKEN) },
+    store,
+    clock,
+    launcher,
+    owner: "embedder-test",
+  });
+  const realHost = createEmbedderHost({ runtime, store });
+  const embedderHost = options.wrapHost ? options.wrapHost(realHost) : realHost;
+  server = createChannelServer({
+    socketPath,
+    host: runtime.toolHost,
+    embedder: { host: embedderHost, tokenHash: sha256(EMBEDDER_TOKEN) },
   });
   const listening = await server.listen();
   if (E.isLeft(listening)) throw new Error(listening.left.message);
-  const runtime = createRuntime({ tmux, channel: server.channel, store, clock, launcher, owner: "embedder-test" });
-  toolHost = runtime.toolHost;
-  const realHost = createEmbedderHost({ runtime, store });
-  embedderHost = options.wrapHost ? options.wrapHost(realHost) : realHost;
 
   const clients: Client[] = [];
   return {
@@ -120,7 +106,7 @@ export const startEmbedderFixture = async (options: EmbedderFixtureOptions = {})
     async dispose() {
       await Promise.allSettled(clients.map((client) => client.close()));
       await runtime.stop();
-      await server.close();
+      await server!.close();
       await rm(dir, { recursive: true, force: true });
     },
   };
