@@ -115,4 +115,23 @@ describe("heartbeat invariants in the fake world", () => {
       { numRuns: 1000 },
     );
   });
+
+  it("invariant 3, pinned example: a give-up that comes late (a stable start in the window) still heals", () => {
+    // Shrunk from a run: the third bad spawn lands ten minutes on, after a short heal had ended.
+    const world = startedWorld(0);
+    runActions(world, [
+      { type: "queueSpawn", behaviour: "exit_at_launch" },
+      { type: "queueSpawn", behaviour: "exit_at_launch" },
+      { type: "advance", ms: 60_000 },
+      { type: "queueSpawn", behaviour: "exit_at_launch" },
+      { type: "killFirstMate" },
+    ]);
+    heal(world);
+    world.advance(600_000);
+    const state = world.state();
+    expect(world.alerts.map((alert) => alert.code)).toEqual(["first_mate_crash_loop"]);
+    expect(world.firstMatePanes()).toHaveLength(1);
+    expect(state.firstMateAttached).toBe(true);
+    expect(diverge(state.heartbeat.lastSent, currentDigest(state), state.config)).toEqual([]);
+  });
 });
