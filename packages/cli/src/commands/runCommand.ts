@@ -42,7 +42,12 @@ export const runCommand = async (config: HostConfig, json: boolean, out: Out): P
     const text = describeReport(report);
     if (text) out(`${new Date(report.at).toISOString()} ${text}`);
   });
-  if (!json) out(`first-mate running (channel socket ${host.socketPath}); Ctrl-C to stop`);
+  if (json) {
+    out(JSON.stringify({ type: "started", socketPath: host.socketPath, embedderTokenPath: host.embedderTokenPath }));
+  } else {
+    out(`first-mate running (channel socket ${host.socketPath}); Ctrl-C to stop`);
+    out(`embedder token: ${host.embedderTokenPath} (orchestrators connect with role "embedder"; see examples/embed)`);
+  }
   await new Promise<void>((resolve) => {
     process.once("SIGINT", () => resolve());
     process.once("SIGTERM", () => resolve());

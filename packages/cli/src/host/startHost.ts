@@ -6,17 +6,33 @@
  * closed again; `stop()` stops the runtime first (no new commands), then
  * the channel server, the tmux control client and the database, and is
  * idempotent.
+ * The embedder token is fresh per start, written 0600 to
+ * `<stateDir>/embedder.token` once the socket listens, and removed on stop.
  */
 
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { createRuntime, describeError, type Runtime, systemClock, type ToolHost } from "@first-mate/core";
+import {
+  createEmbedderHost,
+  createRuntime,
+  describeError,
+  type Runtime,
+  systemClock,
+  type ToolHost,
+} from "@first-mate/core";
 import { type ChannelServer, createChannelServer, resolveSocketPath } from "@first-mate/driver-mcp";
 import { createTmuxDriver, type TmuxDriver } from "@first-mate/driver-tmux";
 import { openSqliteStore, type SqliteStore } from "@first-mate/store-sqlite";
 import * as E from "fp-ts/lib/Either.js";
+import {
+  createEmbedderToken,
+  embedderTokenPath,
+  removeEmbedderTokenFile,
+  writeEmbedderTokenFile,
+} from "./embedderTokenFile.js";
 import { createFirstMateLauncher } from "./firstMateLauncher.js";
 import type { HostConfig } from "./hostConfig.js";
+import { createLateEmbedderHost } from "./lateEmbedderHost.js";
 
 export interface Host {
   readonly runtime: Runtime;
@@ -24,6 +40,8 @@ export interface Host {
   readonly tmux: TmuxDriver;
   readonly channelServer: ChannelServer;
   readonly socketPath: string;
+  /** The file (mode 0600) holding this run's embedder token; see examples/embed. */
+  readonly embedderTokenPath: string;
   readonly owner: string;
   stop(): Promise<void>;
 }
@@ -78,12 +96,26 @@ export const startHost = async (options: StartHostOptions): Promise<E.Either<Hos
     peek: (from, input) => host().peek(from, input),
     nudge: (from, input) => host().nudge(from, input),
   };
-  const channelServer = createChannelServer({ socketPath, host: forwardingHost });
+  const embedderToken = createEmbedderToken();
+  const lateEmbedder = createLateEmbedderHost();
+  const channelServer = createChannelServer({
+    socketPath,
+    host: forwardingHost,
+    embedder: { host: lateEmbedder.host, tokenHash: embedderToken.hash },
+  });
   const listening = await channelServer.listen();
   if (E.isLeft(listening)) {
     await tmux.close();
     await store.close();
     return fail(`channel server: ${listening.left.message}`);
+  }
+  const tokenPath = embedderTokenPath(config.stateDir);
+  const tokenWritten = await writeEmbedderTokenFile(tokenPath, embedderToken);
+  if (E.isLeft(tokenWritten)) {
+    await channelServer.close();
+    await tmux.close();
+    await store.close();
+    return fail(`embedder token: ${tokenWritten.left.message}`);
   }
 
   const owner = hostOwnerId();
@@ -103,12 +135,14 @@ export const startHost = async (options: StartHostOptions): Promise<E.Either<Hos
     }),
   });
   toolHost = runtime.toolHost;
+  lateEmbedder.bind(createEmbedderHost({ runtime, store }));
 
   let stopped: Promise<void> | null = null;
   const stop = () => {
     stopped ??= (async () => {
       await runtime.stop();
       await channelServer.close();
+      await removeEmbedderTokenFile(tokenPath, embedderToken);
       await tmux.close();
       await store.close();
     })();
@@ -120,5 +154,5 @@ export const startHost = async (options: StartHostOptions): Promise<E.Either<Hos
     await stop();
     return fail(`runtime: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return E.right({ runtime, store, tmux, channelServer, socketPath, owner, stop });
+  return E.right({ runtime, store, tmux, channelServer, socketPath, embedderTokenPath: tokenPath, owner, stop });
 };
