@@ -5,6 +5,7 @@
 
 export * from "./demo/demoSummary.js";
 export * from "./demo/runDemo.js";
+export * from "./host/embedderTokenFile.js";
 export * from "./host/firstMateLauncher.js";
 export * from "./host/hostConfig.js";
 export * from "./host/nodeScript.js";
