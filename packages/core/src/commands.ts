@@ -5,6 +5,8 @@
  * so tests compare them with `toEqual` and a runtime can persist them.
  * Each command's outcome comes back as an event (see events.ts).
  */
+import type { Conn } from "./authority/conn.js";
+import type { WorkerLaunch } from "./authority/deferredSpawns.js";
 import type { Alert } from "./domain/alert.js";
 import type { OutboxEntry } from "./domain/interrupt.js";
 import type { NewLogEntry } from "./domain/logEntry.js";
@@ -58,6 +60,10 @@ export type Command =
   | { readonly type: "store.setSupervisorGaveUp"; readonly gaveUp: boolean; readonly at: number }
   /** Renew (or take) the supervisor lease; answered by LeaseRenewed. */
   | { readonly type: "store.renewLease"; readonly owner: string; readonly now: number; readonly ttlMs: number }
+  /** Store the conn (SPEC §8); durable before any effect of the batch. */
+  | { readonly type: "store.setConn"; readonly conn: Conn }
+  /** Start a worker window (a released deferred spawn); answered by DeferredSpawnSettled. */
+  | { readonly type: "tmux.spawnWorker"; readonly spawnId: string; readonly launch: WorkerLaunch }
   /** Tell the human (through the embedder), not the first mate. */
   | {
       readonly type: "alert.raise";

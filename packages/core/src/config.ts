@@ -4,6 +4,7 @@
  * Durations are milliseconds.
  */
 import { z } from "zod";
+import { DEFAULT_PROHIBITIONS, ProhibitionSchema } from "./authority/prohibition.js";
 
 const ms = () => z.number().int().positive();
 
@@ -45,6 +46,20 @@ export const CoreConfigSchema = z.object({
   /** Where the first mate lives. */
   session: z.string().min(1).default("bridge"),
   window: z.string().min(1).default("first-mate"),
+  /** Spawns are deferred to the usage window's reset at or above this percent (SPEC §8). */
+  budgetHighWaterPercent: z.number().min(0).max(100).default(85),
+  /** The digest cadence starts backing off at this percent… */
+  budgetBackoffFromPercent: z.number().min(0).max(100).default(50),
+  /** …and reaches this multiple of `pushIntervalMs` at 100 %. */
+  budgetBackoffMaxFactor: z.number().min(1).max(100).default(4),
+  /** Absolute prohibitions; extend with `[...DEFAULT_PROHIBITIONS, rule]`. */
+  prohibitions: z.array(ProhibitionSchema).default(() => [...DEFAULT_PROHIBITIONS]),
+  /** The identity file over this many characters is warned about. */
+  identityCapChars: z.number().int().positive().default(8000),
+  /** The consolidation nudge rides the digest after this many wakes without an identity edit. */
+  identityNudgeAfterWakes: z.number().int().positive().default(50),
+  /** The tmux session first-mate's workers are spawned in. */
+  workerSession: z.string().min(1).default("fleet"),
 });
 export type CoreConfig = z.infer<typeof CoreConfigSchema>;
 export type CoreConfigInput = z.input<typeof CoreConfigSchema>;

@@ -7,6 +7,8 @@
  * state unchanged.
  */
 import { z } from "zod";
+import { AUTHORITY_EVENT_SCHEMAS } from "./authority/authorityEvents.js";
+import { ConnSchema } from "./authority/conn.js";
 import { AgentEvidenceSchema } from "./domain/agentState.js";
 import { AlertSchema, MessageSchema, NotifyKindSchema, SeveritySchema } from "./domain/alert.js";
 import { OutboxEntrySchema } from "./domain/interrupt.js";
@@ -33,6 +35,8 @@ export const HydrationSchema = z.object({
   gaveUp: z.boolean(),
   /** When the human last reset crash-loop protection; earlier failures no longer count. */
   resetAt: now.nullable(),
+  /** The stored conn (SPEC §8); absent or null means the human holds it. */
+  conn: ConnSchema.nullable().optional(),
 });
 export type Hydration = z.infer<typeof HydrationSchema>;
 
@@ -103,6 +107,8 @@ export const EventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("KillSwitchSet"), now, on: z.boolean() }),
   /** The human cleared a crash-loop give-up. */
   z.object({ type: z.literal("SupervisorReset"), now }),
+  /** Conn, actions, deferred spawns, identity (authority/authorityEvents.ts). */
+  ...AUTHORITY_EVENT_SCHEMAS,
 ]);
 export type Event = z.infer<typeof EventSchema>;
 export type EventType = Event["type"];

@@ -6,6 +6,17 @@
  */
 
 export * from "./agentStep.js";
+export * from "./authority/authorityAction.js";
+export * from "./authority/authorityEvents.js";
+export * from "./authority/authorityState.js";
+export * from "./authority/authorityStep.js";
+export * from "./authority/authorize.js";
+export * from "./authority/budgetStewardship.js";
+export * from "./authority/conn.js";
+export * from "./authority/deferredSpawns.js";
+export * from "./authority/layeredPrompt.js";
+export * from "./authority/prohibition.js";
+export * from "./authority/proposal.js";
 export * from "./commands.js";
 export * from "./config.js";
 export * from "./decisions/agentStateMachine.js";

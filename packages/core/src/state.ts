@@ -1,6 +1,7 @@
 /**
  * The core's whole state: plain data, serialisable, owned by `step`.
  */
+import { type AuthorityState, INITIAL_AUTHORITY } from "./authority/authorityState.js";
 import type { CoreConfig } from "./config.js";
 import { type AgentStates, EMPTY_AGENT_STATES } from "./decisions/agentStates.js";
 import { type HeartbeatState, INITIAL_HEARTBEAT } from "./decisions/heartbeat.js";
@@ -34,6 +35,8 @@ export interface CoreState {
   readonly alerts: Readonly<Record<string, Alert>>;
   /** When the next regular tick is due. */
   readonly nextTickAt: number | null;
+  /** The conn, deferred spawns and identity facts (authority/authorityState.ts). */
+  readonly authority: AuthorityState;
   /** Agent state with provenance, per pane (see decisions/agentStates.ts). */
   readonly agents: AgentStates;
 }
@@ -53,5 +56,6 @@ export const initialState = (config: CoreConfig): CoreState => ({
   inputs: EMPTY_INPUTS,
   alerts: {},
   nextTickAt: null,
+  authority: INITIAL_AUTHORITY,
   agents: EMPTY_AGENT_STATES,
 });

@@ -1,3 +1,4 @@
+export * from "./authorityStore.js";
 export * from "./channelPort.js";
 export * from "./clock.js";
 export * from "./embedderHost.js";

@@ -17,6 +17,14 @@ import type { ToolError } from "./errors.js";
 
 export type ToolResult<T> = Promise<Either<ToolError, T>>;
 
+/** `spawn_worker`'s input: a window name, and optionally a command line, a directory and a first task. */
+export interface SpawnWorkerInput {
+  readonly name: string;
+  readonly command?: string;
+  readonly cwd?: string;
+  readonly task?: string;
+}
+
 export interface ToolHost {
   /** The current marker, so the server can verify a first mate's token hash. */
   firstMateMarker(): Promise<Marker | null>;
@@ -38,4 +46,15 @@ export interface ToolHost {
   appendLog(from: PaneId, input: { kind: LogKind; text: string }): ToolResult<LogEntry>;
   peek(from: PaneId, input: { pane: PaneId; lines: number }): ToolResult<string>;
   nudge(from: PaneId, input: { pane: PaneId; message: string }): ToolResult<string>;
+
+  // first mate, conn-gated (SPEC §8): every call goes through `authorize`.
+  // Refused without the conn (a proposal is recorded: ToolRefused), denied
+  // when prohibited (ToolForbidden), deferred under budget pressure (Right).
+  // Optional so hosts written before the conn keep compiling; a host
+  // without them refuses these tools. The runtime's tool host has them all.
+  spawnWorker?(from: PaneId, input: SpawnWorkerInput): ToolResult<string>;
+  assignTask?(from: PaneId, input: { pane: PaneId; task: string }): ToolResult<string>;
+  terminate?(from: PaneId, input: { pane: PaneId }): ToolResult<string>;
+  /** Standing tier: propose a ROLE-EXT line; only the human approves it. */
+  proposeRoleChange?(from: PaneId, input: { text: string }): ToolResult<string>;
 }

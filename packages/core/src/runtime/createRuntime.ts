@@ -22,7 +22,11 @@ import type { TmuxPort } from "../ports/tmuxPort.js";
 import type { ToolHost } from "../ports/toolHost.js";
 import { type CoreState, initialState } from "../state.js";
 import { currentDigest, type EventRejected, step } from "../step.js";
+import type { AuthorityStorePort } from "../ports/authorityStore.js";
+import { type AuthorityControls, createAuthorityControls } from "./authorityControls.js";
+import type { WorkerDefaults } from "./authorityTools.js";
 import { executeCommand } from "./executeCommand.js";
+import { authorityStoreFor } from "./memoryAuthorityStore.js";
 import type { FirstMateLauncher } from "./launcher.js";
 import { createToolHost } from "./toolHost.js";
 
@@ -35,6 +39,10 @@ export interface RuntimeOptions {
   readonly config?: CoreConfigInput;
   /** Lease owner id; unique per process (e.g. host:pid:random). */
   readonly owner: string;
+  /** Conn, proposals and role extensions; default: `store` itself when it implements the port, else memory. */
+  readonly authorityStore?: AuthorityStorePort;
+  /** How `spawn_worker` starts a worker when it names no command. */
+  readonly workers?: WorkerDefaults;
 }
 
 /** What the runtime reports to its embedder, for a UI or a timeline. */
@@ -84,6 +92,8 @@ export interface Runtime {
   idle(): Promise<void>;
   subscribe(listener: (report: RuntimeReport) => void): () => void;
   readonly toolHost: ToolHost;
+  /** The embedder's authority surface: conn handoff and take-back, proposals, ROLE-EXT approval (SPEC §8). */
+  readonly authority: AuthorityControls;
 }
 
 export const createRuntime = (options: RuntimeOptions): Runtime => {
@@ -190,16 +200,26 @@ export const createRuntime = (options: RuntimeOptions): Runtime => {
     }
   };
 
+  const authorityStore = options.authorityStore ?? authorityStoreFor(options.store);
   const toolHost = createToolHost({
     getState: () => state,
     store: options.store,
     tmux: options.tmux,
     now: () => clock.now(),
     dispatch: (event) => enqueue(event),
+    authorityStore,
+    ...(options.workers ? { workers: options.workers } : {}),
+  });
+  const authority = createAuthorityControls({
+    getState: () => state,
+    authorityStore,
+    now: () => clock.now(),
+    dispatch: (event) => enqueue(event),
   });
 
   return {
     toolHost,
+    authority,
     async start() {
       if (running) return;
       const hydrated = await options.store.hydrate();

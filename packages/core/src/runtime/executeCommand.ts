@@ -13,7 +13,10 @@ import type { Clock } from "../ports/clock.js";
 import { describeError, type PortError } from "../ports/errors.js";
 import type { StorePort } from "../ports/storePort.js";
 import type { TmuxPort } from "../ports/tmuxPort.js";
+import type { AuthorityStorePort } from "../ports/authorityStore.js";
 import type { FirstMateLauncher } from "./launcher.js";
+import { authorityStoreFor } from "./memoryAuthorityStore.js";
+import { launchWorker } from "./workerLauncher.js";
 
 export interface ExecutionPorts {
   readonly tmux: TmuxPort;
@@ -21,6 +24,8 @@ export interface ExecutionPorts {
   readonly store: StorePort;
   readonly clock: Clock;
   readonly launcher: FirstMateLauncher;
+  /** Where `store.setConn` goes; default: `store` itself when it implements the port. */
+  readonly authorityStore?: AuthorityStorePort;
 }
 
 export type ExecutionOutcome =
@@ -135,6 +140,18 @@ export const executeCommand = async (command: Command, ports: ExecutionPorts): P
         return E.isRight(result)
           ? event({ type: "LeaseRenewed", now: now(), held: result.right.held, expiresAt: result.right.expiresAt })
           : event({ type: "LeaseRenewed", now: now(), held: false, expiresAt: 0 });
+      }
+      case "store.setConn":
+        return orFail(await (ports.authorityStore ?? authorityStoreFor(ports.store)).saveConn(command.conn));
+      case "tmux.spawnWorker": {
+        const launched = await launchWorker(ports.tmux, command.launch);
+        return event({
+          type: "DeferredSpawnSettled",
+          now: now(),
+          spawnId: command.spawnId,
+          paneId: E.isRight(launched) ? launched.right : null,
+          reason: E.isLeft(launched) ? launched.left : null,
+        });
       }
       case "alert.raise":
       case "timer.wakeAt":

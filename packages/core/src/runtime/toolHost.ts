@@ -12,11 +12,14 @@ import { decideNudge, decidePeek } from "../decisions/toolPolicy.js";
 import { LogReadQuerySchema, LogTextSchema } from "../domain/logEntry.js";
 import type { Event } from "../events.js";
 import { describeError, type ToolError } from "../ports/errors.js";
+import type { AuthorityStorePort } from "../ports/authorityStore.js";
 import type { StorePort } from "../ports/storePort.js";
 import type { TmuxPort } from "../ports/tmuxPort.js";
 import type { ToolHost } from "../ports/toolHost.js";
 import type { CoreState } from "../state.js";
 import { currentDigest } from "../step.js";
+import { type AuthorityTools, createAuthorityTools, type WorkerDefaults } from "./authorityTools.js";
+import { authorityStoreFor } from "./memoryAuthorityStore.js";
 
 export interface ToolHostDeps {
   readonly getState: () => CoreState;
@@ -24,19 +27,33 @@ export interface ToolHostDeps {
   readonly tmux: TmuxPort;
   readonly now: () => number;
   readonly dispatch: (event: Event) => Promise<void>;
+  /** Conn, proposals, role extensions; default: `store` itself when it implements the port. */
+  readonly authorityStore?: AuthorityStorePort;
+  /** How `spawn_worker` starts a worker when it names no command. */
+  readonly workers?: WorkerDefaults;
 }
 
 const refused = (message: string): ToolError => ({ _tag: "ToolRefused", message });
 const failedWith = (message: string): ToolError => ({ _tag: "ToolFailed", message });
 
-export const createToolHost = (deps: ToolHostDeps): ToolHost => {
+export const createToolHost = (deps: ToolHostDeps): ToolHost & AuthorityTools => {
   const digestNow = () => {
     const state = deps.getState();
     return currentDigest({ ...state, now: Math.max(state.now, deps.now()) });
   };
   const firstMate = () => deps.getState().supervisor.marker?.paneId ?? null;
 
+  const authorityTools = createAuthorityTools({
+    getState: deps.getState,
+    tmux: deps.tmux,
+    authorityStore: deps.authorityStore ?? authorityStoreFor(deps.store),
+    now: deps.now,
+    dispatch: deps.dispatch,
+    ...(deps.workers ? { workers: deps.workers } : {}),
+  });
+
   return {
+    ...authorityTools,
     firstMateMarker: async () => deps.getState().supervisor.marker,
 
     async notify(from, input) {

@@ -11,6 +11,8 @@ import { type Marker, MarkerSchema, type StartRecord, StartRecordSchema } from "
 import type { Hydration } from "../events.js";
 import type { StoreError } from "../ports/errors.js";
 import type { LeaseState, StorePort } from "../ports/storePort.js";
+import type { AuthorityStorePort } from "../ports/authorityStore.js";
+import { createMemoryAuthorityStore, type MemoryAuthorityContents } from "../runtime/memoryAuthorityStore.js";
 
 export interface FakeStoreContents {
   marker: Marker | null;
@@ -24,8 +26,10 @@ export interface FakeStoreContents {
   lease: { owner: string | null; expiresAt: number };
 }
 
-export interface FakeStore extends StorePort {
+export interface FakeStore extends StorePort, AuthorityStorePort {
   snapshot(): FakeStoreContents;
+  /** The conn, proposals and role extensions (SPEC §8). */
+  authoritySnapshot(): MemoryAuthorityContents;
   /** Make every later call fail with StoreUnavailable (a locked database). */
   setUnavailable(unavailable: boolean): void;
 }
@@ -45,6 +49,7 @@ export const createFakeStore = (): FakeStore => {
     lease: { owner: null, expiresAt: 0 },
   };
   let unavailable = false;
+  const authority = createMemoryAuthorityStore(() => !unavailable);
   let lastSeq = 0;
   const run = async <T>(body: () => E.Either<StoreError, T>): Promise<E.Either<StoreError, T>> =>
     unavailable ? E.left({ _tag: "StoreUnavailable", message: "database is locked" }) : body();
@@ -55,7 +60,9 @@ export const createFakeStore = (): FakeStore => {
   });
 
   return {
+    ...authority,
     snapshot: () => contents,
+    authoritySnapshot: () => authority.contents(),
     setUnavailable(value) {
       unavailable = value;
     },
@@ -73,6 +80,7 @@ export const createFakeStore = (): FakeStore => {
           killSwitch: contents.killSwitch,
           gaveUp: contents.gaveUp,
           resetAt: contents.resetAt,
+          conn: authority.contents().conn,
         }),
       ),
     readMarker: () => run(() => E.right(contents.marker)),

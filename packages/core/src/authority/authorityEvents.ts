@@ -1,0 +1,69 @@
+/**
+ * The authority events (SPEC §8), as zod schemas joined into the core's
+ * Event union. Facts from the embedder (handoff, take-back, identity
+ * edits) and from the tool host (what it ran, deferred, proposed, denied).
+ */
+import { z } from "zod";
+import { AuthorityActionSchema } from "./authorityAction.js";
+import { ConnScopeSchema } from "./conn.js";
+import { DeferredSpawnSchema } from "./deferredSpawns.js";
+
+const now = z.number().int().nonnegative();
+
+export const HandBackReasonSchema = z.enum(["taken_back", "expired", "out_of_scope", "first_mate_restarted"]);
+
+export const AUTHORITY_EVENT_SCHEMAS = [
+  /** The human handed the conn to the current first mate. */
+  z.object({
+    type: z.literal("ConnHandedOff"),
+    now,
+    scope: ConnScopeSchema,
+    expiresAt: now,
+    escalation: z.string().min(1).max(500).optional(),
+  }),
+  /** The human took the conn back. */
+  z.object({ type: z.literal("ConnTakenBack"), now }),
+  /** The tool host ran an allowed conn-gated action (or tried to and failed). */
+  z.object({
+    type: z.literal("ActionExecuted"),
+    now,
+    action: AuthorityActionSchema,
+    ok: z.boolean(),
+    detail: z.string().max(500),
+  }),
+  /** The tool host refused a prohibited (or self-targeted) action. */
+  z.object({
+    type: z.literal("ActionDenied"),
+    now,
+    action: AuthorityActionSchema,
+    reason: z.string().max(500),
+    prohibition: z.string().nullable(),
+  }),
+  /** The tool host turned an action into a proposal for the human. */
+  z.object({
+    type: z.literal("ActionProposed"),
+    now,
+    action: AuthorityActionSchema,
+    reason: z.string().max(500),
+    proposalId: z.number().int().positive().nullable(),
+    handBack: HandBackReasonSchema.nullable(),
+  }),
+  /** The conn allowed a spawn that the budget holds until the reset. */
+  z.object({ type: z.literal("SpawnDeferred"), now, spawn: DeferredSpawnSchema }),
+  /** A released deferred spawn ran: `paneId` when it did, `reason` when it failed. */
+  z.object({
+    type: z.literal("DeferredSpawnSettled"),
+    now,
+    spawnId: z.string(),
+    paneId: z.string().nullable(),
+    reason: z.string().nullable(),
+  }),
+  /** The first mate's identity file changed (the host watches it). */
+  z.object({ type: z.literal("IdentityEdited"), now, chars: z.number().int().nonnegative() }),
+  /** A first mate proposed a role extension (ROLE-EXT); the human decides. */
+  z.object({ type: z.literal("RoleChangeProposed"), now, extensionId: z.number().int().positive(), text: z.string() }),
+] as const;
+
+export const AUTHORITY_EVENT_TYPES = AUTHORITY_EVENT_SCHEMAS.map((schema) => schema.shape.type.value);
+
+export type AuthorityEvent = z.infer<(typeof AUTHORITY_EVENT_SCHEMAS)[number]>;

@@ -1,0 +1,89 @@
+/**
+ * authorize (SPEC §8): may this action run?
+ *
+ * Pure: executes nothing. Decided in this order, first match wins:
+ * 1. a prohibition covers it → deny, whatever the conn and budget
+ *    (invariant 9);
+ * 2. it targets the first mate's own pane → deny (it never acts on itself);
+ * 3. standing tier → allow;
+ * 4. conn-gated, and the human holds the conn → propose;
+ * 5. the first mate's conn has expired → propose, and the conn goes back;
+ * 6. outside the conn's scope → propose, and the conn goes back;
+ * 7. a spawn at or above the budget's high-water mark → defer to the reset
+ *    (or propose when no reset time is known); other conn-gated actions
+ *    above the mark → propose, except `terminate`, which frees budget;
+ * 8. otherwise → allow.
+ *
+ * `defer` is an allow that waits: the conn covered it, the budget delays it.
+ */
+
+import type { UsageSnapshot } from "../domain/observation.js";
+import type { PaneId } from "../domain/paneId.js";
+import { type AuthorityAction, isStandingAction } from "./authorityAction.js";
+import { type BudgetPolicy, budgetPosture, stewardSpawn } from "./budgetStewardship.js";
+import { type Conn, describeScope, type HandBackReason, scopeCovers } from "./conn.js";
+import { findProhibition, type Prohibition } from "./prohibition.js";
+
+export type AuthorityVerdict =
+  | { readonly decision: "allow" }
+  | { readonly decision: "defer"; readonly until: number; readonly reason: string }
+  | { readonly decision: "propose"; readonly reason: string; readonly handBack: HandBackReason | null }
+  | { readonly decision: "deny"; readonly reason: string; readonly prohibition: string | null };
+
+export interface AuthorityContext {
+  readonly now: number;
+  readonly conn: Conn;
+  readonly usage: UsageSnapshot;
+  readonly budget: BudgetPolicy;
+  readonly prohibitions: readonly Prohibition[];
+  readonly firstMatePaneId: PaneId | null;
+}
+
+const ALLOW: AuthorityVerdict = { decision: "allow" };
+
+/** Pure: allow, defer, propose or deny `action` (see the module header for the order). */
+export const authorize = (action: AuthorityAction, context: AuthorityContext): AuthorityVerdict => {
+  const prohibited = findProhibition(action, context.prohibitions);
+  if (prohibited) {
+    return { decision: "deny", reason: `prohibited: ${prohibited.description}`, prohibition: prohibited.id };
+  }
+  if (context.firstMatePaneId !== null && action.target.paneId === context.firstMatePaneId) {
+    return { decision: "deny", reason: "the first mate never acts on its own pane", prohibition: null };
+  }
+  if (isStandingAction(action.kind)) return ALLOW;
+
+  const { conn } = context;
+  if (conn.holder === "human") {
+    return { decision: "propose", reason: "the human holds the conn", handBack: null };
+  }
+  if (context.now >= conn.expiresAt) {
+    return { decision: "propose", reason: "the conn has expired", handBack: "expired" };
+  }
+  if (!scopeCovers(conn.scope, action)) {
+    return {
+      decision: "propose",
+      reason: `outside the conn's scope (${describeScope(conn.scope)})`,
+      handBack: "out_of_scope",
+    };
+  }
+  if (action.kind === "spawn_worker") {
+    const stewardship = stewardSpawn(context.usage, context.now, context.budget);
+    if (stewardship.kind === "defer") {
+      return {
+        decision: "defer",
+        until: stewardship.until,
+        reason: `budget above the ${context.budget.highWaterPercent}% high-water mark`,
+      };
+    }
+    if (stewardship.kind === "propose") return { decision: "propose", reason: stewardship.reason, handBack: null };
+    return ALLOW;
+  }
+  if (action.kind !== "terminate" && budgetPosture(context.usage, context.budget).level === "above_high_water") {
+    return {
+      decision: "propose",
+      reason: `budget above the ${context.budget.highWaterPercent}% high-water mark`,
+      handBack: null,
+    };
+  }
+  return ALLOW;
+};

@@ -1,0 +1,45 @@
+/**
+ * The deferred spawn queue (SPEC §8): spawns the conn allowed but the budget
+ * held back, released when the usage window resets.
+ *
+ * Pure. Release rule: a spawn is due once `now` reaches its `releaseAt`
+ * (the reset time) or once the budget is known to be back below the
+ * high-water mark, whichever comes first. Order is kept.
+ */
+import { z } from "zod";
+import type { UsageSnapshot } from "../domain/observation.js";
+import type { BudgetPolicy } from "./budgetStewardship.js";
+
+export const WorkerLaunchSchema = z.object({
+  /** The worker's window name. */
+  name: z.string().min(1).max(100),
+  session: z.string().min(1).max(100),
+  argv: z.array(z.string()).min(1),
+  cwd: z.string().min(1).optional(),
+  env: z.record(z.string(), z.string()).optional(),
+  /** Typed into the new pane once it exists. */
+  task: z.string().min(1).max(2000).optional(),
+});
+export type WorkerLaunch = z.infer<typeof WorkerLaunchSchema>;
+
+export const DeferredSpawnSchema = z.object({
+  id: z.string().min(1).max(100),
+  launch: WorkerLaunchSchema,
+  requestedAt: z.number().int().nonnegative(),
+  releaseAt: z.number().int().nonnegative(),
+});
+export type DeferredSpawn = z.infer<typeof DeferredSpawnSchema>;
+
+/** Pure: split the queue into what is due now and what still waits. */
+export const releaseDueSpawns = (
+  queue: readonly DeferredSpawn[],
+  now: number,
+  usage: UsageSnapshot,
+  policy: BudgetPolicy,
+): { readonly due: readonly DeferredSpawn[]; readonly waiting: readonly DeferredSpawn[] } => {
+  const budgetEased = usage.percent !== null && usage.percent < policy.highWaterPercent;
+  const due: DeferredSpawn[] = [];
+  const waiting: DeferredSpawn[] = [];
+  for (const spawn of queue) (budgetEased || now >= spawn.releaseAt ? due : waiting).push(spawn);
+  return { due, waiting };
+};
