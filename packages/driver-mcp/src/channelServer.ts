@@ -19,6 +19,9 @@
  *
  * - Embedder connections (`role: "embedder"`) are admitted by the embedder
  *   token and served apart from the pane sessions (see embedderSession.ts).
+ * - Hook connections (`role: "hook"`) carry one lifecycle payload, get one
+ *   reply line and are closed (see hookConnection.ts); they never touch the
+ *   pane's session.
  *
  * Does not: decide anything about the fleet. Tools call the `ToolHost`.
  */
@@ -38,6 +41,7 @@ import {
 } from "./embedderSession.js";
 import { isFirstMate } from "./firstMateIdentity.js";
 import { type Hello, type HelloError, type PaneHello, parseHello, serializeHelloRefusal } from "./hello.js";
+import { serveHookConnection } from "./hookConnection.js";
 import { DEFAULT_INSTRUCTIONS } from "./instructions.js";
 import { MAX_FRAME_BYTES, MAX_HELLO_BYTES } from "./limits.js";
 import { preparePrivateSocketPath } from "./privateSocketPath.js";
@@ -293,6 +297,10 @@ export const createChannelServer = (options: ChannelServerOptions): ChannelServe
       }
       if (hello.right.role === "embedder") {
         acceptEmbedder(socket, hello.right, rest);
+        return;
+      }
+      if (hello.right.role === "hook") {
+        void serveHookConnection(socket, hello.right, host);
         return;
       }
       startSession(socket, hello.right, rest).catch(() => {

@@ -7,8 +7,9 @@
  * the token is checked against the marker on every first-mate tool call.
  *
  * The schema is a union on `role`: `agent` (a missing role means `agent`)
- * and `embedder` (an orchestrator holding the embedder token; its pane is
- * optional). The embedder token is verified by the server before the session
+ * `embedder` (an orchestrator holding the embedder token; its pane is
+ * optional) and `hook` (the hook command: one agent lifecycle payload for its
+ * pane, answered with one line, then closed; see hookConnection.ts). The embedder token is verified by the server before the session
  * starts, against the hash it was configured with.
  */
 import { PaneIdSchema } from "@first-mate/core";
@@ -34,19 +35,32 @@ export const EmbedderHelloSchema = z.object({
 });
 export type EmbedderHello = z.infer<typeof EmbedderHelloSchema>;
 
+/**
+ * The hook command: a lifecycle payload for its pane. The payload is an
+ * object here and is validated by the server against the core's
+ * AgentHookPayloadSchema, so a bad payload gets its own typed error.
+ */
+export const HookHelloSchema = z.object({
+  role: z.literal("hook"),
+  pane: PaneIdSchema,
+  payload: z.record(z.string(), z.unknown()),
+});
+export type HookHello = z.infer<typeof HookHelloSchema>;
+
 /** Every role this server serves, a union on `role`. */
-export const HelloSchema = z.discriminatedUnion("role", [AgentHelloSchema, EmbedderHelloSchema]);
+export const HelloSchema = z.discriminatedUnion("role", [AgentHelloSchema, EmbedderHelloSchema, HookHelloSchema]);
 export type Hello = z.infer<typeof HelloSchema>;
-/** A hello that names a pane session (every role but `embedder`). */
-export type PaneHello = Exclude<Hello, EmbedderHello>;
+/** A hello that opens a pane session (every role but `embedder` and `hook`). */
+export type PaneHello = Exclude<Hello, EmbedderHello | HookHello>;
 
 /** What a client writes: `role` may be left out (it means `agent`). */
 export type HelloInput =
   | { readonly pane: string; readonly token?: string; readonly role?: PaneHello["role"] }
-  | { readonly role: "embedder"; readonly token: string; readonly pane?: string };
+  | { readonly role: "embedder"; readonly token: string; readonly pane?: string }
+  | { readonly role: "hook"; readonly pane: string; readonly payload: Readonly<Record<string, unknown>> };
 
 /** Roles reserved for later, refused with a message that says so. */
-export const RESERVED_ROLES: readonly string[] = ["hook"];
+export const RESERVED_ROLES: readonly string[] = [];
 
 export type HelloError =
   | { readonly _tag: "HelloTooLong"; readonly message: string }

@@ -11,6 +11,7 @@ export * from "./embedderSession.js";
 export * from "./embedderTools.js";
 export * from "./firstMateIdentity.js";
 export * from "./hello.js";
+export * from "./hookConnection.js";
 export * from "./instructions.js";
 export * from "./limits.js";
 export * from "./privateSocketPath.js";

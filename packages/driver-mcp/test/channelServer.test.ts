@@ -344,7 +344,7 @@ describe("bad connections", () => {
     for (const [payload, code] of [
       ["not json\n", "HelloNotJson"],
       ['{"pane":"7"}\n', "HelloInvalid"],
-      ['{"pane":"%3","role":"hook"}\n', "HelloRoleUnsupported"],
+      ['{"pane":"%3","role":"hook"}\n', "HelloInvalid"],
       ['{"pane":"%3","role":"pilot"}\n', "HelloInvalid"],
       [`{"pane":"%3","token":"${"t".repeat(5000)}"}\n`, "HelloTooLong"],
       ["x".repeat(5000), "HelloTooLong"],

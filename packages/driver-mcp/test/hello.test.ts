@@ -35,7 +35,9 @@ describe("parseHello", () => {
     expect(tag("[1]")).toBe("HelloInvalid");
     expect(tag('{"pane":"1"}')).toBe("HelloInvalid");
     expect(tag('{"pane":"%1","token":""}')).toBe("HelloInvalid");
-    expect(tag('{"pane":"%1","role":"hook"}')).toBe("HelloRoleUnsupported");
+    expect(tag('{"pane":"%1","role":"hook"}')).toBe("HelloInvalid");
+    expect(tag('{"pane":"%1","role":"hook","payload":{"hook_event_name":"Stop"}}')).toBe("ok");
+    expect(tag('{"pane":"%1","role":"hook","payload":[1]}')).toBe("HelloInvalid");
     expect(tag('{"pane":"%1","role":"embedder"}')).toBe("ok");
     expect(tag('{"role":"embedder","token":"t"}')).toBe("ok");
     expect(tag('{"role":"embedder","pane":"7","token":"t"}')).toBe("HelloInvalid");
