@@ -112,7 +112,10 @@ const main = async (): Promise<number> => {
 
 const cleanUp = () => {
   try {
+    const socket = tmux("display-message", "-p", "#{socket_path}");
     tmux("kill-server");
+    // A killed server may leave its socket file behind.
+    rmSync(socket, { force: true });
   } catch {
     // no server left
   }

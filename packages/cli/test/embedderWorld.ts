@@ -62,7 +62,8 @@ export const createEmbedderWorld = async (): Promise<EmbedderWorld> => {
     (await run("tmux", ["-L", socketName, "-f", "/dev/null", ...args], { env })).stdout;
 
   await tmux(["new-session", "-d", "-s", "fleet", "-n", "shell"]);
-  const serverPid = Number((await tmux(["display-message", "-p", "#{pid}"])).trim());
+  const [pid, tmuxSocket] = (await tmux(["display-message", "-p", "#{pid}\t#{socket_path}"])).trim().split("\t");
+  const serverPid = Number(pid);
 
   return {
     dir,
@@ -102,6 +103,8 @@ export const createEmbedderWorld = async (): Promise<EmbedderWorld> => {
       await tmux(["kill-server"]).catch(() => undefined);
       for (let waited = 0; Number.isFinite(serverPid) && alive(serverPid) && waited < 5_000; waited += 50)
         await sleep(50);
+      // A killed server may leave its socket file behind.
+      if (tmuxSocket) rmSync(tmuxSocket, { force: true });
       rmSync(dir, { recursive: true, force: true });
     },
   };
