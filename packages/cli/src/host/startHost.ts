@@ -17,6 +17,7 @@ import {
   createRuntime,
   describeError,
   type Runtime,
+  type RuntimeReport,
   systemClock,
   type ToolHost,
 } from "@first-mate/core";
@@ -55,6 +56,11 @@ export interface StartHostOptions {
   readonly config: HostConfig;
   /** The first mate's starting prompt. */
   readonly prompt?: () => Promise<string> | string;
+  /**
+   * Receives every runtime report from before the first event on. Subscribing
+   * after `startHost` resolves misses the first lease, observation and spawn.
+   */
+  readonly onReport?: (report: RuntimeReport) => void;
 }
 
 /** A unique lease owner for this process. */
@@ -136,6 +142,7 @@ export const startHost = async (options: StartHostOptions): Promise<E.Either<Hos
   });
   toolHost = runtime.toolHost;
   lateEmbedder.bind(createEmbedderHost({ runtime, store }));
+  if (options.onReport) runtime.subscribe(options.onReport);
 
   let stopped: Promise<void> | null = null;
   const stop = () => {

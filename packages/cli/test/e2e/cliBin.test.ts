@@ -1,0 +1,202 @@
+/**
+ * The `first-mate` bin as a real process (from sources through tsx): the
+ * store commands print what the SQLite file holds, the kill switch round
+ * trips, and bad flags or a bad config file fail with a readable message.
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { PaneId } from "@first-mate/core";
+import { openSqliteStore } from "@first-mate/store-sqlite";
+import * as E from "fp-ts/lib/Either.js";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { E2E_TIMEOUT_MS } from "./e2eWorld.js";
+
+const require = createRequire(import.meta.url);
+const BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "src", "bin.ts");
+
+interface Ran {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+let dir = "";
+
+/** Runs `first-mate …args` and resolves with its exit code and output (never rejects on exit codes). */
+const firstMate = (...args: string[]): Promise<Ran> =>
+  new Promise((resolve, reject) => {
+    const env = { ...process.env, XDG_CONFIG_HOME: join(dir, "config"), XDG_STATE_HOME: join(dir, "state") };
+    execFile(
+      process.execPath,
+      ["--conditions=@first-mate/source", "--import", require.resolve("tsx"), BIN, ...args],
+      { env, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== "number") return reject(error);
+        resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
+      },
+    );
+  });
+
+/** A store holding a first mate, two starts, three log entries and one pending interrupt. */
+const seedStore = async (path: string) => {
+  const opened = openSqliteStore({ path });
+  if (E.isLeft(opened)) throw new Error("cannot open the store");
+  const store = opened.right;
+  const ok = <T>(result: E.Either<unknown, T>) => {
+    if (E.isLeft(result)) throw new Error(JSON.stringify(result.left));
+    return result.right;
+  };
+  ok(
+    await store.recordStart({
+      attempt: 1,
+      startedAt: 1_000,
+      endedAt: 2_000,
+      paneId: "%3" as PaneId,
+      outcome: "unstable",
+    }),
+  );
+  ok(
+    await store.recordStart({
+      attempt: 2,
+      startedAt: 3_000,
+      endedAt: null,
+      paneId: "%7" as PaneId,
+      outcome: "running",
+    }),
+  );
+  ok(await store.setMarker({ paneId: "%7" as PaneId, tokenHash: "ab".repeat(32), spawnedAt: 3_000, attempt: 2 }));
+  ok(await store.appendLog({ kind: "standing_order", text: "never merge on Fridays", at: 4_000, author: "human" }));
+  ok(await store.appendLog({ kind: "watch", text: "PR #42 waits for review", at: 5_000, author: "first_mate" }));
+  ok(await store.appendLog({ kind: "narrative", text: "first mate spawned in %7", at: 6_000, author: "kit" }));
+  ok(
+    await store.enqueueOutbox({
+      seq: 1,
+      source: "%9" as PaneId,
+      kind: "need_human",
+      message: "may I?",
+      createdAt: 7_000,
+    }),
+  );
+  await store.close();
+};
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "fm-e2e-bin-"));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("first-mate bin (real process)", () => {
+  it(
+    "status --json, log and log --kind print what the store holds",
+    async () => {
+      const db = join(dir, "first-mate.db");
+      await seedStore(db);
+      const [status, log, watch] = await Promise.all([
+        firstMate("status", "--db", db, "--json"),
+        firstMate("log", "--db", db),
+        firstMate("log", "--db", db, "--kind", "watch", "--json"),
+      ]);
+
+      expect(status).toMatchObject({ code: 0, stderr: "" });
+      expect(JSON.parse(status.stdout)).toMatchObject({
+        firstMate: { pane: "%7", attempt: 2, spawnedAt: 3_000 },
+        killSwitch: false,
+        gaveUp: false,
+        outboxDepth: 1,
+        lastStart: { attempt: 2, outcome: "running" },
+      });
+
+      expect(log.code).toBe(0);
+      const lines = log.stdout.trim().split("\n");
+      expect(lines).toHaveLength(3);
+      // Newest first, with kind and author.
+      expect(lines[0]).toMatch(/^#3 .* \[narrative\] \(kit\) first mate spawned in %7$/);
+      expect(lines[2]).toMatch(/^#1 .* \[standing_order\] \(human\) never merge on Fridays$/);
+
+      expect(watch.code).toBe(0);
+      const entries = watch.stdout
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line));
+      expect(entries).toEqual([
+        { id: 2, kind: "watch", text: "PR #42 waits for review", at: 5_000, author: "first_mate" },
+      ]);
+    },
+    E2E_TIMEOUT_MS,
+  );
+
+  it(
+    "disable and enable flip the kill switch in the store",
+    async () => {
+      const db = join(dir, "first-mate.db");
+      const disabled = await firstMate("disable", "--db", db);
+      expect(disabled).toMatchObject({ code: 0 });
+      expect(disabled.stdout).toContain("kill switch ON");
+      expect(JSON.parse((await firstMate("status", "--db", db, "--json")).stdout).killSwitch).toBe(true);
+
+      const enabled = await firstMate("enable", "--db", db);
+      expect(enabled).toMatchObject({ code: 0 });
+      expect(enabled.stdout).toContain("kill switch off");
+      const status = await firstMate("status", "--db", db);
+      expect(status.code).toBe(0);
+      expect(status.stdout).toMatch(/kill switch\s+off/);
+      expect(status.stdout).toMatch(/first mate\s+none/);
+    },
+    E2E_TIMEOUT_MS,
+  );
+
+  it(
+    "bad flags, an unknown command and bad option values exit 2 with a usage message",
+    async () => {
+      const db = join(dir, "first-mate.db");
+      const [badFlag, unknown, badKind, badAgent] = await Promise.all([
+        firstMate("status", "--db", db, "--no-such-flag"),
+        firstMate("launch-the-boats", "--db", db),
+        firstMate("log", "--db", db, "--kind", "gossip"),
+        firstMate("status", "--db", db, "--agent", "robot"),
+      ]);
+      expect(badFlag.code).toBe(2);
+      expect(badFlag.stderr).toContain("--no-such-flag");
+      expect(badFlag.stderr).toContain("usage: first-mate");
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toContain("unknown command launch-the-boats");
+      expect(unknown.stderr).toContain("usage: first-mate");
+      expect(badKind.code).toBe(2);
+      expect(badKind.stdout + badKind.stderr).toContain("--kind must be one of standing_order, watch, narrative");
+      expect(badAgent.code).toBe(2);
+      expect(badAgent.stderr).toContain("--agent must be claude or stand-in");
+    },
+    E2E_TIMEOUT_MS,
+  );
+
+  it(
+    "an invalid config file gives a readable error naming the file or the field",
+    async () => {
+      const notJson = join(dir, "broken.json");
+      writeFileSync(notJson, "{ tmux: ");
+      const wrongShape = join(dir, "wrong.json");
+      writeFileSync(wrongShape, JSON.stringify({ agent: { kind: "robot" }, core: { tickMs: -5 } }));
+      const [broken, wrong, missing] = await Promise.all([
+        firstMate("status", "--config", notJson),
+        firstMate("status", "--config", wrongShape),
+        firstMate("status", "--config", join(dir, "absent.json")),
+      ]);
+      expect(broken.code).toBe(2);
+      expect(broken.stderr).toContain(`cannot read config ${notJson}`);
+      expect(wrong.code).toBe(2);
+      expect(wrong.stderr).toContain("invalid configuration");
+      expect(wrong.stderr).toMatch(/agent\.kind: /);
+      expect(wrong.stderr).toMatch(/core\.tickMs: /);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toContain("absent.json");
+      for (const ran of [broken, wrong, missing]) expect(ran.stderr).not.toMatch(/\n\s+at /);
+    },
+    E2E_TIMEOUT_MS,
+  );
+});
