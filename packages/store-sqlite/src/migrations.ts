@@ -129,6 +129,23 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 3,
+    description: "proposals: conn-gated actions the kit did not run, for the human to decide",
+    sql: `
+      CREATE TABLE proposals (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        action_json TEXT NOT NULL CHECK (json_valid(action_json)),
+        reason TEXT NOT NULL CHECK (length(reason) BETWEEN 1 AND 500),
+        status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected')),
+        proposed_at INTEGER NOT NULL CHECK (proposed_at >= 0),
+        decided_at INTEGER CHECK (decided_at IS NULL OR decided_at >= 0),
+        decided_by TEXT CHECK (decided_by IS NULL OR length(decided_by) BETWEEN 1 AND 100),
+        CHECK ((status = 'pending') = (decided_at IS NULL AND decided_by IS NULL))
+      ) STRICT;
+      CREATE INDEX proposals_by_status ON proposals (status, id);
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -1,26 +1,19 @@
 /**
  * Role extensions (SPEC §8, the ROLE-EXT prompt layer): text the first mate
- * proposes and only a human approves or rejects. This module holds the
- * shapes; `SqliteStore` persists them.
+ * proposes and only a human approves or rejects. The shapes live in the
+ * core (they cross the authority store port); this module re-exports them
+ * and adds the inputs of the store's synchronous extras.
  */
-import { LogTextSchema } from "@first-mate/core";
+import { DeciderSchema, LogTextSchema } from "@first-mate/core";
 import { z } from "zod";
 
-export const RoleExtensionStatusSchema = z.enum(["proposed", "approved", "rejected"]);
-export type RoleExtensionStatus = z.infer<typeof RoleExtensionStatusSchema>;
-
-/** Who decided, e.g. `human` or an embedder's user name. */
-export const DeciderSchema = z.string().min(1).max(100);
-
-export const RoleExtensionSchema = z.object({
-  id: z.number().int().positive(),
-  text: LogTextSchema,
-  status: RoleExtensionStatusSchema,
-  proposedAt: z.number().int().nonnegative(),
-  decidedAt: z.number().int().nonnegative().nullable(),
-  decidedBy: DeciderSchema.nullable(),
-});
-export type RoleExtension = z.infer<typeof RoleExtensionSchema>;
+export {
+  DeciderSchema,
+  type RoleExtension,
+  RoleExtensionSchema,
+  type RoleExtensionStatus,
+  RoleExtensionStatusSchema,
+} from "@first-mate/core";
 
 export const ExtensionProposalSchema = z.object({
   text: LogTextSchema,

@@ -15,6 +15,8 @@ import {
   MarkerSchema,
   type OutboxEntry,
   OutboxEntrySchema,
+  type Proposal,
+  ProposalSchema,
   type StartRecord,
   StartRecordSchema,
   type StoreError,
@@ -97,6 +99,24 @@ export const decodeRoleExtension = (row: Row): RoleExtension =>
     decidedAt: row.decided_at,
     decidedBy: row.decided_by,
   });
+
+export const decodeProposal = (row: Row): Proposal => {
+  let action: unknown;
+  try {
+    action = JSON.parse(String(row.action_json));
+  } catch {
+    action = undefined;
+  }
+  return decode("proposals", ProposalSchema, {
+    id: row.id,
+    action,
+    reason: row.reason,
+    status: row.status,
+    at: row.proposed_at,
+    decidedAt: row.decided_at,
+    decidedBy: row.decided_by,
+  });
+};
 
 const FlagSchema = z.union([z.literal(0), z.literal(1)]).transform((flag) => flag === 1);
 

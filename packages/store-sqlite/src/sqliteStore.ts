@@ -1,6 +1,7 @@
 /**
  * `SqliteStore`: the core's `StorePort` over one SQLite file (SPEC §9), plus
- * the tables later issues need (conn state, role extensions, key-value).
+ * the `AuthorityStorePort` (conn, proposals, role extensions; SPEC §8) and
+ * a key-value table for runtime state.
  *
  * Guarantees:
  * - Every write runs in a `BEGIN IMMEDIATE` transaction and, with the
@@ -22,7 +23,12 @@
 import {
   type Alert,
   AlertSchema,
+  type AuthorityStorePort,
+  type Conn,
+  ConnSchema,
   comparePaneIds,
+  type Decision,
+  DecisionSchema,
   type Hydration,
   type LeaseState,
   type LogEntry,
@@ -32,10 +38,15 @@ import {
   MarkerSchema,
   type NewLogEntry,
   NewLogEntrySchema,
+  type NewProposal,
+  NewProposalSchema,
   type OutboxEntry,
   OutboxEntrySchema,
   type PaneId,
   PaneIdSchema,
+  type Proposal,
+  type ProposalStatus,
+  ProposalStatusSchema,
   type StartRecord,
   StartRecordSchema,
   type StoreError,
@@ -63,6 +74,7 @@ import {
   decodeLogEntry,
   decodeMarker,
   decodeOutboxEntry,
+  decodeProposal,
   decodeRoleExtension,
   decodeStartRecord,
   decodeSupervisorFlags,
@@ -164,6 +176,17 @@ const SQL = {
   selectExtensionsOfStatus:
     "SELECT id, text, status, proposed_at, decided_at, decided_by FROM role_extensions WHERE status = ? ORDER BY id",
 
+  insertProposal: `INSERT INTO proposals (action_json, reason, status, proposed_at)
+    VALUES (@actionJson, @reason, 'pending', @at)`,
+  selectProposal:
+    "SELECT id, action_json, reason, status, proposed_at, decided_at, decided_by FROM proposals WHERE id = ?",
+  decideProposal: `UPDATE proposals SET status = @status, decided_at = @at, decided_by = @by
+    WHERE id = @id AND status = 'pending'`,
+  selectProposals:
+    "SELECT id, action_json, reason, status, proposed_at, decided_at, decided_by FROM proposals ORDER BY id",
+  selectProposalsOfStatus:
+    "SELECT id, action_json, reason, status, proposed_at, decided_at, decided_by FROM proposals WHERE status = ? ORDER BY id",
+
   selectKv: "SELECT json FROM kv WHERE key = ?",
   upsertKv: `INSERT INTO kv (key, json, updated_at) VALUES (@key, @json, @now)
     ON CONFLICT (key) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at`,
@@ -201,7 +224,7 @@ const toJsonText = (value: unknown, what: string): string => {
 const flag = (on: boolean): 0 | 1 => (on ? 1 : 0);
 
 /** The store. Obtain one with `openSqliteStore`; the constructor expects an open, migrated database. */
-export class SqliteStore implements StorePort {
+export class SqliteStore implements StorePort, AuthorityStorePort {
   /** The database file this store owns. */
   readonly path: string;
   private readonly statements: Statements;
@@ -299,8 +322,26 @@ export class SqliteStore implements StorePort {
         killSwitch: flags.killSwitch,
         gaveUp: flags.gaveUp,
         resetAt: flags.resetAt,
+        conn: this.readConnRow(),
       };
     });
+  }
+
+  /**
+   * The stored conn, or null. Fail safe: a conn row that is not a valid
+   * conn reads as null, i.e. the human holds the conn.
+   */
+  private readConnRow(): Conn | null {
+    const row = this.row(this.statements.selectConn);
+    if (row === undefined) return null;
+    let value: unknown;
+    try {
+      value = JSON.parse(String(row.json));
+    } catch {
+      return null;
+    }
+    const parsed = ConnSchema.safeParse(value);
+    return parsed.success ? parsed.data : null;
   }
 
   async readMarker(): StoreResult<Marker | null> {
@@ -557,6 +598,81 @@ export class SqliteStore implements StorePort {
         else this.statements.upsertConn.run({ json, now: this.settings.now() });
       },
     );
+  }
+
+  // ── AuthorityStorePort ──────────────────────────────────────────────────
+
+  /** Validated as a conn before it is written; read back by `hydrate`. */
+  async saveConn(conn: Conn): StoreResult<void> {
+    return this.write(
+      () => toJsonText(validate(ConnSchema, conn, "conn"), "conn state"),
+      (json) => {
+        this.statements.upsertConn.run({ json, now: this.settings.now() });
+      },
+    );
+  }
+
+  async addProposal(proposal: NewProposal): StoreResult<Proposal> {
+    return this.write(
+      () => {
+        const valid = validate(NewProposalSchema, proposal, "proposal");
+        return { actionJson: toJsonText(valid.action, "proposal action"), reason: valid.reason, at: valid.at };
+      },
+      (valid) => {
+        const id = Number(this.statements.insertProposal.run(valid).lastInsertRowid);
+        return decodeProposal(this.row(this.statements.selectProposal, id)!);
+      },
+    );
+  }
+
+  async listProposals(filter: { readonly status?: ProposalStatus } = {}): StoreResult<readonly Proposal[]> {
+    return this.guard(() => {
+      const { status } = validate(z.object({ status: ProposalStatusSchema.optional() }), filter, "proposal filter");
+      const rows =
+        status === undefined
+          ? this.rows(this.statements.selectProposals)
+          : this.rows(this.statements.selectProposalsOfStatus, status);
+      return rows.map(decodeProposal);
+    });
+  }
+
+  /** Unknown id: `StoreInvalidInput`; already decided: `StoreConstraint`. */
+  async decideProposal(id: number, status: "approved" | "rejected", decision: Decision): StoreResult<Proposal> {
+    return this.write(
+      () => ({
+        id: validate(ExtensionIdSchema, id, "proposal id"),
+        status: validate(z.enum(["approved", "rejected"]), status, "proposal decision"),
+        ...validate(DecisionSchema, decision, "proposal decision"),
+      }),
+      (valid) => {
+        const existing = this.row(this.statements.selectProposal, valid.id);
+        if (existing === undefined) throw new StoreAbort(storeInvalidInput(`no proposal with id ${valid.id}`));
+        const current = decodeProposal(existing);
+        if (current.status !== "pending") {
+          throw new StoreAbort(storeConstraint(`proposal ${valid.id} is already ${current.status}`));
+        }
+        this.statements.decideProposal.run(valid);
+        return decodeProposal(this.row(this.statements.selectProposal, valid.id)!);
+      },
+    );
+  }
+
+  async proposeRoleExtension(proposal: { readonly text: string; readonly at: number }): StoreResult<RoleExtension> {
+    return this.proposeExtension(proposal);
+  }
+
+  async listRoleExtensions(
+    filter: { readonly status?: RoleExtensionStatus } = {},
+  ): StoreResult<readonly RoleExtension[]> {
+    return this.listExtensions(filter);
+  }
+
+  async decideRoleExtension(
+    id: number,
+    status: "approved" | "rejected",
+    decision: Decision,
+  ): StoreResult<RoleExtension> {
+    return this.decideExtension(id, status, decision);
   }
 
   // ── Beyond the port: role extensions ────────────────────────────────────

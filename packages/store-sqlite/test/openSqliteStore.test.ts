@@ -35,6 +35,7 @@ const EXPECTED_TABLES = [
   "marker",
   "outbox",
   "outbox_state",
+  "proposals",
   "restart_ledger",
   "role_extensions",
   "supervisor_lease",

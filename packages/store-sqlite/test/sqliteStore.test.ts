@@ -280,6 +280,7 @@ describe("hydrate", () => {
       killSwitch: true,
       gaveUp: false,
       resetAt: null,
+      conn: null,
     });
   });
 
@@ -300,6 +301,7 @@ describe("hydrate", () => {
       killSwitch: false,
       gaveUp: false,
       resetAt: null,
+      conn: null,
     });
   });
 });
