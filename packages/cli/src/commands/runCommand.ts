@@ -28,20 +28,21 @@ const describeReport = (report: RuntimeReport): string | null => {
 };
 
 export const runCommand = async (config: HostConfig, json: boolean, out: Out): Promise<number> => {
-  const started = await startHost({ config });
-  if (E.isLeft(started)) {
-    out(`first-mate: ${started.left.message}`);
-    return 1;
-  }
-  const host = started.right;
-  host.runtime.subscribe((report) => {
+  // Subscribed through startHost: the first lease, observation and spawn come before it returns.
+  const onReport = (report: RuntimeReport) => {
     if (json) {
       out(JSON.stringify(report));
       return;
     }
     const text = describeReport(report);
     if (text) out(`${new Date(report.at).toISOString()} ${text}`);
-  });
+  };
+  const started = await startHost({ config, onReport });
+  if (E.isLeft(started)) {
+    out(`first-mate: ${started.left.message}`);
+    return 1;
+  }
+  const host = started.right;
   if (json) {
     out(JSON.stringify({ type: "started", socketPath: host.socketPath, embedderTokenPath: host.embedderTokenPath }));
   } else {

@@ -3,7 +3,7 @@
  * store commands print what the SQLite file holds, the kill switch round
  * trips, and bad flags or a bad config file fail with a readable message.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -13,7 +13,7 @@ import type { PaneId } from "@first-mate/core";
 import { openSqliteStore } from "@first-mate/store-sqlite";
 import * as E from "fp-ts/lib/Either.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { E2E_TIMEOUT_MS } from "./e2eWorld.js";
+import { createE2eWorld, E2E_TIMEOUT_MS, type E2eWorld, waitFor } from "./e2eWorld.js";
 
 const require = createRequire(import.meta.url);
 const BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "src", "bin.ts");
@@ -26,19 +26,29 @@ interface Ran {
 
 let dir = "";
 
+/** One line of `run --json`: a runtime report, or the "started" banner. */
+interface RunLine {
+  readonly type: string;
+  readonly event?: { readonly type: string; readonly firstMate?: boolean; readonly paneId?: string };
+  readonly command?: { readonly type: string };
+}
+
 /** Runs `first-mate …args` and resolves with its exit code and output (never rejects on exit codes). */
+const binArgv = (args: readonly string[]) => [
+  "--conditions=@first-mate/source",
+  "--import",
+  require.resolve("tsx"),
+  BIN,
+  ...args,
+];
+
 const firstMate = (...args: string[]): Promise<Ran> =>
   new Promise((resolve, reject) => {
     const env = { ...process.env, XDG_CONFIG_HOME: join(dir, "config"), XDG_STATE_HOME: join(dir, "state") };
-    execFile(
-      process.execPath,
-      ["--conditions=@first-mate/source", "--import", require.resolve("tsx"), BIN, ...args],
-      { env, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        if (error && typeof error.code !== "number") return reject(error);
-        resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
-      },
-    );
+    execFile(process.execPath, binArgv(args), { env, timeout: 60_000 }, (error, stdout, stderr) => {
+      if (error && typeof error.code !== "number") return reject(error);
+      resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
+    });
   });
 
 /** A store holding a first mate, two starts, three log entries and one pending interrupt. */
@@ -84,10 +94,13 @@ const seedStore = async (path: string) => {
   await store.close();
 };
 
+let world: E2eWorld | null = null;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "fm-e2e-bin-"));
 });
-afterEach(() => {
+afterEach(async () => {
+  await world?.dispose();
+  world = null;
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -196,6 +209,52 @@ describe("first-mate bin (real process)", () => {
       expect(missing.code).toBe(2);
       expect(missing.stderr).toContain("absent.json");
       for (const ran of [broken, wrong, missing]) expect(ran.stderr).not.toMatch(/\n\s+at /);
+    },
+    E2E_TIMEOUT_MS,
+  );
+
+  it(
+    "run --json supervises from a config file: every report from Started on, the first spawn and attach, a clean SIGTERM",
+    async () => {
+      world = await createE2eWorld();
+      const w = world;
+      const config = join(dir, "host.json");
+      const { core, ...rest } = w.config();
+      writeFileSync(config, JSON.stringify({ ...rest, core: { tickMs: core.tickMs, leaseTtlMs: core.leaseTtlMs } }));
+      const child = spawn(process.execPath, binArgv(["run", "--config", config, "--json"]), {
+        env: { ...process.env, XDG_CONFIG_HOME: join(dir, "config"), XDG_STATE_HOME: join(dir, "state") },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+      const lines = () =>
+        stdout
+          .split("\n")
+          .filter((line) => line.trim() !== "")
+          .map((line) => JSON.parse(line) as RunLine);
+      try {
+        await waitFor(
+          "the first mate to attach",
+          () => lines().some((line) => line.event?.type === "ChannelAttached" && line.event.firstMate),
+          { describe: () => `stdout:\n${stdout}\nstderr:\n${stderr}` },
+        );
+      } finally {
+        child.kill("SIGTERM");
+      }
+      expect(await exited).toBe(0);
+      const reports = lines().filter((line) => line.type !== "started");
+      // Nothing before the host was up is lost: the very first report is the Started event.
+      expect(reports[0]?.event?.type).toBe("Started");
+      expect(reports.filter((line) => line.command?.type === "tmux.spawn")).toHaveLength(1);
+      const attached = reports.find((line) => line.event?.type === "ChannelAttached" && line.event.firstMate);
+      expect(await w.firstMateWindowPanes()).toEqual([attached!.event!.paneId]);
     },
     E2E_TIMEOUT_MS,
   );
