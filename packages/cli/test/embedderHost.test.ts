@@ -3,8 +3,11 @@
  * (`-L`), a SQLite file and the channel socket, reached by the SDK client
  * with the token from the token file.
  */
-import { readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { connectChannel, EMBEDDER_ALERT_METHOD, type HelloInput, parseHelloRefusal } from "@first-mate/driver-mcp";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import * as E from "fp-ts/lib/Either.js";
@@ -103,6 +106,52 @@ describe("embedder token file", () => {
   });
 });
 
+describe("first-mate run", () => {
+  it("prints the embedder token path; the file exists while it runs and is gone after Ctrl-C", async () => {
+    await world.presetKillSwitch(true);
+    const configPath = join(world.dir, "config.json");
+    const config = {
+      tmux: { socketName: world.socketName },
+      databasePath: world.databasePath,
+      socketPath: world.socketPath,
+      stateDir: world.stateDir,
+      cwd: world.dir,
+      agent: { kind: "command", argv: LOOKS_LIKE_AN_AGENT },
+    };
+    writeFileSync(configPath, JSON.stringify(config));
+    const bin = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "bin.ts");
+    const tsx = createRequire(import.meta.url).resolve("tsx");
+    const child = spawn(
+      process.execPath,
+      ["--conditions=@first-mate/source", "--import", tsx, bin, "run", "--config", configPath],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString("utf8");
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      output += chunk.toString("utf8");
+    });
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    try {
+      await until("the token line", () => output.includes("embedder token: "), 60_000);
+      const tokenPath = join(world.stateDir, "embedder.token");
+      expect(output).toContain(`embedder token: ${tokenPath} `);
+      expect(statSync(tokenPath).mode & 0o777).toBe(0o600);
+      const client = await connect({ role: "embedder", token: await tokenOf(tokenPath) });
+      expect(JSON.parse((await call(client, "status")).text)).toMatchObject({ running: true, killSwitch: true });
+      child.kill("SIGINT");
+      expect(await exited).toBe(0);
+      expect(existsSync(tokenPath)).toBe(false);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  }, 120_000);
+});
+
 describe("embedder on a running host", () => {
   it("update_inputs changes the digest the first mate pulls", async () => {
     const spawnTokenFile = join(world.dir, "first-mate.spawn-token");
@@ -156,5 +205,5 @@ describe("embedder on a running host", () => {
     const bad = await call(embedder, "update_inputs", { usage: { percent: "lots" } });
     expect(bad.isError).toBe(true);
     expect((await call(embedder, "reset_supervisor")).isError).toBe(false);
-  });
+  }, 120_000);
 });

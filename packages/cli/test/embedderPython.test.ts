@@ -92,7 +92,7 @@ describe("the Python embedder example", () => {
     expect(lines.some((line) => line.includes("budget 55%"))).toBe(true);
     expect(lines).toContain("status: running=True firstMateAttached=False killSwitch=True gaveUp=False");
     expect(lines.at(-1)).toMatch(/^alert: critical first_mate_crash_loop: first mate failed 3 starts/);
-  });
+  }, 120_000);
 
   it("a wrong token is refused, and the client says so", async () => {
     await world.presetKillSwitch(true);
