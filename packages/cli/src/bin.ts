@@ -3,6 +3,7 @@
  * `first-mate`: run, status, log, disable, enable, reset, demo.
  */
 import { loadHostConfig, parseCli } from "./commands/cliOptions.js";
+import { hooksCommand } from "./commands/hooksCommand.js";
 import { runCommand } from "./commands/runCommand.js";
 import { killSwitchCommand, logCommand, resetCommand, statusCommand } from "./commands/storeCommands.js";
 import { runDemo } from "./demo/runDemo.js";
@@ -17,6 +18,8 @@ commands:
   enable    clear the kill switch
   reset     clear crash-loop protection after a give-up
   demo      a one-minute demo on an isolated tmux server (--agent claude for real Claude Code)
+  install-hooks     add first-mate's lifecycle hooks to Claude Code settings (--project DIR, --dry-run)
+  uninstall-hooks   remove them again
 
 options:
   --config FILE          JSON host configuration (see README)
@@ -33,6 +36,7 @@ const err = (line: string) => process.stderr.write(`${line}\n`);
 
 const main = async (argv: string[]): Promise<number> => {
   const [command, ...rest] = argv;
+  if (command === "install-hooks" || command === "uninstall-hooks") return hooksCommand(command, rest, out, err);
   const parsed = parseCli(rest, { kind: { type: "string" }, limit: { type: "string" } });
   if (!parsed.ok) {
     err(`first-mate: ${parsed.message}\n\n${USAGE}`);

@@ -3,7 +3,7 @@
  * JavaScript when running from `dist`, or from TypeScript sources through
  * tsx when running from `src` (tests, development).
  */
-import { existsSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,8 +15,17 @@ const runningFromSource = import.meta.url.endsWith(".ts");
 /** A package's root directory, found from its resolved entry (src/ or dist/). */
 const packageRoot = (name: "cli" | "driver-mcp"): string => {
   if (name === "cli") return join(here, "..", "..");
-  const entry = fileURLToPath(import.meta.resolve("@first-mate/driver-mcp"));
-  return dirname(dirname(entry));
+  try {
+    const entry = fileURLToPath(import.meta.resolve("@first-mate/driver-mcp"));
+    return dirname(dirname(entry));
+  } catch {
+    // Some loaders (a test runner's) have no import.meta.resolve: look for the installed package instead.
+    for (let dir = here; dirname(dir) !== dir; dir = dirname(dir)) {
+      const candidate = join(dir, "node_modules", "@first-mate", "driver-mcp");
+      if (existsSync(join(candidate, "package.json"))) return realpathSync(candidate);
+    }
+    throw new Error("cannot find @first-mate/driver-mcp from the first-mate package");
+  }
 };
 
 /**

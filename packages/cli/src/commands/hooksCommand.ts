@@ -1,0 +1,188 @@
+/**
+ * `first-mate install-hooks` / `uninstall-hooks`: put first-mate's lifecycle
+ * hooks into a Claude Code settings file (the user's, or a project's with
+ * `--project DIR`), or take them out.
+ *
+ * Guarantees: the file is replaced atomically (a temp file in the same
+ * directory, synced, then renamed over it) with its mode kept; a file that
+ * is not valid JSON is left untouched and the command fails with a clear
+ * message; `--dry-run` prints the diff and writes nothing; running it twice
+ * changes nothing the second time. The merge rules are claudeHookSettings.ts.
+ * Does not: lock the file against a concurrent writer (Claude Code writes
+ * settings rarely; the rename keeps every read whole).
+ */
+import { randomBytes } from "node:crypto";
+import { constants } from "node:fs";
+import { chmod, mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { homedir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import * as E from "fp-ts/lib/Either.js";
+import { nodeScriptArgv } from "../host/nodeScript.js";
+import {
+  hookCommandLine,
+  installHooks,
+  isFirstMateHookCommand,
+  parseSettings,
+  renderSettings,
+  shellQuote,
+  uninstallHooks,
+} from "./claudeHookSettings.js";
+import { lineDiff } from "./lineDiff.js";
+
+export type HooksAction = "install-hooks" | "uninstall-hooks";
+
+export const HOOKS_USAGE = `usage: first-mate install-hooks   [--project DIR | --settings FILE] [--socket PATH] [--command CMD] [--dry-run]
+       first-mate uninstall-hooks [--project DIR | --settings FILE] [--dry-run]
+
+  --project DIR     DIR/.claude/settings.json instead of the user's ~/.claude/settings.json
+  --settings FILE   this settings file
+  --socket PATH     the channel socket the hooks report to (default: first-mate's default path)
+  --command CMD     the hook command line (default: the first-mate-hook of this installation)
+  --dry-run         print the change as a diff; write nothing`;
+
+/** Where the settings file is: --settings, --project, else the user's (CLAUDE_CONFIG_DIR or ~/.claude). */
+export const settingsPathFor = (
+  values: { settings?: string; project?: string },
+  env: NodeJS.ProcessEnv = process.env,
+): string => {
+  if (values.settings) return resolve(values.settings);
+  if (values.project) return join(resolve(values.project), ".claude", "settings.json");
+  return join(env.CLAUDE_CONFIG_DIR || join(homedir(), ".claude"), "settings.json");
+};
+
+/** The default hook command: the first-mate-hook script of this installation, run by this Node. */
+export const defaultHookCommand = (socketPath: string | undefined): string => {
+  const argv = nodeScriptArgv("driver-mcp", "hook/bin");
+  const line = hookCommandLine(argv);
+  return socketPath ? `FIRST_MATE_SOCKET=${shellQuote(socketPath)} ${line}` : line;
+};
+
+const readExisting = async (path: string): Promise<{ text: string; mode: number | null }> => {
+  try {
+    const [text, info] = await Promise.all([readFile(path, "utf8"), stat(path)]);
+    return { text, mode: info.mode & 0o7777 };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { text: "", mode: null };
+    throw error;
+  }
+};
+
+/** Write `text` to `path` atomically, with `mode` (the old file's, or 0644 for a new one). */
+export const writeFileAtomically = async (path: string, text: string, mode: number | null): Promise<void> => {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = join(dirname(path), `.${randomBytes(6).toString("hex")}.first-mate.tmp`);
+  const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  try {
+    await handle.writeFile(text, "utf8");
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await chmod(temp, mode ?? 0o644);
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+};
+
+/** Run install-hooks or uninstall-hooks; returns the exit code. */
+export const hooksCommand = async (
+  action: HooksAction,
+  argv: readonly string[],
+  out: (line: string) => void,
+  err: (line: string) => void,
+): Promise<number> => {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({
+      args: [...argv],
+      options: {
+        project: { type: "string" },
+        settings: { type: "string" },
+        socket: { type: "string" },
+        command: { type: "string" },
+        "dry-run": { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+    }).values;
+  } catch (error) {
+    err(`first-mate ${action}: ${error instanceof Error ? error.message : String(error)}\n\n${HOOKS_USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    out(HOOKS_USAGE);
+    return 0;
+  }
+  if (values.project && values.settings) {
+    err(`first-mate ${action}: use --project or --settings, not both`);
+    return 2;
+  }
+  const path = settingsPathFor({
+    ...(typeof values.settings === "string" ? { settings: values.settings } : {}),
+    ...(typeof values.project === "string" ? { project: values.project } : {}),
+  });
+  let command = "";
+  if (action === "install-hooks") {
+    try {
+      command =
+        typeof values.command === "string"
+          ? values.command
+          : defaultHookCommand(typeof values.socket === "string" ? values.socket : undefined);
+    } catch (error) {
+      err(`first-mate ${action}: ${error instanceof Error ? error.message : String(error)}`);
+      return 1;
+    }
+    // A command given by hand gets the marker as a trailing comment, so uninstall can find it.
+    if (!isFirstMateHookCommand(command)) command = `${command} # first-mate-hook`;
+  }
+
+  let existing: { text: string; mode: number | null };
+  try {
+    existing = await readExisting(path);
+  } catch (error) {
+    err(`first-mate ${action}: cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+  const parsed = parseSettings(existing.text);
+  if (E.isLeft(parsed)) {
+    err(`first-mate ${action}: ${path} is ${parsed.left.message}; it was left untouched`);
+    return 1;
+  }
+  const result = action === "install-hooks" ? installHooks(parsed.right, command) : uninstallHooks(parsed.right);
+  if (E.isLeft(result)) {
+    err(`first-mate ${action}: ${path}: ${result.left.message}; it was left untouched`);
+    return 1;
+  }
+  if (!result.right.changed) {
+    out(action === "install-hooks" ? `first-mate hooks already in ${path}` : `no first-mate hooks in ${path}`);
+    return 0;
+  }
+  const next = renderSettings(result.right.settings);
+  if (values["dry-run"]) {
+    out(`--- ${path}${existing.mode === null ? " (new file)" : ""}`);
+    out(lineDiff(existing.text, next));
+    return 0;
+  }
+  try {
+    await writeFileAtomically(path, next, existing.mode);
+  } catch (error) {
+    err(`first-mate ${action}: cannot write ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+  if (action === "install-hooks") {
+    out(`first-mate hooks installed in ${path}`);
+    out(`  command: ${command}`);
+    if (command.includes("--import")) {
+      out(
+        "  note: this runs first-mate-hook from TypeScript sources (slow start); run `npm run build` and install again",
+      );
+    }
+  } else {
+    out(`first-mate hooks removed from ${path}`);
+  }
+  return 0;
+};
