@@ -101,6 +101,9 @@ export const startHost = async (options: StartHostOptions): Promise<E.Either<Hos
     appendLog: (from, input) => host().appendLog(from, input),
     peek: (from, input) => host().peek(from, input),
     nudge: (from, input) => host().nudge(from, input),
+    agentHook: (from, payload) =>
+      host().agentHook?.(from, payload) ??
+      Promise.resolve(E.left({ _tag: "ToolRefused", message: "this host takes no lifecycle hooks" })),
   };
   const embedderToken = createEmbedderToken();
   const lateEmbedder = createLateEmbedderHost();
