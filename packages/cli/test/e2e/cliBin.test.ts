@@ -110,8 +110,9 @@ describe("first-mate bin (real process)", () => {
     async () => {
       const db = join(dir, "first-mate.db");
       await seedStore(db);
-      const [status, log, watch] = await Promise.all([
+      const [status, text, log, watch] = await Promise.all([
         firstMate("status", "--db", db, "--json"),
+        firstMate("status", "--db", db),
         firstMate("log", "--db", db),
         firstMate("log", "--db", db, "--kind", "watch", "--json"),
       ]);
@@ -124,6 +125,11 @@ describe("first-mate bin (real process)", () => {
         outboxDepth: 1,
         lastStart: { attempt: 2, outcome: "running" },
       });
+
+      expect(text.code).toBe(0);
+      expect(text.stdout).toMatch(/first mate\s+%7 \(attempt 2, since /);
+      expect(text.stdout).toMatch(/kill switch\s+off/);
+      expect(text.stdout).toMatch(/outbox\s+1 undelivered interrupts/);
 
       expect(log.code).toBe(0);
       const lines = log.stdout.trim().split("\n");
@@ -148,18 +154,22 @@ describe("first-mate bin (real process)", () => {
     "disable and enable flip the kill switch in the store",
     async () => {
       const db = join(dir, "first-mate.db");
+      const killSwitch = async () => {
+        const opened = openSqliteStore({ path: db });
+        if (E.isLeft(opened)) throw new Error("cannot open the store");
+        const on = await opened.right.readKillSwitch();
+        await opened.right.close();
+        return E.isRight(on) ? on.right : "unreadable";
+      };
       const disabled = await firstMate("disable", "--db", db);
       expect(disabled).toMatchObject({ code: 0 });
       expect(disabled.stdout).toContain("kill switch ON");
-      expect(JSON.parse((await firstMate("status", "--db", db, "--json")).stdout).killSwitch).toBe(true);
+      expect(await killSwitch()).toBe(true);
 
       const enabled = await firstMate("enable", "--db", db);
       expect(enabled).toMatchObject({ code: 0 });
       expect(enabled.stdout).toContain("kill switch off");
-      const status = await firstMate("status", "--db", db);
-      expect(status.code).toBe(0);
-      expect(status.stdout).toMatch(/kill switch\s+off/);
-      expect(status.stdout).toMatch(/first mate\s+none/);
+      expect(await killSwitch()).toBe(false);
     },
     E2E_TIMEOUT_MS,
   );
