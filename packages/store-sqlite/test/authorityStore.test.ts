@@ -1,4 +1,4 @@
-import { type Conn, isAuthorityStore } from "@first-mate/core";
+import { type Conn, isAuthorityStore, type PaneId } from "@first-mate/core";
 import * as E from "fp-ts/lib/Either.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { cleanUp, openStore, rawConnection, temporaryDatabasePath } from "./helpers.js";
@@ -65,7 +65,7 @@ describe("the authority store port", () => {
     );
     const second = right(
       await store.addProposal({
-        action: { kind: "terminate", target: { paneId: "%4" }, args: {} },
+        action: { kind: "terminate", target: { paneId: "%4" as PaneId }, args: {} },
         reason: "out of scope",
         at: 6,
       }),

@@ -25,7 +25,12 @@ export const HandoffInputSchema = z
     /** Either an absolute expiry (epoch ms)… */
     expiresAt: z.number().int().positive().optional(),
     /** …or a duration from now (ms). */
-    durationMs: z.number().int().positive().max(7 * 24 * 3_600_000).optional(),
+    durationMs: z
+      .number()
+      .int()
+      .positive()
+      .max(7 * 24 * 3_600_000)
+      .optional(),
     escalation: z.string().min(1).max(500).optional(),
   })
   .refine((value) => (value.expiresAt === undefined) !== (value.durationMs === undefined), {
@@ -45,11 +50,7 @@ export interface AuthorityControls {
   takeBackConn(): Promise<Conn>;
   deferredSpawns(): readonly DeferredSpawn[];
   listProposals(filter?: { status?: ProposalStatus }): Promise<E.Either<AuthorityControlError, readonly Proposal[]>>;
-  decideProposal(
-    id: number,
-    approve: boolean,
-    by?: string,
-  ): Promise<E.Either<AuthorityControlError, Proposal>>;
+  decideProposal(id: number, approve: boolean, by?: string): Promise<E.Either<AuthorityControlError, Proposal>>;
   listRoleExtensions(filter?: {
     status?: RoleExtensionStatus;
   }): Promise<E.Either<AuthorityControlError, readonly RoleExtension[]>>;
@@ -80,7 +81,9 @@ export const createAuthorityControls = (deps: AuthorityControlDeps): AuthorityCo
     if (!parsed.success) {
       return E.left({
         _tag: "InvalidInput",
-        message: parsed.error.issues.map((issue) => `${issue.path.join(".") || "handoff"}: ${issue.message}`).join("; "),
+        message: parsed.error.issues
+          .map((issue) => `${issue.path.join(".") || "handoff"}: ${issue.message}`)
+          .join("; "),
       });
     }
     const now = deps.now();

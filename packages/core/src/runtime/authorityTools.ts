@@ -145,16 +145,25 @@ export const createAuthorityTools = (deps: AuthorityToolDeps): AuthorityTools =>
         await deps.dispatch({
           type: "SpawnDeferred",
           now,
-          spawn: { id: `deferred-${now}-${deferredCount}`, launch: launch.right, requestedAt: now, releaseAt: verdict.until },
+          spawn: {
+            id: `deferred-${now}-${deferredCount}`,
+            launch: launch.right,
+            requestedAt: now,
+            releaseAt: verdict.until,
+          },
         });
-        return E.right(`deferred: ${verdict.reason}; ${input.name} starts at the reset (${new Date(verdict.until).toISOString()})`);
+        return E.right(
+          `deferred: ${verdict.reason}; ${input.name} starts at the reset (${new Date(verdict.until).toISOString()})`,
+        );
       }
       const launched = await launchWorker(deps.tmux, launch.right);
       const outcome = E.isRight(launched)
         ? E.right(`spawned worker ${input.name} in ${launched.right}${input.task ? " and gave it its task" : ""}`)
         : E.left(launched.left);
       await executed(action, outcome);
-      return E.isRight(outcome) ? outcome : E.left({ _tag: "ToolFailed", message: `spawn_worker failed: ${outcome.left}` });
+      return E.isRight(outcome)
+        ? outcome
+        : E.left({ _tag: "ToolFailed", message: `spawn_worker failed: ${outcome.left}` });
     },
 
     async assignTask(_from, input) {
@@ -173,7 +182,9 @@ export const createAuthorityTools = (deps: AuthorityToolDeps): AuthorityTools =>
         ? E.right(`assigned the task to ${input.pane} (${pane.name})`)
         : E.left(describeError(typed.left));
       await executed(action, outcome);
-      return E.isRight(outcome) ? outcome : E.left({ _tag: "ToolFailed", message: `assign_task failed: ${outcome.left}` });
+      return E.isRight(outcome)
+        ? outcome
+        : E.left({ _tag: "ToolFailed", message: `assign_task failed: ${outcome.left}` });
     },
 
     async terminate(_from, input) {
@@ -192,7 +203,9 @@ export const createAuthorityTools = (deps: AuthorityToolDeps): AuthorityTools =>
         ? E.right(`terminated ${input.pane} (${pane.name})`)
         : E.left(describeError(killed.left));
       await executed(action, outcome);
-      return E.isRight(outcome) ? outcome : E.left({ _tag: "ToolFailed", message: `terminate failed: ${outcome.left}` });
+      return E.isRight(outcome)
+        ? outcome
+        : E.left({ _tag: "ToolFailed", message: `terminate failed: ${outcome.left}` });
     },
 
     async proposeRoleChange(_from, input) {
@@ -200,7 +213,12 @@ export const createAuthorityTools = (deps: AuthorityToolDeps): AuthorityTools =>
       if (!text.success) return E.left({ _tag: "ToolInvalidInput", message: "text must be 1–2000 characters" });
       const stored = await deps.authorityStore.proposeRoleExtension({ text: text.data, at: deps.now() });
       if (E.isLeft(stored)) return E.left({ _tag: "ToolFailed", message: describeError(stored.left) });
-      await deps.dispatch({ type: "RoleChangeProposed", now: deps.now(), extensionId: stored.right.id, text: text.data });
+      await deps.dispatch({
+        type: "RoleChangeProposed",
+        now: deps.now(),
+        extensionId: stored.right.id,
+        text: text.data,
+      });
       return E.right(
         `proposed as role extension #${stored.right.id}; it joins your prompt only if the human approves it`,
       );

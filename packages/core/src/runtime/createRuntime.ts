@@ -14,6 +14,7 @@ import { type CoreConfigInput, parseCoreConfig } from "../config.js";
 import type { FleetDigest } from "../domain/digest.js";
 import type { PaneInput, UsageSnapshot } from "../domain/observation.js";
 import { EMPTY_HYDRATION, type Event, EventSchema } from "../events.js";
+import type { AuthorityStorePort } from "../ports/authorityStore.js";
 import type { ChannelPort } from "../ports/channelPort.js";
 import type { Clock } from "../ports/clock.js";
 import { describeError } from "../ports/errors.js";
@@ -22,12 +23,11 @@ import type { TmuxPort } from "../ports/tmuxPort.js";
 import type { ToolHost } from "../ports/toolHost.js";
 import { type CoreState, initialState } from "../state.js";
 import { currentDigest, type EventRejected, step } from "../step.js";
-import type { AuthorityStorePort } from "../ports/authorityStore.js";
 import { type AuthorityControls, createAuthorityControls } from "./authorityControls.js";
 import type { WorkerDefaults } from "./authorityTools.js";
 import { executeCommand } from "./executeCommand.js";
-import { authorityStoreFor } from "./memoryAuthorityStore.js";
 import type { FirstMateLauncher } from "./launcher.js";
+import { authorityStoreFor } from "./memoryAuthorityStore.js";
 import { createToolHost } from "./toolHost.js";
 
 export interface RuntimeOptions {

@@ -8,12 +8,12 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { Command } from "../commands.js";
 import type { Event } from "../events.js";
+import type { AuthorityStorePort } from "../ports/authorityStore.js";
 import type { ChannelPort } from "../ports/channelPort.js";
 import type { Clock } from "../ports/clock.js";
 import { describeError, type PortError } from "../ports/errors.js";
 import type { StorePort } from "../ports/storePort.js";
 import type { TmuxPort } from "../ports/tmuxPort.js";
-import type { AuthorityStorePort } from "../ports/authorityStore.js";
 import type { FirstMateLauncher } from "./launcher.js";
 import { authorityStoreFor } from "./memoryAuthorityStore.js";
 import { launchWorker } from "./workerLauncher.js";

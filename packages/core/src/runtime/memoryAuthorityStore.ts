@@ -14,9 +14,9 @@ import {
 } from "../authority/proposal.js";
 import { LogTextSchema } from "../domain/logEntry.js";
 import type { AuthorityStorePort } from "../ports/authorityStore.js";
+import { isAuthorityStore } from "../ports/authorityStore.js";
 import type { StoreError } from "../ports/errors.js";
 import type { StorePort } from "../ports/storePort.js";
-import { isAuthorityStore } from "../ports/authorityStore.js";
 
 export interface MemoryAuthorityContents {
   conn: Conn;
@@ -30,9 +30,7 @@ export interface MemoryAuthorityStore extends AuthorityStorePort {
 
 const invalid = (message: string): StoreError => ({ _tag: "StoreInvalidInput", message });
 
-export const createMemoryAuthorityStore = (
-  available: () => boolean = () => true,
-): MemoryAuthorityStore => {
+export const createMemoryAuthorityStore = (available: () => boolean = () => true): MemoryAuthorityStore => {
   const contents: MemoryAuthorityContents = { conn: HUMAN_CONN, proposals: [], roleExtensions: [] };
   const run = async <T>(body: () => E.Either<StoreError, T>): Promise<E.Either<StoreError, T>> =>
     available() ? body() : E.left({ _tag: "StoreUnavailable", message: "database is locked" });
@@ -79,8 +77,7 @@ export const createMemoryAuthorityStore = (
       }),
     listProposals: (filter = {}) =>
       run(() => E.right(contents.proposals.filter((row) => !filter.status || row.status === filter.status))),
-    decideProposal: (id, status, decision) =>
-      run(() => decide(contents.proposals, id, status, decision, "pending")),
+    decideProposal: (id, status, decision) => run(() => decide(contents.proposals, id, status, decision, "pending")),
     proposeRoleExtension: (proposal) =>
       run(() => {
         const text = LogTextSchema.safeParse(proposal.text);

@@ -28,7 +28,8 @@ export const launchWorker = async (tmux: TmuxPort, launch: WorkerLaunch): Promis
   }
   if (launch.task) {
     const typed = await tmux.sendText(paneId, launch.task);
-    if (E.isLeft(typed)) return E.left(`started in ${paneId}, but the task was not typed: ${describeError(typed.left)}`);
+    if (E.isLeft(typed))
+      return E.left(`started in ${paneId}, but the task was not typed: ${describeError(typed.left)}`);
   }
   return E.right(paneId);
 };

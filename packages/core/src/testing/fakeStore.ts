@@ -9,9 +9,9 @@ import type { OutboxEntry } from "../domain/interrupt.js";
 import { type LogEntry, type NewLogEntry, NewLogEntrySchema } from "../domain/logEntry.js";
 import { type Marker, MarkerSchema, type StartRecord, StartRecordSchema } from "../domain/marker.js";
 import type { Hydration } from "../events.js";
+import type { AuthorityStorePort } from "../ports/authorityStore.js";
 import type { StoreError } from "../ports/errors.js";
 import type { LeaseState, StorePort } from "../ports/storePort.js";
-import type { AuthorityStorePort } from "../ports/authorityStore.js";
 import { createMemoryAuthorityStore, type MemoryAuthorityContents } from "../runtime/memoryAuthorityStore.js";
 
 export interface FakeStoreContents {
