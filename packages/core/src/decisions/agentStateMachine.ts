@@ -109,6 +109,8 @@ export const resolveAgentState = (
 export const recordEvidence = (record: PaneAgentRecord, evidence: AgentEvidence): PaneAgentRecord => {
   if (record.ended !== null) {
     if (evidence.sessionStart !== true || evidence.at < record.ended.at) return record;
+    // A new session: what was said about the old one no longer counts.
+    if (evidence.state === "ended") return { ...record, ended: evidence, evidence: {} };
     return { ...record, ended: null, evidence: { [evidence.source]: evidence } };
   }
   if (evidence.state === "ended") return { ...record, ended: evidence, evidence: {} };

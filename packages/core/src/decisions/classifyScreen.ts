@@ -30,12 +30,12 @@ export const DEFAULT_SCREEN_RULES: ScreenRuleTable = {
     {
       state: "waiting_permission",
       name: "permission dialog",
-      pattern: /^\s*Do you want to (proceed|make this edit|create|allow)/im,
+      pattern: /^\s*[│|]?\s*Do you want to (proceed|make this edit|create|allow)/im,
     },
     {
       state: "waiting_permission",
       name: "permission choices",
-      pattern: /^\s*(❯\s*)?\d\.\s+Yes, and don't ask again/im,
+      pattern: /^\s*[│|]?\s*(❯\s*)?\d\.\s+Yes, and don't ask again/im,
     },
     { state: "busy", name: "interrupt hint", pattern: /\besc to interrupt\b/i },
     { state: "idle", name: "input prompt", pattern: /^\s*[│|]?\s*>\s.*$[\s\S]*\? for shortcuts/im },
