@@ -25,8 +25,20 @@ export const DEMO_WORKERS: readonly DemoWorker[] = [
     window: "api",
     script: [
       { atMs: 300, title: "refactoring the auth module", output: "editing src/auth/session.ts" },
+      { atMs: 400, hook: { hook_event_name: "UserPromptSubmit", prompt: "refactor the auth module" } },
       { atMs: 7_000, title: "running the test suite", output: "npm test" },
+      // Lifecycle hooks, as Claude Code sends them: the pane is blocked without the worker calling notify.
+      {
+        atMs: 8_000,
+        hook: {
+          hook_event_name: "Notification",
+          notification_type: "permission_prompt",
+          message: "Claude needs your permission to use Bash",
+        },
+      },
+      { atMs: 12_000, hook: { hook_event_name: "PostToolUse", tool_name: "Bash" } },
       { atMs: 15_000, title: "tests green; opening PR #42", output: "gh pr create" },
+      { atMs: 16_000, hook: { hook_event_name: "Stop", stop_hook_active: false } },
     ],
   },
   {

@@ -87,6 +87,11 @@ export const createTimeline = (out: (line: string) => void, quiet: boolean): Tim
         return ["worker", `${event.paneId} notify ${event.kind}: ${event.message}`];
       case "ReportReceived":
         return ["worker", `${event.paneId} report: ${event.message}`];
+      case "AgentEvidenceReceived":
+        return [
+          "state",
+          `${event.paneId} ${event.evidence.state} via ${event.evidence.source}${event.evidence.detail ? ` (${event.evidence.detail})` : ""}`,
+        ];
       case "PaneExited":
         return ["tmux", "a window closed (control mode)"];
       case "EmitFailed":
