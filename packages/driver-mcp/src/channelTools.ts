@@ -38,7 +38,27 @@ export interface ToolCaller {
 /** Tool names every agent may call. */
 export const AGENT_TOOLS = ["notify", "report"] as const;
 /** Tool names only the verified first mate may call. */
-export const FIRST_MATE_TOOLS = ["fleet_digest", "captains_log_read", "captains_log_append", "peek", "nudge"] as const;
+export const FIRST_MATE_TOOLS = [
+  "fleet_digest",
+  "captains_log_read",
+  "captains_log_append",
+  "peek",
+  "nudge",
+  "propose_role_change",
+  "spawn_worker",
+  "assign_task",
+  "terminate",
+] as const;
+/** The first mate's tools that need the conn (SPEC §8); the host authorizes each call. */
+export const CONN_GATED_TOOLS = ["spawn_worker", "assign_task", "terminate"] as const;
+
+/** A worker's window name: short, and safe to show anywhere. */
+export const WorkerNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "a worker name is 1–64 letters, digits, dots, dashes or underscores");
+/** A command line for a new worker; it runs as the pane's own process. */
+export const WorkerCommandSchema = z.string().min(1).max(2000);
+export const WorkingDirectorySchema = z.string().min(2).max(1000).regex(/^\//, "an absolute path");
 export type ChannelToolName = (typeof AGENT_TOOLS)[number] | (typeof FIRST_MATE_TOOLS)[number];
 
 const text = (value: string): CallToolResult => ({ content: [{ type: "text", text: value }] });
@@ -135,6 +155,79 @@ export const registerChannelTools = (server: McpServer, host: ToolHost, caller: 
       asFirstMate("peek", async () => {
         if (input.pane === caller.pane) return failure("peek refuses your own pane: it would show you your own screen");
         return render(await host.peek(caller.pane, { pane: input.pane, lines: input.lines ?? 50 }), (screen) => screen);
+      }),
+  );
+
+  const unsupported = (tool: ChannelToolName) =>
+    failure(`${tool} is not available: this first-mate host has no conn-gated tools`);
+
+  server.registerTool(
+    "propose_role_change",
+    {
+      description:
+        "First mate only: propose a line for your ROLE-EXT prompt layer. Only the human approves it; you cannot write ROLE-EXT yourself.",
+      inputSchema: { text: LogTextSchema },
+    },
+    (input) =>
+      asFirstMate("propose_role_change", async () =>
+        host.proposeRoleChange
+          ? render(await host.proposeRoleChange(caller.pane, { text: input.text }), (reply) => reply)
+          : unsupported("propose_role_change"),
+      ),
+  );
+
+  server.registerTool(
+    "spawn_worker",
+    {
+      description:
+        "First mate only, needs the conn: start a worker in a new window (name; optional command line, working directory and first task). Without the conn it becomes a proposal for the human.",
+      inputSchema: {
+        name: WorkerNameSchema,
+        command: WorkerCommandSchema.optional(),
+        cwd: WorkingDirectorySchema.optional(),
+        task: MessageSchema.optional(),
+      },
+    },
+    (input) =>
+      asFirstMate("spawn_worker", async () => {
+        if (!host.spawnWorker) return unsupported("spawn_worker");
+        const request = {
+          name: input.name,
+          ...(input.command === undefined ? {} : { command: input.command }),
+          ...(input.cwd === undefined ? {} : { cwd: input.cwd }),
+          ...(input.task === undefined ? {} : { task: input.task }),
+        };
+        return render(await host.spawnWorker(caller.pane, request), (reply) => reply);
+      }),
+  );
+
+  server.registerTool(
+    "assign_task",
+    {
+      description:
+        "First mate only, needs the conn: type a task into a worker's pane. Without the conn it becomes a proposal for the human.",
+      inputSchema: { pane: PaneIdSchema, task: MessageSchema },
+    },
+    (input) =>
+      asFirstMate("assign_task", async () => {
+        if (!host.assignTask) return unsupported("assign_task");
+        if (input.pane === caller.pane) return failure("assign_task refuses your own pane");
+        return render(await host.assignTask(caller.pane, { pane: input.pane, task: input.task }), (reply) => reply);
+      }),
+  );
+
+  server.registerTool(
+    "terminate",
+    {
+      description:
+        "First mate only, needs the conn: kill a worker's pane. Without the conn it becomes a proposal for the human.",
+      inputSchema: { pane: PaneIdSchema },
+    },
+    (input) =>
+      asFirstMate("terminate", async () => {
+        if (!host.terminate) return unsupported("terminate");
+        if (input.pane === caller.pane) return failure("terminate refuses your own pane");
+        return render(await host.terminate(caller.pane, { pane: input.pane }), (reply) => reply);
       }),
   );
 

@@ -21,4 +21,10 @@ Tools for the first mate only (verified by pane and spawn token on every call):
 - captains_log_append {kind, text}: add a standing order, a watch item or narrative.
 - peek {pane, lines?}: the last lines of a worker pane's screen (never your own).
 - nudge {pane, message}: type a message into a clearly idle, unblocked worker's pane.
+- propose_role_change {text}: propose a line for your ROLE-EXT prompt layer; only the human approves it.
+
+Conn-gated tools for the first mate (they act only while the human has handed you the conn, within its scope and expiry; otherwise they become proposals the human sees, and an out-of-scope call hands the conn back). A push with meta.kind = "conn" tells you when you receive or lose the conn. Prohibited actions (merging a protected PR, force-pushing, touching production) are refused whatever the conn. Above the budget's high-water mark, spawns wait for the usage window's reset.
+- spawn_worker {name, command?, cwd?, task?}: start a worker in a new window, optionally typing its first task.
+- assign_task {pane, task}: type a task into a worker's pane.
+- terminate {pane}: kill a worker's pane.
 Refused tools come back as errors with a reason; they never change anything.`;

@@ -1,0 +1,136 @@
+/**
+ * The conn-gated tools end to end: the real core runtime (its own tool
+ * host), a real tmux server on an isolated `-L` socket, the channel server
+ * on a private socket, and SDK clients over it. The first mate is a
+ * `sleep` pane the runtime's supervisor spawns; its spawn token is known to
+ * the test. `dispose()` stops everything and kills the tmux server, waiting
+ * for its process to exit.
+ */
+import { execFile } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { createRuntime, type FirstMateLauncher, type PaneId, type Runtime, systemClock } from "@first-mate/core";
+import { createFakeStore, type FakeStore } from "@first-mate/core/testing";
+import { createTmuxDriver, type TmuxDriver } from "@first-mate/driver-tmux";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import * as E from "fp-ts/lib/Either.js";
+import { createChannelServer } from "../../src/channelServer.js";
+import { connectChannel } from "../../src/connectChannel.js";
+import type { HelloInput } from "../../src/hello.js";
+import { eventually } from "./channelFixture.js";
+
+const run = promisify(execFile);
+
+export const FIRST_MATE_TOKEN = `spawn-token-${randomBytes(6).toString("hex")}`;
+
+export interface ConnFixture {
+  readonly runtime: Runtime;
+  readonly store: FakeStore;
+  readonly tmux: TmuxDriver;
+  readonly firstMatePane: PaneId;
+  /** Runs a tmux command on the isolated server. */
+  tmuxCommand(args: readonly string[]): Promise<string>;
+  connect(hello: HelloInput): Promise<Client>;
+  /** Wait until the runtime's fleet shows `pane` (alive) or no longer shows it. */
+  waitForPane(pane: string, present: boolean): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+const processAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+export const startConnFixture = async (): Promise<ConnFixture> => {
+  const dir = await mkdtemp(join(tmpdir(), "fm-conn-"));
+  const socketName = `fm-conn-${process.pid}-${randomBytes(4).toString("hex")}`;
+  const tmuxCommand = async (args: readonly string[]) =>
+    (await run("tmux", ["-f", "/dev/null", "-L", socketName, ...args], { env: { ...process.env, TMUX: "" } })).stdout;
+  const cleanups: (() => Promise<unknown>)[] = [() => rm(dir, { recursive: true, force: true })];
+  const dispose = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  };
+  try {
+    await tmuxCommand(["new-session", "-d", "-s", "fleet", "-n", "keepalive", "sleep", "3600"]);
+    const serverPid = Number((await tmuxCommand(["display-message", "-p", "#{pid}"])).trim());
+    cleanups.push(async () => {
+      await tmuxCommand(["kill-server"]).catch(() => undefined);
+      await eventually(() => !processAlive(serverPid), 20);
+    });
+    const tmux = createTmuxDriver({ socketName, configFile: "/dev/null", enterDelayMs: 20 });
+    cleanups.push(() => tmux.close());
+    const store = createFakeStore();
+    const launcher: FirstMateLauncher = {
+      prepare: async ({ session, window }) => ({
+        request: { session, window, argv: ["sleep", "3600"] },
+        tokenHash: createHash("sha256").update(FIRST_MATE_TOKEN, "utf8").digest("hex"),
+      }),
+    };
+    let runtime: Runtime | null = null;
+    const server = createChannelServer({
+      socketPath: join(dir, "run", "channel.sock"),
+      host: {
+        firstMateMarker: () => runtime!.toolHost.firstMateMarker(),
+        notify: (from, input) => runtime!.toolHost.notify(from, input),
+        report: (from, input) => runtime!.toolHost.report(from, input),
+        fleetDigest: (from) => runtime!.toolHost.fleetDigest(from),
+        readLog: (from, input) => runtime!.toolHost.readLog(from, input),
+        appendLog: (from, input) => runtime!.toolHost.appendLog(from, input),
+        peek: (from, input) => runtime!.toolHost.peek(from, input),
+        nudge: (from, input) => runtime!.toolHost.nudge(from, input),
+        spawnWorker: (from, input) => runtime!.toolHost.spawnWorker!(from, input),
+        assignTask: (from, input) => runtime!.toolHost.assignTask!(from, input),
+        terminate: (from, input) => runtime!.toolHost.terminate!(from, input),
+        proposeRoleChange: (from, input) => runtime!.toolHost.proposeRoleChange!(from, input),
+      },
+    });
+    const listening = await server.listen();
+    if (E.isLeft(listening)) throw new Error(listening.left.message);
+    cleanups.push(() => server.close());
+    runtime = createRuntime({
+      tmux,
+      channel: server.channel,
+      store,
+      clock: systemClock,
+      launcher,
+      owner: "conn-test",
+      config: { tickMs: 100, workerSession: "fleet" },
+      workers: { argv: ["cat"], cwd: dir },
+    });
+    const started = runtime;
+    cleanups.push(() => started.stop());
+    await runtime.start();
+    await eventually(() => runtime!.status().firstMate !== null);
+    const firstMatePane = runtime.status().firstMate!.paneId;
+    const clients: Client[] = [];
+    cleanups.push(() => Promise.allSettled(clients.map((client) => client.close())));
+    return {
+      runtime,
+      store,
+      tmux,
+      firstMatePane,
+      tmuxCommand,
+      async connect(hello) {
+        const transport = await connectChannel({ socketPath: join(dir, "run", "channel.sock"), hello });
+        if (E.isLeft(transport)) throw new Error(transport.left.message);
+        const client = new Client({ name: "conn-test", version: "0.0.0" });
+        await client.connect(transport.right);
+        clients.push(client);
+        return client;
+      },
+      waitForPane: (pane, present) =>
+        eventually(() => runtime!.state().fleet.some((row) => row.paneId === pane && !row.dead) === present),
+      dispose,
+    };
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+};
