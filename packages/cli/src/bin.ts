@@ -2,6 +2,7 @@
 /**
  * `first-mate`: run, status, log, disable, enable, reset, demo.
  */
+import { connCommand, proposalsCommand, roleCommand } from "./commands/authorityCommands.js";
 import { loadHostConfig, parseCli } from "./commands/cliOptions.js";
 import { hooksCommand } from "./commands/hooksCommand.js";
 import { runCommand } from "./commands/runCommand.js";
@@ -20,6 +21,10 @@ commands:
   demo      a one-minute demo on an isolated tmux server (--agent claude for real Claude Code)
   install-hooks     add first-mate's lifecycle hooks to Claude Code settings (--project DIR, --dry-run)
   uninstall-hooks   remove them again
+  conn handoff --scope spawn_worker,assign_task,terminate [--targets 'helper-*,%3'] --minutes N [--escalation TEXT]
+                    hand the conn to the running first mate; conn take-back; conn status
+  role list|approve ID|reject ID      ROLE-EXT proposals from the first mate (--status, --by NAME)
+  proposals list|approve ID|reject ID conn-gated actions the first mate could not run (--status, --by NAME)
 
 options:
   --config FILE          JSON host configuration (see README)
@@ -37,7 +42,16 @@ const err = (line: string) => process.stderr.write(`${line}\n`);
 const main = async (argv: string[]): Promise<number> => {
   const [command, ...rest] = argv;
   if (command === "install-hooks" || command === "uninstall-hooks") return hooksCommand(command, rest, out, err);
-  const parsed = parseCli(rest, { kind: { type: "string" }, limit: { type: "string" } });
+  const parsed = parseCli(rest, {
+    kind: { type: "string" },
+    limit: { type: "string" },
+    scope: { type: "string" },
+    targets: { type: "string" },
+    minutes: { type: "string" },
+    escalation: { type: "string" },
+    status: { type: "string" },
+    by: { type: "string" },
+  });
   if (!parsed.ok) {
     err(`first-mate: ${parsed.message}\n\n${USAGE}`);
     return 2;
@@ -81,6 +95,12 @@ const main = async (argv: string[]): Promise<number> => {
       return killSwitchCommand(config.value, true, out);
     case "enable":
       return killSwitchCommand(config.value, false, out);
+    case "conn":
+      return connCommand(config.value, parsed.positionals, parsed.values, out);
+    case "role":
+      return roleCommand(config.value, parsed.positionals, parsed.values, out);
+    case "proposals":
+      return proposalsCommand(config.value, parsed.positionals, parsed.values, out);
     case "reset":
       return resetCommand(config.value, out);
     default:

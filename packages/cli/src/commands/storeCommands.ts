@@ -9,7 +9,7 @@ import type { HostConfig } from "../host/hostConfig.js";
 
 type Out = (line: string) => void;
 
-const withStore = async (
+export const withStore = async (
   config: HostConfig,
   out: Out,
   body: (store: SqliteStore) => Promise<number>,

@@ -17,6 +17,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { parseHostConfig } from "../host/hostConfig.js";
 import { nodeScriptArgv } from "../host/nodeScript.js";
 import { type Host, startHost } from "../host/startHost.js";
+import { RELIEF_WORKER_SCRIPT, runConnScene } from "./connScene.js";
 import { DEMO_TIMINGS, DEMO_WORKERS } from "./demoFleet.js";
 import { type DemoSummary, printSummary, summarise } from "./demoSummary.js";
 import { createTimeline } from "./timeline.js";
@@ -76,6 +77,11 @@ export const runDemo = async (options: DemoOptions): Promise<DemoSummary> => {
       cwd: dir,
       agent: options.agent === "claude" ? { kind: "claude" } : { kind: "stand-in", logFile: journal },
       core: DEMO_TIMINGS,
+      // Workers the first mate spawns while it holds the conn (the conn scene).
+      workers: {
+        argv: nodeScriptArgv("cli", "standIn/standInWorker"),
+        env: { FIRST_MATE_WORKER_SCRIPT: JSON.stringify(RELIEF_WORKER_SCRIPT) },
+      },
     });
     if (!parsed.ok) throw new Error(parsed.errors.join("; "));
     timeline.note(`isolated tmux server -L ${socketName}; database, socket and prompts in ${dir}`);
@@ -110,6 +116,8 @@ export const runDemo = async (options: DemoOptions): Promise<DemoSummary> => {
 
     await sleep(13_000);
     const victim = host.runtime.status().firstMate?.paneId;
+    // The conn scene plays with the respawned first mate, once it has attached.
+    const connScene = runConnScene(host, timeline, { afterAttempt: host.runtime.status().firstMate?.attempt ?? 0 });
     let killedAt: number | null = null;
     if (victim) {
       timeline.note(`killing the first mate (${victim}) to show the respawn`);
@@ -117,6 +125,7 @@ export const runDemo = async (options: DemoOptions): Promise<DemoSummary> => {
       await host.tmux.kill(victim as PaneId);
     }
     await sleep((options.durationMs ?? 26_000) - 13_000);
+    await connScene;
     await host.runtime.idle();
     const journalLines = existsSync(journal)
       ? readFileSync(journal, "utf8")

@@ -6,7 +6,9 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { FirstMateLauncher, PreparedLaunch } from "@first-mate/core";
+import * as E from "fp-ts/lib/Either.js";
 import type { AgentChoice } from "./hostConfig.js";
+import { backupIdentity } from "./identityFile.js";
 import { nodeScriptArgv } from "./nodeScript.js";
 import { createSpawnToken } from "./spawnToken.js";
 
@@ -17,6 +19,14 @@ export interface LauncherOptions {
   readonly cwd: string;
   /** The prompt the first mate starts with (the layered prompt). */
   readonly prompt: () => Promise<string> | string;
+  /** The IDENTITY file, backed up before each spawn and rotated to the newest `keep`. */
+  readonly identity?: {
+    readonly path: string;
+    readonly backupDir: string;
+    readonly keep: number;
+    /** Told when a backup fails; the spawn goes on (a missed backup must not keep the first mate down). */
+    readonly onBackupFailed?: (reason: string) => void;
+  };
 }
 
 /** The `.mcp.json`-style server entry that loads the channel through the shim. */
@@ -45,6 +55,15 @@ export const createFirstMateLauncher = (options: LauncherOptions): FirstMateLaun
     const token = createSpawnToken();
     const dir = join(options.stateDir, "launch");
     await mkdir(dir, { recursive: true, mode: 0o700 });
+    if (options.identity) {
+      const backup = await backupIdentity(
+        options.identity.path,
+        options.identity.backupDir,
+        options.identity.keep,
+        attempt,
+      );
+      if (E.isLeft(backup)) options.identity.onBackupFailed?.(backup.left);
+    }
     const promptPath = join(dir, `first-mate-${attempt}.prompt.md`);
     await writeFile(promptPath, await options.prompt(), { mode: 0o600 });
     const env: Record<string, string> = {

@@ -45,6 +45,17 @@ export const HostConfigSchema = z.object({
     .default(() => process.cwd()),
   agent: AgentChoiceSchema.default({ kind: "claude", binary: "claude", extraArgs: [] }),
   core: CoreConfigSchema.partial().default({}),
+  /** Replaces the kit's CORE prompt layer (the supremacy line is kept). */
+  corePrompt: z.string().min(1).max(20_000).optional(),
+  /** How many IDENTITY backups to keep (one is taken before each spawn). */
+  identityBackups: z.number().int().min(1).max(1000).default(10),
+  /** How `spawn_worker` starts a worker when the first mate names no command. */
+  workers: z
+    .object({
+      argv: z.array(z.string()).min(1).optional(),
+      env: z.record(z.string(), z.string()).optional(),
+    })
+    .default({}),
 });
 export type HostConfig = z.infer<typeof HostConfigSchema>;
 export type HostConfigInput = z.input<typeof HostConfigSchema>;

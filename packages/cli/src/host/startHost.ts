@@ -25,6 +25,7 @@ import { type ChannelServer, createChannelServer, resolveSocketPath } from "@fir
 import { createTmuxDriver, type TmuxDriver } from "@first-mate/driver-tmux";
 import { openSqliteStore, type SqliteStore } from "@first-mate/store-sqlite";
 import * as E from "fp-ts/lib/Either.js";
+import { watchConnRequests } from "./connRequests.js";
 import {
   createEmbedderToken,
   embedderTokenPath,
@@ -33,7 +34,10 @@ import {
 } from "./embedderTokenFile.js";
 import { createFirstMateLauncher } from "./firstMateLauncher.js";
 import type { HostConfig } from "./hostConfig.js";
+import { identityBackupDir, identityPath } from "./identityFile.js";
+import { watchIdentity } from "./identityWatcher.js";
 import { createLateEmbedderHost } from "./lateEmbedderHost.js";
+import { createLayeredPrompt } from "./layeredPromptSource.js";
 
 export interface Host {
   readonly runtime: Runtime;
@@ -66,10 +70,6 @@ export interface StartHostOptions {
 /** A unique lease owner for this process. */
 export const hostOwnerId = (): string => `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
 
-const DEFAULT_PROMPT =
-  "You are the first mate: the human's chief of staff for a fleet of coding agents. " +
-  "Read the pushes from the first-mate channel, keep your captain's log, and act only within your standing authority.";
-
 export const startHost = async (options: StartHostOptions): Promise<E.Either<HostError, Host>> => {
   const { config } = options;
   const fail = (message: string): E.Either<HostError, Host> => E.left({ _tag: "HostStartFailed", message });
@@ -101,6 +101,10 @@ export const startHost = async (options: StartHostOptions): Promise<E.Either<Hos
     appendLog: (from, input) => host().appendLog(from, input),
     peek: (from, input) => host().peek(from, input),
     nudge: (from, input) => host().nudge(from, input),
+    spawnWorker: (from, input) => host().spawnWorker!(from, input),
+    assignTask: (from, input) => host().assignTask!(from, input),
+    terminate: (from, input) => host().terminate!(from, input),
+    proposeRoleChange: (from, input) => host().proposeRoleChange!(from, input),
     agentHook: (from, payload) =>
       host().agentHook?.(from, payload) ??
       Promise.resolve(E.left({ _tag: "ToolRefused", message: "this host takes no lifecycle hooks" })),
@@ -128,6 +132,9 @@ export const startHost = async (options: StartHostOptions): Promise<E.Either<Hos
   }
 
   const owner = hostOwnerId();
+  const identity = identityPath(config.stateDir);
+  const noteForTheHuman = (text: string) =>
+    void store.appendLog({ kind: "narrative", text: text.slice(0, 2000), at: Date.now(), author: "kit" });
   const runtime = createRuntime({
     tmux,
     channel: channelServer.channel,
@@ -135,21 +142,42 @@ export const startHost = async (options: StartHostOptions): Promise<E.Either<Hos
     clock: systemClock,
     owner,
     config: config.core,
+    workers: {
+      ...(config.workers.argv ? { argv: config.workers.argv } : {}),
+      cwd: config.cwd,
+      env: { FIRST_MATE_SOCKET: socketPath, ...(config.workers.env ?? {}) },
+    },
     launcher: createFirstMateLauncher({
       agent: config.agent,
       stateDir: config.stateDir,
       socketPath,
       cwd: config.cwd,
-      prompt: options.prompt ?? (() => DEFAULT_PROMPT),
+      prompt:
+        options.prompt ??
+        createLayeredPrompt({
+          store,
+          identityPath: identity,
+          ...(config.corePrompt ? { core: config.corePrompt } : {}),
+          ...(config.core.identityCapChars ? { identityCapChars: config.core.identityCapChars } : {}),
+          onWarning: noteForTheHuman,
+        }),
+      identity: {
+        path: identity,
+        backupDir: identityBackupDir(config.stateDir),
+        keep: config.identityBackups,
+        onBackupFailed: noteForTheHuman,
+      },
     }),
   });
   toolHost = runtime.toolHost;
   lateEmbedder.bind(createEmbedderHost({ runtime, store }));
   if (options.onReport) runtime.subscribe(options.onReport);
 
+  const watchers: (() => void)[] = [];
   let stopped: Promise<void> | null = null;
   const stop = () => {
     stopped ??= (async () => {
+      for (const unwatch of watchers.splice(0)) unwatch();
       await runtime.stop();
       await channelServer.close();
       await removeEmbedderTokenFile(tokenPath, embedderToken);
@@ -160,6 +188,10 @@ export const startHost = async (options: StartHostOptions): Promise<E.Either<Hos
   };
   try {
     await runtime.start();
+    watchers.push(
+      watchConnRequests(store, runtime),
+      watchIdentity(identity, runtime, () => Date.now()),
+    );
   } catch (error) {
     await stop();
     return fail(`runtime: ${error instanceof Error ? error.message : String(error)}`);

@@ -20,11 +20,19 @@ const record = (entry: Record<string, unknown>) => {
 const stamp = () => new Date().toISOString().slice(11, 23);
 
 let client: Awaited<ReturnType<typeof connectThroughShim>> | null = null;
+let usedConn = false;
 
 const onPush = (push: ChannelPush) => {
   const kind = push.meta?.kind ?? "push";
   process.stdout.write(`${stamp()} ⟵ ${kind}\n${push.content}\n\n`);
   record({ type: "push", kind, meta: push.meta ?? {}, bytes: Buffer.byteLength(push.content), content: push.content });
+  if (kind === "conn" && push.meta?.holder === "first_mate" && client && !usedConn) {
+    // Holding the conn: use it once, within its scope, as a first mate would for relief.
+    usedConn = true;
+    void client
+      .call("spawn_worker", { name: `relief-${attempt}`, task: "look into the flaky test on main" })
+      .then((result) => record({ type: "conn_action", tool: "spawn_worker", ...result }));
+  }
   if (kind === "interrupt" && client) {
     const text = `interrupt #${push.meta?.seq}: ${push.content}`.slice(0, 2000);
     void client
