@@ -29,6 +29,8 @@ import {
 export interface PaneAgentRecord {
   /** The agent kind last detected in the pane (null: not detected). */
   readonly kind: AgentKind | null;
+  /** The pane command the kind was detected from (detection runs again only when it changes). */
+  readonly command: string | null;
   /** Newest evidence per source. */
   readonly evidence: Readonly<Partial<Record<EvidenceSource, AgentEvidence>>>;
   /** The evidence that ended the session, while it stays ended. */
@@ -51,8 +53,9 @@ export const SOURCE_AUTHORITY: Readonly<Record<EvidenceSource, number>> = {
 };
 
 /** Pure: a record for a pane nothing is known about yet. */
-export const newAgentRecord = (kind: AgentKind | null): PaneAgentRecord => ({
+export const newAgentRecord = (kind: AgentKind | null, command: string | null = null): PaneAgentRecord => ({
   kind,
+  command,
   evidence: {},
   ended: null,
   resolved: UNKNOWN_AGENT_STATE,
@@ -68,41 +71,37 @@ const agree = (a: AgentState, b: AgentState): boolean =>
 export const isFresh = (evidence: AgentEvidence, now: number, maxEvidenceAgeMs: number): boolean =>
   now - evidence.at <= maxEvidenceAgeMs;
 
-const resolvedFrom = (evidence: AgentEvidence): ResolvedAgentState => ({
-  state: evidence.state,
-  source: evidence.source,
-  at: evidence.at,
-  ...(evidence.detail !== undefined ? { detail: evidence.detail } : {}),
-});
-
 /** Pure: the state the record's evidence supports at `now` (see the module rules). */
 export const resolveAgentState = (
   record: PaneAgentRecord,
   now: number,
   maxEvidenceAgeMs: number,
 ): ResolvedAgentState => {
-  if (record.ended !== null) return resolvedFrom(record.ended);
-  const fresh: AgentEvidence[] = [];
-  for (const evidence of Object.values(record.evidence)) {
-    if (evidence && isFresh(evidence, now, maxEvidenceAgeMs)) fresh.push(evidence);
-  }
-  if (fresh.length === 0) return UNKNOWN_AGENT_STATE;
-  let newest = fresh[0]!;
-  for (const evidence of fresh) {
+  // The deciding evidence itself is the resolution (it carries state, source, at, detail): no copy per tick.
+  if (record.ended !== null) return record.ended;
+  const evidence = record.evidence;
+  let newest: AgentEvidence | null = null;
+  for (const key in evidence) {
+    const piece = evidence[key as EvidenceSource];
+    if (piece === undefined || !isFresh(piece, now, maxEvidenceAgeMs)) continue;
     if (
-      evidence.at > newest.at ||
-      (evidence.at === newest.at && SOURCE_AUTHORITY[evidence.source] > SOURCE_AUTHORITY[newest.source])
+      newest === null ||
+      piece.at > newest.at ||
+      (piece.at === newest.at && SOURCE_AUTHORITY[piece.source] > SOURCE_AUTHORITY[newest.source])
     ) {
-      newest = evidence;
+      newest = piece;
     }
   }
-  for (const other of fresh) {
-    if (other === newest || agree(other.state, newest.state)) continue;
+  if (newest === null) return UNKNOWN_AGENT_STATE;
+  for (const key in evidence) {
+    const other = evidence[key as EvidenceSource];
+    if (other === undefined || other === newest || !isFresh(other, now, maxEvidenceAgeMs)) continue;
+    if (agree(other.state, newest.state)) continue;
     if (other.at === newest.at || SOURCE_AUTHORITY[other.source] > SOURCE_AUTHORITY[newest.source]) {
       return UNKNOWN_AGENT_STATE;
     }
   }
-  return resolvedFrom(newest);
+  return newest;
 };
 
 /** Pure: fold one piece of evidence into the record (resolution is `settleAgentRecord`'s job). */

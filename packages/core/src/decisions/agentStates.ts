@@ -142,8 +142,9 @@ const observeTitle = (record: PaneAgentRecord, pane: PaneObservation, now: numbe
 };
 
 const hasFreshNonScreenEvidence = (record: PaneAgentRecord, now: number, maxAgeMs: number): boolean => {
-  for (const [source, evidence] of Object.entries(record.evidence) as [EvidenceSource, AgentEvidence][]) {
-    if (source !== "screen" && isFresh(evidence, now, maxAgeMs)) return true;
+  for (const source in record.evidence) {
+    const evidence = record.evidence[source as EvidenceSource];
+    if (source !== "screen" && evidence !== undefined && isFresh(evidence, now, maxAgeMs)) return true;
   }
   return false;
 };
@@ -178,9 +179,12 @@ export const observeAgentStates = (
   const candidateIds: string[] = [];
   for (const pane of panes) {
     const prior = agents[pane.paneId];
-    const kind = detectAgent(pane.command, patterns);
+    // Detection is the costliest part of a pane's turn: redo it only when the command changed.
+    const kind =
+      prior !== undefined && prior.command === pane.command ? prior.kind : detectAgent(pane.command, patterns);
     if (prior === undefined && kind === null) continue;
-    let record = prior ?? newAgentRecord(kind);
+    let record = prior ?? newAgentRecord(kind, pane.command);
+    if (record.command !== pane.command) record = { ...record, command: pane.command };
     if (kind !== null && record.kind !== kind) record = { ...record, kind };
     if (pane.dead) {
       if (record.ended === null) {
