@@ -81,8 +81,21 @@ export const DEFAULT_PROHIBITIONS: readonly Prohibition[] = [
   },
 ];
 
+/** Compiled once per pattern: the rules are configuration, the same few every call. */
+const compiled = new Map<string, RegExp>();
+const expressionOf = (rule: ArgumentPattern): RegExp => {
+  const key = `${rule.flags}/${rule.pattern}`;
+  let expression = compiled.get(key);
+  if (expression === undefined) {
+    // No `g` or `y` flag is accepted, so `test` keeps no state between calls.
+    expression = new RegExp(rule.pattern, rule.flags);
+    if (compiled.size < 1000) compiled.set(key, expression);
+  }
+  return expression;
+};
+
 const argumentMatches = (rule: ArgumentPattern, action: AuthorityAction): boolean => {
-  const expression = new RegExp(rule.pattern, rule.flags);
+  const expression = expressionOf(rule);
   const values =
     rule.arg === "*"
       ? [...Object.values(action.args), action.target.name ?? ""]
