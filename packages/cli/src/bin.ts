@@ -36,8 +36,15 @@ options:
   --json                 machine-readable output
 `;
 
-const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
+/**
+ * Command output. The commands report failures as lines starting with
+ * "first-mate:"; those go to stderr so --json output stays machine-readable.
+ */
+const out = (line: string) => {
+  if (line.startsWith("first-mate: ")) err(line);
+  else process.stdout.write(`${line}\n`);
+};
 
 const main = async (argv: string[]): Promise<number> => {
   const [command, ...rest] = argv;

@@ -61,7 +61,14 @@ const updateFor = (state: CoreState, event: Event): AgentStatesUpdate | null => 
     case "FleetObserved":
       // A stale observation (not the one in flight) is ignored here as it is by the reducer.
       if (state.observe.inFlight?.id !== event.observeId) return null;
-      return observeAgentStates(agents, event.panes, state.now, state.config, state.supervisor.marker?.paneId ?? null);
+      // Only the lease holder reads screens; a standby tracks state from what it sees for free.
+      return observeAgentStates(
+        agents,
+        event.panes,
+        state.now,
+        state.supervisor.leaseHeld ? state.config : { ...state.config, screenCapturesPerTick: 0 },
+        state.supervisor.marker?.paneId ?? null,
+      );
     default:
       return null;
   }

@@ -63,7 +63,15 @@ export const EventSchema = z.discriminatedUnion("type", [
      * The store's supervisor flags read with the observation, so a kill
      * switch or reset set by another process (the CLI) is seen level-triggered.
      */
-    flags: z.object({ killSwitch: z.boolean(), gaveUp: z.boolean(), resetAt: now.nullable() }).optional(),
+    flags: z
+      .object({
+        killSwitch: z.boolean(),
+        gaveUp: z.boolean(),
+        resetAt: now.nullable(),
+        /** The marker the store holds: a host without the lease follows it, and adopts it on taking the lease. */
+        marker: MarkerSchema.nullable().optional(),
+      })
+      .optional(),
   }),
   z.object({ type: z.literal("ObserveFailed"), now, observeId: z.number().int(), reason: z.string() }),
   /** tmux reported a pane or window closing (control mode); observe at once. */

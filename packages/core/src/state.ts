@@ -25,6 +25,12 @@ export interface CoreState {
   readonly supervisor: SupervisorState;
   /** Observations with an id below this were requested before the marker existed. */
   readonly markerObserveFloor: number;
+  /**
+   * Set when this host takes the lease: the first observation requested
+   * after it (id ≥ this) adopts the store's marker, so a standby that becomes
+   * the holder never spawns beside its predecessor's live first mate.
+   */
+  readonly adoptStoreMarkerFrom: number | null;
   readonly firstMateAttached: boolean;
   readonly heartbeat: HeartbeatState;
   readonly interrupts: InterruptState;
@@ -48,6 +54,7 @@ export const initialState = (config: CoreConfig): CoreState => ({
   now: 0,
   supervisor: INITIAL_SUPERVISOR,
   markerObserveFloor: 0,
+  adoptStoreMarkerFrom: null,
   firstMateAttached: false,
   heartbeat: INITIAL_HEARTBEAT,
   interrupts: INITIAL_INTERRUPTS,

@@ -57,6 +57,7 @@ export const currentDigest = (state: CoreState): FleetDigest =>
   buildDigest(state.fleet, {
     now: state.now,
     firstMatePaneId: state.supervisor.marker?.paneId ?? null,
+    firstMateWindow: { session: state.config.session, window: state.config.window },
     inputs: state.inputs,
     alerts: state.alerts,
     agents: state.agents,
@@ -191,6 +192,16 @@ const onFleetObserved = (state: CoreState, event: EventOf<"FleetObserved">): Ste
   if (inFlight === null || inFlight.id !== event.observeId) return [state, []];
   const again = state.observe.again;
   const flags = event.flags;
+  const adoptFrom = state.adoptStoreMarkerFrom;
+  // A host without the lease follows the store's marker (the holder writes
+  // it); a host that just took the lease adopts it once, then owns it.
+  // Never from a read older than this host's own latest marker change, nor
+  // while its spawn is in flight: the store may not show that write yet.
+  const adopt =
+    flags?.marker !== undefined &&
+    event.observeId >= state.markerObserveFloor &&
+    state.supervisor.spawnInFlight === null &&
+    (!state.supervisor.leaseHeld || (adoptFrom !== null && event.observeId >= adoptFrom));
   const supervisor = flags
     ? {
         ...state.supervisor,
@@ -202,10 +213,29 @@ const onFleetObserved = (state: CoreState, event: EventOf<"FleetObserved">): Ste
     : state.supervisor;
   const next: CoreState = {
     ...state,
-    supervisor,
     fleet: event.panes,
     observe: { ...state.observe, inFlight: null, again: false },
+    adoptStoreMarkerFrom: adopt && state.supervisor.leaseHeld ? null : state.adoptStoreMarkerFrom,
   };
+  if (adopt && flags?.marker !== undefined) {
+    const marker = flags.marker;
+    const followed = {
+      ...supervisor,
+      marker,
+      lastAttempt: Math.max(supervisor.lastAttempt, marker?.attempt ?? 0),
+    };
+    // Adopting is a marker change like any other: the heartbeat starts over.
+    return chain(
+      next,
+      (s) => applySupervisor(s, { state: followed, commands: [] }),
+      (s) => reconcileObserved(s, event, again),
+    );
+  }
+  return reconcileObserved({ ...next, supervisor }, event, again);
+};
+
+/** Judge the supervisor and run the heartbeat on an observation already folded into state. */
+const reconcileObserved = (state: CoreState, event: EventOf<"FleetObserved">, again: boolean): StepResult => {
   const live = new Set<string>();
   const dead = new Set<string>();
   for (const pane of event.panes) (pane.dead ? dead : live).add(pane.paneId);
@@ -215,10 +245,10 @@ const onFleetObserved = (state: CoreState, event: EventOf<"FleetObserved">): Ste
     deadPaneIds: dead,
     coversMarker: event.observeId >= state.markerObserveFloor,
   };
-  const decision = decideSupervisor(next.supervisor, view, next.config);
-  const strays = strayFirstMates(next, decision.state.marker?.paneId ?? null, decision.state.spawnInFlight !== null);
+  const decision = decideSupervisor(state.supervisor, view, state.config);
+  const strays = strayFirstMates(state, decision.state.marker?.paneId ?? null, decision.state.spawnInFlight !== null);
   return chain(
-    next,
+    state,
     (s) => applySupervisor(s, decision),
     (s) => [s, strays],
     heartbeat,
@@ -361,7 +391,9 @@ const onReport = (state: CoreState, event: EventOf<"ReportReceived">): StepResul
 const onLeaseRenewed = (state: CoreState, event: EventOf<"LeaseRenewed">): StepResult => {
   const wasHeld = state.supervisor.leaseHeld;
   const next = { ...state, supervisor: { ...state.supervisor, leaseHeld: event.held } };
-  return !wasHeld && event.held ? observe(next) : [next, []];
+  if (wasHeld || !event.held) return [next, []];
+  // Taken the lease: look again, adopting whatever marker the store holds now.
+  return observe({ ...next, adoptStoreMarkerFrom: next.observe.nextId });
 };
 
 const onKillSwitch = (state: CoreState, event: EventOf<"KillSwitchSet">): StepResult => {

@@ -191,7 +191,8 @@ describe("first-mate bin (real process)", () => {
       expect(unknown.stderr).toContain("unknown command launch-the-boats");
       expect(unknown.stderr).toContain("usage: first-mate");
       expect(badKind.code).toBe(2);
-      expect(badKind.stdout + badKind.stderr).toContain("--kind must be one of standing_order, watch, narrative");
+      expect(badKind.stderr).toContain("--kind must be one of standing_order, watch, narrative");
+      expect(badKind.stdout).toBe("");
       expect(badAgent.code).toBe(2);
       expect(badAgent.stderr).toContain("--agent must be claude or stand-in");
     },

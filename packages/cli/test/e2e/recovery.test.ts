@@ -127,4 +127,34 @@ describe("recovery (end to end)", () => {
     },
     E2E_TIMEOUT_MS,
   );
+
+  it(
+    "lease handover: the standby takes the lease and adopts the live first mate instead of spawning a second",
+    async () => {
+      world = await createE2eWorld();
+      const w = world;
+      const [a, b] = await Promise.all([
+        w.startHost(),
+        w.startHost({ socketPath: join(w.dir, "channel-b", "channel.sock") }),
+      ]);
+      const holders = () => [a, b].filter((hut) => hut.host.runtime.status().leaseHeld);
+      const holder = await waitFor("one lease holder", () => (holders().length === 1 ? holders()[0] : undefined));
+      const standby = holder === a ? b : a;
+      const marker = await waitFor(
+        "the holder's first mate",
+        () => holder.host.runtime.status().firstMate ?? undefined,
+      );
+      await observations(standby, 3);
+
+      await holder.host.stop();
+      await waitFor("the standby to take the lease", () => standby.host.runtime.status().leaseHeld);
+      await observations(standby, 6);
+
+      expect(standby.host.runtime.status().firstMate).toEqual(marker);
+      expect(standby.commands("tmux.spawn")).toHaveLength(0);
+      expect(standby.commands("tmux.kill")).toHaveLength(0);
+      expect(await w.firstMateWindowPanes()).toEqual([marker.paneId]);
+    },
+    E2E_TIMEOUT_MS,
+  );
 });

@@ -42,7 +42,12 @@ export const EMPTY_AGENT_STATES: AgentStates = {};
 
 export type AgentStateConfig = Pick<
   CoreConfig,
-  "agentEvidenceMaxAgeMs" | "screenCaptureIntervalMs" | "screenCapturesPerTick" | "screenCaptureLines"
+  | "agentEvidenceMaxAgeMs"
+  | "screenCaptureIntervalMs"
+  | "screenCapturesPerTick"
+  | "screenCaptureLines"
+  | "session"
+  | "window"
 >;
 
 export interface AgentTables {
@@ -195,7 +200,9 @@ export const observeAgentStates = (
     }
     record = settleInto(pane.paneId, record, now, config, raised);
     next[pane.paneId] = record;
-    if (!pane.dead && pane.paneId !== firstMatePaneId && wantsCapture(record, now, config)) {
+    // The first mate's window is never a worker's: its screens are not read.
+    const home = pane.session === config.session && pane.windowName === config.window;
+    if (!pane.dead && !home && pane.paneId !== firstMatePaneId && wantsCapture(record, now, config)) {
       candidates.push(record);
       candidateIds.push(pane.paneId);
     }

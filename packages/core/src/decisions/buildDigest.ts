@@ -4,6 +4,8 @@
  * Pure: executes nothing. Keeps agent panes only, skips dead panes, and
  * always excludes the first mate's own pane — otherwise its own reactions
  * would feed back into the pushes it receives (SPEC §3, invariant 6).
+ * Any other pane in the first mate's window (a spawn not yet marked, a
+ * stray about to be killed) is excluded too: it is never a worker.
  */
 
 import type { AgentPattern } from "../domain/agentKind.js";
@@ -18,6 +20,8 @@ import { curatePane } from "./curatePane.js";
 export interface DigestContext {
   readonly now: number;
   readonly firstMatePaneId: string | null;
+  /** The first mate's window; its panes are never workers. */
+  readonly firstMateWindow?: { readonly session: string; readonly window: string };
   readonly inputs: FleetInputs;
   readonly alerts: Readonly<Record<string, Alert>>;
   readonly agentPatterns?: readonly AgentPattern[];
@@ -30,6 +34,8 @@ export const buildDigest = (panes: readonly PaneObservation[], context: DigestCo
   const rows: PaneDigest[] = [];
   for (const pane of panes) {
     if (pane.dead || pane.paneId === context.firstMatePaneId) continue;
+    const home = context.firstMateWindow;
+    if (home && pane.session === home.session && pane.windowName === home.window) continue;
     const row = curatePane(pane, {
       now: context.now,
       input: context.inputs.panes[pane.paneId],

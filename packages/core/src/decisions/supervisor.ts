@@ -15,7 +15,8 @@
  *   more than `maxStarts` starts fall in any `startWindowMs` (invariant 8);
  *   `maxStarts` failed starts inside the window → give up and alert the human,
  *   until reset;
- * - no spawn while the kill switch is set or another process holds the lease.
+ * - no spawn while the kill switch is set; without the lease, no decision
+ *   at all (a standby host follows the holder's marker through the store).
  */
 
 import type { Command } from "../commands.js";
@@ -182,6 +183,8 @@ export const decideSupervisor = (
   view: SupervisorView,
   config: SupervisorConfig,
 ): SupervisorDecision => {
+  // Only the lease holder supervises; a standby follows the store's marker.
+  if (!state.leaseHeld) return { state, commands: [] };
   const judged = judgeMarker(state, view, config);
   const started = decideStart(judged.state, view.now, config);
   return { state: started.state, commands: [...judged.commands, ...started.commands] };

@@ -75,8 +75,13 @@ export const executeCommand = async (command: Command, ports: ExecutionPorts): P
   try {
     switch (command.type) {
       case "fleet.observe": {
-        const [result, stored] = await Promise.all([ports.tmux.listPanes(), ports.store.readSupervisorFlags()]);
-        const flags = E.isRight(stored) ? { flags: stored.right } : {};
+        const [result, stored, marker] = await Promise.all([
+          ports.tmux.listPanes(),
+          ports.store.readSupervisorFlags(),
+          ports.store.readMarker(),
+        ]);
+        const flags =
+          E.isRight(stored) && E.isRight(marker) ? { flags: { ...stored.right, marker: marker.right } } : {};
         return E.isRight(result)
           ? event({
               type: "FleetObserved",

@@ -122,8 +122,22 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
   const execute = (command: Command): Event | null => {
     const now = clock.now();
     switch (command.type) {
-      case "fleet.observe":
-        return { type: "FleetObserved", now, observeId: command.observeId, panes: tmux.listSync() };
+      case "fleet.observe": {
+        // Like the runtime: the store's supervisor flags and marker ride along.
+        const stored = store.snapshot();
+        return {
+          type: "FleetObserved",
+          now,
+          observeId: command.observeId,
+          panes: tmux.listSync(),
+          flags: {
+            killSwitch: stored.killSwitch,
+            gaveUp: stored.gaveUp,
+            resetAt: stored.resetAt,
+            marker: stored.marker,
+          },
+        };
+      }
       case "tmux.spawn": {
         tokens++;
         const tokenHash = fakeTokenHash(tokens);
@@ -238,6 +252,9 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
       world.drive();
     },
     inject(event) {
+      // Like the runtime's setKillSwitch: the flag is stored before the core hears of it,
+      // so the store's flags read with each observation agree.
+      if (event.type === "KillSwitchSet") void store.setKillSwitch(event.on);
       queue.push({ kind: "event", event });
     },
     step() {
