@@ -5,9 +5,9 @@ library only (socket + json).
 It connects to a running first-mate's channel socket, sends the embedder
 hello line with the token from the token file, speaks MCP (JSON-RPC 2.0,
 one JSON object per line): initialize, notifications/initialized, then
-tools/call update_inputs, fleet_digest and status. With --wait-alert it then
-listens for notifications/first_mate/alert and .../event until an alert
-arrives.
+tools/call update_inputs, fleet_digest, status and conn_status. With
+--wait-alert it then listens for notifications/first_mate/alert and
+.../event until an alert arrives.
 
 Exit codes: 0 done, 1 refused or failed, 2 no alert within --wait-alert.
 """
@@ -138,6 +138,10 @@ def main():
             % (status["running"], status["firstMateAttached"], status["killSwitch"], status["gaveUp"]),
             flush=True,
         )
+
+        # The authority surface: who holds the conn (conn_handoff / conn_take_back change it).
+        texts, failed = channel.call_tool("conn_status")
+        print("conn%s: %s" % (" FAILED" if failed else "", texts[0]), flush=True)
 
         for message in channel.notifications:
             show_notification(message)

@@ -2,7 +2,7 @@
  * The cross-language example (examples/embed/embed_client.py, python3
  * standard library only) against a running host on a private tmux server:
  * it is admitted with the token file, feeds a status line and usage, reads
- * the digest and status, and prints the alert the host raises meanwhile.
+ * the digest, status and conn status, and prints the alert the host raises meanwhile.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -93,6 +93,7 @@ describe("the Python embedder example", () => {
     expect(lines.find((line) => line.includes(worker))).toContain('"porting the scheduler to Python"');
     expect(lines.some((line) => line.includes("budget 55%"))).toBe(true);
     expect(lines).toContain("status: running=True firstMateAttached=False killSwitch=True gaveUp=False");
+    expect(lines).toContain("conn: the conn is with the human");
     expect(lines.at(-1)).toMatch(/^alert: critical first_mate_crash_loop: first mate failed 3 starts/);
   }, 120_000);
 

@@ -49,7 +49,8 @@ export interface EmbedderSession {
 /** Default instructions for an embedder session. */
 export const EMBEDDER_INSTRUCTIONS = `This is first-mate's embedder surface, for the orchestrator that runs the fleet.
 Tools: update_inputs {panes?: {"%N": {statusLine?, pr?, ci?: red|pending|green, watched?}}, usage?: {percent, resetsAt}}, fleet_digest {}, status {}, captains_log_read {limit?, kind?}, set_kill_switch {on}, reset_supervisor {}.
-Notifications: notifications/first_mate/alert {level, code, message, at} and notifications/first_mate/event {type, at, data}.`;
+Authority: conn_handoff {scope: {actions: [spawn_worker|assign_task|terminate], targets?}, minutes, escalation?}, conn_take_back {}, conn_status {}, proposals_list {status?}, proposal_decide {id, decision: approve|reject, by?}, role_list {status?}, role_decide {id, decision, by?}.
+Notifications: notifications/first_mate/alert {level, code, message, at} and notifications/first_mate/event {type, at, data}; event types: proposal {id, action, reason, handBack}, role_proposal {id, text}, conn {conn, reason}.`;
 
 /** True when sha-256(`token`) equals `expectedHash` (hex); constant-time in the hash. */
 export const embedderTokenMatches = (token: string | undefined, expectedHash: string): boolean => {

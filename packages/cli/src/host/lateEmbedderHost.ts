@@ -40,6 +40,13 @@ export const createLateEmbedderHost = (): LateEmbedderHost => {
     readLog: (input) => when((bound) => bound.readLog(input)),
     setKillSwitch: (on) => when((bound) => bound.setKillSwitch(on)),
     resetSupervisor: () => when((bound) => bound.resetSupervisor()),
+    handOffConn: (input) => when((bound) => bound.handOffConn(input)),
+    takeBackConn: () => when((bound) => bound.takeBackConn()),
+    connStatus: () => when((bound) => bound.connStatus()),
+    listProposals: (filter) => when((bound) => bound.listProposals(filter)),
+    decideProposal: (decision) => when((bound) => bound.decideProposal(decision)),
+    listRoleExtensions: (filter) => when((bound) => bound.listRoleExtensions(filter)),
+    decideRoleExtension: (decision) => when((bound) => bound.decideRoleExtension(decision)),
     subscribe(listener) {
       listeners.add(listener);
       return () => {
