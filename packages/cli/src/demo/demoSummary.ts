@@ -10,6 +10,8 @@ export interface DemoSummary {
   readonly digestBytesMedian: number;
   readonly interruptsDelivered: number;
   readonly notifyNeedHuman: number;
+  /** need_human notifies that became an interrupt (the rest were repeats, folded into a digest). */
+  readonly notifyInterrupts: number;
   readonly interruptHostLatencyMs: number | null;
   readonly interruptEndToEndMs: number | null;
   readonly respawnLatencyMs: number | null;
@@ -33,6 +35,8 @@ export const summarise = (
   const queuedAt = new Map<number, number>();
   const delivered = new Map<string, number>();
   let notifyNeedHuman = 0;
+  const notified = new Set<string>();
+  let notifyInterrupts = 0;
   let starts = 0;
   let respawnAt: number | null = null;
   let reattachAt: number | null = null;
@@ -40,13 +44,19 @@ export const summarise = (
     if (report.type === "command") {
       const command = report.command;
       if (command.type === "channel.emit") emitted.set(command.emitId, Buffer.byteLength(command.content, "utf8"));
-      if (command.type === "store.enqueueOutbox") queuedAt.set(command.entry.seq, command.entry.createdAt);
+      if (command.type === "store.enqueueOutbox") {
+        queuedAt.set(command.entry.seq, command.entry.createdAt);
+        if (notified.has(`${command.entry.source} ${command.entry.message}`)) notifyInterrupts++;
+      }
       if (command.type === "tmux.spawn") starts++;
     }
     if (report.type === "event") {
       const event = report.event;
       if (event.type === "EmitSucceeded") delivered.set(event.emitId, event.now);
-      if (event.type === "NotifyReceived" && event.kind === "need_human") notifyNeedHuman++;
+      if (event.type === "NotifyReceived" && event.kind === "need_human") {
+        notifyNeedHuman++;
+        notified.add(`${event.paneId} ${event.message}`);
+      }
       if (killedAt !== null && event.type === "SpawnSucceeded" && event.now >= killedAt && respawnAt === null)
         respawnAt = event.now;
       if (respawnAt !== null && event.type === "ChannelAttached" && event.firstMate && reattachAt === null)
@@ -71,6 +81,7 @@ export const summarise = (
     digestBytesMedian: median(digestSizes),
     interruptsDelivered: hostLatencies.length,
     notifyNeedHuman,
+    notifyInterrupts,
     interruptHostLatencyMs: hostLatencies.length ? median(hostLatencies) : null,
     interruptEndToEndMs: endToEnd.length ? median(endToEnd) : null,
     respawnLatencyMs: killedAt !== null && respawnAt !== null ? respawnAt - killedAt : null,
@@ -95,8 +106,9 @@ export const printSummary = (summary: DemoSummary, out: (line: string) => void, 
     ],
     [
       "need_human notifies → interrupts",
-      `${summary.notifyNeedHuman} → ${summary.interruptsDelivered} (repeats folded)`,
+      `${summary.notifyNeedHuman} → ${summary.notifyInterrupts}; repeats folded into a digest: ${summary.notifyNeedHuman - summary.notifyInterrupts}`,
     ],
+    ["interrupts delivered (all causes)", `${summary.interruptsDelivered} (notifies, permission prompts, CI)`],
     ["interrupt latency (notify → written)", show(summary.interruptHostLatencyMs, "ms")],
     ["interrupt latency (notify → first mate)", show(summary.interruptEndToEndMs, "ms")],
     ["respawn latency (kill → new marker)", show(summary.respawnLatencyMs, "ms")],

@@ -32,6 +32,12 @@ export interface DemoOptions {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Resolves once `condition` holds, or after `limitMs` whatever it says. */
+const waitUntil = async (condition: () => boolean, limitMs: number): Promise<void> => {
+  const deadline = Date.now() + limitMs;
+  while (!condition() && Date.now() < deadline) await sleep(100);
+};
+
 export const runDemo = async (options: DemoOptions): Promise<DemoSummary> => {
   const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
   const dir = mkdtempSync(join(tmpdir(), "first-mate-demo-"));
@@ -114,7 +120,15 @@ export const runDemo = async (options: DemoOptions): Promise<DemoSummary> => {
       );
     }
 
-    await sleep(13_000);
+    // Paced by what happens, not only by the clock, so a slow machine still
+    // shows every scene: the kill waits for the first interrupt to arrive.
+    const began = Date.now();
+    const delivered = (prefix: string) =>
+      reports.some(
+        ({ report }) =>
+          report.type === "event" && report.event.type === "EmitSucceeded" && report.event.emitId.startsWith(prefix),
+      );
+    await waitUntil(() => Date.now() - began >= 13_000 && delivered("interrupt-"), 60_000);
     const victim = host.runtime.status().firstMate?.paneId;
     // The conn scene plays with the respawned first mate, once it has attached.
     const connScene = runConnScene(host, timeline, { afterAttempt: host.runtime.status().firstMate?.attempt ?? 0 });
@@ -124,7 +138,16 @@ export const runDemo = async (options: DemoOptions): Promise<DemoSummary> => {
       killedAt = Date.now();
       await host.tmux.kill(victim as PaneId);
     }
-    await sleep((options.durationMs ?? 26_000) - 13_000);
+    const reattached = () =>
+      killedAt !== null &&
+      reports.some(
+        ({ report, at }) =>
+          at >= (killedAt ?? 0) &&
+          report.type === "event" &&
+          report.event.type === "ChannelAttached" &&
+          report.event.firstMate,
+      );
+    await waitUntil(() => Date.now() - began >= (options.durationMs ?? 26_000) && reattached(), 60_000);
     await connScene;
     await host.runtime.idle();
     const journalLines = existsSync(journal)
