@@ -81,7 +81,7 @@ export const measureMemory = async (panes = 1000, sessions = 200): Promise<Memor
     await Promise.allSettled(clients.map((client) => client.close()));
     child.stdin.write("stop\n");
     await new Promise((resolve) => child.once("exit", resolve));
-    await server.kill();
+    await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 };

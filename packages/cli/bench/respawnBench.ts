@@ -68,7 +68,7 @@ export const measureRespawn = async (samples = 20): Promise<RespawnResult> => {
     }
   } finally {
     await host.stop();
-    await server.kill();
+    await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
   return {

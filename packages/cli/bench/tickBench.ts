@@ -124,7 +124,7 @@ export const measureTick = async (
   } finally {
     await tmux.close();
     await store.close();
-    await server.kill();
+    await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 };

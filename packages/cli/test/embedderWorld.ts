@@ -6,18 +6,15 @@
  * Guarantees: `dispose()` stops every host, kills the tmux server and waits
  * for it to exit, and removes the temp dir, also after a failure part-way.
  */
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import type { PaneId } from "@first-mate/core";
+import { startIsolatedTmuxServer } from "@first-mate/driver-tmux/testing";
 import { openSqliteStore } from "@first-mate/store-sqlite";
 import * as E from "fp-ts/lib/Either.js";
 import { type AgentChoice, parseHostConfig } from "../src/host/hostConfig.js";
 import { type Host, startHost } from "../src/host/startHost.js";
-
-const run = promisify(execFile);
 
 /** A pane whose process calls itself `claude`: the digest treats it as an agent. */
 export const LOOKS_LIKE_AN_AGENT = ["bash", "-c", "exec -a claude sleep 600"];
@@ -37,34 +34,14 @@ export interface EmbedderWorld {
   dispose(): Promise<void>;
 }
 
-let worlds = 0;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 export const createEmbedderWorld = async (): Promise<EmbedderWorld> => {
-  worlds += 1;
+  const server = await startIsolatedTmuxServer({ label: "embed", keepalive: { session: "fleet", window: "shell" } });
+  const { socketName, tmux } = server;
   const dir = mkdtempSync(join(tmpdir(), "fm-embed-host-"));
-  const socketName = `fm-embed-${process.pid}-${worlds}-${Math.random().toString(36).slice(2, 8)}`;
   const socketPath = join(dir, "run", "channel.sock");
   const stateDir = join(dir, "state");
   const databasePath = join(dir, "first-mate.db");
   const hosts: Host[] = [];
-  const env = { ...process.env };
-  delete env.TMUX;
-  const tmux = async (args: readonly string[]) =>
-    (await run("tmux", ["-L", socketName, "-f", "/dev/null", ...args], { env })).stdout;
-
-  await tmux(["new-session", "-d", "-s", "fleet", "-n", "shell"]);
-  const [pid, tmuxSocket] = (await tmux(["display-message", "-p", "#{pid}\t#{socket_path}"])).trim().split("\t");
-  const serverPid = Number(pid);
-
   return {
     dir,
     socketName,
@@ -100,11 +77,7 @@ export const createEmbedderWorld = async (): Promise<EmbedderWorld> => {
     },
     async dispose() {
       for (const host of hosts.splice(0)) await host.stop().catch(() => undefined);
-      await tmux(["kill-server"]).catch(() => undefined);
-      for (let waited = 0; Number.isFinite(serverPid) && alive(serverPid) && waited < 5_000; waited += 50)
-        await sleep(50);
-      // A killed server may leave its socket file behind.
-      if (tmuxSocket) rmSync(tmuxSocket, { force: true });
+      await server.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

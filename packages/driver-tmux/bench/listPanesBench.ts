@@ -3,16 +3,13 @@
  * the driver's `listPanes()`, the bare `tmux list-panes -a` call via execa,
  * and per-pane polling (one `display-message -p -t %N` per pane).
  *
- * Guarantees: starts its own server on a unique `-L` socket with
- * `-f /dev/null` and always kills it (waiting for the process to exit).
+ * Guarantees: starts its own isolated server (src/testing) and always
+ * stops it (waiting for the process to exit).
  * Exported so the repository-wide bench can reuse it.
  */
-import { rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { execa } from "execa";
 import * as E from "fp-ts/lib/Either.js";
 import { createTmuxDriver, PANE_LIST_FORMAT } from "../src/index.js";
+import { startIsolatedTmuxServer } from "../src/testing/index.js";
 
 export interface ListPanesMeasurement {
   readonly panes: number;
@@ -52,29 +49,17 @@ const timed = async (work: () => Promise<unknown>): Promise<number> => {
   return performance.now() - start;
 };
 
-const WINDOWS_PER_SESSION = 250;
-
 /** Starts a server holding `panes` panes running `sleep`, runs the three measurements, kills the server. */
 export const measureListPanes = async (options: ListPanesBenchOptions): Promise<ListPanesMeasurement> => {
-  const socketName = `fm-bench-${process.pid}-${options.panes}-${Math.random().toString(36).slice(2, 8)}`;
-  const tmux = (args: readonly string[]) =>
-    execa("tmux", ["-u", "-f", "/dev/null", "-L", socketName, ...args], { env: { TMUX: undefined } });
-  const script: string[] = [];
-  for (let index = 0; index < options.panes; index++) {
-    const session = `bench${Math.floor(index / WINDOWS_PER_SESSION)}`;
-    script.push(
-      index % WINDOWS_PER_SESSION === 0
-        ? `new-session -d -s ${session} -n w${index} "exec sleep 3600"`
-        : `new-window -d -t =${session}: -n w${index} "exec sleep 3600"`,
-    );
-  }
-  const file = join(tmpdir(), `${socketName}.conf`);
-  await writeFile(file, `${script.join("\n")}\n`);
-  let serverPid: number | null = null;
-  const driver = createTmuxDriver({ socketName });
+  const server = await startIsolatedTmuxServer({
+    label: "bench",
+    panes: options.panes,
+    keepalive: false,
+    stopDeadlineMs: 30_000,
+  });
+  const { tmux } = server;
+  const driver = createTmuxDriver(server.driverOptions);
   try {
-    await tmux(["start-server", ";", "source-file", file]);
-    serverPid = Number((await tmux(["display-message", "-p", "#{pid}"])).stdout);
     const listed = await driver.listPanes();
     if (E.isLeft(listed) || listed.right.length !== options.panes)
       throw new Error(
@@ -122,21 +107,6 @@ export const measureListPanes = async (options: ListPanesBenchOptions): Promise<
     };
   } finally {
     await driver.close();
-    await rm(file, { force: true });
-    await execa("tmux", ["-L", socketName, "kill-server"], { reject: false });
-    if (serverPid !== null) {
-      const deadline = Date.now() + 30_000;
-      const alive = () => {
-        try {
-          process.kill(serverPid as number, 0);
-          return true;
-        } catch {
-          return false;
-        }
-      };
-      while (alive() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-      if (alive()) process.kill(serverPid, "SIGKILL");
-    }
-    await rm(join(process.env.TMUX_TMPDIR ?? "/tmp", `tmux-${process.getuid?.() ?? 0}`, socketName), { force: true });
+    await server.stop();
   }
 };

@@ -1,14 +1,10 @@
 /**
- * An isolated tmux server for one test: a unique `-L` socket, `-f /dev/null`,
- * killed afterwards with a wait for the server process to exit and its
- * socket removed, so no server outlives the test even when it fails.
+ * An isolated tmux server for one test (see src/testing): nothing runs until
+ * `start()` or a driver starts it; `stop()` closes this test's drivers, then
+ * kills the server, waits for it to exit and removes its socket.
  */
-import { rm } from "node:fs/promises";
-import { join } from "node:path";
-import { execa } from "execa";
-import { createTmuxDriver, protectTrailingSemicolon, type TmuxDriver, type TmuxDriverOptions } from "../src/index.js";
-
-let counter = 0;
+import { createTmuxDriver, type TmuxDriver, type TmuxDriverOptions } from "../src/index.js";
+import { createIsolatedTmuxServer } from "../src/testing/index.js";
 
 export interface TestServer {
   readonly socketName: string;
@@ -23,64 +19,23 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-const processAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 export const createTestServer = (): TestServer => {
-  counter += 1;
-  const socketName = `fm-test-${process.pid}-${counter}-${Math.random().toString(36).slice(2, 8)}`;
-  const options: TmuxDriverOptions = { socketName, configFile: "/dev/null", enterDelayMs: 50 };
+  const server = createIsolatedTmuxServer({ keepalive: { session: "_test_keepalive", window: "sleep" } });
+  const options: TmuxDriverOptions = { ...server.driverOptions, enterDelayMs: 50 };
   const drivers: TmuxDriver[] = [];
-  const tmux = async (args: readonly string[]) => {
-    const result = await execa(
-      "tmux",
-      ["-u", "-f", "/dev/null", "-L", socketName, ...args.map(protectTrailingSemicolon)],
-      {
-        env: { TMUX: undefined },
-      },
-    );
-    return result.stdout;
-  };
   return {
-    socketName,
+    socketName: server.socketName,
     options,
-    tmux,
+    tmux: server.tmux,
     driver(extra = {}) {
       const driver = createTmuxDriver({ ...options, ...extra });
       drivers.push(driver);
       return driver;
     },
-    async start() {
-      await tmux(["new-session", "-d", "-s", "_test_keepalive", "--", "sleep", "3600"]);
-    },
+    start: server.start,
     async stop() {
       await Promise.all(drivers.splice(0).map((driver) => driver.close()));
-      let pid: number | null = null;
-      let socketPath: string | null = null;
-      try {
-        const [pidText, ...pathParts] = (await tmux(["display-message", "-p", "#{pid} #{socket_path}"])).split(" ");
-        pid = Number(pidText);
-        socketPath = pathParts.join(" ");
-      } catch {
-        // No server: nothing to kill.
-      }
-      // A server that exited on its own may leave its socket file behind.
-      const defaultSocket = join(process.env.TMUX_TMPDIR ?? "/tmp", `tmux-${process.getuid?.() ?? 0}`, socketName);
-      if (pid === null) {
-        await rm(defaultSocket, { force: true });
-        return;
-      }
-      await execa("tmux", ["-L", socketName, "kill-server"], { reject: false });
-      const deadline = Date.now() + 20_000;
-      while (processAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-      if (processAlive(pid)) process.kill(pid, "SIGKILL");
-      await rm(socketPath || defaultSocket, { force: true });
+      await server.stop();
     },
   };
 };

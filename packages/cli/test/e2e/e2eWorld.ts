@@ -9,19 +9,16 @@
  * call after a failure part-way through and more than once.
  * Does not: assert anything (the scenarios do).
  */
-import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import type { Command, CoreConfigInput, Event, PaneId, RuntimeReport } from "@first-mate/core";
+import { type IsolatedTmuxServer, startIsolatedTmuxServer } from "@first-mate/driver-tmux/testing";
 import * as E from "fp-ts/lib/Either.js";
 import { type AgentChoice, type HostConfig, parseHostConfig } from "../../src/host/hostConfig.js";
 import { nodeScriptArgv } from "../../src/host/nodeScript.js";
 import { type Host, startHost } from "../../src/host/startHost.js";
 import type { WorkerScript } from "../../src/standIn/standInWorker.js";
-
-const run = promisify(execFile);
 
 /** Compressed timings: every behaviour shows within seconds. */
 export const FAST_TIMINGS: CoreConfigInput = {
@@ -90,17 +87,6 @@ export interface E2eWorld {
   dispose(): Promise<void>;
 }
 
-let worlds = 0;
-
-const processAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -127,22 +113,20 @@ export const waitFor = async <T>(
 
 /** Creates a world: the tmux server is started (empty session "fleet") before any host. */
 export const createE2eWorld = async (): Promise<E2eWorld> => {
-  worlds += 1;
   const dir = mkdtempSync(join(tmpdir(), "fm-e2e-"));
-  const socketName = `fm-e2e-${process.pid}-${worlds}-${Math.random().toString(36).slice(2, 8)}`;
+  let server: IsolatedTmuxServer;
+  try {
+    server = await startIsolatedTmuxServer({ label: "e2e", keepalive: { session: "fleet", window: "shell" } });
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  const { socketName, tmux } = server;
   const databasePath = join(dir, "first-mate.db");
   const socketPath = join(dir, "channel", "channel.sock");
   const journalPath = join(dir, "first-mate.jsonl");
   const hosts: Host[] = [];
-  let serverPid: number | null = null;
   let disposed = false;
-
-  const tmux = async (args: readonly string[]): Promise<string> => {
-    const env = { ...process.env };
-    delete env.TMUX;
-    const { stdout } = await run("tmux", ["-L", socketName, "-f", "/dev/null", ...args], { env });
-    return stdout;
-  };
 
   const config: E2eWorld["config"] = (options = {}) => {
     const parsed = parseHostConfig({
@@ -225,38 +209,11 @@ export const createE2eWorld = async (): Promise<E2eWorld> => {
           failures.push(error);
         }
       }
-      await killServer();
+      await server.stop();
       rmSync(dir, { recursive: true, force: true });
       if (failures.length > 0) throw failures[0];
     },
   };
 
-  const killServer = async () => {
-    if (serverPid === null) {
-      try {
-        serverPid = Number((await tmux(["display-message", "-p", "#{pid}"])).trim());
-      } catch {
-        return;
-      }
-    }
-    try {
-      await tmux(["kill-server"]);
-    } catch {
-      // Already exiting.
-    }
-    const deadline = Date.now() + 20_000;
-    while (processAlive(serverPid) && Date.now() < deadline) await sleep(20);
-    if (processAlive(serverPid)) process.kill(serverPid, "SIGKILL");
-    const socketFile = join(process.env.TMUX_TMPDIR ?? "/tmp", `tmux-${process.getuid?.() ?? 0}`, socketName);
-    rmSync(socketFile, { force: true });
-  };
-
-  try {
-    await tmux(["new-session", "-d", "-s", "fleet", "-n", "shell", "--", "sleep", "3600"]);
-    serverPid = Number((await tmux(["display-message", "-p", "#{pid}"])).trim());
-  } catch (error) {
-    await world.dispose();
-    throw error;
-  }
   return world;
 };

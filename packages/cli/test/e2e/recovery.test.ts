@@ -25,6 +25,20 @@ const observations = async (hut: HostUnderTest, count: number) => {
   await waitFor(`${count} more observations`, () => hut.events("FleetObserved").length >= target);
 };
 
+/**
+ * Starts two hosts on the world's one store, each on its own channel socket,
+ * and waits until exactly one of them holds the lease.
+ */
+const startTwoHosts = async (w: E2eWorld) => {
+  const [a, b] = await Promise.all([
+    w.startHost(),
+    w.startHost({ socketPath: join(w.dir, "channel-b", "channel.sock") }),
+  ]);
+  const holders = () => [a, b].filter((hut) => hut.host.runtime.status().leaseHeld);
+  const holder = await waitFor("one lease holder", () => (holders().length === 1 ? holders()[0] : undefined));
+  return { a, b, holders, holder };
+};
+
 describe("recovery (end to end)", () => {
   it(
     "interrupts raised while no first mate is attached are delivered in seq order when it attaches",
@@ -105,12 +119,7 @@ describe("recovery (end to end)", () => {
     async () => {
       world = await createE2eWorld();
       const w = world;
-      const [a, b] = await Promise.all([
-        w.startHost(),
-        w.startHost({ socketPath: join(w.dir, "channel-b", "channel.sock") }),
-      ]);
-      const holders = () => [a, b].filter((hut) => hut.host.runtime.status().leaseHeld);
-      const holder = await waitFor("one lease holder", () => (holders().length === 1 ? holders()[0] : undefined));
+      const { a, b, holders, holder } = await startTwoHosts(w);
       const marker = await waitFor("the first mate to attach to the holder", () => {
         const status = holder.host.runtime.status();
         return status.firstMateAttached ? status.firstMate : undefined;
@@ -133,12 +142,7 @@ describe("recovery (end to end)", () => {
     async () => {
       world = await createE2eWorld();
       const w = world;
-      const [a, b] = await Promise.all([
-        w.startHost(),
-        w.startHost({ socketPath: join(w.dir, "channel-b", "channel.sock") }),
-      ]);
-      const holders = () => [a, b].filter((hut) => hut.host.runtime.status().leaseHeld);
-      const holder = await waitFor("one lease holder", () => (holders().length === 1 ? holders()[0] : undefined));
+      const { a, b, holder } = await startTwoHosts(w);
       const standby = holder === a ? b : a;
       const marker = await waitFor(
         "the holder's first mate",

@@ -6,23 +6,20 @@
  * the test. `dispose()` stops everything and kills the tmux server, waiting
  * for its process to exit.
  */
-import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { createRuntime, type FirstMateLauncher, type PaneId, type Runtime, systemClock } from "@first-mate/core";
 import { createFakeStore, type FakeStore } from "@first-mate/core/testing";
 import { createTmuxDriver, type TmuxDriver } from "@first-mate/driver-tmux";
+import { startIsolatedTmuxServer } from "@first-mate/driver-tmux/testing";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import * as E from "fp-ts/lib/Either.js";
 import { createChannelServer } from "../../src/channelServer.js";
 import { connectChannel } from "../../src/connectChannel.js";
 import type { HelloInput } from "../../src/hello.js";
 import { eventually } from "./channelFixture.js";
-
-const run = promisify(execFile);
 
 export const FIRST_MATE_TOKEN = `spawn-token-${randomBytes(6).toString("hex")}`;
 
@@ -39,32 +36,19 @@ export interface ConnFixture {
   dispose(): Promise<void>;
 }
 
-const processAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 export const startConnFixture = async (): Promise<ConnFixture> => {
   const dir = await mkdtemp(join(tmpdir(), "fm-conn-"));
-  const socketName = `fm-conn-${process.pid}-${randomBytes(4).toString("hex")}`;
-  const tmuxCommand = async (args: readonly string[]) =>
-    (await run("tmux", ["-f", "/dev/null", "-L", socketName, ...args], { env: { ...process.env, TMUX: "" } })).stdout;
   const cleanups: (() => Promise<unknown>)[] = [() => rm(dir, { recursive: true, force: true })];
   const dispose = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
   };
   try {
-    await tmuxCommand(["new-session", "-d", "-s", "fleet", "-n", "keepalive", "sleep", "3600"]);
-    const serverPid = Number((await tmuxCommand(["display-message", "-p", "#{pid}"])).trim());
-    cleanups.push(async () => {
-      await tmuxCommand(["kill-server"]).catch(() => undefined);
-      await eventually(() => !processAlive(serverPid), 20);
+    const tmuxServer = await startIsolatedTmuxServer({
+      label: "conn",
+      keepalive: { session: "fleet", window: "keepalive" },
     });
-    const tmux = createTmuxDriver({ socketName, configFile: "/dev/null", enterDelayMs: 20 });
+    cleanups.push(() => tmuxServer.stop());
+    const tmux = createTmuxDriver({ ...tmuxServer.driverOptions, enterDelayMs: 20 });
     cleanups.push(() => tmux.close());
     const store = createFakeStore();
     const launcher: FirstMateLauncher = {
@@ -116,7 +100,7 @@ export const startConnFixture = async (): Promise<ConnFixture> => {
       store,
       tmux,
       firstMatePane,
-      tmuxCommand,
+      tmuxCommand: tmuxServer.tmux,
       async connect(hello) {
         const transport = await connectChannel({ socketPath: join(dir, "run", "channel.sock"), hello });
         if (E.isLeft(transport)) throw new Error(transport.left.message);

@@ -1,0 +1,69 @@
+import { existsSync } from "node:fs";
+import * as E from "fp-ts/lib/Either.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { createTmuxDriver } from "../src/index.js";
+import {
+  createIsolatedTmuxServer,
+  type IsolatedTmuxServer,
+  processAlive,
+  startIsolatedTmuxServer,
+} from "../src/testing/index.js";
+
+const started: IsolatedTmuxServer[] = [];
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((server) => server.stop()));
+});
+const track = (server: IsolatedTmuxServer) => {
+  started.push(server);
+  return server;
+};
+
+describe("the isolated tmux server (testing entry)", () => {
+  it("starts with the keepalive session and the panes asked for, which a driver sees", async () => {
+    const server = track(
+      await startIsolatedTmuxServer({ label: "helper", panes: 3, keepalive: { session: "home", window: "idle" } }),
+    );
+    const driver = createTmuxDriver(server.driverOptions);
+    try {
+      const listed = await driver.listPanes();
+      expect(E.isRight(listed) && listed.right.map((pane) => `${pane.session}:${pane.windowName}`).sort()).toEqual([
+        "home:idle",
+        "panes0:w0",
+        "panes0:w1",
+        "panes0:w2",
+      ]);
+    } finally {
+      await driver.close();
+    }
+    expect(await server.tmux(["display-message", "-p", "-t", "=home:", "ends in;"])).toBe("ends in;");
+  });
+
+  it("stop waits for the server to exit, removes its socket, and may be called again", async () => {
+    const server = track(await startIsolatedTmuxServer());
+    const pid = await server.pid();
+    const socketPath = await server.tmux(["display-message", "-p", "#{socket_path}"]);
+    expect(pid !== null && processAlive(pid)).toBe(true);
+    expect(existsSync(socketPath)).toBe(true);
+    await Promise.all([server.stop(), server.stop()]);
+    expect(processAlive(pid!)).toBe(false);
+    expect(existsSync(socketPath)).toBe(false);
+    expect(await server.pid()).toBeNull();
+    await server.stop();
+  });
+
+  it("a server not yet started has no pid; start brings it up and a later restart works", async () => {
+    const server = track(createIsolatedTmuxServer({ label: "lazy" }));
+    expect(await server.pid()).toBeNull();
+    await server.start();
+    expect(await server.pid()).not.toBeNull();
+    await server.stop();
+    await server.start();
+    expect(await server.tmux(["list-sessions", "-F", "#{session_name}"])).toBe("keepalive");
+  });
+
+  it("refuses names it cannot put in a tmux script, and a server with nothing to keep it alive", () => {
+    expect(() => createIsolatedTmuxServer({ label: "a b" })).toThrow(/label/);
+    expect(() => createIsolatedTmuxServer({ keepalive: { session: "x;y" } })).toThrow(/keepalive session/);
+    expect(() => createIsolatedTmuxServer({ keepalive: false })).toThrow(/keepalive session or panes/);
+  });
+});
