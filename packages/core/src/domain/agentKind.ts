@@ -27,12 +27,35 @@ export const DEFAULT_AGENT_PATTERNS: readonly AgentPattern[] = [
   { kind: "amp", pattern: /^amp$/ },
 ];
 
+const classify = (command: string, table: readonly AgentPattern[]): AgentKind | null => {
+  const base = command.trim().split(/\s+/)[0]?.split("/").pop()?.toLowerCase() ?? "";
+  for (const entry of table) if (entry.pattern.test(base)) return entry.kind;
+  return null;
+};
+
+/**
+ * A fleet runs a handful of distinct commands, and detection runs for every
+ * pane on every tick: answers are remembered per table. Still pure — the
+ * same command and table always give the same answer; the memo only skips
+ * recomputing it, and is bounded.
+ */
+const MEMO_LIMIT = 4096;
+const memo = new WeakMap<readonly AgentPattern[], Map<string, AgentKind | null>>();
+
 /** Pure: the agent kind for a pane's current command, or null. */
 export const detectAgent = (
   command: string,
   table: readonly AgentPattern[] = DEFAULT_AGENT_PATTERNS,
 ): AgentKind | null => {
-  const base = command.trim().split(/\s+/)[0]?.split("/").pop()?.toLowerCase() ?? "";
-  for (const entry of table) if (entry.pattern.test(base)) return entry.kind;
-  return null;
+  let known = memo.get(table);
+  if (known === undefined) {
+    known = new Map();
+    memo.set(table, known);
+  }
+  const cached = known.get(command);
+  if (cached !== undefined) return cached;
+  const kind = classify(command, table);
+  if (known.size >= MEMO_LIMIT) known.clear();
+  known.set(command, kind);
+  return kind;
 };
