@@ -21,7 +21,7 @@ import {
   step,
   systemClock,
 } from "@first-mate/core";
-import { createTmuxDriver } from "@first-mate/driver-tmux";
+import { createTmuxDriver, PANE_LIST_FORMAT } from "@first-mate/driver-tmux";
 import { openSqliteStore } from "@first-mate/store-sqlite";
 import * as E from "fp-ts/lib/Either.js";
 import { startBenchTmuxServer } from "./benchTmuxServer.js";
@@ -30,6 +30,8 @@ export interface TickResult {
   readonly panes: number;
   readonly tickMs: number;
   readonly bareMs: number;
+  /** The bare call asking tmux for the same fields the driver needs (current command, length-prefixed names). */
+  readonly bareSameFieldsMs: number;
   readonly perPaneMs: number;
   readonly tickOverBare: number;
   readonly perPaneOverTick: number;
@@ -101,6 +103,7 @@ export const measureTick = async (
     const runs = options.runs ?? 15;
     const tickTimes: number[] = [];
     const bareTimes: number[] = [];
+    const sameFieldsTimes: number[] = [];
     for (let run = 0; run < runs; run++) {
       let start = performance.now();
       await tick();
@@ -108,6 +111,9 @@ export const measureTick = async (
       start = performance.now();
       await server.tmux(["list-panes", "-a"]);
       bareTimes.push(performance.now() - start);
+      start = performance.now();
+      await server.tmux(["list-panes", "-a", "-F", PANE_LIST_FORMAT]);
+      sameFieldsTimes.push(performance.now() - start);
     }
     const ids = (await server.tmux(["list-panes", "-a", "-F", "#{pane_id}"])).split("\n").filter(Boolean);
     const perPaneTimes: number[] = [];
@@ -120,7 +126,15 @@ export const measureTick = async (
     const tickMs = median(tickTimes);
     const bareMs = median(bareTimes);
     const perPaneMs = median(perPaneTimes);
-    return { panes, tickMs, bareMs, perPaneMs, tickOverBare: tickMs / bareMs, perPaneOverTick: perPaneMs / tickMs };
+    return {
+      panes,
+      tickMs,
+      bareMs,
+      bareSameFieldsMs: median(sameFieldsTimes),
+      perPaneMs,
+      tickOverBare: tickMs / bareMs,
+      perPaneOverTick: perPaneMs / tickMs,
+    };
   } finally {
     await tmux.close();
     await store.close();

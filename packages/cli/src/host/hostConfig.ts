@@ -34,6 +34,12 @@ export const HostConfigSchema = z.object({
     .default({}),
   /** SQLite file; default under $XDG_CONFIG_HOME/first-mate. */
   databasePath: z.string().min(1).optional(),
+  /**
+   * SQLite durability. NORMAL (WAL): an acknowledged write survives the
+   * process being killed (SPEC §9), at ~0.1 ms a write. FULL also survives
+   * a power cut, at one fsync (~3–7 ms here) per write — on the interrupt path.
+   */
+  databaseSync: z.enum(["NORMAL", "FULL"]).default("NORMAL"),
   /** Channel socket; default $XDG_RUNTIME_DIR/first-mate/channel.sock or /tmp/first-mate-$UID/. */
   socketPath: z.string().min(1).optional(),
   /** Where prompts and launch files are written. */

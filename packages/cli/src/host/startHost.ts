@@ -74,7 +74,10 @@ export const startHost = async (options: StartHostOptions): Promise<E.Either<Hos
   const { config } = options;
   const fail = (message: string): E.Either<HostError, Host> => E.left({ _tag: "HostStartFailed", message });
 
-  const opened = openSqliteStore({ ...(config.databasePath ? { path: config.databasePath } : {}) });
+  const opened = openSqliteStore({
+    ...(config.databasePath ? { path: config.databasePath } : {}),
+    synchronous: config.databaseSync,
+  });
   if (E.isLeft(opened)) return fail(`store: ${describeError(opened.left)}`);
   const store = opened.right;
 
