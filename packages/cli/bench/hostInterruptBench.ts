@@ -52,8 +52,10 @@ export const measureHostInterrupt = async (
       kind: "command",
       argv: ["/bin/sh", "-c", `printf %s "$FIRST_MATE_TOKEN" > ${tokenFile}; exec sleep 3600`],
     },
-    // Every sample is a distinct message from one worker: no dedupe, no rate limit in the way.
-    core: { rateLimitWakes: 1_000_000, tickMs: 60_000 },
+    // Every sample is a distinct question from one worker, a thousand in seconds. Short
+    // dedupe and rate-limit windows keep those tables the size a live fleet has (a few
+    // entries) instead of a thousand, and keep the rate limit out of the way.
+    core: { dedupeWindowMs: 1, rateLimitWindowMs: 1, tickMs: 60_000 },
   });
   if (!parsed.ok) throw new Error(parsed.errors.join("; "));
   const started = await startHost({ config: parsed.config });
