@@ -1,26 +1,19 @@
 import type { EmbedderHost, EmbedderNotice, PaneId } from "@first-mate/core";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { z } from "zod";
+import type { z } from "zod";
 import { AGENT_TOOLS, FIRST_MATE_TOOLS } from "../src/channelTools.js";
 import { EMBEDDER_ALERT_METHOD, EMBEDDER_EVENT_METHOD, EMBEDDER_TOOLS } from "../src/embedderTools.js";
 import { eventually, resultText } from "./support/channelFixture.js";
 import {
+  AlertSchema,
   EMBEDDER_TOKEN,
   type EmbedderFixture,
+  EventNotificationSchema,
   spawnTokenFor,
   startEmbedderFixture,
 } from "./support/embedderFixture.js";
 import { openRaw } from "./support/rawConnection.js";
-
-const AlertSchema = z.object({
-  method: z.literal(EMBEDDER_ALERT_METHOD),
-  params: z.object({ level: z.string(), code: z.string(), message: z.string(), at: z.number() }),
-});
-const EventNotificationSchema = z.object({
-  method: z.literal(EMBEDDER_EVENT_METHOD),
-  params: z.object({ type: z.string(), at: z.number(), data: z.record(z.string(), z.unknown()) }),
-});
 
 const EMBEDDER_ONLY = EMBEDDER_TOOLS.filter((tool) => !(FIRST_MATE_TOOLS as readonly string[]).includes(tool));
 

@@ -7,24 +7,18 @@
 import type { PaneId } from "@first-mate/core";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { z } from "zod";
-import { EMBEDDER_ALERT_METHOD, EMBEDDER_EVENT_METHOD, MAX_HANDOFF_MINUTES } from "../src/embedderTools.js";
+import type { z } from "zod";
+import { MAX_HANDOFF_MINUTES } from "../src/embedderTools.js";
 import { eventually, resultText } from "./support/channelFixture.js";
 import {
+  AlertSchema,
   EMBEDDER_TOKEN,
   type EmbedderFixture,
+  EventNotificationSchema,
   spawnTokenFor,
   startEmbedderFixture,
 } from "./support/embedderFixture.js";
 
-const AlertSchema = z.object({
-  method: z.literal(EMBEDDER_ALERT_METHOD),
-  params: z.object({ level: z.string(), code: z.string(), message: z.string(), at: z.number() }),
-});
-const EventNotificationSchema = z.object({
-  method: z.literal(EMBEDDER_EVENT_METHOD),
-  params: z.object({ type: z.string(), at: z.number(), data: z.record(z.string(), z.unknown()) }),
-});
 type EventParams = z.infer<typeof EventNotificationSchema>["params"];
 type AlertParams = z.infer<typeof AlertSchema>["params"];
 

@@ -24,8 +24,10 @@ import {
 } from "@first-mate/core/testing";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import * as E from "fp-ts/lib/Either.js";
+import { z } from "zod";
 import { type ChannelServer, createChannelServer } from "../../src/channelServer.js";
 import { connectChannel } from "../../src/connectChannel.js";
+import { EMBEDDER_ALERT_METHOD, EMBEDDER_EVENT_METHOD } from "../../src/embedderTools.js";
 import type { HelloInput } from "../../src/hello.js";
 
 export const EMBEDDER_TOKEN = "embedder-token-for-tests-0123456789";
@@ -111,3 +113,13 @@ export const startEmbedderFixture = async (options: EmbedderFixtureOptions = {})
     },
   };
 };
+
+/** The embedder notifications as a client registers for them. */
+export const AlertSchema = z.object({
+  method: z.literal(EMBEDDER_ALERT_METHOD),
+  params: z.object({ level: z.string(), code: z.string(), message: z.string(), at: z.number() }),
+});
+export const EventNotificationSchema = z.object({
+  method: z.literal(EMBEDDER_EVENT_METHOD),
+  params: z.object({ type: z.string(), at: z.number(), data: z.record(z.string(), z.unknown()) }),
+});
