@@ -2,7 +2,8 @@
  * Hook command wall time (target p99 < 100 ms): spawn → exit of the built
  * `first-mate-hook` with a recorded PreToolUse payload, against a running
  * channel server; beside the same command with no server, and a bare
- * `node -e ""` start-up, interleaved in the same run.
+ * `node -e ""` start-up, interleaved in the same run; then the same for the
+ * Python 3 hook (hook/first_mate_hook.py) that the installer prefers.
  * Run: npm run bench:hook -w packages/driver-mcp [-- runs]
  * Uses dist/hook/bin.js when built (`npm run build`), else compiles the
  * hook's three files to a temp directory first.
@@ -47,6 +48,13 @@ if (!existsSync(builtBin)) {
 try {
   const payload = readFileSync(join(root, "test", "fixtures", "claudeHooks", "03-PreToolUse.json"), "utf8");
   const result = await measureHookCommand({ hookArgv: [process.execPath, bin], runs, payload });
+  // The fast hook the installer prefers when the machine has Python 3.
+  const python = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+  const fast = await measureHookCommand({
+    hookArgv: [python, "-I", "-S", join(root, "hook", "first_mate_hook.py")],
+    runs,
+    payload,
+  });
   const ms = (value: number) => `${value.toFixed(1)} ms`;
   const row = (name: string, stats: LatencyStats) => ({
     run: name,
@@ -61,11 +69,15 @@ try {
     row("hook → running server (ack awaited)", result.againstServer),
     row("hook, server down", result.serverDown),
     row('bare node -e ""', result.bareNode),
+    row("python hook → running server (ack awaited)", fast.againstServer),
+    row("python hook, server down", fast.serverDown),
   ]);
-  console.log(`delivered ${result.delivered}/${runs}; non-zero exits: ${result.nonZeroExits}`);
+  console.log(`node: delivered ${result.delivered}/${runs}; non-zero exits: ${result.nonZeroExits}`);
+  console.log(`python: delivered ${fast.delivered}/${runs}; non-zero exits: ${fast.nonZeroExits}`);
   console.log(
-    `hook − bare node start-up (p50): ${ms(result.againstServer.p50 - result.bareNode.p50)}; ` +
-      `target p99 < 100 ms: ${result.againstServer.p99 < 100 ? "met" : "MISSED"} (${ms(result.againstServer.p99)})`,
+    `node hook − bare node start-up (p50): ${ms(result.againstServer.p50 - result.bareNode.p50)}; ` +
+      `target p99 < 100 ms: node ${result.againstServer.p99 < 100 ? "met" : "MISSED"} (${ms(result.againstServer.p99)}), ` +
+      `python ${fast.againstServer.p99 < 100 ? "met" : "MISSED"} (${ms(fast.againstServer.p99)})`,
   );
 } finally {
   if (scratch) rmSync(scratch, { recursive: true, force: true });

@@ -18,7 +18,19 @@ import { type ChannelServer, createChannelServer } from "../src/channelServer.js
 import { openRaw } from "./support/rawConnection.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const HOOK_BIN = join(here, "..", "src", "hook", "bin.ts");
+
+/** The two hook commands, which speak the same protocol: Node (the bin) and Python 3 (the fast one). */
+const HOOKS = {
+  node: [
+    process.execPath,
+    "--conditions=@first-mate/source",
+    "--import",
+    "tsx",
+    join(here, "..", "src", "hook", "bin.ts"),
+  ],
+  python: ["python3", "-I", "-S", join(here, "..", "hook", "first_mate_hook.py")],
+} as const;
+type HookKind = keyof typeof HOOKS;
 const FIXTURES = join(here, "fixtures", "claudeHooks");
 
 /** What each recorded payload leaves the pane in, in recording order. */
@@ -42,11 +54,13 @@ const launcher: FirstMateLauncher = {
 
 /** Run the hook command with `input` on stdin; resolves with its exit code and stdout. */
 const runHookCommand = (
+  kind: HookKind,
   input: string,
   env: Record<string, string>,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--conditions=@first-mate/source", "--import", "tsx", HOOK_BIN], {
+    const [command, ...args] = HOOKS[kind];
+    const child = spawn(command, args, {
       env: { ...process.env, ...env },
       stdio: ["pipe", "pipe", "pipe"],
     });
@@ -68,6 +82,8 @@ let dir: string;
 let socketPath: string;
 let runtime: Runtime;
 let server: ChannelServer;
+/** One worker pane per hook command, so the two runs do not share a state history. */
+const workers = {} as Record<HookKind, PaneId>;
 let worker: PaneId;
 
 beforeAll(async () => {
@@ -76,6 +92,8 @@ beforeAll(async () => {
   const clock = createFakeClock();
   const tmux = createFakeTmux(() => clock.now());
   worker = tmux.addPane({ command: "claude", windowName: "api", title: "api work" });
+  workers.node = worker;
+  workers.python = tmux.addPane({ command: "claude", windowName: "web", title: "web work" });
   runtime = createRuntime({
     tmux,
     channel: createFakeChannel(),
@@ -97,25 +115,25 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-describe("first-mate-hook against the real server", () => {
+describe.each(Object.keys(HOOKS) as HookKind[])("the %s hook command against the real server", (kind) => {
   it("each recorded Claude Code payload moves the pane's state, with the hook as its source", async () => {
     const files = (await readdir(FIXTURES)).filter((name) => name.endsWith(".json")).sort();
     expect(files).toEqual(Object.keys(EXPECTED).sort());
     for (const file of files) {
-      const result = await runHookCommand(await readFile(join(FIXTURES, file), "utf8"), {
-        TMUX_PANE: worker,
+      const result = await runHookCommand(kind, await readFile(join(FIXTURES, file), "utf8"), {
+        TMUX_PANE: workers[kind],
         FIRST_MATE_SOCKET: socketPath,
       });
       expect(result.code, `${file}: ${result.stderr}`).toBe(0);
       expect(result.stdout).toBe("");
       await runtime.idle();
-      const resolved = runtime.state().agents[worker]?.resolved;
+      const resolved = runtime.state().agents[workers[kind]]?.resolved;
       expect({ file, state: resolved?.state, source: resolved?.source }).toEqual({
         file,
         state: EXPECTED[file],
         source: "hook",
       });
-      const row = runtime.digest().panes.find((pane) => pane.handle === worker);
+      const row = runtime.digest().panes.find((pane) => pane.handle === workers[kind]);
       if (EXPECTED[file] !== "ended") {
         expect(row?.state).toBe(EXPECTED[file]);
         expect(row?.stateSource).toBe("hook");
@@ -123,23 +141,45 @@ describe("first-mate-hook against the real server", () => {
       }
       if (file.startsWith("04-")) {
         const outbox = runtime.state().interrupts.outbox;
-        expect(outbox.filter((entry) => entry.source === worker && entry.kind === "need_human")).toHaveLength(1);
+        expect(outbox.filter((entry) => entry.source === workers[kind] && entry.kind === "need_human")).toHaveLength(1);
         expect(outbox.at(-1)?.message).toContain("Claude needs your permission to use Bash");
       }
     }
   });
 
   it("an ended pane stays ended until a new session starts", async () => {
-    const env = { TMUX_PANE: worker, FIRST_MATE_SOCKET: socketPath };
-    await runHookCommand(await readFile(join(FIXTURES, "02-UserPromptSubmit.json"), "utf8"), env);
+    const env = { TMUX_PANE: workers[kind], FIRST_MATE_SOCKET: socketPath };
+    await runHookCommand(kind, await readFile(join(FIXTURES, "02-UserPromptSubmit.json"), "utf8"), env);
     await runtime.idle();
-    expect(runtime.state().agents[worker]?.resolved.state).toBe("ended");
-    await runHookCommand(await readFile(join(FIXTURES, "01-SessionStart.json"), "utf8"), env);
-    await runHookCommand(await readFile(join(FIXTURES, "02-UserPromptSubmit.json"), "utf8"), env);
+    expect(runtime.state().agents[workers[kind]]?.resolved.state).toBe("ended");
+    await runHookCommand(kind, await readFile(join(FIXTURES, "01-SessionStart.json"), "utf8"), env);
+    await runHookCommand(kind, await readFile(join(FIXTURES, "02-UserPromptSubmit.json"), "utf8"), env);
     await runtime.idle();
-    expect(runtime.state().agents[worker]?.resolved.state).toBe("busy");
+    expect(runtime.state().agents[workers[kind]]?.resolved.state).toBe("busy");
   });
 
+  it("input that is not JSON, or names no event, is dropped quietly with exit 0", async () => {
+    const env = { TMUX_PANE: workers[kind], FIRST_MATE_SOCKET: socketPath };
+    for (const input of ["", "not json at all", '{"session_id":"x"}']) {
+      const result = await runHookCommand(kind, input, env);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe("");
+    }
+  });
+
+  it("with the server down, or outside tmux, the command exits 0 and says nothing", async () => {
+    const stdin = await readFile(join(FIXTURES, "06-Stop.json"), "utf8");
+    const down = await runHookCommand(kind, stdin, {
+      TMUX_PANE: workers[kind],
+      FIRST_MATE_SOCKET: join(dir, "nobody-home.sock"),
+    });
+    expect(down).toEqual({ code: 0, stdout: "", stderr: "" });
+    const outside = await runHookCommand(kind, stdin, { TMUX_PANE: "", FIRST_MATE_SOCKET: socketPath });
+    expect(outside).toEqual({ code: 0, stdout: "", stderr: "" });
+  }, 30_000);
+});
+
+describe("the hook role on the real server", () => {
   it("a malformed payload gets a typed error line and is dropped; the server keeps serving", async () => {
     const before = runtime.state().agents[worker]?.resolved;
     for (const payload of [{ session_id: "x" }, { hook_event_name: 7 }, { hook_event_name: "Stop; rm -rf /" }]) {
@@ -163,21 +203,4 @@ describe("first-mate-hook against the real server", () => {
       raw.destroy();
     }
   });
-
-  it("input that is not JSON, or names no event, is dropped quietly with exit 0", async () => {
-    const env = { TMUX_PANE: worker, FIRST_MATE_SOCKET: socketPath };
-    for (const input of ["", "not json at all", '{"session_id":"x"}']) {
-      const result = await runHookCommand(input, env);
-      expect(result.code).toBe(0);
-      expect(result.stdout).toBe("");
-    }
-  });
-
-  it("with the server down, or outside tmux, the command exits 0 and says nothing", async () => {
-    const stdin = await readFile(join(FIXTURES, "06-Stop.json"), "utf8");
-    const down = await runHookCommand(stdin, { TMUX_PANE: worker, FIRST_MATE_SOCKET: join(dir, "nobody-home.sock") });
-    expect(down).toEqual({ code: 0, stdout: "", stderr: "" });
-    const outside = await runHookCommand(stdin, { TMUX_PANE: "", FIRST_MATE_SOCKET: socketPath });
-    expect(outside).toEqual({ code: 0, stdout: "", stderr: "" });
-  }, 30_000);
 });

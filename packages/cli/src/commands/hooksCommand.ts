@@ -18,7 +18,7 @@ import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import * as E from "fp-ts/lib/Either.js";
-import { nodeScriptArgv } from "../host/nodeScript.js";
+import { findPython3, nodeScriptArgv, packageFile } from "../host/nodeScript.js";
 import {
   hookCommandLine,
   installHooks,
@@ -38,7 +38,8 @@ export const HOOKS_USAGE = `usage: first-mate install-hooks   [--project DIR | -
   --project DIR     DIR/.claude/settings.json instead of the user's ~/.claude/settings.json
   --settings FILE   this settings file
   --socket PATH     the channel socket the hooks report to (default: first-mate's default path)
-  --command CMD     the hook command line (default: the first-mate-hook of this installation)
+  --command CMD     the hook command line (default: this installation's hook, in Python 3 when
+                    the machine has it, else the Node first-mate-hook)
   --dry-run         print the change as a diff; write nothing`;
 
 /** Where the settings file is: --settings, --project, else the user's (CLAUDE_CONFIG_DIR or ~/.claude). */
@@ -51,9 +52,16 @@ export const settingsPathFor = (
   return join(env.CLAUDE_CONFIG_DIR || join(homedir(), ".claude"), "settings.json");
 };
 
-/** The default hook command: the first-mate-hook script of this installation, run by this Node. */
-export const defaultHookCommand = (socketPath: string | undefined): string => {
-  const argv = nodeScriptArgv("driver-mcp", "hook/bin");
+/**
+ * The default hook command: this installation's hook, in Python 3 when the
+ * machine has it (it starts in ~40 ms; Node needs 130+ ms on a small
+ * machine, and every agent event pays it), else the Node `first-mate-hook`.
+ * Both speak the same one-line protocol.
+ */
+export const defaultHookCommand = (socketPath: string | undefined, python = findPython3()): string => {
+  const argv = python
+    ? [python, "-I", "-S", packageFile("driver-mcp", "hook/first_mate_hook.py")]
+    : nodeScriptArgv("driver-mcp", "hook/bin");
   const line = hookCommandLine(argv);
   return socketPath ? `FIRST_MATE_SOCKET=${shellQuote(socketPath)} ${line}` : line;
 };

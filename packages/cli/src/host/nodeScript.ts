@@ -3,7 +3,7 @@
  * JavaScript when running from `dist`, or from TypeScript sources through
  * tsx when running from `src` (tests, development).
  */
-import { existsSync, realpathSync } from "node:fs";
+import { accessSync, constants, existsSync, realpathSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -46,4 +46,32 @@ export const nodeScriptArgv = (name: "cli" | "driver-mcp", script: string): stri
   const built = join(root, "dist", `${script}.js`);
   if (!existsSync(built)) throw new Error(`${built} is missing: run \`npm run build\` first`);
   return [process.execPath, built];
+};
+
+/** A file shipped inside one of first-mate's packages (e.g. driver-mcp's hook/first_mate_hook.py). */
+export const packageFile = (name: "cli" | "driver-mcp", relative: string): string => join(packageRoot(name), relative);
+
+const executable = (path: string): boolean => {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * A Python 3 to run the fast hook with, or null. The system interpreter
+ * comes first: version-manager shims (pyenv) are shell scripts that add
+ * their own start-up to every hook run.
+ */
+export const findPython3 = (env: NodeJS.ProcessEnv = process.env): string | null => {
+  const onPath = (env.PATH ?? "")
+    .split(":")
+    .filter(Boolean)
+    .map((dir) => join(dir, "python3"));
+  for (const candidate of ["/usr/bin/python3", "/usr/local/bin/python3", ...onPath]) {
+    if (executable(candidate)) return candidate;
+  }
+  return null;
 };

@@ -19,7 +19,7 @@ import {
   type Settings,
   uninstallHooks,
 } from "../../src/commands/claudeHookSettings.js";
-import { hooksCommand } from "../../src/commands/hooksCommand.js";
+import { defaultHookCommand, hooksCommand } from "../../src/commands/hooksCommand.js";
 import { lineDiff } from "../../src/commands/lineDiff.js";
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
@@ -256,8 +256,16 @@ describe("first-mate install-hooks / uninstall-hooks on real files", () => {
     expect(commands).toHaveLength(AGENT_HOOK_EVENTS.length);
     for (const line of commands) {
       expect(line).toContain("FIRST_MATE_SOCKET='/run/fm dir/channel.sock' ");
-      expect(line).toMatch(/hook\/bin\.(ts|js)/);
+      // Python 3 is on this machine (the build needs it), so the fast hook is chosen.
+      expect(line).toMatch(/python3 -I -S \S+\/hook\/first_mate_hook\.py # first-mate-hook$/);
       expect(isFirstMateHookCommand(line)).toBe(true);
     }
+  });
+
+  it("without Python 3 the default command is the Node first-mate-hook", () => {
+    const line = defaultHookCommand(undefined, null);
+    expect(line).toMatch(/hook\/bin\.(ts|js)/);
+    expect(line).not.toContain("python");
+    expect(isFirstMateHookCommand(line)).toBe(true);
   });
 });
