@@ -12,6 +12,7 @@
  * own pane, which would feed the first mate its own screen.
  */
 import {
+  CONN_GATED_ACTIONS,
   type LogEntry,
   LogKindSchema,
   LogTextSchema,
@@ -20,6 +21,7 @@ import {
   type PaneId,
   PaneIdSchema,
   SeveritySchema,
+  STANDING_ACTIONS,
   type ToolError,
   type ToolHost,
 } from "@first-mate/core";
@@ -37,20 +39,10 @@ export interface ToolCaller {
 
 /** Tool names every agent may call. */
 export const AGENT_TOOLS = ["notify", "report"] as const;
-/** Tool names only the verified first mate may call. */
-export const FIRST_MATE_TOOLS = [
-  "fleet_digest",
-  "captains_log_read",
-  "captains_log_append",
-  "peek",
-  "nudge",
-  "propose_role_change",
-  "spawn_worker",
-  "assign_task",
-  "terminate",
-] as const;
+/** Tool names only the verified first mate may call: the core's standing and conn-gated actions. */
+export const FIRST_MATE_TOOLS = [...STANDING_ACTIONS, ...CONN_GATED_ACTIONS] as const;
 /** The first mate's tools that need the conn (SPEC §8); the host authorizes each call. */
-export const CONN_GATED_TOOLS = ["spawn_worker", "assign_task", "terminate"] as const;
+export const CONN_GATED_TOOLS = CONN_GATED_ACTIONS;
 
 /** A worker's window name: short, and safe to show anywhere. */
 export const WorkerNameSchema = z

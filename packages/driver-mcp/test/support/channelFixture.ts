@@ -40,10 +40,7 @@ export const startChannelFixture = async (host = new FakeToolHost()): Promise<Ch
     host,
     server: await start(),
     async connect(hello, name = "test-client") {
-      const transport = await connectChannel({ socketPath, hello });
-      if (E.isLeft(transport)) throw new Error(transport.left.message);
-      const client = new Client({ name, version: "0.0.0" });
-      await client.connect(transport.right);
+      const client = await connectClient(socketPath, hello, name);
       clients.push(client);
       return client;
     },
@@ -61,6 +58,15 @@ export const startChannelFixture = async (host = new FakeToolHost()): Promise<Ch
 };
 
 /** The text of a tool result's first content item. */
+/** An SDK client connected to the server at `socketPath` with `hello`. */
+export const connectClient = async (socketPath: string, hello: HelloInput, name = "test-client"): Promise<Client> => {
+  const transport = await connectChannel({ socketPath, hello });
+  if (E.isLeft(transport)) throw new Error(transport.left.message);
+  const client = new Client({ name, version: "0.0.0" });
+  await client.connect(transport.right);
+  return client;
+};
+
 export const resultText = (result: unknown): string => {
   const content = (result as CallToolResult).content;
   const first = content[0];

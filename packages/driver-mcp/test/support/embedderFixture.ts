@@ -22,13 +22,13 @@ import {
   type FakeStore,
   type FakeTmux,
 } from "@first-mate/core/testing";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import * as E from "fp-ts/lib/Either.js";
 import { z } from "zod";
 import { type ChannelServer, createChannelServer } from "../../src/channelServer.js";
-import { connectChannel } from "../../src/connectChannel.js";
 import { EMBEDDER_ALERT_METHOD, EMBEDDER_EVENT_METHOD } from "../../src/embedderTools.js";
 import type { HelloInput } from "../../src/hello.js";
+import { connectClient } from "./channelFixture.js";
 
 export const EMBEDDER_TOKEN = "embedder-token-for-tests-0123456789";
 export const sha256 = (value: string): string => createHash("sha256").update(value, "utf8").digest("hex");
@@ -98,10 +98,7 @@ export const startEmbedderFixture = async (options: EmbedderFixtureOptions = {})
     store,
     clock,
     async connect(hello, name = "test-client") {
-      const transport = await connectChannel({ socketPath, hello });
-      if (E.isLeft(transport)) throw new Error(transport.left.message);
-      const client = new Client({ name, version: "0.0.0" });
-      await client.connect(transport.right);
+      const client = await connectClient(socketPath, hello, name);
       clients.push(client);
       return client;
     },
