@@ -60,6 +60,24 @@ const openFailure = (path: string, cause: unknown, busyTimeoutMs: number): Store
  * The connection uses WAL, the chosen `synchronous` mode, the busy timeout
  * and `foreign_keys = ON`.
  */
+/**
+ * `journal_mode = WAL` needs the file to itself: when two processes create
+ * the store at the same moment, SQLite can answer SQLITE_BUSY at once
+ * without its busy handler. Retry until the busy timeout, as any write would.
+ */
+const switchToWal = (db: Database.Database, busyTimeoutMs: number): unknown => {
+  const deadline = Date.now() + busyTimeoutMs;
+  for (;;) {
+    try {
+      return db.pragma("journal_mode = WAL", { simple: true });
+    } catch (cause) {
+      const busy = (cause as { code?: string }).code === "SQLITE_BUSY";
+      if (!busy || Date.now() >= deadline) throw cause;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
+  }
+};
+
 export const openSqliteStore = (options: SqliteStoreOptions = {}): E.Either<StoreError, SqliteStore> => {
   const checked = OptionsSchema.safeParse(options);
   if (!checked.success) return E.left(storeInvalidInput(`store options: ${describeZodError(checked.error)}`));
@@ -97,7 +115,7 @@ export const openSqliteStore = (options: SqliteStoreOptions = {}): E.Either<Stor
 
   try {
     // The first statement reads the header: a file that is not a database fails here.
-    const journalMode = String(db.pragma("journal_mode = WAL", { simple: true }));
+    const journalMode = String(switchToWal(db, busyTimeoutMs));
     if (path !== IN_MEMORY && journalMode.toLowerCase() !== "wal") {
       return fail(storeUnavailable(`cannot open the store at ${path}: journal_mode stayed ${journalMode}, not wal`));
     }
