@@ -8,7 +8,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { PaneId, RuntimeReport } from "@first-mate/core";
+import type { PaneId } from "@first-mate/core";
+import type { RuntimeReport } from "@first-mate/core/runtime";
 import * as E from "fp-ts/lib/Either.js";
 import { parseHostConfig } from "../src/host/hostConfig.js";
 import { startHost } from "../src/host/startHost.js";

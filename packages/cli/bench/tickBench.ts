@@ -11,16 +11,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  type CoreState,
-  EMPTY_HYDRATION,
-  type Event,
-  executeCommand,
-  initialState,
-  parseCoreConfig,
-  step,
-  systemClock,
-} from "@first-mate/core";
+import { type CoreState, EMPTY_HYDRATION, type Event, initialState, parseCoreConfig, step } from "@first-mate/core";
+import { executeCommand, systemClock } from "@first-mate/core/runtime";
 import { createTmuxDriver, PANE_LIST_FORMAT } from "@first-mate/driver-tmux";
 import { openSqliteStore } from "@first-mate/store-sqlite";
 import * as E from "fp-ts/lib/Either.js";

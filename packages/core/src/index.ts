@@ -2,7 +2,8 @@
  * @first-mate/core — the pure core of first-mate.
  *
  * Domain types (zod schemas), pure decisions that return commands as data,
- * the `step` reducer, the ports drivers implement, and a small runtime.
+ * the `step` reducer and the ports drivers implement. The runtime that runs
+ * commands against those ports lives in `@first-mate/core/runtime`.
  */
 
 export * from "./agentStep.js";
@@ -44,6 +45,5 @@ export * from "./domain/observation.js";
 export * from "./domain/paneId.js";
 export * from "./events.js";
 export * from "./ports/index.js";
-export * from "./runtime/index.js";
 export * from "./state.js";
 export * from "./step.js";

@@ -2,7 +2,7 @@
  * `first-mate run`: supervise the fleet until interrupted. Prints readable
  * progress lines, or JSON lines with --json.
  */
-import type { RuntimeReport } from "@first-mate/core";
+import type { RuntimeReport } from "@first-mate/core/runtime";
 import * as E from "fp-ts/lib/Either.js";
 import type { HostConfig } from "../host/hostConfig.js";
 import { startHost } from "../host/startHost.js";

@@ -7,7 +7,7 @@
  * It never fails the demo: each wait is bounded, and what happened is
  * returned for the summary line.
  */
-import type { RuntimeReport } from "@first-mate/core";
+import type { RuntimeReport } from "@first-mate/core/runtime";
 import * as E from "fp-ts/lib/Either.js";
 import type { Host } from "../host/startHost.js";
 import type { WorkerScript } from "../standIn/standInWorker.js";

@@ -2,7 +2,7 @@
  * The demo's closing numbers, computed from what the runtime reported and
  * what the stand-in first mate recorded.
  */
-import type { RuntimeReport } from "@first-mate/core";
+import type { RuntimeReport } from "@first-mate/core/runtime";
 
 export interface DemoSummary {
   readonly digestPushes: number;

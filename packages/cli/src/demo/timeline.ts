@@ -3,7 +3,7 @@
  * with the time since the demo began. Quiet about routine observations.
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
-import type { RuntimeReport } from "@first-mate/core";
+import type { RuntimeReport } from "@first-mate/core/runtime";
 
 export interface Timeline {
   note(text: string): void;

@@ -9,7 +9,8 @@
  * holding the lease, the CLI stores the human's conn itself (always safe).
  */
 import { randomBytes } from "node:crypto";
-import { ConnScopeSchema, type Runtime } from "@first-mate/core";
+import { ConnScopeSchema } from "@first-mate/core";
+import type { Runtime } from "@first-mate/core/runtime";
 import type { SqliteStore } from "@first-mate/store-sqlite";
 import * as E from "fp-ts/lib/Either.js";
 import { z } from "zod";

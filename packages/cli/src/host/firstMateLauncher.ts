@@ -5,7 +5,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { FirstMateLauncher, PreparedLaunch } from "@first-mate/core";
+import type { FirstMateLauncher, PreparedLaunch } from "@first-mate/core/runtime";
 import * as E from "fp-ts/lib/Either.js";
 import type { AgentChoice } from "./hostConfig.js";
 import { backupIdentity } from "./identityFile.js";

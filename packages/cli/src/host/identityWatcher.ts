@@ -4,7 +4,7 @@
  * modification time: cheap, and works on every filesystem.
  */
 import { readFile, stat } from "node:fs/promises";
-import type { Runtime } from "@first-mate/core";
+import type { Runtime } from "@first-mate/core/runtime";
 
 /** Report the current size at once, then every change; returns a stop function. */
 export const watchIdentity = (

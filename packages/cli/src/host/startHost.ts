@@ -12,15 +12,14 @@
 
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
+import { describeError, type ToolHost } from "@first-mate/core";
 import {
   createEmbedderHost,
   createRuntime,
-  describeError,
   type Runtime,
   type RuntimeReport,
   systemClock,
-  type ToolHost,
-} from "@first-mate/core";
+} from "@first-mate/core/runtime";
 import { type ChannelServer, createChannelServer, resolveSocketPath } from "@first-mate/driver-mcp";
 import { createTmuxDriver, type TmuxDriver } from "@first-mate/driver-tmux";
 import { openSqliteStore, type SqliteStore } from "@first-mate/store-sqlite";

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { AuthorityControls, Conn } from "@first-mate/core";
+import type { Conn } from "@first-mate/core";
+import type { AuthorityControls } from "@first-mate/core/runtime";
 import { openSqliteStore, type SqliteStore } from "@first-mate/store-sqlite";
 import * as E from "fp-ts/lib/Either.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";

@@ -12,7 +12,8 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Command, CoreConfigInput, Event, PaneId, RuntimeReport } from "@first-mate/core";
+import type { Command, CoreConfigInput, Event, PaneId } from "@first-mate/core";
+import type { RuntimeReport } from "@first-mate/core/runtime";
 import { type IsolatedTmuxServer, startIsolatedTmuxServer } from "@first-mate/driver-tmux/testing";
 import * as E from "fp-ts/lib/Either.js";
 import { type AgentChoice, type HostConfig, parseHostConfig } from "../../src/host/hostConfig.js";

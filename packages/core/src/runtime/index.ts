@@ -1,3 +1,8 @@
+/**
+ * @first-mate/core/runtime — the effectful side: runs the commands `step`
+ * returns against real ports, with a clock. Kept out of the main entry so
+ * that `@first-mate/core` itself imports no IO and reads no clock.
+ */
 export * from "./authorityControls.js";
 export * from "./authorityTools.js";
 export * from "./createRuntime.js";

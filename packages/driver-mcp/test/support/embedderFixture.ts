@@ -7,13 +7,8 @@ import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  createEmbedderHost,
-  createRuntime,
-  type EmbedderHost,
-  type FirstMateLauncher,
-  type Runtime,
-} from "@first-mate/core";
+import type { EmbedderHost } from "@first-mate/core";
+import { createEmbedderHost, createRuntime, type FirstMateLauncher, type Runtime } from "@first-mate/core/runtime";
 import {
   createFakeClock,
   createFakeStore,
