@@ -8,9 +8,12 @@ It does exactly what the Node `first-mate-hook` does (src/hook/runHook.ts,
 src/hook/compactHookPayload.ts): read the agent's JSON payload on stdin
 (at most 1 MiB), keep only the fields the server reads, clipped, add
 TMUX_PANE, send one hello line {"role": "hook", "pane", "payload"} to the
-channel socket (FIRST_MATE_SOCKET, else the default path), wait briefly for
-the one-line reply, and exit 0. It never writes to stdout and never fails
-the agent: no pane, no server or a bad payload all end quietly.
+channel socket (FIRST_MATE_SOCKET, else the default path), wait for the
+one-line reply, and exit 0. The whole run ends within 200 ms (Claude Code
+waits for every hook). It never writes to stdout and never fails the agent:
+no pane, no server or a bad payload all end quietly. It refuses a socket
+directory that is not private to this user (another owner, or any group or
+other access) without connecting.
 """
 
 import json
@@ -18,6 +21,7 @@ import os
 import re
 import signal
 import socket
+import stat
 import sys
 import time
 
@@ -36,7 +40,7 @@ BOOLEAN_FIELDS = ("stop_hook_active",)
 MAX_INPUT_BYTES = 1024 * 1024
 MAX_PAYLOAD_BYTES = 3 * 1024
 CONNECT_TIMEOUT_S = 0.2
-DEADLINE_S = 1.5
+DEADLINE_S = 0.2
 PANE = re.compile(r"^%\d+$")
 
 
@@ -48,6 +52,22 @@ def socket_path(env):
     if runtime_dir.startswith("/"):
         return os.path.join(runtime_dir, "first-mate", "channel.sock")
     return os.path.join("/tmp", "first-mate-%d" % os.getuid(), "channel.sock")
+
+
+def socket_directory_refusal(path):
+    """None when the socket's directory is private to this user, else why not (src/shim/socketDirectoryCheck.ts)."""
+    directory = os.path.dirname(path)
+    try:
+        info = os.lstat(directory)
+    except OSError as error:
+        return "%s: %s" % (directory, error)
+    if not stat.S_ISDIR(info.st_mode):
+        return "%s is not a directory" % directory
+    if info.st_uid != os.getuid():
+        return "%s is owned by uid %d, not %d" % (directory, info.st_uid, os.getuid())
+    if info.st_mode & 0o077:
+        return "%s is accessible to group or others (mode %o)" % (directory, info.st_mode & 0o777)
+    return None
 
 
 def from_object(value):
@@ -105,10 +125,16 @@ def main():
     if payload is None:
         return
     line = json.dumps({"role": "hook", "pane": pane, "payload": payload}) + "\n"
+    path = socket_path(env)
+    refusal = socket_directory_refusal(path)
+    if refusal is not None:
+        if env.get("FIRST_MATE_HOOK_DEBUG"):
+            sys.stderr.write("first-mate-hook: refusing the socket: %s\n" % refusal)
+        return
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        connection.settimeout(CONNECT_TIMEOUT_S)
-        connection.connect(socket_path(env))
+        connection.settimeout(max(0.01, min(CONNECT_TIMEOUT_S, DEADLINE_S - (time.monotonic() - started))))
+        connection.connect(path)
         connection.settimeout(max(0.01, DEADLINE_S - (time.monotonic() - started)))
         connection.sendall(line.encode("utf-8"))
         reply = b""

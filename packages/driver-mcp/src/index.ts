@@ -17,5 +17,6 @@ export * from "./limits.js";
 export * from "./privateSocketPath.js";
 export * from "./shim/defaultSocketPath.js";
 export * from "./shim/runShim.js";
+export * from "./shim/socketDirectoryCheck.js";
 export * from "./socketTransport.js";
 export * from "./validateMeta.js";

@@ -68,6 +68,18 @@ export const hookCommandLine = (argv: readonly string[]): string => {
   return isFirstMateHookCommand(line) ? line : `${line} # ${FIRST_MATE_HOOK_MARKER}`;
 };
 
+/**
+ * Pure: `inner` wrapped so the installed command can never block the agent.
+ * Claude Code reads exit code 2 as "block this tool call / prompt / stop";
+ * Python exits 2 when its script is missing, a shell 127 when the
+ * interpreter is. The wrapper runs `inner` through `eval` in a subshell of a POSIX shell
+ * and always exits 0, whatever `inner` does (a `#` comment inside `inner`
+ * ends at its own end, so it cannot swallow the `exit 0`). Its `$0`,
+ * `first-mate-hook`, is the marker uninstall looks for.
+ */
+export const nonBlockingHookCommand = (inner: string): string =>
+  `/bin/sh -c ${shellQuote('(eval "$1"); exit 0')} ${FIRST_MATE_HOOK_MARKER} ${shellQuote(inner)}`;
+
 const hooksOf = (settings: Settings): E.Either<SettingsError, Record<string, unknown>> => {
   const hooks = settings.hooks;
   if (hooks === undefined) return E.right({});

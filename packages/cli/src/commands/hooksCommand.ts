@@ -4,7 +4,11 @@
  * `--project DIR`), or take them out.
  *
  * Guarantees: the file is replaced atomically (a temp file in the same
- * directory, synced, then renamed over it) with its mode kept; a file that
+ * directory, synced, renamed over it, then the directory synced) with its
+ * mode kept; a symlinked settings file stays a symlink (its target is
+ * replaced); a new file is created 0600 and new directories 0700; the
+ * installed command can never exit 2 (the one code Claude Code reads as
+ * "block"), whatever is missing (see nonBlockingHookCommand); a file that
  * is not valid JSON is left untouched and the command fails with a clear
  * message; `--dry-run` prints the diff and writes nothing; running it twice
  * changes nothing the second time. The merge rules are claudeHookSettings.ts.
@@ -13,16 +17,15 @@
  */
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { chmod, mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { chmod, mkdir, open, readFile, realpath, rename, rm, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import * as E from "fp-ts/lib/Either.js";
 import { findPython3, nodeScriptArgv, packageFile } from "../host/nodeScript.js";
 import {
-  hookCommandLine,
   installHooks,
-  isFirstMateHookCommand,
+  nonBlockingHookCommand,
   parseSettings,
   renderSettings,
   shellQuote,
@@ -39,7 +42,8 @@ export const HOOKS_USAGE = `usage: first-mate install-hooks   [--project DIR | -
   --settings FILE   this settings file
   --socket PATH     the channel socket the hooks report to (default: first-mate's default path)
   --command CMD     the hook command line (default: this installation's hook, in Python 3 when
-                    the machine has it, else the Node first-mate-hook)
+                    the machine has it, else the Node first-mate-hook); it is installed
+                    inside a wrapper that always exits 0, so it can never block the agent
   --dry-run         print the change as a diff; write nothing`;
 
 /** Where the settings file is: --settings, --project, else the user's (CLAUDE_CONFIG_DIR or ~/.claude). */
@@ -58,12 +62,14 @@ export const settingsPathFor = (
  * machine, and every agent event pays it), else the Node `first-mate-hook`.
  * Both speak the same one-line protocol.
  */
-export const defaultHookCommand = (socketPath: string | undefined, python = findPython3()): string => {
-  const argv = python
-    ? [python, "-I", "-S", packageFile("driver-mcp", "hook/first_mate_hook.py")]
-    : nodeScriptArgv("driver-mcp", "hook/bin");
-  const line = hookCommandLine(argv);
-  return socketPath ? `FIRST_MATE_SOCKET=${shellQuote(socketPath)} ${line}` : line;
+export const defaultHookCommand = (
+  socketPath: string | undefined,
+  python = findPython3(),
+  pythonScript = packageFile("driver-mcp", "hook/first_mate_hook.py"),
+): string => {
+  const argv = python ? [python, "-I", "-S", pythonScript] : nodeScriptArgv("driver-mcp", "hook/bin");
+  const line = argv.map(shellQuote).join(" ");
+  return nonBlockingHookCommand(socketPath ? `FIRST_MATE_SOCKET=${shellQuote(socketPath)} ${line}` : line);
 };
 
 const readExisting = async (path: string): Promise<{ text: string; mode: number | null }> => {
@@ -76,10 +82,34 @@ const readExisting = async (path: string): Promise<{ text: string; mode: number 
   }
 };
 
-/** Write `text` to `path` atomically, with `mode` (the old file's, or 0644 for a new one). */
+/** The file a write must replace: a symlink's final target (so the link stays a link), else `path`. */
+const writeTarget = async (path: string): Promise<string> => {
+  try {
+    return await realpath(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return path;
+    throw error;
+  }
+};
+
+/** fsync a directory, so the rename in it survives a crash. */
+const syncDirectory = async (directory: string): Promise<void> => {
+  const handle = await open(directory, constants.O_RDONLY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+};
+
+/**
+ * Write `text` to `path` atomically, with `mode` (the old file's, or 0600
+ * for a new one). A symlink is written through: its target is replaced.
+ */
 export const writeFileAtomically = async (path: string, text: string, mode: number | null): Promise<void> => {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = join(dirname(path), `.${randomBytes(6).toString("hex")}.first-mate.tmp`);
+  const target = await writeTarget(path);
+  await mkdir(dirname(target), { recursive: true, mode: 0o700 });
+  const temp = join(dirname(target), `.${randomBytes(6).toString("hex")}.first-mate.tmp`);
   const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
   try {
     await handle.writeFile(text, "utf8");
@@ -88,12 +118,13 @@ export const writeFileAtomically = async (path: string, text: string, mode: numb
     await handle.close();
   }
   try {
-    await chmod(temp, mode ?? 0o644);
-    await rename(temp, path);
+    await chmod(temp, mode ?? 0o600);
+    await rename(temp, target);
   } catch (error) {
     await rm(temp, { force: true });
     throw error;
   }
+  await syncDirectory(dirname(target));
 };
 
 /** Run install-hooks or uninstall-hooks; returns the exit code. */
@@ -138,14 +169,12 @@ export const hooksCommand = async (
     try {
       command =
         typeof values.command === "string"
-          ? values.command
+          ? nonBlockingHookCommand(values.command)
           : defaultHookCommand(typeof values.socket === "string" ? values.socket : undefined);
     } catch (error) {
       err(`first-mate ${action}: ${error instanceof Error ? error.message : String(error)}`);
       return 1;
     }
-    // A command given by hand gets the marker as a trailing comment, so uninstall can find it.
-    if (!isFirstMateHookCommand(command)) command = `${command} # first-mate-hook`;
   }
 
   let existing: { text: string; mode: number | null };

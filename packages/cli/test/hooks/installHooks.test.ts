@@ -3,7 +3,20 @@
  * settings) and the command on real files in a temp directory (recorded
  * settings fixtures that already hold other hooks).
  */
-import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import {
+  chmod,
+  copyFile,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  readlink,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -255,11 +268,38 @@ describe("first-mate install-hooks / uninstall-hooks on real files", () => {
     const commands = commandsIn(JSON.parse(await readFile(path, "utf8")) as Settings);
     expect(commands).toHaveLength(AGENT_HOOK_EVENTS.length);
     for (const line of commands) {
-      expect(line).toContain("FIRST_MATE_SOCKET='/run/fm dir/channel.sock' ");
-      // Python 3 is on this machine (the build needs it), so the fast hook is chosen.
-      expect(line).toMatch(/python3 -I -S \S+\/hook\/first_mate_hook\.py # first-mate-hook$/);
+      // Python 3 is on this machine (the build needs it), so the fast hook is chosen, inside the
+      // wrapper that always exits 0; the socket path is quoted once for the inner shell, once for the outer.
+      expect(line).toMatch(
+        /^\w+:\/bin\/sh -c '\(eval "\$1"\); exit 0' first-mate-hook 'FIRST_MATE_SOCKET='\\''\/run\/fm dir\/channel\.sock'\\'' \S*python3 -I -S \S+\/hook\/first_mate_hook\.py'$/,
+      );
       expect(isFirstMateHookCommand(line)).toBe(true);
     }
+  });
+
+  it("a symlinked settings file stays a symlink: the hooks are written through to its target", async () => {
+    const dotfiles = join(dir, "dotfiles");
+    await mkdir(dotfiles);
+    const target = join(dotfiles, "claude-settings.json");
+    await copyFile(join(FIXTURES, "user-settings-with-hooks.json"), target);
+    await chmod(target, 0o600);
+    const link = join(dir, "settings.json");
+    await symlink(target, link);
+    expect(await run("install-hooks", "--settings", link, "--command", COMMAND)).toBe(0);
+    expect((await lstat(link)).isSymbolicLink()).toBe(true);
+    expect(await readlink(link)).toBe(target);
+    const written = JSON.parse(await readFile(target, "utf8")) as Settings;
+    expect(commandsIn(written).filter(isFirstMateHookCommand)).toHaveLength(AGENT_HOOK_EVENTS.length);
+    expect((await stat(target)).mode & 0o777).toBe(0o600);
+    expect((await readdir(dotfiles)).sort()).toEqual(["claude-settings.json"]);
+  });
+
+  it("a new settings directory is created 0700 and a new settings file 0600", async () => {
+    const project = join(dir, "fresh-project");
+    await mkdir(project);
+    expect(await run("install-hooks", "--project", project, "--command", COMMAND)).toBe(0);
+    expect((await stat(join(project, ".claude"))).mode & 0o777).toBe(0o700);
+    expect((await stat(join(project, ".claude", "settings.json"))).mode & 0o777).toBe(0o600);
   });
 
   it("without Python 3 the default command is the Node first-mate-hook", () => {

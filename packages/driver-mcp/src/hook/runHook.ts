@@ -6,13 +6,16 @@
  * Guarantees: never throws, never writes to stdout (an agent may read a
  * hook's stdout as context), and finishes within `deadlineMs` whatever the
  * server does: no pane, no server, a slow server or a stuck stdin all end
- * in a quiet return. A payload that cannot be delivered is dropped, not
+ * in a quiet return. It waits at most 200 ms in all by default (Claude
+ * Code waits for every hook before it goes on), and it refuses a socket
+ * directory that is not private to this user. A payload that cannot be delivered is dropped, not
  * spooled: a late lifecycle event would be stale evidence anyway, and the
  * screen fallback covers the gap.
  * Imports only Node built-ins (start-up time is the hook's whole cost).
  */
 import { connect } from "node:net";
 import { resolveSocketPath, type ShimEnvironment } from "../shim/defaultSocketPath.js";
+import { checkSocketDirectory } from "../shim/socketDirectoryCheck.js";
 import { compactHookPayload } from "./compactHookPayload.js";
 
 export interface HookRunOptions {
@@ -22,7 +25,7 @@ export interface HookRunOptions {
   readonly stderr?: NodeJS.WritableStream;
   /** stdin beyond this many bytes is not read (the payload is then searched as text). */
   readonly maxInputBytes?: number;
-  /** The whole run, stdin to reply; default 1500 ms. */
+  /** The whole run, stdin to reply; default 200 ms. */
   readonly deadlineMs?: number;
   /** Connecting to the socket; default 200 ms. */
   readonly connectTimeoutMs?: number;
@@ -32,6 +35,7 @@ export interface HookRunOptions {
 export type HookOutcome =
   | { readonly kind: "no_pane" }
   | { readonly kind: "no_payload" }
+  | { readonly kind: "refused_socket"; readonly reason: string }
   | { readonly kind: "undelivered"; readonly reason: string }
   | { readonly kind: "replied"; readonly reply: string };
 
@@ -108,9 +112,12 @@ const deliver = (socketPath: string, line: string, connectTimeoutMs: number, dea
     socket.once("close", () => settle({ kind: "undelivered", reason: "closed without a reply" }));
   });
 
+/** The hook's whole-run deadline by default: it never holds an agent longer. */
+export const HOOK_DEADLINE_MS = 200;
+
 /** Forward the payload; see the module header. Resolves, never rejects. */
 export const runHook = async (options: HookRunOptions): Promise<HookOutcome> => {
-  const deadline = Date.now() + (options.deadlineMs ?? 1500);
+  const deadline = Date.now() + (options.deadlineMs ?? HOOK_DEADLINE_MS);
   let outcome: HookOutcome;
   try {
     const pane = options.env.TMUX_PANE ?? "";
@@ -119,15 +126,19 @@ export const runHook = async (options: HookRunOptions): Promise<HookOutcome> => 
     } else {
       const input = await readInput(options.stdin, options.maxInputBytes ?? 1024 * 1024, deadline);
       const payload = compactHookPayload(input.text, input.complete);
+      const socketPath = resolveSocketPath(options.env);
+      const refusal = payload === null ? null : checkSocketDirectory(socketPath);
       outcome =
         payload === null
           ? { kind: "no_payload" }
-          : await deliver(
-              resolveSocketPath(options.env),
-              `${JSON.stringify({ role: "hook", pane, payload })}\n`,
-              options.connectTimeoutMs ?? 200,
-              deadline,
-            );
+          : refusal !== null
+            ? { kind: "refused_socket", reason: refusal.message }
+            : await deliver(
+                socketPath,
+                `${JSON.stringify({ role: "hook", pane, payload })}\n`,
+                options.connectTimeoutMs ?? HOOK_DEADLINE_MS,
+                deadline,
+              );
     }
   } catch (error) {
     outcome = { kind: "undelivered", reason: error instanceof Error ? error.message : String(error) };

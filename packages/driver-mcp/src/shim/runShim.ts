@@ -11,6 +11,9 @@
  *   way. It reconnects with exponential backoff, replays the agent's recorded
  *   `initialize` request and `initialized` notification, and hides the
  *   duplicate initialize response from the agent.
+ * - A socket directory that is not private to this user (another owner, or
+ *   group/other access) is refused before any connection: it exits 0 and
+ *   says why on stderr.
  * - Lines are relayed verbatim; a hello refusal from the server goes to
  *   stderr, never to the agent.
  *
@@ -23,6 +26,7 @@ import { isPaneId } from "@first-mate/core";
 import { parseHelloRefusal, serializeHello } from "../hello.js";
 import { MAX_FRAME_BYTES } from "../limits.js";
 import { resolveSocketPath, type ShimEnvironment } from "./defaultSocketPath.js";
+import { checkSocketDirectory } from "./socketDirectoryCheck.js";
 
 export interface ShimOptions {
   readonly stdin: Readable;
@@ -97,8 +101,13 @@ const lineSplitter = (onLine: (line: string) => void, onOversized: () => void) =
   };
 };
 
+/** Connect only through a private socket directory (checked on every attempt: it may be replaced meanwhile). */
 const tryConnect = (socketPath: string): Promise<Socket | null> =>
   new Promise((resolve) => {
+    if (checkSocketDirectory(socketPath) !== null) {
+      resolve(null);
+      return;
+    }
     const socket = connect(socketPath);
     socket.once("connect", () => {
       socket.removeAllListeners("error");
@@ -126,6 +135,12 @@ export const runShim = (options: ShimOptions): Promise<number> =>
     }
     const token = env.FIRST_MATE_TOKEN || undefined;
     const socketPath = resolveSocketPath(env);
+    const refusal = checkSocketDirectory(socketPath);
+    if (refusal?._tag === "SocketDirectoryInsecure") {
+      log(`refusing the channel socket: ${refusal.message}; the channel is disabled`);
+      resolveExit(0);
+      return;
+    }
     const envWait = Number(env.FIRST_MATE_SHIM_WAIT_MS);
     const startWaitMs = options.startWaitMs ?? (Number.isFinite(envWait) && envWait >= 0 ? envWait : 3_000);
     const initialBackoffMs = options.initialBackoffMs ?? 50;
