@@ -5,14 +5,18 @@
  * 1. a prohibition covers it → deny, whatever the conn and budget
  *    (invariant 9);
  * 2. it targets the first mate's own pane → deny (it never acts on itself);
- * 3. standing tier → allow;
- * 4. conn-gated, and the human holds the conn → propose;
- * 5. the first mate's conn has expired → propose, and the conn goes back;
- * 6. outside the conn's scope → propose, and the conn goes back;
- * 7. a spawn at or above the budget's high-water mark → defer to the reset
+ * 3. a nudge whose text a coding agent would run as a command (a line that
+ *    starts with `!` shell, `/` slash command, `#` memory) → deny, unless the first mate
+ *    holds an unexpired conn whose scope covers `assign_task` on that pane
+ *    (typing a command into an agent is giving it work);
+ * 4. standing tier → allow;
+ * 5. conn-gated, and the human holds the conn → propose;
+ * 6. the first mate's conn has expired → propose, and the conn goes back;
+ * 7. outside the conn's scope → propose, and the conn goes back;
+ * 8. a spawn at or above the budget's high-water mark → defer to the reset
  *    (or propose when no reset time is known); other conn-gated actions
  *    above the mark → propose, except `terminate`, which frees budget;
- * 8. otherwise → allow.
+ * 9. otherwise → allow.
  *
  * `defer` is an allow that waits: the conn covered it, the budget delays it.
  */
@@ -22,7 +26,7 @@ import type { PaneId } from "../domain/paneId.js";
 import { type AuthorityAction, isStandingAction } from "./authorityAction.js";
 import { type BudgetPolicy, budgetPosture, stewardSpawn } from "./budgetStewardship.js";
 import { type Conn, describeScope, type HandBackReason, scopeCovers } from "./conn.js";
-import { findProhibition, type Prohibition } from "./prohibition.js";
+import { findProhibition, normaliseForProhibitions, type Prohibition } from "./prohibition.js";
 
 export type AuthorityVerdict =
   | { readonly decision: "allow" }
@@ -41,6 +45,32 @@ export interface AuthorityContext {
 
 const ALLOW: AuthorityVerdict = { decision: "allow" };
 
+/**
+ * Pure: would a coding agent read this text as a command? Any line that
+ * starts (after blanks and quotes) with `!` (shell), `/` (slash command) or
+ * `#` (memory): a multi-line nudge may be submitted line by line.
+ */
+export const isAgentCommandText = (text: string): boolean =>
+  text.split(/\r?\n|\r/).some((line) => /^[!/#]/.test(normaliseForProhibitions(line)));
+
+/** A nudge's text as a command to the agent: allowed only under a conn that could assign it work. */
+const commandNudgeVerdict = (action: AuthorityAction, context: AuthorityContext): AuthorityVerdict | null => {
+  if (action.kind !== "nudge" || !isAgentCommandText(action.args.message ?? "")) return null;
+  const { conn } = context;
+  const covered =
+    conn.holder === "first_mate" &&
+    context.now < conn.expiresAt &&
+    scopeCovers(conn.scope, { ...action, kind: "assign_task" });
+  return covered
+    ? ALLOW
+    : {
+        decision: "deny",
+        reason:
+          "a nudge starting with !, / or # is a command to the agent; it needs the conn with assign_task in scope for that pane",
+        prohibition: null,
+      };
+};
+
 /** Pure: allow, defer, propose or deny `action` (see the module header for the order). */
 export const authorize = (action: AuthorityAction, context: AuthorityContext): AuthorityVerdict => {
   const prohibited = findProhibition(action, context.prohibitions);
@@ -50,6 +80,8 @@ export const authorize = (action: AuthorityAction, context: AuthorityContext): A
   if (context.firstMatePaneId !== null && action.target.paneId === context.firstMatePaneId) {
     return { decision: "deny", reason: "the first mate never acts on its own pane", prohibition: null };
   }
+  const commandNudge = commandNudgeVerdict(action, context);
+  if (commandNudge !== null) return commandNudge;
   if (isStandingAction(action.kind)) return ALLOW;
 
   const { conn } = context;

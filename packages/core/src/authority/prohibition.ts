@@ -5,6 +5,19 @@
  *
  * Pure. A rule with an invalid regular expression is refused when the
  * configuration is parsed, never at the moment of a decision.
+ *
+ * Patterns match normalised text (see `normaliseForProhibitions`): line
+ * continuations joined, quotes and escapes dropped, whitespace collapsed,
+ * case folded, compatibility forms folded (full-width letters). The default
+ * rules cover plain-language forms too ("force-push your branch",
+ * `psql $PROD_DATABASE_URL`). They judge actions and the text sent to
+ * agents, never the first mate's own notes: a rule for every kind (`*`)
+ * does not cover `captains_log_append` (a log line about "the production
+ * bug" is not an action); a rule that names that kind still does.
+ *
+ * Does not: make the fleet safe. Prohibitions are a seat belt against a
+ * confused or injected first mate asking plainly, not a sandbox: text can
+ * always be obfuscated past a pattern (docs/threat-model.md).
  */
 import { z } from "zod";
 import type { AuthorityAction } from "./authorityAction.js";
@@ -42,10 +55,14 @@ export const ProhibitionSchema = z.object({
 });
 export type Prohibition = z.infer<typeof ProhibitionSchema>;
 
-/** Git's push with any form of force, anywhere in a command or a task. */
-const FORCE_PUSH = String.raw`\bgit\b[^\n]*\bpush\b[^\n]*(\s--force(-with-lease)?\b|\s-[a-zA-Z]*f[a-zA-Z]*\b|\s\+\S)`;
-/** Anything that names production. */
-const PRODUCTION = String.raw`\b(prod|production)\b`;
+/** Git's push with any form of force, anywhere in a command or a task (normalised text: one line). */
+const FORCE_PUSH = String.raw`\bgit\b.*\bpush\b.*(\s--force(-with-lease|-if-includes)?\b|\s-[a-z]*f[a-z]*\b|\s\+\S)`;
+/** Force-pushing in plain words: "force-push", "force push", "push … with force", "push --force", "push -f". */
+const FORCE_PUSH_WORDS = String.raw`\bforce[\s_-]*push|\bpush(es|ed|ing)?\b(\s+\S+){0,6}?\s+(--force|-f\b|(with|using)\s+(--)?force\b|forcefully\b|by\s+force\b)`;
+/** Anything that names production, also inside identifiers (`$PROD_DATABASE_URL`, `prod-db-1`). */
+const PRODUCTION = "(^|[^a-z0-9])(prod|production)([^a-z0-9]|$)";
+/** Merging past branch protection in plain words. */
+const BYPASS_PROTECTION = String.raw`\badmin[\s_-]*merge|\bmerge\b.*\b(bypass\w*|overrid\w*|skip\w*|ignor\w*)\s+(the\s+)?(branch\s+)?protection`;
 
 /** The kit's prohibitions. Extend by configuring `[...DEFAULT_PROHIBITIONS, yours]`. */
 export const DEFAULT_PROHIBITIONS: readonly Prohibition[] = [
@@ -59,13 +76,25 @@ export const DEFAULT_PROHIBITIONS: readonly Prohibition[] = [
     id: "merge-bypassing-protection",
     description: "merge a pull request bypassing branch protection",
     kinds: ["*"],
-    args: [{ arg: "*", pattern: String.raw`\bgh\s+pr\s+merge\b[^\n]*--admin\b`, flags: "i" }],
+    args: [{ arg: "*", pattern: String.raw`\bgh\s+pr\s+merge\b.*--admin\b`, flags: "i" }],
+  },
+  {
+    id: "merge-bypassing-protection-words",
+    description: "merge a pull request bypassing branch protection",
+    kinds: ["*"],
+    args: [{ arg: "*", pattern: BYPASS_PROTECTION, flags: "i" }],
   },
   {
     id: "force-push",
     description: "force-push a branch",
     kinds: ["*"],
     args: [{ arg: "*", pattern: FORCE_PUSH, flags: "i" }],
+  },
+  {
+    id: "force-push-words",
+    description: "force-push a branch",
+    kinds: ["*"],
+    args: [{ arg: "*", pattern: FORCE_PUSH_WORDS, flags: "i" }],
   },
   {
     id: "touch-prod",
@@ -94,22 +123,45 @@ const expressionOf = (rule: ArgumentPattern): RegExp => {
   return expression;
 };
 
-const argumentMatches = (rule: ArgumentPattern, action: AuthorityAction): boolean => {
+/**
+ * Pure: the form of `text` that prohibitions match. A backslash-newline
+ * (a shell line continuation) joins its lines; quotes, backticks and the
+ * remaining backslashes go (`git push '--force'`, `--for\\ce`); every run
+ * of whitespace becomes one space; case and compatibility forms are folded.
+ */
+export const normaliseForProhibitions = (text: string): string =>
+  text
+    .normalize("NFKC")
+    .replace(/\\\r?\n/g, " ")
+    .replace(/["'`\\]/g, "")
+    .replace(/\s+/g, " ")
+    .trim()
+    .toLowerCase();
+
+/** The first mate's own notes: not actions, so rules for every kind (`*`) leave them alone. */
+export const NOTE_ACTIONS: readonly string[] = ["captains_log_append"];
+
+const argumentMatches = (rule: ArgumentPattern, values: Readonly<Record<string, string>>): boolean => {
   const expression = expressionOf(rule);
-  const values =
-    rule.arg === "*"
-      ? [...Object.values(action.args), action.target.name ?? ""]
-      : rule.arg in action.args
-        ? [action.args[rule.arg]!]
-        : [];
-  return values.some((value) => expression.test(value));
+  const candidates = rule.arg === "*" ? Object.values(values) : rule.arg in values ? [values[rule.arg]!] : [];
+  return candidates.some((value) => expression.test(value));
 };
 
 /** Pure: the first prohibition that covers `action`, or null. */
 export const findProhibition = (action: AuthorityAction, prohibitions: readonly Prohibition[]): Prohibition | null => {
+  let normalised: Record<string, string> | null = null;
   for (const rule of prohibitions) {
-    if (!rule.kinds.includes("*") && !rule.kinds.includes(action.kind)) continue;
-    if (rule.args.every((pattern) => argumentMatches(pattern, action))) return rule;
+    const coversKind =
+      rule.kinds.includes(action.kind) || (rule.kinds.includes("*") && !NOTE_ACTIONS.includes(action.kind));
+    if (!coversKind) continue;
+    if (rule.args.length === 0) return rule;
+    if (normalised === null) {
+      normalised = {};
+      for (const [key, value] of Object.entries(action.args)) normalised[key] = normaliseForProhibitions(value);
+      // The target's name is matched too, under a key no argument can take.
+      normalised["\u0000target"] = normaliseForProhibitions(action.target.name ?? "");
+    }
+    if (rule.args.every((pattern) => argumentMatches(pattern, normalised!))) return rule;
   }
   return null;
 };

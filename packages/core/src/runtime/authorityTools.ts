@@ -1,5 +1,6 @@
 /**
- * The conn-gated tools (SPEC §8) of the runtime's ToolHost, and
+ * The conn-gated tools (SPEC §8) of the runtime's ToolHost, `nudge` (it
+ * types text into a worker, so it is judged like them) and
  * `propose_role_change`.
  *
  * Every call goes through the core's pure `authorize`; this file only runs
@@ -14,6 +15,7 @@ import type { AuthorityAction } from "../authority/authorityAction.js";
 import { budgetPolicyOf } from "../authority/authorityState.js";
 import { type AuthorityVerdict, authorize } from "../authority/authorize.js";
 import type { WorkerLaunch } from "../authority/deferredSpawns.js";
+import { decideNudge } from "../decisions/toolPolicy.js";
 import { LogTextSchema } from "../domain/logEntry.js";
 import type { PaneId } from "../domain/paneId.js";
 import type { Event } from "../events.js";
@@ -22,6 +24,7 @@ import { describeError, type ToolError } from "../ports/errors.js";
 import type { TmuxPort } from "../ports/tmuxPort.js";
 import type { SpawnWorkerInput, ToolHost } from "../ports/toolHost.js";
 import type { CoreState } from "../state.js";
+import { currentDigest } from "../step.js";
 import { launchWorker } from "./workerLauncher.js";
 
 /** How a worker is started when `spawn_worker` names no command. */
@@ -40,7 +43,10 @@ export interface AuthorityToolDeps {
   readonly workers?: WorkerDefaults;
 }
 
-export type AuthorityTools = Required<Pick<ToolHost, "spawnWorker" | "assignTask" | "terminate" | "proposeRoleChange">>;
+export type AuthorityTools = Required<
+  Pick<ToolHost, "spawnWorker" | "assignTask" | "terminate" | "proposeRoleChange">
+> &
+  Pick<ToolHost, "nudge">;
 
 const refused = (message: string): ToolError => ({ _tag: "ToolRefused", message });
 
@@ -206,6 +212,28 @@ export const createAuthorityTools = (deps: AuthorityToolDeps): AuthorityTools =>
       return E.isRight(outcome)
         ? outcome
         : E.left({ _tag: "ToolFailed", message: `terminate failed: ${outcome.left}` });
+    },
+
+    async nudge(_from, input) {
+      const state = deps.getState();
+      const firstMate = state.supervisor.marker?.paneId ?? null;
+      const digest = currentDigest({ ...state, now: Math.max(state.now, deps.now()) });
+      const policy = decideNudge(digest, firstMate, input.pane, state.config.idleThresholdMs);
+      if (!policy.allowed && input.pane === firstMate) return E.left(refused(policy.reason));
+      // The text is judged before the worker's state: prohibited text is denied and logged even to a busy worker.
+      const pane = knownPane(input.pane);
+      const action: AuthorityAction = {
+        kind: "nudge",
+        target: { paneId: input.pane, ...(pane ? { name: pane.name } : {}) },
+        args: { message: input.message },
+      };
+      const refusal = await settleRefusal(action, verdictFor(action));
+      if (refusal) return refusal;
+      if (!policy.allowed) return E.left(refused(policy.reason));
+      const sent = await deps.tmux.sendText(input.pane, input.message);
+      const outcome = E.isRight(sent) ? E.right(`nudged ${input.pane}`) : E.left(describeError(sent.left));
+      await executed(action, outcome);
+      return E.isRight(outcome) ? outcome : E.left({ _tag: "ToolFailed", message: `nudge failed: ${outcome.left}` });
     },
 
     async proposeRoleChange(_from, input) {

@@ -2,13 +2,14 @@
  * The runtime's ToolHost: what the channel server's tools call.
  *
  * Identity has been checked by the server; policy comes from the core's
- * pure decisions (decidePeek, decideNudge); this file only wires them to
+ * pure decisions (decidePeek; nudge is judged by authorize, in
+ * authorityTools.ts); this file only wires them to
  * the ports and turns outcomes into tool results.
  */
 import * as E from "fp-ts/lib/Either.js";
 import { hookEvidence } from "../decisions/hookEvidence.js";
 import { renderDelta } from "../decisions/renderDelta.js";
-import { decideNudge, decidePeek } from "../decisions/toolPolicy.js";
+import { decidePeek } from "../decisions/toolPolicy.js";
 import { LogReadQuerySchema, LogTextSchema } from "../domain/logEntry.js";
 import type { Event } from "../events.js";
 import type { AuthorityStorePort } from "../ports/authorityStore.js";
@@ -115,21 +116,6 @@ export const createToolHost = (deps: ToolHostDeps): ToolHost & AuthorityTools =>
       if (!verdict.allowed) return E.left(refused(verdict.reason));
       const screen = await deps.tmux.capture(input.pane, input.lines);
       return E.isRight(screen) ? E.right(screen.right) : E.left(failedWith(describeError(screen.left)));
-    },
-
-    async nudge(_from, input) {
-      const state = deps.getState();
-      const verdict = decideNudge(digestNow(), firstMate(), input.pane, state.config.idleThresholdMs);
-      if (!verdict.allowed) return E.left(refused(verdict.reason));
-      const sent = await deps.tmux.sendText(input.pane, input.message);
-      if (E.isLeft(sent)) return E.left(failedWith(describeError(sent.left)));
-      await deps.store.appendLog({
-        kind: "narrative",
-        text: `nudged ${input.pane}: ${input.message}`.slice(0, 2000),
-        at: deps.now(),
-        author: "kit",
-      });
-      return E.right(`nudged ${input.pane}`);
     },
   };
 };
