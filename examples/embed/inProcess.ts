@@ -16,9 +16,9 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseHostConfig, startHost } from "@first-mate/cli";
 import type { PaneId } from "@first-mate/core";
 import { createEmbedderHost } from "@first-mate/core/runtime";
-import { parseHostConfig, startHost } from "first-mate";
 
 const serve = process.argv.includes("--serve");
 const dir = mkdtempSync(join(tmpdir(), "fm-embed-example-"));

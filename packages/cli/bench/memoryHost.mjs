@@ -3,7 +3,7 @@
 // RSS, fleet size and attached sessions as JSON lines.
 // Arguments: <tmux socket name> <work dir>. Stops on any stdin input.
 import { join } from "node:path";
-import { parseHostConfig, startHost } from "first-mate";
+import { parseHostConfig, startHost } from "@first-mate/cli";
 
 const [socketName, dir] = process.argv.slice(2);
 const parsed = parseHostConfig({

@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
+import { DemoJson } from "../src/commands/jsonContract.js";
 import { runDemo } from "../src/demo/runDemo.js";
 
 const demoDirs = () => readdirSync(tmpdir()).filter((name) => name.startsWith("first-mate-demo-"));
@@ -32,8 +33,9 @@ describe("the demo", () => {
     expect(summary.interruptHostLatencyMs).not.toBeNull();
     expect(summary.respawnLatencyMs).not.toBeNull();
     expect(summary.logSurvivedRespawn).toBe(true);
-    // --json prints exactly the summary.
-    expect(JSON.parse(lines[lines.length - 1]!)).toEqual(summary);
+    // --json prints exactly one document: the summary, in its documented shape.
+    expect(lines).toHaveLength(1);
+    expect(DemoJson.parse(JSON.parse(lines[0]!))).toEqual(summary);
 
     expect(demoDirs().filter((name) => !before.has(name))).toEqual([]);
     expect(serverAlive(`first-mate-demo-${process.pid}`)).toBe(false);

@@ -4,7 +4,7 @@
  * `openSqliteStore` opens (creating and migrating) the file and returns a
  * `SqliteStore`, or a typed `StoreError`.
  */
-export { defaultStorePath } from "./defaultStorePath.js";
+export { defaultStorePath, legacyStorePath } from "./defaultStorePath.js";
 export { MIGRATIONS, type Migration, SCHEMA_VERSION } from "./migrations.js";
 export {
   DEFAULT_BUSY_TIMEOUT_MS,

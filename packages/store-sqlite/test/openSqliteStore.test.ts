@@ -155,17 +155,17 @@ describe("openSqliteStore", () => {
     expect(statSync(join(root, "config")).mode & 0o777).toBe(0o700);
   });
 
-  it("uses $XDG_CONFIG_HOME/first-mate/first-mate.db when no path is given", () => {
+  it("uses $XDG_STATE_HOME/first-mate/first-mate.db when no path is given", () => {
     const root = temporaryDirectory();
-    const saved = process.env.XDG_CONFIG_HOME;
-    process.env.XDG_CONFIG_HOME = root;
+    const saved = process.env.XDG_STATE_HOME;
+    process.env.XDG_STATE_HOME = root;
     try {
       const store = openStore({});
       expect(store.path).toBe(join(root, "first-mate", "first-mate.db"));
       expect(statSync(join(root, "first-mate", "first-mate.db")).isFile()).toBe(true);
     } finally {
-      if (saved === undefined) delete process.env.XDG_CONFIG_HOME;
-      else process.env.XDG_CONFIG_HOME = saved;
+      if (saved === undefined) delete process.env.XDG_STATE_HOME;
+      else process.env.XDG_STATE_HOME = saved;
     }
   });
 

@@ -1,69 +1,56 @@
 /**
- * Shared command-line options: parse flags and an optional JSON config file
- * into a validated HostConfig, with errors a person can act on.
+ * Shared command-line options: an optional JSON config file overlaid with
+ * flags, validated into a HostConfig, with errors a person can act on.
+ *
+ * Guarantees: unknown keys in the file and unknown agent kinds are errors
+ * that name them; `~` and `$VARIABLE` in the file's paths are expanded
+ * (hostConfig.ts). Reading the configuration creates nothing.
  */
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { type HostConfig, parseHostConfig } from "../host/hostConfig.js";
 
-export const COMMON_OPTIONS = {
-  config: { type: "string" },
-  db: { type: "string" },
-  socket: { type: "string" },
-  "tmux-socket-name": { type: "string", short: "L" },
-  "tmux-socket-path": { type: "string", short: "S" },
-  agent: { type: "string" },
-  json: { type: "boolean", default: false },
-  help: { type: "boolean", short: "h", default: false },
-} as const;
-
+/** A value or a message naming what is wrong. */
 export type CliResult<T> = { ok: true; value: T } | { ok: false; message: string };
 
-export const parseCli = (
-  argv: string[],
-  extra: Record<string, { type: "string" | "boolean"; short?: string }> = {},
-) => {
-  try {
-    const parsed = parseArgs({
-      args: argv,
-      options: { ...COMMON_OPTIONS, ...extra },
-      allowPositionals: true,
-      strict: true,
-    });
-    return {
-      ok: true as const,
-      values: parsed.values as Record<string, string | boolean | undefined>,
-      positionals: parsed.positionals,
-    };
-  } catch (error) {
-    return { ok: false as const, message: error instanceof Error ? error.message : String(error) };
-  }
-};
+/** The flags that feed the host configuration (each command takes some of them). */
+export interface HostFlags {
+  readonly config?: string;
+  readonly db?: string;
+  readonly socket?: string;
+  readonly tmuxSocketName?: string;
+  readonly tmuxSocketPath?: string;
+  readonly agent?: string;
+}
 
 /** The host configuration from `--config FILE` overlaid with flags. */
-export const loadHostConfig = (values: Record<string, string | boolean | undefined>): CliResult<HostConfig> => {
+export const loadHostConfig = (flags: HostFlags): CliResult<HostConfig> => {
   let base: Record<string, unknown> = {};
-  if (typeof values.config === "string") {
+  if (flags.config !== undefined) {
     try {
-      base = JSON.parse(readFileSync(values.config, "utf8")) as Record<string, unknown>;
+      const parsed: unknown = JSON.parse(readFileSync(flags.config, "utf8"));
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+        return { ok: false, message: `config ${flags.config}: the file must hold one JSON object` };
+      base = parsed as Record<string, unknown>;
     } catch (error) {
       return {
         ok: false,
-        message: `cannot read config ${values.config}: ${error instanceof Error ? error.message : String(error)}`,
+        message: `cannot read config ${flags.config}: ${error instanceof Error ? error.message : String(error)}`,
       };
     }
   }
-  const tmux = { ...((base.tmux as Record<string, unknown>) ?? {}) };
-  if (typeof values["tmux-socket-name"] === "string") tmux.socketName = values["tmux-socket-name"];
-  if (typeof values["tmux-socket-path"] === "string") tmux.socketPath = values["tmux-socket-path"];
-  const merged: Record<string, unknown> = { ...base, tmux };
-  if (typeof values.db === "string") merged.databasePath = values.db;
-  if (typeof values.socket === "string") merged.socketPath = values.socket;
-  if (values.agent === "claude" || values.agent === "stand-in") merged.agent = { kind: values.agent };
-  else if (typeof values.agent === "string")
-    return { ok: false, message: `--agent must be claude or stand-in, not ${values.agent}` };
+  const merged: Record<string, unknown> = { ...base };
+  if (flags.tmuxSocketName !== undefined || flags.tmuxSocketPath !== undefined) {
+    const tmux = { ...((base.tmux as Record<string, unknown> | undefined) ?? {}) };
+    if (flags.tmuxSocketName !== undefined) tmux.socketName = flags.tmuxSocketName;
+    if (flags.tmuxSocketPath !== undefined) tmux.socketPath = flags.tmuxSocketPath;
+    merged.tmux = tmux;
+  }
+  if (flags.db !== undefined) merged.databasePath = flags.db;
+  if (flags.socket !== undefined) merged.socketPath = flags.socket;
+  if (flags.agent !== undefined) merged.agent = { kind: flags.agent };
   const parsed = parseHostConfig(merged);
+  const where = flags.config !== undefined ? ` (${flags.config})` : "";
   return parsed.ok
     ? { ok: true, value: parsed.config }
-    : { ok: false, message: `invalid configuration:\n  ${parsed.errors.join("\n  ")}` };
+    : { ok: false, message: `invalid configuration${where}:\n  ${parsed.errors.join("\n  ")}` };
 };

@@ -20,7 +20,6 @@ import { constants } from "node:fs";
 import { chmod, mkdir, open, readFile, realpath, rename, rm, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import * as E from "fp-ts/lib/Either.js";
 import { findPython3, nodeScriptArgv, packageFile } from "../host/nodeScript.js";
 import {
@@ -31,20 +30,10 @@ import {
   shellQuote,
   uninstallHooks,
 } from "./claudeHookSettings.js";
+import type { HooksJson } from "./jsonContract.js";
 import { lineDiff } from "./lineDiff.js";
 
 export type HooksAction = "install-hooks" | "uninstall-hooks";
-
-export const HOOKS_USAGE = `usage: first-mate install-hooks   [--project DIR | --settings FILE] [--socket PATH] [--command CMD] [--dry-run]
-       first-mate uninstall-hooks [--project DIR | --settings FILE] [--dry-run]
-
-  --project DIR     DIR/.claude/settings.json instead of the user's ~/.claude/settings.json
-  --settings FILE   this settings file
-  --socket PATH     the channel socket the hooks report to (default: first-mate's default path)
-  --command CMD     the hook command line (default: this installation's hook, in Python 3 when
-                    the machine has it, else the Node first-mate-hook); it is installed
-                    inside a wrapper that always exits 0, so it can never block the agent
-  --dry-run         print the change as a diff; write nothing`;
 
 /** Where the settings file is: --settings, --project, else the user's (CLAUDE_CONFIG_DIR or ~/.claude). */
 export const settingsPathFor = (
@@ -127,35 +116,23 @@ export const writeFileAtomically = async (path: string, text: string, mode: numb
   await syncDirectory(dirname(target));
 };
 
+/** The options of `install-hooks` / `uninstall-hooks`, as the command line parsed them. */
+export interface HooksOptions {
+  readonly project?: string;
+  readonly settings?: string;
+  readonly socket?: string;
+  readonly command?: string;
+  readonly dryRun?: boolean;
+  readonly json?: boolean;
+}
+
 /** Run install-hooks or uninstall-hooks; returns the exit code. */
 export const hooksCommand = async (
   action: HooksAction,
-  argv: readonly string[],
+  values: HooksOptions,
   out: (line: string) => void,
   err: (line: string) => void,
 ): Promise<number> => {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    values = parseArgs({
-      args: [...argv],
-      options: {
-        project: { type: "string" },
-        settings: { type: "string" },
-        socket: { type: "string" },
-        command: { type: "string" },
-        "dry-run": { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-      strict: true,
-    }).values;
-  } catch (error) {
-    err(`first-mate ${action}: ${error instanceof Error ? error.message : String(error)}\n\n${HOOKS_USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    out(HOOKS_USAGE);
-    return 0;
-  }
   if (values.project && values.settings) {
     err(`first-mate ${action}: use --project or --settings, not both`);
     return 2;
@@ -194,14 +171,22 @@ export const hooksCommand = async (
     err(`first-mate ${action}: ${path}: ${result.left.message}; it was left untouched`);
     return 1;
   }
+  const report = (document: Omit<HooksJson, "action" | "path">) =>
+    out(JSON.stringify({ action, path, ...document } satisfies HooksJson));
+  const installed = action === "install-hooks" ? command : null;
   if (!result.right.changed) {
-    out(action === "install-hooks" ? `first-mate hooks already in ${path}` : `no first-mate hooks in ${path}`);
+    if (values.json) report({ changed: false, written: false, command: installed, diff: null });
+    else out(action === "install-hooks" ? `first-mate hooks already in ${path}` : `no first-mate hooks in ${path}`);
     return 0;
   }
   const next = renderSettings(result.right.settings);
-  if (values["dry-run"]) {
-    out(`--- ${path}${existing.mode === null ? " (new file)" : ""}`);
-    out(lineDiff(existing.text, next));
+  if (values.dryRun) {
+    const diff = lineDiff(existing.text, next);
+    if (values.json) report({ changed: true, written: false, command: installed, diff });
+    else {
+      out(`--- ${path}${existing.mode === null ? " (new file)" : ""}`);
+      out(diff);
+    }
     return 0;
   }
   try {
@@ -210,7 +195,8 @@ export const hooksCommand = async (
     err(`first-mate ${action}: cannot write ${path}: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
-  if (action === "install-hooks") {
+  if (values.json) report({ changed: true, written: true, command: installed, diff: null });
+  else if (action === "install-hooks") {
     out(`first-mate hooks installed in ${path}`);
     out(`  command: ${command}`);
     if (command.includes("--import")) {

@@ -4,7 +4,7 @@
  * trips, and bad flags or a bad config file fail with a readable message.
  */
 import { execFile, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -13,6 +13,7 @@ import type { PaneId } from "@first-mate/core";
 import { openSqliteStore } from "@first-mate/store-sqlite";
 import * as E from "fp-ts/lib/Either.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { RunLineJson } from "../../src/commands/jsonContract.js";
 import { createE2eWorld, E2E_TIMEOUT_MS, type E2eWorld, waitFor } from "./e2eWorld.js";
 
 const require = createRequire(import.meta.url);
@@ -25,13 +26,6 @@ interface Ran {
 }
 
 let dir = "";
-
-/** One line of `run --json`: a runtime report, or the "started" banner. */
-interface RunLine {
-  readonly type: string;
-  readonly event?: { readonly type: string; readonly firstMate?: boolean; readonly paneId?: string };
-  readonly command?: { readonly type: string };
-}
 
 /** Runs `first-mate …args` and resolves with its exit code and output (never rejects on exit codes). */
 const binArgv = (args: readonly string[]) => [
@@ -139,10 +133,7 @@ describe("first-mate bin (real process)", () => {
       expect(lines[2]).toMatch(/^#1 .* \[standing_order\] \(human\) never merge on Fridays$/);
 
       expect(watch.code).toBe(0);
-      const entries = watch.stdout
-        .trim()
-        .split("\n")
-        .map((line) => JSON.parse(line));
+      const entries = JSON.parse(watch.stdout);
       expect(entries).toEqual([
         { id: 2, kind: "watch", text: "PR #42 waits for review", at: 5_000, author: "first_mate" },
       ]);
@@ -175,26 +166,33 @@ describe("first-mate bin (real process)", () => {
   );
 
   it(
-    "bad flags, an unknown command and bad option values exit 2 with a usage message",
+    "--help, --version, bad flags, an unknown command and bad option values: exit codes from the real process",
     async () => {
       const db = join(dir, "first-mate.db");
-      const [badFlag, unknown, badKind, badAgent] = await Promise.all([
+      const [help, version, badFlag, unknown, badKind, badAgent] = await Promise.all([
+        firstMate("--help"),
+        firstMate("-V"),
         firstMate("status", "--db", db, "--no-such-flag"),
         firstMate("launch-the-boats", "--db", db),
         firstMate("log", "--db", db, "--kind", "gossip"),
         firstMate("status", "--db", db, "--agent", "robot"),
       ]);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain("Usage: first-mate");
+      expect(version.code).toBe(0);
+      expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
       expect(badFlag.code).toBe(2);
       expect(badFlag.stderr).toContain("--no-such-flag");
-      expect(badFlag.stderr).toContain("usage: first-mate");
+      expect(badFlag.stderr).toContain("--help");
       expect(unknown.code).toBe(2);
-      expect(unknown.stderr).toContain("unknown command launch-the-boats");
-      expect(unknown.stderr).toContain("usage: first-mate");
+      expect(unknown.stderr).toContain("unknown command 'launch-the-boats'");
       expect(badKind.code).toBe(2);
-      expect(badKind.stderr).toContain("--kind must be one of standing_order, watch, narrative");
+      expect(badKind.stderr).toContain("standing_order, watch, narrative");
       expect(badKind.stdout).toBe("");
+      // status takes no --agent at all.
       expect(badAgent.code).toBe(2);
-      expect(badAgent.stderr).toContain("--agent must be claude or stand-in");
+      expect(badAgent.stderr).toContain("unknown option '--agent'");
+      expect(existsSync(db)).toBe(false);
     },
     E2E_TIMEOUT_MS,
   );
@@ -225,7 +223,7 @@ describe("first-mate bin (real process)", () => {
   );
 
   it(
-    "run --json supervises from a config file: every report from Started on, the first spawn and attach, a clean SIGTERM",
+    "run --json supervises from a config file: JSON Lines in the documented vocabulary (no internal events, no hashes), one spawn, the attach, a clean SIGTERM",
     async () => {
       world = await createE2eWorld();
       const w = world;
@@ -249,23 +247,26 @@ describe("first-mate bin (real process)", () => {
         stdout
           .split("\n")
           .filter((line) => line.trim() !== "")
-          .map((line) => JSON.parse(line) as RunLine);
+          .map((line) => RunLineJson.parse(JSON.parse(line)));
       try {
-        await waitFor(
-          "the first mate to attach",
-          () => lines().some((line) => line.event?.type === "ChannelAttached" && line.event.firstMate),
-          { describe: () => `stdout:\n${stdout}\nstderr:\n${stderr}` },
-        );
+        await waitFor("the first mate to attach", () => lines().some((line) => line.type === "attached"), {
+          describe: () => `stdout:\n${stdout}\nstderr:\n${stderr}`,
+        });
       } finally {
         child.kill("SIGTERM");
       }
       expect(await exited).toBe(0);
-      const reports = lines().filter((line) => line.type !== "started");
-      // Nothing before the host was up is lost: the very first report is the Started event.
-      expect(reports[0]?.event?.type).toBe("Started");
-      expect(reports.filter((line) => line.command?.type === "tmux.spawn")).toHaveLength(1);
-      const attached = reports.find((line) => line.event?.type === "ChannelAttached" && line.event.firstMate);
-      expect(await w.firstMateWindowPanes()).toEqual([attached!.event!.paneId]);
+      const all = lines();
+      expect(all.filter((line) => line.type === "started")).toHaveLength(1);
+      expect(all.filter((line) => line.type === "spawning")).toHaveLength(1);
+      expect(all[all.length - 1]?.type).toBe("stopped");
+      const attached = all.find((line) => line.type === "attached");
+      expect(attached?.type === "attached" && (await w.firstMateWindowPanes())).toEqual([
+        attached?.type === "attached" ? attached.pane : null,
+      ]);
+      // The runtime's internal events carried the spawn token's hash; the stream never does.
+      expect(stdout.toLowerCase()).not.toContain("hash");
+      expect(stdout).not.toContain("tokenHash");
     },
     E2E_TIMEOUT_MS,
   );

@@ -125,7 +125,7 @@ describe("first mate lifecycle (end to end)", () => {
       expect(host.runtime.status().gaveUp).toBe(true);
 
       const lines: string[] = [];
-      const code = await statusCommand(w.config(), true, (line) => lines.push(line));
+      const code = await statusCommand(w.config(), true, { out: (line) => lines.push(line), err: () => {} });
       expect(code).toBe(0);
       const status = JSON.parse(lines.join("\n")) as { gaveUp: boolean; firstMate: unknown; starts: number };
       expect(status.gaveUp).toBe(true);

@@ -46,7 +46,7 @@ describe("recovery (end to end)", () => {
       world = await createE2eWorld();
       const w = world;
       // The kill switch keeps the first mate absent; set through the CLI's own command.
-      expect(await killSwitchCommand(w.config(), true, () => {})).toBe(0);
+      expect(await killSwitchCommand(w.config(), true, false, { out: () => {}, err: () => {} })).toBe(0);
       const hut = await w.startHost();
 
       const questions = ["May I bump the lockfile?", "May I delete the legacy API?", "Which region for staging?"];

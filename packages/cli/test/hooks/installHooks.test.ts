@@ -32,8 +32,9 @@ import {
   type Settings,
   uninstallHooks,
 } from "../../src/commands/claudeHookSettings.js";
-import { defaultHookCommand, hooksCommand } from "../../src/commands/hooksCommand.js";
+import { defaultHookCommand } from "../../src/commands/hooksCommand.js";
 import { lineDiff } from "../../src/commands/lineDiff.js";
+import { runCli } from "../../src/commands/program.js";
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
 const COMMAND = "/usr/bin/node /opt/first-mate/driver-mcp/dist/hook/bin.js # first-mate-hook";
@@ -148,12 +149,7 @@ describe("first-mate install-hooks / uninstall-hooks on real files", () => {
   const output: string[] = [];
   const errors: string[] = [];
   const run = (action: "install-hooks" | "uninstall-hooks", ...argv: string[]) =>
-    hooksCommand(
-      action,
-      argv,
-      (line) => output.push(line),
-      (line) => errors.push(line),
-    );
+    runCli([action, ...argv], { out: (line) => output.push(line), err: (line) => errors.push(line) });
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), "fm-hooks-"));
@@ -221,7 +217,8 @@ describe("first-mate install-hooks / uninstall-hooks on real files", () => {
       const original = await readFile(path);
       for (const action of ["install-hooks", "uninstall-hooks"] as const) {
         errors.length = 0;
-        expect(await run(action, "--settings", path, "--command", COMMAND)).toBe(1);
+        const extra = action === "install-hooks" ? ["--command", COMMAND] : [];
+        expect(await run(action, "--settings", path, ...extra)).toBe(1);
         expect(errors.join("\n")).toMatch(/left untouched/);
         expect(await readFile(path)).toEqual(original);
       }
