@@ -10,7 +10,8 @@ import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaultHookCommand, hooksCommand } from "../../src/commands/hooksCommand.js";
+import { defaultHookCommand } from "../../src/commands/hooksCommand.js";
+import { runCli } from "../../src/commands/program.js";
 import { findPython3, packageFile } from "../../src/host/nodeScript.js";
 
 const STOP_PAYLOAD = JSON.stringify({ hook_event_name: "Stop", session_id: "s-1", stop_hook_active: false });
@@ -24,12 +25,10 @@ const hungSockets = new Set<Socket>();
 /** Install into a fresh settings file and return the Stop hook's command, as written. */
 const installedCommand = async (name: string, extra: string[]): Promise<string> => {
   const settings = join(dir, `${name}.settings.json`);
-  const code = await hooksCommand(
-    "install-hooks",
-    ["--settings", settings, ...extra],
-    () => undefined,
-    () => undefined,
-  );
+  const code = await runCli(["install-hooks", "--settings", settings, ...extra], {
+    out: () => undefined,
+    err: () => undefined,
+  });
   expect(code).toBe(0);
   const parsed = JSON.parse(await readFile(settings, "utf8")) as {
     hooks: Record<string, { hooks: { command: string }[] }[]>;
