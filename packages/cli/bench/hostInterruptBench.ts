@@ -50,7 +50,7 @@ export const measureHostInterrupt = async (
     // The first mate is a plain process that hands its spawn token to the bench.
     agent: {
       kind: "command",
-      argv: ["/bin/sh", "-c", `printf %s "$FIRST_MATE_TOKEN" > ${tokenFile}; exec sleep 3600`],
+      argv: ["/bin/sh", "-c", `mv "$FIRST_MATE_TOKEN_FILE" ${tokenFile}; exec sleep 3600`],
     },
     // Every sample is a distinct question from one worker, a thousand in seconds. Short
     // dedupe and rate-limit windows keep those tables the size a live fleet has (a few

@@ -63,7 +63,7 @@ const call = async (client: Client, name: string, args: Record<string, unknown> 
 /** An agent that records its spawn token, then looks like Claude Code: the test can then attach as it. */
 const recordingFirstMate = (tokenFile: string) => ({
   kind: "command" as const,
-  argv: ["bash", "-c", `printf %s "$FIRST_MATE_TOKEN" > '${tokenFile}'; exec -a claude sleep 600`],
+  argv: ["bash", "-c", `mv "$FIRST_MATE_TOKEN_FILE" '${tokenFile}'; exec -a claude sleep 600`],
 });
 
 describe("embedder token file", () => {

@@ -1,4 +1,8 @@
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import type { PaneId } from "@first-mate/core";
@@ -65,6 +69,23 @@ describe("the shim process", () => {
     expect(await fixture.server.channel.emit(FIRST_MATE, "fleet changed", { kind: "digest" })).toBe(true);
     await eventually(() => pushes.length === 1);
     expect(pushes).toEqual([{ content: "fleet changed", meta: { kind: "digest" } }]);
+  });
+
+  it("takes the spawn token from FIRST_MATE_TOKEN_FILE, removes the file, and is the first mate", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "fm-token-"));
+    try {
+      const tokenFile = join(dir, "first-mate-1.token");
+      await writeFile(tokenFile, TOKEN, { mode: 0o600 });
+      const client = await connectThroughShim({
+        TMUX_PANE: FIRST_MATE,
+        FIRST_MATE_TOKEN_FILE: tokenFile,
+        FIRST_MATE_SOCKET: fixture.socketPath,
+      });
+      expect((await client.callTool({ name: "fleet_digest", arguments: {} })).isError).toBeFalsy();
+      expect(existsSync(tokenFile)).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("survives a server restart mid-session: tool calls and pushes work again after reconnect", async () => {

@@ -8,6 +8,10 @@
  * - `spawn` runs the agent as the pane's own process (`/bin/sh -c 'exec …'`,
  *   whatever the server's default-shell is); names, titles and the start
  *   directory are stored literally (no format expansion, no `#(…)`).
+ * - A spawn's environment reaches only that pane's process: it is passed to
+ *   `new-window -e` / `respawn-pane -e`, never to `new-session -e`, which
+ *   would keep it in the session's environment (printed by
+ *   `show-environment`, inherited by every later window).
  * - Events come from one lazily started control-mode client per driver.
  * Does not: decide anything about the fleet (that is the core's job).
  */
@@ -111,8 +115,32 @@ export const createTmuxDriver = (options: TmuxDriverOptions = {}): TmuxDriver =>
     const command = ["--", "/bin/sh", "-c", execCommandLine(request.argv)];
     const newWindow = () =>
       runTmux(address, ["new-window", "-t", `=${request.session}:`, ...windowOptions, ...command]);
-    const newSession = () =>
-      runTmux(address, ["new-session", "-s", escapeFormat(request.session), ...windowOptions, ...command]);
+    const hasEnvironment = Object.keys(request.env ?? {}).length > 0;
+    // A new session is created bare when there is an environment: its pane
+    // waits, then is respawned with the environment given to that process only.
+    const bareOptions = windowOptions.filter((_, index, all) => all[index] !== "-e" && all[index - 1] !== "-e");
+    const newSession = async () => {
+      if (!hasEnvironment) {
+        return runTmux(address, ["new-session", "-s", escapeFormat(request.session), ...windowOptions, ...command]);
+      }
+      const created = await runTmux(address, [
+        "new-session",
+        "-s",
+        escapeFormat(request.session),
+        ...bareOptions,
+        "--",
+        "/bin/sh",
+        "-c",
+        "exec sleep 2147483647",
+      ]);
+      if (E.isLeft(created)) return created;
+      const [createdPane = ""] = created.right.stdout.toString("utf8").trim().split(" ");
+      const respawnOptions = ["-k", "-t", createdPane];
+      if (request.cwd !== undefined) respawnOptions.push("-c", escapeFormat(request.cwd));
+      for (const [name, value] of Object.entries(request.env ?? {})) respawnOptions.push("-e", `${name}=${value}`);
+      const respawned = await runTmux(address, ["respawn-pane", ...respawnOptions, ...command]);
+      return E.isLeft(respawned) ? respawned : created;
+    };
 
     let outcome = await newWindow();
     const sessionMissing =

@@ -123,6 +123,69 @@ describe("createTmuxDriver against a real tmux", () => {
     }
   });
 
+  it("a spawn's environment never lands in tmux's session or global environment (new session or new window)", async () => {
+    const server = newServer();
+    const driver = server.driver();
+    const directory = await mkdtemp(join(tmpdir(), "fm-tmux-env-"));
+    try {
+      const script =
+        "require('fs').writeFileSync(process.env.FM_OUT, process.env.FM_SECRET || 'none'); setInterval(() => {}, 1e6)";
+      // No server and no session yet: this spawn creates both.
+      const first = right(
+        await driver.spawn({
+          session: "bridge",
+          window: "first-mate",
+          argv: ["node", "-e", script],
+          cwd: directory,
+          env: { FM_SECRET: "first-secret", FM_OUT: join(directory, "first.txt") },
+        }),
+      );
+      const second = right(
+        await driver.spawn({
+          session: "bridge",
+          window: "worker",
+          argv: ["node", "-e", script],
+          env: { FM_SECRET: "second-secret", FM_OUT: join(directory, "second.txt") },
+        }),
+      );
+      const readBack = (name: string) =>
+        eventually(async () => {
+          try {
+            return await readFile(join(directory, name), "utf8");
+          } catch {
+            return undefined;
+          }
+        });
+      expect(await readBack("first.txt")).toBe("first-secret");
+      expect(await readBack("second.txt")).toBe("second-secret");
+      const sessionEnvironment = await server.tmux(["show-environment", "-t", "=bridge"]);
+      const globalEnvironment = await server.tmux(["show-environment", "-g"]);
+      for (const shown of [sessionEnvironment, globalEnvironment]) {
+        expect(shown).not.toContain("secret");
+        expect(shown).not.toContain("FM_SECRET");
+      }
+      // A later window in that session inherits nothing of it.
+      const third = right(
+        await driver.spawn({
+          session: "bridge",
+          window: "neighbour",
+          argv: ["node", "-e", script],
+          env: { FM_OUT: join(directory, "third.txt") },
+        }),
+      );
+      expect(await readBack("third.txt")).toBe("none");
+      // The bare session holds the agent's window only, as the pane spawn returned.
+      const panes = right(await driver.listPanes()).filter((pane) => pane.session === "bridge");
+      expect(panes.map((pane) => pane.paneId).sort()).toEqual([first.paneId, second.paneId, third.paneId].sort());
+      expect(panes.find((pane) => pane.paneId === first.paneId)).toMatchObject({
+        windowName: "first-mate",
+        command: "node",
+      });
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
   it("spawn refuses what tmux would not keep verbatim, and leaves no window behind", async () => {
     const server = newServer();
     await server.start();

@@ -2,8 +2,14 @@
  * The host's FirstMateLauncher: a fresh spawn token per start, the prompt
  * written to a file (never typed), and the agent command with the
  * first-mate channel wired in. The core sees only the token's hash.
+ *
+ * The token travels in a 0600 file named by `FIRST_MATE_TOKEN_FILE`; the
+ * shim reads it and removes it, so the secret is in no environment at all
+ * (tmux's, or the agent's `/proc/<pid>/environ`). Until the shim's first
+ * hello consumes it, a same-user process can still read that file: the
+ * token is single-use, so after the first mate attached it is worthless.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { FirstMateLauncher, PreparedLaunch } from "@first-mate/core/runtime";
 import * as E from "fp-ts/lib/Either.js";
@@ -64,10 +70,14 @@ export const createFirstMateLauncher = (options: LauncherOptions): FirstMateLaun
       );
       if (E.isLeft(backup)) options.identity.onBackupFailed?.(backup.left);
     }
+    const tokenPath = join(dir, `first-mate-${attempt}.token`);
+    // A leftover from an earlier host with the same attempt number is replaced, never reused.
+    await rm(tokenPath, { force: true });
+    await writeFile(tokenPath, token.token, { mode: 0o600, flag: "wx" });
     const promptPath = join(dir, `first-mate-${attempt}.prompt.md`);
     await writeFile(promptPath, await options.prompt(), { mode: 0o600 });
     const env: Record<string, string> = {
-      FIRST_MATE_TOKEN: token.token,
+      FIRST_MATE_TOKEN_FILE: tokenPath,
       FIRST_MATE_SOCKET: options.socketPath,
       FIRST_MATE_PROMPT_FILE: promptPath,
       FIRST_MATE_ATTEMPT: String(attempt),

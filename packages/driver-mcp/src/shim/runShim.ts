@@ -20,6 +20,7 @@
  * Does not: validate or rewrite the agent's messages (the server does), or
  * queue requests across a reconnect (a retry is the agent's call).
  */
+import { lstatSync, readFileSync, unlinkSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import type { Readable, Writable } from "node:stream";
 import { isPaneId } from "@first-mate/core";
@@ -33,7 +34,10 @@ export interface ShimOptions {
   readonly stdout: Writable;
   /** Diagnostics; default: discarded. */
   readonly stderr?: Writable;
-  /** Reads `TMUX_PANE`, `FIRST_MATE_TOKEN`, `FIRST_MATE_SOCKET`, `FIRST_MATE_SHIM_WAIT_MS`. */
+  /**
+   * Reads `TMUX_PANE`, `FIRST_MATE_TOKEN` (else `FIRST_MATE_TOKEN_FILE`, read
+   * once and removed), `FIRST_MATE_SOCKET`, `FIRST_MATE_SHIM_WAIT_MS`.
+   */
   readonly env: ShimEnvironment;
   /** How long to keep trying the first connection; default `FIRST_MATE_SHIM_WAIT_MS` or 3000 ms. */
   readonly startWaitMs?: number;
@@ -101,6 +105,29 @@ const lineSplitter = (onLine: (line: string) => void, onOversized: () => void) =
   };
 };
 
+/**
+ * The spawn token from its file, which is removed at once: the secret then
+ * lives only in this process's memory. A file that is not a private regular
+ * file of this user is refused (and left alone).
+ */
+const takeTokenFile = (path: string | undefined, log: (message: string) => void): string | undefined => {
+  if (!path) return undefined;
+  try {
+    const info = lstatSync(path);
+    const uid = process.getuid?.();
+    if (!info.isFile() || (uid !== undefined && info.uid !== uid) || (info.mode & 0o077) !== 0) {
+      log(`refusing the token file ${path}: not a private file of this user`);
+      return undefined;
+    }
+    const token = readFileSync(path, "utf8").trim();
+    unlinkSync(path);
+    return token.length > 0 && token.length <= 512 ? token : undefined;
+  } catch (error) {
+    log(`no spawn token: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  }
+};
+
 /** Connect only through a private socket directory (checked on every attempt: it may be replaced meanwhile). */
 const tryConnect = (socketPath: string): Promise<Socket | null> =>
   new Promise((resolve) => {
@@ -133,7 +160,7 @@ export const runShim = (options: ShimOptions): Promise<number> =>
       resolveExit(0);
       return;
     }
-    const token = env.FIRST_MATE_TOKEN || undefined;
+    const token = env.FIRST_MATE_TOKEN || takeTokenFile(env.FIRST_MATE_TOKEN_FILE, log);
     const socketPath = resolveSocketPath(env);
     const refusal = checkSocketDirectory(socketPath);
     if (refusal?._tag === "SocketDirectoryInsecure") {
