@@ -10,5 +10,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
+    // Names a run directory for the shared test PostgreSQL; a server starts only if a test asks for one.
+    globalSetup: ["packages/store-postgres/src/testing/vitestGlobalSetup.ts"],
   },
 });

@@ -1,18 +1,12 @@
 /**
- * Bad input is a typed error and writes nothing; corrupt rows are a typed
- * error naming their table, never a crash or a wrong value.
+ * Bad input to SQLite's extras beyond the port is a typed error and writes
+ * nothing; their corrupt rows are a typed error naming the table; STRICT
+ * tables refuse wrong types outright. The port's own bad input and corrupt
+ * rows are covered by the store contract (storeContract.test.ts).
  */
-import {
-  AlertSchema,
-  MarkerSchema,
-  NewLogEntrySchema,
-  OutboxEntrySchema,
-  type PaneId,
-  StartRecordSchema,
-} from "@first-mate/core";
+import type { PaneId } from "@first-mate/core";
 import type { SqliteStore } from "@first-mate/store-sqlite";
 import type Database from "better-sqlite3";
-import fc from "fast-check";
 import * as E from "fp-ts/lib/Either.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { cleanUp, openStore, rawConnection, rightOf, snapshotOf, temporaryDatabasePath } from "./helpers.js";
@@ -45,55 +39,9 @@ const expectInvalidAndNothingWritten = async (call: () => Promise<Outcome> | Out
   expect(snapshotOf(raw)).toBe(before);
 };
 
-describe("bad input examples", () => {
-  it.each([
-    ["empty pane id", ""],
-    ["no percent sign", "12"],
-    ["letters", "%ab"],
-    ["trailing newline", "%12\n"],
-    ["percent only", "%"],
-    ["sql", "%1' OR '1'='1"],
-  ])("setMarker refuses %s", async (_name, paneId) => {
-    await expectInvalidAndNothingWritten(() =>
-      store.setMarker({ paneId: paneId as PaneId, tokenHash: HASH, spawnedAt: 2, attempt: 2 }),
-    );
-  });
-
-  it("refuses malformed markers, log entries, alerts, outbox entries, ledger rows", async () => {
+describe("bad input to the synchronous extras", () => {
+  it("refuses values and keys it cannot store, and writes nothing", async () => {
     const calls: Array<() => Promise<Outcome> | Outcome> = [
-      () => store.setMarker({ paneId: pane("%3"), tokenHash: "ABC", spawnedAt: 2, attempt: 2 }),
-      () => store.setMarker({ paneId: pane("%3"), tokenHash: HASH, spawnedAt: -1, attempt: 2 }),
-      () => store.setMarker({ paneId: pane("%3"), tokenHash: HASH, spawnedAt: 2, attempt: 0 }),
-      () => store.clearMarker(pane("1")),
-      () => store.appendLog({ kind: "watch", text: "", at: 1, author: "kit" }),
-      () => store.appendLog({ kind: "watch", text: "x".repeat(2001), at: 1, author: "kit" }),
-      () => store.appendLog({ kind: "gossip" as never, text: "x", at: 1, author: "kit" }),
-      () => store.appendLog({ kind: "watch", text: "x", at: 1.5, author: "kit" }),
-      () => store.appendLog({ kind: "watch", text: "x", at: 1, author: "stranger" as never }),
-      () => store.setAlert({ paneId: pane("%2"), kind: "panic" as never, message: "x", raisedAt: 1 }),
-      () => store.setAlert({ paneId: pane("%2"), kind: "info", message: "", raisedAt: 1 }),
-      () => store.setAlert({ paneId: pane("%2"), kind: "info", message: "x", severity: "dire" as never, raisedAt: 1 }),
-      () => store.clearAlert(pane("")),
-      () => store.enqueueOutbox({ seq: 0, source: pane("%2"), kind: "report", message: "x", createdAt: 1 }),
-      () => store.enqueueOutbox({ seq: 2, source: pane("two"), kind: "report", message: "x", createdAt: 1 }),
-      () => store.enqueueOutbox({ seq: 2, source: pane("%2"), kind: "info" as never, message: "x", createdAt: 1 }),
-      () =>
-        store.enqueueOutbox({ seq: 2, source: pane("%2"), kind: "report", message: "m".repeat(2001), createdAt: 1 }),
-      () => store.markDelivered(-3),
-      () => store.markDelivered(Number.NaN),
-      () => store.expireOutbox(Number.POSITIVE_INFINITY),
-      () => store.recordStart({ attempt: 0, startedAt: 1, endedAt: null, paneId: null, outcome: "starting" }),
-      () => store.recordStart({ attempt: 1, startedAt: 1, endedAt: null, paneId: pane("x"), outcome: "starting" }),
-      () => store.recordStart({ attempt: 1, startedAt: 1, endedAt: null, paneId: null, outcome: "exploded" as never }),
-      () => store.readLedger(Number.NaN),
-      () => store.setSupervisorGaveUp("yes" as never, 1),
-      () => store.setSupervisorGaveUp(false, -1),
-      () => store.setKillSwitch(1 as never),
-      () => store.renewLease("", 1000, 500),
-      () => store.renewLease("beta", -1, 500),
-      () => store.renewLease("beta", 1000, 0),
-      () => store.renewLease("o".repeat(201), 1000, 500),
-      () => store.releaseLease(""),
       () => store.pruneLog({ keepNewest: -1 }),
       () => store.writeConn(Symbol("conn")),
       () => store.setKv("", 1),
@@ -103,105 +51,6 @@ describe("bad input examples", () => {
       () => store.rejectExtension(1, { by: "", at: 1 }),
     ];
     for (const call of calls) await expectInvalidAndNothingWritten(call);
-  });
-
-  it.each([
-    ["limit 0", { limit: 0 }],
-    ["limit 201", { limit: 201 }],
-    ["fractional limit", { limit: 2.5 }],
-    ["unknown kind", { limit: 5, kind: "gossip" }],
-  ])("readLog refuses %s", async (_name, query) => {
-    await expectInvalidAndNothingWritten(() => store.readLog(query as never));
-  });
-});
-
-describe("property: invalid input never throws and never writes", () => {
-  const writers: Array<{
-    readonly name: string;
-    readonly isValid: (input: unknown) => boolean;
-    readonly call: (input: unknown) => Promise<Outcome> | Outcome;
-  }> = [
-    { name: "setMarker", isValid: (i) => MarkerSchema.safeParse(i).success, call: (i) => store.setMarker(i as never) },
-    {
-      name: "recordStart",
-      isValid: (i) => StartRecordSchema.safeParse(i).success,
-      call: (i) => store.recordStart(i as never),
-    },
-    {
-      name: "appendLog",
-      isValid: (i) => NewLogEntrySchema.safeParse(i).success,
-      call: (i) => store.appendLog(i as never),
-    },
-    { name: "setAlert", isValid: (i) => AlertSchema.safeParse(i).success, call: (i) => store.setAlert(i as never) },
-    {
-      name: "enqueueOutbox",
-      isValid: (i) => OutboxEntrySchema.safeParse(i).success,
-      call: (i) => store.enqueueOutbox(i as never),
-    },
-    {
-      name: "clearMarker",
-      isValid: (i) => typeof i === "string" && /^%\d+$/.test(i),
-      call: (i) => store.clearMarker(i as never),
-    },
-    {
-      name: "markDelivered",
-      isValid: (i) => Number.isInteger(i) && (i as number) > 0,
-      call: (i) => store.markDelivered(i as never),
-    },
-    { name: "setKillSwitch", isValid: (i) => typeof i === "boolean", call: (i) => store.setKillSwitch(i as never) },
-    {
-      name: "releaseLease",
-      isValid: (i) => typeof i === "string" && i.length >= 1 && i.length <= 200,
-      call: (i) => store.releaseLease(i as never),
-    },
-  ];
-
-  /** Near misses as well as arbitrary junk: valid shapes with one field broken. */
-  const nearMiss = fc.record({
-    paneId: fc.oneof(fc.constant(""), fc.string(), fc.constant("%"), fc.constant("%1 ")),
-    tokenHash: fc.oneof(fc.constant(HASH), fc.string()),
-    spawnedAt: fc.oneof(fc.integer(), fc.double()),
-    attempt: fc.oneof(fc.integer({ max: 0 }), fc.double()),
-    kind: fc.string(),
-    text: fc.oneof(fc.constant(""), fc.string({ minLength: 2001, maxLength: 2100 })),
-    at: fc.oneof(fc.integer({ max: -1 }), fc.double({ noInteger: true })),
-    author: fc.string(),
-    message: fc.oneof(fc.constant(""), fc.string({ minLength: 2001, maxLength: 2050 })),
-    raisedAt: fc.double({ noInteger: true }),
-    seq: fc.oneof(fc.integer({ max: 0 }), fc.double({ noInteger: true })),
-    source: fc.string(),
-    createdAt: fc.integer({ max: -1 }),
-  });
-
-  it("each write method answers StoreInvalidInput and leaves every table as it was", async () => {
-    const before = snapshotOf(raw);
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom(...writers),
-        fc.oneof(fc.anything(), nearMiss, fc.string(), fc.double()),
-        async (writer, input) => {
-          fc.pre(!writer.isValid(input));
-          const outcome = await writer.call(input);
-          expect(E.isLeft(outcome) ? outcome.left._tag : "Right", writer.name).toBe("StoreInvalidInput");
-        },
-      ),
-      { numRuns: 400 },
-    );
-    expect(snapshotOf(raw)).toBe(before);
-  });
-
-  it("readLog with an invalid query is StoreInvalidInput", async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.record({
-          limit: fc.oneof(fc.integer({ max: 0 }), fc.integer({ min: 201 }), fc.double({ noInteger: true })),
-        }),
-        async (query) => {
-          const outcome = await store.readLog(query);
-          expect(E.isLeft(outcome) && outcome.left._tag).toBe("StoreInvalidInput");
-        },
-      ),
-    );
   });
 });
 
@@ -216,44 +65,18 @@ describe("corrupt rows", () => {
     expect(E.isLeft(outcome) && outcome.left).toMatchObject({ _tag: "StoreCorruptRow", table });
   };
 
-  it("a marker with a malformed pane id is StoreCorruptRow for marker, in readMarker and hydrate", async () => {
-    corrupt("UPDATE marker SET pane_id = 'bogus'");
-    expectCorrupt(await store.readMarker(), "marker");
-    expectCorrupt(await store.hydrate(), "marker");
-  });
-
-  it("each table's corrupt row names that table", async () => {
-    rightOf(await store.recordStart({ attempt: 1, startedAt: 1, endedAt: null, paneId: null, outcome: "starting" }));
+  it("each extra's corrupt row names its table", async () => {
     rightOf(store.writeConn({ holder: "human" }));
     rightOf(store.setKv("digest", { at: 1 }));
     rightOf(store.proposeExtension({ text: "be brief", at: 1 }));
     corrupt(`
-      UPDATE restart_ledger SET outcome = 'exploded';
-      UPDATE captains_log SET kind = 'gossip';
-      UPDATE alerts SET message = '';
-      UPDATE outbox SET source = 'pane two';
-      UPDATE supervisor_settings SET kill_switch = 7;
-      UPDATE supervisor_lease SET owner = '';
       UPDATE conn_state SET json = '{not json';
       UPDATE kv SET json = 'nope';
       UPDATE role_extensions SET status = 'maybe';
     `);
-    expectCorrupt(await store.readLedger(0), "restart_ledger");
-    expectCorrupt(await store.readLog({ limit: 10 }), "captains_log");
-    expectCorrupt(await store.readAlerts(), "alerts");
-    expectCorrupt(await store.listOutbox(), "outbox");
-    expectCorrupt(await store.readKillSwitch(), "supervisor_settings");
-    expectCorrupt(await store.readLease(), "supervisor_lease");
-    expectCorrupt(await store.renewLease("beta", 99_999, 10), "supervisor_lease");
     expectCorrupt(store.readConn(), "conn_state");
     expectCorrupt(store.getKv("digest"), "kv");
     expectCorrupt(store.listExtensions(), "role_extensions");
-  });
-
-  it("values of the right column type but outside the rules (zero attempt, negative time) are caught on read", async () => {
-    corrupt("UPDATE marker SET attempt = 0; UPDATE alerts SET raised_at = -5;");
-    expectCorrupt(await store.readMarker(), "marker");
-    expectCorrupt(await store.readAlerts(), "alerts");
   });
 
   it("STRICT tables refuse a wrong-type value even with CHECKs ignored, so it never reaches a read", () => {

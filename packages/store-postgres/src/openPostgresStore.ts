@@ -1,0 +1,171 @@
+/**
+ * Opening the store: options, connection pool, first connection, migrations.
+ *
+ * Guarantees: never throws or rejects; a URL that is not a PostgreSQL URL is
+ * `StoreInvalidInput`; a server that cannot be reached, refuses, or rejects
+ * the login is `StoreUnavailable` naming the server (never the password); a
+ * schema migrated by a newer first-mate is `StoreSchemaTooNew` and is left
+ * untouched. On any error every connection is closed again.
+ */
+import type { StoreError } from "@first-mate/core";
+import * as E from "fp-ts/lib/Either.js";
+import pg from "pg";
+import { z } from "zod";
+import { migrate } from "./migrations.js";
+import { DEFAULT_LEDGER_HORIZON_MS, PostgresStore } from "./postgresStore.js";
+import { DEFAULT_SCHEMA, quoteIdentifier, SchemaNameSchema } from "./schemaName.js";
+import { describeZodError, storeInvalidInput, toStoreError } from "./storeErrors.js";
+
+/** Default wait for a connection (new or from the pool) before a call fails with `StoreUnavailable`. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+/** Default limit on one statement, so a stuck server fails the call instead of hanging it. */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 10_000;
+/** Default number of connections one store keeps at most. */
+export const DEFAULT_POOL_SIZE = 4;
+
+export interface PostgresStoreOptions {
+  /**
+   * `postgres://user:password@host:port/database`, or for a unix socket
+   * `postgres:///database?host=/var/run/postgresql`.
+   */
+  readonly url: string;
+  /** The schema first-mate's tables live in; default `first_mate`. Created if missing. */
+  readonly schema?: string;
+  /** The clock for bookkeeping columns (`updated_at`, `delivered_at`) and `readLease`; default `Date.now`. */
+  readonly now?: () => number;
+  /** How far back `hydrate` reads the restart ledger; default 24 h. */
+  readonly ledgerHorizonMs?: number;
+  /** At most this many connections; default 4. */
+  readonly poolSize?: number;
+  /** How long to wait for a connection; default 5000 ms. */
+  readonly connectTimeoutMs?: number;
+  /** How long one statement may run; default 10 000 ms. */
+  readonly statementTimeoutMs?: number;
+}
+
+const OptionsSchema = z.object({
+  url: z.string().min(1),
+  schema: SchemaNameSchema.optional(),
+  ledgerHorizonMs: z.number().int().nonnegative().optional(),
+  poolSize: z.number().int().min(1).max(100).optional(),
+  connectTimeoutMs: z.number().int().positive().max(600_000).optional(),
+  statementTimeoutMs: z.number().int().positive().max(3_600_000).optional(),
+});
+
+/** True for a `postgres://` or `postgresql://` URL (what the CLI accepts where a database path goes). */
+export const isPostgresUrl = (text: string): boolean => /^postgres(ql)?:\/\//i.test(text);
+
+/**
+ * The server and database a URL names, without user password, for messages:
+ * `postgres://alice@db.example:5432/fleet` or `postgres:///fleet?host=/run/pg`.
+ */
+export const describePostgresTarget = (url: string): string => {
+  try {
+    const parsed = new URL(url);
+    parsed.password = "";
+    const host = parsed.searchParams.get("host");
+    parsed.search = host === null ? "" : `?host=${host}`;
+    return parsed.toString();
+  } catch {
+    return "postgres://(unparsable URL)";
+  }
+};
+
+/** BIGINT columns (OID 20) as numbers; a value beyond 2^53 stays text, so the row fails validation instead of rounding. */
+const parseBigInt = (text: string): number | string => {
+  const value = Number(text);
+  return Number.isSafeInteger(value) ? value : text;
+};
+
+const typeParsers = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === pg.types.builtins.INT8 && format !== "binary"
+      ? parseBigInt
+      : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
+};
+
+/**
+ * Open the store on the server at `options.url`: connect, create the schema
+ * if needed and migrate it. Resolves to a `PostgresStore` or a typed error.
+ */
+export const openPostgresStore = async (
+  options: PostgresStoreOptions,
+): Promise<E.Either<StoreError, PostgresStore>> => {
+  const checked = OptionsSchema.safeParse(options);
+  if (!checked.success) return E.left(storeInvalidInput(`store options: ${describeZodError(checked.error)}`));
+  if (options.now !== undefined && typeof options.now !== "function") {
+    return E.left(storeInvalidInput("store options: now must be a function returning epoch milliseconds"));
+  }
+  const { url } = checked.data;
+  if (!isPostgresUrl(url)) {
+    return E.left(
+      storeInvalidInput(
+        "store options: url must start with postgres:// or postgresql:// (e.g. postgres://user@host:5432/db)",
+      ),
+    );
+  }
+  try {
+    new URL(url);
+  } catch {
+    return E.left(storeInvalidInput(`store options: ${describePostgresTarget(url)} is not a valid URL`));
+  }
+  const target = describePostgresTarget(url);
+  const schema = checked.data.schema ?? DEFAULT_SCHEMA;
+  const statementTimeoutMs = checked.data.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+
+  let pool: pg.Pool;
+  try {
+    pool = new pg.Pool({
+      connectionString: url,
+      max: checked.data.poolSize ?? DEFAULT_POOL_SIZE,
+      connectionTimeoutMillis: checked.data.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      idleTimeoutMillis: 30_000,
+      keepAlive: true,
+      statement_timeout: statementTimeoutMs,
+      // The client-side bound also covers a server that stopped answering altogether.
+      query_timeout: statementTimeoutMs + 1000,
+      application_name: "first-mate",
+      types: typeParsers,
+    });
+  } catch (cause) {
+    return E.left(storeInvalidInput(`store options: ${target}: ${cause instanceof Error ? cause.message : cause}`));
+  }
+  // An idle connection the server dropped is discarded by the pool; the next call opens a fresh one.
+  pool.on("error", () => undefined);
+
+  const fail = async (error: StoreError): Promise<E.Either<StoreError, PostgresStore>> => {
+    await pool.end().catch(() => undefined);
+    return E.left(error);
+  };
+
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (cause) {
+    const error = toStoreError(cause, target);
+    return fail({ ...error, message: `cannot connect: ${error.message}` });
+  }
+  const ignore = (): void => undefined;
+  client.on("error", ignore);
+  const migrated = await migrate(client, schema, target);
+  client.removeListener("error", ignore);
+  client.release(E.isLeft(migrated));
+  if (E.isLeft(migrated)) {
+    const error = migrated.left;
+    return fail(
+      error._tag === "StoreSchemaTooNew"
+        ? error
+        : { ...error, message: `cannot migrate schema ${schema}: ${error.message}` },
+    );
+  }
+
+  return E.right(
+    new PostgresStore(pool, {
+      schema,
+      quotedSchema: quoteIdentifier(schema),
+      target,
+      now: options.now ?? Date.now,
+      ledgerHorizonMs: checked.data.ledgerHorizonMs ?? DEFAULT_LEDGER_HORIZON_MS,
+    }),
+  );
+};

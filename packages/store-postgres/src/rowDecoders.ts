@@ -1,0 +1,158 @@
+/**
+ * Rows back into domain values. Internal.
+ *
+ * Guarantees: every decoder validates with the core's zod schema after
+ * renaming columns, so a hand-edited or corrupt row becomes a
+ * `StoreCorruptRow` naming its table, never a wrong value. Decoders throw a
+ * `StoreAbort` carrying that error; `PostgresStore` turns it into a Left.
+ */
+import {
+  type Alert,
+  AlertSchema,
+  type LogEntry,
+  LogEntrySchema,
+  type Marker,
+  MarkerSchema,
+  type OutboxEntry,
+  OutboxEntrySchema,
+  type Proposal,
+  ProposalSchema,
+  type RoleExtension,
+  RoleExtensionSchema,
+  type StartRecord,
+  StartRecordSchema,
+  type SupervisorFlags,
+} from "@first-mate/core";
+import { z } from "zod";
+import { describeZodError, StoreAbort, storeCorruptRow } from "./storeErrors.js";
+
+export type Row = Readonly<Record<string, unknown>>;
+
+const decode = <T>(table: string, schema: z.ZodType<T>, candidate: unknown): T => {
+  const parsed = schema.safeParse(candidate);
+  if (!parsed.success) throw new StoreAbort(storeCorruptRow(table, describeZodError(parsed.error)));
+  return parsed.data;
+};
+
+/** NULL columns for optional (not nullable) fields become absent keys. */
+const omitNull = (value: unknown): unknown => (value === null ? undefined : value);
+
+export const decodeMarker = (row: Row): Marker =>
+  decode("marker", MarkerSchema, {
+    paneId: row.pane_id,
+    tokenHash: row.token_hash,
+    spawnedAt: row.spawned_at,
+    attempt: row.attempt,
+  });
+
+export const decodeStartRecord = (row: Row): StartRecord =>
+  decode("restart_ledger", StartRecordSchema, {
+    attempt: row.attempt,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    paneId: row.pane_id,
+    outcome: row.outcome,
+  });
+
+export const decodeLogEntry = (row: Row): LogEntry =>
+  decode("captains_log", LogEntrySchema, {
+    id: row.id,
+    kind: row.kind,
+    text: row.text,
+    at: row.at,
+    author: row.author,
+  });
+
+export const decodeAlert = (row: Row): Alert => {
+  const severity = omitNull(row.severity);
+  return decode("alerts", AlertSchema, {
+    paneId: row.pane_id,
+    kind: row.kind,
+    message: row.message,
+    raisedAt: row.raised_at,
+    ...(severity === undefined ? {} : { severity }),
+  });
+};
+
+export const decodeOutboxEntry = (row: Row): OutboxEntry =>
+  decode("outbox", OutboxEntrySchema, {
+    seq: row.seq,
+    source: row.source,
+    kind: row.kind,
+    message: row.message,
+    createdAt: row.created_at,
+  });
+
+export const decodeRoleExtension = (row: Row): RoleExtension =>
+  decode("role_extensions", RoleExtensionSchema, {
+    id: row.id,
+    text: row.text,
+    status: row.status,
+    proposedAt: row.proposed_at,
+    decidedAt: row.decided_at,
+    decidedBy: row.decided_by,
+  });
+
+export const decodeProposal = (row: Row): Proposal => {
+  let action: unknown;
+  try {
+    action = JSON.parse(String(row.action_json));
+  } catch {
+    action = undefined;
+  }
+  return decode("proposals", ProposalSchema, {
+    id: row.id,
+    action,
+    reason: row.reason,
+    status: row.status,
+    at: row.proposed_at,
+    decidedAt: row.decided_at,
+    decidedBy: row.decided_by,
+  });
+};
+
+const SupervisorFlagsSchema = z.object({
+  gaveUp: z.boolean(),
+  killSwitch: z.boolean(),
+  resetAt: z.number().int().nonnegative().nullable(),
+});
+
+export const decodeSupervisorFlags = (row: Row | undefined): SupervisorFlags =>
+  // The migration inserts the row and writes upsert it; a deleted row reads as "nothing set".
+  row === undefined
+    ? { gaveUp: false, killSwitch: false, resetAt: null }
+    : decode("supervisor_settings", SupervisorFlagsSchema, {
+        gaveUp: row.gave_up,
+        killSwitch: row.kill_switch,
+        resetAt: row.reset_at,
+      });
+
+/** The outbox high-water mark; a deleted row reads as 0 (no sequence number issued). */
+export const decodeLastOutboxSeq = (row: Row | undefined): number =>
+  row === undefined ? 0 : decode("outbox_state", z.number().int().nonnegative(), row.last_seq);
+
+const LeaseRowSchema = z.object({
+  owner: z.string().min(1).max(200).nullable(),
+  expiresAt: z.number().int().nonnegative(),
+  epoch: z.number().int().nonnegative(),
+});
+export type LeaseRow = z.infer<typeof LeaseRowSchema>;
+
+/** The lease row; a deleted row reads as free at epoch 0 (the next taker writes it back). */
+export const decodeLease = (row: Row | undefined): LeaseRow =>
+  row === undefined
+    ? { owner: null, expiresAt: 0, epoch: 0 }
+    : decode("supervisor_lease", LeaseRowSchema, { owner: row.owner, expiresAt: row.expires_at, epoch: row.epoch });
+
+/** JSON text stored by the store itself; anything unparsable was edited by hand. */
+export const decodeJson = (table: string, text: unknown): unknown => {
+  if (typeof text !== "string")
+    throw new StoreAbort(storeCorruptRow(table, `expected JSON text, found ${typeof text}`));
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new StoreAbort(
+      storeCorruptRow(table, `invalid JSON: ${cause instanceof Error ? cause.message : String(cause)}`),
+    );
+  }
+};
