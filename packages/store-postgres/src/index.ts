@@ -14,6 +14,7 @@ export {
   isPostgresUrl,
   openPostgresStore,
   type PostgresStoreOptions,
+  readPostgresSchemaVersion,
 } from "./openPostgresStore.js";
 export { DEFAULT_LEDGER_HORIZON_MS, MAX_JSON_LENGTH, PostgresStore } from "./postgresStore.js";
 export { DEFAULT_SCHEMA, quoteIdentifier, SchemaNameSchema } from "./schemaName.js";

@@ -143,7 +143,8 @@ export const MIGRATIONS: readonly Migration[] = [
 /** The newest schema version this code knows. */
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
-const readVersion = async (client: pg.ClientBase, schema: string): Promise<number> => {
+/** The version recorded in `<schema>.schema_version`; 0 when the schema or the table is missing. */
+export const readSchemaVersion = async (client: pg.ClientBase, schema: string): Promise<number> => {
   const exists = await client.query<{ present: boolean }>("SELECT to_regclass($1) IS NOT NULL AS present", [
     `${quoteIdentifier(schema)}.schema_version`,
   ]);
@@ -168,7 +169,7 @@ export const migrate = async (
   const known = migrations[migrations.length - 1]?.version ?? 0;
   const quoted = quoteIdentifier(schema);
   try {
-    const found = await readVersion(client, schema);
+    const found = await readSchemaVersion(client, schema);
     if (found > known) return E.left(storeSchemaTooNew(schema, found, known));
     if (found === known) return E.right(found);
     await client.query("BEGIN");
@@ -183,7 +184,7 @@ export const migrate = async (
       await client.query(
         `INSERT INTO ${quoted}.schema_version (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING`,
       );
-      const current = await readVersion(client, schema);
+      const current = await readSchemaVersion(client, schema);
       if (current > known) throw new StoreAbort(storeSchemaTooNew(schema, current, known));
       for (const migration of migrations) {
         if (migration.version <= current) continue;

@@ -11,7 +11,7 @@ import type { StoreError } from "@first-mate/core";
 import * as E from "fp-ts/lib/Either.js";
 import pg from "pg";
 import { z } from "zod";
-import { migrate } from "./migrations.js";
+import { migrate, readSchemaVersion } from "./migrations.js";
 import { DEFAULT_LEDGER_HORIZON_MS, PostgresStore } from "./postgresStore.js";
 import { DEFAULT_SCHEMA, quoteIdentifier, SchemaNameSchema } from "./schemaName.js";
 import { describeZodError, storeInvalidInput, toStoreError } from "./storeErrors.js";
@@ -168,4 +168,40 @@ export const openPostgresStore = async (
       ledgerHorizonMs: checked.data.ledgerHorizonMs ?? DEFAULT_LEDGER_HORIZON_MS,
     }),
   );
+};
+
+/**
+ * The schema version on the server (0 when first-mate's schema is not
+ * there), without creating or migrating anything: for read-only tools that
+ * must not create a schema. Never rejects.
+ */
+export const readPostgresSchemaVersion = async (
+  options: Pick<PostgresStoreOptions, "url" | "schema" | "connectTimeoutMs">,
+): Promise<E.Either<StoreError, number>> => {
+  const schema = SchemaNameSchema.safeParse(options.schema ?? DEFAULT_SCHEMA);
+  if (!schema.success) return E.left(storeInvalidInput(`store options: schema: ${describeZodError(schema.error)}`));
+  if (!isPostgresUrl(options.url)) {
+    return E.left(storeInvalidInput("store options: url must start with postgres:// or postgresql://"));
+  }
+  const target = describePostgresTarget(options.url);
+  let client: pg.Client;
+  try {
+    client = new pg.Client({
+      connectionString: options.url,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      application_name: "first-mate",
+    });
+  } catch (cause) {
+    return E.left(storeInvalidInput(`store options: ${target}: ${cause instanceof Error ? cause.message : cause}`));
+  }
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+    return E.right(await readSchemaVersion(client, schema.data));
+  } catch (cause) {
+    const error = toStoreError(cause, target);
+    return E.left({ ...error, message: `cannot read the schema version: ${error.message}` });
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 };

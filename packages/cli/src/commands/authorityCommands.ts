@@ -17,10 +17,10 @@ import {
   ProposalStatusSchema,
   RoleExtensionStatusSchema,
 } from "@first-mate/core";
-import type { SqliteStore } from "@first-mate/store-sqlite";
 import * as E from "fp-ts/lib/Either.js";
 import { requestConnChange } from "../host/connRequests.js";
 import type { HostConfig } from "../host/hostConfig.js";
+import type { HostStore } from "../host/hostStore.js";
 import type { ConnChangeJson, ConnJson, ProposalJson, RoleExtensionJson } from "./jsonContract.js";
 import { type Io, noStateMessage, withExistingStore } from "./storeCommands.js";
 
@@ -59,7 +59,7 @@ export const NO_HOST_MESSAGE =
   "no first-mate host is running on this database: start one with `first-mate run` (with the same --db or --config), then try again";
 
 /** Whether a host holds the supervisor lease of `store` now. */
-const hostIsRunning = async (store: SqliteStore): Promise<boolean> => {
+const hostIsRunning = async (store: HostStore): Promise<boolean> => {
   const lease = await store.readLease();
   return E.isRight(lease) && lease.right.owner !== null && lease.right.expiresAt > Date.now();
 };

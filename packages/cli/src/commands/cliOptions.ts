@@ -45,7 +45,11 @@ export const loadHostConfig = (flags: HostFlags): CliResult<HostConfig> => {
     if (flags.tmuxSocketPath !== undefined) tmux.socketPath = flags.tmuxSocketPath;
     merged.tmux = tmux;
   }
-  if (flags.db !== undefined) merged.databasePath = flags.db;
+  if (flags.db !== undefined) {
+    // --db (a file or a postgres:// URL) names the store, whatever the file said.
+    merged.databasePath = flags.db;
+    delete merged.store;
+  }
   if (flags.socket !== undefined) merged.socketPath = flags.socket;
   if (flags.agent !== undefined) merged.agent = { kind: flags.agent };
   const parsed = parseHostConfig(merged);

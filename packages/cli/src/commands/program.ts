@@ -44,7 +44,7 @@ interface StoreFlags extends HostFlags {
 const addStoreOptions = (command: Command): Command =>
   command
     .option("--config <file>", "JSON host configuration (see docs/operations.md)")
-    .option("--db <path>", "SQLite database (default $XDG_STATE_HOME/first-mate/first-mate.db)")
+    .option("--db <path>", "SQLite database (default $XDG_STATE_HOME/first-mate/first-mate.db), or a postgres:// URL")
     .option("--json", 'print one JSON document (see docs/operations.md, "--json")');
 
 const positiveInteger =

@@ -9,11 +9,11 @@
  * stdout stays one parseable document.
  */
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
 import { describeError, LogKindSchema } from "@first-mate/core";
-import { defaultStorePath, legacyStorePath, openSqliteStore, type SqliteStore } from "@first-mate/store-sqlite";
+import { defaultStorePath, legacyStorePath } from "@first-mate/store-sqlite";
 import * as E from "fp-ts/lib/Either.js";
 import type { HostConfig } from "../host/hostConfig.js";
+import { describeStore, type HostStore, openHostStore, storeChoiceOf, storeExists } from "../host/hostStore.js";
 import type { KillSwitchJson, LogJson, ResetJson, StatusJson } from "./jsonContract.js";
 
 /** Where a command prints: results to `out` (stdout), failures and notes to `err` (stderr). */
@@ -22,16 +22,16 @@ export interface Io {
   readonly err: (line: string) => void;
 }
 
-/** The database file the configuration names, or the default one (absolute). */
-export const databasePathOf = (config: HostConfig): string => resolve(config.databasePath ?? defaultStorePath());
+/** The store the configuration names: the SQLite file (absolute), or the PostgreSQL server and schema. */
+export const databasePathOf = (config: HostConfig): string => describeStore(storeChoiceOf(config));
 
 /** Open the store (creating it if needed) for a command that writes; returns the exit code. */
 export const withStore = async (
   config: HostConfig,
   io: Io,
-  body: (store: SqliteStore) => Promise<number>,
+  body: (store: HostStore) => Promise<number>,
 ): Promise<number> => {
-  const opened = openSqliteStore({ path: databasePathOf(config) });
+  const opened = await openHostStore(storeChoiceOf(config));
   if (E.isLeft(opened)) {
     io.err(`first-mate: cannot open the store: ${describeError(opened.left)}`);
     return 1;
@@ -60,11 +60,16 @@ export const noStateMessage = (path: string): string => {
 export const withExistingStore = async (
   config: HostConfig,
   io: Io,
-  body: (store: SqliteStore) => Promise<number>,
+  body: (store: HostStore) => Promise<number>,
   none: (path: string) => number,
 ): Promise<number> => {
   const path = databasePathOf(config);
-  if (!existsSync(path)) return none(path);
+  const exists = await storeExists(storeChoiceOf(config));
+  if (E.isLeft(exists)) {
+    io.err(`first-mate: cannot open the store: ${describeError(exists.left)}`);
+    return 1;
+  }
+  if (!exists.right) return none(path);
   return withStore(config, io, body);
 };
 

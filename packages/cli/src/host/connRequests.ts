@@ -11,9 +11,9 @@
 import { randomBytes } from "node:crypto";
 import { ConnScopeSchema } from "@first-mate/core";
 import type { Runtime } from "@first-mate/core/runtime";
-import type { SqliteStore } from "@first-mate/store-sqlite";
 import * as E from "fp-ts/lib/Either.js";
 import { z } from "zod";
+import type { HostStore } from "./hostStore.js";
 
 export const CONN_REQUEST_KEY = "authority.conn_request";
 export const CONN_RESULT_KEY = "authority.conn_result";
@@ -34,16 +34,16 @@ export type NewConnRequest = ConnRequest extends infer R ? (R extends ConnReques
 const ConnResultSchema = z.object({ id: z.string(), ok: z.boolean(), message: z.string() });
 export type ConnResult = z.infer<typeof ConnResultSchema>;
 
-type KvStore = Pick<SqliteStore, "getKv" | "setKv" | "deleteKv">;
+type KvStore = Pick<HostStore, "getKv" | "setKv" | "deleteKv">;
 
 /** Apply one pending request, if any (the host calls this on an interval). */
 export const applyPendingConnRequest = async (
   store: KvStore,
   runtime: Pick<Runtime, "authority">,
 ): Promise<ConnResult | null> => {
-  const raw = store.getKv(CONN_REQUEST_KEY);
+  const raw = await store.getKv(CONN_REQUEST_KEY);
   if (E.isLeft(raw) || raw.right === undefined) return null;
-  store.deleteKv(CONN_REQUEST_KEY);
+  await store.deleteKv(CONN_REQUEST_KEY);
   const parsed = ConnRequestSchema.safeParse(raw.right);
   const id = typeof (raw.right as { id?: unknown })?.id === "string" ? (raw.right as { id: string }).id : "?";
   let result: ConnResult;
@@ -69,7 +69,7 @@ export const applyPendingConnRequest = async (
         }
       : { id, ok: false, message: "reason" in handed.left ? handed.left.reason : handed.left.message };
   }
-  store.setKv(CONN_RESULT_KEY, result);
+  await store.setKv(CONN_RESULT_KEY, result);
   return result;
 };
 
@@ -104,18 +104,20 @@ export const requestConnChange = async (
   timeoutMs = 5_000,
 ): Promise<E.Either<string, ConnResult>> => {
   const id = randomBytes(8).toString("hex");
-  const written = store.setKv(CONN_REQUEST_KEY, { ...request, id });
+  const written = await store.setKv(CONN_REQUEST_KEY, { ...request, id });
   if (E.isLeft(written)) return E.left(written.left.message);
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const answer = store.getKv(CONN_RESULT_KEY);
+    const answer = await store.getKv(CONN_RESULT_KEY);
     if (E.isRight(answer)) {
       const result = ConnResultSchema.safeParse(answer.right);
       if (result.success && result.data.id === id) return E.right(result.data);
     }
   }
-  const pending = store.getKv(CONN_REQUEST_KEY);
-  if (E.isRight(pending) && (pending.right as { id?: string } | undefined)?.id === id) store.deleteKv(CONN_REQUEST_KEY);
+  const pending = await store.getKv(CONN_REQUEST_KEY);
+  if (E.isRight(pending) && (pending.right as { id?: string } | undefined)?.id === id) {
+    await store.deleteKv(CONN_REQUEST_KEY);
+  }
   return E.left("no running first-mate host answered (is `first-mate run` running against this database?)");
 };

@@ -12,6 +12,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { CoreConfigSchema } from "@first-mate/core";
+import { SchemaNameSchema } from "@first-mate/store-postgres";
 import * as E from "fp-ts/lib/Either.js";
 import { z } from "zod";
 import { expandPath, type PathEnvironment } from "./expandPath.js";
@@ -37,6 +38,24 @@ const pathSchema = (environment: PathEnvironment) =>
       const expanded = expandPath(path, environment);
       if (E.isRight(expanded)) return expanded.right;
       context.addIssue({ code: "custom", message: `${expanded.left} (in ${JSON.stringify(path)})` });
+      return z.NEVER;
+    });
+
+/** A PostgreSQL URL, taken as written (a password may hold `$` or `~`). */
+const postgresUrlSchema = z
+  .string()
+  .regex(/^postgres(ql)?:\/\//i, "a PostgreSQL URL starts with postgres:// or postgresql://");
+
+/** A database path (expanded like every path), or a PostgreSQL URL (taken as written). */
+const databaseLocationSchema = (environment: PathEnvironment) =>
+  z
+    .string()
+    .min(1)
+    .transform((location, context) => {
+      if (/^postgres(ql)?:\/\//i.test(location)) return location;
+      const expanded = expandPath(location, environment);
+      if (E.isRight(expanded)) return expanded.right;
+      context.addIssue({ code: "custom", message: `${expanded.left} (in ${JSON.stringify(location)})` });
       return z.NEVER;
     });
 
@@ -90,8 +109,22 @@ export const hostConfigSchema = (environment: PathEnvironment = processEnvironme
         binary: z.string().min(1).optional(),
       })
       .default({}),
-    /** SQLite file; default `$XDG_STATE_HOME/first-mate/first-mate.db` (see docs/operations.md). */
-    databasePath: pathSchema(environment).optional(),
+    /**
+     * SQLite file; default `$XDG_STATE_HOME/first-mate/first-mate.db` (see
+     * docs/operations.md). A `postgres://` URL here means PostgreSQL.
+     */
+    databasePath: databaseLocationSchema(environment).optional(),
+    /** The store: SQLite (the default) or PostgreSQL shared by several hosts. Overrides `databasePath`. */
+    store: z
+      .discriminatedUnion("kind", [
+        z.strictObject({ kind: z.literal("sqlite"), path: pathSchema(environment).optional() }),
+        z.strictObject({
+          kind: z.literal("postgres"),
+          url: postgresUrlSchema,
+          schema: SchemaNameSchema.optional(),
+        }),
+      ])
+      .optional(),
     /**
      * SQLite durability. NORMAL (WAL): an acknowledged write survives the
      * process being killed (SPEC §9), at ~0.1 ms a write. FULL also survives

@@ -22,7 +22,6 @@ import {
 } from "@first-mate/core/runtime";
 import { type ChannelServer, createChannelServer, resolveSocketPath } from "@first-mate/driver-mcp";
 import { createTmuxDriver, type TmuxDriver } from "@first-mate/driver-tmux";
-import { openSqliteStore, type SqliteStore } from "@first-mate/store-sqlite";
 import * as E from "fp-ts/lib/Either.js";
 import { watchConnRequests } from "./connRequests.js";
 import {
@@ -33,6 +32,7 @@ import {
 } from "./embedderTokenFile.js";
 import { createFirstMateLauncher } from "./firstMateLauncher.js";
 import type { HostConfig } from "./hostConfig.js";
+import { type HostStore, openHostStore, storeChoiceOf } from "./hostStore.js";
 import { identityBackupDir, identityPath } from "./identityFile.js";
 import { watchIdentity } from "./identityWatcher.js";
 import { createLateEmbedderHost } from "./lateEmbedderHost.js";
@@ -40,7 +40,7 @@ import { createLayeredPrompt } from "./layeredPromptSource.js";
 
 export interface Host {
   readonly runtime: Runtime;
-  readonly store: SqliteStore;
+  readonly store: HostStore;
   readonly tmux: TmuxDriver;
   readonly channelServer: ChannelServer;
   readonly socketPath: string;
@@ -73,10 +73,7 @@ export const startHost = async (options: StartHostOptions): Promise<E.Either<Hos
   const { config } = options;
   const fail = (message: string): E.Either<HostError, Host> => E.left({ _tag: "HostStartFailed", message });
 
-  const opened = openSqliteStore({
-    ...(config.databasePath ? { path: config.databasePath } : {}),
-    synchronous: config.databaseSync,
-  });
+  const opened = await openHostStore(storeChoiceOf(config));
   if (E.isLeft(opened)) return fail(`store: ${describeError(opened.left)}`);
   const store = opened.right;
 
