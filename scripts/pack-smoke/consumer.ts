@@ -5,7 +5,7 @@
  * `moduleResolution: nodenext`, so a missing type dependency, a broken
  * `exports` map or a declaration that does not compile fails the test.
  */
-import { type HostConfig, type Host, parseHostConfig, startHost } from "@first-mate/cli";
+import { type Host, type HostConfig, parseHostConfig, startHost } from "@first-mate/cli";
 import { type Command, CoreConfigSchema, type Event, initialState, step } from "@first-mate/core";
 import { createRuntime, type RuntimeReport } from "@first-mate/core/runtime";
 import { createFakeWorld } from "@first-mate/core/testing";
