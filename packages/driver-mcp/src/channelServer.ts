@@ -51,6 +51,10 @@ import { validateMeta } from "./validateMeta.js";
 /** The notification method Claude Code shows as a channel message. */
 export const CHANNEL_NOTIFICATION_METHOD = "notifications/claude/channel";
 
+/**
+ * How to run the channel server: its socket, the host that answers tools, and optional limits, instructions and
+ * the embedder role.
+ */
 export interface ChannelServerOptions {
   /** Where to listen. Its directory is created 0700 if missing, and must be private. */
   readonly socketPath: string;
@@ -80,6 +84,10 @@ export interface SessionInfo {
   readonly clientName: string | null;
 }
 
+/**
+ * The channel server: listens on a unix socket, serves one MCP session per pane (plus embedder and hook
+ * connections), and is the `ChannelPort` the runtime pushes through.
+ */
 export interface ChannelServer {
   /** Prepare the socket path and start accepting connections. */
   listen(): Promise<E.Either<ChannelServerError, { readonly socketPath: string }>>;

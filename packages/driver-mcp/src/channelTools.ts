@@ -50,7 +50,9 @@ export const WorkerNameSchema = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "a worker name is 1–64 letters, digits, dots, dashes or underscores");
 /** A command line for a new worker; it runs as the pane's own process. */
 export const WorkerCommandSchema = z.string().min(1).max(2000);
+/** A working directory given to a tool: an absolute path, 2–1000 characters. */
 export const WorkingDirectorySchema = z.string().min(2).max(1000).regex(/^\//, "an absolute path");
+/** The name of a tool an agent or the first mate can call. */
 export type ChannelToolName = (typeof AGENT_TOOLS)[number] | (typeof FIRST_MATE_TOOLS)[number];
 
 const text = (value: string): CallToolResult => ({ content: [{ type: "text", text: value }] });

@@ -10,8 +10,10 @@ import * as E from "fp-ts/lib/Either.js";
 import { type HelloInput, serializeHello } from "./hello.js";
 import { SocketTransport } from "./socketTransport.js";
 
+/** The socket could not be reached or the hello was refused; the message says which. */
 export type ConnectChannelError = { readonly _tag: "ChannelConnectFailed"; readonly message: string };
 
+/** Where to connect, the hello to send, and how long to try. */
 export interface ConnectChannelOptions {
   readonly socketPath: string;
   readonly hello: HelloInput;

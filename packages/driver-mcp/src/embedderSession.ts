@@ -41,6 +41,7 @@ export interface EmbedderSessionInfo {
   readonly clientName: string | null;
 }
 
+/** One embedder's MCP session on the socket: what it is, and a way to close it. */
 export interface EmbedderSession {
   info(): EmbedderSessionInfo;
   close(): void;
@@ -81,6 +82,10 @@ export const admitEmbedder = (
   return E.right(access);
 };
 
+/**
+ * What an embedder session starts from: its socket, its verified hello, the bytes read after the hello, and the
+ * embedder host that answers its tools.
+ */
 export interface EmbedderSessionOptions {
   readonly socket: Socket;
   readonly hello: EmbedderHello;

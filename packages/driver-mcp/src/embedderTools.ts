@@ -45,6 +45,7 @@ export const EMBEDDER_TOOLS = [
   "role_list",
   "role_decide",
 ] as const;
+/** The name of a tool an embedder can call. */
 export type EmbedderToolName = (typeof EMBEDDER_TOOLS)[number];
 
 /** An alert for the human: params `{level, code, message, at}`. */

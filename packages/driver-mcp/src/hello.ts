@@ -20,11 +20,13 @@ import { MAX_HELLO_BYTES } from "./limits.js";
 /** A spawn token as carried in a hello; its sha-256 is what the marker holds. */
 export const SpawnTokenSchema = z.string().min(1).max(512);
 
+/** An agent's hello: its pane, and the spawn token (first mate) or resume secret when it has one. */
 export const AgentHelloSchema = z.object({
   role: z.literal("agent"),
   pane: PaneIdSchema,
   token: SpawnTokenSchema.optional(),
 });
+/** A parsed {@link AgentHelloSchema}. */
 export type AgentHello = z.infer<typeof AgentHelloSchema>;
 
 /** An embedder: an orchestrator process; the token is required by the server, checked after parsing. */
@@ -33,6 +35,7 @@ export const EmbedderHelloSchema = z.object({
   pane: PaneIdSchema.optional(),
   token: SpawnTokenSchema.optional(),
 });
+/** A parsed {@link EmbedderHelloSchema}. */
 export type EmbedderHello = z.infer<typeof EmbedderHelloSchema>;
 
 /**
@@ -45,10 +48,12 @@ export const HookHelloSchema = z.object({
   pane: PaneIdSchema,
   payload: z.record(z.string(), z.unknown()),
 });
+/** A parsed {@link HookHelloSchema}. */
 export type HookHello = z.infer<typeof HookHelloSchema>;
 
 /** Every role this server serves, a union on `role`. */
 export const HelloSchema = z.discriminatedUnion("role", [AgentHelloSchema, EmbedderHelloSchema, HookHelloSchema]);
+/** A parsed {@link HelloSchema}: any role's hello. */
 export type Hello = z.infer<typeof HelloSchema>;
 /** A hello that opens a pane session (every role but `embedder` and `hook`). */
 export type PaneHello = Exclude<Hello, EmbedderHello | HookHello>;
@@ -62,6 +67,7 @@ export type HelloInput =
 /** Roles reserved for later, refused with a message that says so. */
 export const RESERVED_ROLES: readonly string[] = [];
 
+/** Why a hello line was refused: too long, not JSON, invalid, or not allowed; each carries a message for the peer. */
 export type HelloError =
   | { readonly _tag: "HelloTooLong"; readonly message: string }
   | { readonly _tag: "HelloNotJson"; readonly message: string }

@@ -14,6 +14,7 @@ import { AgentHookPayloadSchema, describeError, type ToolHost } from "@first-mat
 import * as E from "fp-ts/lib/Either.js";
 import type { HookHello } from "./hello.js";
 
+/** The server's one-line answer to the hook command: the state it recorded, or an error. */
 export type HookReply =
   | { readonly ok: true; readonly state: string }
   | {

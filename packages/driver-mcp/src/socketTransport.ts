@@ -23,6 +23,7 @@ const NEWLINE = 0x0a;
 const PARSE_ERROR = -32700;
 const INVALID_REQUEST = -32600;
 
+/** Options of a socket transport: bytes already read after the hello, and the longest frame accepted. */
 export interface SocketTransportOptions {
   /** Bytes already read from the socket (after a hello line) to process first. */
   readonly initialBytes?: Buffer;

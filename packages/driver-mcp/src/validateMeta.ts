@@ -7,6 +7,7 @@
 import type { ChannelError, ChannelMeta } from "@first-mate/core";
 import * as E from "fp-ts/lib/Either.js";
 
+/** What a channel meta key may contain: letters, digits and `_` (Claude Code drops other keys silently). */
 export const META_KEY_PATTERN = /^[A-Za-z0-9_]+$/;
 
 /** Pure: the meta unchanged, or a `ChannelInvalidMeta` naming the offending keys. */

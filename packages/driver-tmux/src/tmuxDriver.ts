@@ -40,6 +40,7 @@ export const DEFAULT_ENTER_DELAY_MS = 150;
 /** `capture` returns at most this many lines. */
 export const MAX_CAPTURE_LINES = 200;
 
+/** Which tmux server to drive (socket name or path, binary), and the driver's timings and hidden control session. */
 export interface TmuxDriverOptions extends TmuxServerAddress {
   /** Pause between the typed text and its Enter, in ms (default 150). */
   readonly enterDelayMs?: number;

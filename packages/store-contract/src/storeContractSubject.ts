@@ -43,6 +43,10 @@ export type Corruption =
   | "role_extensions.status"
   | "proposals.action";
 
+/**
+ * A store engine under the contract suite: its name, how to open a fresh store (and a second connection to it),
+ * and the engine-specific hooks the suite needs.
+ */
 export interface StoreContractSubject {
   /** The engine's name, in test titles. */
   readonly name: string;

@@ -18,6 +18,7 @@ import type pg from "pg";
 import { quoteIdentifier } from "./schemaName.js";
 import { StoreAbort, storeSchemaTooNew, toStoreError } from "./storeErrors.js";
 
+/** One schema migration: its version, what it adds, and its SQL. */
 export interface Migration {
   readonly version: number;
   readonly description: string;
@@ -28,6 +29,7 @@ export interface Migration {
 const paneIdCheck = (column: string): string => `(${column} ~ '^%[0-9]+$')`;
 const textCheck = (column: string): string => `(char_length(${column}) BETWEEN 1 AND 2000)`;
 
+/** Every migration, in version order; a database is brought up to the last one when opened. */
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,

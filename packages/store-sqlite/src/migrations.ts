@@ -24,12 +24,14 @@ const paneIdCheck = (column: string): string =>
 
 const textCheck = (column: string): string => `length(${column}) BETWEEN 1 AND 2000`;
 
+/** One schema migration: its version, what it adds, and its SQL. */
 export interface Migration {
   readonly version: number;
   readonly description: string;
   readonly sql: string;
 }
 
+/** Every migration, in version order; a database is brought up to the last one when opened, in one transaction. */
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,

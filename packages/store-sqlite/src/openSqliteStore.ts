@@ -21,8 +21,13 @@ import { describeZodError, storeInvalidInput, storeUnavailable, toStoreError } f
 /** Default wait for another connection's write lock before giving up with `StoreUnavailable`. */
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
+/** SQLite's durability mode: `FULL` survives a power cut, `NORMAL` (with WAL) a killed process. */
 export type SynchronousMode = "FULL" | "NORMAL";
 
+/**
+ * How to open the SQLite store: its file, busy timeout, clock, durability mode and ledger horizon; every field has
+ * a default.
+ */
 export interface SqliteStoreOptions {
   /** The database file; default `defaultStorePath()`. `":memory:"` opens a private in-memory database. */
   readonly path?: string;
@@ -78,6 +83,11 @@ const switchToWal = (db: Database.Database, busyTimeoutMs: number): unknown => {
   }
 };
 
+/**
+ * Open the store at `options.path` (default {@link defaultStorePath}), creating and migrating it if needed; never
+ * throws.
+ * @returns the store, or a `StoreUnavailable` / `StoreSchemaTooNew` / `StoreInvalidInput` error naming the file
+ */
 export const openSqliteStore = (options: SqliteStoreOptions = {}): E.Either<StoreError, SqliteStore> => {
   const checked = OptionsSchema.safeParse(options);
   if (!checked.success) return E.left(storeInvalidInput(`store options: ${describeZodError(checked.error)}`));

@@ -15,14 +15,18 @@ export {
   RoleExtensionStatusSchema,
 } from "@first-mate/core";
 
+/** A ROLE-EXT line the first mate proposes, and when. */
 export const ExtensionProposalSchema = z.object({
   text: LogTextSchema,
   at: z.number().int().nonnegative(),
 });
+/** A parsed {@link ExtensionProposalSchema}. */
 export type ExtensionProposal = z.infer<typeof ExtensionProposalSchema>;
 
+/** Who decided a role extension, and when. */
 export const ExtensionDecisionSchema = z.object({
   by: DeciderSchema,
   at: z.number().int().nonnegative(),
 });
+/** A parsed {@link ExtensionDecisionSchema}. */
 export type ExtensionDecision = z.infer<typeof ExtensionDecisionSchema>;

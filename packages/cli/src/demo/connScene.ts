@@ -19,6 +19,10 @@ export const RELIEF_WORKER_SCRIPT: WorkerScript = [
   { atMs: 4_000, title: "relief: flaky test isolated", output: "found a race in the fixture" },
 ];
 
+/**
+ * What the demo's conn scene saw: when the conn was handed off, when the first mate acted with it, and when it
+ * came back (null for what did not happen).
+ */
 export interface ConnSceneResult {
   readonly handedOffAt: number | null;
   readonly actedAt: number | null;
@@ -37,6 +41,10 @@ const waitFor = async (check: () => boolean, timeoutMs: number): Promise<boolean
   return check();
 };
 
+/**
+ * Play the demo's conn scene on a running host: hand the first mate the conn for a few seconds, scoped to
+ * `spawn_worker` on `relief-*`, wait for it to spawn a relief worker, and for the conn to come back at its expiry.
+ */
 export const runConnScene = async (
   host: Host,
   timeline: Pick<Timeline, "note">,

@@ -4,6 +4,10 @@
  */
 import type { RuntimeReport } from "@first-mate/core/runtime";
 
+/**
+ * The demo's closing numbers (also what `first-mate demo --json` prints): pushes and their sizes, interrupts,
+ * latencies (ms, null when not measured), first-mate starts, and whether the captain's log survived the respawn.
+ */
 export interface DemoSummary {
   readonly digestPushes: number;
   readonly digestBytesTotal: number;
@@ -26,6 +30,10 @@ const median = (values: number[]): number => {
   return sorted[Math.floor((sorted.length - 1) / 2)]!;
 };
 
+/**
+ * Compute the demo's summary from the runtime reports (with the time each arrived), the stand-in first mate's
+ * journal, and when the demo killed the first mate. Pure.
+ */
 export const summarise = (
   reports: readonly { report: RuntimeReport; at: number }[],
   journal: readonly Record<string, unknown>[],
@@ -93,6 +101,7 @@ export const summarise = (
 
 const show = (value: number | null, unit: string) => (value === null ? "n/a" : `${value} ${unit}`);
 
+/** Print the summary as a table, or with `json` as one JSON document. */
 export const printSummary = (summary: DemoSummary, out: (line: string) => void, json: boolean): void => {
   if (json) {
     out(JSON.stringify(summary));

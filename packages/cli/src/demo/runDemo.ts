@@ -23,6 +23,10 @@ import { DEMO_TIMINGS, DEMO_WORKERS } from "./demoFleet.js";
 import { type DemoSummary, printSummary, summarise } from "./demoSummary.js";
 import { createTimeline } from "./timeline.js";
 
+/**
+ * How to run the demo: which agent plays the first mate, whether to print only the JSON summary, and where lines
+ * go (default stdout).
+ */
 export interface DemoOptions {
   readonly agent: "stand-in" | "claude";
   readonly json: boolean;
@@ -39,6 +43,10 @@ const waitUntil = async (condition: () => boolean, limitMs: number): Promise<voi
   while (!condition() && Date.now() < deadline) await sleep(100);
 };
 
+/**
+ * Run the demo on an isolated tmux server, a temporary SQLite file and a private socket; resolves to its summary.
+ * Everything it started is removed at the end, also on failure or Ctrl-C.
+ */
 export const runDemo = async (options: DemoOptions): Promise<DemoSummary> => {
   const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
   const dir = mkdtempSync(join(tmpdir(), "first-mate-demo-"));

@@ -15,9 +15,15 @@ import * as E from "fp-ts/lib/Either.js";
 import { z } from "zod";
 import type { HostStore } from "./hostStore.js";
 
+/** The store key a pending conn request is written under, for the running host to apply. */
 export const CONN_REQUEST_KEY = "authority.conn_request";
+/** The store key the host writes its answer to a conn request under. */
 export const CONN_RESULT_KEY = "authority.conn_result";
 
+/**
+ * A conn request from the command line to the running host: a handoff (scope, duration, escalation) or a take-
+ * back, with an id to match its answer.
+ */
 export const ConnRequestSchema = z.discriminatedUnion("op", [
   z.object({
     op: z.literal("handoff"),
@@ -28,10 +34,13 @@ export const ConnRequestSchema = z.discriminatedUnion("op", [
   }),
   z.object({ op: z.literal("take_back"), id: z.string().min(1).max(64) }),
 ]);
+/** A parsed {@link ConnRequestSchema}. */
 export type ConnRequest = z.infer<typeof ConnRequestSchema>;
+/** A conn request before it is given its id. */
 export type NewConnRequest = ConnRequest extends infer R ? (R extends ConnRequest ? Omit<R, "id"> : never) : never;
 
 const ConnResultSchema = z.object({ id: z.string(), ok: z.boolean(), message: z.string() });
+/** The host's answer to a conn request: its id, whether it applied, and a line for the human. */
 export type ConnResult = z.infer<typeof ConnResultSchema>;
 
 type KvStore = Pick<HostStore, "getKv" | "setKv" | "deleteKv">;

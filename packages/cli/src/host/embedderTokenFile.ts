@@ -24,12 +24,14 @@ export const EMBEDDER_TOKEN_FILE_NAME = "embedder.token";
 /** Where a host with this state directory writes its embedder token. */
 export const embedderTokenPath = (stateDir: string): string => join(stateDir, EMBEDDER_TOKEN_FILE_NAME);
 
+/** An embedder token (32 random bytes, base64url) and its sha-256, which is all the channel server keeps. */
 export interface EmbedderToken {
   readonly token: string;
   /** Hex sha-256, what the channel server is given. */
   readonly hash: string;
 }
 
+/** The embedder token file could not be written, read or removed; the message names the file. */
 export type EmbedderTokenFileError = { readonly _tag: "EmbedderTokenFileFailed"; readonly message: string };
 
 /** A fresh embedder token (not yet written anywhere). */

@@ -18,6 +18,10 @@ import { backupIdentity } from "./identityFile.js";
 import { nodeScriptArgv } from "./nodeScript.js";
 import { createSpawnToken } from "./spawnToken.js";
 
+/**
+ * What the launcher needs: the agent to start, where to write launch files, the channel socket, the first mate's
+ * working directory, its prompt, and (optionally) the identity file to back up before each spawn.
+ */
 export interface LauncherOptions {
   readonly agent: AgentChoice;
   readonly stateDir: string;
@@ -56,6 +60,10 @@ const claudeArgv = (
   ...agent.extraArgs,
 ];
 
+/**
+ * The host's launcher: for each start, a fresh single-use spawn token (in a 0600 file, only its hash to the core),
+ * the prompt in a file, and for Claude Code an MCP config that loads the first-mate channel shim.
+ */
 export const createFirstMateLauncher = (options: LauncherOptions): FirstMateLauncher => ({
   async prepare({ attempt, session, window }): Promise<PreparedLaunch> {
     const token = createSpawnToken();

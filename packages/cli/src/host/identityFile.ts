@@ -10,6 +10,7 @@ import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs
 import { join } from "node:path";
 import * as E from "fp-ts/lib/Either.js";
 
+/** How many identity backups are kept by default. */
 export const DEFAULT_IDENTITY_BACKUPS = 10;
 
 /** The identity file in the host's state directory. */
@@ -41,6 +42,7 @@ export const ensureIdentityFile = async (path: string, dir: string): Promise<voi
   });
 };
 
+/** What one backup did: the new backup's path, and the older backups the rotation removed. */
 export interface IdentityBackup {
   /** The new backup's path, or null when there was no identity file. */
   readonly backup: string | null;

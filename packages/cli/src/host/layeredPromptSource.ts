@@ -16,6 +16,10 @@ import {
 import * as E from "fp-ts/lib/Either.js";
 import { ensureIdentityFile, readIdentity } from "./identityFile.js";
 
+/**
+ * Where the layered prompt comes from: the store's approved ROLE-EXT entries, the IDENTITY file, an optional CORE
+ * text, and how to report an oversized identity.
+ */
 export interface LayeredPromptOptions {
   readonly store: Pick<AuthorityStorePort, "listRoleExtensions">;
   readonly identityPath: string;

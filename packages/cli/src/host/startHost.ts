@@ -38,6 +38,10 @@ import { watchIdentity } from "./identityWatcher.js";
 import { createLateEmbedderHost } from "./lateEmbedderHost.js";
 import { createLayeredPrompt } from "./layeredPromptSource.js";
 
+/**
+ * A running first-mate host: the runtime, the store, the tmux driver, the channel server, the socket and embedder
+ * token paths, the lease owner id, and `stop()`.
+ */
 export interface Host {
   readonly runtime: Runtime;
   readonly store: HostStore;
@@ -50,11 +54,16 @@ export interface Host {
   stop(): Promise<void>;
 }
 
+/**
+ * The host could not start; the message says which part failed and why. Everything opened before the failure was
+ * closed again.
+ */
 export interface HostError {
   readonly _tag: "HostStartFailed";
   readonly message: string;
 }
 
+/** What `startHost` needs: the parsed configuration, and optionally the first mate's prompt and a report listener. */
 export interface StartHostOptions {
   readonly config: HostConfig;
   /** The first mate's starting prompt. */
@@ -69,6 +78,12 @@ export interface StartHostOptions {
 /** A unique lease owner for this process. */
 export const hostOwnerId = (): string => `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
 
+/**
+ * Start a host: open the store, connect to tmux, listen on the channel socket, write the embedder token and start
+ * the runtime.
+ * @param options - the configuration (see `parseHostConfig`), and optionally the prompt and `onReport`
+ * @returns the running host, or a `HostError` (nothing is left running)
+ */
 export const startHost = async (options: StartHostOptions): Promise<E.Either<HostError, Host>> => {
   const { config } = options;
   const fail = (message: string): E.Either<HostError, Host> => E.left({ _tag: "HostStartFailed", message });

@@ -8,12 +8,18 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { z } from "zod";
 import { nodeScriptArgv } from "../host/nodeScript.js";
 
+/**
+ * A channel push as it arrives at an agent: the `notifications/claude/channel` notification with its content and
+ * meta.
+ */
 export const ChannelPushSchema = z.object({
   method: z.literal("notifications/claude/channel"),
   params: z.object({ content: z.string(), meta: z.record(z.string(), z.string()).optional() }),
 });
+/** The params of a channel push: `content`, and `meta` when present. */
 export type ChannelPush = z.infer<typeof ChannelPushSchema>["params"];
 
+/** An MCP client connected through the real shim, as an agent would be: call tools and close. */
 export interface ChannelClient {
   /** Call a tool; returns its text and whether it was an error result. */
   call(name: string, args?: Record<string, unknown>): Promise<{ text: string; isError: boolean }>;
@@ -25,6 +31,10 @@ const textOf = (result: unknown): string => {
   return content.map((part) => (part.type === "text" ? (part.text ?? "") : "")).join("\n");
 };
 
+/**
+ * Start the `first-mate-channel` shim as a child process and connect an MCP client to it, as an agent does;
+ * `onPush` receives every channel push. Used by the stand-in agents.
+ */
 export const connectThroughShim = async (name: string, onPush: (push: ChannelPush) => void): Promise<ChannelClient> => {
   const [command, ...args] = nodeScriptArgv("driver-mcp", "shim/bin");
   const env: Record<string, string> = {};

@@ -17,6 +17,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { createChannelServer } from "../channelServer.js";
 import { type LatencyStats, summarizeLatencies } from "./latencyStats.js";
 
+/** How to measure the hook command: its argv, how many runs, and where the server listens. */
 export interface HookMeasureOptions {
   /** argv that starts the hook command, e.g. [process.execPath, "dist/hook/bin.js"]. */
   readonly hookArgv: readonly string[];
@@ -27,6 +28,7 @@ export interface HookMeasureOptions {
   readonly comparisonRuns?: number;
 }
 
+/** Hook latencies: against a live server, with the server down, and a bare Node start for comparison. */
 export interface HookMeasurement {
   readonly againstServer: LatencyStats;
   readonly serverDown: LatencyStats;

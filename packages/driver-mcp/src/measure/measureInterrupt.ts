@@ -22,6 +22,10 @@ import { connectChannel } from "../connectChannel.js";
 import { hashToken } from "../firstMateIdentity.js";
 import { type LatencyStats, summarizeLatencies } from "./latencyStats.js";
 
+/**
+ * Interrupt latency (notify at a worker → notification at the first mate) next to a bare SDK ping on the same
+ * transport.
+ */
 export interface InterruptMeasurement {
   /** notify(need_human) at a worker → channel notification at the first mate. */
   readonly interrupt: LatencyStats;
@@ -34,6 +38,7 @@ export interface InterruptMeasurement {
   readonly ratioP99: number;
 }
 
+/** How many samples and warm-up rounds to measure. */
 export interface MeasureInterruptOptions {
   /** Measured samples of each kind; default 2000. */
   readonly samples?: number;

@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 
+/** The environment variables the shim reads (`FIRST_MATE_SOCKET`, `XDG_RUNTIME_DIR`, …). */
 export type ShimEnvironment = Readonly<Record<string, string | undefined>>;
 
 /** Pure over its inputs: the default socket path for this environment and uid. */

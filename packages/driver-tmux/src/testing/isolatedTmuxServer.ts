@@ -27,6 +27,7 @@ export interface KeepaliveSession {
   readonly window?: string;
 }
 
+/** How to start an isolated tmux server: a label for its socket name, and how many idle panes to start with. */
 export interface IsolatedTmuxServerOptions {
   /** Part of the socket name, to tell servers apart (default "test"). Letters, digits, `_` and `-`. */
   readonly label?: string;
@@ -40,6 +41,10 @@ export interface IsolatedTmuxServerOptions {
   readonly tmuxBinary?: string;
 }
 
+/**
+ * A tmux server of its own for a test: its socket name, driver options pointing at it, and `kill()`, which waits
+ * for the server to exit.
+ */
 export interface IsolatedTmuxServer {
   /** The `-L` name; unique per process and call. */
   readonly socketName: string;

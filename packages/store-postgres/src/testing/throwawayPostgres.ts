@@ -18,6 +18,7 @@ import { promisify } from "node:util";
 
 const run = promisify(execFile);
 
+/** A PostgreSQL cluster of its own for a test: its connection URL and `stop()`, which removes it. */
 export interface ThrowawayPostgres {
   /** The temporary directory holding data, socket and log. */
   readonly root: string;
@@ -86,6 +87,7 @@ export const removeThrowawayPostgres = async (root: string): Promise<void> => {
   rmSync(root, { recursive: true, force: true });
 };
 
+/** Where the throwaway cluster's server binaries are, and how long to wait for it. */
 export interface ThrowawayPostgresOptions {
   /** Extra `-c name=value` server settings. */
   readonly settings?: Readonly<Record<string, string>>;
