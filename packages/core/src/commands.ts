@@ -48,16 +48,29 @@ export type Command =
       readonly content: string;
       readonly meta: ChannelMeta;
     }
-  | { readonly type: "store.setMarker"; readonly marker: Marker }
-  | { readonly type: "store.clearMarker"; readonly paneId: PaneId }
-  | { readonly type: "store.recordStart"; readonly record: StartRecord }
+  /** Holder-only writes carry the lease epoch; the store refuses a stale one. */
+  | { readonly type: "store.setMarker"; readonly marker: Marker; readonly epoch: number }
+  | { readonly type: "store.clearMarker"; readonly paneId: PaneId; readonly epoch: number }
+  | { readonly type: "store.recordStart"; readonly record: StartRecord; readonly epoch: number }
   | { readonly type: "store.appendLog"; readonly entry: NewLogEntry }
   | { readonly type: "store.setAlert"; readonly alert: Alert }
   | { readonly type: "store.clearAlert"; readonly paneId: PaneId }
   | { readonly type: "store.enqueueOutbox"; readonly entry: OutboxEntry }
   | { readonly type: "store.markDelivered"; readonly seq: number }
   | { readonly type: "store.expireOutbox"; readonly before: number }
-  | { readonly type: "store.setSupervisorGaveUp"; readonly gaveUp: boolean; readonly at: number }
+  /** A give-up carries the holder's lease epoch; the human's reset carries null. */
+  | {
+      readonly type: "store.setSupervisorGaveUp";
+      readonly gaveUp: boolean;
+      readonly at: number;
+      readonly epoch: number | null;
+    }
+  /**
+   * Read the store's whole supervisor state (marker, ledger, give-up, kill
+   * switch) after taking the lease; answered by SupervisorStateRead or
+   * SupervisorReadFailed. A read: it does not wait for, nor hold back, effects.
+   */
+  | { readonly type: "store.readSupervisor"; readonly readId: number }
   /** Renew (or take) the supervisor lease; answered by LeaseRenewed. */
   | { readonly type: "store.renewLease"; readonly owner: string; readonly now: number; readonly ttlMs: number }
   /** Store the conn (SPEC §8); durable before any effect of the batch. */
@@ -79,3 +92,7 @@ export type CommandOf<T extends CommandType> = Extract<Command, { type: T }>;
 
 /** Store commands are executed first in a batch: state is durable before effects. */
 export const isStoreCommand = (command: Command): boolean => command.type.startsWith("store.");
+
+/** Store commands that are reads or lease calls: answered by an event, never awaited before effects. */
+export const isStoreQuery = (command: Command): boolean =>
+  command.type === "store.renewLease" || command.type === "store.readSupervisor";

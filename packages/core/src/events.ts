@@ -111,7 +111,26 @@ export const EventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("AgentEvidenceReceived"), now, paneId: PaneIdSchema, evidence: AgentEvidenceSchema }),
   /** The bottom of a pane's screen, answering `tmux.capture` (the agent-state fallback). */
   z.object({ type: z.literal("ScreenCaptured"), now, paneId: PaneIdSchema, text: z.string().max(256 * 1024) }),
-  z.object({ type: z.literal("LeaseRenewed"), now, held: z.boolean(), expiresAt: now }),
+  /** The lease as the store answered; `epoch` fences the holder's writes (0 when the store could not be read). */
+  z.object({
+    type: z.literal("LeaseRenewed"),
+    now,
+    held: z.boolean(),
+    expiresAt: now,
+    epoch: z.number().int().nonnegative(),
+  }),
+  /** The store's supervisor state, answering `store.readSupervisor`. */
+  z.object({
+    type: z.literal("SupervisorStateRead"),
+    now,
+    readId: z.number().int(),
+    marker: MarkerSchema.nullable(),
+    ledger: z.array(StartRecordSchema),
+    gaveUp: z.boolean(),
+    resetAt: now.nullable(),
+    killSwitch: z.boolean(),
+  }),
+  z.object({ type: z.literal("SupervisorReadFailed"), now, readId: z.number().int(), reason: z.string() }),
   z.object({ type: z.literal("KillSwitchSet"), now, on: z.boolean() }),
   /** The human cleared a crash-loop give-up. */
   z.object({ type: z.literal("SupervisorReset"), now }),

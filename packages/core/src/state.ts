@@ -26,11 +26,13 @@ export interface CoreState {
   /** Observations with an id below this were requested before the marker existed. */
   readonly markerObserveFloor: number;
   /**
-   * Set when this host takes the lease: the first observation requested
-   * after it (id ≥ this) adopts the store's marker, so a standby that becomes
-   * the holder never spawns beside its predecessor's live first mate.
+   * Observations with an id below this were requested before this host last
+   * changed the give-up flag itself: their copy of the store's flag may not
+   * show that write yet, so it is not followed.
    */
-  readonly adoptStoreMarkerFrom: number | null;
+  readonly gaveUpObserveFloor: number;
+  /** The re-read of the store's supervisor state after taking the lease. */
+  readonly supervisorRead: { readonly nextId: number; readonly inFlight: number | null };
   readonly firstMateAttached: boolean;
   readonly heartbeat: HeartbeatState;
   readonly interrupts: InterruptState;
@@ -54,7 +56,8 @@ export const initialState = (config: CoreConfig): CoreState => ({
   now: 0,
   supervisor: INITIAL_SUPERVISOR,
   markerObserveFloor: 0,
-  adoptStoreMarkerFrom: null,
+  gaveUpObserveFloor: 0,
+  supervisorRead: { nextId: 1, inFlight: null },
   firstMateAttached: false,
   heartbeat: INITIAL_HEARTBEAT,
   interrupts: INITIAL_INTERRUPTS,

@@ -37,7 +37,13 @@ import {
   type RaisedInterrupt,
   settleDelivery,
 } from "./decisions/interrupts.js";
-import { decideSupervisor, type SupervisorDecision, settleSpawn } from "./decisions/supervisor.js";
+import {
+  decideSupervisor,
+  maySupervise,
+  normaliseLedger,
+  type SupervisorDecision,
+  settleSpawn,
+} from "./decisions/supervisor.js";
 import type { Alert } from "./domain/alert.js";
 import type { FleetDigest } from "./domain/digest.js";
 import type { CiState } from "./domain/observation.js";
@@ -107,6 +113,7 @@ const applySupervisor = (state: CoreState, decision: SupervisorDecision): StepRe
   const before = state.supervisor.marker;
   const after = decision.state.marker;
   let next: CoreState = { ...state, supervisor: decision.state };
+  if (state.supervisor.gaveUp !== decision.state.gaveUp) next = { ...next, gaveUpObserveFloor: next.observe.nextId };
   if (before?.paneId !== after?.paneId || before?.attempt !== after?.attempt) {
     next = {
       ...next,
@@ -155,12 +162,14 @@ const onStarted = (state: CoreState, event: EventOf<"Started">): StepResult => {
     supervisor: {
       ...state.supervisor,
       marker: hydration.marker,
-      ledger: [...hydration.ledger].sort((a, b) => a.attempt - b.attempt),
+      ledger: normaliseLedger(hydration.ledger, state.config),
       lastAttempt,
       gaveUp: hydration.gaveUp,
       resetAt: hydration.resetAt,
       killSwitch: hydration.killSwitch,
       leaseHeld: false,
+      leaseEpoch: 0,
+      synced: false,
     },
     interrupts: { ...state.interrupts, outbox, lastSeq },
     alerts,
@@ -184,30 +193,45 @@ const scheduleTick = (state: CoreState): StepResult => {
   return [{ ...state, nextTickAt: at }, [{ type: "timer.wakeAt", at }]];
 };
 
+/** Ask the store for its supervisor state, unless a read is already on its way. */
+const readSupervisor = (state: CoreState): StepResult => {
+  if (state.supervisorRead.inFlight !== null) return [state, []];
+  const readId = state.supervisorRead.nextId;
+  return [
+    { ...state, supervisorRead: { nextId: readId + 1, inFlight: readId } },
+    [{ type: "store.readSupervisor", readId }],
+  ];
+};
+
+/** A holder that has not read the store since taking the lease (or whose read failed) tries again. */
+const resync = (state: CoreState): StepResult =>
+  state.supervisor.leaseHeld && !state.supervisor.synced ? readSupervisor(state) : [state, []];
+
 const onTickedInner = (state: CoreState): StepResult =>
-  chain(state, renewLease, expire, authorityTick, scheduleTick, observe, deliver);
+  chain(state, renewLease, expire, authorityTick, scheduleTick, resync, observe, deliver);
 
 const onFleetObserved = (state: CoreState, event: EventOf<"FleetObserved">): StepResult => {
   const inFlight = state.observe.inFlight;
   if (inFlight === null || inFlight.id !== event.observeId) return [state, []];
   const again = state.observe.again;
   const flags = event.flags;
-  const adoptFrom = state.adoptStoreMarkerFrom;
   // A host without the lease follows the store's marker (the holder writes
-  // it); a host that just took the lease adopts it once, then owns it.
-  // Never from a read older than this host's own latest marker change, nor
-  // while its spawn is in flight: the store may not show that write yet.
-  const adopt =
+  // it; a host that takes the lease re-reads it instead, see
+  // onSupervisorStateRead). Never from a read older than this host's own
+  // latest marker change, nor while its spawn is in flight.
+  const follow =
     flags?.marker !== undefined &&
+    !state.supervisor.leaseHeld &&
     event.observeId >= state.markerObserveFloor &&
-    state.supervisor.spawnInFlight === null &&
-    (!state.supervisor.leaseHeld || (adoptFrom !== null && event.observeId >= adoptFrom));
+    state.supervisor.spawnInFlight === null;
   const supervisor = flags
     ? {
         ...state.supervisor,
         killSwitch: flags.killSwitch,
-        // The store can confirm or clear a give-up (the human's reset), never set one here.
-        gaveUp: state.supervisor.gaveUp && flags.gaveUp,
+        // The store's give-up flag is followed both ways (another holder's
+        // give-up, the human's reset), except from a read that predates
+        // this host's own latest change of it.
+        gaveUp: event.observeId >= state.gaveUpObserveFloor ? flags.gaveUp : state.supervisor.gaveUp,
         resetAt: flags.resetAt ?? state.supervisor.resetAt,
       }
     : state.supervisor;
@@ -215,16 +239,15 @@ const onFleetObserved = (state: CoreState, event: EventOf<"FleetObserved">): Ste
     ...state,
     fleet: event.panes,
     observe: { ...state.observe, inFlight: null, again: false },
-    adoptStoreMarkerFrom: adopt && state.supervisor.leaseHeld ? null : state.adoptStoreMarkerFrom,
   };
-  if (adopt && flags?.marker !== undefined) {
+  if (follow && flags?.marker !== undefined) {
     const marker = flags.marker;
     const followed = {
       ...supervisor,
       marker,
       lastAttempt: Math.max(supervisor.lastAttempt, marker?.attempt ?? 0),
     };
-    // Adopting is a marker change like any other: the heartbeat starts over.
+    // Following is a marker change like any other: the heartbeat starts over.
     return chain(
       next,
       (s) => applySupervisor(s, { state: followed, commands: [] }),
@@ -264,7 +287,7 @@ const reconcileObserved = (state: CoreState, event: EventOf<"FleetObserved">, ag
  * holder's spawn, and it would otherwise kill the holder's first mate.
  */
 const strayFirstMates = (state: CoreState, markerPaneId: string | null, spawning: boolean): Command[] => {
-  if (spawning || !state.supervisor.leaseHeld) return [];
+  if (spawning || !maySupervise(state.supervisor)) return [];
   return state.fleet
     .filter(
       (pane) =>
@@ -389,12 +412,50 @@ const onReport = (state: CoreState, event: EventOf<"ReportReceived">): StepResul
 };
 
 const onLeaseRenewed = (state: CoreState, event: EventOf<"LeaseRenewed">): StepResult => {
-  const wasHeld = state.supervisor.leaseHeld;
-  const next = { ...state, supervisor: { ...state.supervisor, leaseHeld: event.held } };
-  if (wasHeld || !event.held) return [next, []];
-  // Taken the lease: look again, adopting whatever marker the store holds now.
-  return observe({ ...next, adoptStoreMarkerFrom: next.observe.nextId });
+  const before = state.supervisor;
+  const taken = event.held && (!before.leaseHeld || event.epoch !== before.leaseEpoch);
+  const next: CoreState = {
+    ...state,
+    supervisor: {
+      ...before,
+      leaseHeld: event.held,
+      leaseEpoch: event.held ? event.epoch : 0,
+      synced: event.held && !taken && before.synced,
+    },
+  };
+  // Taken the lease (or taken it anew): decide nothing until the store's
+  // supervisor state is read again under it.
+  return taken ? readSupervisor({ ...next, supervisorRead: { ...next.supervisorRead, inFlight: null } }) : [next, []];
 };
+
+/** The store's supervisor state, read under the lease: it replaces what this host remembered. */
+const onSupervisorStateRead = (state: CoreState, event: EventOf<"SupervisorStateRead">): StepResult => {
+  if (state.supervisorRead.inFlight !== event.readId) return [state, []];
+  const read: CoreState = { ...state, supervisorRead: { ...state.supervisorRead, inFlight: null } };
+  if (!read.supervisor.leaseHeld) return [read, []];
+  const ledger = normaliseLedger(event.ledger, state.config);
+  const supervisor = {
+    ...read.supervisor,
+    marker: event.marker,
+    ledger,
+    lastAttempt: Math.max(
+      read.supervisor.lastAttempt,
+      event.marker?.attempt ?? 0,
+      ...ledger.map((record) => record.attempt),
+    ),
+    gaveUp: event.gaveUp,
+    resetAt: event.resetAt,
+    killSwitch: event.killSwitch,
+    synced: true,
+  };
+  return chain(read, (s) => applySupervisor(s, { state: supervisor, commands: [] }), observe);
+};
+
+/** A failed read decides nothing: the holder stays unsynced and reads again on the next tick. */
+const onSupervisorReadFailed = (state: CoreState, event: EventOf<"SupervisorReadFailed">): StepResult =>
+  state.supervisorRead.inFlight === event.readId
+    ? [{ ...state, supervisorRead: { ...state.supervisorRead, inFlight: null } }, []]
+    : [state, []];
 
 const onKillSwitch = (state: CoreState, event: EventOf<"KillSwitchSet">): StepResult => {
   const next = { ...state, supervisor: { ...state.supervisor, killSwitch: event.on } };
@@ -403,7 +464,11 @@ const onKillSwitch = (state: CoreState, event: EventOf<"KillSwitchSet">): StepRe
 
 const onSupervisorReset = (state: CoreState): StepResult => {
   const next: CoreState = { ...state, supervisor: { ...state.supervisor, gaveUp: false, resetAt: state.now } };
-  return chain(next, (s) => [s, [{ type: "store.setSupervisorGaveUp", gaveUp: false, at: s.now }]], observe);
+  return chain(
+    { ...next, gaveUpObserveFloor: next.observe.nextId },
+    (s) => [s, [{ type: "store.setSupervisorGaveUp", gaveUp: false, at: s.now, epoch: null }]],
+    observe,
+  );
 };
 
 const dispatch = (state: CoreState, event: Event): StepResult => {
@@ -447,6 +512,10 @@ const dispatch = (state: CoreState, event: Event): StepResult => {
       return onReport(state, event);
     case "LeaseRenewed":
       return onLeaseRenewed(state, event);
+    case "SupervisorStateRead":
+      return onSupervisorStateRead(state, event);
+    case "SupervisorReadFailed":
+      return onSupervisorReadFailed(state, event);
     case "KillSwitchSet":
       return onKillSwitch(state, event);
     case "SupervisorReset":

@@ -1,7 +1,7 @@
 /**
- * A standby host follows the store's marker, and adopts it when it takes
- * the lease: the holder's live first mate is never joined by a second one,
- * and never killed as a stray.
+ * A standby host follows the store's marker, and re-reads the store's whole
+ * supervisor state when it takes the lease: the holder's live first mate is
+ * never joined by a second one, and never killed as a stray.
  */
 import { describe, expect, it } from "vitest";
 import type { Command } from "../src/commands.js";
@@ -10,7 +10,7 @@ import type { Marker } from "../src/domain/marker.js";
 import { EMPTY_HYDRATION, type Event } from "../src/events.js";
 import { type CoreState, initialState } from "../src/state.js";
 import { step } from "../src/step.js";
-import { observation, pid, T0 } from "./support.js";
+import { observation, pid, T0, takeLease } from "./support.js";
 
 const TOKEN = "a".repeat(64);
 const markerOf = (n: number, attempt: number): Marker => ({ paneId: pid(n), tokenHash: TOKEN, spawnedAt: T0, attempt });
@@ -39,15 +39,16 @@ describe("lease handover", () => {
       owner: "standby",
       hydration: { ...EMPTY_HYDRATION, marker: markerOf(1, 1) },
     });
-    [state] = run(state, { type: "LeaseRenewed", now: T0, held: false, expiresAt: T0 + 90_000 });
+    [state] = run(state, { type: "LeaseRenewed", now: T0, held: false, expiresAt: T0 + 90_000, epoch: 1 });
     // Meanwhile the holder respawned the first mate as %5 (attempt 2).
     let commands: readonly Command[];
     [state, commands] = observed(state, T0 + 1_000, [firstMatePane(5), observation(2)], markerOf(5, 2));
     expect(state.supervisor.marker).toEqual(markerOf(5, 2));
     expect(commands.filter((command) => command.type.startsWith("tmux."))).toEqual([]);
 
-    // The holder stops; the standby takes the lease and looks again.
-    [state, commands] = run(state, { type: "LeaseRenewed", now: T0 + 2_000, held: true, expiresAt: T0 + 92_000 });
+    // The holder stops; the standby takes the lease, re-reads the store and looks again.
+    [state, commands] = takeLease(state, T0 + 2_000, 2, { marker: markerOf(5, 2) });
+    expect(commands[0]?.type).toBe("store.readSupervisor");
     expect(commands.map((command) => command.type)).toContain("fleet.observe");
     [state, commands] = observed(state, T0 + 2_100, [firstMatePane(5), observation(2)], markerOf(5, 2));
     expect(state.supervisor.marker?.paneId).toBe(pid(5));
@@ -68,7 +69,7 @@ describe("lease handover", () => {
       owner: "standby",
       hydration: { ...EMPTY_HYDRATION, marker: markerOf(1, 1) },
     });
-    [state] = run(state, { type: "LeaseRenewed", now: T0, held: false, expiresAt: T0 + 90_000 });
+    [state] = run(state, { type: "LeaseRenewed", now: T0, held: false, expiresAt: T0 + 90_000, epoch: 1 });
     const [, commands] = observed(state, T0 + 1_000, [observation(2)], markerOf(1, 1));
     expect(
       commands.filter((command) => command.type.startsWith("store.") && command.type !== "store.renewLease"),

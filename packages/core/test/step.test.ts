@@ -19,7 +19,7 @@ const validEvents: Event[] = [
   { type: "NotifyReceived", now: T0, paneId: "%3" as never, kind: "need_human", message: "help" },
   { type: "ReportReceived", now: T0, paneId: "%3" as never, message: "done" },
   { type: "EmitSucceeded", now: T0, emitId: "digest-1" },
-  { type: "LeaseRenewed", now: T0, held: true, expiresAt: T0 + 1 },
+  { type: "LeaseRenewed", now: T0, held: true, expiresAt: T0 + 1, epoch: 1 },
 ];
 
 const brokenEventArb = fc.oneof(

@@ -2,9 +2,14 @@
  * Small literal builders shared by the core's tests. Not exported from the
  * package: embedders use `@first-mate/core/testing`.
  */
+
+import type { Command } from "../src/commands.js";
 import type { FleetDigest, PaneDigest } from "../src/domain/digest.js";
 import type { PaneObservation } from "../src/domain/observation.js";
 import type { PaneId } from "../src/domain/paneId.js";
+import type { EventOf } from "../src/events.js";
+import type { CoreState } from "../src/state.js";
+import { step } from "../src/step.js";
 
 export const T0 = 1_700_000_000_000;
 
@@ -43,3 +48,35 @@ export const observation = (n: number, overrides: Partial<PaneObservation> = {})
 });
 
 export const THRESHOLDS = { idleThresholdMs: 300_000, budgetStepPoints: 5 } as const;
+
+type StoredSupervisor = Partial<Omit<EventOf<"SupervisorStateRead">, "type" | "now" | "readId">>;
+
+/** Answer the supervisor re-read in flight with `stored` (default: what the state already remembers). */
+export const answerRead = (state: CoreState, now: number, stored: StoredSupervisor = {}): [CoreState, Command[]] => {
+  const readId = state.supervisorRead.inFlight;
+  if (readId === null) return [state, []];
+  const [next, commands] = step(state, {
+    type: "SupervisorStateRead",
+    now,
+    readId,
+    marker: state.supervisor.marker,
+    ledger: [...state.supervisor.ledger],
+    gaveUp: state.supervisor.gaveUp,
+    resetAt: state.supervisor.resetAt,
+    killSwitch: state.supervisor.killSwitch,
+    ...stored,
+  });
+  return [next, [...commands]];
+};
+
+/** Take the lease at `epoch` and answer the re-read it asks for, as a host would. */
+export const takeLease = (
+  state: CoreState,
+  now: number,
+  epoch = 1,
+  stored: StoredSupervisor = {},
+): [CoreState, Command[]] => {
+  const [leased, first] = step(state, { type: "LeaseRenewed", now, held: true, expiresAt: now + 90_000, epoch });
+  const [synced, second] = answerRead(leased, now, stored);
+  return [synced, [...first, ...second]];
+};

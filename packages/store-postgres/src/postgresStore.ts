@@ -82,6 +82,7 @@ import {
   StoreAbort,
   storeConstraint,
   storeInvalidInput,
+  storeStaleEpoch,
   storeUnavailable,
   toStoreError,
 } from "./storeErrors.js";
@@ -109,6 +110,7 @@ const BoundSchema = z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX
 const SeqSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const OwnerSchema = z.string().min(1).max(200);
 const TtlSchema = z.number().int().positive();
+const EpochSchema = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const KeepNewestSchema = z.number().int().nonnegative();
 const IdSchema = z.number().int().positive();
 const KvKeySchema = z.string().min(1).max(200);
@@ -340,6 +342,26 @@ export class PostgresStore implements StorePort, AuthorityStorePort {
     return this.transaction(prepare, work);
   }
 
+  /**
+   * A holder-only write: like `write`, but it first locks the lease row and
+   * checks that `epoch` is its current epoch, refusing with
+   * `StoreStaleEpoch` (writing nothing) when another host took the lease since.
+   */
+  private fencedWrite<I, T>(
+    epoch: number,
+    prepare: () => I,
+    work: (session: Session, input: I) => Promise<T>,
+  ): StoreResult<T> {
+    return this.write(
+      () => ({ epoch: validate(EpochSchema, epoch, "lease epoch"), input: prepare() }),
+      async (session, valid) => {
+        const current = decodeLease(await session.row("lockLease")).epoch;
+        if (valid.epoch !== current) throw new StoreAbort(storeStaleEpoch(valid.epoch, current));
+        return work(session, valid.input);
+      },
+    );
+  }
+
   /** Several reads from one snapshot. */
   private readTogether<T>(work: (session: Session) => Promise<T>): StoreResult<T> {
     return this.transaction(
@@ -419,8 +441,9 @@ export class PostgresStore implements StorePort, AuthorityStorePort {
     );
   }
 
-  async setMarker(marker: Marker): StoreResult<void> {
-    return this.write(
+  async setMarker(marker: Marker, epoch: number): StoreResult<void> {
+    return this.fencedWrite(
+      epoch,
       () => validate(MarkerSchema, marker, "marker"),
       async (session, valid) => {
         await session.run("upsertMarker", [
@@ -435,8 +458,9 @@ export class PostgresStore implements StorePort, AuthorityStorePort {
   }
 
   /** Clears the marker only if it still names `paneId`; a successor's marker stays. */
-  async clearMarker(paneId: PaneId): StoreResult<void> {
-    return this.write(
+  async clearMarker(paneId: PaneId, epoch: number): StoreResult<void> {
+    return this.fencedWrite(
+      epoch,
       () => validate(PaneIdSchema, paneId, "pane id"),
       async (session, valid) => {
         await session.run("deleteMarkerOfPane", [valid]);
@@ -444,8 +468,9 @@ export class PostgresStore implements StorePort, AuthorityStorePort {
     );
   }
 
-  async recordStart(record: StartRecord): StoreResult<void> {
-    return this.write(
+  async recordStart(record: StartRecord, epoch: number): StoreResult<void> {
+    return this.fencedWrite(
+      epoch,
       () => validate(StartRecordSchema, record, "start record"),
       async (session, valid) => {
         await session.run("upsertStart", [valid.attempt, valid.startedAt, valid.endedAt, valid.paneId, valid.outcome]);
@@ -461,15 +486,23 @@ export class PostgresStore implements StorePort, AuthorityStorePort {
     );
   }
 
-  /** `true` records a give-up (keeping the last reset time); `false` is the human's reset and stores `at` as `resetAt`. */
-  async setSupervisorGaveUp(gaveUp: boolean, at: number): StoreResult<void> {
-    return this.write(
-      () => ({ gaveUp: validate(z.boolean(), gaveUp, "gave up flag"), at: validate(TimeSchema, at, "at") }),
-      async (session, valid) => {
-        if (valid.gaveUp) await session.run("upsertGaveUp", [this.settings.now()]);
-        else await session.run("upsertReset", [valid.at, this.settings.now()]);
-      },
-    );
+  /**
+   * `true` records a give-up (keeping the last reset time), fenced by the
+   * holder's `epoch`; `false` is the human's reset (`epoch` null, anyone may)
+   * and stores `at` as `resetAt`.
+   */
+  async setSupervisorGaveUp(gaveUp: boolean, at: number, epoch: number | null): StoreResult<void> {
+    const prepare = () => {
+      const valid = { gaveUp: validate(z.boolean(), gaveUp, "gave up flag"), at: validate(TimeSchema, at, "at") };
+      if (valid.gaveUp && epoch === null)
+        throw new StoreAbort(storeInvalidInput("a give-up must carry the lease epoch"));
+      return valid;
+    };
+    const work = async (session: Session, valid: { gaveUp: boolean; at: number }) => {
+      if (valid.gaveUp) await session.run("upsertGaveUp", [this.settings.now()]);
+      else await session.run("upsertReset", [valid.at, this.settings.now()]);
+    };
+    return epoch === null ? this.write(prepare, work) : this.fencedWrite(epoch, prepare, work);
   }
 
   async appendLog(entry: NewLogEntry): StoreResult<LogEntry> {
@@ -611,9 +644,9 @@ export class PostgresStore implements StorePort, AuthorityStorePort {
           const expiresAt = valid.now + valid.ttlMs;
           const epoch = current.owner === valid.owner ? current.epoch : current.epoch + 1;
           await session.run("upsertLease", [valid.owner, expiresAt, epoch]);
-          return { held: true, owner: valid.owner, expiresAt };
+          return { held: true, owner: valid.owner, expiresAt, epoch };
         }
-        return { held: false, owner: current.owner, expiresAt: current.expiresAt };
+        return { held: false, owner: current.owner, expiresAt: current.expiresAt, epoch: current.epoch };
       },
     );
   }
@@ -634,8 +667,13 @@ export class PostgresStore implements StorePort, AuthorityStorePort {
       () => undefined,
       async (session): Promise<LeaseState> => {
         const current = decodeLease(await session.row("selectLease"));
-        if (current.owner === null) return { held: false, owner: null, expiresAt: 0 };
-        return { held: current.expiresAt > this.settings.now(), owner: current.owner, expiresAt: current.expiresAt };
+        if (current.owner === null) return { held: false, owner: null, expiresAt: 0, epoch: current.epoch };
+        return {
+          held: current.expiresAt > this.settings.now(),
+          owner: current.owner,
+          expiresAt: current.expiresAt,
+          epoch: current.epoch,
+        };
       },
     );
   }

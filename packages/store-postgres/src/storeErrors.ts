@@ -35,6 +35,14 @@ export const storeSchemaTooNew = (schema: string, found: number, known: number):
 });
 
 /** One line per zod issue, prefixed with the field path, for error messages a person can act on. */
+/** A holder-only write under a lease epoch that is no longer the store's: the writer lost the lease. */
+export const storeStaleEpoch = (epoch: number, current: number): StoreError => ({
+  _tag: "StoreStaleEpoch",
+  epoch,
+  current,
+  message: `lease epoch ${epoch} is stale (the lease is at epoch ${current}): another host took the lease`,
+});
+
 export const describeZodError = (error: z.ZodError): string =>
   error.issues
     .map((issue) => (issue.path.length > 0 ? `${issue.path.map(String).join(".")}: ${issue.message}` : issue.message))

@@ -79,16 +79,19 @@ const tickReads = async (): Promise<void> => {
   const now = Date.now();
   for (let attempt = 1; attempt <= 20; attempt++) {
     must(
-      await store.recordStart({
-        attempt,
-        startedAt: now - (20 - attempt) * 60_000,
-        endedAt: attempt === 20 ? null : now - (20 - attempt) * 60_000 + 5000,
-        paneId: pane(attempt),
-        outcome: attempt === 20 ? "running" : "unstable",
-      }),
+      await store.recordStart(
+        {
+          attempt,
+          startedAt: now - (20 - attempt) * 60_000,
+          endedAt: attempt === 20 ? null : now - (20 - attempt) * 60_000 + 5000,
+          paneId: pane(attempt),
+          outcome: attempt === 20 ? "running" : "unstable",
+        },
+        0,
+      ),
     );
   }
-  must(await store.setMarker({ paneId: pane(20), tokenHash: "ab".repeat(32), spawnedAt: now, attempt: 20 }));
+  must(await store.setMarker({ paneId: pane(20), tokenHash: "ab".repeat(32), spawnedAt: now, attempt: 20 }, 0));
   for (let n = 1; n <= 50; n++) {
     must(
       await store.setAlert({

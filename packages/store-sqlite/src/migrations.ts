@@ -148,6 +148,18 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX proposals_by_status ON proposals (status, id);
     `,
   },
+  {
+    version: 4,
+    description: "lease fencing epoch: raised each time the lease changes hands; holder-only writes must carry it",
+    sql: `
+      -- Kept apart from supervisor_lease: releasing the lease deletes that row, and the epoch must never go back.
+      CREATE TABLE supervisor_lease_epoch (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        epoch INTEGER NOT NULL CHECK (epoch >= 0)
+      ) STRICT;
+      INSERT INTO supervisor_lease_epoch (id, epoch) VALUES (1, 0);
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -148,6 +148,10 @@ export const decodeLease = (row: Row | undefined): LeaseRow | null =>
     ? null
     : decode("supervisor_lease", LeaseRowSchema, { owner: row.owner, expiresAt: row.expires_at });
 
+/** The lease epoch row (migration 4 creates it with 0). */
+export const decodeLeaseEpoch = (row: Row | undefined): number =>
+  decode("supervisor_lease_epoch", z.number().int().nonnegative(), row?.epoch);
+
 /** JSON text stored by the store itself; anything unparsable was edited by hand. */
 export const decodeJson = (table: string, text: unknown): unknown => {
   if (typeof text !== "string")

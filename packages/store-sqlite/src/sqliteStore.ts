@@ -71,6 +71,7 @@ import {
   decodeJson,
   decodeLastOutboxSeq,
   decodeLease,
+  decodeLeaseEpoch,
   decodeLogEntry,
   decodeMarker,
   decodeOutboxEntry,
@@ -81,7 +82,14 @@ import {
   type Row,
   StoreAbort,
 } from "./rowDecoders.js";
-import { describeZodError, storeConstraint, storeInvalidInput, storeUnavailable, toStoreError } from "./storeErrors.js";
+import {
+  describeZodError,
+  storeConstraint,
+  storeInvalidInput,
+  storeStaleEpoch,
+  storeUnavailable,
+  toStoreError,
+} from "./storeErrors.js";
 
 /** Largest JSON document accepted by `writeConn` and `setKv`, in UTF-16 code units. */
 export const MAX_JSON_LENGTH = 64 * 1024;
@@ -101,6 +109,7 @@ const TimeSchema = z.number().int().nonnegative();
 const BoundSchema = z.number().int();
 const SeqSchema = z.number().int().positive();
 const OwnerSchema = z.string().min(1).max(200);
+const EpochSchema = z.number().int().nonnegative();
 const TtlSchema = z.number().int().positive();
 const KeepNewestSchema = z.number().int().nonnegative();
 const ExtensionIdSchema = z.number().int().positive();
@@ -162,6 +171,8 @@ const SQL = {
   upsertLease: `INSERT INTO supervisor_lease (id, owner, expires_at) VALUES (1, @owner, @expiresAt)
     ON CONFLICT (id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at`,
   deleteLeaseOf: "DELETE FROM supervisor_lease WHERE id = 1 AND owner = ?",
+  selectLeaseEpoch: "SELECT epoch FROM supervisor_lease_epoch WHERE id = 1",
+  raiseLeaseEpoch: "UPDATE supervisor_lease_epoch SET epoch = epoch + 1 WHERE id = 1",
 
   selectConn: "SELECT json FROM conn_state WHERE id = 1",
   upsertConn: `INSERT INTO conn_state (id, json, updated_at) VALUES (1, @json, @now)
@@ -263,6 +274,27 @@ export class SqliteStore implements StorePort, AuthorityStorePort {
     });
   }
 
+  /**
+   * A holder-only write: like `write`, but under the lock it first checks
+   * that `epoch` is the lease's current epoch, and refuses with
+   * `StoreStaleEpoch` (writing nothing) when another host took the lease since.
+   */
+  private fencedWrite<I, T>(epoch: number, prepare: () => I, apply: (input: I) => T): E.Either<StoreError, T> {
+    return this.write(
+      () => ({ epoch: validate(EpochSchema, epoch, "lease epoch"), input: prepare() }),
+      (valid) => {
+        const current = this.readEpoch();
+        if (valid.epoch !== current) throw new StoreAbort(storeStaleEpoch(valid.epoch, current));
+        return apply(valid.input);
+      },
+    );
+  }
+
+  private readEpoch(): number {
+    const row = this.row(this.statements.selectLeaseEpoch);
+    return decodeLeaseEpoch(row);
+  }
+
   /** Several reads from one snapshot. */
   private readTogether<T>(work: () => T): E.Either<StoreError, T> {
     return this.guard(() => this.readTransaction.deferred(work) as T);
@@ -348,8 +380,9 @@ export class SqliteStore implements StorePort, AuthorityStorePort {
     return this.guard(() => this.readMarkerRow());
   }
 
-  async setMarker(marker: Marker): StoreResult<void> {
-    return this.write(
+  async setMarker(marker: Marker, epoch: number): StoreResult<void> {
+    return this.fencedWrite(
+      epoch,
       () => validate(MarkerSchema, marker, "marker"),
       (valid) => {
         this.statements.upsertMarker.run({ ...valid, now: this.settings.now() });
@@ -357,8 +390,9 @@ export class SqliteStore implements StorePort, AuthorityStorePort {
     );
   }
 
-  async clearMarker(paneId: PaneId): StoreResult<void> {
-    return this.write(
+  async clearMarker(paneId: PaneId, epoch: number): StoreResult<void> {
+    return this.fencedWrite(
+      epoch,
       () => validate(PaneIdSchema, paneId, "pane id"),
       (valid) => {
         this.statements.deleteMarkerOfPane.run(valid);
@@ -366,8 +400,9 @@ export class SqliteStore implements StorePort, AuthorityStorePort {
     );
   }
 
-  async recordStart(record: StartRecord): StoreResult<void> {
-    return this.write(
+  async recordStart(record: StartRecord, epoch: number): StoreResult<void> {
+    return this.fencedWrite(
+      epoch,
       () => validate(StartRecordSchema, record, "start record"),
       (valid) => {
         this.statements.upsertStart.run(valid);
@@ -380,15 +415,23 @@ export class SqliteStore implements StorePort, AuthorityStorePort {
     return this.guard(() => this.readLedgerRows(validate(BoundSchema, since, "since")));
   }
 
-  /** `true` records a give-up (keeping the last reset time); `false` is the human's reset and stores `at` as `resetAt`. */
-  async setSupervisorGaveUp(gaveUp: boolean, at: number): StoreResult<void> {
-    return this.write(
-      () => ({ gaveUp: validate(z.boolean(), gaveUp, "gave up flag"), at: validate(TimeSchema, at, "at") }),
-      (valid) => {
-        if (valid.gaveUp) this.statements.upsertGaveUp.run({ now: this.settings.now() });
-        else this.statements.upsertReset.run({ at: valid.at, now: this.settings.now() });
-      },
-    );
+  /**
+   * `true` records a give-up (keeping the last reset time), fenced by the
+   * holder's `epoch`; `false` is the human's reset (`epoch` null, anyone may)
+   * and stores `at` as `resetAt`.
+   */
+  async setSupervisorGaveUp(gaveUp: boolean, at: number, epoch: number | null): StoreResult<void> {
+    const prepare = () => {
+      const valid = { gaveUp: validate(z.boolean(), gaveUp, "gave up flag"), at: validate(TimeSchema, at, "at") };
+      if (valid.gaveUp && epoch === null)
+        throw new StoreAbort(storeInvalidInput("a give-up must carry the lease epoch"));
+      return valid;
+    };
+    const apply = (valid: { gaveUp: boolean; at: number }) => {
+      if (valid.gaveUp) this.statements.upsertGaveUp.run({ now: this.settings.now() });
+      else this.statements.upsertReset.run({ at: valid.at, now: this.settings.now() });
+    };
+    return epoch === null ? this.write(prepare, apply) : this.fencedWrite(epoch, prepare, apply);
   }
 
   async appendLog(entry: NewLogEntry): StoreResult<LogEntry> {
@@ -504,10 +547,12 @@ export class SqliteStore implements StorePort, AuthorityStorePort {
         const current = decodeLease(this.row(this.statements.selectLease));
         if (current === null || current.expiresAt <= valid.now || current.owner === valid.owner) {
           const expiresAt = valid.now + valid.ttlMs;
+          // Changing hands raises the epoch; the holder renewing keeps it.
+          if (current?.owner !== valid.owner) this.statements.raiseLeaseEpoch.run();
           this.statements.upsertLease.run({ owner: valid.owner, expiresAt });
-          return { held: true, owner: valid.owner, expiresAt };
+          return { held: true, owner: valid.owner, expiresAt, epoch: this.readEpoch() };
         }
-        return { held: false, owner: current.owner, expiresAt: current.expiresAt };
+        return { held: false, owner: current.owner, expiresAt: current.expiresAt, epoch: this.readEpoch() };
       },
     );
   }
@@ -524,10 +569,16 @@ export class SqliteStore implements StorePort, AuthorityStorePort {
 
   /** `held` says whether anyone holds an unexpired lease at the store's `now`. */
   async readLease(): StoreResult<LeaseState> {
-    return this.guard((): LeaseState => {
+    return this.readTogether((): LeaseState => {
       const current = decodeLease(this.row(this.statements.selectLease));
-      if (current === null) return { held: false, owner: null, expiresAt: 0 };
-      return { held: current.expiresAt > this.settings.now(), owner: current.owner, expiresAt: current.expiresAt };
+      const epoch = this.readEpoch();
+      if (current === null) return { held: false, owner: null, expiresAt: 0, epoch };
+      return {
+        held: current.expiresAt > this.settings.now(),
+        owner: current.owner,
+        expiresAt: current.expiresAt,
+        epoch,
+      };
     });
   }
 

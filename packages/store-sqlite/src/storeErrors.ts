@@ -32,6 +32,14 @@ export const storeSchemaTooNew = (found: number, known: number): StoreError => (
   message: `the database schema is version ${found} but this first-mate knows only up to ${known}; upgrade first-mate`,
 });
 
+/** A holder-only write under a lease epoch that is no longer the store's: the writer lost the lease. */
+export const storeStaleEpoch = (epoch: number, current: number): StoreError => ({
+  _tag: "StoreStaleEpoch",
+  epoch,
+  current,
+  message: `lease epoch ${epoch} is stale (the lease is at epoch ${current}): another host took the lease`,
+});
+
 /** One line per zod issue, prefixed with the field path, for error messages a person can act on. */
 export const describeZodError = (error: z.ZodError): string =>
   error.issues

@@ -39,6 +39,7 @@ const EXPECTED_TABLES = [
   "restart_ledger",
   "role_extensions",
   "supervisor_lease",
+  "supervisor_lease_epoch",
   "supervisor_settings",
 ];
 

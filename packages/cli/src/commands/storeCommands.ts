@@ -204,7 +204,7 @@ export const killSwitchCommand = (config: HostConfig, on: boolean, json: boolean
 export const resetCommand = (config: HostConfig, json: boolean, io: Io) =>
   withStore(config, io, async (store) => {
     const at = Date.now();
-    const result = await store.setSupervisorGaveUp(false, at);
+    const result = await store.setSupervisorGaveUp(false, at, null);
     if (E.isLeft(result)) {
       io.err(`first-mate: ${describeError(result.left)}`);
       return 1;

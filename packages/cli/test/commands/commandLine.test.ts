@@ -65,15 +65,18 @@ const TOKEN_HASH = "ab".repeat(32);
 const seedStore = async (path: string): Promise<void> => {
   const store: SqliteStore = ok(openSqliteStore({ path }));
   ok(
-    await store.recordStart({
-      attempt: 1,
-      startedAt: 1_000,
-      endedAt: null,
-      paneId: "%7" as PaneId,
-      outcome: "running",
-    }),
+    await store.recordStart(
+      {
+        attempt: 1,
+        startedAt: 1_000,
+        endedAt: null,
+        paneId: "%7" as PaneId,
+        outcome: "running",
+      },
+      0,
+    ),
   );
-  ok(await store.setMarker({ paneId: "%7" as PaneId, tokenHash: TOKEN_HASH, spawnedAt: 1_000, attempt: 1 }));
+  ok(await store.setMarker({ paneId: "%7" as PaneId, tokenHash: TOKEN_HASH, spawnedAt: 1_000, attempt: 1 }, 0));
   ok(await store.appendLog({ kind: "standing_order", text: "never merge on Fridays", at: 2_000, author: "human" }));
   ok(await store.appendLog({ kind: "watch", text: "PR #42 waits for review", at: 3_000, author: "first_mate" }));
   ok(

@@ -55,24 +55,30 @@ const seedStore = async (path: string) => {
     return result.right;
   };
   ok(
-    await store.recordStart({
-      attempt: 1,
-      startedAt: 1_000,
-      endedAt: 2_000,
-      paneId: "%3" as PaneId,
-      outcome: "unstable",
-    }),
+    await store.recordStart(
+      {
+        attempt: 1,
+        startedAt: 1_000,
+        endedAt: 2_000,
+        paneId: "%3" as PaneId,
+        outcome: "unstable",
+      },
+      0,
+    ),
   );
   ok(
-    await store.recordStart({
-      attempt: 2,
-      startedAt: 3_000,
-      endedAt: null,
-      paneId: "%7" as PaneId,
-      outcome: "running",
-    }),
+    await store.recordStart(
+      {
+        attempt: 2,
+        startedAt: 3_000,
+        endedAt: null,
+        paneId: "%7" as PaneId,
+        outcome: "running",
+      },
+      0,
+    ),
   );
-  ok(await store.setMarker({ paneId: "%7" as PaneId, tokenHash: "ab".repeat(32), spawnedAt: 3_000, attempt: 2 }));
+  ok(await store.setMarker({ paneId: "%7" as PaneId, tokenHash: "ab".repeat(32), spawnedAt: 3_000, attempt: 2 }, 0));
   ok(await store.appendLog({ kind: "standing_order", text: "never merge on Fridays", at: 4_000, author: "human" }));
   ok(await store.appendLog({ kind: "watch", text: "PR #42 waits for review", at: 5_000, author: "first_mate" }));
   ok(await store.appendLog({ kind: "narrative", text: "first mate spawned in %7", at: 6_000, author: "kit" }));

@@ -16,7 +16,12 @@
  *   `maxStarts` failed starts inside the window → give up and alert the human,
  *   until reset;
  * - no spawn while the kill switch is set; without the lease, no decision
- *   at all (a standby host follows the holder's marker through the store).
+ *   at all (a standby host follows the holder's marker through the store);
+ * - a host that takes the lease decides nothing until it has re-read the
+ *   store's supervisor state (marker, ledger, give-up) under that lease;
+ * - holder-only writes carry the lease epoch, so the store refuses them
+ *   once another host has taken the lease;
+ * - a spawn that returns after its lease was lost is killed, never stamped.
  */
 
 import type { Command } from "../commands.js";
@@ -28,6 +33,8 @@ export interface SpawnInFlight {
   readonly requestId: string;
   readonly attempt: number;
   readonly since: number;
+  /** The lease epoch it was decided under: a result under another epoch is never stamped. */
+  readonly epoch: number;
 }
 
 export interface SupervisorState {
@@ -41,6 +48,14 @@ export interface SupervisorState {
   readonly resetAt: number | null;
   readonly killSwitch: boolean;
   readonly leaseHeld: boolean;
+  /** The epoch the lease was taken at (0 without it); every holder-only write carries it. */
+  readonly leaseEpoch: number;
+  /**
+   * True once the store's supervisor state was read under the current
+   * lease. Until then the holder decides nothing: what it remembers may
+   * predate another host's starts, give-up or marker.
+   */
+  readonly synced: boolean;
 }
 
 export const INITIAL_SUPERVISOR: SupervisorState = {
@@ -52,7 +67,12 @@ export const INITIAL_SUPERVISOR: SupervisorState = {
   resetAt: null,
   killSwitch: false,
   leaseHeld: false,
+  leaseEpoch: 0,
+  synced: false,
 };
+
+/** Pure: whether this host may decide (and write) for the supervisor now. */
+export const maySupervise = (state: SupervisorState): boolean => state.leaseHeld && state.synced;
 
 /** What the supervisor sees of tmux in one observation. */
 export interface SupervisorView {
@@ -78,12 +98,23 @@ type SupervisorConfig = Pick<
   "minUptimeMs" | "maxStarts" | "startWindowMs" | "backoffBaseMs" | "backoffMaxMs" | "session" | "window"
 >;
 
+/** Ledger rows kept in memory; never fewer than `maxStarts` needs (see `ledgerKeep`). */
 const LEDGER_KEEP = 32;
 
-const replaceRecord = (ledger: readonly StartRecord[], record: StartRecord): StartRecord[] => {
+const ledgerKeep = (config: Pick<CoreConfig, "maxStarts">): number => Math.max(LEDGER_KEEP, config.maxStarts + 1);
+
+const replaceRecord = (
+  ledger: readonly StartRecord[],
+  record: StartRecord,
+  config: Pick<CoreConfig, "maxStarts">,
+): StartRecord[] => {
   const rest = ledger.filter((entry) => entry.attempt !== record.attempt);
-  return [...rest, record].sort((a, b) => a.attempt - b.attempt).slice(-LEDGER_KEEP);
+  return [...rest, record].sort((a, b) => a.attempt - b.attempt).slice(-ledgerKeep(config));
 };
+
+/** Pure: a ledger read from the store, in attempt order, trimmed like the one in memory. */
+export const normaliseLedger = (ledger: readonly StartRecord[], config: Pick<CoreConfig, "maxStarts">): StartRecord[] =>
+  [...ledger].sort((a, b) => a.attempt - b.attempt).slice(-ledgerKeep(config));
 
 const kitLog = (now: number, text: string): Command => ({
   type: "store.appendLog",
@@ -119,18 +150,18 @@ const judgeMarker = (state: SupervisorState, view: SupervisorView, config: Super
     outcome,
   };
   const commands: Command[] = [
-    { type: "store.clearMarker", paneId: marker.paneId },
-    { type: "store.recordStart", record },
+    { type: "store.clearMarker", paneId: marker.paneId, epoch: state.leaseEpoch },
+    { type: "store.recordStart", record, epoch: state.leaseEpoch },
     kitLog(view.now, `first mate ${marker.paneId} ended after ${Math.round(uptimeMs / 1000)}s (${outcome})`),
   ];
   if (view.deadPaneIds.has(marker.paneId)) commands.push({ type: "tmux.kill", paneId: marker.paneId });
-  return { state: { ...state, marker: null, ledger: replaceRecord(state.ledger, record) }, commands };
+  return { state: { ...state, marker: null, ledger: replaceRecord(state.ledger, record, config) }, commands };
 };
 
 /** Pure: start a first mate if nothing stands in the way, else say when to look again. */
 const decideStart = (state: SupervisorState, now: number, config: SupervisorConfig): SupervisorDecision => {
   if (state.marker !== null || state.spawnInFlight !== null) return { state, commands: [] };
-  if (state.killSwitch || !state.leaseHeld || state.gaveUp) return { state, commands: [] };
+  if (state.killSwitch || !maySupervise(state) || state.gaveUp) return { state, commands: [] };
 
   const counted = countedStarts(state);
   const inWindow = counted.filter((record) => record.startedAt > now - config.startWindowMs);
@@ -140,7 +171,7 @@ const decideStart = (state: SupervisorState, now: number, config: SupervisorConf
     return {
       state: { ...state, gaveUp: true },
       commands: [
-        { type: "store.setSupervisorGaveUp", gaveUp: true, at: now },
+        { type: "store.setSupervisorGaveUp", gaveUp: true, at: now, epoch: state.leaseEpoch },
         kitLog(now, message),
         { type: "alert.raise", level: "critical", code: "first_mate_crash_loop", message },
       ],
@@ -164,11 +195,11 @@ const decideStart = (state: SupervisorState, now: number, config: SupervisorConf
     state: {
       ...state,
       lastAttempt: attempt,
-      spawnInFlight: { requestId, attempt, since: now },
-      ledger: replaceRecord(state.ledger, record),
+      spawnInFlight: { requestId, attempt, since: now, epoch: state.leaseEpoch },
+      ledger: replaceRecord(state.ledger, record, config),
     },
     commands: [
-      { type: "store.recordStart", record },
+      { type: "store.recordStart", record, epoch: state.leaseEpoch },
       { type: "tmux.spawn", requestId, session: config.session, window: config.window, attempt },
     ],
   };
@@ -183,8 +214,8 @@ export const decideSupervisor = (
   view: SupervisorView,
   config: SupervisorConfig,
 ): SupervisorDecision => {
-  // Only the lease holder supervises; a standby follows the store's marker.
-  if (!state.leaseHeld) return { state, commands: [] };
+  // Only the lease holder supervises, once it has re-read the store; a standby follows the store's marker.
+  if (!maySupervise(state)) return { state, commands: [] };
   const judged = judgeMarker(state, view, config);
   const started = decideStart(judged.state, view.now, config);
   return { state: started.state, commands: [...judged.commands, ...started.commands] };
@@ -218,15 +249,20 @@ export const settleSpawn = (
   config: SupervisorConfig,
 ): SupervisorDecision => {
   const inFlight = state.spawnInFlight;
-  if (inFlight === null || inFlight.requestId !== outcome.requestId) {
-    if (!outcome.ok) return { state, commands: [] };
+  // A spawn decided under a lease this host no longer holds is stale: another
+  // host may have adopted the store's marker and started its own first mate.
+  const current = inFlight !== null && inFlight.requestId === outcome.requestId;
+  const fenced = current && (!maySupervise(state) || inFlight.epoch !== state.leaseEpoch);
+  if (inFlight === null || !current || fenced) {
+    const next = fenced ? { ...state, spawnInFlight: null } : state;
+    if (!outcome.ok) return { state: next, commands: [] };
     const kill: Command = isPaneId(outcome.paneId)
       ? { type: "tmux.kill", paneId: outcome.paneId }
       : {
           type: "tmux.killWindow",
           target: isWindowId(outcome.windowId) ? outcome.windowId : `${config.session}:${config.window}`,
         };
-    return { state, commands: [kill, kitLog(now, `killed a stale spawn (${outcome.requestId})`)] };
+    return { state: next, commands: [kill, kitLog(now, `killed a stale spawn (${outcome.requestId})`)] };
   }
   const startedAt = state.ledger.find((record) => record.attempt === inFlight.attempt)?.startedAt ?? inFlight.since;
   const cleared: SupervisorState = { ...state, spawnInFlight: null };
@@ -239,7 +275,7 @@ export const settleSpawn = (
       paneId: null,
       outcome: "spawn_failed",
     };
-    const commands: Command[] = [{ type: "store.recordStart", record }];
+    const commands: Command[] = [{ type: "store.recordStart", record, epoch: state.leaseEpoch }];
     if (outcome.ok) {
       // The window exists but its pane id is unreadable: never stamp it, remove it.
       const target = isWindowId(outcome.windowId) ? outcome.windowId : `${config.session}:${config.window}`;
@@ -250,7 +286,7 @@ export const settleSpawn = (
     } else {
       commands.push(kitLog(now, `first mate spawn failed: ${outcome.reason}`));
     }
-    const failed = { ...cleared, ledger: replaceRecord(cleared.ledger, record) };
+    const failed = { ...cleared, ledger: replaceRecord(cleared.ledger, record, config) };
     const next = decideStart(failed, now, config);
     return { state: next.state, commands: [...commands, ...next.commands] };
   }
@@ -269,10 +305,10 @@ export const settleSpawn = (
     outcome: "running",
   };
   return {
-    state: { ...cleared, marker, ledger: replaceRecord(cleared.ledger, record) },
+    state: { ...cleared, marker, ledger: replaceRecord(cleared.ledger, record, config) },
     commands: [
-      { type: "store.setMarker", marker },
-      { type: "store.recordStart", record },
+      { type: "store.setMarker", marker, epoch: state.leaseEpoch },
+      { type: "store.recordStart", record, epoch: state.leaseEpoch },
       kitLog(now, `first mate spawned in ${outcome.paneId} (attempt ${inFlight.attempt})`),
     ],
   };

@@ -19,7 +19,9 @@ export type StoreError =
   | { readonly _tag: "StoreCorruptRow"; readonly message: string; readonly table: string }
   | { readonly _tag: "StoreConstraint"; readonly message: string }
   | { readonly _tag: "StoreInvalidInput"; readonly message: string }
-  | { readonly _tag: "StoreSchemaTooNew"; readonly message: string; readonly found: number; readonly known: number };
+  | { readonly _tag: "StoreSchemaTooNew"; readonly message: string; readonly found: number; readonly known: number }
+  /** A holder-only write carried a lease epoch that is not the current one: the writer lost the lease. */
+  | { readonly _tag: "StoreStaleEpoch"; readonly message: string; readonly epoch: number; readonly current: number };
 
 export type ChannelError =
   | { readonly _tag: "ChannelInvalidMeta"; readonly message: string }

@@ -27,6 +27,13 @@ export interface LeaseState {
   readonly held: boolean;
   readonly owner: string | null;
   readonly expiresAt: number;
+  /**
+   * The lease's fencing epoch: raised by one each time the lease changes
+   * hands (taken while free, expired, released or held by another owner),
+   * kept when its holder renews it. Never lowered. Holder-only writes carry
+   * the epoch their writer took the lease at; the store refuses any other.
+   */
+  readonly epoch: number;
 }
 
 export interface StorePort {
@@ -34,18 +41,26 @@ export interface StorePort {
   hydrate(): StoreResult<Hydration>;
 
   readMarker(): StoreResult<Marker | null>;
-  setMarker(marker: Marker): StoreResult<void>;
-  /** Clears the marker only if it still names `paneId` (a successor is never cleared). */
-  clearMarker(paneId: PaneId): StoreResult<void>;
+  /**
+   * Holder-only writes (the marker, the ledger, a give-up) carry `epoch`, the
+   * lease epoch `renewLease` returned to the writer. A write whose epoch is
+   * not the store's current one changes nothing and is `StoreStaleEpoch`: a
+   * host that lost the lease can no longer write what only the holder may.
+   */
+  setMarker(marker: Marker, epoch: number): StoreResult<void>;
+  /** Clears the marker only if it still names `paneId` (a successor is never cleared). Fenced by `epoch`. */
+  clearMarker(paneId: PaneId, epoch: number): StoreResult<void>;
 
-  /** Insert or update the ledger row for `record.attempt`. */
-  recordStart(record: StartRecord): StoreResult<void>;
+  /** Insert or update the ledger row for `record.attempt`. Fenced by `epoch`. */
+  recordStart(record: StartRecord, epoch: number): StoreResult<void>;
   readLedger(since: number): StoreResult<readonly StartRecord[]>;
   /**
-   * Record a crash-loop give-up (`gaveUp` true) or the human's reset (false).
-   * A reset also stores `at` as `resetAt`: failed starts before it no longer count.
+   * Record a crash-loop give-up (`gaveUp` true, fenced by `epoch`) or the
+   * human's reset (false, `epoch` null: anyone may reset). A reset also
+   * stores `at` as `resetAt`: failed starts before it no longer count. A
+   * give-up without an epoch is `StoreInvalidInput`.
    */
-  setSupervisorGaveUp(gaveUp: boolean, at: number): StoreResult<void>;
+  setSupervisorGaveUp(gaveUp: boolean, at: number, epoch: number | null): StoreResult<void>;
 
   appendLog(entry: NewLogEntry): StoreResult<LogEntry>;
   /** Newest first. `limit` 1–200. */
@@ -67,7 +82,10 @@ export interface StorePort {
   readSupervisorFlags(): StoreResult<SupervisorFlags>;
   setKillSwitch(on: boolean): StoreResult<void>;
 
-  /** Take or renew the lease atomically; `held` says whether `owner` has it now. */
+  /**
+   * Take or renew the lease atomically; `held` says whether `owner` has it
+   * now, and `epoch` is the epoch to fence its holder-only writes with.
+   */
   renewLease(owner: string, now: number, ttlMs: number): StoreResult<LeaseState>;
   releaseLease(owner: string): StoreResult<void>;
   readLease(): StoreResult<LeaseState>;

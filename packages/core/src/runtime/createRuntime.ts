@@ -9,7 +9,7 @@
  */
 
 import * as E from "fp-ts/lib/Either.js";
-import type { Command } from "../commands.js";
+import { type Command, isStoreCommand, isStoreQuery } from "../commands.js";
 import { type CoreConfigInput, parseCoreConfig } from "../config.js";
 import type { FleetDigest } from "../domain/digest.js";
 import type { PaneInput, UsageSnapshot } from "../domain/observation.js";
@@ -159,7 +159,7 @@ export const createRuntime = (options: RuntimeOptions): Runtime => {
         report({ type: "alert", at: clock.now(), level: command.level, code: command.code, message: command.message });
         continue;
       }
-      if (command.type.startsWith("store.") && command.type !== "store.renewLease") {
+      if (isStoreCommand(command) && !isStoreQuery(command)) {
         // Durable before any effect of this batch.
         const outcome = await executeCommand(command, { ...options, clock });
         if (outcome.kind === "failed")
@@ -172,23 +172,25 @@ export const createRuntime = (options: RuntimeOptions): Runtime => {
   };
 
   const drain = async () => {
-    while (queue.length > 0) {
-      const event = queue.shift()!;
-      report({ type: "event", at: clock.now(), event });
-      const [next, commands] = step(state, event);
-      state = next;
-      await execute(commands);
+    try {
+      while (queue.length > 0) {
+        const event = queue.shift()!;
+        report({ type: "event", at: clock.now(), event });
+        const [next, commands] = step(state, event);
+        state = next;
+        await execute(commands);
+      }
+    } finally {
+      // Cleared in the same turn the queue is found empty: an event queued
+      // by a settling effect right after always starts a new drain.
+      draining = null;
     }
   };
 
   const enqueue = (event: Event): Promise<void> => {
     if (!running && event.type !== "Started") return Promise.resolve();
     queue.push(event);
-    if (draining === null) {
-      draining = drain().finally(() => {
-        draining = null;
-      });
-    }
+    if (draining === null) draining = drain();
     return draining;
   };
 

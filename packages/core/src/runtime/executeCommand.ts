@@ -45,11 +45,11 @@ const orFail = (result: E.Either<PortError, unknown>): ExecutionOutcome =>
 const executeStore = async (command: Command, store: StorePort): Promise<ExecutionOutcome> => {
   switch (command.type) {
     case "store.setMarker":
-      return orFail(await store.setMarker(command.marker));
+      return orFail(await store.setMarker(command.marker, command.epoch));
     case "store.clearMarker":
-      return orFail(await store.clearMarker(command.paneId));
+      return orFail(await store.clearMarker(command.paneId, command.epoch));
     case "store.recordStart":
-      return orFail(await store.recordStart(command.record));
+      return orFail(await store.recordStart(command.record, command.epoch));
     case "store.appendLog":
       return orFail(await store.appendLog(command.entry));
     case "store.setAlert":
@@ -63,7 +63,7 @@ const executeStore = async (command: Command, store: StorePort): Promise<Executi
     case "store.expireOutbox":
       return orFail(await store.expireOutbox(command.before));
     case "store.setSupervisorGaveUp":
-      return orFail(await store.setSupervisorGaveUp(command.gaveUp, command.at));
+      return orFail(await store.setSupervisorGaveUp(command.gaveUp, command.at, command.epoch));
     default:
       return DONE;
   }
@@ -143,8 +143,34 @@ export const executeCommand = async (command: Command, ports: ExecutionPorts): P
       case "store.renewLease": {
         const result = await ports.store.renewLease(command.owner, command.now, command.ttlMs);
         return E.isRight(result)
-          ? event({ type: "LeaseRenewed", now: now(), held: result.right.held, expiresAt: result.right.expiresAt })
-          : event({ type: "LeaseRenewed", now: now(), held: false, expiresAt: 0 });
+          ? event({
+              type: "LeaseRenewed",
+              now: now(),
+              held: result.right.held,
+              expiresAt: result.right.expiresAt,
+              epoch: result.right.epoch,
+            })
+          : event({ type: "LeaseRenewed", now: now(), held: false, expiresAt: 0, epoch: 0 });
+      }
+      case "store.readSupervisor": {
+        const read = await ports.store.hydrate();
+        return E.isRight(read)
+          ? event({
+              type: "SupervisorStateRead",
+              now: now(),
+              readId: command.readId,
+              marker: read.right.marker,
+              ledger: [...read.right.ledger],
+              gaveUp: read.right.gaveUp,
+              resetAt: read.right.resetAt,
+              killSwitch: read.right.killSwitch,
+            })
+          : event({
+              type: "SupervisorReadFailed",
+              now: now(),
+              readId: command.readId,
+              reason: describeError(read.left),
+            });
       }
       case "store.setConn":
         return orFail(await (ports.authorityStore ?? authorityStoreFor(ports.store)).saveConn(command.conn));
@@ -170,6 +196,10 @@ export const executeCommand = async (command: Command, ports: ExecutionPorts): P
     }
     if (command.type === "channel.emit")
       return event({ type: "EmitFailed", now: now(), emitId: command.emitId, reason: messageOf(error) });
+    if (command.type === "store.readSupervisor")
+      return event({ type: "SupervisorReadFailed", now: now(), readId: command.readId, reason: messageOf(error) });
+    if (command.type === "store.renewLease")
+      return event({ type: "LeaseRenewed", now: now(), held: false, expiresAt: 0, epoch: 0 });
     return { kind: "failed", error: messageOf(error) };
   }
 };

@@ -24,6 +24,8 @@ export interface FakeStoreContents {
   gaveUp: boolean;
   resetAt: number | null;
   lease: { owner: string | null; expiresAt: number };
+  /** The lease's fencing epoch (see `LeaseState.epoch`). */
+  leaseEpoch: number;
 }
 
 export interface FakeStore extends StorePort, AuthorityStorePort {
@@ -36,6 +38,14 @@ export interface FakeStore extends StorePort, AuthorityStorePort {
 
 const invalid = (message: string): StoreError => ({ _tag: "StoreInvalidInput", message });
 
+/** The error every store returns for a holder-only write under a superseded lease epoch. */
+export const staleEpoch = (epoch: number, current: number): StoreError => ({
+  _tag: "StoreStaleEpoch",
+  epoch,
+  current,
+  message: `lease epoch ${epoch} is stale (the lease is at epoch ${current}): another host took the lease`,
+});
+
 export const createFakeStore = (): FakeStore => {
   const contents: FakeStoreContents = {
     marker: null,
@@ -47,6 +57,7 @@ export const createFakeStore = (): FakeStore => {
     gaveUp: false,
     resetAt: null,
     lease: { owner: null, expiresAt: 0 },
+    leaseEpoch: 0,
   };
   let unavailable = false;
   const authority = createMemoryAuthorityStore(() => !unavailable);
@@ -57,7 +68,11 @@ export const createFakeStore = (): FakeStore => {
     held: owner !== null && contents.lease.owner === owner,
     owner: contents.lease.owner,
     expiresAt: contents.lease.expiresAt,
+    epoch: contents.leaseEpoch,
   });
+  /** A holder-only write runs only under the current lease epoch. */
+  const fenced = <T>(epoch: number, body: () => E.Either<StoreError, T>): Promise<E.Either<StoreError, T>> =>
+    run(() => (epoch === contents.leaseEpoch ? body() : E.left(staleEpoch(epoch, contents.leaseEpoch))));
 
   return {
     ...authority,
@@ -84,20 +99,20 @@ export const createFakeStore = (): FakeStore => {
         }),
       ),
     readMarker: () => run(() => E.right(contents.marker)),
-    setMarker: (marker) =>
-      run(() => {
+    setMarker: (marker, epoch) =>
+      fenced(epoch, () => {
         const parsed = MarkerSchema.safeParse(marker);
         if (!parsed.success) return E.left(invalid(`marker: ${parsed.error.issues[0]?.message}`));
         contents.marker = parsed.data;
         return E.right(undefined);
       }),
-    clearMarker: (paneId) =>
-      run(() => {
+    clearMarker: (paneId, epoch) =>
+      fenced(epoch, () => {
         if (contents.marker?.paneId === paneId) contents.marker = null;
         return E.right(undefined);
       }),
-    recordStart: (record) =>
-      run(() => {
+    recordStart: (record, epoch) =>
+      fenced(epoch, () => {
         const parsed = StartRecordSchema.safeParse(record);
         if (!parsed.success) return E.left(invalid(`ledger: ${parsed.error.issues[0]?.message}`));
         contents.ledger.set(record.attempt, parsed.data);
@@ -111,12 +126,15 @@ export const createFakeStore = (): FakeStore => {
             .sort((a, b) => a.attempt - b.attempt),
         ),
       ),
-    setSupervisorGaveUp: (gaveUp, at) =>
-      run(() => {
+    setSupervisorGaveUp: (gaveUp, at, epoch) => {
+      if (gaveUp && epoch === null) return run(() => E.left(invalid("a give-up must carry the lease epoch")));
+      const write = (): E.Either<StoreError, void> => {
         contents.gaveUp = gaveUp;
         if (!gaveUp) contents.resetAt = at;
         return E.right(undefined);
-      }),
+      };
+      return epoch === null ? run(write) : fenced(epoch, write);
+    },
     appendLog: (entry: NewLogEntry) =>
       run(() => {
         const parsed = NewLogEntrySchema.safeParse(entry);
@@ -188,6 +206,8 @@ export const createFakeStore = (): FakeStore => {
     renewLease: (owner, now, ttlMs) =>
       run(() => {
         if (contents.lease.owner === null || contents.lease.owner === owner || contents.lease.expiresAt <= now) {
+          // Changing hands raises the epoch; the holder renewing keeps it.
+          if (contents.lease.owner !== owner) contents.leaseEpoch++;
           contents.lease = { owner, expiresAt: now + ttlMs };
         }
         return E.right(leaseState(owner));

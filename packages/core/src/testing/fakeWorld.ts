@@ -173,8 +173,27 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
       case "store.renewLease": {
         // The fake store applies writes synchronously (its methods never await).
         void store.renewLease(command.owner, command.now, command.ttlMs);
-        const lease = store.snapshot().lease;
-        return { type: "LeaseRenewed", now, held: lease.owner === command.owner, expiresAt: lease.expiresAt };
+        const { lease, leaseEpoch } = store.snapshot();
+        return {
+          type: "LeaseRenewed",
+          now,
+          held: lease.owner === command.owner,
+          expiresAt: lease.expiresAt,
+          epoch: leaseEpoch,
+        };
+      }
+      case "store.readSupervisor": {
+        const stored = store.snapshot();
+        return {
+          type: "SupervisorStateRead",
+          now,
+          readId: command.readId,
+          marker: stored.marker,
+          ledger: [...stored.ledger.values()].sort((a, b) => a.attempt - b.attempt),
+          gaveUp: stored.gaveUp,
+          resetAt: stored.resetAt,
+          killSwitch: stored.killSwitch,
+        };
       }
       case "timer.wakeAt":
         wakes.add(command.at);
@@ -318,11 +337,11 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
 export const applyStore = (store: FakeStore, command: Command): Promise<E.Either<unknown, unknown>> => {
   switch (command.type) {
     case "store.setMarker":
-      return store.setMarker(command.marker);
+      return store.setMarker(command.marker, command.epoch);
     case "store.clearMarker":
-      return store.clearMarker(command.paneId);
+      return store.clearMarker(command.paneId, command.epoch);
     case "store.recordStart":
-      return store.recordStart(command.record);
+      return store.recordStart(command.record, command.epoch);
     case "store.appendLog":
       return store.appendLog(command.entry);
     case "store.setAlert":
@@ -336,7 +355,7 @@ export const applyStore = (store: FakeStore, command: Command): Promise<E.Either
     case "store.expireOutbox":
       return store.expireOutbox(command.before);
     case "store.setSupervisorGaveUp":
-      return store.setSupervisorGaveUp(command.gaveUp, command.at);
+      return store.setSupervisorGaveUp(command.gaveUp, command.at, command.epoch);
     default:
       return Promise.resolve(E.right(undefined));
   }

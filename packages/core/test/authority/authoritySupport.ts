@@ -12,7 +12,7 @@ import type { UsageSnapshot } from "../../src/domain/observation.js";
 import { EMPTY_HYDRATION, type Event } from "../../src/events.js";
 import { type CoreState, initialState } from "../../src/state.js";
 import { step } from "../../src/step.js";
-import { observation, pid, T0 } from "../support.js";
+import { observation, pid, T0, takeLease } from "../support.js";
 
 export const MARKER: Marker = { paneId: pid(1), tokenHash: "a".repeat(64), spawnedAt: T0 - 120_000, attempt: 2 };
 
@@ -52,10 +52,10 @@ export const run = (state: CoreState, events: readonly Event[]): { state: CoreSt
 export const startedCore = (conn: Conn | null = null, config: CoreConfigInput = {}, now = T0): CoreState => {
   const started = run(initialState(parseCoreConfig(config)), [
     { type: "Started", now, owner: "host", hydration: { ...EMPTY_HYDRATION, marker: MARKER, conn } },
-    { type: "LeaseRenewed", now, held: true, expiresAt: now + 90_000 },
   ]);
-  const inFlight = started.state.observe.inFlight;
-  const observed = run(started.state, [
+  const [leased] = takeLease(started.state, now);
+  const inFlight = leased.observe.inFlight;
+  const observed = run(leased, [
     { type: "FleetObserved", now, observeId: inFlight?.id ?? 0, panes: FLEET },
     { type: "ChannelAttached", now, paneId: MARKER.paneId, firstMate: true },
   ]);

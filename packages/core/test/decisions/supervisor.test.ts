@@ -15,7 +15,7 @@ import { malformedPaneIdArb, paneIdArb } from "../../src/testing/arbitraries.js"
 import { pid, T0 } from "../support.js";
 
 const HASH = "a".repeat(64);
-const ready: SupervisorState = { ...INITIAL_SUPERVISOR, leaseHeld: true };
+const ready: SupervisorState = { ...INITIAL_SUPERVISOR, leaseHeld: true, leaseEpoch: 1, synced: true };
 const view = (now: number, live: string[] = [], dead: string[] = []): SupervisorView => ({
   now,
   livePaneIds: new Set(live),
@@ -49,11 +49,12 @@ describe("decideSupervisor", () => {
     expect(decision.commands).toEqual([
       {
         type: "store.recordStart",
+        epoch: 1,
         record: { attempt: 1, startedAt: T0, endedAt: null, paneId: null, outcome: "starting" },
       },
       { type: "tmux.spawn", requestId: "spawn-1", session: "bridge", window: "first-mate", attempt: 1 },
     ]);
-    expect(decision.state.spawnInFlight).toEqual({ requestId: "spawn-1", attempt: 1, since: T0 });
+    expect(decision.state.spawnInFlight).toEqual({ requestId: "spawn-1", attempt: 1, since: T0, epoch: 1 });
   });
 
   it("returns nothing when a live marked pane exists or a spawn is in flight", () => {
@@ -126,7 +127,12 @@ describe("crash-loop protection", () => {
     const second = failOnce(first.state, T0 + 5_000);
     const third = failOnce(second.state, T0 + 15_000);
     expect(third.state.gaveUp).toBe(true);
-    expect(third.commands).toContainEqual({ type: "store.setSupervisorGaveUp", gaveUp: true, at: T0 + 15_000 });
+    expect(third.commands).toContainEqual({
+      type: "store.setSupervisorGaveUp",
+      gaveUp: true,
+      at: T0 + 15_000,
+      epoch: 1,
+    });
     expect(third.commands).toContainEqual(
       expect.objectContaining({ type: "alert.raise", level: "critical", code: "first_mate_crash_loop" }),
     );

@@ -128,10 +128,10 @@ describe("createRuntime", () => {
     });
     const store: StorePort = {
       ...inner,
-      recordStart: async (record) => {
+      recordStart: async (record, epoch) => {
         order.push(`store.recordStart:${record.outcome}`);
         if (record.outcome === "starting") await gate;
-        return inner.recordStart(record);
+        return inner.recordStart(record, epoch);
       },
     };
     const fakeTmux = createFakeTmux(() => clock.now());

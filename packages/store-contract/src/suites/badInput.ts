@@ -25,7 +25,7 @@ type Outcome = E.Either<{ _tag: string; message: string }, unknown>;
 /** Some content, so "nothing written" also means "nothing changed". */
 const seed = async (context: ContractContext): Promise<void> => {
   const { store } = context;
-  rightOf(await store.setMarker({ paneId: pane("%1"), tokenHash: HASH, spawnedAt: 1, attempt: 1 }));
+  rightOf(await store.setMarker({ paneId: pane("%1"), tokenHash: HASH, spawnedAt: 1, attempt: 1 }, 0));
   rightOf(await store.appendLog({ kind: "standing_order", text: "keep", at: 1, author: "human" }));
   rightOf(await store.setAlert({ paneId: pane("%2"), kind: "info", message: "hi", raisedAt: 1 }));
   rightOf(await store.enqueueOutbox({ seq: 1, source: pane("%2"), kind: "report", message: "r", createdAt: 1 }));
@@ -57,17 +57,17 @@ export const badInput = (context: () => ContractContext): void => {
     ])("setMarker refuses %s", async (_name, paneId) => {
       const { store } = context();
       await expectInvalidAndNothingWritten(() =>
-        store.setMarker({ paneId: paneId as PaneId, tokenHash: HASH, spawnedAt: 2, attempt: 2 }),
+        store.setMarker({ paneId: paneId as PaneId, tokenHash: HASH, spawnedAt: 2, attempt: 2 }, 0),
       );
     });
 
     it("refuses malformed markers, log entries, alerts, outbox entries, ledger rows, lease calls, authority input", async () => {
       const { store } = context();
       const calls: Array<() => Promise<Outcome> | Outcome> = [
-        () => store.setMarker({ paneId: pane("%3"), tokenHash: "ABC", spawnedAt: 2, attempt: 2 }),
-        () => store.setMarker({ paneId: pane("%3"), tokenHash: HASH, spawnedAt: -1, attempt: 2 }),
-        () => store.setMarker({ paneId: pane("%3"), tokenHash: HASH, spawnedAt: 2, attempt: 0 }),
-        () => store.clearMarker(pane("1")),
+        () => store.setMarker({ paneId: pane("%3"), tokenHash: "ABC", spawnedAt: 2, attempt: 2 }, 0),
+        () => store.setMarker({ paneId: pane("%3"), tokenHash: HASH, spawnedAt: -1, attempt: 2 }, 0),
+        () => store.setMarker({ paneId: pane("%3"), tokenHash: HASH, spawnedAt: 2, attempt: 0 }, 0),
+        () => store.clearMarker(pane("1"), 0),
         () => store.appendLog({ kind: "watch", text: "", at: 1, author: "kit" }),
         () => store.appendLog({ kind: "watch", text: "x".repeat(2001), at: 1, author: "kit" }),
         () => store.appendLog({ kind: "gossip" as never, text: "x", at: 1, author: "kit" }),
@@ -86,13 +86,13 @@ export const badInput = (context: () => ContractContext): void => {
         () => store.markDelivered(-3),
         () => store.markDelivered(Number.NaN),
         () => store.expireOutbox(Number.POSITIVE_INFINITY),
-        () => store.recordStart({ attempt: 0, startedAt: 1, endedAt: null, paneId: null, outcome: "starting" }),
-        () => store.recordStart({ attempt: 1, startedAt: 1, endedAt: null, paneId: pane("x"), outcome: "starting" }),
+        () => store.recordStart({ attempt: 0, startedAt: 1, endedAt: null, paneId: null, outcome: "starting" }, 0),
+        () => store.recordStart({ attempt: 1, startedAt: 1, endedAt: null, paneId: pane("x"), outcome: "starting" }, 0),
         () =>
-          store.recordStart({ attempt: 1, startedAt: 1, endedAt: null, paneId: null, outcome: "exploded" as never }),
+          store.recordStart({ attempt: 1, startedAt: 1, endedAt: null, paneId: null, outcome: "exploded" as never }, 0),
         () => store.readLedger(Number.NaN),
-        () => store.setSupervisorGaveUp("yes" as never, 1),
-        () => store.setSupervisorGaveUp(false, -1),
+        () => store.setSupervisorGaveUp("yes" as never, 1, 0),
+        () => store.setSupervisorGaveUp(false, -1, null),
         () => store.setKillSwitch(1 as never),
         () => store.renewLease("", 1000, 500),
         () => store.renewLease("beta", -1, 500),
@@ -137,12 +137,12 @@ export const badInput = (context: () => ContractContext): void => {
         {
           name: "setMarker",
           isValid: (i) => MarkerSchema.safeParse(i).success,
-          call: (i) => store.setMarker(i as never),
+          call: (i) => store.setMarker(i as never, 0),
         },
         {
           name: "recordStart",
           isValid: (i) => StartRecordSchema.safeParse(i).success,
-          call: (i) => store.recordStart(i as never),
+          call: (i) => store.recordStart(i as never, 0),
         },
         {
           name: "appendLog",
@@ -158,7 +158,7 @@ export const badInput = (context: () => ContractContext): void => {
         {
           name: "clearMarker",
           isValid: (i) => typeof i === "string" && /^%\d+$/.test(i),
-          call: (i) => store.clearMarker(i as never),
+          call: (i) => store.clearMarker(i as never, 0),
         },
         {
           name: "markDelivered",
@@ -239,7 +239,9 @@ export const badInput = (context: () => ContractContext): void => {
 
     it("each table's corrupt row names that table", async () => {
       const { store } = context();
-      rightOf(await store.recordStart({ attempt: 1, startedAt: 1, endedAt: null, paneId: null, outcome: "starting" }));
+      rightOf(
+        await store.recordStart({ attempt: 1, startedAt: 1, endedAt: null, paneId: null, outcome: "starting" }, 0),
+      );
       rightOf(await store.proposeRoleExtension({ text: "be brief", at: 1 }));
       rightOf(await store.addProposal({ action: { kind: "terminate", target: {}, args: {} }, reason: "r", at: 1 }));
       for (const corruption of [

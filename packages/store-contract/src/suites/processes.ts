@@ -47,11 +47,27 @@ export const processes = (context: () => ContractContext): void => {
         expect([first.held, second.held].filter(Boolean)).toHaveLength(1);
         const [winner, loser, winnerName] = first.held ? [alpha, beta, "alpha"] : [beta, alpha, "beta"];
         const loserName = winnerName === "alpha" ? "beta" : "alpha";
-        expect(first.held ? second : first).toEqual({ held: false, owner: winnerName, expiresAt: 1500 });
+        expect(first.held ? second : first).toEqual({ held: false, owner: winnerName, expiresAt: 1500, epoch: 1 });
 
-        expect(await ask(loser, "renew 1499 500")).toEqual({ held: false, owner: winnerName, expiresAt: 1500 });
-        expect(await ask(loser, "renew 1500 500")).toEqual({ held: true, owner: loserName, expiresAt: 2000 });
-        expect(await ask(winner, "renew 1600 500")).toEqual({ held: false, owner: loserName, expiresAt: 2000 });
+        expect(await ask(loser, "renew 1499 500")).toEqual({
+          held: false,
+          owner: winnerName,
+          expiresAt: 1500,
+          epoch: 1,
+        });
+        // Taking over an expired lease raises the epoch: the old holder's fenced writes are refused from now on.
+        expect(await ask(loser, "renew 1500 500")).toEqual({
+          held: true,
+          owner: loserName,
+          expiresAt: 2000,
+          epoch: 2,
+        });
+        expect(await ask(winner, "renew 1600 500")).toEqual({
+          held: false,
+          owner: loserName,
+          expiresAt: 2000,
+          epoch: 2,
+        });
         winner.send("exit");
         loser.send("exit");
         expect(await winner.exited).toBe(0);
@@ -75,7 +91,7 @@ export const processes = (context: () => ContractContext): void => {
       expect((await ask(alpha, "renew 1000 60000")).held).toBe(true);
       alpha.send("release");
       await alpha.nextLine();
-      expect(await ask(beta, "renew 1001 500")).toEqual({ held: true, owner: "beta", expiresAt: 1501 });
+      expect(await ask(beta, "renew 1001 500")).toEqual({ held: true, owner: "beta", expiresAt: 1501, epoch: 2 });
     }, 60_000);
   });
 

@@ -24,19 +24,19 @@ export const roundTrips = (context: () => ContractContext): void => {
     it("reads null before any marker, then what was set, then the replacement", async () => {
       const { store } = context();
       expect(rightOf(await store.readMarker())).toBeNull();
-      rightOf(await store.setMarker(marker));
+      rightOf(await store.setMarker(marker, 0));
       expect(rightOf(await store.readMarker())).toEqual(marker);
       const successor = { ...marker, paneId: pane("%9"), attempt: 2 };
-      rightOf(await store.setMarker(successor));
+      rightOf(await store.setMarker(successor, 0));
       expect(rightOf(await store.readMarker())).toEqual(successor);
     });
 
     it("clearMarker leaves a successor's marker alone and clears its own", async () => {
       const { store } = context();
-      rightOf(await store.setMarker(marker));
-      rightOf(await store.clearMarker(pane("%8")));
+      rightOf(await store.setMarker(marker, 0));
+      rightOf(await store.clearMarker(pane("%8"), 0));
       expect(rightOf(await store.readMarker())).toEqual(marker);
-      rightOf(await store.clearMarker(pane("%7")));
+      rightOf(await store.clearMarker(pane("%7"), 0));
       expect(rightOf(await store.readMarker())).toBeNull();
     });
   });
@@ -53,9 +53,9 @@ export const roundTrips = (context: () => ContractContext): void => {
 
     it("recordStart inserts, then updates the same attempt", async () => {
       const { store } = context();
-      rightOf(await store.recordStart(start(1, 1000)));
+      rightOf(await store.recordStart(start(1, 1000), 0));
       const ended = start(1, 1000, { endedAt: 5000, paneId: pane("%3"), outcome: "unstable" });
-      rightOf(await store.recordStart(ended));
+      rightOf(await store.recordStart(ended, 0));
       expect(rightOf(await store.readLedger(0))).toEqual([ended]);
     });
 
@@ -65,20 +65,20 @@ export const roundTrips = (context: () => ContractContext): void => {
       const oldOpen = start(2, 3000, { paneId: pane("%4"), outcome: "running" });
       const endedLate = start(3, 4000, { endedAt: 9000, outcome: "stable" });
       const recent = start(4, 8000, { endedAt: 8500, outcome: "unstable" });
-      for (const record of [recent, oldClosed, endedLate, oldOpen]) rightOf(await store.recordStart(record));
+      for (const record of [recent, oldClosed, endedLate, oldOpen]) rightOf(await store.recordStart(record, 0));
       expect(rightOf(await store.readLedger(7000))).toEqual([oldOpen, endedLate, recent]);
       expect(rightOf(await store.readLedger(0))).toEqual([oldClosed, oldOpen, endedLate, recent]);
     });
 
     it("gave-up and reset round trip through hydrate and readSupervisorFlags", async () => {
       const { store } = context();
-      rightOf(await store.setSupervisorGaveUp(true, 500));
+      rightOf(await store.setSupervisorGaveUp(true, 500, 0));
       let hydration = rightOf(await store.hydrate());
       expect([hydration.gaveUp, hydration.resetAt]).toEqual([true, null]);
-      rightOf(await store.setSupervisorGaveUp(false, 700));
+      rightOf(await store.setSupervisorGaveUp(false, 700, null));
       hydration = rightOf(await store.hydrate());
       expect([hydration.gaveUp, hydration.resetAt]).toEqual([false, 700]);
-      rightOf(await store.setSupervisorGaveUp(true, 900));
+      rightOf(await store.setSupervisorGaveUp(true, 900, 0));
       hydration = rightOf(await store.hydrate());
       expect([hydration.gaveUp, hydration.resetAt]).toEqual([true, 700]);
       expect(rightOf(await store.readSupervisorFlags())).toEqual({ killSwitch: false, gaveUp: true, resetAt: 700 });
@@ -179,34 +179,96 @@ export const roundTrips = (context: () => ContractContext): void => {
     it("is taken when free, refused while held, renewed by its owner, taken over at expiry, released by its owner", async () => {
       const ctx = context();
       const { store } = ctx;
-      expect(rightOf(await store.readLease())).toEqual({ held: false, owner: null, expiresAt: 0 });
+      expect(rightOf(await store.readLease())).toEqual({ held: false, owner: null, expiresAt: 0, epoch: 0 });
       expect(rightOf(await store.renewLease("alpha", 1000, 500))).toEqual({
         held: true,
         owner: "alpha",
         expiresAt: 1500,
+        epoch: 1,
       });
       expect(rightOf(await store.renewLease("beta", 1200, 500))).toEqual({
         held: false,
         owner: "alpha",
         expiresAt: 1500,
+        epoch: 1,
       });
       expect(rightOf(await store.renewLease("alpha", 1400, 500))).toEqual({
         held: true,
         owner: "alpha",
         expiresAt: 1900,
+        epoch: 1,
       });
       expect(rightOf(await store.renewLease("beta", 1900, 500))).toEqual({
         held: true,
         owner: "beta",
         expiresAt: 2400,
+        epoch: 2,
       });
       rightOf(await store.releaseLease("alpha"));
       ctx.clock = 2000;
-      expect(rightOf(await store.readLease())).toEqual({ held: true, owner: "beta", expiresAt: 2400 });
+      expect(rightOf(await store.readLease())).toEqual({ held: true, owner: "beta", expiresAt: 2400, epoch: 2 });
       ctx.clock = 2400;
-      expect(rightOf(await store.readLease())).toEqual({ held: false, owner: "beta", expiresAt: 2400 });
+      expect(rightOf(await store.readLease())).toEqual({ held: false, owner: "beta", expiresAt: 2400, epoch: 2 });
       rightOf(await store.releaseLease("beta"));
-      expect(rightOf(await store.readLease())).toEqual({ held: false, owner: null, expiresAt: 0 });
+      expect(rightOf(await store.readLease())).toEqual({ held: false, owner: null, expiresAt: 0, epoch: 2 });
+      // Taken again after a release: a new epoch, even by the same owner.
+      expect(rightOf(await store.renewLease("beta", 2500, 500)).epoch).toBe(3);
+    });
+
+    it("its holder renewing after expiry, with nobody taking it meanwhile, keeps the epoch", async () => {
+      const { store } = context();
+      expect(rightOf(await store.renewLease("alpha", 1000, 500)).epoch).toBe(1);
+      expect(rightOf(await store.renewLease("alpha", 5000, 500))).toMatchObject({ held: true, epoch: 1 });
+    });
+  });
+
+  describe("lease fencing", () => {
+    const marker: Marker = { paneId: pane("%7"), tokenHash: HASH, spawnedAt: 1000, attempt: 1 };
+    const record: StartRecord = { attempt: 1, startedAt: 1000, endedAt: null, paneId: null, outcome: "starting" };
+
+    it("a holder-only write under a superseded epoch is StoreStaleEpoch and writes nothing", async () => {
+      const { store } = context();
+      const alpha = rightOf(await store.renewLease("alpha", 1000, 500));
+      rightOf(await store.setMarker(marker, alpha.epoch));
+      const beta = rightOf(await store.renewLease("beta", 1500, 500));
+      expect(beta.epoch).toBe(alpha.epoch + 1);
+
+      const stale = [
+        await store.setMarker({ ...marker, paneId: pane("%9"), attempt: 2 }, alpha.epoch),
+        await store.clearMarker(marker.paneId, alpha.epoch),
+        await store.recordStart(record, alpha.epoch),
+        await store.setSupervisorGaveUp(true, 1600, alpha.epoch),
+      ];
+      for (const result of stale) {
+        expect(result).toEqual({
+          _tag: "Left",
+          left: { _tag: "StoreStaleEpoch", epoch: alpha.epoch, current: beta.epoch, message: expect.any(String) },
+        });
+      }
+      const hydrated = rightOf(await store.hydrate());
+      expect(hydrated.marker).toEqual(marker);
+      expect(hydrated.ledger).toEqual([]);
+      expect(hydrated.gaveUp).toBe(false);
+
+      // The new holder's writes go through.
+      rightOf(await store.recordStart(record, beta.epoch));
+      rightOf(await store.clearMarker(marker.paneId, beta.epoch));
+      rightOf(await store.setSupervisorGaveUp(true, 1700, beta.epoch));
+      expect(rightOf(await store.hydrate())).toMatchObject({ marker: null, ledger: [record], gaveUp: true });
+    });
+
+    it("the human's reset needs no epoch; a give-up without one is StoreInvalidInput", async () => {
+      const { store } = context();
+      rightOf(await store.renewLease("alpha", 1000, 500));
+      rightOf(await store.setSupervisorGaveUp(false, 1200, null));
+      expect(rightOf(await store.readSupervisorFlags())).toEqual({ killSwitch: false, gaveUp: false, resetAt: 1200 });
+      expect(tagOf(await store.setSupervisorGaveUp(true, 1300, null))).toBe("StoreInvalidInput");
+    });
+
+    it("a negative or fractional epoch is StoreInvalidInput", async () => {
+      const { store } = context();
+      for (const epoch of [-1, 0.5, Number.NaN])
+        expect(tagOf(await store.setMarker(marker, epoch))).toBe("StoreInvalidInput");
     });
   });
 
@@ -229,8 +291,8 @@ export const roundTrips = (context: () => ContractContext): void => {
         paneId: pane("%7"),
         outcome: "running",
       };
-      for (const record of [ancient, recent, current]) rightOf(await store.recordStart(record));
-      rightOf(await store.setMarker(marker));
+      for (const record of [ancient, recent, current]) rightOf(await store.recordStart(record, 0));
+      rightOf(await store.setMarker(marker, 0));
       const alert: Alert = { paneId: pane("%2"), kind: "need_human", message: "help", raisedAt: 5 };
       rightOf(await store.setAlert(alert));
       const pending: OutboxEntry = { seq: 2, source: pane("%2"), kind: "need_human", message: "help", createdAt: 5 };
@@ -254,8 +316,8 @@ export const roundTrips = (context: () => ContractContext): void => {
     it("keeps the newest ledger row however old, so attempt numbers keep counting", async () => {
       const { store } = context();
       const old: StartRecord = { attempt: 4, startedAt: 0, endedAt: 10, paneId: pane("%1"), outcome: "stable" };
-      rightOf(await store.recordStart({ ...old, attempt: 3 }));
-      rightOf(await store.recordStart(old));
+      rightOf(await store.recordStart({ ...old, attempt: 3 }, 0));
+      rightOf(await store.recordStart(old, 0));
       expect(rightOf(await store.hydrate()).ledger).toEqual([old]);
     });
 
