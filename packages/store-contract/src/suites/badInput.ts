@@ -239,8 +239,9 @@ export const badInput = (context: () => ContractContext): void => {
 
     it("each table's corrupt row names that table", async () => {
       const { store } = context();
+      const { epoch } = rightOf(await store.readLease());
       rightOf(
-        await store.recordStart({ attempt: 1, startedAt: 1, endedAt: null, paneId: null, outcome: "starting" }, 0),
+        await store.recordStart({ attempt: 1, startedAt: 1, endedAt: null, paneId: null, outcome: "starting" }, epoch),
       );
       rightOf(await store.proposeRoleExtension({ text: "be brief", at: 1 }));
       rightOf(await store.addProposal({ action: { kind: "terminate", target: {}, args: {} }, reason: "r", at: 1 }));

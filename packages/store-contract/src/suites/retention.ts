@@ -160,6 +160,7 @@ export const retention = (context: () => ContractContext): void => {
         held: false,
         owner: "alpha",
         expiresAt: 1500,
+        epoch: 1,
       });
       rightOf(await store.releaseLease("beta"));
       expect(await subject.snapshot(location)).toBe(before);
