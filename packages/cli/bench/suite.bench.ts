@@ -13,6 +13,7 @@ import { measureHostInterrupt } from "./hostInterruptBench.js";
 import { measureMemory } from "./memoryBench.js";
 import { measurePushEconomy } from "./pushEconomyBench.js";
 import { measureRespawn } from "./respawnBench.js";
+import { measureStores } from "./storeBench.js";
 import { measureTick } from "./tickBench.js";
 
 interface Row {
@@ -90,6 +91,27 @@ for (const sync of ["NORMAL", "FULL"] as const) {
     met: host.interrupt.p99 <= 5 && host.ratioP99 <= 2,
   });
 }
+
+say("store latency: SQLite NORMAL/FULL and a local PostgreSQL; lease takeover …");
+const stores = await measureStores();
+results.stores = stores;
+for (const engine of stores.engines) {
+  const isPostgres = engine.engine.startsWith("PostgreSQL");
+  rows.push({
+    measure: `store ${engine.engine}: enqueue / append / renew p50 (p99) ms`,
+    value: [engine.enqueue, engine.append, engine.renew]
+      .map((latency) => `${fixed(latency.p50)} (${fixed(latency.p99, 1)})`)
+      .join(" / "),
+    target: isPostgres ? "enqueue p50 ≤ 2 ms" : "—",
+    met: isPostgres ? engine.enqueue.p50 <= 2 : null,
+  });
+}
+rows.push({
+  measure: `PostgreSQL lease holder killed → standby holds it, ms (ttl ${stores.takeover.ttlMs}, tick ${stores.takeover.tickMs})`,
+  value: `${stores.takeover.rounds.map((ms) => fixed(ms, 0)).join(", ")} (max ${fixed(stores.takeover.maxMs, 0)})`,
+  target: `≤ ttl + one tick = ${stores.takeover.ttlMs + stores.takeover.tickMs} ms`,
+  met: stores.takeover.maxMs <= stores.takeover.ttlMs + stores.takeover.tickMs,
+});
 
 say("respawn latency …");
 const respawn = await measureRespawn(20);

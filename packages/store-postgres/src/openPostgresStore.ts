@@ -42,6 +42,15 @@ export interface PostgresStoreOptions {
   readonly connectTimeoutMs?: number;
   /** How long one statement may run; default 10 000 ms. */
   readonly statementTimeoutMs?: number;
+  /**
+   * `on` (default): a write is acknowledged once the server flushed its WAL
+   * — it survives the death of this process, of this host, and a crash of
+   * the server. `off`: acknowledged once the server has it in memory — it
+   * survives the death of this process and of this host (the server keeps
+   * it), but a server crash may lose the last fraction of a second. The
+   * difference is one WAL flush per write (see the README for its cost).
+   */
+  readonly synchronousCommit?: "on" | "off";
 }
 
 const OptionsSchema = z.object({
@@ -51,6 +60,7 @@ const OptionsSchema = z.object({
   poolSize: z.number().int().min(1).max(100).optional(),
   connectTimeoutMs: z.number().int().positive().max(600_000).optional(),
   statementTimeoutMs: z.number().int().positive().max(3_600_000).optional(),
+  synchronousCommit: z.enum(["on", "off"]).optional(),
 });
 
 /** True for a `postgres://` or `postgresql://` URL (what the CLI accepts where a database path goes). */
@@ -126,6 +136,7 @@ export const openPostgresStore = async (
       // The client-side bound also covers a server that stopped answering altogether.
       query_timeout: statementTimeoutMs + 1000,
       application_name: "first-mate",
+      options: `-c synchronous_commit=${checked.data.synchronousCommit ?? "on"}`,
       types: typeParsers,
     });
   } catch (cause) {
