@@ -16,8 +16,14 @@ import type { PaneId } from "./domain/paneId.js";
 /** Channel meta: keys are `[A-Za-z0-9_]` only (Claude Code drops others). */
 export type ChannelMeta = Readonly<Record<string, string>>;
 
+/** Why a channel write is made: a digest push or an interrupt. */
 export type EmitPurpose = "digest" | "interrupt";
 
+/**
+ * What the core asks the drivers to do: a union on `type`, namespaced by the port that executes it (`fleet.*`,
+ * `tmux.*`, `channel.*`, `store.*`, `timer.*`, `alert.*`, …). Plain data; each outcome comes back as an {@link
+ * Event}.
+ */
 export type Command =
   /** Observe the whole fleet (one `list-panes -a`); answered by FleetObserved / ObserveFailed. */
   | { readonly type: "fleet.observe"; readonly observeId: number }
@@ -87,7 +93,9 @@ export type Command =
   /** Ask to be woken with a Ticked event at (or soon after) `at`. */
   | { readonly type: "timer.wakeAt"; readonly at: number };
 
+/** The `type` of any command. */
 export type CommandType = Command["type"];
+/** The command with the given `type`. */
 export type CommandOf<T extends CommandType> = Extract<Command, { type: T }>;
 
 /** Store commands are executed first in a batch: state is durable before effects. */

@@ -8,6 +8,7 @@ import { DEFAULT_PROHIBITIONS, ProhibitionSchema } from "./authority/prohibition
 
 const ms = () => z.number().int().positive();
 
+/** The core's configuration: every interval, threshold, cap and name, each with its default (see docs/design.md). */
 export const CoreConfigSchema = z.object({
   /** Heartbeat tick (SPEC §4). */
   tickMs: ms().default(30_000),
@@ -61,10 +62,13 @@ export const CoreConfigSchema = z.object({
   /** The tmux session first-mate's workers are spawned in. */
   workerSession: z.string().min(1).default("fleet"),
 });
+/** A parsed {@link CoreConfigSchema}. */
 export type CoreConfig = z.infer<typeof CoreConfigSchema>;
+/** The input of {@link CoreConfigSchema}, before defaults. */
 export type CoreConfigInput = z.input<typeof CoreConfigSchema>;
 
 /** Pure: the full configuration from a partial one, or a zod error. */
 export const parseCoreConfig = (input: CoreConfigInput = {}): CoreConfig => CoreConfigSchema.parse(input);
 
+/** The configuration with every default. */
 export const DEFAULT_CONFIG: CoreConfig = parseCoreConfig({});

@@ -38,8 +38,10 @@ export const HydrationSchema = z.object({
   /** The stored conn (SPEC §8); absent or null means the human holds it. */
   conn: ConnSchema.nullable().optional(),
 });
+/** A parsed {@link HydrationSchema}. */
 export type Hydration = z.infer<typeof HydrationSchema>;
 
+/** What an empty store hydrates to. */
 export const EMPTY_HYDRATION: Hydration = {
   marker: null,
   ledger: [],
@@ -51,6 +53,10 @@ export const EMPTY_HYDRATION: Hydration = {
   resetAt: null,
 };
 
+/**
+ * Every event the core takes: facts in the past tense (`Started`, `Ticked`, `FleetObserved`, `SpawnSucceeded`,
+ * `EmitFailed`, `NotifyReceived`, …), each carrying `now`. `step` rejects what does not parse.
+ */
 export const EventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("Started"), now, owner: z.string().min(1), hydration: HydrationSchema }),
   z.object({ type: z.literal("Ticked"), now }),
@@ -137,8 +143,11 @@ export const EventSchema = z.discriminatedUnion("type", [
   /** Conn, actions, deferred spawns, identity (authority/authorityEvents.ts). */
   ...AUTHORITY_EVENT_SCHEMAS,
 ]);
+/** A parsed {@link EventSchema}. */
 export type Event = z.infer<typeof EventSchema>;
+/** The `type` of any event. */
 export type EventType = Event["type"];
+/** The event with the given `type`. */
 export type EventOf<T extends EventType> = Extract<Event, { type: T }>;
 
 export { FleetInputsSchema };

@@ -10,6 +10,7 @@ import { INITIAL_SUPERVISOR, type SupervisorState } from "./decisions/supervisor
 import type { Alert } from "./domain/alert.js";
 import { EMPTY_INPUTS, type FleetInputs, type PaneObservation } from "./domain/observation.js";
 
+/** The observation loop's state: the next observe id and the one in flight. */
 export interface ObserveState {
   readonly nextId: number;
   readonly inFlight: { readonly id: number; readonly requestedAt: number } | null;
@@ -17,6 +18,10 @@ export interface ObserveState {
   readonly again: boolean;
 }
 
+/**
+ * The core's whole state: configuration, owner, fleet, inputs, heartbeat, interrupts, supervisor, agents and
+ * authority. Plain data.
+ */
 export interface CoreState {
   readonly config: CoreConfig;
   /** Set by Started; events before it are rejected. */

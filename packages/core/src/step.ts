@@ -51,8 +51,10 @@ import { isPaneId, type PaneId } from "./domain/paneId.js";
 import { type Event, type EventOf, EventSchema } from "./events.js";
 import type { CoreState } from "./state.js";
 
+/** What `step` returns: the next state and the commands to execute. */
 export type StepResult = readonly [CoreState, readonly Command[]];
 
+/** An event `step` refused (invalid, or before `Started`); the state is unchanged and the reason says why. */
 export interface EventRejected {
   readonly _tag: "EventRejected";
   readonly reason: string;

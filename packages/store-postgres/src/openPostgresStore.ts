@@ -23,7 +23,7 @@ export const DEFAULT_STATEMENT_TIMEOUT_MS = 10_000;
 /** Default number of connections one store keeps at most. */
 export const DEFAULT_POOL_SIZE = 4;
 
-/** How to open the PostgreSQL store: the connection URL, the schema, pool size and timeouts. */
+/** How to open the PostgreSQL store: the connection URL, the schema, the clock, the ledger horizon, pool size and timeouts. */
 export interface PostgresStoreOptions {
   /**
    * `postgres://user:password@host:port/database`, or for a unix socket

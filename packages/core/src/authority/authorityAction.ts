@@ -10,6 +10,7 @@
 import { z } from "zod";
 import { PaneIdSchema } from "../domain/paneId.js";
 
+/** Actions the first mate may always take (reading the fleet and its log, peeking, nudging an idle worker). */
 export const STANDING_ACTIONS = [
   "fleet_digest",
   "captains_log_read",
@@ -19,9 +20,12 @@ export const STANDING_ACTIONS = [
   "propose_role_change",
 ] as const;
 
+/** Actions the first mate may take only while it holds the conn, within its scope and the budget. */
 export const CONN_GATED_ACTIONS = ["spawn_worker", "assign_task", "terminate"] as const;
 
+/** One of {@link CONN_GATED_ACTIONS}. */
 export const ConnGatedActionSchema = z.enum(CONN_GATED_ACTIONS);
+/** A parsed {@link ConnGatedActionSchema}. */
 export type ConnGatedAction = z.infer<typeof ConnGatedActionSchema>;
 
 /** An action kind: one of the kit's, or an embedder's own (lower snake case). */
@@ -39,6 +43,7 @@ export const AuthorityActionSchema = z.object({
   target: z.object({ paneId: PaneIdSchema.optional(), name: z.string().max(200).optional() }).default({}),
   args: z.record(z.string(), z.string()).default({}),
 });
+/** A parsed {@link AuthorityActionSchema}. */
 export type AuthorityAction = z.infer<typeof AuthorityActionSchema>;
 
 /** Pure: whether `kind` is in the standing tier. */

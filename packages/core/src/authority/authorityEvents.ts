@@ -10,8 +10,13 @@ import { DeferredSpawnSchema } from "./deferredSpawns.js";
 
 const now = z.number().int().nonnegative();
 
+/** Why the conn went back to the human: taken back, expired, an action out of scope, or the first mate restarted. */
 export const HandBackReasonSchema = z.enum(["taken_back", "expired", "out_of_scope", "first_mate_restarted"]);
 
+/**
+ * The schemas of the authority events (conn handoffs and hand-backs, actions, proposals, deferred spawns, identity
+ * edits), part of {@link EventSchema}.
+ */
 export const AUTHORITY_EVENT_SCHEMAS = [
   /** The human handed the conn to the current first mate. */
   z.object({
@@ -64,6 +69,8 @@ export const AUTHORITY_EVENT_SCHEMAS = [
   z.object({ type: z.literal("RoleChangeProposed"), now, extensionId: z.number().int().positive(), text: z.string() }),
 ] as const;
 
+/** The `type` of every authority event. */
 export const AUTHORITY_EVENT_TYPES = AUTHORITY_EVENT_SCHEMAS.map((schema) => schema.shape.type.value);
 
+/** Any authority event. */
 export type AuthorityEvent = z.infer<(typeof AUTHORITY_EVENT_SCHEMAS)[number]>;

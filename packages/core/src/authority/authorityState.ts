@@ -7,6 +7,10 @@ import type { BudgetPolicy } from "./budgetStewardship.js";
 import { type Conn, HUMAN_CONN } from "./conn.js";
 import type { DeferredSpawn } from "./deferredSpawns.js";
 
+/**
+ * The authority part of the core's state: the conn, spawns deferred by the budget, the identity's size and last
+ * edit, and notices for the next push.
+ */
 export interface AuthorityState {
   readonly conn: Conn;
   readonly deferred: readonly DeferredSpawn[];
@@ -18,6 +22,7 @@ export interface AuthorityState {
   readonly notices: number;
 }
 
+/** The authority state at start: the conn with the human, nothing deferred. */
 export const INITIAL_AUTHORITY: AuthorityState = {
   conn: HUMAN_CONN,
   deferred: [],

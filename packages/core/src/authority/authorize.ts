@@ -28,12 +28,17 @@ import { type BudgetPolicy, budgetPosture, stewardSpawn } from "./budgetStewards
 import { type Conn, describeScope, type HandBackReason, scopeCovers } from "./conn.js";
 import { findProhibition, normaliseForProhibitions, type Prohibition } from "./prohibition.js";
 
+/**
+ * `authorize`'s answer: allow, defer (budget; until when), propose (to the human, with the reason and any
+ * hand-back), or deny (with the prohibition).
+ */
 export type AuthorityVerdict =
   | { readonly decision: "allow" }
   | { readonly decision: "defer"; readonly until: number; readonly reason: string }
   | { readonly decision: "propose"; readonly reason: string; readonly handBack: HandBackReason | null }
   | { readonly decision: "deny"; readonly reason: string; readonly prohibition: string | null };
 
+/** What `authorize` judges an action against: the time, the conn, usage and budget policy, the prohibitions and the first mate's pane. */
 export interface AuthorityContext {
   readonly now: number;
   readonly conn: Conn;

@@ -12,6 +12,7 @@
  */
 import type { UsageSnapshot } from "../domain/observation.js";
 
+/** Where budget pressure starts to slow the heartbeat (and how far), and where spawns are deferred. */
 export interface BudgetPolicy {
   /** Spawns are deferred at or above this percent (default 85). */
   readonly highWaterPercent: number;
@@ -21,14 +22,17 @@ export interface BudgetPolicy {
   readonly backoffMaxFactor: number;
 }
 
+/** The default policy: the heartbeat slows from 50 % (up to 4× its interval), spawns are deferred from 85 %. */
 export const DEFAULT_BUDGET_POLICY: BudgetPolicy = {
   highWaterPercent: 85,
   backoffFromPercent: 50,
   backoffMaxFactor: 4,
 };
 
+/** How pressed the budget is. */
 export type BudgetLevel = "unknown" | "easy" | "pressed" | "above_high_water";
 
+/** The budget as the digest carries it: how pressed it is, the percent spent and when the window resets. */
 export interface BudgetPosture {
   readonly level: BudgetLevel;
   readonly percent: number | null;
@@ -53,6 +57,7 @@ export const heartbeatIntervalFor = (baseMs: number, usage: UsageSnapshot, polic
   return Math.round(baseMs * (1 + (policy.backoffMaxFactor - 1) * pressure));
 };
 
+/** Whether a spawn may run now, waits until the window resets, or goes to the human as a proposal. */
 export type SpawnStewardship =
   | { readonly kind: "now" }
   | { readonly kind: "defer"; readonly until: number }

@@ -26,10 +26,16 @@ export const ConnScopeSchema = z.object({
   actions: z.array(ConnGatedActionSchema).min(1),
   targets: z.array(z.string().min(1).max(200)).min(1).default(["*"]),
 });
+/** A parsed {@link ConnScopeSchema}. */
 export type ConnScope = z.infer<typeof ConnScopeSchema>;
 
+/** The escalation rule a handoff gets when the human names none. */
 export const DEFAULT_ESCALATION = "anything outside this scope goes to the human as a proposal";
 
+/**
+ * The conn: with the human since a time, or with the first mate (of a given attempt) within a scope until
+ * `expiresAt`, with an escalation rule.
+ */
 export const ConnSchema = z.discriminatedUnion("holder", [
   z.object({ holder: z.literal("human"), since: time }),
   z.object({
@@ -43,20 +49,25 @@ export const ConnSchema = z.discriminatedUnion("holder", [
     firstMateAttempt: z.number().int().nonnegative(),
   }),
 ]);
+/** A parsed {@link ConnSchema}. */
 export type Conn = z.infer<typeof ConnSchema>;
+/** The conn while the first mate holds it. */
 export type FirstMateConn = Extract<Conn, { holder: "first_mate" }>;
 
+/** The conn with the human, as at start. */
 export const HUMAN_CONN: Conn = { holder: "human", since: 0 };
 
 /** Why the conn went back to the human. */
 export type HandBackReason = "taken_back" | "expired" | "out_of_scope" | "first_mate_restarted";
 
+/** A conn change: the new conn, and the captain's log line that records it (null when nothing changed). */
 export interface ConnTransition {
   readonly conn: Conn;
   /** A captain's log line when the holder changed; null when nothing changed. */
   readonly logText: string | null;
 }
 
+/** A handoff from the human: when, the scope, how long, the escalation rule, and the first mate's current attempt. */
 export interface HandoffRequest {
   readonly now: number;
   readonly scope: ConnScope;
@@ -64,6 +75,7 @@ export interface HandoffRequest {
   readonly escalation?: string;
 }
 
+/** A handoff that cannot apply (no live first mate, an expiry in the past); the reason says which. */
 export interface HandoffRefused {
   readonly _tag: "HandoffRefused";
   readonly reason: string;

@@ -10,6 +10,7 @@ import { z } from "zod";
 import type { UsageSnapshot } from "../domain/observation.js";
 import type { BudgetPolicy } from "./budgetStewardship.js";
 
+/** How to start a worker: its window name, and optionally a command line, a directory and a first task. */
 export const WorkerLaunchSchema = z.object({
   /** The worker's window name. */
   name: z.string().min(1).max(100),
@@ -20,14 +21,17 @@ export const WorkerLaunchSchema = z.object({
   /** Typed into the new pane once it exists. */
   task: z.string().min(1).max(2000).optional(),
 });
+/** A parsed {@link WorkerLaunchSchema}. */
 export type WorkerLaunch = z.infer<typeof WorkerLaunchSchema>;
 
+/** A worker spawn the budget deferred: its id, launch, when it was asked for and until when it waits. */
 export const DeferredSpawnSchema = z.object({
   id: z.string().min(1).max(100),
   launch: WorkerLaunchSchema,
   requestedAt: z.number().int().nonnegative(),
   releaseAt: z.number().int().nonnegative(),
 });
+/** A parsed {@link DeferredSpawnSchema}. */
 export type DeferredSpawn = z.infer<typeof DeferredSpawnSchema>;
 
 /** Pure: split the queue into what is due now and what still waits. */

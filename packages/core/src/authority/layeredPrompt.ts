@@ -24,11 +24,13 @@ export const DEFAULT_CORE_PROMPT = [
   "Your IDENTITY file is yours to edit: keep it short, current and consolidated.",
 ].join("\n");
 
+/** An approved ROLE-EXT entry, as it joins the prompt. */
 export interface ApprovedExtension {
   readonly id: number;
   readonly text: string;
 }
 
+/** The three layers of the first mate's prompt: CORE, the approved ROLE-EXT entries, and IDENTITY. */
 export interface PromptLayers {
   readonly core: string;
   readonly roleExtensions: readonly ApprovedExtension[];
@@ -39,12 +41,14 @@ export interface PromptLayers {
   readonly identityCapChars: number;
 }
 
+/** The assembled prompt and any warnings (an oversized identity). */
 export interface AssembledPrompt {
   readonly text: string;
   readonly warnings: readonly string[];
   readonly identityChars: number;
 }
 
+/** The identity size over which a warning is given, by default. */
 export const DEFAULT_IDENTITY_CAP_CHARS = 8000;
 
 /** Pure: the warning for an identity over the cap, or null. */

@@ -31,6 +31,7 @@ const isRegExp = (source: string, flags: string): boolean => {
   }
 };
 
+/** A pattern over one argument of an action (or any argument, `*`), matched on normalised text. */
 export const ArgumentPatternSchema = z
   .object({
     /** The argument to look at; `*` means any argument (one match is enough). */
@@ -43,8 +44,13 @@ export const ArgumentPatternSchema = z
       .default("i"),
   })
   .refine((value) => isRegExp(value.pattern, value.flags), { message: "not a valid regular expression" });
+/** A parsed {@link ArgumentPatternSchema}. */
 export type ArgumentPattern = z.infer<typeof ArgumentPatternSchema>;
 
+/**
+ * A prohibition: an id, a description, the action kinds it covers and the argument patterns that make an action
+ * prohibited. Denied in every conn and budget state.
+ */
 export const ProhibitionSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "a prohibition id is lower kebab case"),
   description: z.string().min(1).max(300),
@@ -53,6 +59,7 @@ export const ProhibitionSchema = z.object({
   /** All must match; none means the kind alone is prohibited. */
   args: z.array(ArgumentPatternSchema).default([]),
 });
+/** A parsed {@link ProhibitionSchema}. */
 export type Prohibition = z.infer<typeof ProhibitionSchema>;
 
 /** Git's push with any form of force, anywhere in a command or a task (normalised text: one line). */

@@ -26,6 +26,7 @@ import {
   UNKNOWN_AGENT_STATE,
 } from "../domain/agentState.js";
 
+/** What the core remembers about one pane's agent: its kind, its command, its evidence, its resolved state, and the permission and screen bookkeeping. */
 export interface PaneAgentRecord {
   /** The agent kind last detected in the pane (null: not detected). */
   readonly kind: AgentKind | null;

@@ -38,8 +38,10 @@ import type { RaisedInterrupt } from "./interrupts.js";
 /** Agent records by pane id. */
 export type AgentStates = Readonly<Record<string, PaneAgentRecord>>;
 
+/** No agent records yet. */
 export const EMPTY_AGENT_STATES: AgentStates = {};
 
+/** The configuration agent-state decisions read (evidence ages, idle and silence thresholds). */
 export type AgentStateConfig = Pick<
   CoreConfig,
   | "agentEvidenceMaxAgeMs"
@@ -50,12 +52,17 @@ export type AgentStateConfig = Pick<
   | "window"
 >;
 
+/** Classifier tables an embedder may replace: agent patterns, title rules, screen rules. */
 export interface AgentTables {
   readonly agentPatterns?: readonly AgentPattern[];
   readonly titleRules?: TitleRuleTable;
   readonly screenRules?: ScreenRuleTable;
 }
 
+/**
+ * The result of updating agent states: the new records, and the interrupts to admit (one per permission episode
+ * that began).
+ */
 export interface AgentStatesUpdate {
   readonly agents: AgentStates;
   /** Interrupts to admit: one per permission episode that began. */

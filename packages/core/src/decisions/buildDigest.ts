@@ -17,6 +17,10 @@ import { comparePaneIds } from "../domain/paneId.js";
 import type { AgentStates } from "./agentStates.js";
 import { curatePane } from "./curatePane.js";
 
+/**
+ * What `buildDigest` needs beside the observations: the time, the first mate's pane and window (left out of the
+ * digest), the embedder's inputs, alerts, agent patterns and agent states.
+ */
 export interface DigestContext {
   readonly now: number;
   readonly firstMatePaneId: string | null;

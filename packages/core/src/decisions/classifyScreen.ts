@@ -12,6 +12,7 @@
 import type { AgentKind } from "../domain/agentKind.js";
 import type { EvidenceState } from "../domain/agentState.js";
 
+/** One screen rule: the state it means, and the pattern over the screen's last lines. */
 export interface ScreenRule {
   readonly state: EvidenceState;
   /** Tested against the joined tail lines (multiline, so `^`/`$` match per line). */
@@ -20,11 +21,13 @@ export interface ScreenRule {
   readonly name: string;
 }
 
+/** Screen rules per agent kind. */
 export type ScreenRuleTable = Readonly<Partial<Record<AgentKind, readonly ScreenRule[]>>>;
 
 /** How many non-blank lines from the bottom the rules see. */
 export const SCREEN_TAIL_LINES = 14;
 
+/** The screen rules first-mate ships, pinned by screens recorded from the real agents. */
 export const DEFAULT_SCREEN_RULES: ScreenRuleTable = {
   claude: [
     {

@@ -9,13 +9,16 @@
 import type { AgentKind } from "../domain/agentKind.js";
 import type { EvidenceState } from "../domain/agentState.js";
 
+/** One pane-title rule: the state it means, and its pattern. */
 export interface TitleRule {
   readonly state: EvidenceState;
   readonly pattern: RegExp;
 }
 
+/** Title rules per agent kind. */
 export type TitleRuleTable = Readonly<Partial<Record<AgentKind, readonly TitleRule[]>>>;
 
+/** The title rules first-mate ships (Claude Code's spinner means busy). */
 export const DEFAULT_TITLE_RULES: TitleRuleTable = {
   claude: [{ state: "busy", pattern: /^[\u2801-\u28FF]\s/ }],
 };

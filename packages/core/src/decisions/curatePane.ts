@@ -13,6 +13,7 @@ import type { Alert } from "../domain/alert.js";
 import type { PaneDigest } from "../domain/digest.js";
 import type { PaneInput, PaneObservation } from "../domain/observation.js";
 
+/** What `curatePane` needs beside the observation: the time, the embedder's input, the pane's alert, agent patterns and agent state. */
 export interface CurateContext {
   readonly now: number;
   readonly input?: PaneInput | undefined;

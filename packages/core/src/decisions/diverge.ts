@@ -13,6 +13,7 @@ import type { AgentState } from "../domain/agentState.js";
 import type { FleetDigest, PaneDigest } from "../domain/digest.js";
 import type { CiState } from "../domain/observation.js";
 
+/** What counts as material: the idle threshold and the budget step. */
 export interface DivergeThresholds {
   /** A pane idle at least this long (ms) is idle. */
   readonly idleThresholdMs: number;
@@ -20,6 +21,10 @@ export interface DivergeThresholds {
   readonly budgetStepPoints: number;
 }
 
+/**
+ * One material change between two digests (first sight, appeared, gone, blocked, unblocked, status, PR, CI, idle,
+ * budget).
+ */
 export type Change =
   | { readonly type: "first_sight" }
   | { readonly type: "appeared"; readonly pane: PaneDigest }
@@ -34,6 +39,7 @@ export type Change =
   | { readonly type: "idle_left"; readonly pane: PaneDigest }
   | { readonly type: "budget"; readonly from: number; readonly to: number };
 
+/** The `type` of any change. */
 export type ChangeType = Change["type"];
 
 const isIdle = (pane: PaneDigest, thresholds: DivergeThresholds): boolean =>

@@ -18,6 +18,7 @@ import type { PaneId } from "../domain/paneId.js";
 import { type Change, type DivergeThresholds, diverge } from "./diverge.js";
 import { type FoldedRepeat, renderDelta } from "./renderDelta.js";
 
+/** A digest push written but not yet answered: its emit id, the digest it carries, and the repeats and expiries it reports. */
 export interface PushInFlight {
   readonly emitId: string;
   readonly digest: FleetDigest;
@@ -26,6 +27,10 @@ export interface PushInFlight {
   readonly expiredReported: number;
 }
 
+/**
+ * The heartbeat's state: the picture the first mate has (`lastSent`), a push in flight, when the last push went
+ * and how many there were, and a wake-up asked for.
+ */
 export interface HeartbeatState {
   /** The picture the first mate has: the digest of the last successful push. */
   readonly lastSent: FleetDigest | null;
@@ -36,6 +41,7 @@ export interface HeartbeatState {
   readonly wakeRequestedFor: number | null;
 }
 
+/** The heartbeat before the first push. */
 export const INITIAL_HEARTBEAT: HeartbeatState = {
   lastSent: null,
   inFlight: null,
@@ -44,6 +50,7 @@ export const INITIAL_HEARTBEAT: HeartbeatState = {
   wakeRequestedFor: null,
 };
 
+/** What the heartbeat decides on: the time, the current digest, the first mate and whether it is attached, and the cadence, thresholds and cap. */
 export interface HeartbeatInput {
   readonly now: number;
   readonly digest: FleetDigest;
@@ -58,6 +65,7 @@ export interface HeartbeatInput {
   readonly notes?: readonly string[];
 }
 
+/** The heartbeat's decision: its next state and the commands (a push, a timer). */
 export interface HeartbeatDecision {
   readonly state: HeartbeatState;
   readonly commands: readonly Command[];
@@ -65,6 +73,7 @@ export interface HeartbeatDecision {
   readonly pushed: readonly Change[] | null;
 }
 
+/** The emit id of the `count`-th digest push. */
 export const digestEmitId = (count: number): string => `digest-${count}`;
 
 /** Pure: push, wait, or do nothing. */

@@ -19,6 +19,10 @@ import type { InterruptKind, OutboxEntry } from "../domain/interrupt.js";
 import type { PaneId } from "../domain/paneId.js";
 import type { FoldedRepeat } from "./renderDelta.js";
 
+/**
+ * The interrupts' bounded tables: last wake per dedupe key, wakes per source, folded repeats; the outbox, the
+ * delivery in flight, the last sequence number, and expired entries not yet reported.
+ */
 export interface InterruptState {
   /** Dedupe key → time of its last wake. */
   readonly lastWakeByKey: Readonly<Record<string, number>>;
@@ -35,6 +39,7 @@ export interface InterruptState {
   readonly expiredUnreported: number;
 }
 
+/** Empty interrupt tables. */
 export const INITIAL_INTERRUPTS: InterruptState = {
   lastWakeByKey: {},
   wakesBySource: {},
@@ -45,6 +50,7 @@ export const INITIAL_INTERRUPTS: InterruptState = {
   expiredUnreported: 0,
 };
 
+/** An interrupt raised: when, by which pane, its kind and message. */
 export interface RaisedInterrupt {
   readonly now: number;
   readonly source: PaneId;
@@ -52,8 +58,10 @@ export interface RaisedInterrupt {
   readonly message: string;
 }
 
+/** What became of a raised interrupt: queued, deduplicated, rate limited, or ignored (the first mate's own). */
 export type InterruptVerdict = "queued" | "deduplicated" | "rate_limited" | "ignored_self";
 
+/** The decision on an interrupt: the new tables, the commands, and the verdict. */
 export interface InterruptDecision {
   readonly state: InterruptState;
   readonly commands: readonly Command[];
@@ -62,6 +70,7 @@ export interface InterruptDecision {
 
 type InterruptConfig = Pick<CoreConfig, "dedupeWindowMs" | "rateLimitWakes" | "rateLimitWindowMs" | "outboxTtlMs">;
 
+/** The key under which identical interrupts are deduplicated: source, kind and message. */
 export const dedupeKey = (source: string, kind: string, message: string): string =>
   `${source}\u0000${kind}\u0000${message}`;
 
@@ -130,6 +139,7 @@ const LABEL: Record<InterruptKind, string> = {
 export const renderInterrupt = (entry: OutboxEntry, paneName: string | undefined): string =>
   `[interrupt #${entry.seq}] ${LABEL[entry.kind]} ${entry.source}${paneName ? ` ${paneName}` : ""}: ${entry.message}`;
 
+/** The emit id of the interrupt with sequence number `seq`. */
 export const interruptEmitId = (seq: number): string => `interrupt-${seq}`;
 
 /** Pure: start delivering the head of the outbox when the first mate can receive it. */

@@ -21,6 +21,7 @@ export interface FoldedRepeat {
   readonly count: number;
 }
 
+/** How to render a delta: the byte cap, the folded repeats, and notes to add. */
 export interface RenderOptions {
   readonly capBytes: number;
   readonly repeats?: readonly FoldedRepeat[];

@@ -29,6 +29,7 @@ import type { CoreConfig } from "../config.js";
 import { isFailedStart, type Marker, type StartRecord } from "../domain/marker.js";
 import { isPaneId } from "../domain/paneId.js";
 
+/** A first-mate spawn asked for and not yet answered. */
 export interface SpawnInFlight {
   readonly requestId: string;
   readonly attempt: number;
@@ -37,6 +38,7 @@ export interface SpawnInFlight {
   readonly epoch: number;
 }
 
+/** The supervisor's state: marker, spawn in flight, restart ledger, last attempt, give-up and reset, kill switch and lease. */
 export interface SupervisorState {
   readonly marker: Marker | null;
   readonly spawnInFlight: SpawnInFlight | null;
@@ -58,6 +60,7 @@ export interface SupervisorState {
   readonly synced: boolean;
 }
 
+/** The supervisor before the store is read. */
 export const INITIAL_SUPERVISOR: SupervisorState = {
   marker: null,
   spawnInFlight: null,
@@ -88,6 +91,7 @@ export interface SupervisorView {
   readonly coversMarker: boolean;
 }
 
+/** The supervisor's decision: its next state and the commands that bring the fleet to one live first mate. */
 export interface SupervisorDecision {
   readonly state: SupervisorState;
   readonly commands: readonly Command[];

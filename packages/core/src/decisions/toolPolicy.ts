@@ -9,6 +9,7 @@
  */
 import type { FleetDigest } from "../domain/digest.js";
 
+/** Whether a tool call is allowed, and if not, why. */
 export type ToolVerdict = { readonly allowed: true } | { readonly allowed: false; readonly reason: string };
 
 const ALLOWED: ToolVerdict = { allowed: true };

@@ -11,6 +11,7 @@ import { z } from "zod";
 
 const text = (max: number) => z.string().max(max);
 
+/** A lifecycle hook payload as Claude Code sends it on stdin; unknown fields are kept. */
 export const AgentHookPayloadSchema = z.looseObject({
   /** `SessionStart`, `UserPromptSubmit`, `PreToolUse`, `PostToolUse`, `Notification`, `Stop`, `SessionEnd`, … */
   hook_event_name: z
@@ -35,6 +36,7 @@ export const AgentHookPayloadSchema = z.looseObject({
   reason: text(200).optional(),
   stop_hook_active: z.boolean().optional(),
 });
+/** A parsed {@link AgentHookPayloadSchema}. */
 export type AgentHookPayload = z.infer<typeof AgentHookPayloadSchema>;
 
 /** The hook events first-mate installs a hook for (Claude Code names). */
@@ -47,4 +49,5 @@ export const AGENT_HOOK_EVENTS = [
   "Stop",
   "SessionEnd",
 ] as const;
+/** One of {@link AGENT_HOOK_EVENTS}. */
 export type AgentHookEvent = (typeof AGENT_HOOK_EVENTS)[number];

@@ -6,9 +6,12 @@
  */
 import { z } from "zod";
 
+/** The agents first-mate recognises. */
 export const AgentKindSchema = z.enum(["claude", "codex", "gemini", "aider", "opencode", "cursor", "goose", "amp"]);
+/** A parsed {@link AgentKindSchema}. */
 export type AgentKind = z.infer<typeof AgentKindSchema>;
 
+/** How a command names an agent: the kind, and the pattern the command matches. */
 export interface AgentPattern {
   readonly kind: AgentKind;
   /** Matched against the basename of the command (lowercased). */

@@ -11,10 +11,12 @@ import { z } from "zod";
 
 /** The resolved state of an agent pane. */
 export const AgentStateSchema = z.enum(["busy", "waiting_permission", "waiting_input", "idle", "ended", "unknown"]);
+/** A parsed {@link AgentStateSchema}. */
 export type AgentState = z.infer<typeof AgentStateSchema>;
 
 /** What a piece of evidence may claim: any state but `unknown`. */
 export const EvidenceStateSchema = z.enum(["busy", "waiting_permission", "waiting_input", "idle", "ended"]);
+/** A parsed {@link EvidenceStateSchema}. */
 export type EvidenceState = z.infer<typeof EvidenceStateSchema>;
 
 /**
@@ -23,8 +25,10 @@ export type EvidenceState = z.infer<typeof EvidenceStateSchema>;
  * died), the pane title, a captured screen.
  */
 export const EvidenceSourceSchema = z.enum(["hook", "tool", "pane", "title", "screen"]);
+/** A parsed {@link EvidenceSourceSchema}. */
 export type EvidenceSource = z.infer<typeof EvidenceSourceSchema>;
 
+/** One piece of evidence about an agent's state: its source, the state it shows, and when. */
 export const AgentEvidenceSchema = z.object({
   source: EvidenceSourceSchema,
   state: EvidenceStateSchema,
@@ -35,6 +39,7 @@ export const AgentEvidenceSchema = z.object({
   /** Human-readable origin, e.g. `Notification permission_prompt: …`; used in interrupts and renders. */
   detail: z.string().max(500).optional(),
 });
+/** A parsed {@link AgentEvidenceSchema}. */
 export type AgentEvidence = z.infer<typeof AgentEvidenceSchema>;
 
 /** A resolved state, the source that decided it and that evidence's time (null when unknown). */
@@ -45,4 +50,5 @@ export interface ResolvedAgentState {
   readonly detail?: string | undefined;
 }
 
+/** An agent state nobody has evidence for. */
 export const UNKNOWN_AGENT_STATE: ResolvedAgentState = { state: "unknown", source: null, at: null };

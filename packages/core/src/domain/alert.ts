@@ -5,14 +5,20 @@
 import { z } from "zod";
 import { PaneIdSchema } from "./paneId.js";
 
+/** The kind of a `notify`: info, done, or need_human. */
 export const NotifyKindSchema = z.enum(["info", "done", "need_human"]);
+/** A parsed {@link NotifyKindSchema}. */
 export type NotifyKind = z.infer<typeof NotifyKindSchema>;
 
+/** How urgent a `notify` says it is. */
 export const SeveritySchema = z.enum(["low", "normal", "high"]);
+/** A parsed {@link SeveritySchema}. */
 export type Severity = z.infer<typeof SeveritySchema>;
 
+/** A message or text from an agent: 1–2000 characters. */
 export const MessageSchema = z.string().min(1).max(2000);
 
+/** An outstanding alert on a pane: its kind, message, severity and time. */
 export const AlertSchema = z.object({
   paneId: PaneIdSchema,
   kind: NotifyKindSchema,
@@ -20,4 +26,5 @@ export const AlertSchema = z.object({
   severity: SeveritySchema.optional(),
   raisedAt: z.number().int().nonnegative(),
 });
+/** A parsed {@link AlertSchema}. */
 export type Alert = z.infer<typeof AlertSchema>;

@@ -10,6 +10,7 @@ import { AgentStateSchema, EvidenceSourceSchema } from "./agentState.js";
 import { CiStateSchema, UsageSnapshotSchema } from "./observation.js";
 import { PaneIdSchema } from "./paneId.js";
 
+/** One pane in the fleet digest: handle, name, session, agent, status, blocked, PR, CI and idle seconds. */
 export const PaneDigestSchema = z.object({
   handle: PaneIdSchema,
   name: z.string(),
@@ -27,11 +28,14 @@ export const PaneDigestSchema = z.object({
   /** When the deciding evidence was observed, epoch ms (null when unknown). */
   stateAt: z.number().int().nonnegative().nullable().optional(),
 });
+/** A parsed {@link PaneDigestSchema}. */
 export type PaneDigest = z.infer<typeof PaneDigestSchema>;
 
+/** The fleet digest: when, every agent pane but the first mate's, and the budget. */
 export const FleetDigestSchema = z.object({
   at: z.number().int().nonnegative(),
   panes: z.array(PaneDigestSchema),
   budget: UsageSnapshotSchema,
 });
+/** A parsed {@link FleetDigestSchema}. */
 export type FleetDigest = z.infer<typeof FleetDigestSchema>;

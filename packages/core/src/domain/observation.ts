@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { PaneIdSchema } from "./paneId.js";
 
+/** One pane as tmux reports it: id, session, window, title, command, pid, dead flag and last activity. */
 export const PaneObservationSchema = z.object({
   paneId: PaneIdSchema,
   session: z.string(),
@@ -22,9 +23,12 @@ export const PaneObservationSchema = z.object({
   width: z.number().int().nonnegative().optional(),
   height: z.number().int().nonnegative().optional(),
 });
+/** A parsed {@link PaneObservationSchema}. */
 export type PaneObservation = z.infer<typeof PaneObservationSchema>;
 
+/** A pull request's CI state. */
 export const CiStateSchema = z.enum(["red", "pending", "green"]);
+/** A parsed {@link CiStateSchema}. */
 export type CiState = z.infer<typeof CiStateSchema>;
 
 /** What the embedder knows about one pane. */
@@ -35,22 +39,29 @@ export const PaneInputSchema = z.object({
   /** A watched PR's CI turning red interrupts the first mate at once. */
   watched: z.boolean().optional(),
 });
+/** A parsed {@link PaneInputSchema}. */
 export type PaneInput = z.infer<typeof PaneInputSchema>;
 
+/** The embedder's usage snapshot: percent of the window spent and when it resets, each possibly unknown. */
 export const UsageSnapshotSchema = z.object({
   /** Percent of the usage window spent, 0–100; null when unknown. */
   percent: z.number().min(0).max(100).nullable(),
   /** When the usage window resets, epoch ms; null when unknown. */
   resetsAt: z.number().int().nonnegative().nullable(),
 });
+/** A parsed {@link UsageSnapshotSchema}. */
 export type UsageSnapshot = z.infer<typeof UsageSnapshotSchema>;
 
+/** A usage snapshot with nothing known. */
 export const UNKNOWN_USAGE: UsageSnapshot = { percent: null, resetsAt: null };
 
+/** What the embedder knows about the fleet: per-pane inputs and the usage snapshot. */
 export const FleetInputsSchema = z.object({
   panes: z.record(PaneIdSchema, PaneInputSchema),
   usage: UsageSnapshotSchema,
 });
+/** A parsed {@link FleetInputsSchema}. */
 export type FleetInputs = z.infer<typeof FleetInputsSchema>;
 
+/** No inputs from the embedder. */
 export const EMPTY_INPUTS: FleetInputs = { panes: {}, usage: UNKNOWN_USAGE };

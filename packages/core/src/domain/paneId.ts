@@ -6,9 +6,12 @@
  */
 import { z } from "zod";
 
+/** What a tmux pane id looks like: `%` and digits. */
 export const PANE_ID_PATTERN = /^%\d+$/;
 
+/** A tmux pane id (`%12`), branded so a plain string cannot pass for one. */
 export const PaneIdSchema = z.string().regex(PANE_ID_PATTERN, "a pane id looks like %12").brand<"PaneId">();
+/** A parsed {@link PaneIdSchema}. */
 export type PaneId = z.infer<typeof PaneIdSchema>;
 
 /** True when `value` is a well-formed tmux pane id. Pure. */

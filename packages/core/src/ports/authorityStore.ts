@@ -19,6 +19,10 @@ import type {
 } from "../authority/proposal.js";
 import type { StoreResult } from "./storePort.js";
 
+/**
+ * The store port's authority part: the conn, proposals and role extensions. Both stores implement it beside {@link
+ * StorePort}.
+ */
 export interface AuthorityStorePort {
   saveConn(conn: Conn): StoreResult<void>;
 

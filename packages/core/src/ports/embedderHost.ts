@@ -84,6 +84,11 @@ export interface EmbedderDecision {
   readonly by?: string;
 }
 
+/**
+ * What an orchestrator can do with a running first-mate: feed inputs, read the digest, status and log, flip the
+ * kill switch, reset the supervisor, and decide the conn, proposals and role extensions. Served over the socket by
+ * driver-mcp; `createEmbedderHost` builds it from a runtime.
+ */
 export interface EmbedderHost {
   /** Merge the embedder's knowledge into the fleet inputs; bad input is `ToolInvalidInput` and changes nothing. */
   updateInputs(input: EmbedderInputs): ToolResult<string>;

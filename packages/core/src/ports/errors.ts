@@ -14,6 +14,10 @@ export type TmuxError =
   | { readonly _tag: "TmuxOutputInvalid"; readonly message: string; readonly line: string }
   | { readonly _tag: "TmuxInvalidArgument"; readonly message: string };
 
+/**
+ * A store failure, tagged: unavailable (locked, unreachable, full), a corrupt row, invalid input, a schema from a
+ * newer version, or a stale lease epoch.
+ */
 export type StoreError =
   | { readonly _tag: "StoreUnavailable"; readonly message: string }
   | { readonly _tag: "StoreCorruptRow"; readonly message: string; readonly table: string }
@@ -23,6 +27,7 @@ export type StoreError =
   /** A holder-only write carried a lease epoch that is not the current one: the writer lost the lease. */
   | { readonly _tag: "StoreStaleEpoch"; readonly message: string; readonly epoch: number; readonly current: number };
 
+/** A channel failure: meta keys Claude Code would drop, or a closed session. */
 export type ChannelError =
   | { readonly _tag: "ChannelInvalidMeta"; readonly message: string }
   | { readonly _tag: "ChannelClosed"; readonly message: string };
@@ -34,6 +39,7 @@ export type ToolError =
   | { readonly _tag: "ToolInvalidInput"; readonly message: string }
   | { readonly _tag: "ToolFailed"; readonly message: string };
 
+/** Any port's error. */
 export type PortError = TmuxError | StoreError | ChannelError | ToolError;
 
 /** A one-line description of any port error. */

@@ -15,14 +15,17 @@ import type { PaneId } from "../domain/paneId.js";
 import type { Hydration } from "../events.js";
 import type { StoreError } from "./errors.js";
 
+/** What every store call returns: a promise of the value or a {@link StoreError}; it never rejects. */
 export type StoreResult<T> = Promise<Either<StoreError, T>>;
 
+/** The supervisor's durable flags: the kill switch, and whether it gave up after a crash loop. */
 export interface SupervisorFlags {
   readonly killSwitch: boolean;
   readonly gaveUp: boolean;
   readonly resetAt: number | null;
 }
 
+/** The supervisor lease as read or renewed: whether this caller holds it, the owner, and when it expires. */
 export interface LeaseState {
   readonly held: boolean;
   readonly owner: string | null;
@@ -36,6 +39,11 @@ export interface LeaseState {
   readonly epoch: number;
 }
 
+/**
+ * The store port: the marker, restart ledger, flags, lease, captain's log, alerts and interrupt outbox. Every
+ * write a caller is told succeeded is durable; errors are values. `@first-mate/store-contract` is its definition
+ * as a test suite.
+ */
 export interface StorePort {
   /** Everything the core rebuilds its state from, in one read. */
   hydrate(): StoreResult<Hydration>;

@@ -7,6 +7,10 @@ import type { PaneObservation } from "../domain/observation.js";
 import type { PaneId } from "../domain/paneId.js";
 import type { TmuxError } from "./errors.js";
 
+/**
+ * What to spawn: the session and window, the agent's argv (run as the pane's own process), its working directory
+ * and its environment.
+ */
 export interface SpawnRequest {
   readonly session: string;
   readonly window: string;
@@ -30,8 +34,13 @@ export type TmuxEvent =
   | { readonly type: "connected" }
   | { readonly type: "disconnected"; readonly reason: string };
 
+/** Stops a subscription. */
 export type Unsubscribe = () => void;
 
+/**
+ * The tmux port: observe the fleet, spawn and kill, read a pane's screen, type into a pane, and hear tmux events
+ * (a pane died, a window closed). Implemented by driver-tmux.
+ */
 export interface TmuxPort {
   /** The whole fleet in one call; no server running is an empty fleet. */
   listPanes(): Promise<Either<TmuxError, readonly PaneObservation[]>>;

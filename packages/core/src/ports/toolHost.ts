@@ -15,6 +15,7 @@ import type { Marker } from "../domain/marker.js";
 import type { PaneId } from "../domain/paneId.js";
 import type { ToolError } from "./errors.js";
 
+/** What every tool host call returns: a promise of the value or a tool error; it never rejects. */
 export type ToolResult<T> = Promise<Either<ToolError, T>>;
 
 /** `spawn_worker`'s input: a window name, and optionally a command line, a directory and a first task. */
@@ -25,6 +26,10 @@ export interface SpawnWorkerInput {
   readonly task?: string;
 }
 
+/**
+ * What the channel server needs to answer agents' tools: the marker (to verify the first mate), notify and report,
+ * the digest, the captain's log, peek and nudge, and the conn-gated actions.
+ */
 export interface ToolHost {
   /** The current marker, so the server can verify a first mate's token hash. */
   firstMateMarker(): Promise<Marker | null>;

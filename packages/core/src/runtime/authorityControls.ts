@@ -19,6 +19,7 @@ import type { AuthorityStorePort } from "../ports/authorityStore.js";
 import { describeError, type StoreError } from "../ports/errors.js";
 import type { CoreState } from "../state.js";
 
+/** A handoff from the human: the scope, how long, and the escalation rule. */
 export const HandoffInputSchema = z
   .object({
     scope: ConnScopeSchema,
@@ -36,13 +37,19 @@ export const HandoffInputSchema = z
   .refine((value) => (value.expiresAt === undefined) !== (value.durationMs === undefined), {
     message: "give exactly one of expiresAt and durationMs",
   });
+/** The input of {@link HandoffInputSchema}, before defaults. */
 export type HandoffInput = z.input<typeof HandoffInputSchema>;
 
+/** Why an authority control refused: invalid input, a refused handoff (no first mate), or a store error. */
 export type AuthorityControlError =
   | { readonly _tag: "InvalidInput"; readonly message: string }
   | { readonly _tag: "HandoffRefused"; readonly reason: string }
   | { readonly _tag: "StoreFailed"; readonly message: string };
 
+/**
+ * The human's authority over a running first mate: see and hand off the conn, take it back, list and decide
+ * proposals and role extensions. Exposed as `runtime.authority`.
+ */
 export interface AuthorityControls {
   /** Who holds the conn now. */
   conn(): Conn;
@@ -58,6 +65,10 @@ export interface AuthorityControls {
   rejectRoleExtension(id: number, by?: string): Promise<E.Either<AuthorityControlError, RoleExtension>>;
 }
 
+/**
+ * What the authority controls need from the runtime: its state, the authority store, and a way to feed events
+ * through `step`.
+ */
 export interface AuthorityControlDeps {
   readonly getState: () => CoreState;
   readonly authorityStore: AuthorityStorePort;
@@ -73,6 +84,10 @@ const storeFailed = (error: StoreError): AuthorityControlError => ({
 const fromStore = <T>(result: E.Either<StoreError, T>): E.Either<AuthorityControlError, T> =>
   E.isLeft(result) ? E.left(storeFailed(result.left)) : E.right(result.right);
 
+/**
+ * Build the human's authority controls over a runtime's state and store; every change goes through `step`, so it
+ * is logged and told to the first mate.
+ */
 export const createAuthorityControls = (deps: AuthorityControlDeps): AuthorityControls => ({
   conn: () => deps.getState().authority.conn,
 

@@ -34,6 +34,10 @@ export interface WorkerDefaults {
   readonly env?: Readonly<Record<string, string>>;
 }
 
+/**
+ * What the conn-gated tools need: the runtime's state, tmux, the stores, a worker launcher and a way to feed
+ * events.
+ */
 export interface AuthorityToolDeps {
   readonly getState: () => CoreState;
   readonly tmux: TmuxPort;
@@ -43,6 +47,10 @@ export interface AuthorityToolDeps {
   readonly workers?: WorkerDefaults;
 }
 
+/**
+ * The conn-gated tools (`spawn_worker`, `assign_task`, `terminate`) and `propose_role_change`, as the tool host
+ * serves them.
+ */
 export type AuthorityTools = Required<
   Pick<ToolHost, "spawnWorker" | "assignTask" | "terminate" | "proposeRoleChange">
 > &
@@ -50,6 +58,10 @@ export type AuthorityTools = Required<
 
 const refused = (message: string): ToolError => ({ _tag: "ToolRefused", message });
 
+/**
+ * Build the conn-gated tools: each action passes `authorize`; allowed ones run and are logged, others become
+ * proposals.
+ */
 export const createAuthorityTools = (deps: AuthorityToolDeps): AuthorityTools => {
   let deferredCount = 0;
 

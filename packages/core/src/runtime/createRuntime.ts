@@ -30,6 +30,10 @@ import type { FirstMateLauncher } from "./launcher.js";
 import { authorityStoreFor } from "./memoryAuthorityStore.js";
 import { createToolHost } from "./toolHost.js";
 
+/**
+ * What a runtime is built from: the ports (tmux, channel, store, clock), the core configuration, the first-mate
+ * launcher, and optional authority parts.
+ */
 export interface RuntimeOptions {
   readonly tmux: TmuxPort;
   readonly channel: ChannelPort;
@@ -58,6 +62,10 @@ export type RuntimeReport =
     }
   | { readonly type: "error"; readonly at: number; readonly message: string };
 
+/**
+ * A running first-mate at a glance: the marker, lease, kill switch, give-up, attached sessions, outbox depth and
+ * the conn.
+ */
 export interface RuntimeStatus {
   readonly running: boolean;
   readonly firstMate: CoreState["supervisor"]["marker"];
@@ -72,6 +80,10 @@ export interface RuntimeStatus {
   readonly panes: number;
 }
 
+/**
+ * A running core: start and stop it, read its status and digest, feed the embedder's inputs, flip the kill switch,
+ * reset the supervisor, subscribe to reports, and use `authority`.
+ */
 export interface Runtime {
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -96,6 +108,10 @@ export interface Runtime {
   readonly authority: AuthorityControls;
 }
 
+/**
+ * Build a runtime that runs `step` against real ports: it executes each command, feeds each result back as an
+ * event, and keeps the timers the core asks for. Nothing runs until `start()`.
+ */
 export const createRuntime = (options: RuntimeOptions): Runtime => {
   const config = parseCoreConfig(options.config ?? {});
   const { clock } = options;

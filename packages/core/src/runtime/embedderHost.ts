@@ -25,6 +25,7 @@ import type { StorePort } from "../ports/storePort.js";
 import type { AuthorityControlError } from "./authorityControls.js";
 import type { Runtime, RuntimeReport } from "./createRuntime.js";
 
+/** What `createEmbedderHost` needs: the runtime and the store. */
 export interface EmbedderHostDeps {
   readonly runtime: Pick<
     Runtime,

@@ -18,6 +18,7 @@ import type { FirstMateLauncher } from "./launcher.js";
 import { authorityStoreFor } from "./memoryAuthorityStore.js";
 import { launchWorker } from "./workerLauncher.js";
 
+/** The ports a command is executed against. */
 export interface ExecutionPorts {
   readonly tmux: TmuxPort;
   readonly channel: ChannelPort;
@@ -28,6 +29,7 @@ export interface ExecutionPorts {
   readonly authorityStore?: AuthorityStorePort;
 }
 
+/** What executing one command gave: an event to feed back, a failure, or nothing. */
 export type ExecutionOutcome =
   | { readonly kind: "event"; readonly event: Event }
   | { readonly kind: "failed"; readonly error: string }

@@ -5,12 +5,17 @@
  */
 import type { SpawnRequest } from "../ports/tmuxPort.js";
 
+/** A launch ready to spawn: the spawn request, and the hash of the spawn token it carries. */
 export interface PreparedLaunch {
   readonly request: SpawnRequest;
   /** sha-256 hex of the spawn token placed in `request.env`. */
   readonly tokenHash: string;
 }
 
+/**
+ * Prepares each first-mate start (token, prompt, argv); the host's is `createFirstMateLauncher` in `@first-
+ * mate/cli`.
+ */
 export interface FirstMateLauncher {
   prepare(input: {
     readonly attempt: number;

@@ -18,18 +18,21 @@ import { isAuthorityStore } from "../ports/authorityStore.js";
 import type { StoreError } from "../ports/errors.js";
 import type { StorePort } from "../ports/storePort.js";
 
+/** What the in-memory authority store holds. */
 export interface MemoryAuthorityContents {
   conn: Conn;
   proposals: Proposal[];
   roleExtensions: RoleExtension[];
 }
 
+/** An authority store in memory, with its contents readable (tests and embedders without a durable store). */
 export interface MemoryAuthorityStore extends AuthorityStorePort {
   contents(): MemoryAuthorityContents;
 }
 
 const invalid = (message: string): StoreError => ({ _tag: "StoreInvalidInput", message });
 
+/** An in-memory authority store; `available` returning false makes every call a `StoreUnavailable`. */
 export const createMemoryAuthorityStore = (available: () => boolean = () => true): MemoryAuthorityStore => {
   const contents: MemoryAuthorityContents = { conn: HUMAN_CONN, proposals: [], roleExtensions: [] };
   const run = async <T>(body: () => E.Either<StoreError, T>): Promise<E.Either<StoreError, T>> =>

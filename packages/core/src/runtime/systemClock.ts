@@ -7,6 +7,7 @@ import type { Clock } from "../ports/clock.js";
 /** Timers longer than this are re-armed in steps (setTimeout caps at ~24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** The system clock: `Date.now()` and `setTimeout`-backed timers. The runtime's only reading of real time. */
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimer(at, callback) {

@@ -22,6 +22,7 @@ import { currentDigest } from "../step.js";
 import { type AuthorityTools, createAuthorityTools, type WorkerDefaults } from "./authorityTools.js";
 import { authorityStoreFor } from "./memoryAuthorityStore.js";
 
+/** What the tool host needs from the runtime: its state, the ports, and a way to feed events. */
 export interface ToolHostDeps {
   readonly getState: () => CoreState;
   readonly store: StorePort;
@@ -37,6 +38,10 @@ export interface ToolHostDeps {
 const refused = (message: string): ToolError => ({ _tag: "ToolRefused", message });
 const failedWith = (message: string): ToolError => ({ _tag: "ToolFailed", message });
 
+/**
+ * Build the {@link ToolHost} the channel server calls: every tool becomes an event through `step`, or a read of
+ * the runtime's state.
+ */
 export const createToolHost = (deps: ToolHostDeps): ToolHost & AuthorityTools => {
   const digestNow = () => {
     const state = deps.getState();

@@ -20,6 +20,10 @@ const pick = (world: FakeWorld, index: number): PaneId | undefined => {
   return list.length === 0 ? undefined : list[index % list.length];
 };
 
+/**
+ * Apply one generated {@link WorldAction} to a fake world (add or kill a pane, attach, notify, fail the store,
+ * advance time, …).
+ */
 export const applyWorldAction = (world: FakeWorld, action: WorldAction): void => {
   const now = world.now();
   switch (action.type) {

@@ -8,8 +8,10 @@ import type { FleetDigest, PaneDigest } from "../domain/digest.js";
 import type { CiState, PaneObservation, UsageSnapshot } from "../domain/observation.js";
 import type { PaneId } from "../domain/paneId.js";
 
+/** The start time every arbitrary is anchored to (epoch ms). */
 export const T0 = 1_700_000_000_000;
 
+/** Well-formed pane ids, `%0` to `%9999`. */
 export const paneIdArb: fc.Arbitrary<PaneId> = fc.integer({ min: 0, max: 9999 }).map((n) => `%${n}` as PaneId);
 
 /** Strings that are not pane ids: empty, garbage, near misses. */
@@ -23,8 +25,11 @@ export const malformedPaneIdArb: fc.Arbitrary<string> = fc.oneof(
   fc.string().filter((s) => !/^%\d+$/.test(s)),
 );
 
+/** A known agent kind. */
 export const agentKindArb: fc.Arbitrary<AgentKind> = fc.constantFrom("claude", "codex", "gemini", "aider");
+/** A pane command that is an agent. */
 export const agentCommandArb: fc.Arbitrary<string> = fc.constantFrom("claude", "codex", "gemini", "aider");
+/** A pane command that is not an agent (shells, editors, tools). */
 export const nonAgentCommandArb: fc.Arbitrary<string> = fc.constantFrom(
   "bash",
   "zsh",
@@ -33,6 +38,7 @@ export const nonAgentCommandArb: fc.Arbitrary<string> = fc.constantFrom(
   "python3",
   "less",
 );
+/** A CI state, or none. */
 export const ciArb: fc.Arbitrary<CiState | null> = fc.constantFrom<CiState | null>("red", "pending", "green", null);
 
 /** Names with the characters that break naive parsers: tabs, newlines, quotes, #, unicode. */
@@ -45,6 +51,7 @@ export const hostileNameArb: fc.Arbitrary<string> = fc.string({
   maxLength: 24,
 });
 
+/** A schema-valid pane observation (optionally with a given pane id and time). */
 export const observationArb = (
   options: { paneId?: fc.Arbitrary<PaneId>; now?: number } = {},
 ): fc.Arbitrary<PaneObservation> =>
@@ -74,11 +81,13 @@ export const fleetArb = (options: { maxPanes?: number; now?: number } = {}): fc.
           ),
     );
 
+/** A usage snapshot: percent and reset time, each possibly unknown. */
 export const usageArb: fc.Arbitrary<UsageSnapshot> = fc.record({
   percent: fc.option(fc.integer({ min: 0, max: 100 }), { nil: null }),
   resetsAt: fc.option(fc.integer({ min: T0, max: T0 + 86_400_000 }), { nil: null }),
 });
 
+/** A pane's digest entry (optionally with a given handle). */
 export const paneDigestArb = (handle: fc.Arbitrary<PaneId> = paneIdArb): fc.Arbitrary<PaneDigest> =>
   fc.record({
     handle,
@@ -125,6 +134,7 @@ export type WorldAction =
   | { readonly type: "attachFirstMate" }
   | { readonly type: "queueSpawn"; readonly behaviour: "ok" | "exit_at_launch" | "malformed_id" | "fail" };
 
+/** Any {@link WorldAction}, weighted toward the common ones; for model-based runs of a fake world. */
 export const worldActionArb: fc.Arbitrary<WorldAction> = fc.oneof(
   {
     weight: 5,

@@ -6,11 +6,13 @@ import type { ChannelMeta } from "../commands.js";
 import type { PaneId } from "../domain/paneId.js";
 import type { ChannelEvent, ChannelPort } from "../ports/channelPort.js";
 
+/** A push the fake channel received: its content and meta. */
 export interface ReceivedPush {
   readonly content: string;
   readonly meta: ChannelMeta;
 }
 
+/** A channel port in memory: attach and detach panes, and read what each received. */
 export interface FakeChannel extends ChannelPort {
   readonly received: Map<string, ReceivedPush[]>;
   attach(paneId: PaneId, firstMate: boolean): void;
@@ -21,6 +23,7 @@ export interface FakeChannel extends ChannelPort {
   emitSync(paneId: string, content: string, meta: ChannelMeta): boolean;
 }
 
+/** A fresh fake channel with no sessions attached. */
 export const createFakeChannel = (): FakeChannel => {
   const attached = new Set<string>();
   const received = new Map<string, ReceivedPush[]>();

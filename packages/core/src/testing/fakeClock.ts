@@ -3,6 +3,7 @@
  */
 import type { Clock } from "../ports/clock.js";
 
+/** A clock whose time moves only when told, firing due timers in order. */
 export interface FakeClock extends Clock {
   /** Move time forward by `ms`, firing due timers in time order. */
   advance(ms: number): void;
@@ -11,6 +12,7 @@ export interface FakeClock extends Clock {
   pendingTimers(): number;
 }
 
+/** A fake clock starting at `start` (epoch ms). */
 export const createFakeClock = (start = 1_700_000_000_000): FakeClock => {
   let now = start;
   let nextId = 1;

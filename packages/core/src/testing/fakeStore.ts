@@ -14,6 +14,7 @@ import type { StoreError } from "../ports/errors.js";
 import type { LeaseState, StorePort } from "../ports/storePort.js";
 import { createMemoryAuthorityStore, type MemoryAuthorityContents } from "../runtime/memoryAuthorityStore.js";
 
+/** What the fake store holds, table by table. */
 export interface FakeStoreContents {
   marker: Marker | null;
   ledger: Map<number, StartRecord>;
@@ -28,6 +29,7 @@ export interface FakeStoreContents {
   leaseEpoch: number;
 }
 
+/** A store port in memory: its contents readable, and made unavailable on demand. */
 export interface FakeStore extends StorePort, AuthorityStorePort {
   snapshot(): FakeStoreContents;
   /** The conn, proposals and role extensions (SPEC §8). */
@@ -46,6 +48,7 @@ export const staleEpoch = (epoch: number, current: number): StoreError => ({
   message: `lease epoch ${epoch} is stale (the lease is at epoch ${current}): another host took the lease`,
 });
 
+/** A fresh, empty fake store. */
 export const createFakeStore = (): FakeStore => {
   const contents: FakeStoreContents = {
     marker: null,

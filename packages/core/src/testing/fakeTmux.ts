@@ -11,6 +11,7 @@ import type { SpawnedWindow, SpawnRequest, TmuxEvent, TmuxPort } from "../ports/
 /** How the next spawn behaves. */
 export type SpawnBehaviour = "ok" | "exit_at_launch" | "malformed_id" | "fail";
 
+/** A tmux port in memory: add, change and kill panes, and record what was spawned, killed and typed. */
 export interface FakeTmux extends TmuxPort {
   readonly panes: Map<string, PaneObservation>;
   addPane(pane: Partial<PaneObservation> & { command: string }): PaneId;
@@ -26,6 +27,7 @@ export interface FakeTmux extends TmuxPort {
   readonly spawned: { request: SpawnRequest; behaviour: SpawnBehaviour; paneId: string }[];
 }
 
+/** A fresh fake tmux with no panes; `now` stamps their activity. */
 export const createFakeTmux = (now: () => number): FakeTmux => {
   const panes = new Map<string, PaneObservation>();
   const listeners = new Set<(event: TmuxEvent) => void>();

@@ -24,10 +24,12 @@ import { createFakeClock, type FakeClock } from "./fakeClock.js";
 import { createFakeStore, type FakeStore } from "./fakeStore.js";
 import { createFakeTmux, type FakeTmux } from "./fakeTmux.js";
 
+/** One queued item of a fake world: an event to step, or a command to execute. */
 export type WorkItem =
   | { readonly kind: "event"; readonly event: Event }
   | { readonly kind: "command"; readonly command: Command };
 
+/** How to build a fake world: the core configuration, a seed, the owner, whether the first mate attaches by itself, and the start time. */
 export interface FakeWorldOptions {
   readonly config?: CoreConfigInput;
   readonly seed?: number;
@@ -37,12 +39,17 @@ export interface FakeWorldOptions {
   readonly start?: number;
 }
 
+/** An alert raised in a fake world, with its time. */
 export interface WorldAlert {
   readonly at: number;
   readonly code: string;
   readonly message: string;
 }
 
+/**
+ * The core against fake tmux, channel, store and clock, driven step by step (`step`, `drive`, `driveBounded`) with
+ * a deterministic order; for property tests of an integration.
+ */
 export interface FakeWorld {
   readonly clock: FakeClock;
   readonly tmux: FakeTmux;
@@ -88,6 +95,7 @@ export const seededRandom = (seed: number): (() => number) => {
 
 const fakeTokenHash = (n: number): string => n.toString(16).padStart(64, "0");
 
+/** Build a fake world from options; nothing happens until it is driven. */
 export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
   const config = parseCoreConfig(options.config ?? {});
   const clock = createFakeClock(options.start);

@@ -17,7 +17,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { createChannelServer } from "../channelServer.js";
 import { type LatencyStats, summarizeLatencies } from "./latencyStats.js";
 
-/** How to measure the hook command: its argv, how many runs, and where the server listens. */
+/** How to measure the hook command: its argv, how many runs, the payload, and how many bare-Node runs to compare with. */
 export interface HookMeasureOptions {
   /** argv that starts the hook command, e.g. [process.execPath, "dist/hook/bin.js"]. */
   readonly hookArgv: readonly string[];

@@ -29,7 +29,7 @@ import { MAX_FRAME_BYTES } from "../limits.js";
 import { resolveSocketPath, type ShimEnvironment } from "./defaultSocketPath.js";
 import { checkSocketDirectory } from "./socketDirectoryCheck.js";
 
-/** The shim's streams (the agent's stdin and stdout), its environment, and where diagnostics go. */
+/** The shim's streams (the agent's stdin and stdout, diagnostics), its environment, and its start wait and reconnect backoff. */
 export interface ShimOptions {
   readonly stdin: Readable;
   readonly stdout: Writable;

@@ -87,7 +87,7 @@ export const removeThrowawayPostgres = async (root: string): Promise<void> => {
   rmSync(root, { recursive: true, force: true });
 };
 
-/** Where the throwaway cluster's server binaries are, and how long to wait for it. */
+/** How to start the throwaway cluster: server settings, the user it runs as, and where its directory goes. */
 export interface ThrowawayPostgresOptions {
   /** Extra `-c name=value` server settings. */
   readonly settings?: Readonly<Record<string, string>>;
