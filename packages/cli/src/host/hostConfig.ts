@@ -9,6 +9,7 @@
  * unset variable is an error naming it. To add a field, add it to the
  * object in `hostConfigSchema` (and to docs/operations.md).
  */
+
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { CoreConfigSchema } from "@first-mate/core";
@@ -16,6 +17,7 @@ import { SchemaNameSchema } from "@first-mate/store-postgres";
 import * as E from "fp-ts/lib/Either.js";
 import { z } from "zod";
 import { expandPath, type PathEnvironment } from "./expandPath.js";
+import { RetentionPolicySchema } from "./retentionTimer.js";
 
 const AGENT_KINDS = ["claude", "stand-in", "command"] as const;
 
@@ -143,6 +145,8 @@ export const hostConfigSchema = (environment: PathEnvironment = processEnvironme
     corePrompt: z.string().min(1).max(20_000).optional(),
     /** How many IDENTITY backups to keep (one is taken before each spawn). */
     identityBackups: z.number().int().min(1).max(1000).default(10),
+    /** Store retention on a timer: log entries kept, delivered-outbox age, pass interval. */
+    retention: RetentionPolicySchema.prefault({}),
     /** How `spawn_worker` starts a worker when the first mate names no command. */
     workers: z
       .strictObject({

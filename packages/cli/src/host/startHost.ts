@@ -37,6 +37,7 @@ import { identityBackupDir, identityPath } from "./identityFile.js";
 import { watchIdentity } from "./identityWatcher.js";
 import { createLateEmbedderHost } from "./lateEmbedderHost.js";
 import { createLayeredPrompt } from "./layeredPromptSource.js";
+import { startRetention } from "./retentionTimer.js";
 
 /**
  * A running first-mate host: the runtime, the store, the tmux driver, the channel server, the socket and embedder
@@ -205,6 +206,14 @@ export const startHost = async (options: StartHostOptions): Promise<E.Either<Hos
     watchers.push(
       watchConnRequests(store, runtime),
       watchIdentity(identity, runtime, () => Date.now()),
+      startRetention({
+        store,
+        policy: config.retention,
+        now: () => Date.now(),
+        onPass: (pass) => {
+          if (!pass.ok) noteForTheHuman(`store retention failed: ${pass.reason}`);
+        },
+      }),
     );
   } catch (error) {
     await stop();

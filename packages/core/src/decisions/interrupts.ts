@@ -11,7 +11,14 @@
  * - every wake is first written to the outbox (a store command), then
  *   delivered in sequence order, one at a time, while the first mate is
  *   attached; a failed delivery stays queued; entries older than the TTL are
- *   dropped with a count.
+ *   dropped with a count;
+ * - every per-source table is bounded (`INTERRUPT_TABLE_CAPS`), whatever
+ *   the flood of invented sources or distinct messages: past its cap the
+ *   dedupe table drops its oldest keys, the rate table its idle then least
+ *   recent sources (both only soften suppression, never lose a wake), and
+ *   new
+ *   folded repeats share one overflow entry, so their count still reaches
+ *   the digest.
  */
 import type { Command } from "../commands.js";
 import type { CoreConfig } from "../config.js";
@@ -19,15 +26,31 @@ import type { InterruptKind, OutboxEntry } from "../domain/interrupt.js";
 import type { PaneId } from "../domain/paneId.js";
 import type { FoldedRepeat } from "./renderDelta.js";
 
+/** A dedupe key and the time of its last wake. */
+export interface DedupeMark {
+  readonly key: string;
+  readonly at: number;
+}
+
+/** A source and the times of its wakes inside the rate window. */
+export interface SourceWakes {
+  readonly source: string;
+  readonly times: readonly number[];
+}
+
 /**
  * The interrupts' bounded tables: last wake per dedupe key, wakes per source, folded repeats; the outbox, the
  * delivery in flight, the last sequence number, and expired entries not yet reported.
  */
 export interface InterruptState {
-  /** Dedupe key → time of its last wake. */
-  readonly lastWakeByKey: Readonly<Record<string, number>>;
-  /** Source → times of its wakes inside the rate window. */
-  readonly wakesBySource: Readonly<Record<string, readonly number[]>>;
+  /**
+   * Dedupe keys with the time of their last wake, oldest first. Small
+   * arrays, not records: copying one per interrupt stays cheap at its cap
+   * (a large record costs a microsecond per key to copy).
+   */
+  readonly dedupeMarks: readonly DedupeMark[];
+  /** Sources with their wakes inside the rate window, least recent first. */
+  readonly sourceWakes: readonly SourceWakes[];
   /** Suppressed repeats awaiting the next digest, by dedupe key. */
   readonly repeats: Readonly<Record<string, FoldedRepeat>>;
   /** Pending entries, sequence order. */
@@ -41,8 +64,8 @@ export interface InterruptState {
 
 /** Empty interrupt tables. */
 export const INITIAL_INTERRUPTS: InterruptState = {
-  lastWakeByKey: {},
-  wakesBySource: {},
+  dedupeMarks: [],
+  sourceWakes: [],
   repeats: {},
   outbox: [],
   delivering: null,
@@ -68,6 +91,19 @@ export interface InterruptDecision {
   readonly verdict: InterruptVerdict;
 }
 
+/** Upper bounds of the per-source tables (a live fleet uses a few entries of each). */
+export const INTERRUPT_TABLE_CAPS = {
+  /** Dedupe keys (source + kind + message) remembered. */
+  dedupeKeys: 1_000,
+  /** Sources whose recent wakes are remembered for the rate limit. */
+  rateSources: 1_000,
+  /** Distinct folded repeats awaiting the next digest (one more: the overflow entry). */
+  foldedRepeats: 100,
+} as const;
+
+/** The folded-repeat key that collects repeats beyond the cap. */
+export const OVERFLOW_REPEAT_KEY = "\u0000overflow";
+
 type InterruptConfig = Pick<CoreConfig, "dedupeWindowMs" | "rateLimitWakes" | "rateLimitWindowMs" | "outboxTtlMs">;
 
 /** The key under which identical interrupts are deduplicated: source, kind and message. */
@@ -75,6 +111,17 @@ export const dedupeKey = (source: string, kind: string, message: string): string
   `${source}\u0000${kind}\u0000${message}`;
 
 const fold = (state: InterruptState, key: string, raised: RaisedInterrupt): InterruptState => {
+  const full = Object.keys(state.repeats).length >= INTERRUPT_TABLE_CAPS.foldedRepeats;
+  if (state.repeats[key] === undefined && full) {
+    const overflow = state.repeats[OVERFLOW_REPEAT_KEY];
+    const repeat: FoldedRepeat = {
+      source: "(several)",
+      kind: "repeats",
+      message: "more repeated interrupts than the digest lists",
+      count: (overflow?.count ?? 0) + 1,
+    };
+    return { ...state, repeats: { ...state.repeats, [OVERFLOW_REPEAT_KEY]: repeat } };
+  }
   const previous = state.repeats[key];
   const repeat: FoldedRepeat = {
     source: raised.source,
@@ -83,6 +130,15 @@ const fold = (state: InterruptState, key: string, raised: RaisedInterrupt): Inte
     count: (previous?.count ?? 0) + 1,
   };
   return { ...state, repeats: { ...state.repeats, [key]: repeat } };
+};
+
+/**
+ * `entries` without those `isLive` rejects, then without the oldest beyond
+ * `cap` (entries are kept oldest first, so the oldest are at the front).
+ */
+const bounded = <T>(entries: readonly T[], cap: number, isLive: (entry: T) => boolean): readonly T[] => {
+  const live = entries.length > cap ? entries.filter(isLive) : entries;
+  return live.length > cap ? live.slice(live.length - cap) : live;
 };
 
 /** Pure: admit (or fold) one interrupt. Delivery is `deliverNext`'s job. */
@@ -94,11 +150,11 @@ export const admitInterrupt = (
 ): InterruptDecision => {
   if (raised.source === firstMatePaneId) return { state, commands: [], verdict: "ignored_self" };
   const key = dedupeKey(raised.source, raised.kind, raised.message);
-  const lastWake = state.lastWakeByKey[key];
+  const lastWake = state.dedupeMarks.find((mark) => mark.key === key)?.at;
   if (lastWake !== undefined && raised.now - lastWake < config.dedupeWindowMs) {
     return { state: fold(state, key, raised), commands: [], verdict: "deduplicated" };
   }
-  const recentWakes = (state.wakesBySource[raised.source] ?? []).filter(
+  const recentWakes = (state.sourceWakes.find((wakes) => wakes.source === raised.source)?.times ?? []).filter(
     (at) => raised.now - at < config.rateLimitWindowMs,
   );
   if (recentWakes.length >= config.rateLimitWakes) {
@@ -116,17 +172,25 @@ export const admitInterrupt = (
     ...state,
     lastSeq: seq,
     outbox: [...state.outbox, entry],
-    lastWakeByKey: { ...pruneKeys(state.lastWakeByKey, raised.now, config.dedupeWindowMs), [key]: raised.now },
-    wakesBySource: { ...state.wakesBySource, [raised.source]: [...recentWakes, raised.now] },
+    // Expired marks carry no information; past the cap the oldest go too.
+    dedupeMarks: bounded(
+      [
+        ...state.dedupeMarks.filter((mark) => mark.key !== key && raised.now - mark.at < config.dedupeWindowMs),
+        { key, at: raised.now },
+      ],
+      INTERRUPT_TABLE_CAPS.dedupeKeys,
+      () => true,
+    ),
+    sourceWakes: bounded(
+      [
+        ...state.sourceWakes.filter((wakes) => wakes.source !== raised.source),
+        { source: raised.source, times: [...recentWakes, raised.now] },
+      ],
+      INTERRUPT_TABLE_CAPS.rateSources,
+      (wakes) => wakes.times.some((at) => raised.now - at < config.rateLimitWindowMs),
+    ),
   };
   return { state: next, commands: [{ type: "store.enqueueOutbox", entry }], verdict: "queued" };
-};
-
-/** Keys whose window has passed carry no information; drop them so state stays small. */
-const pruneKeys = (keys: Readonly<Record<string, number>>, now: number, windowMs: number): Record<string, number> => {
-  const kept: Record<string, number> = {};
-  for (const [key, at] of Object.entries(keys)) if (now - at < windowMs) kept[key] = at;
-  return kept;
 };
 
 const LABEL: Record<InterruptKind, string> = {

@@ -48,6 +48,14 @@ export const createToolHost = (deps: ToolHostDeps): ToolHost & AuthorityTools =>
     return currentDigest({ ...state, now: Math.max(state.now, deps.now()) });
   };
   const firstMate = () => deps.getState().supervisor.marker?.paneId ?? null;
+  /**
+   * Interrupts come only from panes of the latest observation: a pane id
+   * nobody has seen costs no table entry, alert or outbox row.
+   */
+  const unobserved = (from: string): ToolError | null =>
+    deps.getState().fleet.some((pane) => pane.paneId === from && !pane.dead)
+      ? null
+      : refused(`${from} is not a live pane of the latest observation; try again after the next tick`);
 
   const authorityTools = createAuthorityTools({
     getState: deps.getState,
@@ -63,6 +71,8 @@ export const createToolHost = (deps: ToolHostDeps): ToolHost & AuthorityTools =>
     firstMateMarker: async () => deps.getState().supervisor.marker,
 
     async notify(from, input) {
+      const unknown = unobserved(from);
+      if (unknown) return E.left(unknown);
       await deps.dispatch({ type: "NotifyReceived", now: deps.now(), paneId: from, ...input });
       const state = deps.getState();
       if (input.kind !== "need_human") return E.right(`noted (${input.kind})`);
@@ -75,6 +85,8 @@ export const createToolHost = (deps: ToolHostDeps): ToolHost & AuthorityTools =>
     },
 
     async report(from, input) {
+      const unknown = unobserved(from);
+      if (unknown) return E.left(unknown);
       await deps.dispatch({ type: "ReportReceived", now: deps.now(), paneId: from, message: input.message });
       return E.right("reported");
     },
