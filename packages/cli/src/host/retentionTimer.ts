@@ -3,9 +3,9 @@
  * orders are never pruned) and delivered outbox rows are dropped after an
  * age, so the store's tables stay bounded however long the host runs.
  *
- * Guarantees: one pass at start, then one every `intervalMs`; a pass that
- * fails is reported and the next one runs as usual; `stop` clears the timer
- * (the timer never keeps the process alive).
+ * Guarantees: one pass at start, then one every `intervalMinutes` (never two
+ * at once); a pass that fails is reported and the next one runs as usual;
+ * `stop` clears the timer (the timer never keeps the process alive).
  * Does not: prune pending outbox rows (the core expires those by its TTL)
  * or alerts (one per pane; they end with their pane).
  */
@@ -13,10 +13,12 @@ import { describeError, type StoreError } from "@first-mate/core";
 import * as E from "fp-ts/lib/Either.js";
 import { z } from "zod";
 
-/** The store operations retention needs (store-sqlite implements them). */
+type MaybePromise<T> = T | Promise<T>;
+
+/** The store operations retention needs (both store engines implement them). */
 export interface RetentionStore {
-  pruneLog(policy: { readonly keepNewest: number }): E.Either<StoreError, number>;
-  pruneDeliveredOutbox(before: number): E.Either<StoreError, number>;
+  pruneLog(policy: { readonly keepNewest: number }): MaybePromise<E.Either<StoreError, number>>;
+  pruneDeliveredOutbox(before: number): MaybePromise<E.Either<StoreError, number>>;
 }
 
 /** How much to keep, and how often to prune. */
@@ -42,11 +44,15 @@ export type RetentionPass =
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Run one retention pass now. */
-export const pruneOnce = (store: RetentionStore, policy: RetentionPolicy, now: number): RetentionPass => {
+export const pruneOnce = async (
+  store: RetentionStore,
+  policy: RetentionPolicy,
+  now: number,
+): Promise<RetentionPass> => {
   try {
-    const log = store.pruneLog({ keepNewest: policy.logEntries });
+    const log = await store.pruneLog({ keepNewest: policy.logEntries });
     if (E.isLeft(log)) return { ok: false, reason: `captain's log: ${describeError(log.left)}` };
-    const outbox = store.pruneDeliveredOutbox(now - policy.deliveredOutboxDays * DAY_MS);
+    const outbox = await store.pruneDeliveredOutbox(now - policy.deliveredOutboxDays * DAY_MS);
     if (E.isLeft(outbox)) return { ok: false, reason: `outbox: ${describeError(outbox.left)}` };
     return { ok: true, logEntries: log.right, outboxRows: outbox.right };
   } catch (error) {
@@ -61,9 +67,18 @@ export const startRetention = (options: {
   readonly now: () => number;
   readonly onPass?: (pass: RetentionPass) => void;
 }): (() => void) => {
-  const pass = () => options.onPass?.(pruneOnce(options.store, options.policy, options.now()));
-  pass();
-  const timer = setInterval(pass, options.policy.intervalMinutes * 60_000);
+  let running = false;
+  const pass = async () => {
+    if (running) return;
+    running = true;
+    try {
+      options.onPass?.(await pruneOnce(options.store, options.policy, options.now()));
+    } finally {
+      running = false;
+    }
+  };
+  void pass();
+  const timer = setInterval(() => void pass(), options.policy.intervalMinutes * 60_000);
   timer.unref();
   return () => clearInterval(timer);
 };
