@@ -68,6 +68,7 @@ const updateFor = (state: CoreState, event: Event): AgentStatesUpdate | null => 
         state.now,
         state.supervisor.leaseHeld ? state.config : { ...state.config, screenCapturesPerTick: 0 },
         state.supervisor.marker?.paneId ?? null,
+        { agentSignatures: state.config.agentSignatures },
       );
     default:
       return null;

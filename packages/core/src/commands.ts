@@ -39,8 +39,12 @@ export type Command =
       readonly window: string;
       readonly attempt: number;
     }
-  /** Kill one pane (e.g. a stale duplicate first mate). */
-  | { readonly type: "tmux.kill"; readonly paneId: PaneId }
+  /**
+   * Kill one pane (e.g. a stale duplicate first mate). With the pane's pid,
+   * its process tree is recorded first and ended after the close
+   * (SIGHUP → SIGTERM → SIGKILL); answered then by PaneEnded.
+   */
+  | { readonly type: "tmux.kill"; readonly paneId: PaneId; readonly pid?: number; readonly reason?: string }
   /** Kill a window by id (`@N`) or `session:window`; used for orphaned spawns. */
   | { readonly type: "tmux.killWindow"; readonly target: string }
   /** Capture the bottom of a pane's screen for the agent-state fallback; answered by ScreenCaptured (or nothing). */

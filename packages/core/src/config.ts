@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { DEFAULT_PROHIBITIONS, ProhibitionSchema } from "./authority/prohibition.js";
+import { AgentSignatureSchema, DEFAULT_AGENT_SIGNATURES } from "./domain/agentKind.js";
 
 const ms = () => z.number().int().positive();
 
@@ -59,6 +60,14 @@ export const CoreConfigSchema = z.object({
   identityCapChars: z.number().int().positive().default(8000),
   /** The consolidation nudge rides the digest after this many wakes without an identity edit. */
   identityNudgeAfterWakes: z.number().int().positive().default(50),
+  /**
+   * Agent detection table; extend with `[...DEFAULT_AGENT_SIGNATURES, entry]`
+   * (the first entry that matches wins).
+   */
+  agentSignatures: z
+    .array(AgentSignatureSchema)
+    .max(256)
+    .default(() => [...DEFAULT_AGENT_SIGNATURES]),
   /** The tmux session first-mate's workers are spawned in. */
   workerSession: z.string().min(1).default("fleet"),
 });

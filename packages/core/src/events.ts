@@ -20,6 +20,7 @@ import {
   UsageSnapshotSchema,
 } from "./domain/observation.js";
 import { PaneIdSchema } from "./domain/paneId.js";
+import { PaneEndReportSchema } from "./domain/paneProcess.js";
 
 const now = z.number().int().nonnegative();
 
@@ -137,6 +138,14 @@ export const EventSchema = z.discriminatedUnion("type", [
     killSwitch: z.boolean(),
   }),
   z.object({ type: z.literal("SupervisorReadFailed"), now, readId: z.number().int(), reason: z.string() }),
+  /** A pane was closed and its recorded processes ended (or not): logged, and survivors alerted. */
+  z.object({
+    type: z.literal("PaneEnded"),
+    now,
+    paneId: PaneIdSchema,
+    reason: z.string().min(1).max(200),
+    report: PaneEndReportSchema,
+  }),
   z.object({ type: z.literal("KillSwitchSet"), now, on: z.boolean() }),
   /** The human cleared a crash-loop give-up. */
   z.object({ type: z.literal("SupervisorReset"), now }),

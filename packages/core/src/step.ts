@@ -37,6 +37,7 @@ import {
   type RaisedInterrupt,
   settleDelivery,
 } from "./decisions/interrupts.js";
+import { judgePaneEnd } from "./decisions/paneEnding.js";
 import {
   decideSupervisor,
   maySupervise,
@@ -69,6 +70,7 @@ export const currentDigest = (state: CoreState): FleetDigest =>
     inputs: state.inputs,
     alerts: state.alerts,
     agents: state.agents,
+    agentSignatures: state.config.agentSignatures,
   });
 
 const paneNames = (state: CoreState): Record<string, string> => {
@@ -297,7 +299,14 @@ const strayFirstMates = (state: CoreState, markerPaneId: string | null, spawning
         pane.windowName === state.config.window &&
         pane.paneId !== markerPaneId,
     )
-    .map((pane) => ({ type: "tmux.kill", paneId: pane.paneId }) as const);
+    .map(
+      (pane): Command => ({
+        type: "tmux.kill",
+        paneId: pane.paneId,
+        ...(pane.pid !== null ? { pid: pane.pid } : {}),
+        reason: "stray first mate",
+      }),
+    );
 };
 
 const onObserveFailed = (state: CoreState, event: EventOf<"ObserveFailed">): StepResult => {
@@ -522,6 +531,8 @@ const dispatch = (state: CoreState, event: Event): StepResult => {
       return onKillSwitch(state, event);
     case "SupervisorReset":
       return onSupervisorReset(state);
+    case "PaneEnded":
+      return [state, judgePaneEnd(event.paneId, event.reason, event.report, state.now)];
     case "AgentEvidenceReceived":
     case "ScreenCaptured":
       // The state itself was folded by stepAgentStates; deliver its interrupt and let the heartbeat see it.

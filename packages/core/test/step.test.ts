@@ -125,7 +125,13 @@ describe("step", () => {
     const stray = world.tmux.addPane({ command: "claude", session: "bridge", windowName: "first-mate" });
     world.inject({ type: "PaneExited", now: world.now(), paneId: null });
     world.drive();
-    expect(world.commands).toContainEqual({ type: "tmux.kill", paneId: stray });
+    // With the pane's pid, so its whole process tree is ended, not only what tmux closes.
+    expect(world.commands).toContainEqual({
+      type: "tmux.kill",
+      paneId: stray,
+      pid: 1000 + Number(stray.slice(1)),
+      reason: "stray first mate",
+    });
     expect(world.firstMatePanes().map((pane) => pane.paneId)).toEqual([firstMate]);
   });
 

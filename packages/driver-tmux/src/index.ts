@@ -2,9 +2,27 @@
  * @first-mate/driver-tmux — the core's tmux port over a real tmux server:
  * one-call fleet observation, spawn/kill/capture/sendText, control-mode events.
  */
-export { type AgentKind, type AgentPattern, DEFAULT_AGENT_PATTERNS, detectAgent } from "@first-mate/core";
+export {
+  type AgentKind,
+  type AgentSignature,
+  classifyAgent,
+  DEFAULT_AGENT_SIGNATURES,
+  detectAgent,
+} from "@first-mate/core";
 export { type ControlModeLine, parseControlModeLine } from "./controlModeLine.js";
-export { PANE_LIST_FORMAT, parsePaneListing, renderPaneListing } from "./paneListing.js";
+export { endTmuxServer, type ServerEndReport } from "./endTmuxServer.js";
+export { AGENT_PANE_OPTION, PANE_LIST_FORMAT, parsePaneListing, renderPaneListing } from "./paneListing.js";
+export { attachProcessTrees, createProcessDriver } from "./processDriver.js";
+export {
+  createProcessTableReader,
+  type ProcessSource,
+  type ProcessTable,
+  type ProcessTableReader,
+  parseCmdline,
+  parseProcStat,
+  parsePsOutput,
+  treeOf,
+} from "./processTable.js";
 export { execCommandLine, quoteShellWord } from "./shellCommand.js";
 export { escapeFormat, protectTrailingSemicolon } from "./tmuxArgument.js";
 export type { TmuxServerAddress } from "./tmuxCommandRunner.js";

@@ -26,7 +26,16 @@ const NUMERIC_FIELDS = [
   "#{pane_width}",
   "#{pane_height}",
 ] as const;
-const TEXT_FIELDS = ["session_name", "window_name", "pane_title", "pane_current_command"] as const;
+/** The pane option first-mate sets on panes it spawns, naming the agent kind it started there. */
+export const AGENT_PANE_OPTION = "@first_mate_agent";
+const TEXT_FIELDS = [
+  "session_name",
+  "window_name",
+  "pane_title",
+  "pane_current_command",
+  "pane_start_command",
+  AGENT_PANE_OPTION,
+] as const;
 
 /** The `-F` format: numeric fields, then length-prefixed text fields, tab-separated. */
 export const PANE_LIST_FORMAT = [...NUMERIC_FIELDS, ...TEXT_FIELDS.map((name) => `#{n:${name}}\t#{${name}}`)].join(
@@ -82,7 +91,14 @@ export const parsePaneListing = (
     }
 
     const [paneId, windowIndex, pid, dead, activity, width, height] = numeric as [string, ...string[]];
-    const [session, windowName, title, command] = text as [string, string, string, string];
+    const [session, windowName, title, command, startCommand, declaredAgent] = text as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     if (hiddenSessions.has(session)) continue;
     const candidate = {
       paneId,
@@ -97,6 +113,9 @@ export const parsePaneListing = (
       lastActivityAt: (optionalInt(activity ?? "") ?? Number.NaN) * 1000,
       width: optionalInt(width ?? ""),
       height: optionalInt(height ?? ""),
+      // The default shell (no start command) and an undeclared kind are absent, not empty.
+      ...(startCommand === "" ? {} : { startCommand }),
+      ...(declaredAgent === "" ? {} : { declaredAgent }),
     };
     if (dead !== "0" && dead !== "1") return invalid(`pane_dead is "${dead}"`);
     const parsed = PaneObservationSchema.safeParse(candidate);
@@ -126,6 +145,8 @@ export const renderPaneListing = (panes: readonly PaneObservation[]): Buffer => 
         text(pane.windowName),
         text(pane.title),
         text(pane.command),
+        text(pane.startCommand ?? ""),
+        text(pane.declaredAgent ?? ""),
       ].join("\t") + "\n",
   );
   return Buffer.from(rows.join(""), "utf8");

@@ -5,6 +5,8 @@
  * - Every operation resolves to an `Either`; nothing throws across the port.
  * - `listPanes` observes the whole fleet with one `list-panes -a` call; no
  *   server running is an empty fleet; the hidden control session is left out.
+ *   Each live pane carries the argv of its process tree, from one read of
+ *   the process table per call (processTable.ts), for agent detection.
  * - `spawn` runs the agent as the pane's own process (`/bin/sh -c 'exec …'`,
  *   whatever the server's default-shell is); names, titles and the start
  *   directory are stored literally (no format expansion, no `#(…)`).
@@ -16,6 +18,7 @@
  * Does not: decide anything about the fleet (that is the core's job).
  */
 import {
+  AgentKindSchema,
   isPaneId,
   type PaneObservation,
   type SpawnedWindow,
@@ -27,7 +30,9 @@ import {
 } from "@first-mate/core";
 import * as E from "fp-ts/lib/Either.js";
 import { ControlModeWatcher } from "./controlModeWatcher.js";
-import { PANE_LIST_FORMAT, parsePaneListing } from "./paneListing.js";
+import { AGENT_PANE_OPTION, PANE_LIST_FORMAT, parsePaneListing } from "./paneListing.js";
+import { attachProcessTrees } from "./processDriver.js";
+import { createProcessTableReader, type ProcessTableReader } from "./processTable.js";
 import { execCommandLine } from "./shellCommand.js";
 import { CONTROL_CHARACTER, escapeFormat } from "./tmuxArgument.js";
 import { runTmux, runTmuxStrict, type TmuxServerAddress } from "./tmuxCommandRunner.js";
@@ -46,6 +51,11 @@ export interface TmuxDriverOptions extends TmuxServerAddress {
   readonly enterDelayMs?: number;
   /** Name of the hidden control session (default `_first_mate_ctl`); never part of the fleet. */
   readonly controlSessionName?: string;
+  /**
+   * Where pane process trees come from (default: `/proc` on Linux, else `ps`);
+   * `"off"` lists panes without them (detection then reads commands only).
+   */
+  readonly processTable?: ProcessTableReader | "off";
 }
 
 /** The tmux port plus what an embedder or a test needs around it. */
@@ -76,6 +86,8 @@ const spawnRequestProblem = (request: SpawnRequest): string | null => {
     strings.push(value);
   }
   if (strings.some((value) => value.includes("\u0000"))) return "spawn arguments must not contain NUL";
+  if (request.agentKind !== undefined && !AgentKindSchema.safeParse(request.agentKind).success)
+    return `agent kind ${JSON.stringify(request.agentKind)} is not a valid kind`;
   return sessionNameProblem(request.session);
 };
 
@@ -88,6 +100,7 @@ export const createTmuxDriver = (options: TmuxDriverOptions = {}): TmuxDriver =>
   const controlSessionName = options.controlSessionName ?? DEFAULT_CONTROL_SESSION;
   const hiddenSessions = new Set([controlSessionName]);
   const watcher = new ControlModeWatcher(address, controlSessionName);
+  const processTable = options.processTable === "off" ? null : (options.processTable ?? createProcessTableReader());
 
   const unit = async (args: readonly string[]): Promise<E.Either<TmuxError, void>> =>
     E.map(() => undefined)(await runTmuxStrict(address, args));
@@ -103,7 +116,11 @@ export const createTmuxDriver = (options: TmuxDriverOptions = {}): TmuxDriver =>
         /no current target/i.test(failure.error.stderr);
       return failure.kind === "noServer" || emptying ? E.right([]) : E.left(failure.error);
     }
-    return parsePaneListing(outcome.right.stdout, hiddenSessions);
+    const listed = parsePaneListing(outcome.right.stdout, hiddenSessions);
+    if (E.isLeft(listed) || processTable === null) return listed;
+    // Without the process table, detection still reads each pane's command and start command.
+    const table = await processTable.snapshot();
+    return E.isRight(table) ? E.right(attachProcessTrees(listed.right, table.right)) : listed;
   };
 
   const spawn = async (request: SpawnRequest): Promise<E.Either<TmuxError, SpawnedWindow>> => {
@@ -174,6 +191,9 @@ export const createTmuxDriver = (options: TmuxDriverOptions = {}): TmuxDriver =>
     }
     const [paneId = "", windowId] = outcome.right.stdout.toString("utf8").trim().split(" ");
     watcher.notePane(windowId ?? null, paneId);
+    // Best effort: without the option the pane is still detected from its processes.
+    if (request.agentKind !== undefined && isPaneId(paneId))
+      await runTmux(address, ["set-option", "-p", "-t", paneId, AGENT_PANE_OPTION, request.agentKind]);
     return E.right({ paneId, windowId: windowId ?? null });
   };
 

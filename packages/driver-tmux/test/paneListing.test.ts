@@ -69,12 +69,12 @@ describe("parsePaneListing", () => {
       _tag: "TmuxOutputInvalid",
       line: expect.stringContaining("%1"),
     });
-    const badId = parsePaneListing(Buffer.from("1\t0\t5\t0\t1\t80\t24\t1\ts\t1\tw\t1\tt\t3\tcat\n"));
+    const badId = parsePaneListing(Buffer.from("1\t0\t5\t0\t1\t80\t24\t1\ts\t1\tw\t1\tt\t3\tcat\t0\t\t0\t\n"));
     expect(E.isLeft(badId)).toBe(true);
   });
 
   it("a dead pane without a pid parses with pid null", () => {
-    expect(parsePaneListing(Buffer.from("%7\t2\t\t1\t1700000000\t80\t24\t1\ts\t1\tw\t0\t\t0\t\n"))).toEqual(
+    expect(parsePaneListing(Buffer.from("%7\t2\t\t1\t1700000000\t80\t24\t1\ts\t1\tw\t0\t\t0\t\t0\t\t0\t\n"))).toEqual(
       E.right([
         {
           paneId: "%7",

@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Command, Event, PaneId } from "@first-mate/core";
 import type { RuntimeReport } from "@first-mate/core/runtime";
+import { endTmuxServer } from "@first-mate/driver-tmux";
 import * as E from "fp-ts/lib/Either.js";
 import { parseHostConfig } from "../host/hostConfig.js";
 import { nodeScriptArgv } from "../host/nodeScript.js";
@@ -60,11 +61,19 @@ export const runDemo = async (options: DemoOptions): Promise<DemoSummary> => {
     if (cleaned) return;
     cleaned = true;
     await host?.stop();
-    try {
-      execFileSync("tmux", ["-L", socketName, "kill-server"], { stdio: "ignore" });
-    } catch {
-      // Already gone.
-    }
+    // Every pane's processes are recorded before the server goes, and ended after it: kill-server alone
+    // leaves an agent that catches SIGHUP running.
+    const ended = await endTmuxServer({ socketName }).catch((error: unknown) => ({
+      panes: 0,
+      recorded: 0,
+      spared: 0,
+      steps: [],
+      survivors: [],
+      unrecorded: String(error),
+    }));
+    timeline.note(
+      `cleanup: ${ended.panes} panes closed, ${ended.recorded} processes recorded${ended.steps.length > 0 ? ` (${ended.steps.map((step) => `${step.signal}→${step.remaining} left`).join(", ")})` : ""}${ended.survivors.length > 0 ? `; SURVIVED: ${ended.survivors.map((survivor) => `${survivor.pid} ${survivor.program}`).join(", ")}` : ""}`,
+    );
     rmSync(dir, { recursive: true, force: true });
   };
   const onSignal = () => {

@@ -21,7 +21,12 @@ import {
   systemClock,
 } from "@first-mate/core/runtime";
 import { type ChannelServer, createChannelServer, resolveSocketPath } from "@first-mate/driver-mcp";
-import { createTmuxDriver, type TmuxDriver } from "@first-mate/driver-tmux";
+import {
+  createProcessDriver,
+  createProcessTableReader,
+  createTmuxDriver,
+  type TmuxDriver,
+} from "@first-mate/driver-tmux";
 import * as E from "fp-ts/lib/Either.js";
 import { watchConnRequests } from "./connRequests.js";
 import {
@@ -93,7 +98,11 @@ export const startHost = async (options: StartHostOptions): Promise<E.Either<Hos
   if (E.isLeft(opened)) return fail(`store: ${describeError(opened.left)}`);
   const store = opened.right;
 
+  // One process table serves detection (each tick's listing) and ending panes (terminate, strays).
+  const processTable = createProcessTableReader();
+  const processes = createProcessDriver(processTable);
   const tmux = createTmuxDriver({
+    processTable,
     ...(config.tmux.socketName ? { socketName: config.tmux.socketName } : {}),
     ...(config.tmux.socketPath ? { socketPath: config.tmux.socketPath } : {}),
     ...(config.tmux.binary ? { tmuxBinary: config.tmux.binary } : {}),
@@ -152,6 +161,7 @@ export const startHost = async (options: StartHostOptions): Promise<E.Either<Hos
     void store.appendLog({ kind: "narrative", text: text.slice(0, 2000), at: Date.now(), author: "kit" });
   const runtime = createRuntime({
     tmux,
+    processes,
     channel: channelServer.channel,
     store,
     clock: systemClock,

@@ -7,6 +7,7 @@
  * high-water mark, whichever comes first. Order is kept.
  */
 import { z } from "zod";
+import { AgentKindSchema } from "../domain/agentKind.js";
 import type { UsageSnapshot } from "../domain/observation.js";
 import type { BudgetPolicy } from "./budgetStewardship.js";
 
@@ -18,6 +19,8 @@ export const WorkerLaunchSchema = z.object({
   argv: z.array(z.string()).min(1),
   cwd: z.string().min(1).optional(),
   env: z.record(z.string(), z.string()).optional(),
+  /** The agent kind the argv starts, when known: the pane is then detected by construction. */
+  agent: AgentKindSchema.optional(),
   /** Typed into the new pane once it exists. */
   task: z.string().min(1).max(2000).optional(),
 });

@@ -19,7 +19,7 @@
  */
 import type { Command } from "../commands.js";
 import type { CoreConfig } from "../config.js";
-import { type AgentPattern, DEFAULT_AGENT_PATTERNS, detectAgent } from "../domain/agentKind.js";
+import { type AgentSignature, DEFAULT_AGENT_SIGNATURES } from "../domain/agentKind.js";
 import type { AgentEvidence, EvidenceSource, ResolvedAgentState } from "../domain/agentState.js";
 import type { PaneObservation } from "../domain/observation.js";
 import type { PaneId } from "../domain/paneId.js";
@@ -31,6 +31,7 @@ import {
   recordEvidence,
   settleAgentRecord,
 } from "./agentStateMachine.js";
+import { classifyAgent } from "./classifyAgent.js";
 import { classifyScreen, DEFAULT_SCREEN_RULES, type ScreenRuleTable } from "./classifyScreen.js";
 import { classifyTitle, DEFAULT_TITLE_RULES, type TitleRuleTable } from "./classifyTitle.js";
 import type { RaisedInterrupt } from "./interrupts.js";
@@ -54,7 +55,8 @@ export type AgentStateConfig = Pick<
 
 /** Classifier tables an embedder may replace: agent patterns, title rules, screen rules. */
 export interface AgentTables {
-  readonly agentPatterns?: readonly AgentPattern[];
+  /** The agent detection table (default DEFAULT_AGENT_SIGNATURES). */
+  readonly agentSignatures?: readonly AgentSignature[];
   readonly titleRules?: TitleRuleTable;
   readonly screenRules?: ScreenRuleTable;
 }
@@ -183,7 +185,7 @@ export const observeAgentStates = (
   firstMatePaneId: string | null,
   tables: AgentTables = {},
 ): AgentStatesUpdate => {
-  const patterns = tables.agentPatterns ?? DEFAULT_AGENT_PATTERNS;
+  const signatures = tables.agentSignatures ?? DEFAULT_AGENT_SIGNATURES;
   const titleRules = tables.titleRules ?? DEFAULT_TITLE_RULES;
   const raised: RaisedInterrupt[] = [];
   const next: Record<string, PaneAgentRecord> = {};
@@ -191,9 +193,8 @@ export const observeAgentStates = (
   const candidateIds: string[] = [];
   for (const pane of panes) {
     const prior = agents[pane.paneId];
-    // Detection is the costliest part of a pane's turn: redo it only when the command changed.
-    const kind =
-      prior !== undefined && prior.command === pane.command ? prior.kind : detectAgent(pane.command, patterns);
+    // Remembered per command line (classifyAgent), so an unchanged pane costs a lookup.
+    const kind = classifyAgent(pane, signatures);
     if (prior === undefined && kind === null) continue;
     let record = prior ?? newAgentRecord(kind, pane.command);
     if (record.command !== pane.command) record = { ...record, command: pane.command };

@@ -8,7 +8,7 @@
  * stray about to be killed) is excluded too: it is never a worker.
  */
 
-import type { AgentPattern } from "../domain/agentKind.js";
+import type { AgentSignature } from "../domain/agentKind.js";
 import { UNKNOWN_AGENT_STATE } from "../domain/agentState.js";
 import type { Alert } from "../domain/alert.js";
 import type { FleetDigest, PaneDigest } from "../domain/digest.js";
@@ -28,7 +28,7 @@ export interface DigestContext {
   readonly firstMateWindow?: { readonly session: string; readonly window: string };
   readonly inputs: FleetInputs;
   readonly alerts: Readonly<Record<string, Alert>>;
-  readonly agentPatterns?: readonly AgentPattern[];
+  readonly agentSignatures?: readonly AgentSignature[];
   /** Agent states by pane; when given, every row carries its state (unknown when untracked). */
   readonly agents?: AgentStates;
 }
@@ -44,7 +44,7 @@ export const buildDigest = (panes: readonly PaneObservation[], context: DigestCo
       now: context.now,
       input: context.inputs.panes[pane.paneId],
       alert: context.alerts[pane.paneId],
-      ...(context.agentPatterns ? { agentPatterns: context.agentPatterns } : {}),
+      ...(context.agentSignatures ? { agentSignatures: context.agentSignatures } : {}),
       ...(context.agents ? { agentState: context.agents[pane.paneId]?.resolved ?? UNKNOWN_AGENT_STATE } : {}),
     });
     if (row) rows.push(row);

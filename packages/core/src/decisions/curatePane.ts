@@ -7,11 +7,12 @@
  * `need_human`, or the agent state is `waiting_permission`.
  */
 
-import { type AgentPattern, DEFAULT_AGENT_PATTERNS, detectAgent } from "../domain/agentKind.js";
+import { type AgentSignature, DEFAULT_AGENT_SIGNATURES } from "../domain/agentKind.js";
 import type { ResolvedAgentState } from "../domain/agentState.js";
 import type { Alert } from "../domain/alert.js";
 import type { PaneDigest } from "../domain/digest.js";
 import type { PaneInput, PaneObservation } from "../domain/observation.js";
+import { classifyAgent } from "./classifyAgent.js";
 
 /** What `curatePane` needs beside the observation: the time, the embedder's input, the pane's alert, agent patterns and agent state. */
 export interface CurateContext {
@@ -19,7 +20,7 @@ export interface CurateContext {
   readonly input?: PaneInput | undefined;
   /** The newest outstanding alert of this pane, if any. */
   readonly alert?: Alert | undefined;
-  readonly agentPatterns?: readonly AgentPattern[];
+  readonly agentSignatures?: readonly AgentSignature[];
   /**
    * The pane's resolved agent state. When given, the row carries `state`,
    * `stateSource` and `stateAt`, and `waiting_permission` makes it blocked.
@@ -29,7 +30,7 @@ export interface CurateContext {
 
 /** Pure: the digest row for one pane, or null when the pane runs no agent. */
 export const curatePane = (pane: PaneObservation, context: CurateContext): PaneDigest | null => {
-  const agent = detectAgent(pane.command, context.agentPatterns ?? DEFAULT_AGENT_PATTERNS);
+  const agent = classifyAgent(pane, context.agentSignatures ?? DEFAULT_AGENT_SIGNATURES);
   if (agent === null) return null;
   const input = context.input;
   return {

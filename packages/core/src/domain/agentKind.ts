@@ -1,64 +1,49 @@
 /**
- * Which coding agent runs in a pane, detected from the pane's current command.
+ * Which coding agent runs in a pane: the kinds, and the table that names them.
  *
- * Table-driven and pure: embedders extend detection by passing their own
- * table. Detection never throws; an unknown command is `null` (not an agent).
+ * A kind is a short lowercase name. The default table knows the common
+ * agents; an embedder adds its own entries (new kinds, or more names for a
+ * known one) and passes the longer table. The classifier that reads the
+ * table is `classifyAgent` (decisions/classifyAgent.ts).
  */
 import { z } from "zod";
 
-/** The agents first-mate recognises. */
-export const AgentKindSchema = z.enum(["claude", "codex", "gemini", "aider", "opencode", "cursor", "goose", "amp"]);
+/** An agent kind: the default table's, or one an embedder's table adds. */
+export const AgentKindSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]{0,31}$/, "an agent kind is 1–32 lowercase letters, digits, '_' or '-'");
 /** A parsed {@link AgentKindSchema}. */
 export type AgentKind = z.infer<typeof AgentKindSchema>;
 
-/** How a command names an agent: the kind, and the pattern the command matches. */
-export interface AgentPattern {
-  readonly kind: AgentKind;
-  /** Matched against the basename of the command (lowercased). */
-  readonly pattern: RegExp;
-}
-
-/** The default table, most specific first. */
-export const DEFAULT_AGENT_PATTERNS: readonly AgentPattern[] = [
-  { kind: "claude", pattern: /^(claude|claude-code)$/ },
-  { kind: "codex", pattern: /^codex(-[a-z0-9-]+)?$/ },
-  { kind: "gemini", pattern: /^gemini$/ },
-  { kind: "aider", pattern: /^aider$/ },
-  { kind: "opencode", pattern: /^opencode$/ },
-  { kind: "cursor", pattern: /^cursor-agent$/ },
-  { kind: "goose", pattern: /^goose$/ },
-  { kind: "amp", pattern: /^amp$/ },
-];
-
-const classify = (command: string, table: readonly AgentPattern[]): AgentKind | null => {
-  const base = command.trim().split(/\s+/)[0]?.split("/").pop()?.toLowerCase() ?? "";
-  for (const entry of table) if (entry.pattern.test(base)) return entry.kind;
-  return null;
-};
+/** The kinds the default table knows. */
+export const KNOWN_AGENT_KINDS = ["claude", "codex", "gemini", "aider", "opencode", "cursor", "goose", "amp"] as const;
 
 /**
- * A fleet runs a handful of distinct commands, and detection runs for every
- * pane on every tick: answers are remembered per table. Still pure — the
- * same command and table always give the same answer; the memo only skips
- * recomputing it, and is bounded.
+ * One agent in the detection table.
+ *
+ * `names` are program names as a process or a script calls itself (compared
+ * lowercased, without a directory and without `.exe`, `.js`, `.cjs`, `.mjs`,
+ * `.ts`, `.py`); a Python module of the same name counts (`python3 -m aider`).
+ * `packages` are the npm or Python package names it is installed as; they
+ * are recognised in a runner's package argument (`npx @openai/codex@0.169`)
+ * and in an installed script's path (`…/node_modules/@google/gemini-cli/…`).
  */
-const MEMO_LIMIT = 4096;
-const memo = new WeakMap<readonly AgentPattern[], Map<string, AgentKind | null>>();
+export const AgentSignatureSchema = z.object({
+  kind: AgentKindSchema,
+  names: z.array(z.string().min(1).max(100)).min(1).max(32),
+  packages: z.array(z.string().min(1).max(214)).max(32).optional(),
+});
+/** A parsed {@link AgentSignatureSchema}. */
+export type AgentSignature = z.infer<typeof AgentSignatureSchema>;
 
-/** Pure: the agent kind for a pane's current command, or null. */
-export const detectAgent = (
-  command: string,
-  table: readonly AgentPattern[] = DEFAULT_AGENT_PATTERNS,
-): AgentKind | null => {
-  let known = memo.get(table);
-  if (known === undefined) {
-    known = new Map();
-    memo.set(table, known);
-  }
-  const cached = known.get(command);
-  if (cached !== undefined) return cached;
-  const kind = classify(command, table);
-  if (known.size >= MEMO_LIMIT) known.clear();
-  known.set(command, kind);
-  return kind;
-};
+/** The default table: the first entry that matches a command line wins. */
+export const DEFAULT_AGENT_SIGNATURES: readonly AgentSignature[] = [
+  { kind: "claude", names: ["claude", "claude-code"], packages: ["@anthropic-ai/claude-code"] },
+  { kind: "codex", names: ["codex"], packages: ["@openai/codex"] },
+  { kind: "gemini", names: ["gemini"], packages: ["@google/gemini-cli"] },
+  { kind: "aider", names: ["aider"], packages: ["aider-chat", "aider-install"] },
+  { kind: "opencode", names: ["opencode"], packages: ["opencode-ai"] },
+  { kind: "cursor", names: ["cursor-agent"] },
+  { kind: "goose", names: ["goose"] },
+  { kind: "amp", names: ["amp"], packages: ["@sourcegraph/amp"] },
+];

@@ -6,7 +6,11 @@
  * by the embedding orchestrator. Both are parsed with zod at the edge.
  */
 import { z } from "zod";
+import { AgentKindSchema } from "./agentKind.js";
 import { PaneIdSchema } from "./paneId.js";
+
+/** Bounds on what a pane's process tree contributes, so one hostile pane costs bounded memory. */
+export const PANE_PROCESS_LIMITS = { processes: 32, words: 64, wordLength: 4096 } as const;
 
 /** One pane as tmux reports it: id, session, window, title, command, pid, dead flag and last activity. */
 export const PaneObservationSchema = z.object({
@@ -22,6 +26,21 @@ export const PaneObservationSchema = z.object({
   lastActivityAt: z.number().int().nonnegative(),
   width: z.number().int().nonnegative().optional(),
   height: z.number().int().nonnegative().optional(),
+  /** The command tmux started the pane with (`#{pane_start_command}`); empty for the default shell. */
+  startCommand: z
+    .string()
+    .max(PANE_PROCESS_LIMITS.words * PANE_PROCESS_LIMITS.wordLength)
+    .optional(),
+  /**
+   * argv of the pane's processes, the pane's own process first, then its
+   * descendants (agent detection looks through wrappers with it).
+   */
+  processes: z
+    .array(z.array(z.string().max(PANE_PROCESS_LIMITS.wordLength)).max(PANE_PROCESS_LIMITS.words))
+    .max(PANE_PROCESS_LIMITS.processes)
+    .optional(),
+  /** The agent kind first-mate spawned the pane with: known by construction. */
+  declaredAgent: AgentKindSchema.optional(),
 });
 /** A parsed {@link PaneObservationSchema}. */
 export type PaneObservation = z.infer<typeof PaneObservationSchema>;

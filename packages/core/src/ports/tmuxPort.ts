@@ -18,6 +18,8 @@ export interface SpawnRequest {
   readonly argv: readonly string[];
   readonly cwd?: string;
   readonly env?: Readonly<Record<string, string>>;
+  /** The agent kind started here: the pane carries it, so detection knows it by construction. */
+  readonly agentKind?: string;
 }
 
 /** What the create call printed, unvalidated: the core decides whether to trust it. */

@@ -15,16 +15,20 @@ import type { AuthorityAction } from "../authority/authorityAction.js";
 import { budgetPolicyOf } from "../authority/authorityState.js";
 import { type AuthorityVerdict, authorize } from "../authority/authorize.js";
 import type { WorkerLaunch } from "../authority/deferredSpawns.js";
+import { classifyAgent } from "../decisions/classifyAgent.js";
 import { decideNudge } from "../decisions/toolPolicy.js";
 import { LogTextSchema } from "../domain/logEntry.js";
 import type { PaneId } from "../domain/paneId.js";
+import type { EndStep } from "../domain/paneProcess.js";
 import type { Event } from "../events.js";
 import type { AuthorityStorePort } from "../ports/authorityStore.js";
 import { describeError, type ToolError } from "../ports/errors.js";
+import type { ProcessPort } from "../ports/processPort.js";
 import type { TmuxPort } from "../ports/tmuxPort.js";
 import type { SpawnWorkerInput, ToolHost } from "../ports/toolHost.js";
 import type { CoreState } from "../state.js";
 import { currentDigest } from "../step.js";
+import { endPane } from "./endPane.js";
 import { launchWorker } from "./workerLauncher.js";
 
 /** How a worker is started when `spawn_worker` names no command. */
@@ -45,6 +49,9 @@ export interface AuthorityToolDeps {
   readonly now: () => number;
   readonly dispatch: (event: Event) => Promise<void>;
   readonly workers?: WorkerDefaults;
+  /** Ends a terminated pane's whole process tree; without it the pane is only closed. */
+  readonly processes?: ProcessPort;
+  readonly endLadder?: readonly EndStep[];
 }
 
 /**
@@ -121,9 +128,9 @@ export const createAuthorityTools = (deps: AuthorityToolDeps): AuthorityTools =>
     });
 
   /** The pane as the fleet knows it; conn-gated actions only touch known panes. */
-  const knownPane = (pane: PaneId): { readonly name: string } | null => {
+  const knownPane = (pane: PaneId): { readonly name: string; readonly pid: number | null } | null => {
     const found = deps.getState().fleet.find((observed) => observed.paneId === pane && !observed.dead);
-    return found ? { name: found.windowName } : null;
+    return found ? { name: found.windowName, pid: found.pid } : null;
   };
 
   const launchFor = (input: SpawnWorkerInput): E.Either<ToolError, WorkerLaunch> => {
@@ -135,6 +142,8 @@ export const createAuthorityTools = (deps: AuthorityToolDeps): AuthorityTools =>
       return E.left({ _tag: "ToolInvalidInput", message: "no default worker command is configured: pass command" });
     }
     const cwd = input.cwd ?? defaults.cwd;
+    // What the kit starts it knows: the pane carries the kind from its first tick.
+    const agent = classifyAgent({ command: "", processes: [argv] }, state.config.agentSignatures);
     return E.right({
       name: input.name,
       session: state.config.workerSession,
@@ -142,6 +151,7 @@ export const createAuthorityTools = (deps: AuthorityToolDeps): AuthorityTools =>
       ...(cwd ? { cwd } : {}),
       ...(defaults.env ? { env: { ...defaults.env } } : {}),
       ...(input.task ? { task: input.task } : {}),
+      ...(agent !== null ? { agent } : {}),
     });
   };
 
@@ -216,9 +226,26 @@ export const createAuthorityTools = (deps: AuthorityToolDeps): AuthorityTools =>
       const verdict = verdictFor(action);
       const refusal = await settleRefusal(action, verdict);
       if (refusal) return refusal;
-      const killed = await deps.tmux.kill(input.pane);
+      // The pane's processes are recorded before the close and ended after it: an agent that catches SIGHUP dies too.
+      const ended = await endPane(
+        { tmux: deps.tmux, processes: deps.processes },
+        { paneId: input.pane, pid: pane.pid },
+        deps.endLadder,
+      );
+      const killed = ended.closed;
+      if (deps.processes !== undefined)
+        await deps.dispatch({
+          type: "PaneEnded",
+          now: deps.now(),
+          paneId: input.pane,
+          reason: "terminate",
+          report: ended.report,
+        });
+      const survived = ended.report.survivors.length;
       const outcome = E.isRight(killed)
-        ? E.right(`terminated ${input.pane} (${pane.name})`)
+        ? E.right(
+            `terminated ${input.pane} (${pane.name})${survived > 0 ? `; ${survived} of its processes survived (the human is alerted)` : ""}`,
+          )
         : E.left(describeError(killed.left));
       await executed(action, outcome);
       return E.isRight(outcome)

@@ -13,11 +13,13 @@ import { type Command, isStoreCommand, isStoreQuery } from "../commands.js";
 import { type CoreConfigInput, parseCoreConfig } from "../config.js";
 import type { FleetDigest } from "../domain/digest.js";
 import type { PaneInput, UsageSnapshot } from "../domain/observation.js";
+import type { EndStep } from "../domain/paneProcess.js";
 import { EMPTY_HYDRATION, type Event, EventSchema } from "../events.js";
 import type { AuthorityStorePort } from "../ports/authorityStore.js";
 import type { ChannelPort } from "../ports/channelPort.js";
 import type { Clock } from "../ports/clock.js";
 import { describeError } from "../ports/errors.js";
+import type { ProcessPort } from "../ports/processPort.js";
 import type { StorePort } from "../ports/storePort.js";
 import type { TmuxPort } from "../ports/tmuxPort.js";
 import type { ToolHost } from "../ports/toolHost.js";
@@ -47,6 +49,14 @@ export interface RuntimeOptions {
   readonly authorityStore?: AuthorityStorePort;
   /** How `spawn_worker` starts a worker when it names no command. */
   readonly workers?: WorkerDefaults;
+  /**
+   * Reads and signals pane process trees, so closing a pane (`terminate`, a
+   * stray first mate) ends every process of its agent; without it a pane is
+   * only closed, as tmux alone would.
+   */
+  readonly processes?: ProcessPort;
+  /** How a closed pane's remaining processes are ended (default DEFAULT_END_LADDER). */
+  readonly endLadder?: readonly EndStep[];
 }
 
 /** What the runtime reports to its embedder, for a UI or a timeline. */
@@ -227,6 +237,8 @@ export const createRuntime = (options: RuntimeOptions): Runtime => {
     dispatch: (event) => enqueue(event),
     authorityStore,
     ...(options.workers ? { workers: options.workers } : {}),
+    ...(options.processes ? { processes: options.processes } : {}),
+    ...(options.endLadder ? { endLadder: options.endLadder } : {}),
   });
   const authority = createAuthorityControls({
     getState: () => state,

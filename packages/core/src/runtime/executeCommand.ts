@@ -7,13 +7,16 @@
  */
 import * as E from "fp-ts/lib/Either.js";
 import type { Command } from "../commands.js";
+import type { EndStep } from "../domain/paneProcess.js";
 import type { Event } from "../events.js";
 import type { AuthorityStorePort } from "../ports/authorityStore.js";
 import type { ChannelPort } from "../ports/channelPort.js";
 import type { Clock } from "../ports/clock.js";
 import { describeError, type PortError } from "../ports/errors.js";
+import type { ProcessPort } from "../ports/processPort.js";
 import type { StorePort } from "../ports/storePort.js";
 import type { TmuxPort } from "../ports/tmuxPort.js";
+import { endPane } from "./endPane.js";
 import type { FirstMateLauncher } from "./launcher.js";
 import { authorityStoreFor } from "./memoryAuthorityStore.js";
 import { launchWorker } from "./workerLauncher.js";
@@ -25,6 +28,10 @@ export interface ExecutionPorts {
   readonly store: StorePort;
   readonly clock: Clock;
   readonly launcher: FirstMateLauncher;
+  /** Reads and signals pane process trees; without it a pane is only closed, as tmux alone would. */
+  readonly processes?: ProcessPort;
+  /** How a pane's remaining processes are ended (default DEFAULT_END_LADDER). */
+  readonly endLadder?: readonly EndStep[];
   /** Where `store.setConn` goes; default: `store` itself when it implements the port. */
   readonly authorityStore?: AuthorityStorePort;
 }
@@ -125,8 +132,22 @@ export const executeCommand = async (command: Command, ports: ExecutionPorts): P
               reason: describeError(result.left),
             });
       }
-      case "tmux.kill":
-        return orFail(await ports.tmux.kill(command.paneId));
+      case "tmux.kill": {
+        if (command.pid === undefined || ports.processes === undefined)
+          return orFail(await ports.tmux.kill(command.paneId));
+        const ended = await endPane(
+          { tmux: ports.tmux, processes: ports.processes },
+          { paneId: command.paneId, pid: command.pid },
+          ports.endLadder,
+        );
+        return event({
+          type: "PaneEnded",
+          now: now(),
+          paneId: command.paneId,
+          reason: command.reason ?? "closed by first-mate",
+          report: ended.report,
+        });
+      }
       case "tmux.killWindow":
         return orFail(await ports.tmux.killWindow(command.target));
       case "tmux.capture": {

@@ -7,6 +7,7 @@ export * from "./authorityControls.js";
 export * from "./authorityTools.js";
 export * from "./createRuntime.js";
 export * from "./embedderHost.js";
+export * from "./endPane.js";
 export * from "./executeCommand.js";
 export * from "./launcher.js";
 export * from "./memoryAuthorityStore.js";

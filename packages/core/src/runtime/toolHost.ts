@@ -6,14 +6,17 @@
  * authorityTools.ts); this file only wires them to
  * the ports and turns outcomes into tool results.
  */
+
 import * as E from "fp-ts/lib/Either.js";
 import { hookEvidence } from "../decisions/hookEvidence.js";
 import { renderDelta } from "../decisions/renderDelta.js";
 import { decidePeek } from "../decisions/toolPolicy.js";
 import { LogReadQuerySchema, LogTextSchema } from "../domain/logEntry.js";
+import type { EndStep } from "../domain/paneProcess.js";
 import type { Event } from "../events.js";
 import type { AuthorityStorePort } from "../ports/authorityStore.js";
 import { describeError, type ToolError } from "../ports/errors.js";
+import type { ProcessPort } from "../ports/processPort.js";
 import type { StorePort } from "../ports/storePort.js";
 import type { TmuxPort } from "../ports/tmuxPort.js";
 import type { ToolHost } from "../ports/toolHost.js";
@@ -27,6 +30,9 @@ export interface ToolHostDeps {
   readonly getState: () => CoreState;
   readonly store: StorePort;
   readonly tmux: TmuxPort;
+  /** Ends a terminated pane's whole process tree (see endPane.ts). */
+  readonly processes?: ProcessPort;
+  readonly endLadder?: readonly EndStep[];
   readonly now: () => number;
   readonly dispatch: (event: Event) => Promise<void>;
   /** Conn, proposals, role extensions; default: `store` itself when it implements the port. */
@@ -64,6 +70,8 @@ export const createToolHost = (deps: ToolHostDeps): ToolHost & AuthorityTools =>
     now: deps.now,
     dispatch: deps.dispatch,
     ...(deps.workers ? { workers: deps.workers } : {}),
+    ...(deps.processes ? { processes: deps.processes } : {}),
+    ...(deps.endLadder ? { endLadder: deps.endLadder } : {}),
   });
 
   return {

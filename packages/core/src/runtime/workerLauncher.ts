@@ -19,6 +19,7 @@ export const launchWorker = async (tmux: TmuxPort, launch: WorkerLaunch): Promis
     argv: launch.argv,
     ...(launch.cwd ? { cwd: launch.cwd } : {}),
     ...(launch.env ? { env: launch.env } : {}),
+    ...(launch.agent ? { agentKind: launch.agent } : {}),
   });
   if (E.isLeft(spawned)) return E.left(describeError(spawned.left));
   const paneId = spawned.right.paneId;

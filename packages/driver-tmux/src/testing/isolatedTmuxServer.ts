@@ -16,6 +16,7 @@ import { rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
+import { endTmuxServer } from "../endTmuxServer.js";
 import { protectTrailingSemicolon } from "../tmuxArgument.js";
 import type { TmuxDriverOptions } from "../tmuxDriver.js";
 import { waitForProcessExit } from "./waitForProcessExit.js";
@@ -132,7 +133,8 @@ export const createIsolatedTmuxServer = (options: IsolatedTmuxServerOptions = {}
       await rm(defaultSocketPath(), { force: true });
       return;
     }
-    await runRaw(["kill-server"]).catch(() => undefined);
+    // Panes' process trees are recorded before the server goes and ended after it (an agent may catch SIGHUP).
+    await endTmuxServer(driverOptions).catch(() => runRaw(["kill-server"]).catch(() => undefined));
     await waitForProcessExit(running.pid, options.stopDeadlineMs ?? DEFAULT_STOP_DEADLINE_MS);
     await rm(running.socketPath || defaultSocketPath(), { force: true });
   };
