@@ -132,9 +132,17 @@ describe("the process table", () => {
   for (const source of ["proc", "ps"] as const)
     it(`the ${source} reader sees a real process tree in one snapshot`, async () => {
       server = await startIsolatedTmuxServer({ label: "proctree" });
-      await server.tmux(["new-window", "-d", "-t", "keepalive:", "sh -c 'sleep 3600 & sleep 3601; :'"]);
       const pid = Number(
-        await server.tmux(["list-panes", "-a", "-F", "#{pane_pid}", "-f", "#{m:*sh*,#{pane_start_command}}"]),
+        await server.tmux([
+          "new-window",
+          "-d",
+          "-P",
+          "-F",
+          "#{pane_pid}",
+          "-t",
+          "keepalive:",
+          "sh -c 'sleep 3600 & sleep 3601; :'",
+        ]),
       );
       seen.add(pid);
       const reader = createProcessTableReader({ source });
@@ -213,6 +221,13 @@ describe("agent detection through wrappers on a real tmux", () => {
   });
 });
 
+/** The stand-in wrapper and its child write their pid files once set up; throws until both have. */
+const settled = async (wrapperPid: number) => {
+  const files = (await readdir(dir)).filter((file) => file.startsWith("pids-"));
+  expect(files).toContain(`pids-${wrapperPid}`);
+  expect(files.length).toBeGreaterThanOrEqual(2);
+};
+
 describe("ending a pane ends its processes", () => {
   it("regression: closing a window left an agent that catches SIGHUP running; the ladder ends the whole tree and spares a detached daemon", async () => {
     server = await startIsolatedTmuxServer({ label: "endtree" });
@@ -230,8 +245,9 @@ describe("ending a pane ends its processes", () => {
     try {
       const pane = await eventually(async () => {
         const found = right(await driver.listPanes()).find((candidate) => candidate.windowName === "gem");
-        // wrapper, child, and the detached daemon
+        // wrapper, child, and the detached daemon, each past its set-up (SIGHUP handler, own session)
         expect(found?.processes?.length).toBe(3);
+        await settled(found!.pid!);
         return found!;
       });
       const tree = right(await processes.tree(pane.pid!));
@@ -277,6 +293,7 @@ describe("ending a pane ends its processes", () => {
       const pane = await eventually(async () => {
         const found = right(await driver.listPanes()).find((candidate) => candidate.windowName === "gem");
         expect(found?.processes?.length).toBe(3);
+        await settled(found!.pid!);
         return found!;
       });
       const tree = right(await processes.tree(pane.pid!));
