@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { measureInterrupt } from "@first-mate/driver-mcp/measure";
 import { measureCore } from "../../core/bench/coreBench.js";
+import { measureDetection } from "./detectionBench.js";
 import { measureHostInterrupt } from "./hostInterruptBench.js";
 import { measureMemory } from "./memoryBench.js";
 import { measurePushEconomy } from "./pushEconomyBench.js";
@@ -63,6 +64,22 @@ for (const panes of [10, 100, 1000]) {
     met: panes === 1000 ? tick.tickOverBare <= 1.3 && tick.perPaneOverTick >= 50 : null,
   });
 }
+
+say("agent detection through wrappers at 1000 panes …");
+const detection = await measureDetection(1000);
+results.detection1000 = detection;
+rows.push({
+  measure: "tick at 1000 panes with detection / without / bare list-panes, ms",
+  value: `${fixed(detection.tickWithDetectionMs, 1)} / ${fixed(detection.tickWithoutDetectionMs, 1)} / ${fixed(detection.bareMs, 1)} (${detection.processesInTrees} processes in trees, ${detection.agentsDetected} wrapped agents found)`,
+  target: "with detection ≤ 1.2× bare",
+  met: detection.withDetectionOverBare <= 1.2,
+});
+rows.push({
+  measure: "  detection: cost per tick, ms; with detection / bare",
+  value: `${fixed(detection.detectionCostMs, 1)}; ${fixed(detection.withDetectionOverBare)}×`,
+  target: "≤ 1.2×",
+  met: detection.withDetectionOverBare <= 1.2,
+});
 
 say("interrupt latency …");
 const interrupt = await measureInterrupt({ samples: 2000 });

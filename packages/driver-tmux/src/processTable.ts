@@ -72,11 +72,15 @@ const withChildren = (byPid: Map<number, PaneProcess>): ProcessTable => {
 
 // ---- Linux: /proc ---------------------------------------------------------
 
-const STAT_BUFFER = Buffer.allocUnsafe(4096);
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 const CMDLINE_LIMIT = 64 * 1024;
 
-/** Reads a small procfs file whole; null when it cannot (the process exited). */
-const readProcFile = (path: string, limit: number): Buffer | null => {
+/**
+ * Reads a procfs file with one read (stat fits in one; cmdline is cut at
+ * 64 KiB) into a shared buffer: one open, one read, one close per file.
+ * Returns the text, or null when it cannot (the process exited).
+ */
+const readProcFile = (path: string, encoding: "latin1" | "utf8"): string | null => {
   let fd: number;
   try {
     fd = openSync(path, "r");
@@ -84,16 +88,8 @@ const readProcFile = (path: string, limit: number): Buffer | null => {
     return null;
   }
   try {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const read = readSync(fd, STAT_BUFFER, 0, STAT_BUFFER.length, null);
-      if (read <= 0) break;
-      chunks.push(Buffer.from(STAT_BUFFER.subarray(0, read)));
-      total += read;
-      if (total >= limit) break;
-    }
-    return Buffer.concat(chunks, Math.min(total, limit));
+    const read = readSync(fd, READ_BUFFER, 0, CMDLINE_LIMIT, 0);
+    return READ_BUFFER.toString(encoding, 0, read);
   } catch {
     return null;
   } finally {
@@ -127,8 +123,7 @@ export const parseProcStat = (text: string): StatLine | null => {
 };
 
 /** Pure: NUL-separated `/proc/<pid>/cmdline` → argv. */
-export const parseCmdline = (bytes: Buffer): string[] => {
-  const text = bytes.toString("utf8");
+export const parseCmdline = (text: string): string[] => {
   const words = text.split("\u0000");
   if (words.length > 0 && words[words.length - 1] === "") words.pop();
   return words;
@@ -151,15 +146,15 @@ const createProcReader = (root: string): ProcessTableReader => {
       for (const entry of entries) {
         const first = entry.charCodeAt(0);
         if (first < 48 || first > 57) continue;
-        const stat = readProcFile(`${root}/${entry}/stat`, 4096);
+        const stat = readProcFile(`${root}/${entry}/stat`, "latin1");
         if (stat === null) continue;
-        const parsed = parseProcStat(stat.toString("utf8"));
+        const parsed = parseProcStat(stat);
         if (parsed === null || parsed.state === "Z") continue;
         const pid = Number(entry);
         const key = `${pid}:${parsed.startTime}:${parsed.comm}`;
         let argv = argvCache.get(key);
         if (argv === undefined) {
-          const cmdline = readProcFile(`${root}/${entry}/cmdline`, CMDLINE_LIMIT);
+          const cmdline = readProcFile(`${root}/${entry}/cmdline`, "utf8");
           if (cmdline === null) continue;
           const words = parseCmdline(cmdline);
           // Kernel threads and zombies have no argv: their name stands in.
@@ -178,9 +173,9 @@ const createProcReader = (root: string): ProcessTableReader => {
       return E.right(withChildren(byPid));
     },
     async startTimeOf(pid) {
-      const stat = readProcFile(`${root}/${pid}/stat`, 4096);
+      const stat = readProcFile(`${root}/${pid}/stat`, "latin1");
       if (stat === null) return null;
-      const parsed = parseProcStat(stat.toString("utf8"));
+      const parsed = parseProcStat(stat);
       // A zombie has exited: it is not alive for anyone who wants it gone.
       return parsed === null || parsed.state === "Z" ? null : parsed.startTime;
     },
