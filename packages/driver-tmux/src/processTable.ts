@@ -26,8 +26,10 @@ export interface ProcessTable {
   readonly childrenOf: ReadonlyMap<number, readonly number[]>;
 }
 
+/** Where the table comes from: `/proc` (Linux) or one `ps` call. */
 export type ProcessSource = "proc" | "ps";
 
+/** Takes snapshots of the process table (see the module header). */
 export interface ProcessTableReader {
   readonly source: ProcessSource;
   snapshot(): Promise<E.Either<ProcessError, ProcessTable>>;

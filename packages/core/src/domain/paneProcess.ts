@@ -9,6 +9,7 @@
  */
 import { z } from "zod";
 
+/** One process of a pane's tree: identity (pid + start time), parent, session and argv. */
 export const PaneProcessSchema = z.object({
   pid: z.number().int().positive(),
   parentPid: z.number().int().nonnegative(),
@@ -17,9 +18,12 @@ export const PaneProcessSchema = z.object({
   startTime: z.string().min(1).max(64),
   argv: z.array(z.string().max(4096)).max(64),
 });
+/** A parsed {@link PaneProcessSchema}. */
 export type PaneProcess = z.infer<typeof PaneProcessSchema>;
 
+/** The signals of the ending ladder, gentlest first. */
 export const EndSignalSchema = z.enum(["SIGHUP", "SIGTERM", "SIGKILL"]);
+/** A parsed {@link EndSignalSchema}. */
 export type EndSignal = z.infer<typeof EndSignalSchema>;
 
 /** One rung of the ladder: send `signal` to what remains, then wait up to `graceMs` for it to exit. */
@@ -27,6 +31,7 @@ export const EndStepSchema = z.object({
   signal: EndSignalSchema,
   graceMs: z.number().int().nonnegative().max(60_000),
 });
+/** A parsed {@link EndStepSchema}. */
 export type EndStep = z.infer<typeof EndStepSchema>;
 
 /**
@@ -59,4 +64,5 @@ export const PaneEndReportSchema = z.object({
   /** Why the tree could not be recorded, when it could not (the pane was still closed). */
   unrecorded: z.string().max(500).nullable(),
 });
+/** A parsed {@link PaneEndReportSchema}. */
 export type PaneEndReport = z.infer<typeof PaneEndReportSchema>;

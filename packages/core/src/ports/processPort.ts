@@ -6,11 +6,13 @@
 import type { Either } from "fp-ts/lib/Either.js";
 import type { EndSignal, PaneProcess } from "../domain/paneProcess.js";
 
+/** The process table could not be read. */
 export interface ProcessError {
   readonly _tag: "ProcessReadFailed";
   readonly message: string;
 }
 
+/** Reads pane process trees and signals processes (see the module header). */
 export interface ProcessPort {
   /** The process `rootPid` and all its descendants, root first; empty when it is gone. */
   tree(rootPid: number): Promise<Either<ProcessError, readonly PaneProcess[]>>;

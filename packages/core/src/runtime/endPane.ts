@@ -16,6 +16,7 @@ import type { TmuxError } from "../ports/errors.js";
 import type { ProcessPort } from "../ports/processPort.js";
 import type { TmuxPort } from "../ports/tmuxPort.js";
 
+/** What `endPane` needs: tmux to close the pane, and the process port to end what remains. */
 export interface EndPanePorts {
   readonly tmux: Pick<TmuxPort, "kill">;
   readonly processes?: ProcessPort | undefined;
