@@ -146,20 +146,20 @@ describe("the process table", () => {
       );
       seen.add(pid);
       const reader = createProcessTableReader({ source });
+      // Until both children have exec'd `sleep` (a forked child shows the shell's argv for a moment).
       const tree = await eventually(async () => {
         const found = treeOf(right(await reader.snapshot()), pid);
-        expect(found).toHaveLength(3);
+        for (const process of found) seen.add(process.pid);
+        // ps prints argv as one line: its words are split on spaces.
+        expect(found[0]?.argv.join(" ")).toBe("sh -c sleep 3600 & sleep 3601; :");
+        expect(
+          found
+            .slice(1)
+            .map((process) => process.argv.join(" "))
+            .sort(),
+        ).toEqual(["sleep 3600", "sleep 3601"]);
         return found;
       });
-      for (const process of tree) seen.add(process.pid);
-      // ps prints argv as one line: its words are split on spaces.
-      expect(tree[0]?.argv.join(" ")).toBe("sh -c sleep 3600 & sleep 3601; :");
-      expect(
-        tree
-          .slice(1)
-          .map((process) => process.argv.join(" "))
-          .sort(),
-      ).toEqual(["sleep 3600", "sleep 3601"]);
       expect(new Set(tree.map((process) => process.sessionId)).size).toBe(1);
       expect(await reader.startTimeOf(pid)).toBe(tree[0]?.startTime);
       expect(await reader.startTimeOf(2 ** 22 + 12_345)).toBeNull();
