@@ -135,6 +135,14 @@ export const hostConfigSchema = (environment: PathEnvironment = processEnvironme
     databaseSync: z.enum(["NORMAL", "FULL"]).default("NORMAL"),
     /** Channel socket; default $XDG_RUNTIME_DIR/first-mate/channel.sock or /tmp/first-mate-$UID/. */
     socketPath: pathSchema(environment).optional(),
+    /**
+     * Several hosts on one shared store (PostgreSQL) on one machine share one
+     * channel socket: with `channelStandby`, a host that finds another
+     * host's server on `socketPath` starts anyway and takes the socket over
+     * as soon as that host is gone, so the first mate's shim reconnects to
+     * it. Off by default: a busy socket is an error.
+     */
+    channelStandby: z.boolean().default(false),
     /** Where prompts, launch files, the identity file and the embedder token are written. */
     stateDir: pathSchema(environment).default(() => defaultStateDir(environment)),
     /** Working directory of the first mate. */

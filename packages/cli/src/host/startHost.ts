@@ -81,6 +81,42 @@ export interface StartHostOptions {
   readonly onReport?: (report: RuntimeReport) => void;
 }
 
+/**
+ * A standby host's wait for the channel socket: tries to listen every
+ * `intervalMs` until the host serving it is gone (its socket file stale or
+ * removed), then writes the embedder token file. Returns a stop function.
+ */
+const takeOverSocketWhenFree = (
+  channelServer: ChannelServer,
+  onListening: () => Promise<unknown>,
+  intervalMs = 250,
+): (() => void) => {
+  let busy = false;
+  let done = false;
+  const timer = setInterval(() => {
+    if (busy || done) return;
+    busy = true;
+    void channelServer
+      .listen()
+      .then(async (listened) => {
+        if (E.isRight(listened) && !done) {
+          done = true;
+          clearInterval(timer);
+          await onListening();
+        }
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        busy = false;
+      });
+  }, intervalMs);
+  timer.unref();
+  return () => {
+    done = true;
+    clearInterval(timer);
+  };
+};
+
 /** A unique lease owner for this process. */
 export const hostOwnerId = (): string => `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
 
@@ -141,18 +177,23 @@ export const startHost = async (options: StartHostOptions): Promise<E.Either<Hos
     embedder: { host: lateEmbedder.host, tokenHash: embedderToken.hash },
   });
   const listening = await channelServer.listen();
-  if (E.isLeft(listening)) {
+  // A standby (several hosts on one shared store, on one machine) starts while
+  // another host serves the socket, and takes the socket over once it is free.
+  const standby = E.isLeft(listening) && config.channelStandby && listening.left._tag === "ChannelSocketInUse";
+  if (E.isLeft(listening) && !standby) {
     await tmux.close();
     await store.close();
     return fail(`channel server: ${listening.left.message}`);
   }
   const tokenPath = embedderTokenPath(config.stateDir);
-  const tokenWritten = await writeEmbedderTokenFile(tokenPath, embedderToken);
-  if (E.isLeft(tokenWritten)) {
-    await channelServer.close();
-    await tmux.close();
-    await store.close();
-    return fail(`embedder token: ${tokenWritten.left.message}`);
+  if (!standby) {
+    const tokenWritten = await writeEmbedderTokenFile(tokenPath, embedderToken);
+    if (E.isLeft(tokenWritten)) {
+      await channelServer.close();
+      await tmux.close();
+      await store.close();
+      return fail(`embedder token: ${tokenWritten.left.message}`);
+    }
   }
 
   const owner = hostOwnerId();
@@ -225,6 +266,8 @@ export const startHost = async (options: StartHostOptions): Promise<E.Either<Hos
         },
       }),
     );
+    if (standby)
+      watchers.push(takeOverSocketWhenFree(channelServer, () => writeEmbedderTokenFile(tokenPath, embedderToken)));
   } catch (error) {
     await stop();
     return fail(`runtime: ${error instanceof Error ? error.message : String(error)}`);
