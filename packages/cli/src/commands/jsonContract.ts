@@ -46,6 +46,8 @@ export const LogEntryJson = z.strictObject({
   author: z.enum(["first_mate", "kit", "human"]),
   text: z.string(),
 });
+/** One entry of `log --json`, and one line of `log --follow --json`. */
+export type LogEntryJson = z.infer<typeof LogEntryJson>;
 /** `log --json`: newest first; `[]` when the log is empty or there is no database. */
 export const LogJson = z.array(LogEntryJson);
 /** The document `log --json` prints. */

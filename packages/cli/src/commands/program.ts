@@ -25,6 +25,7 @@ import {
 } from "./authorityCommands.js";
 import { type HostFlags, loadHostConfig } from "./cliOptions.js";
 import { hooksCommand } from "./hooksCommand.js";
+import { followLog } from "./logFollow.js";
 import { runCommand } from "./runCommand.js";
 import { type Io, killSwitchCommand, logCommand, resetCommand, statusCommand } from "./storeCommands.js";
 
@@ -128,19 +129,41 @@ Runs until Ctrl-C (SIGINT) or SIGTERM. With --json it prints JSON Lines, one eve
 
   addStoreOptions(subcommand(program, "log", "print the captain's log, newest first (read-only)"))
     .addOption(new Option("--kind <kind>", "only this kind").choices(["standing_order", "watch", "narrative"]))
-    .option("--limit <n>", "at most N entries, 1–200 (default 50)", positiveInteger("--limit", 200))
-    .addHelpText("after", examples("first-mate log", "first-mate log --kind watch --limit 5 --json"))
-    .action((flags: StoreFlags & { kind?: string; limit?: number }) =>
+    .option(
+      "--limit <n>",
+      "at most N entries, 1–200 (default 50; with --follow, 10 shown first)",
+      positiveInteger("--limit", 200),
+    )
+    .option("-f, --follow", "keep printing new entries until Ctrl-C (with --json: JSON Lines)")
+    .addHelpText(
+      "after",
+      examples("first-mate log", "first-mate log --kind watch --limit 5 --json", "first-mate log --follow --json"),
+    )
+    .action((flags: StoreFlags & { kind?: string; limit?: number; follow?: boolean }) =>
       withConfig(flags, (config) =>
-        logCommand(
-          config,
-          {
-            json: flags.json === true,
-            ...(flags.kind !== undefined ? { kind: flags.kind } : {}),
-            ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
-          },
-          io,
-        ),
+        flags.follow
+          ? followLog(
+              config,
+              {
+                json: flags.json === true,
+                stop: new Promise<void>((resolve) => {
+                  process.once("SIGINT", () => resolve());
+                  process.once("SIGTERM", () => resolve());
+                }),
+                ...(flags.kind !== undefined ? { kind: flags.kind } : {}),
+                ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
+              },
+              io,
+            )
+          : logCommand(
+              config,
+              {
+                json: flags.json === true,
+                ...(flags.kind !== undefined ? { kind: flags.kind } : {}),
+                ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
+              },
+              io,
+            ),
       ),
     );
 

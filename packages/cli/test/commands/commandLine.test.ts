@@ -19,6 +19,7 @@ import {
   ConnStatusJson,
   HooksJson,
   KillSwitchJson,
+  LogEntryJson,
   LogJson,
   ProposalJson,
   ProposalListJson,
@@ -27,7 +28,9 @@ import {
   RoleListJson,
   StatusJson,
 } from "../../src/commands/jsonContract.js";
+import { followLog } from "../../src/commands/logFollow.js";
 import { CLI_VERSION, runCli } from "../../src/commands/program.js";
+import { parseHostConfig } from "../../src/host/hostConfig.js";
 
 interface Ran {
   readonly code: number;
@@ -377,5 +380,51 @@ describe("the --json contract", () => {
       written: true,
       command: null,
     });
+  });
+});
+
+describe("log --follow", () => {
+  it("streams entries as JSON Lines, oldest first, each one once, until stopped; with no database it creates nothing", async () => {
+    const db = join(dir, "fleet.db");
+    await seedStore(db);
+    const parsed = parseHostConfig({ databasePath: db });
+    if (!parsed.ok) throw new Error(parsed.errors.join("\n"));
+    const lines: string[] = [];
+    let stop = () => {};
+    const stopped = new Promise<void>((resolve) => {
+      stop = resolve;
+    });
+    const following = followLog(
+      parsed.config,
+      { json: true, stop: stopped, pollMs: 50 },
+      { out: (line) => lines.push(line), err: (line) => lines.push(`ERR ${line}`) },
+    );
+    const store = ok(openSqliteStore({ path: db }));
+    const deadline = Date.now() + 5_000;
+    while (lines.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    ok(await store.appendLog({ kind: "narrative", text: "a new entry", at: 9_000, author: "kit" }));
+    while (lines.length < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    await store.close();
+    stop();
+    expect(await following).toBe(0);
+    const entries = lines.map((line) => LogEntryJson.parse(JSON.parse(line)));
+    expect(entries.map((entry) => entry.text)).toEqual([
+      "never merge on Fridays",
+      "PR #42 waits for review",
+      "a new entry",
+    ]);
+
+    const none = parseHostConfig({ databasePath: join(dir, "absent", "x.db") });
+    if (!none.ok) throw new Error(none.errors.join("\n"));
+    const quiet: string[] = [];
+    expect(
+      await followLog(
+        none.config,
+        { json: false, stop: new Promise(() => {}) },
+        { out: (line) => quiet.push(line), err: () => {} },
+      ),
+    ).toBe(0);
+    expect(quiet.join("\n")).toContain("no first-mate state");
+    expect(existsSync(join(dir, "absent"))).toBe(false);
   });
 });
