@@ -253,6 +253,16 @@ describe("configuration", () => {
     expect(ran.stderr).toContain("$FM_TEST_PLACE_NAME is not set");
   });
 
+  it("after the move to $XDG_STATE_HOME, status points at a database left at the old $XDG_CONFIG_HOME path", async () => {
+    const legacy = join(dir, "config", "first-mate", "first-mate.db");
+    await seedStore(legacy);
+    const ran = await firstMate("status");
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toContain(`no first-mate state at ${join(dir, "state", "first-mate", "first-mate.db")}`);
+    expect(ran.stdout).toContain(`--db ${legacy}`);
+    expect(existsSync(join(dir, "state"))).toBe(false);
+  });
+
   it("the database defaults to $XDG_STATE_HOME/first-mate, not $XDG_CONFIG_HOME (it is state)", async () => {
     expect((await firstMate("disable")).code).toBe(0);
     expect(existsSync(join(dir, "state", "first-mate", "first-mate.db"))).toBe(true);
