@@ -5,6 +5,8 @@
  * Guarantees:
  * - The socket is mode 0600 inside a private (0700, ours) directory; a stale
  *   socket from a dead server is replaced, a live one is a typed error.
+ *   Starting is serialised by a lock file held for the server's life (see
+ *   socketLock.ts), so two servers starting at once never orphan a socket.
  * - A bad hello gets one JSON error line and that connection is closed; a
  *   bad frame affects only its own connection. The server keeps serving.
  * - One session per pane. A newer connection replaces the older one, except
@@ -19,6 +21,10 @@
  *
  * - Embedder connections (`role: "embedder"`) are admitted by the embedder
  *   token and served apart from the pane sessions (see embedderSession.ts).
+ * - Bounded: at most `maxSessions` pane sessions, `maxEmbedders` embedder
+ *   sessions and `maxPendingConnections` connections awaiting their hello;
+ *   beyond them a connection is refused (typed) or closed, and the others
+ *   are served as before.
  * - Hook connections (`role: "hook"`) carry one lifecycle payload, get one
  *   reply line and are closed (see hookConnection.ts); they never touch the
  *   pane's session.
@@ -27,6 +33,7 @@
  */
 import { chmod, lstat, unlink } from "node:fs/promises";
 import { createServer, type Server as NetServer, type Socket } from "node:net";
+import { dirname } from "node:path";
 import type { ChannelEvent, ChannelMeta, ChannelPort, Marker, PaneId, ToolHost, Unsubscribe } from "@first-mate/core";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import * as E from "fp-ts/lib/Either.js";
@@ -44,7 +51,8 @@ import { type Hello, type HelloError, type PaneHello, parseHello, serializeHello
 import { serveHookConnection } from "./hookConnection.js";
 import { DEFAULT_INSTRUCTIONS } from "./instructions.js";
 import { MAX_FRAME_BYTES, MAX_HELLO_BYTES } from "./limits.js";
-import { preparePrivateSocketPath } from "./privateSocketPath.js";
+import { ensurePrivateDirectory, preparePrivateSocketPath } from "./privateSocketPath.js";
+import { acquireSocketLock, type ReleaseSocketLock } from "./socketLock.js";
 import { SocketTransport } from "./socketTransport.js";
 import { validateMeta } from "./validateMeta.js";
 
@@ -70,6 +78,12 @@ export interface ChannelServerOptions {
   readonly maxFrameBytes?: number;
   /** Let orchestrators in with the embedder token; without it, embedder hellos are refused. */
   readonly embedder?: EmbedderAccess;
+  /** Pane sessions served at once; a hello for another pane beyond it is refused. Default 512. */
+  readonly maxSessions?: number;
+  /** Connections still owing their hello; more are closed at once. Default 64. */
+  readonly maxPendingConnections?: number;
+  /** Embedder sessions served at once. Default 16. */
+  readonly maxEmbedders?: number;
 }
 
 /** A snapshot of one live session, for diagnostics. */
@@ -125,6 +139,9 @@ export const createChannelServer = (options: ChannelServerOptions): ChannelServe
   const helloTimeoutMs = options.helloTimeoutMs ?? 5_000;
   const maxFrameBytes = options.maxFrameBytes ?? MAX_FRAME_BYTES;
   const serverInfo = { name: options.name ?? "first-mate", version: options.version ?? "0.1.0" };
+  const maxSessions = options.maxSessions ?? 512;
+  const maxPendingConnections = options.maxPendingConnections ?? 64;
+  const maxEmbedders = options.maxEmbedders ?? 16;
 
   const sessionsByPane = new Map<PaneId, Session>();
   const pendingSockets = new Set<Socket>();
@@ -132,6 +149,7 @@ export const createChannelServer = (options: ChannelServerOptions): ChannelServe
   const listeners = new Set<(event: ChannelEvent) => void>();
   let netServer: NetServer | null = null;
   let socketInode: number | null = null;
+  let releaseLock: ReleaseSocketLock | null = null;
   let closing = false;
 
   const publish = (event: ChannelEvent): void => {
@@ -165,6 +183,10 @@ export const createChannelServer = (options: ChannelServerOptions): ChannelServe
 
   const startSession = async (socket: Socket, hello: PaneHello, rest: Buffer): Promise<void> => {
     const pane = hello.pane;
+    if (!sessionsByPane.has(pane) && sessionsByPane.size >= maxSessions) {
+      refuse(socket, { _tag: "HelloServerFull", message: `the server already serves ${maxSessions} pane sessions` });
+      return;
+    }
     const incumbent = sessionsByPane.get(pane);
     if (incumbent) {
       const marker = await readMarker(host);
@@ -237,6 +259,10 @@ export const createChannelServer = (options: ChannelServerOptions): ChannelServe
       refuse(socket, admitted.left);
       return;
     }
+    if (embedderSessions.size >= maxEmbedders) {
+      refuse(socket, { _tag: "HelloServerFull", message: `the server already serves ${maxEmbedders} embedders` });
+      return;
+    }
     pendingSockets.delete(socket);
     if (closing || socket.destroyed) {
       socket.destroy();
@@ -261,7 +287,7 @@ export const createChannelServer = (options: ChannelServerOptions): ChannelServe
   };
 
   const onConnection = (socket: Socket): void => {
-    if (closing) {
+    if (closing || pendingSockets.size >= maxPendingConnections) {
       socket.destroy();
       return;
     }
@@ -353,8 +379,16 @@ export const createChannelServer = (options: ChannelServerOptions): ChannelServe
       return E.left({ _tag: "ChannelSocketFailed", path: socketPath, message: "this server is already listening" });
     }
     closing = false;
+    const directory = await ensurePrivateDirectory(dirname(socketPath));
+    if (E.isLeft(directory)) return directory;
+    const lock = await acquireSocketLock(socketPath);
+    if (E.isLeft(lock)) return lock;
+    const failed = async <L>(error: L): Promise<L> => {
+      await lock.right();
+      return error;
+    };
     const prepared = await preparePrivateSocketPath(socketPath);
-    if (E.isLeft(prepared)) return prepared;
+    if (E.isLeft(prepared)) return failed(prepared);
     const server = createServer(onConnection);
     const failure = await new Promise<Error | null>((resolve) => {
       server.once("error", resolve);
@@ -365,6 +399,7 @@ export const createChannelServer = (options: ChannelServerOptions): ChannelServe
     });
     if (failure) {
       const code = (failure as { code?: string }).code;
+      await lock.right();
       return E.left(
         code === "EADDRINUSE"
           ? { _tag: "ChannelSocketInUse", path: socketPath, message: `${socketPath} is already in use` }
@@ -377,6 +412,7 @@ export const createChannelServer = (options: ChannelServerOptions): ChannelServe
       socketInode = (await lstat(socketPath)).ino;
     } catch (error) {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await lock.right();
       return E.left({
         _tag: "ChannelSocketFailed",
         path: socketPath,
@@ -384,6 +420,7 @@ export const createChannelServer = (options: ChannelServerOptions): ChannelServe
       });
     }
     netServer = server;
+    releaseLock = lock.right;
     return E.right({ socketPath });
   };
 
@@ -405,6 +442,9 @@ export const createChannelServer = (options: ChannelServerOptions): ChannelServe
       }
       socketInode = null;
     }
+    const release = releaseLock;
+    releaseLock = null;
+    await release?.();
   };
 
   const sessions = (): readonly SessionInfo[] =>

@@ -75,7 +75,8 @@ export type HelloError =
   | { readonly _tag: "HelloRoleUnsupported"; readonly message: string; readonly role: string }
   | { readonly _tag: "HelloTimeout"; readonly message: string }
   | { readonly _tag: "HelloPaneHeld"; readonly message: string }
-  | { readonly _tag: "HelloUnauthorized"; readonly message: string };
+  | { readonly _tag: "HelloUnauthorized"; readonly message: string }
+  | { readonly _tag: "HelloServerFull"; readonly message: string };
 
 /** Pure: parse one hello line (without its newline). */
 export const parseHello = (line: string): E.Either<HelloError, Hello> => {
