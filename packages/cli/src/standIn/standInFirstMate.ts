@@ -17,6 +17,14 @@ const record = (entry: Record<string, unknown>) => {
   if (journal) appendFileSync(journal, `${JSON.stringify(line)}\n`);
 };
 
+/**
+ * A tool call that failed because the host went away mid-call (killed, or
+ * handing over to a standby) is noted, never left as an unhandled rejection:
+ * that would end the process, and with it the pane the supervisor watches.
+ */
+const recordFailedCall = (error: unknown) =>
+  record({ type: "call_failed", message: error instanceof Error ? error.message : String(error) });
+
 const stamp = () => new Date().toISOString().slice(11, 23);
 
 let client: Awaited<ReturnType<typeof connectThroughShim>> | null = null;
@@ -31,13 +39,13 @@ const onPush = (push: ChannelPush) => {
     usedConn = true;
     void client
       .call("spawn_worker", { name: `relief-${attempt}`, task: "look into the flaky test on main" })
-      .then((result) => record({ type: "conn_action", tool: "spawn_worker", ...result }));
+      .then((result) => record({ type: "conn_action", tool: "spawn_worker", ...result }), recordFailedCall);
   }
   if (kind === "interrupt" && client) {
     const text = `interrupt #${push.meta?.seq}: ${push.content}`.slice(0, 2000);
     void client
       .call("captains_log_append", { kind: "watch", text })
-      .then((result) => record({ type: "log_append", ...result }));
+      .then((result) => record({ type: "log_append", ...result }), recordFailedCall);
   }
 };
 
