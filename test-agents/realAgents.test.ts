@@ -1,0 +1,168 @@
+/**
+ * Conformance against the real agent CLIs (`npm run test:agents`): Claude
+ * Code, Codex and Gemini CLI at pinned versions from npm, run on an isolated
+ * tmux server with an isolated, offline HOME, watched by a real host.
+ *
+ * Each agent is started the way a user does: typed into a shell in a pane,
+ * so tmux names the pane by what runs in front (`node` for the npm
+ * installs, `python3` for a console script), never by a start command.
+ */
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { PaneId, PaneProcess } from "@first-mate/core";
+import { endPane } from "@first-mate/core/runtime";
+import { createProcessDriver } from "@first-mate/driver-tmux";
+import * as E from "fp-ts/lib/Either.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../packages/cli/src/commands/program.js";
+import { createE2eWorld, type E2eWorld, type HostUnderTest, waitFor } from "../packages/cli/test/e2e/e2eWorld.js";
+import { agentBinary, installedVersion, isolatedAgentHome, PINNED_AGENTS } from "./agents.js";
+
+let world: E2eWorld;
+let host: HostUnderTest;
+let home = "";
+let cwd = "";
+let agentEnv: Record<string, string> = {};
+const panes: Record<string, PaneId> = {};
+const processes = createProcessDriver();
+/** Detached daemons the agents started (Codex's app-server): not the panes' to end, so the suite ends them. */
+const daemons: PaneProcess[] = [];
+
+const shellWords = (env: Record<string, string>) =>
+  Object.entries(env)
+    .map(([name, value]) => `${name}='${value.replaceAll("'", `'\\''`)}'`)
+    .join(" ");
+
+/** Opens a window running a shell, then types `command` into it, as a user would. */
+const startTyped = async (name: string, command: string): Promise<PaneId> => {
+  const paneId = (
+    await world.tmux(["new-window", "-d", "-P", "-F", "#{pane_id}", "-t", "fleet:", "-n", name, "-c", cwd, "sh"])
+  ).trim() as PaneId;
+  await world.tmux(["send-keys", "-t", paneId, "-l", "--", command]);
+  await world.tmux(["send-keys", "-t", paneId, "Enter"]);
+  return paneId;
+};
+
+const screen = (paneId: string) => world.tmux(["capture-pane", "-p", "-t", paneId]);
+
+beforeAll(async () => {
+  for (const [name, version] of Object.entries(PINNED_AGENTS))
+    if (installedVersion(name) !== version)
+      throw new Error(`${name}@${version} is not installed: run npm run test:agents (it installs the agents first)`);
+  world = await createE2eWorld();
+  home = join(world.dir, "home");
+  cwd = join(world.dir, "work");
+  mkdirSync(cwd, { recursive: true });
+  agentEnv = isolatedAgentHome(home, cwd);
+  // The hooks go where Claude Code reads them: this HOME's settings.
+  const installed = await runCli(
+    ["install-hooks", "--settings", join(home, ".claude", "settings.json"), "--socket", world.socketPath],
+    { out: () => {}, err: (line) => process.stderr.write(`${line}\n`) },
+  );
+  if (installed !== 0) throw new Error(`install-hooks exited ${installed}`);
+  host = await world.startHost();
+}, 120_000);
+
+afterAll(async () => {
+  for (const paneId of Object.values(panes)) {
+    const pane = host?.host.runtime.state().fleet.find((candidate) => candidate.paneId === paneId);
+    if (pane?.pid) {
+      const tree = await processes.tree(pane.pid);
+      if (E.isRight(tree))
+        daemons.push(...tree.right.filter((process) => process.sessionId !== tree.right[0]?.sessionId));
+      await endPane({ tmux: host.host.tmux, processes }, { paneId, pid: pane.pid });
+    }
+  }
+  await processes.signal(daemons, "SIGTERM");
+  await world?.dispose();
+  await processes.signal(await processes.alive(daemons), "SIGKILL");
+}, 120_000);
+
+describe("the real agents", () => {
+  it("(1) each agent is detected with its kind: Claude Code (native), Codex and Gemini CLI (npm, shown as node), an Aider-style Python console script (python3)", async () => {
+    const env = shellWords(agentEnv);
+    panes.claude = await startTyped("claude", `${env} ${agentBinary("claude")}`);
+    panes.codex = await startTyped("codex", `${env} ${agentBinary("codex")}`);
+    panes.gemini = await startTyped("gemini", `${env} ${agentBinary("gemini")}`);
+    // Aider is a pip install: its console script is a small Python file named after it.
+    const aider = join(world.dir, "bin", "aider");
+    mkdirSync(join(world.dir, "bin"), { recursive: true });
+    writeFileSync(aider, "#!/usr/bin/env python3\nimport time\nwhile True:\n    time.sleep(60)\n");
+    chmodSync(aider, 0o755);
+    panes.aider = await startTyped("aider", `${env} ${aider} --model none`);
+
+    const expected: Record<string, { kind: string; shownAs: RegExp }> = {
+      claude: { kind: "claude", shownAs: /^claude$/ },
+      codex: { kind: "codex", shownAs: /^node$/ },
+      gemini: { kind: "gemini", shownAs: /^node$/ },
+      aider: { kind: "aider", shownAs: /^python3/ },
+    };
+    await waitFor(
+      "every agent in the digest with its kind",
+      () => {
+        const rows = host.host.runtime.digest().panes;
+        return Object.entries(expected).every(
+          ([name, { kind }]) => rows.find((row) => row.handle === panes[name])?.agent === kind,
+        );
+      },
+      {
+        timeoutMs: 90_000,
+        describe: () =>
+          JSON.stringify(
+            host.host.runtime
+              .state()
+              .fleet.filter((pane) => Object.values(panes).includes(pane.paneId as PaneId))
+              .map((pane) => ({ pane: pane.paneId, command: pane.command, processes: pane.processes })),
+          ),
+      },
+    );
+    // tmux names the npm installs `node` and the console script `python3`: the kind came through the wrappers.
+    for (const [name, { shownAs }] of Object.entries(expected)) {
+      const pane = host.host.runtime.state().fleet.find((candidate) => candidate.paneId === panes[name]);
+      expect(pane?.command, name).toMatch(shownAs);
+      expect(pane?.startCommand ?? "sh", name).toBe("sh");
+    }
+  });
+
+  it("(3) hooks written by install-hooks fire from the real Claude Code and reach the host as state with provenance hook", async () => {
+    const claude = panes.claude!;
+    // SessionStart arrives once Claude Code is up (offline it spends ~20 s on network time-outs first).
+    await waitFor(
+      "a SessionStart hook from Claude Code",
+      () => host.host.runtime.state().agents[claude]?.evidence.hook?.detail?.startsWith("SessionStart"),
+      { timeoutMs: 120_000, describe: () => JSON.stringify(host.host.runtime.state().agents[claude]) },
+    );
+    // A typed prompt fires UserPromptSubmit: the pane is busy, and the hook is what says so.
+    await waitFor("Claude Code's prompt", async () => /❯|>/.test(await screen(claude)), { timeoutMs: 60_000 });
+    const typed = await host.host.tmux.sendText(claude, "say hello");
+    expect(E.isRight(typed)).toBe(true);
+    const evidence = await waitFor(
+      "a UserPromptSubmit hook from Claude Code",
+      () => {
+        const record = host.host.runtime.state().agents[claude];
+        return record?.evidence.hook?.detail === "UserPromptSubmit" ? record : undefined;
+      },
+      { timeoutMs: 60_000, describe: () => JSON.stringify(host.host.runtime.state().agents[claude]) },
+    );
+    expect(evidence.evidence.hook?.state).toBe("busy");
+    expect(evidence.resolved.source).toBe("hook");
+    const row = host.host.runtime.digest().panes.find((candidate) => candidate.handle === claude);
+    expect(row?.stateSource).toBe("hook");
+  });
+
+  it("ending the real Gemini CLI ends all its processes (it catches SIGHUP; tmux alone leaves both running)", async () => {
+    const gemini = panes.gemini!;
+    const pane = host.host.runtime.state().fleet.find((candidate) => candidate.paneId === gemini);
+    expect(pane?.pid).toBeGreaterThan(0);
+    const tree = await processes.tree(pane!.pid!);
+    if (E.isLeft(tree)) throw new Error(tree.left.message);
+    // sh, the Node wrapper and its Node child
+    expect(tree.right.filter((process) => /node/.test(process.argv[0] ?? "")).length).toBeGreaterThanOrEqual(2);
+    const ended = await endPane({ tmux: host.host.tmux, processes }, { paneId: gemini, pid: pane!.pid! });
+    delete panes.gemini;
+    expect(E.isRight(ended.closed)).toBe(true);
+    expect(ended.report.recorded).toBe(tree.right.length);
+    expect(ended.report.survivors).toEqual([]);
+    expect(await processes.alive(tree.right)).toEqual([]);
+  });
+});
