@@ -40,6 +40,7 @@ export * from "./domain/agentKind.js";
 export * from "./domain/agentState.js";
 export * from "./domain/alert.js";
 export * from "./domain/digest.js";
+export * from "./domain/instant.js";
 export * from "./domain/interrupt.js";
 export * from "./domain/logEntry.js";
 export * from "./domain/marker.js";

@@ -14,7 +14,9 @@
  * - every conn-gated action the tool host ran, denied, deferred or proposed
  *   is logged.
  */
+
 import type { Command } from "../commands.js";
+import { formatInstant } from "../domain/instant.js";
 import type { Marker } from "../domain/marker.js";
 import type { Hydration } from "../events.js";
 import type { CoreState } from "../state.js";
@@ -43,7 +45,7 @@ const log = (state: CoreState, text: string): Command => ({
   entry: { kind: "narrative", text: text.slice(0, 2000), at: state.now, author: "kit" },
 });
 
-const iso = (ms: number): string => new Date(ms).toISOString();
+const iso = formatInstant;
 
 const connNotice = (conn: Conn, reasonText: string | null): { content: string; meta: Record<string, string> } =>
   conn.holder === "first_mate"

@@ -10,6 +10,7 @@
  *   and become proposals instead;
  * - an unknown budget is no pressure (the kit does not invent numbers).
  */
+import { formatInstant } from "../domain/instant.js";
 import type { UsageSnapshot } from "../domain/observation.js";
 
 /** Where budget pressure starts to slow the heartbeat (and how far), and where spawns are deferred. */
@@ -91,7 +92,7 @@ export const postureLine = (
   const posture = budgetPosture(usage, policy);
   if (posture.level === "unknown") return null;
   const interval = heartbeatIntervalFor(baseIntervalMs, usage, policy);
-  const reset = posture.resetsAt === null ? "reset unknown" : `resets ${new Date(posture.resetsAt).toISOString()}`;
+  const reset = posture.resetsAt === null ? "reset unknown" : `resets ${formatInstant(posture.resetsAt)}`;
   const head = `BUDGET POSTURE ${posture.percent}% (${reset})`;
   switch (posture.level) {
     case "easy":

@@ -16,7 +16,9 @@
  * Handing the conn to a first mate is always tied to that first mate's
  * attempt number, so a successor never inherits it.
  */
+
 import { z } from "zod";
+import { formatInstant } from "../domain/instant.js";
 import { type AuthorityAction, ConnGatedActionSchema } from "./authorityAction.js";
 
 const time = z.number().int().nonnegative();
@@ -83,7 +85,7 @@ export interface HandoffRefused {
 
 const unchanged = (conn: Conn): ConnTransition => ({ conn, logText: null });
 
-const iso = (ms: number): string => new Date(ms).toISOString();
+const iso = formatInstant;
 
 /** Pure: one line describing a scope. */
 export const describeScope = (scope: ConnScope): string => `${scope.actions.join(", ")} on ${scope.targets.join(", ")}`;

@@ -10,7 +10,9 @@
  * counted as "…and N more" — an item is never cut in half.
  * First sight renders the whole fleet.
  */
+
 import type { FleetDigest, PaneDigest } from "../domain/digest.js";
+import { formatInstant } from "../domain/instant.js";
 import type { Change } from "./diverge.js";
 
 /** Interrupt repeats folded into the next digest ("%5 asked ×4"). */
@@ -120,7 +122,7 @@ const changeItem = (change: Change): Item | null => {
 const budgetText = (digest: FleetDigest): string => {
   const { percent, resetsAt } = digest.budget;
   if (percent === null) return "budget unknown";
-  return resetsAt === null ? `budget ${percent}%` : `budget ${percent}% (resets ${new Date(resetsAt).toISOString()})`;
+  return resetsAt === null ? `budget ${percent}%` : `budget ${percent}% (resets ${formatInstant(resetsAt)})`;
 };
 
 const header = (digest: FleetDigest, firstSight: boolean, changeCount: number): string => {

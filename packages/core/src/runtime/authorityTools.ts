@@ -10,6 +10,7 @@
  * is logged and raised is decided by `step` (the events below), so the
  * log is written in the same order as everything else.
  */
+
 import * as E from "fp-ts/lib/Either.js";
 import type { AuthorityAction } from "../authority/authorityAction.js";
 import { budgetPolicyOf } from "../authority/authorityState.js";
@@ -17,6 +18,7 @@ import { type AuthorityVerdict, authorize } from "../authority/authorize.js";
 import type { WorkerLaunch } from "../authority/deferredSpawns.js";
 import { classifyAgent } from "../decisions/classifyAgent.js";
 import { decideNudge } from "../decisions/toolPolicy.js";
+import { formatInstant } from "../domain/instant.js";
 import { LogTextSchema } from "../domain/logEntry.js";
 import type { PaneId } from "../domain/paneId.js";
 import type { EndStep } from "../domain/paneProcess.js";
@@ -181,7 +183,7 @@ export const createAuthorityTools = (deps: AuthorityToolDeps): AuthorityTools =>
           },
         });
         return E.right(
-          `deferred: ${verdict.reason}; ${input.name} starts at the reset (${new Date(verdict.until).toISOString()})`,
+          `deferred: ${verdict.reason}; ${input.name} starts at the reset (${formatInstant(verdict.until)})`,
         );
       }
       const launched = await launchWorker(deps.tmux, launch.right);

@@ -97,8 +97,12 @@ export interface RuntimeStatus {
 export interface Runtime {
   start(): Promise<void>;
   stop(): Promise<void>;
-  /** Feed an event (e.g. an embedder input); resolves once it is processed. */
-  dispatch(event: Event): Promise<void>;
+  /**
+   * Feed an event (e.g. an embedder input); resolves once it is processed.
+   * Validated with zod like `updateInputs`: an invalid event is rejected
+   * with a reason and changes nothing.
+   */
+  dispatch(event: Event): Promise<E.Either<EventRejected, void>>;
   status(): RuntimeStatus;
   digest(): FleetDigest;
   state(): CoreState;
@@ -117,6 +121,13 @@ export interface Runtime {
   /** The embedder's authority surface: conn handoff and take-back, proposals, ROLE-EXT approval (SPEC §8). */
   readonly authority: AuthorityControls;
 }
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+const rejection = (issues: readonly { path: readonly PropertyKey[]; message: string }[]): EventRejected => ({
+  _tag: "EventRejected",
+  reason: issues.map((issue) => `${issue.path.map(String).join(".") || "event"}: ${issue.message}`).join("; "),
+});
 
 /**
  * Build a runtime that runs `step` against real ports: it executes each command, feeds each result back as an
@@ -202,9 +213,16 @@ export const createRuntime = (options: RuntimeOptions): Runtime => {
       while (queue.length > 0) {
         const event = queue.shift()!;
         report({ type: "event", at: clock.now(), event });
-        const [next, commands] = step(state, event);
-        state = next;
-        await execute(commands);
+        let result: ReturnType<typeof step>;
+        try {
+          result = step(state, event);
+        } catch (error) {
+          // step is total; should it ever throw, the event changes nothing and the queue goes on.
+          report({ type: "error", at: clock.now(), message: `${event.type}: ${messageOf(error)}` });
+          continue;
+        }
+        state = result[0];
+        await execute(result[1]);
       }
     } finally {
       // Cleared in the same turn the queue is found empty: an event queued
@@ -302,7 +320,12 @@ export const createRuntime = (options: RuntimeOptions): Runtime => {
       await idle();
       await options.store.releaseLease(options.owner);
     },
-    dispatch: (event) => enqueue(event),
+    async dispatch(event) {
+      const parsed = EventSchema.safeParse(event);
+      if (!parsed.success) return E.left(rejection(parsed.error.issues));
+      await enqueue(parsed.data);
+      return E.right(undefined);
+    },
     status: () => ({
       running,
       firstMate: state.supervisor.marker,
@@ -320,12 +343,7 @@ export const createRuntime = (options: RuntimeOptions): Runtime => {
     state: () => state,
     async updateInputs(input) {
       const parsed = EventSchema.safeParse({ type: "InputsUpdated", now: clock.now(), ...input });
-      if (!parsed.success) {
-        return E.left({
-          _tag: "EventRejected",
-          reason: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
-        });
-      }
+      if (!parsed.success) return E.left(rejection(parsed.error.issues));
       await enqueue(parsed.data);
       return E.right(undefined);
     },

@@ -9,3 +9,4 @@ export * from "./fakeClock.js";
 export * from "./fakeStore.js";
 export * from "./fakeTmux.js";
 export * from "./fakeWorld.js";
+export * from "./schemaArbitrary.js";

@@ -1,0 +1,58 @@
+/**
+ * `step` is total: over arbitrary schema-valid event sequences — every
+ * event kind, extreme numbers included (times past what a Date can show,
+ * the largest safe integer) — it returns a state and commands, never throws.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { parseCoreConfig } from "../../src/config.js";
+import { type Event, EventSchema } from "../../src/events.js";
+import { initialState } from "../../src/state.js";
+import { step } from "../../src/step.js";
+import { schemaArbitrary } from "../../src/testing/schemaArbitrary.js";
+
+const eventArb = schemaArbitrary(EventSchema);
+const startedArb = eventArb.filter((event): event is Extract<Event, { type: "Started" }> => event.type === "Started");
+
+describe("step is total", () => {
+  it("step throws on schema-valid input: InputsUpdated with a reset time past 8.64e15 returns a state", () => {
+    const config = parseCoreConfig({});
+    const [started] = step(initialState(config), {
+      type: "Started",
+      now: 1_700_000_000_000,
+      owner: "host",
+      hydration: {
+        marker: null,
+        ledger: [],
+        outbox: [],
+        lastOutboxSeq: 0,
+        alerts: [],
+        killSwitch: false,
+        gaveUp: false,
+        resetAt: null,
+      },
+    });
+    const [after, commands] = step(started, {
+      type: "InputsUpdated",
+      now: 1_700_000_000_001,
+      usage: { percent: 10, resetsAt: 8.7e15 },
+    });
+    expect(after.inputs.usage).toEqual({ percent: 10, resetsAt: 8.7e15 });
+    expect(Array.isArray(commands)).toBe(true);
+  });
+
+  it("never throws over arbitrary schema-valid event sequences", () => {
+    fc.assert(
+      fc.property(startedArb, fc.array(eventArb, { maxLength: 15 }), (started, events) => {
+        let state = initialState(parseCoreConfig({}));
+        for (const event of [started, ...events]) {
+          const [next, commands] = step(state, event);
+          expect(Array.isArray(commands)).toBe(true);
+          state = next;
+        }
+        expect(state.owner).not.toBeNull();
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
