@@ -6,7 +6,9 @@
  * lease TTL + one tick, adopts the live first mate instead of spawning a
  * second, and delivers the interrupts in order; restart PostgreSQL while
  * both run and nothing acknowledged is lost, no second first mate appears,
- * and both recover. A private throwaway cluster (it is restarted here).
+ * and both recover; with PostgreSQL away for longer than the lease, neither
+ * host holds the lease or decides anything, and afterwards one holder keeps
+ * the same first mate. A private throwaway cluster (it is restarted here).
  */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -292,6 +294,54 @@ describe("two hosts, one PostgreSQL store (end to end)", () => {
         1,
       );
       expect(worker).toMatch(/^%\d+$/);
+    },
+    E2E_TIMEOUT_MS,
+  );
+
+  it(
+    "PostgreSQL unreachable for longer than the lease: neither host holds the lease or decides anything; afterwards one holder, the same first mate",
+    async () => {
+      world = await createE2eWorld();
+      const w = world;
+      const schema = `two_hosts_${round++}`;
+      const { holder, standby, store, pane, describe } = await startPair(w, schema);
+      await server.stopServer();
+      const stoppedAt = Date.now();
+      try {
+        // Both hosts report that they hold no lease while the server is away.
+        await waitFor(
+          "both hosts to stand by without the database",
+          () =>
+            [holder, standby].every((host) =>
+              host.lines().some((line) => line.type === "standby" && line.at > stoppedAt),
+            ),
+          { describe },
+        );
+        await new Promise((resolve) => setTimeout(resolve, LEASE_TTL_MS + 2 * TICK_MS));
+        // Nothing decided without the database: no spawn, the first mate untouched.
+        expect(
+          [holder, standby].flatMap((host) => host.lines().filter((line) => line.type === "spawning")),
+        ).toHaveLength(1);
+        expect(await w.firstMateWindowPanes()).toEqual([pane]);
+      } finally {
+        await server.start();
+      }
+      const lease = await waitFor(
+        "a lease holder once the server is back",
+        async () => {
+          const current = await leaseOf(store);
+          return current?.held && current.expiresAt > Date.now() ? current : undefined;
+        },
+        { describe },
+      );
+      expect([holder.child.pid, standby.child.pid]).toContain(pidOf(lease.owner));
+      await new Promise((resolve) => setTimeout(resolve, 5 * TICK_MS));
+      expect(await w.firstMateWindowPanes()).toEqual([pane]);
+      expect([holder, standby].flatMap((host) => host.lines().filter((line) => line.type === "spawning"))).toHaveLength(
+        1,
+      );
+      const marker = await store.readMarker();
+      expect(E.isRight(marker) && marker.right?.paneId).toBe(pane);
     },
     E2E_TIMEOUT_MS,
   );
