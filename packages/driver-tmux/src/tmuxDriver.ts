@@ -106,7 +106,10 @@ export const createTmuxDriver = (options: TmuxDriverOptions = {}): TmuxDriver =>
     E.map(() => undefined)(await runTmuxStrict(address, args));
 
   const listPanes = async (): Promise<E.Either<TmuxError, readonly PaneObservation[]>> => {
-    const outcome = await runTmux(address, ["list-panes", "-a", "-F", PANE_LIST_FORMAT]);
+    const listing = runTmux(address, ["list-panes", "-a", "-F", PANE_LIST_FORMAT]);
+    // The process table is read while tmux prepares the listing: the two overlap instead of adding up.
+    const table = processTable === null ? null : await processTable.snapshot();
+    const outcome = await listing;
     if (E.isLeft(outcome)) {
       const failure = outcome.left;
       // A server whose last session just closed answers "no current target" while it exits: an empty fleet.
@@ -117,10 +120,9 @@ export const createTmuxDriver = (options: TmuxDriverOptions = {}): TmuxDriver =>
       return failure.kind === "noServer" || emptying ? E.right([]) : E.left(failure.error);
     }
     const listed = parsePaneListing(outcome.right.stdout, hiddenSessions);
-    if (E.isLeft(listed) || processTable === null) return listed;
     // Without the process table, detection still reads each pane's command and start command.
-    const table = await processTable.snapshot();
-    return E.isRight(table) ? E.right(attachProcessTrees(listed.right, table.right)) : listed;
+    if (E.isLeft(listed) || table === null || E.isLeft(table)) return listed;
+    return E.right(attachProcessTrees(listed.right, table.right));
   };
 
   const spawn = async (request: SpawnRequest): Promise<E.Either<TmuxError, SpawnedWindow>> => {
