@@ -37,17 +37,17 @@ export const FAKE_ANTHROPIC_KEY = "sk-ant-api03-first-mate-conformance-000000000
 
 /**
  * Prepares an isolated HOME in which Claude Code reaches its prompt offline
- * (onboarding done, `cwd` trusted, the made-up key approved) and Codex has
+ * (onboarding done, the `trusted` directories trusted, the made-up key approved) and Codex has
  * its CODEX_HOME. Returns the environment every agent pane gets.
  */
-export const isolatedAgentHome = (home: string, cwd: string): Record<string, string> => {
+export const isolatedAgentHome = (home: string, trusted: readonly string[]): Record<string, string> => {
   mkdirSync(join(home, ".codex"), { recursive: true });
   mkdirSync(join(home, ".claude"), { recursive: true });
   writeFileSync(
     join(home, ".claude.json"),
     JSON.stringify({
       hasCompletedOnboarding: true,
-      projects: { [cwd]: { hasTrustDialogAccepted: true } },
+      projects: Object.fromEntries(trusted.map((dir) => [dir, { hasTrustDialogAccepted: true }])),
       customApiKeyResponses: { approved: [FAKE_ANTHROPIC_KEY.slice(-20)], rejected: [] },
     }),
   );

@@ -7,7 +7,8 @@
  * so tmux names the pane by what runs in front (`node` for the npm
  * installs, `python3` for a console script), never by a start command.
  */
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PaneId, PaneProcess } from "@first-mate/core";
 import { endPane } from "@first-mate/core/runtime";
@@ -45,25 +46,35 @@ const startTyped = async (name: string, command: string): Promise<PaneId> => {
 
 const screen = (paneId: string) => world.tmux(["capture-pane", "-p", "-t", paneId]);
 
+const savedEnv = { ...process.env };
+
 beforeAll(async () => {
   for (const [name, version] of Object.entries(PINNED_AGENTS))
     if (installedVersion(name) !== version)
       throw new Error(`${name}@${version} is not installed: run npm run test:agents (it installs the agents first)`);
+  // The tmux server, and so every pane (the host's first mate included), starts with the isolated HOME.
+  home = mkdtempSync(join(tmpdir(), "fm-agents-home-"));
+  agentEnv = isolatedAgentHome(home, []);
+  Object.assign(process.env, agentEnv);
   world = await createE2eWorld();
-  home = join(world.dir, "home");
   cwd = join(world.dir, "work");
   mkdirSync(cwd, { recursive: true });
-  agentEnv = isolatedAgentHome(home, cwd);
+  isolatedAgentHome(home, [world.dir, cwd]);
   // The hooks go where Claude Code reads them: this HOME's settings.
   const installed = await runCli(
     ["install-hooks", "--settings", join(home, ".claude", "settings.json"), "--socket", world.socketPath],
     { out: () => {}, err: (line) => process.stderr.write(`${line}\n`) },
   );
   if (installed !== 0) throw new Error(`install-hooks exited ${installed}`);
-  host = await world.startHost();
+  // The first mate is the real Claude Code, launched by the host.
+  host = await world.startHost({ agent: { kind: "claude", binary: agentBinary("claude"), extraArgs: [] } });
 }, 120_000);
 
 afterAll(async () => {
+  const firstMate = host?.host.runtime.status().firstMate?.paneId;
+  // The host stops first, so no first mate is started again while the panes are ended.
+  await host?.host.stop();
+  if (firstMate) panes.firstMate = firstMate;
   for (const paneId of Object.values(panes)) {
     const pane = host?.host.runtime.state().fleet.find((candidate) => candidate.paneId === paneId);
     if (pane?.pid) {
@@ -76,6 +87,9 @@ afterAll(async () => {
   await processes.signal(daemons, "SIGTERM");
   await world?.dispose();
   await processes.signal(await processes.alive(daemons), "SIGKILL");
+  for (const name of Object.keys(agentEnv)) delete process.env[name];
+  Object.assign(process.env, savedEnv);
+  if (home !== "") rmSync(home, { recursive: true, force: true });
 }, 120_000);
 
 describe("the real agents", () => {
@@ -122,6 +136,23 @@ describe("the real agents", () => {
       expect(pane?.command, name).toMatch(shownAs);
       expect(pane?.startCommand ?? "sh", name).toBe("sh");
     }
+  });
+
+  it("(2) Claude Code launched by the host as the first mate attaches with its token verified", async () => {
+    const attached = await waitFor(
+      "the first mate's verified attach",
+      () =>
+        host.events("ChannelAttached").find((event) => event.type === "ChannelAttached" && event.firstMate) as
+          | { paneId: PaneId }
+          | undefined,
+      { timeoutMs: 120_000, describe: () => JSON.stringify(host.events().slice(-10)) },
+    );
+    const marker = host.host.runtime.status().firstMate;
+    expect(marker?.paneId).toBe(attached.paneId);
+    const pane = host.host.runtime.state().fleet.find((candidate) => candidate.paneId === attached.paneId);
+    // The real Claude Code binary, not a stand-in.
+    expect(pane?.command).toBe("claude");
+    expect(host.host.runtime.status().firstMateAttached).toBe(true);
   });
 
   it("(3) hooks written by install-hooks fire from the real Claude Code and reach the host as state with provenance hook", async () => {
