@@ -34,6 +34,7 @@ import {
   deliverNext,
   expireOutbox,
   type InterruptVerdict,
+  parseInterruptEmitId,
   type RaisedInterrupt,
   settleDelivery,
 } from "./decisions/interrupts.js";
@@ -96,6 +97,7 @@ const heartbeat = (state: CoreState): StepResult => {
     now: state.now,
     digest: currentDigest(state),
     firstMatePaneId: firstMatePane(state),
+    firstMateAttempt: state.supervisor.marker?.attempt ?? 0,
     attached: state.firstMateAttached,
     repeats: state.interrupts.repeats,
     expiredUnreported: state.interrupts.expiredUnreported,
@@ -108,7 +110,13 @@ const heartbeat = (state: CoreState): StepResult => {
 };
 
 const deliver = (state: CoreState): StepResult => {
-  const decision = deliverNext(state.interrupts, firstMatePane(state), state.firstMateAttached, paneNames(state));
+  const decision = deliverNext(
+    state.interrupts,
+    firstMatePane(state),
+    state.firstMateAttached,
+    paneNames(state),
+    state.supervisor.marker?.attempt ?? 0,
+  );
   return [{ ...state, interrupts: decision.state }, decision.commands];
 };
 
@@ -261,6 +269,37 @@ const onFleetObserved = (state: CoreState, event: EventOf<"FleetObserved">): Ste
   return reconcileObserved({ ...next, supervisor }, event, again);
 };
 
+/** Drop the alerts of `paneIds`, in memory and in the store. */
+const clearAlerts = (state: CoreState, paneIds: readonly string[]): StepResult => {
+  const present = paneIds.filter((paneId) => state.alerts[paneId] !== undefined && isPaneId(paneId));
+  if (present.length === 0) return [state, []];
+  const alerts = { ...state.alerts };
+  for (const paneId of present) delete alerts[paneId];
+  return [
+    { ...state, alerts },
+    present.map((paneId) => ({ type: "store.clearAlert", paneId: paneId as PaneId }) as const),
+  ];
+};
+
+/** A pane's alerts go with it: a pane no longer observed cannot still need a human. */
+const clearGoneAlerts = (state: CoreState, panes: readonly { readonly paneId: string }[]): StepResult => {
+  const live = new Set(panes.map((pane) => pane.paneId));
+  return clearAlerts(
+    state,
+    Object.keys(state.alerts).filter((paneId) => !live.has(paneId)),
+  );
+};
+
+/**
+ * A `need_human` alert is answered once the pane's agent is busy again on
+ * evidence newer than the alert (the human typed, the agent went on).
+ */
+const clearAnsweredAlert = (state: CoreState, event: EventOf<"AgentEvidenceReceived">): StepResult => {
+  const alert = state.alerts[event.paneId];
+  const movedOn = alert?.kind === "need_human" && event.evidence.state === "busy" && event.evidence.at > alert.raisedAt;
+  return movedOn ? clearAlerts(state, [event.paneId]) : [state, []];
+};
+
 /** Judge the supervisor and run the heartbeat on an observation already folded into state. */
 const reconcileObserved = (state: CoreState, event: EventOf<"FleetObserved">, again: boolean): StepResult => {
   const live = new Set<string>();
@@ -278,6 +317,7 @@ const reconcileObserved = (state: CoreState, event: EventOf<"FleetObserved">, ag
     state,
     (s) => applySupervisor(s, decision),
     (s) => [s, strays],
+    (s) => clearGoneAlerts(s, event.panes),
     heartbeat,
     deliver,
     (s) => (again ? observe(s) : [s, []]),
@@ -359,8 +399,11 @@ const onSpawnSettled = (state: CoreState, event: EventOf<"SpawnSucceeded"> | Eve
 };
 
 const onEmitSettled = (state: CoreState, emitId: string, delivered: boolean): StepResult => {
-  if (emitId.startsWith("interrupt-")) {
-    const decision = settleDelivery(state.interrupts, Number(emitId.slice("interrupt-".length)), delivered);
+  const interrupt = parseInterruptEmitId(emitId);
+  if (interrupt !== null || emitId.startsWith("interrupt-")) {
+    // Only an answer from the current first mate settles a delivery.
+    if (interrupt === null || interrupt.attempt !== (state.supervisor.marker?.attempt ?? 0)) return [state, []];
+    const decision = settleDelivery(state.interrupts, interrupt.seq, delivered);
     return chain(
       { ...state, interrupts: decision.state },
       (s) => [s, decision.commands],
@@ -534,8 +577,9 @@ const dispatch = (state: CoreState, event: Event): StepResult => {
     case "PaneEnded":
       return [state, judgePaneEnd(event.paneId, event.reason, event.report, state.now)];
     case "AgentEvidenceReceived":
-    case "ScreenCaptured":
       // The state itself was folded by stepAgentStates; deliver its interrupt and let the heartbeat see it.
+      return chain(state, (s) => clearAnsweredAlert(s, event), deliver, heartbeat);
+    case "ScreenCaptured":
       return chain(state, deliver, heartbeat);
   }
 };

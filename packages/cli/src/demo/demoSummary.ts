@@ -2,6 +2,7 @@
  * The demo's closing numbers, computed from what the runtime reported and
  * what the stand-in first mate recorded.
  */
+import { parseInterruptEmitId } from "@first-mate/core";
 import type { RuntimeReport } from "@first-mate/core/runtime";
 
 /**
@@ -74,8 +75,14 @@ export const summarise = (
   const digestSizes = [...delivered.keys()].filter((id) => id.startsWith("digest-")).map((id) => emitted.get(id) ?? 0);
   const hostLatencies: number[] = [];
   const endToEnd: number[] = [];
+  // Interrupt emit ids name the first mate's attempt too; the first delivery of each entry counts.
+  const deliveredBySeq = new Map<number, number>();
+  for (const [emitId, at] of delivered) {
+    const parsed = parseInterruptEmitId(emitId);
+    if (parsed !== null && !deliveredBySeq.has(parsed.seq)) deliveredBySeq.set(parsed.seq, at);
+  }
   for (const [seq, createdAt] of queuedAt) {
-    const at = delivered.get(`interrupt-${seq}`);
+    const at = deliveredBySeq.get(seq);
     if (at !== undefined) hostLatencies.push(at - createdAt);
     const received = journal.find(
       (entry) => entry.type === "push" && (entry.meta as Record<string, string>)?.seq === String(seq),

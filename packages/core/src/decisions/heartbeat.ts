@@ -55,6 +55,8 @@ export interface HeartbeatInput {
   readonly now: number;
   readonly digest: FleetDigest;
   readonly firstMatePaneId: PaneId | null;
+  /** The first mate's start attempt, part of every emit id. */
+  readonly firstMateAttempt?: number;
   readonly attached: boolean;
   readonly repeats: Readonly<Record<string, FoldedRepeat>>;
   readonly expiredUnreported: number;
@@ -73,8 +75,8 @@ export interface HeartbeatDecision {
   readonly pushed: readonly Change[] | null;
 }
 
-/** The emit id of the `count`-th digest push. */
-export const digestEmitId = (count: number): string => `digest-${count}`;
+/** The emit id of the `count`-th digest push, to the first mate of start `attempt` (unique across first mates). */
+export const digestEmitId = (count: number, attempt = 0): string => `digest-${attempt}-${count}`;
 
 /** Pure: push, wait, or do nothing. */
 export const decideHeartbeat = (state: HeartbeatState, input: HeartbeatInput): HeartbeatDecision => {
@@ -105,7 +107,7 @@ export const decideHeartbeat = (state: HeartbeatState, input: HeartbeatInput): H
     notes,
   });
   const pushCount = state.pushCount + 1;
-  const emitId = digestEmitId(pushCount);
+  const emitId = digestEmitId(pushCount, input.firstMateAttempt ?? 0);
   return {
     state: {
       ...state,

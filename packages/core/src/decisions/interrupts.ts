@@ -203,8 +203,18 @@ const LABEL: Record<InterruptKind, string> = {
 export const renderInterrupt = (entry: OutboxEntry, paneName: string | undefined): string =>
   `[interrupt #${entry.seq}] ${LABEL[entry.kind]} ${entry.source}${paneName ? ` ${paneName}` : ""}: ${entry.message}`;
 
-/** The emit id of the interrupt with sequence number `seq`. */
-export const interruptEmitId = (seq: number): string => `interrupt-${seq}`;
+/**
+ * The emit id of the interrupt with sequence number `seq` sent to the first
+ * mate of start `attempt`: unique across first mates, so a dead first mate's
+ * late answer never settles its successor's delivery of the same entry.
+ */
+export const interruptEmitId = (seq: number, attempt: number): string => `interrupt-${attempt}-${seq}`;
+
+/** Pure: the sequence number and first-mate attempt an interrupt emit id names, or null. */
+export const parseInterruptEmitId = (emitId: string): { readonly seq: number; readonly attempt: number } | null => {
+  const match = /^interrupt-(\d+)-(\d+)$/.exec(emitId);
+  return match ? { attempt: Number(match[1]), seq: Number(match[2]) } : null;
+};
 
 /** Pure: start delivering the head of the outbox when the first mate can receive it. */
 export const deliverNext = (
@@ -212,6 +222,7 @@ export const deliverNext = (
   firstMatePaneId: PaneId | null,
   attached: boolean,
   paneNames: Readonly<Record<string, string>>,
+  attempt = 0,
 ): InterruptDecision => {
   const head = state.outbox[0];
   if (!attached || firstMatePaneId === null || state.delivering !== null || head === undefined) {
@@ -222,7 +233,7 @@ export const deliverNext = (
     commands: [
       {
         type: "channel.emit",
-        emitId: interruptEmitId(head.seq),
+        emitId: interruptEmitId(head.seq, attempt),
         purpose: "interrupt",
         paneId: firstMatePaneId,
         content: renderInterrupt(head, paneNames[head.source]),
@@ -244,6 +255,12 @@ export const settleDelivery = (state: InterruptState, seq: number, delivered: bo
   };
 };
 
+/** The store's expiry bound, lowered so that the entry being delivered is not dropped. */
+const keepDelivering = (state: InterruptState, before: number): number => {
+  const delivering = state.outbox.find((entry) => entry.seq === state.delivering);
+  return delivering === undefined ? before : Math.min(before, delivering.createdAt);
+};
+
 /** Pure: drop entries older than the TTL (never the one being delivered). */
 export const expireOutbox = (state: InterruptState, now: number, config: InterruptConfig): InterruptDecision => {
   const before = now - config.outboxTtlMs;
@@ -252,7 +269,8 @@ export const expireOutbox = (state: InterruptState, now: number, config: Interru
   if (dropped === 0) return { state, commands: [], verdict: "queued" };
   return {
     state: { ...state, outbox: kept, expiredUnreported: state.expiredUnreported + dropped },
-    commands: [{ type: "store.expireOutbox", before }],
+    // The entry being delivered stays on file too: its delivery may still succeed.
+    commands: [{ type: "store.expireOutbox", before: keepDelivering(state, before) }],
     verdict: "queued",
   };
 };

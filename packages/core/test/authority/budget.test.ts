@@ -125,7 +125,7 @@ describe("heartbeat backoff", () => {
       // First sight pushed and delivered: the interval now governs.
       const first = run(core, [
         { type: "InputsUpdated", now: T0 + 1, usage: { percent, resetsAt: RESET } },
-        { type: "EmitSucceeded", now: T0 + 2, emitId: "digest-1" },
+        { type: "EmitSucceeded", now: T0 + 2, emitId: "digest-2-1" },
         { type: "InputsUpdated", now: T0 + 3, panes: { "%5": { statusLine: "now testing" } } as never },
       ]);
       const wake = first.commands
@@ -152,7 +152,7 @@ describe("budget posture", () => {
   it("the digest carries the posture line when the budget is known", () => {
     const core = startedCore();
     const { commands } = run(core, [
-      { type: "EmitSucceeded", now: T0 + 1, emitId: "digest-1" },
+      { type: "EmitSucceeded", now: T0 + 1, emitId: "digest-2-1" },
       { type: "InputsUpdated", now: T0 + 500_000, usage: { percent: 90, resetsAt: RESET } },
       { type: "InputsUpdated", now: T0 + 500_001, panes: { "%5": { statusLine: "now testing" } } as never },
     ]);

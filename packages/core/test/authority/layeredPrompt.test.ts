@@ -89,7 +89,7 @@ describe("the consolidation nudge", () => {
       const now = start + i * 10_000;
       const result = run(state, [
         { type: "InputsUpdated", now, panes: { "%5": { statusLine: `step ${start}-${i}` } } as never },
-        { type: "EmitSucceeded", now, emitId: `digest-${state.heartbeat.pushCount + 1}` },
+        { type: "EmitSucceeded", now, emitId: `digest-2-${state.heartbeat.pushCount + 1}` },
       ]);
       state = result.state;
       commands.push(...result.commands);
@@ -100,7 +100,7 @@ describe("the consolidation nudge", () => {
   it("rides the digest after N wakes without an edit; an edit restarts the count", () => {
     const core = startedCore(null, { identityNudgeAfterWakes: 3, pushIntervalMs: 1_000 });
     // The first sight (push 1) went out at attach; deliver it.
-    const first = run(core, [{ type: "EmitSucceeded", now: T0, emitId: "digest-1" }]);
+    const first = run(core, [{ type: "EmitSucceeded", now: T0, emitId: "digest-2-1" }]);
     const noEdit = pushes(first.state, 2, T0 + 10_000);
     expect(noEdit.state.heartbeat.pushCount).toBe(3);
     expect(nudgedPushes(noEdit.commands)).toBe(1);

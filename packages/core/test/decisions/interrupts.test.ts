@@ -131,7 +131,7 @@ describe("outbox delivery", () => {
     expect(first.commands).toEqual([
       {
         type: "channel.emit",
-        emitId: "interrupt-1",
+        emitId: "interrupt-0-1",
         purpose: "interrupt",
         paneId: "%1",
         content: "[interrupt #1] NEEDS A HUMAN %3 api: a",

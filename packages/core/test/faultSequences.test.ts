@@ -1,0 +1,162 @@
+/**
+ * Regressions: sequences that broke what the first mate should know or be
+ * told — alerts that never cleared, emit ids shared between first mates,
+ * an expiry that dropped the entry on its way, a crash-loop bound lost
+ * with a large `maxStarts`. Each is named after the defect it pins.
+ */
+import { describe, expect, it } from "vitest";
+import { parseCoreConfig } from "../src/config.js";
+import {
+  decideSupervisor,
+  INITIAL_SUPERVISOR,
+  type SupervisorState,
+  settleSpawn,
+} from "../src/decisions/supervisor.js";
+import { step } from "../src/step.js";
+import { createFakeWorld } from "../src/testing/fakeWorld.js";
+import { FLEET, MARKER, run, startedCore } from "./authority/authoritySupport.js";
+import { pid, T0 } from "./support.js";
+
+describe("need_human alerts clear", () => {
+  it("need_human alerts never clear: a busy hook after the alert clears it in memory and in the store", () => {
+    const world = createFakeWorld();
+    const worker = world.addWorker({ windowName: "api" });
+    world.start();
+    world.inject({
+      type: "NotifyReceived",
+      now: world.now(),
+      paneId: worker,
+      kind: "need_human",
+      message: "which DB?",
+    });
+    world.drive();
+    expect(world.digest().panes.find((pane) => pane.handle === worker)?.blocked).toBe(true);
+    world.advance(5_000);
+    world.inject({
+      type: "AgentEvidenceReceived",
+      now: world.now(),
+      paneId: worker,
+      evidence: { source: "hook", state: "busy", at: world.now(), detail: "UserPromptSubmit" },
+    });
+    world.drive();
+    world.advance(60 * 60_000);
+    expect(world.store.snapshot().alerts.has(worker)).toBe(false);
+    expect(world.state().alerts[worker]).toBeUndefined();
+    expect(world.digest().panes.find((pane) => pane.handle === worker)?.blocked).toBe(false);
+    expect(world.commands).toContainEqual({ type: "store.clearAlert", paneId: worker });
+  });
+
+  it("need_human alerts never clear: the alert of a pane that is gone is cleared", () => {
+    const world = createFakeWorld();
+    const worker = world.addWorker({ windowName: "api" });
+    world.start();
+    world.inject({ type: "NotifyReceived", now: world.now(), paneId: worker, kind: "need_human", message: "help" });
+    world.drive();
+    world.tmux.killPaneExternally(worker);
+    world.advance(60_000);
+    expect(world.store.snapshot().alerts.has(worker)).toBe(false);
+    expect(world.state().alerts[worker]).toBeUndefined();
+  });
+
+  it("evidence older than the alert does not clear it", () => {
+    const world = createFakeWorld();
+    const worker = world.addWorker({ windowName: "api" });
+    world.start();
+    const before = world.now();
+    world.advance(1_000);
+    world.inject({ type: "NotifyReceived", now: world.now(), paneId: worker, kind: "need_human", message: "help" });
+    world.inject({
+      type: "AgentEvidenceReceived",
+      now: world.now(),
+      paneId: worker,
+      evidence: { source: "hook", state: "busy", at: before },
+    });
+    world.drive();
+    expect(world.store.snapshot().alerts.has(worker)).toBe(true);
+  });
+});
+
+describe("emit ids are unique across first mates", () => {
+  it("interrupt emit ids repeat across first mates: a dead first mate's late success does not retire its successor's delivery", () => {
+    const core = startedCore();
+    // An interrupt goes to the first mate (attempt 2)...
+    let { state, commands } = run(core, [
+      { type: "NotifyReceived", now: T0 + 1, paneId: pid(5), kind: "need_human", message: "which DB?" },
+    ]);
+    const first = commands.find((command) => command.type === "channel.emit" && command.purpose === "interrupt");
+    if (first?.type !== "channel.emit") throw new Error("expected an interrupt emit");
+    // ...which dies before answering; a successor (attempt 3) is spawned and attaches.
+    ({ state, commands } = run(state, [{ type: "PaneExited", now: T0 + 70_000, paneId: MARKER.paneId }]));
+    const observeId = state.observe.inFlight!.id;
+    ({ state, commands } = run(state, [{ type: "FleetObserved", now: T0 + 70_001, observeId, panes: FLEET.slice(1) }]));
+    const spawn = commands.find((command) => command.type === "tmux.spawn");
+    if (spawn?.type !== "tmux.spawn") throw new Error("expected a respawn");
+    ({ state, commands } = run(state, [
+      {
+        type: "SpawnSucceeded",
+        now: T0 + 70_002,
+        requestId: spawn.requestId,
+        paneId: "%9",
+        windowId: "@9",
+        tokenHash: "d".repeat(64),
+      },
+      { type: "ChannelAttached", now: T0 + 70_003, paneId: pid(9), firstMate: true },
+    ]));
+    const second = commands.find((command) => command.type === "channel.emit" && command.purpose === "interrupt");
+    if (second?.type !== "channel.emit") throw new Error("expected the interrupt again, to the successor");
+    expect(second.emitId).not.toBe(first.emitId);
+    // The dead first mate's late success arrives: the successor's delivery is still open.
+    const [after, settled] = step(state, { type: "EmitSucceeded", now: T0 + 70_004, emitId: first.emitId });
+    expect(settled.filter((command) => command.type === "store.markDelivered")).toEqual([]);
+    expect(after.interrupts.outbox.map((entry) => entry.message)).toEqual(["which DB?"]);
+    // The successor's own success retires it.
+    const [done, retired] = step(after, { type: "EmitSucceeded", now: T0 + 70_005, emitId: second.emitId });
+    expect(retired.filter((command) => command.type === "store.markDelivered")).toHaveLength(1);
+    expect(done.interrupts.outbox).toEqual([]);
+  });
+});
+
+describe("outbox expiry", () => {
+  it("expireOutbox deletes the entry being delivered: the store's bound spares it", () => {
+    // Two interrupts: the first is on its way to the first mate (no answer yet), the second waits.
+    const { state, commands } = run(startedCore(), [
+      { type: "NotifyReceived", now: T0 + 1, paneId: pid(5), kind: "need_human", message: "which DB?" },
+      { type: "NotifyReceived", now: T0 + 2, paneId: pid(6), kind: "need_human", message: "which branch?" },
+    ]);
+    expect(
+      commands.filter((command) => command.type === "channel.emit" && command.purpose === "interrupt"),
+    ).toHaveLength(1);
+    const delivering = state.interrupts.outbox.find((entry) => entry.seq === state.interrupts.delivering)!;
+    // A day later both are past the TTL; the one being delivered must stay on file.
+    const [after, expired] = step(state, { type: "Ticked", now: T0 + 25 * 60 * 60_000 });
+    const expiry = expired.find((command) => command.type === "store.expireOutbox");
+    if (expiry?.type !== "store.expireOutbox") throw new Error("expected an expiry");
+    expect(expiry.before).toBeLessThanOrEqual(delivering.createdAt);
+    expect(after.interrupts.outbox.map((entry) => entry.seq)).toEqual([delivering.seq]);
+  });
+});
+
+describe("crash-loop protection with a large maxStarts", () => {
+  it("maxStarts > 32 disables crash-loop protection: 40 failed starts in the window give up, never a 41st", () => {
+    const config = parseCoreConfig({ maxStarts: 40, startWindowMs: 24 * 60 * 60_000, backoffMaxMs: 1_000 });
+    let state: SupervisorState = { ...INITIAL_SUPERVISOR, leaseHeld: true, leaseEpoch: 1, synced: true };
+    let now = T0;
+    let spawns = 0;
+    const view = () => ({ now, livePaneIds: new Set<string>(), deadPaneIds: new Set<string>(), coversMarker: true });
+    for (let round = 0; round < 200 && !state.gaveUp; round++) {
+      let decision = decideSupervisor(state, view(), config);
+      for (;;) {
+        state = decision.state;
+        const spawn = decision.commands.find((command) => command.type === "tmux.spawn");
+        if (spawn?.type !== "tmux.spawn") break;
+        spawns++;
+        now += 10;
+        decision = settleSpawn(state, { ok: false, requestId: spawn.requestId, reason: "boom" }, now, config);
+      }
+      const wake = decision.commands.find((command) => command.type === "timer.wakeAt");
+      now = wake?.type === "timer.wakeAt" ? Math.max(now + 1, wake.at) : now + 1_000;
+    }
+    expect(state.gaveUp).toBe(true);
+    expect(spawns).toBe(40);
+  });
+});
