@@ -45,6 +45,7 @@ const resolveSharedUrl = async (env: NodeJS.ProcessEnv): Promise<string> => {
     );
   }
   const clusterFile = join(runDirectory, "cluster.json");
+  mkdirSync(runDirectory, { recursive: true, mode: 0o700 });
   let starter = false;
   try {
     mkdirSync(join(runDirectory, "starting"));
