@@ -39,7 +39,15 @@ const updateFor = (state: CoreState, event: Event): AgentStatesUpdate | null => 
   const agents = state.agents;
   switch (event.type) {
     case "AgentEvidenceReceived":
-      return applyAgentEvidence(agents, event.paneId, event.evidence, state.now, state.config);
+      // Evidence from the future (a skewed clock) is taken as of now: it ages like
+      // any other and never outranks newer evidence from the same source.
+      return applyAgentEvidence(
+        agents,
+        event.paneId,
+        event.evidence.at > state.now ? { ...event.evidence, at: state.now } : event.evidence,
+        state.now,
+        state.config,
+      );
     case "ScreenCaptured":
       return applyScreenCapture(agents, event.paneId, event.text, state.now, state.config);
     case "NotifyReceived":

@@ -39,6 +39,12 @@ export interface CoreState {
   /** The re-read of the store's supervisor state after taking the lease. */
   readonly supervisorRead: { readonly nextId: number; readonly inFlight: number | null };
   readonly firstMateAttached: boolean;
+  /**
+   * Whether the fleet was observed since this host started: until it is,
+   * the picture is empty, and pushing it as the whole picture would hold
+   * the real one back behind the push interval.
+   */
+  readonly fleetSeen: boolean;
   readonly heartbeat: HeartbeatState;
   readonly interrupts: InterruptState;
   readonly fleet: readonly PaneObservation[];
@@ -64,6 +70,7 @@ export const initialState = (config: CoreConfig): CoreState => ({
   gaveUpObserveFloor: 0,
   supervisorRead: { nextId: 1, inFlight: null },
   firstMateAttached: false,
+  fleetSeen: false,
   heartbeat: INITIAL_HEARTBEAT,
   interrupts: INITIAL_INTERRUPTS,
   fleet: [],

@@ -93,6 +93,7 @@ const observe = (state: CoreState): StepResult => {
 };
 
 const heartbeat = (state: CoreState): StepResult => {
+  if (!state.fleetSeen) return [state, []];
   const decision = decideHeartbeat(state.heartbeat, {
     now: state.now,
     digest: currentDigest(state),
@@ -171,6 +172,7 @@ const onStarted = (state: CoreState, event: EventOf<"Started">): StepResult => {
   const next: CoreState = {
     ...state,
     owner: event.owner,
+    fleetSeen: false,
     supervisor: {
       ...state.supervisor,
       marker: hydration.marker,
@@ -250,6 +252,7 @@ const onFleetObserved = (state: CoreState, event: EventOf<"FleetObserved">): Ste
   const next: CoreState = {
     ...state,
     fleet: event.panes,
+    fleetSeen: true,
     observe: { ...state.observe, inFlight: null, again: false },
   };
   if (follow && flags?.marker !== undefined) {

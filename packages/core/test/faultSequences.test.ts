@@ -12,10 +12,12 @@ import {
   type SupervisorState,
   settleSpawn,
 } from "../src/decisions/supervisor.js";
+import { EMPTY_HYDRATION } from "../src/events.js";
+import { initialState } from "../src/state.js";
 import { step } from "../src/step.js";
 import { createFakeWorld } from "../src/testing/fakeWorld.js";
 import { FLEET, MARKER, run, startedCore } from "./authority/authoritySupport.js";
-import { pid, T0 } from "./support.js";
+import { pid, T0, takeLease } from "./support.js";
 
 describe("need_human alerts clear", () => {
   it("need_human alerts never clear: a busy hook after the alert clears it in memory and in the store", () => {
@@ -158,5 +160,86 @@ describe("crash-loop protection with a large maxStarts", () => {
     }
     expect(state.gaveUp).toBe(true);
     expect(spawns).toBe(40);
+  });
+});
+
+describe("what the first mate is told, and when", () => {
+  it("an empty full picture: a first mate attaching before the first observation gets no 0-pane digest, then the whole fleet", () => {
+    const config = parseCoreConfig({});
+    let [state] = step(initialState(config), {
+      type: "Started",
+      now: T0,
+      owner: "host",
+      hydration: { ...EMPTY_HYDRATION, marker: MARKER },
+    });
+    [state] = takeLease(state, T0);
+    // The shim reconnects right after the restart, before any observation came back.
+    const [attached, early] = step(state, {
+      type: "ChannelAttached",
+      now: T0 + 1,
+      paneId: MARKER.paneId,
+      firstMate: true,
+    });
+    expect(early.filter((command) => command.type === "channel.emit")).toEqual([]);
+    const [, observed] = step(attached, {
+      type: "FleetObserved",
+      now: T0 + 2,
+      observeId: attached.observe.inFlight!.id,
+      panes: FLEET,
+    });
+    const push = observed.find((command) => command.type === "channel.emit" && command.purpose === "digest");
+    expect(push?.type === "channel.emit" && push.meta).toMatchObject({ kind: "digest_full", panes: "2" });
+  });
+
+  it("an idle fleet pushes: one Stop hook, then an hour of nothing, makes no push (evidence ageing rides along)", () => {
+    const world = createFakeWorld();
+    const worker = world.addWorker({ windowName: "api" });
+    world.start();
+    world.inject({
+      type: "AgentEvidenceReceived",
+      now: world.now(),
+      paneId: worker,
+      evidence: { source: "hook", state: "idle", at: world.now(), detail: "Stop" },
+    });
+    world.drive();
+    world.advance(5 * 60_000);
+    const pushes = world.pushesToFirstMate().length;
+    world.advance(60 * 60_000);
+    expect(world.pushesToFirstMate().slice(pushes)).toEqual([]);
+  });
+
+  it("idle drift is dropped while a state is known: a busy pane silent past the idle threshold is reported once", () => {
+    const world = createFakeWorld({ config: { agentEvidenceMaxAgeMs: 60 * 60_000 } });
+    const worker = world.addWorker({ windowName: "api" });
+    world.start();
+    world.inject({
+      type: "AgentEvidenceReceived",
+      now: world.now(),
+      paneId: worker,
+      evidence: { source: "hook", state: "busy", at: world.now(), detail: "UserPromptSubmit" },
+    });
+    world.drive();
+    world.advance(20 * 60_000);
+    const silent = world.pushesToFirstMate().filter((push) => push.content.includes(`SILENT ${worker}`));
+    expect(silent).toHaveLength(1);
+  });
+
+  it("future-dated evidence never ages and blocks newer evidence: it is taken as of now", () => {
+    const world = createFakeWorld();
+    const worker = world.addWorker({ windowName: "api" });
+    world.start();
+    const inject = (state: "busy" | "idle", at: number) =>
+      world.inject({
+        type: "AgentEvidenceReceived",
+        now: world.now(),
+        paneId: worker,
+        evidence: { source: "hook", state, at },
+      });
+    inject("busy", world.now() + 24 * 60 * 60_000);
+    world.drive();
+    world.advance(1_000);
+    inject("idle", world.now());
+    world.drive();
+    expect(world.digest().panes.find((pane) => pane.handle === worker)?.state).toBe("idle");
   });
 });

@@ -37,6 +37,8 @@ export type Change =
   | { readonly type: "state"; readonly pane: PaneDigest; readonly from: AgentState; readonly to: AgentState }
   | { readonly type: "idle_entered"; readonly pane: PaneDigest }
   | { readonly type: "idle_left"; readonly pane: PaneDigest }
+  /** A pane whose agent is busy has printed nothing for the idle threshold: it may be hung. */
+  | { readonly type: "silent_busy"; readonly pane: PaneDigest }
   | { readonly type: "budget"; readonly from: number; readonly to: number };
 
 /** The `type` of any change. */
@@ -54,6 +56,9 @@ const paneChanges = (prev: PaneDigest, cur: PaneDigest, thresholds: DivergeThres
   const from = prev.state ?? "unknown";
   const to = cur.state ?? "unknown";
   if (from !== to) changes.push({ type: "state", pane: cur, from, to });
+  // A busy agent that has printed nothing for the idle threshold is told once, as silent while busy.
+  if (from === "busy" && to === "busy" && !isIdle(prev, thresholds) && isIdle(cur, thresholds))
+    changes.push({ type: "silent_busy", pane: cur });
   // A known agent state says whether the pane is idle; output activity decides only when neither is known.
   if (from !== "unknown" || to !== "unknown") return changes;
   const wasIdle = isIdle(prev, thresholds);
@@ -61,6 +66,14 @@ const paneChanges = (prev: PaneDigest, cur: PaneDigest, thresholds: DivergeThres
   if (wasIdle !== nowIdle) changes.push({ type: nowIdle ? "idle_entered" : "idle_left", pane: cur });
   return changes;
 };
+
+/**
+ * Pure: whether a change only rides along with a push and never triggers
+ * one — a state that went back to unknown because its evidence aged out
+ * (nothing happened; an idle fleet stays quiet).
+ */
+export const ridesAlong = (change: Change): boolean =>
+  change.type === "state" && change.to === "unknown" && (change.pane.stateSource ?? null) === null;
 
 /** Pure: every material change from `prev` to `cur`, in pane order, budget last. */
 export const diverge = (prev: FleetDigest | null, cur: FleetDigest, thresholds: DivergeThresholds): Change[] => {

@@ -15,7 +15,7 @@
 import type { Command } from "../commands.js";
 import type { FleetDigest } from "../domain/digest.js";
 import type { PaneId } from "../domain/paneId.js";
-import { type Change, type DivergeThresholds, diverge } from "./diverge.js";
+import { type Change, type DivergeThresholds, diverge, ridesAlong } from "./diverge.js";
 import { type FoldedRepeat, renderDelta } from "./renderDelta.js";
 
 /** A digest push written but not yet answered: its emit id, the digest it carries, and the repeats and expiries it reports. */
@@ -84,7 +84,9 @@ export const decideHeartbeat = (state: HeartbeatState, input: HeartbeatInput): H
   if (input.firstMatePaneId === null || !input.attached || state.inFlight !== null) return idle;
   const changes = diverge(state.lastSent, input.digest, input.thresholds);
   const repeatKeys = Object.keys(input.repeats).sort();
-  if (changes.length === 0 && repeatKeys.length === 0 && input.expiredUnreported === 0) return idle;
+  // Evidence ageing rides along with the next push; alone it never starts one (an idle fleet stays quiet).
+  const triggers = changes.some((change) => !ridesAlong(change));
+  if (!triggers && repeatKeys.length === 0 && input.expiredUnreported === 0) return idle;
 
   const firstSight = state.lastSent === null;
   const allowedAt = state.lastPushAt === null ? input.now : state.lastPushAt + input.intervalMs;

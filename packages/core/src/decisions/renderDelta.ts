@@ -114,6 +114,11 @@ const changeItem = (change: Change): Item | null => {
       return { priority: PRIORITY.idle, text: `IDLE ${who(change.pane)} for ${change.pane.idleS}s` };
     case "idle_left":
       return { priority: PRIORITY.idle, text: `ACTIVE ${who(change.pane)}` };
+    case "silent_busy":
+      return {
+        priority: PRIORITY.status,
+        text: `SILENT ${who(change.pane)} busy but silent for ${change.pane.idleS}s`,
+      };
     case "budget":
       return { priority: PRIORITY.budget, text: `BUDGET ${change.from}% → ${change.to}%` };
   }

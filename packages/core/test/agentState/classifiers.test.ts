@@ -181,7 +181,11 @@ describe("agent state in the digest", () => {
   it("a known state replaces activity-based idle; unknown falls back to it", () => {
     const idleFor = (idleS: number, state?: "busy" | "idle" | "unknown") =>
       digestOf([paneRow(1, { idleS, ...(state ? { state, stateSource: state === "unknown" ? null : "hook" } : {}) })]);
-    expect(diverge(idleFor(0, "busy"), idleFor(400, "busy"), THRESHOLDS)).toEqual([]);
+    // A busy pane silent past the idle threshold is told once, as silent while busy (not as idle).
+    expect(diverge(idleFor(0, "busy"), idleFor(400, "busy"), THRESHOLDS).map((change) => change.type)).toEqual([
+      "silent_busy",
+    ]);
+    expect(diverge(idleFor(400, "busy"), idleFor(800, "busy"), THRESHOLDS)).toEqual([]);
     expect(diverge(idleFor(0, "busy"), idleFor(0, "idle"), THRESHOLDS).map((change) => change.type)).toEqual(["state"]);
     expect(diverge(idleFor(0, "unknown"), idleFor(400, "unknown"), THRESHOLDS).map((change) => change.type)).toEqual([
       "idle_entered",
