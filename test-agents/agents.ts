@@ -60,5 +60,7 @@ export const isolatedAgentHome = (home: string, trusted: readonly string[]): Rec
     DISABLE_AUTOUPDATER: "1",
     GEMINI_API_KEY: "first-mate-conformance",
     NO_BROWSER: "1",
+    // MCP tools are offered to the model directly, not behind a tool search.
+    ENABLE_TOOL_SEARCH: "false",
   };
 };

@@ -18,12 +18,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../packages/cli/src/commands/program.js";
 import { createE2eWorld, type E2eWorld, type HostUnderTest, waitFor } from "../packages/cli/test/e2e/e2eWorld.js";
 import { agentBinary, installedVersion, isolatedAgentHome, PINNED_AGENTS } from "./agents.js";
+import { type ScriptedModelApi, startScriptedModelApi } from "./scriptedModelApi.js";
 
 let world: E2eWorld;
 let host: HostUnderTest;
 let home = "";
 let cwd = "";
 let agentEnv: Record<string, string> = {};
+let api: ScriptedModelApi | null = null;
 const panes: Record<string, PaneId> = {};
 const processes = createProcessDriver();
 /** Detached daemons the agents started (Codex's app-server): not the panes' to end, so the suite ends them. */
@@ -54,7 +56,9 @@ beforeAll(async () => {
       throw new Error(`${name}@${version} is not installed: run npm run test:agents (it installs the agents first)`);
   // The tmux server, and so every pane (the host's first mate included), starts with the isolated HOME.
   home = mkdtempSync(join(tmpdir(), "fm-agents-home-"));
-  agentEnv = isolatedAgentHome(home, []);
+  // Offline but for loopback: the model API is a script, so the real Claude Code can call tools.
+  api = await startScriptedModelApi();
+  agentEnv = { ...isolatedAgentHome(home, []), ANTHROPIC_BASE_URL: api.url };
   Object.assign(process.env, agentEnv);
   world = await createE2eWorld();
   cwd = join(world.dir, "work");
@@ -67,7 +71,14 @@ beforeAll(async () => {
   );
   if (installed !== 0) throw new Error(`install-hooks exited ${installed}`);
   // The first mate is the real Claude Code, launched by the host.
-  host = await world.startHost({ agent: { kind: "claude", binary: agentBinary("claude"), extraArgs: [] } });
+  host = await world.startHost({
+    agent: {
+      kind: "claude",
+      binary: agentBinary("claude"),
+      // The pull tools run without a permission prompt (nobody is there to answer it).
+      extraArgs: ["--allowedTools", "mcp__first-mate__fleet_digest,mcp__first-mate__inbox"],
+    },
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -90,6 +101,7 @@ afterAll(async () => {
   for (const name of Object.keys(agentEnv)) delete process.env[name];
   Object.assign(process.env, savedEnv);
   if (home !== "") rmSync(home, { recursive: true, force: true });
+  await api?.close();
 }, 120_000);
 
 describe("the real agents", () => {
@@ -195,5 +207,26 @@ describe("the real agents", () => {
     expect(ended.report.recorded).toBe(tree.right.length);
     expect(ended.report.survivors).toEqual([]);
     expect(await processes.alive(tree.right)).toEqual([]);
+  });
+
+  it("the real first mate answers a typed wake-up by pulling fleet_digest through its real shim, and gets the digest", async () => {
+    const firstMate = host.host.runtime.status().firstMate?.paneId;
+    expect(firstMate).toBeDefined();
+    await waitFor("the first mate's prompt", async () => /❯|>/.test(await screen(firstMate!)), { timeoutMs: 60_000 });
+    const typed = await host.host.tmux.sendText(
+      firstMate!,
+      "3 fleet changes, 0 interrupts waiting — call fleet_digest / inbox",
+    );
+    expect(E.isRight(typed)).toBe(true);
+    const digest = await waitFor("the digest back from the real shim", () => api?.digests[0], {
+      timeoutMs: 60_000,
+      describe: () => `requests: ${JSON.stringify(api?.prompts)}\n`,
+    }).catch(async (error: unknown) => {
+      throw new Error(`${String(error)}\nfirst mate's screen:\n${await screen(firstMate!)}`);
+    });
+    // What the first mate pulled is the host's current picture: the workers, never its own pane.
+    expect(digest).toContain(panes.codex!);
+    expect(digest).toContain(panes.claude!);
+    expect(digest).not.toContain(`${firstMate!} `);
   });
 });
