@@ -79,6 +79,16 @@ describe("openPostgresStore", () => {
     for (const store of stores) await store.close();
   });
 
+  it("a store with synchronousCommit off reads and writes, and leaves other connections at the server's setting", async () => {
+    const location = await fresh();
+    const relaxed = await openStoreAt(location, { synchronousCommit: "off" });
+    expect(E.isRight(await relaxed.setKillSwitch(true))).toBe(true);
+    const setting = await withRawClient(location.url, (client) => client.query("SHOW synchronous_commit"));
+    expect(setting.rows[0]).toEqual({ synchronous_commit: "on" });
+    expect(await relaxed.readKillSwitch()).toEqual(E.right(true));
+    await relaxed.close();
+  });
+
   it("two schemas in one database are two independent stores", async () => {
     const [one, two] = [await fresh(), await fresh()];
     const storeOne = await openStoreAt(one);
@@ -117,6 +127,7 @@ describe("openPostgresStore", () => {
       { url, poolSize: 0 },
       { url, statementTimeoutMs: -1 },
       { url, now: 5 as never },
+      { url, synchronousCommit: "sometimes" as never },
     ]) {
       const error = await errorOf(options);
       expect(error._tag, JSON.stringify(options)).toBe("StoreInvalidInput");
