@@ -157,15 +157,17 @@ const sqlFor = (s: string) =>
     deleteAlert: `DELETE FROM ${s}.alerts WHERE pane_id = $1`,
     selectAlerts: `SELECT pane_id, kind, message, severity, raised_at FROM ${s}.alerts`,
 
-    insertOutbox: `INSERT INTO ${s}.outbox (seq, source, kind, message, created_at, delivered_at)
-      VALUES ($1, $2, $3, $4, $5, NULL)`,
+    // One statement (so one round trip, atomic on its own): the row and the raised high-water mark.
+    enqueueOutbox: `WITH inserted AS (
+        INSERT INTO ${s}.outbox (seq, source, kind, message, created_at, delivered_at)
+        VALUES ($1, $2, $3, $4, $5, NULL) RETURNING seq)
+      INSERT INTO ${s}.outbox_state (id, last_seq) SELECT 1, seq FROM inserted
+      ON CONFLICT (id) DO UPDATE SET last_seq = GREATEST(${s}.outbox_state.last_seq, excluded.last_seq)`,
     selectPending: `SELECT seq, source, kind, message, created_at FROM ${s}.outbox
       WHERE delivered_at IS NULL ORDER BY seq`,
     markDelivered: `UPDATE ${s}.outbox SET delivered_at = $2 WHERE seq = $1 AND delivered_at IS NULL`,
     expirePending: `DELETE FROM ${s}.outbox WHERE delivered_at IS NULL AND created_at < $1`,
     selectLastSeq: `SELECT last_seq FROM ${s}.outbox_state WHERE id = 1`,
-    raiseLastSeq: `INSERT INTO ${s}.outbox_state (id, last_seq) VALUES (1, $1)
-      ON CONFLICT (id) DO UPDATE SET last_seq = GREATEST(${s}.outbox_state.last_seq, excluded.last_seq)`,
     pruneDelivered: `DELETE FROM ${s}.outbox WHERE delivered_at IS NOT NULL AND delivered_at < $1`,
 
     selectLease: `SELECT owner, expires_at, epoch FROM ${s}.supervisor_lease WHERE id = 1`,
@@ -566,11 +568,10 @@ export class PostgresStore implements StorePort, AuthorityStorePort {
    * `lastOutboxSeq`, which expiry and pruning never lower.
    */
   async enqueueOutbox(entry: OutboxEntry): StoreResult<void> {
-    return this.write(
+    return this.single(
       () => validate(OutboxEntrySchema, entry, "outbox entry"),
       async (session, valid) => {
-        await session.run("insertOutbox", [valid.seq, valid.source, valid.kind, valid.message, valid.createdAt]);
-        await session.run("raiseLastSeq", [valid.seq]);
+        await session.run("enqueueOutbox", [valid.seq, valid.source, valid.kind, valid.message, valid.createdAt]);
       },
     );
   }
