@@ -146,6 +146,18 @@ export const EventSchema = z.discriminatedUnion("type", [
     reason: z.string().min(1).max(200),
     report: PaneEndReportSchema,
   }),
+  /**
+   * A durable write failed; the effects of its batch were not run (each
+   * answered with its own failure). `staleEpoch`: the store refused a
+   * holder-only write because another host took the lease.
+   */
+  z.object({
+    type: z.literal("StoreWriteFailed"),
+    now,
+    command: z.string().max(100),
+    reason: z.string().max(2000),
+    staleEpoch: z.boolean(),
+  }),
   z.object({ type: z.literal("KillSwitchSet"), now, on: z.boolean() }),
   /** The human cleared a crash-loop give-up. */
   z.object({ type: z.literal("SupervisorReset"), now }),

@@ -514,6 +514,23 @@ const onSupervisorReadFailed = (state: CoreState, event: EventOf<"SupervisorRead
     ? [{ ...state, supervisorRead: { ...state.supervisorRead, inFlight: null } }, []]
     : [state, []];
 
+/**
+ * A durable write failed and its batch's effects did not run (their own
+ * failures arrive as events: a spawn fails and backs off, an emit is
+ * retried). The human is told; a write refused for a stale lease epoch
+ * means the lease is lost: decide nothing until it is taken and re-read.
+ */
+const onStoreWriteFailed = (state: CoreState, event: EventOf<"StoreWriteFailed">): StepResult => {
+  const alert: Command = {
+    type: "alert.raise",
+    level: "warning",
+    code: event.staleEpoch ? "lease_lost" : "store_write_failed",
+    message: `${event.command}: ${event.reason}`,
+  };
+  if (!event.staleEpoch) return [state, [alert]];
+  return [{ ...state, supervisor: { ...state.supervisor, leaseHeld: false, leaseEpoch: 0, synced: false } }, [alert]];
+};
+
 const onKillSwitch = (state: CoreState, event: EventOf<"KillSwitchSet">): StepResult => {
   const next = { ...state, supervisor: { ...state.supervisor, killSwitch: event.on } };
   return event.on ? [next, []] : observe(next);
@@ -575,6 +592,8 @@ const dispatch = (state: CoreState, event: Event): StepResult => {
       return onSupervisorReadFailed(state, event);
     case "KillSwitchSet":
       return onKillSwitch(state, event);
+    case "StoreWriteFailed":
+      return onStoreWriteFailed(state, event);
     case "SupervisorReset":
       return onSupervisorReset(state);
     case "PaneEnded":

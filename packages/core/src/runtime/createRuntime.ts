@@ -27,7 +27,7 @@ import { type CoreState, initialState } from "../state.js";
 import { currentDigest, type EventRejected, step } from "../step.js";
 import { type AuthorityControls, createAuthorityControls } from "./authorityControls.js";
 import type { WorkerDefaults } from "./authorityTools.js";
-import { executeCommand } from "./executeCommand.js";
+import { executeCommand, skippedEffectEvent } from "./executeCommand.js";
 import type { FirstMateLauncher } from "./launcher.js";
 import { authorityStoreFor } from "./memoryAuthorityStore.js";
 import { createToolHost } from "./toolHost.js";
@@ -186,6 +186,10 @@ export const createRuntime = (options: RuntimeOptions): Runtime => {
   };
 
   const execute = async (commands: readonly Command[]) => {
+    // A durable write that fails stops every effect of its batch: they were
+    // decided on the assumption that it holds. The core hears of the failure
+    // (StoreWriteFailed) and each skipped effect's own failure, and decides.
+    let failedWrite: string | null = null;
     for (const command of commands) {
       report({ type: "command", at: clock.now(), command });
       if (command.type === "timer.wakeAt") {
@@ -199,8 +203,24 @@ export const createRuntime = (options: RuntimeOptions): Runtime => {
       if (isStoreCommand(command) && !isStoreQuery(command)) {
         // Durable before any effect of this batch.
         const outcome = await executeCommand(command, { ...options, clock });
-        if (outcome.kind === "failed")
+        if (outcome.kind === "failed") {
           report({ type: "error", at: clock.now(), message: `${command.type}: ${outcome.error}` });
+          failedWrite ??= `${command.type} failed: ${outcome.error}`;
+          void enqueue({
+            type: "StoreWriteFailed",
+            now: clock.now(),
+            command: command.type,
+            reason: outcome.error,
+            staleEpoch: outcome.tag === "StoreStaleEpoch",
+          });
+        }
+        continue;
+      }
+      if (failedWrite !== null && !isStoreQuery(command)) {
+        const reason = `not run: ${failedWrite}`;
+        report({ type: "error", at: clock.now(), message: `${command.type} ${reason}` });
+        const answer = skippedEffectEvent(command, clock.now(), reason);
+        if (answer !== null) void enqueue(answer);
         continue;
       }
       runEffect(command);

@@ -39,12 +39,36 @@ export interface ExecutionPorts {
 /** What executing one command gave: an event to feed back, a failure, or nothing. */
 export type ExecutionOutcome =
   | { readonly kind: "event"; readonly event: Event }
-  | { readonly kind: "failed"; readonly error: string }
+  /** `tag` is the port error's `_tag` when there was one (e.g. `StoreStaleEpoch`). */
+  | { readonly kind: "failed"; readonly error: string; readonly tag?: string }
   | { readonly kind: "done" };
 
 const DONE: ExecutionOutcome = { kind: "done" };
 const event = (value: Event): ExecutionOutcome => ({ kind: "event", event: value });
-const failed = (error: PortError): ExecutionOutcome => ({ kind: "failed", error: describeError(error) });
+const failed = (error: PortError): ExecutionOutcome => ({
+  kind: "failed",
+  error: describeError(error),
+  tag: error._tag,
+});
+
+/**
+ * The answer to an effect that was not run because a durable write of its
+ * batch failed: every command the core awaits still gets its event.
+ */
+export const skippedEffectEvent = (command: Command, now: number, reason: string): Event | null => {
+  switch (command.type) {
+    case "fleet.observe":
+      return { type: "ObserveFailed", now, observeId: command.observeId, reason };
+    case "tmux.spawn":
+      return { type: "SpawnFailed", now, requestId: command.requestId, reason };
+    case "channel.emit":
+      return { type: "EmitFailed", now, emitId: command.emitId, reason };
+    case "tmux.spawnWorker":
+      return { type: "DeferredSpawnSettled", now, spawnId: command.spawnId, paneId: null, reason };
+    default:
+      return null;
+  }
+};
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 const orFail = (result: E.Either<PortError, unknown>): ExecutionOutcome =>
