@@ -1,9 +1,14 @@
 import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
+import { DEFAULT_CONFIG } from "../../src/config.js";
 import { judgePaneEnd, processesToEnd } from "../../src/decisions/paneEnding.js";
 import type { EndSignal, PaneProcess } from "../../src/domain/paneProcess.js";
+import { EMPTY_HYDRATION } from "../../src/events.js";
 import type { ProcessPort } from "../../src/ports/processPort.js";
 import { endPane, runEndLadder } from "../../src/runtime/endPane.js";
+import { type ExecutionPorts, executeCommand } from "../../src/runtime/executeCommand.js";
+import { initialState } from "../../src/state.js";
+import { step } from "../../src/step.js";
 import { T0 } from "../../src/testing/arbitraries.js";
 import { pid } from "../support.js";
 
@@ -133,5 +138,39 @@ describe("ending a pane's processes", () => {
       code: "agent_survived",
       message: "%4 was closed but 1 of its processes survived SIGKILL: 11 node",
     });
+  });
+
+  it("a stray's tmux.kill with its pid comes back as PaneEnded, which step logs and alerts on", async () => {
+    const tree = [process(10, 10, "claude"), process(11, 10, "node")];
+    const fake = fakeProcesses(tree, { 11: ["SIGHUP", "SIGTERM", "SIGKILL"] });
+    const ports = {
+      tmux: { kill: async () => E.right(undefined) },
+      processes: fake.port,
+      endLadder: [{ signal: "SIGKILL", graceMs: 0 }],
+      clock: { now: () => T0 },
+    } as unknown as ExecutionPorts;
+    const outcome = await executeCommand(
+      { type: "tmux.kill", paneId: pid(7), pid: 10, reason: "stray first mate" },
+      ports,
+    );
+    expect(outcome.kind).toBe("event");
+    if (outcome.kind !== "event") return;
+    expect(outcome.event).toMatchObject({
+      type: "PaneEnded",
+      paneId: "%7",
+      reason: "stray first mate",
+      report: { recorded: 2, survivors: [{ pid: 11, program: "node" }] },
+    });
+    const [started] = step(initialState(DEFAULT_CONFIG), {
+      type: "Started",
+      now: T0,
+      owner: "host",
+      hydration: EMPTY_HYDRATION,
+    });
+    const [, commands] = step(started, outcome.event);
+    expect(commands.map((command) => command.type)).toEqual(["store.appendLog", "alert.raise"]);
+    // Without the pid (or a process port) the pane is only closed, as before.
+    const closed = await executeCommand({ type: "tmux.kill", paneId: pid(7) }, ports);
+    expect(closed).toEqual({ kind: "done" });
   });
 });
