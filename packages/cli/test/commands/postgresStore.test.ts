@@ -13,7 +13,13 @@ import { sharedTestPostgresUrl } from "@first-mate/store-postgres/testing";
 import * as E from "fp-ts/lib/Either.js";
 import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { LogJson, StatusJson } from "../../src/commands/jsonContract.js";
+import {
+  ConnStatusJson,
+  LogJson,
+  ProposalListJson,
+  RoleListJson,
+  StatusJson,
+} from "../../src/commands/jsonContract.js";
 import { runCli } from "../../src/commands/program.js";
 
 let dir = "";
@@ -79,6 +85,37 @@ describe("first-mate on a PostgreSQL store", () => {
     expect(LogJson.parse(JSON.parse(log.stdout)).map((logged) => logged.text)).toEqual(["PR 12 on staging"]);
     const text = await firstMate("status", "--config", config);
     expect(text.stdout).toContain("kill switch  off");
+  });
+
+  it("conn status, role list and proposals list read the PostgreSQL store; conn take-back writes it", async () => {
+    const config = configFile({ store: { kind: "postgres", url, schema } });
+    expect((await firstMate("disable", "--config", config)).code).toBe(0);
+    const opened = await openPostgresStore({ url, schema });
+    if (E.isLeft(opened)) throw new Error(opened.left.message);
+    const proposed = await opened.right.proposeRoleExtension({ text: "Prefer small PRs.", at: 1 });
+    const proposal = await opened.right.addProposal({
+      action: { kind: "terminate", target: { name: "helper" }, args: {} },
+      reason: "the human holds the conn",
+      at: 2,
+    });
+    await opened.right.close();
+    expect(E.isRight(proposed) && E.isRight(proposal)).toBe(true);
+    const roles = await firstMate("role", "list", "--json", "--config", config);
+    expect(roles.code, roles.stderr).toBe(0);
+    expect(RoleListJson.parse(JSON.parse(roles.stdout)).map((role) => role.text)).toEqual(["Prefer small PRs."]);
+    const proposals = await firstMate("proposals", "list", "--json", "--config", config);
+    expect(proposals.code, proposals.stderr).toBe(0);
+    expect(ProposalListJson.parse(JSON.parse(proposals.stdout))).toHaveLength(1);
+    const conn = await firstMate("conn", "status", "--json", "--config", config);
+    expect(conn.code, conn.stderr).toBe(0);
+    expect(ConnStatusJson.parse(JSON.parse(conn.stdout)).holder).toBe("human");
+    const takeBack = await firstMate("conn", "take-back", "--config", config);
+    expect(takeBack.code, takeBack.stderr).toBe(0);
+    const stored = await openPostgresStore({ url, schema });
+    if (E.isLeft(stored)) throw new Error(stored.left.message);
+    const hydrated = await stored.right.hydrate();
+    await stored.right.close();
+    expect(E.isRight(hydrated) && hydrated.right.conn?.holder).toBe("human");
   });
 
   it("a postgres:// URL given to --db names the store (default schema first_mate)", async () => {
