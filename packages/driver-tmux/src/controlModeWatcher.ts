@@ -1,62 +1,51 @@
 /**
- * Hears tmux events through one control-mode client attached to a hidden
- * session, and reconnects on its own.
+ * Turns the transport's control-mode notifications into the port's tmux
+ * events.
  *
  * Guarantees:
  * - Reports `window-added` and `window-closed` for windows of every session
  *   (control mode sees unlinked windows too), `pane-exited` for each pane it
- *   knew in a closed window, and `connected` / `disconnected` as the client
- *   comes and goes.
- * - Never starts a tmux server: while none runs it polls for one with
- *   backoff (50 ms doubling to 2 s), then attaches (`new-session -A`).
- * - `stop()` ends the client (stdin closed, then SIGTERM after 1 s) and
- *   resolves once it has exited: no stray process.
+ *   knew in a closed window, and `connected` / `disconnected` as the
+ *   connection comes and goes (`connected` once it knows which panes live in
+ *   which window).
+ * - The first listener starts the transport's connection; it is the same
+ *   connection every command uses.
  * Does not: hear a single pane exit in a window that keeps other panes
  * (tmux 3.3a prints nothing for panes of unattached sessions); the next
  * `listPanes` shows it.
  */
-import { createInterface } from "node:readline";
 import { isPaneId, type PaneId, type TmuxEvent } from "@first-mate/core";
-import { execa, type ResultPromise } from "execa";
 import * as E from "fp-ts/lib/Either.js";
 import { parseControlModeLine } from "./controlModeLine.js";
-import { runTmux, serverArguments, type TmuxServerAddress } from "./tmuxCommandRunner.js";
-
-const FIRST_BACKOFF_MS = 50;
-const MAX_BACKOFF_MS = 2000;
-const STOP_GRACE_MS = 1000;
-/** The hidden session's pane: a process that does nothing, for as long as possible. */
-const IDLE_ARGV = ["sleep", "2147483647"];
-
-type PendingReply = (lines: readonly string[], failed: boolean) => void;
+import type { TmuxTransport, TransportSignal } from "./tmuxTransport.js";
 
 export class ControlModeWatcher {
   private readonly listeners = new Set<(event: TmuxEvent) => void>();
   private readonly panesByWindow = new Map<string, Set<PaneId>>();
   private readonly hiddenWindows = new Set<string>();
-  private client: ResultPromise | null = null;
-  private running = false;
-  private loop: Promise<void> | null = null;
-  private wakeSleep: (() => void) | null = null;
+  private unlisten: (() => void) | null = null;
+  /** Counts connections, so a snapshot that finishes after its connection ended is not reported. */
+  private generation = 0;
+  private announced = false;
 
   constructor(
-    private readonly address: TmuxServerAddress,
+    private readonly transport: TmuxTransport,
     private readonly controlSessionName: string,
   ) {}
 
-  /** Adds a listener; the first one starts the client. */
+  /** Adds a listener; the first one starts listening (and the connection). */
   add(listener: (event: TmuxEvent) => void): void {
     this.listeners.add(listener);
-    if (!this.running) {
-      this.running = true;
-      this.loop = this.run();
-    }
+    if (this.unlisten !== null) return;
+    this.unlisten = this.transport.listen((signal) => this.onSignal(signal));
+    this.transport.start();
+    if (this.transport.connected()) void this.snapshot(this.generation);
   }
 
-  /** Removes a listener; the last one stops the client. */
-  remove(listener: (event: TmuxEvent) => void): Promise<void> {
+  /** Removes a listener; the last one stops listening (the connection stays for commands). */
+  remove(listener: (event: TmuxEvent) => void): void {
     this.listeners.delete(listener);
-    return this.listeners.size === 0 ? this.stop() : Promise.resolve();
+    if (this.listeners.size === 0) this.stopListening();
   }
 
   /** Records a pane the driver created, so its window's close reports it as exited. */
@@ -64,18 +53,11 @@ export class ControlModeWatcher {
     if (windowId !== null && isPaneId(paneId)) this.remember(windowId, paneId);
   }
 
-  /** Stops the client and resolves when its process has exited. */
-  async stop(): Promise<void> {
-    this.running = false;
-    this.wakeSleep?.();
-    const client = this.client;
-    if (client !== null) {
-      client.stdin?.end();
-      const timer = setTimeout(() => client.kill("SIGTERM"), STOP_GRACE_MS);
-      await client.catch(() => undefined);
-      clearTimeout(timer);
-    }
-    await this.loop;
+  /** Stops listening. */
+  stopListening(): void {
+    this.unlisten?.();
+    this.unlisten = null;
+    this.announced = false;
   }
 
   private emit(event: TmuxEvent): void {
@@ -94,124 +76,68 @@ export class ControlModeWatcher {
     this.panesByWindow.set(windowId, panes);
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done() {
-        clearTimeout(timer);
-        self.wakeSleep = null;
-        resolve();
-      }
-      this.wakeSleep = done;
-    });
-  }
-
-  private async run(): Promise<void> {
-    let backoff = FIRST_BACKOFF_MS;
-    while (this.running) {
-      const probe = await runTmux(this.address, ["list-sessions", "-F", "#{session_id}"]);
-      if (!this.running) break;
-      if (E.isLeft(probe) && probe.left.kind === "error" && probe.left.error._tag === "TmuxNotFound") {
-        this.emit({ type: "disconnected", reason: probe.left.error.message });
-      } else if (E.isRight(probe)) {
-        const connected = await this.attachOnce();
-        if (connected) backoff = FIRST_BACKOFF_MS;
-      }
-      if (!this.running) break;
-      await this.sleep(backoff);
-      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+  private learnPanes(output: Buffer): void {
+    // Session names cannot hold a raw newline (tmux escapes it), so one line is one pane.
+    for (const line of output.toString("utf8").split("\n")) {
+      const [windowId = "", paneId = "", ...sessionParts] = line.split(" ");
+      if (sessionParts.join(" ") === this.controlSessionName) this.hiddenWindows.add(windowId);
+      else if (isPaneId(paneId)) this.remember(windowId, paneId);
     }
   }
 
-  /** Runs one control client until it exits; true when it got as far as connecting. */
-  private async attachOnce(): Promise<boolean> {
-    const binary = this.address.tmuxBinary ?? "tmux";
-    const client = execa(
-      binary,
-      [...serverArguments(this.address), "-C", "new-session", "-A", "-s", this.controlSessionName, "--", ...IDLE_ARGV],
-      {
-        reject: false,
-        stdin: "pipe",
-        stdout: "pipe",
-        stderr: "pipe",
-        env: { TMUX: undefined },
-        buffer: { stdout: false, stderr: true },
-      },
-    );
-    this.client = client;
-    let connected = false;
-    const replies: PendingReply[] = [];
-    let block: { lines: string[]; ours: boolean } | null = null;
+  private query(target: readonly string[]) {
+    return this.transport.run(["list-panes", ...target, "-F", "#{window_id} #{pane_id} #{session_name}"], "read");
+  }
 
-    const send = (command: string, onReply: PendingReply) => {
-      replies.push(onReply);
-      client.stdin?.write(`${command}\n`);
-    };
-    const learnPanes = (lines: readonly string[]) => {
-      for (const line of lines) {
-        const [windowId = "", paneId = "", ...sessionParts] = line.split(" ");
-        if (sessionParts.join(" ") === this.controlSessionName) this.hiddenWindows.add(windowId);
-        else if (isPaneId(paneId)) this.remember(windowId, paneId);
-      }
-    };
-    // Session names cannot hold a raw newline (tmux escapes it), so one reply line is one pane.
-    const paneQuery = (target: string) => `list-panes ${target} -F '#{window_id} #{pane_id} #{session_name}'`;
+  private async snapshot(generation: number): Promise<void> {
+    const listed = await this.query(["-a"]);
+    if (generation !== this.generation || this.unlisten === null || this.announced) return;
+    if (E.isRight(listed)) this.learnPanes(listed.right.stdout);
+    this.announced = true;
+    this.emit({ type: "connected" });
+  }
 
-    const lines = client.stdout ? createInterface({ input: client.stdout, crlfDelay: Number.POSITIVE_INFINITY }) : null;
-    lines?.on("line", (line) => {
-      if (block !== null) {
-        const parsed = parseControlModeLine(line);
-        if (parsed.type === "block-end") {
-          const finished = block;
-          block = null;
-          if (finished.ours) replies.shift()?.(finished.lines, parsed.failed);
-          else if (!connected) {
-            // The attach itself finished: take a snapshot of which panes live in which window.
-            send(paneQuery("-a"), (snapshot, failed) => {
-              if (!failed) learnPanes(snapshot);
-              connected = true;
-              this.emit({ type: "connected" });
-            });
-          }
-        } else block.lines.push(line);
+  private onSignal(signal: TransportSignal): void {
+    switch (signal.type) {
+      case "up":
+        this.generation += 1;
+        this.announced = false;
+        void this.snapshot(this.generation);
         return;
-      }
-      const parsed = parseControlModeLine(line);
-      switch (parsed.type) {
-        case "block-begin":
-          block = { lines: [], ours: parsed.fromThisClient };
-          break;
-        case "window-added":
-          if (this.hiddenWindows.has(parsed.windowId)) break;
-          send(paneQuery(`-t ${parsed.windowId}`), (reply, failed) => {
-            if (!failed) learnPanes(reply);
-          });
-          this.emit({ type: "window-added", windowId: parsed.windowId });
-          break;
-        case "window-closed": {
-          if (this.hiddenWindows.delete(parsed.windowId)) break;
-          const panes = this.panesByWindow.get(parsed.windowId);
-          this.panesByWindow.delete(parsed.windowId);
-          for (const paneId of panes ?? []) this.emit({ type: "pane-exited", paneId });
-          this.emit({ type: "window-closed", windowId: parsed.windowId });
-          break;
-        }
-        default:
-          break;
-      }
-    });
-
-    const result = await client;
-    lines?.close();
-    this.client = null;
-    if (connected) {
-      const stderr = typeof result.stderr === "string" ? result.stderr.trim() : "";
-      this.emit({
-        type: "disconnected",
-        reason: stderr || `control client exited (${result.exitCode ?? result.signal})`,
-      });
+      case "down":
+        this.generation += 1;
+        if (this.announced) this.emit({ type: "disconnected", reason: signal.reason });
+        this.announced = false;
+        return;
+      case "unavailable":
+        this.emit({ type: "disconnected", reason: signal.error.message });
+        return;
+      case "notification":
+        this.onNotification(signal.line);
+        return;
     }
-    return connected;
+  }
+
+  private onNotification(line: string): void {
+    const parsed = parseControlModeLine(line);
+    switch (parsed.type) {
+      case "window-added":
+        if (this.hiddenWindows.has(parsed.windowId)) break;
+        void this.query(["-t", parsed.windowId]).then((listed) => {
+          if (E.isRight(listed)) this.learnPanes(listed.right.stdout);
+        });
+        this.emit({ type: "window-added", windowId: parsed.windowId });
+        break;
+      case "window-closed": {
+        if (this.hiddenWindows.delete(parsed.windowId)) break;
+        const panes = this.panesByWindow.get(parsed.windowId);
+        this.panesByWindow.delete(parsed.windowId);
+        for (const paneId of panes ?? []) this.emit({ type: "pane-exited", paneId });
+        this.emit({ type: "window-closed", windowId: parsed.windowId });
+        break;
+      }
+      default:
+        break;
+    }
   }
 }

@@ -1,6 +1,7 @@
 /**
  * @first-mate/driver-tmux — the core's tmux port over a real tmux server:
- * one-call fleet observation, spawn/kill/capture/sendText, control-mode events.
+ * one-call fleet observation, spawn/kill/capture/sendText and control-mode
+ * events, every command over one persistent control-mode connection.
  */
 export {
   type AgentKind,
@@ -23,9 +24,11 @@ export {
   parsePsOutput,
   treeOf,
 } from "./processTable.js";
+export { controlModeCommandLine, MAX_COMMAND_BYTES, quoteControlModeArgument } from "./controlModeCommand.js";
+export { type ControlModeOutput, type ControlModeReader, createControlModeReader } from "./controlModeReader.js";
 export { execCommandLine, quoteShellWord } from "./shellCommand.js";
 export { escapeFormat, protectTrailingSemicolon } from "./tmuxArgument.js";
-export type { TmuxServerAddress } from "./tmuxCommandRunner.js";
+export type { TmuxOutput, TmuxRunFailure, TmuxServerAddress } from "./tmuxCommandRunner.js";
 export {
   createTmuxDriver,
   DEFAULT_CONTROL_SESSION,
@@ -34,3 +37,13 @@ export {
   type TmuxDriver,
   type TmuxDriverOptions,
 } from "./tmuxDriver.js";
+export {
+  type CommandEffect,
+  createTmuxTransport,
+  DEFAULT_COMMAND_TIMEOUT_MS,
+  type TmuxTransport,
+  type TmuxTransportOptions,
+  type TransportFailure,
+  type TransportSignal,
+  type TransportStats,
+} from "./tmuxTransport.js";

@@ -3,6 +3,9 @@
  *
  * Guarantees:
  * - Every operation resolves to an `Either`; nothing throws across the port.
+ * - Every tmux command travels over the driver's one control-mode
+ *   connection (a spawned client only while it is down; see
+ *   `tmuxTransport.ts`): no process is started per call in steady state.
  * - `listPanes` observes the whole fleet with one `list-panes -a` call; no
  *   server running is an empty fleet; the hidden control session is left out.
  *   Each live pane carries the argv of its process tree, from one read of
@@ -14,9 +17,14 @@
  *   `new-window -e` / `respawn-pane -e`, never to `new-session -e`, which
  *   would keep it in the session's environment (printed by
  *   `show-environment`, inherited by every later window).
- * - Events come from one lazily started control-mode client per driver.
+ * - A create, kill or typed text whose connection was lost before tmux
+ *   answered is never sent again: kill and typing report
+ *   `TmuxOutcomeUnknown`; a spawn looks for its own pane (tagged with a
+ *   one-time value in its start command) and reports what it finds.
  * Does not: decide anything about the fleet (that is the core's job).
  */
+
+import { randomBytes } from "node:crypto";
 import {
   AgentKindSchema,
   isPaneId,
@@ -35,8 +43,15 @@ import { attachProcessTrees } from "./processDriver.js";
 import { createProcessTableReader, type ProcessTableReader } from "./processTable.js";
 import { execCommandLine } from "./shellCommand.js";
 import { CONTROL_CHARACTER, escapeFormat } from "./tmuxArgument.js";
-import { runTmux, runTmuxStrict, type TmuxServerAddress } from "./tmuxCommandRunner.js";
-import { tmuxInvalidArgument } from "./tmuxErrors.js";
+import type { TmuxOutput, TmuxServerAddress } from "./tmuxCommandRunner.js";
+import { tmuxCommandFailed, tmuxInvalidArgument } from "./tmuxErrors.js";
+import {
+  type CommandEffect,
+  createTmuxTransport,
+  DEFAULT_COMMAND_TIMEOUT_MS,
+  type TransportFailure,
+  type TransportStats,
+} from "./tmuxTransport.js";
 
 /** The hidden session the control-mode client attaches to. */
 export const DEFAULT_CONTROL_SESSION = "_first_mate_ctl";
@@ -56,14 +71,23 @@ export interface TmuxDriverOptions extends TmuxServerAddress {
    * `"off"` lists panes without them (detection then reads commands only).
    */
   readonly processTable?: ProcessTableReader | "off";
+  /** How long one command may wait for tmux's answer over the connection, in ms (default 10 s). */
+  readonly commandTimeoutMs?: number;
 }
 
 /** The tmux port plus what an embedder or a test needs around it. */
 export interface TmuxDriver extends TmuxPort {
   /** Stops the control-mode client (if any) and waits for it to exit. */
   close(): Promise<void>;
-  /** Escape hatch: runs any tmux command on this driver's server and returns what it printed. */
+  /**
+   * Escape hatch: runs any tmux command on this driver's server and returns
+   * what it printed. Treated as a write: never resent after a lost connection.
+   */
   command(args: readonly string[]): Promise<E.Either<TmuxError, string>>;
+  /** Runs a command that only reads, over the connection (retried once after a lost connection). */
+  read(args: readonly string[]): Promise<E.Either<TmuxError, Buffer>>;
+  /** Counters of the transport: processes started, commands over the connection, connections. */
+  transportStats(): TransportStats;
 }
 
 const SPAWN_FORMAT = "#{pane_id} #{window_id}";
@@ -93,20 +117,39 @@ const spawnRequestProblem = (request: SpawnRequest): string | null => {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** A transport failure as the port's error; "no server" is a failed command to callers that do not expect it. */
+const asTmuxError = (args: readonly string[], failure: TransportFailure): TmuxError => {
+  switch (failure.kind) {
+    case "error":
+      return failure.error;
+    case "noServer":
+      return tmuxCommandFailed(args, 1, failure.stderr);
+    case "unknown":
+      return { _tag: "TmuxOutcomeUnknown", message: failure.reason };
+  }
+};
+
 /** Creates a driver for one tmux server. Starts nothing until used. */
 export const createTmuxDriver = (options: TmuxDriverOptions = {}): TmuxDriver => {
   const address: TmuxServerAddress = options;
   const enterDelayMs = options.enterDelayMs ?? DEFAULT_ENTER_DELAY_MS;
   const controlSessionName = options.controlSessionName ?? DEFAULT_CONTROL_SESSION;
   const hiddenSessions = new Set([controlSessionName]);
-  const watcher = new ControlModeWatcher(address, controlSessionName);
   const processTable = options.processTable === "off" ? null : (options.processTable ?? createProcessTableReader());
+  const transport = createTmuxTransport(address, {
+    controlSessionName,
+    commandTimeoutMs: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+  });
+  const watcher = new ControlModeWatcher(transport, controlSessionName);
+
+  const strict = async (args: readonly string[], effect: CommandEffect): Promise<E.Either<TmuxError, TmuxOutput>> =>
+    E.mapLeft((failure: TransportFailure) => asTmuxError(args, failure))(await transport.run(args, effect));
 
   const unit = async (args: readonly string[]): Promise<E.Either<TmuxError, void>> =>
-    E.map(() => undefined)(await runTmuxStrict(address, args));
+    E.map(() => undefined)(await strict(args, "write"));
 
   const listPanes = async (): Promise<E.Either<TmuxError, readonly PaneObservation[]>> => {
-    const listing = runTmux(address, ["list-panes", "-a", "-F", PANE_LIST_FORMAT]);
+    const listing = transport.run(["list-panes", "-a", "-F", PANE_LIST_FORMAT], "read");
     // The process table is read while tmux prepares the listing: the two overlap instead of adding up.
     const table = processTable === null ? null : await processTable.snapshot();
     const outcome = await listing;
@@ -117,7 +160,8 @@ export const createTmuxDriver = (options: TmuxDriverOptions = {}): TmuxDriver =>
         failure.kind === "error" &&
         failure.error._tag === "TmuxCommandFailed" &&
         /no current target/i.test(failure.error.stderr);
-      return failure.kind === "noServer" || emptying ? E.right([]) : E.left(failure.error);
+      if (failure.kind === "noServer" || emptying) return E.right([]);
+      return E.left(asTmuxError(["list-panes"], failure));
     }
     const listed = parsePaneListing(outcome.right.stdout, hiddenSessions);
     // Without the process table, detection still reads each pane's command and start command.
@@ -132,18 +176,23 @@ export const createTmuxDriver = (options: TmuxDriverOptions = {}): TmuxDriver =>
     if (request.cwd !== undefined) windowOptions.push("-c", escapeFormat(request.cwd));
     for (const [name, value] of Object.entries(request.env ?? {})) windowOptions.push("-e", `${name}=${value}`);
     // More than one word after "--" makes tmux exec /bin/sh itself rather than its default-shell.
-    const command = ["--", "/bin/sh", "-c", execCommandLine(request.argv)];
-    const newWindow = () =>
-      runTmux(address, ["new-window", "-t", `=${request.session}:`, ...windowOptions, ...command]);
+    // The last word is the shell's $0: a one-time tag that finds this pane if tmux's answer is lost.
+    const tag = `first-mate-spawn-${randomBytes(12).toString("hex")}`;
+    const command = ["--", "/bin/sh", "-c", execCommandLine(request.argv), tag];
+    const create = async (args: readonly string[]) => {
+      const created = await transport.run(args, "write");
+      return E.isLeft(created) && created.left.kind === "unknown" ? findTagged(tag, created.left.reason) : created;
+    };
+    const newWindow = () => create(["new-window", "-t", `=${request.session}:`, ...windowOptions, ...command]);
     const hasEnvironment = Object.keys(request.env ?? {}).length > 0;
     // A new session is created bare when there is an environment: its pane
     // waits, then is respawned with the environment given to that process only.
     const bareOptions = windowOptions.filter((_, index, all) => all[index] !== "-e" && all[index - 1] !== "-e");
     const newSession = async () => {
       if (!hasEnvironment) {
-        return runTmux(address, ["new-session", "-s", escapeFormat(request.session), ...windowOptions, ...command]);
+        return create(["new-session", "-s", escapeFormat(request.session), ...windowOptions, ...command]);
       }
-      const created = await runTmux(address, [
+      const created = await create([
         "new-session",
         "-s",
         escapeFormat(request.session),
@@ -152,13 +201,15 @@ export const createTmuxDriver = (options: TmuxDriverOptions = {}): TmuxDriver =>
         "/bin/sh",
         "-c",
         "exec sleep 2147483647",
+        tag,
       ]);
       if (E.isLeft(created)) return created;
       const [createdPane = ""] = created.right.stdout.toString("utf8").trim().split(" ");
       const respawnOptions = ["-k", "-t", createdPane];
       if (request.cwd !== undefined) respawnOptions.push("-c", escapeFormat(request.cwd));
       for (const [name, value] of Object.entries(request.env ?? {})) respawnOptions.push("-e", `${name}=${value}`);
-      const respawned = await runTmux(address, ["respawn-pane", ...respawnOptions, ...command]);
+      // A respawn whose answer is lost stays unknown: the tagged pane exists either way.
+      const respawned = await transport.run(["respawn-pane", ...respawnOptions, ...command], "write");
       return E.isLeft(respawned) ? respawned : created;
     };
 
@@ -166,7 +217,9 @@ export const createTmuxDriver = (options: TmuxDriverOptions = {}): TmuxDriver =>
     const sessionMissing =
       E.isLeft(outcome) &&
       (outcome.left.kind === "noServer" ||
-        (outcome.left.error._tag === "TmuxCommandFailed" && /can't find session/i.test(outcome.left.error.stderr)));
+        (outcome.left.kind === "error" &&
+          outcome.left.error._tag === "TmuxCommandFailed" &&
+          /can't find session/i.test(outcome.left.error.stderr)));
     if (sessionMissing) {
       outcome = await newSession();
       // Someone created the session between the two calls: use it.
@@ -181,22 +234,41 @@ export const createTmuxDriver = (options: TmuxDriverOptions = {}): TmuxDriver =>
     if (E.isLeft(outcome)) {
       const failure = outcome.left;
       return E.left(
-        failure.kind === "error"
-          ? failure.error
-          : {
+        failure.kind === "noServer"
+          ? {
               _tag: "TmuxCommandFailed",
               message: "tmux server went away during spawn",
               exitCode: 1,
               stderr: failure.stderr,
-            },
+            }
+          : asTmuxError(["new-window"], failure),
       );
     }
     const [paneId = "", windowId] = outcome.right.stdout.toString("utf8").trim().split(" ");
     watcher.notePane(windowId ?? null, paneId);
     // Best effort: without the option the pane is still detected from its processes.
     if (request.agentKind !== undefined && isPaneId(paneId))
-      await runTmux(address, ["set-option", "-p", "-t", paneId, AGENT_PANE_OPTION, request.agentKind]);
+      // Setting the same value again changes nothing: safe to retry like a read.
+      await transport.run(["set-option", "-p", "-t", paneId, AGENT_PANE_OPTION, request.agentKind], "read");
     return E.right({ paneId, windowId: windowId ?? null });
+  };
+
+  /**
+   * After a lost answer to a create: the pane whose start command carries
+   * `tag`, printed like `-P -F SPAWN_FORMAT`; a clean "not created" when none
+   * exists; still unknown when tmux cannot be asked.
+   */
+  const findTagged = async (tag: string, reason: string): Promise<E.Either<TransportFailure, TmuxOutput>> => {
+    const found = await transport.run(
+      ["list-panes", "-a", "-f", `#{m:*${tag}*,#{pane_start_command}}`, "-F", SPAWN_FORMAT],
+      "read",
+    );
+    if (E.isLeft(found)) return E.left({ kind: "unknown", reason });
+    if (found.right.stdout.length > 0) return found;
+    return E.left({
+      kind: "error",
+      error: tmuxCommandFailed(["new-window"], null, `tmux did not create the window (its answer was lost: ${reason})`),
+    });
   };
 
   const kill = async (paneId: string): Promise<E.Either<TmuxError, void>> =>
@@ -211,7 +283,7 @@ export const createTmuxDriver = (options: TmuxDriverOptions = {}): TmuxDriver =>
     if (!isPaneId(paneId)) return E.left(tmuxInvalidArgument(`not a pane id: ${paneId}`));
     if (!Number.isFinite(lines)) return E.left(tmuxInvalidArgument(`line count must be a number, got ${lines}`));
     const count = Math.min(MAX_CAPTURE_LINES, Math.max(1, Math.floor(lines)));
-    const outcome = await runTmuxStrict(address, ["capture-pane", "-p", "-J", "-t", paneId, "-S", `-${count}`]);
+    const outcome = await strict(["capture-pane", "-p", "-J", "-t", paneId, "-S", `-${count}`], "read");
     return E.map(({ stdout }: { stdout: Buffer }) => {
       const screen = stdout.toString("utf8").split("\n");
       while (screen.length > 0 && /^\s*$/.test(screen[screen.length - 1] ?? "")) screen.pop();
@@ -235,13 +307,14 @@ export const createTmuxDriver = (options: TmuxDriverOptions = {}): TmuxDriver =>
     // Wrap so the same function subscribed twice unsubscribes independently.
     const own = (event: TmuxEvent) => listener(event);
     watcher.add(own);
-    return () => {
-      void watcher.remove(own);
-    };
+    return () => watcher.remove(own);
   };
 
   const command = async (args: readonly string[]): Promise<E.Either<TmuxError, string>> =>
-    E.map(({ stdout }: { stdout: Buffer }) => stdout.toString("utf8"))(await runTmuxStrict(address, args));
+    E.map(({ stdout }: { stdout: Buffer }) => stdout.toString("utf8"))(await strict(args, "write"));
+
+  const read = async (args: readonly string[]): Promise<E.Either<TmuxError, Buffer>> =>
+    E.map(({ stdout }: { stdout: Buffer }) => stdout)(await strict(args, "read"));
 
   return {
     listPanes,
@@ -251,7 +324,12 @@ export const createTmuxDriver = (options: TmuxDriverOptions = {}): TmuxDriver =>
     capture,
     sendText,
     subscribe,
-    close: () => watcher.stop(),
+    close: async () => {
+      watcher.stopListening();
+      await transport.close();
+    },
     command,
+    read,
+    transportStats: () => transport.stats(),
   };
 };

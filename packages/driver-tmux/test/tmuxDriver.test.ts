@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { PaneId, TmuxEvent } from "@first-mate/core";
 import * as E from "fp-ts/lib/Either.js";
 import { afterEach, describe, expect, it } from "vitest";
-import { createTmuxDriver } from "../src/index.js";
+import { createTmuxDriver, DEFAULT_CONTROL_SESSION } from "../src/index.js";
 import { createTestServer, eventually, type TestServer } from "./tmuxTestServer.js";
 
 const servers: TestServer[] = [];
@@ -207,8 +207,9 @@ describe("createTmuxDriver against a real tmux", () => {
       const failed = await driver.spawn({ session, window: "w", argv: tooLong });
       expect(E.isLeft(failed) && failed.left._tag).toBe("TmuxCommandFailed");
     }
+    // The driver's own hidden session (its control-mode connection) is the only other window.
     expect(await server.tmux(["list-windows", "-a", "-F", "#{session_name}:#{window_name}"])).toBe(
-      "_test_keepalive:sleep",
+      `${DEFAULT_CONTROL_SESSION}:sleep\n_test_keepalive:sleep`,
     );
   });
 

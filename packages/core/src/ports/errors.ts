@@ -12,7 +12,14 @@ export type TmuxError =
       readonly stderr: string;
     }
   | { readonly _tag: "TmuxOutputInvalid"; readonly message: string; readonly line: string }
-  | { readonly _tag: "TmuxInvalidArgument"; readonly message: string };
+  | { readonly _tag: "TmuxInvalidArgument"; readonly message: string }
+  /**
+   * A command that changes tmux (create, kill, type) was sent, and the
+   * connection to tmux was lost before the answer: it may or may not have
+   * run. Never resent blindly; the next observation of the fleet shows what
+   * happened.
+   */
+  | { readonly _tag: "TmuxOutcomeUnknown"; readonly message: string };
 
 /**
  * A store failure, tagged: unavailable (locked, unreachable, full), a corrupt row, invalid input, a schema from a
