@@ -83,6 +83,9 @@ export const createTmuxTransport = (address: TmuxServerAddress, options: TmuxTra
   let running = false;
   let loop: Promise<void> | null = null;
   let wakeSleep: (() => void) | null = null;
+  /** Set while a connection is being opened: commands wait for it instead of racing it. */
+  let connecting: Promise<void> | null = null;
+  const spawnedInFlight = new Set<Promise<unknown>>();
   const counts = { spawnedClients: 0, connectionCommands: 0, connections: 0 };
 
   const signal = (value: TransportSignal) => {
@@ -97,7 +100,10 @@ export const createTmuxTransport = (address: TmuxServerAddress, options: TmuxTra
 
   const spawned = (args: readonly string[]) => {
     counts.spawnedClients += 1;
-    return runTmux(address, args);
+    const running = runTmux(address, args);
+    spawnedInFlight.add(running);
+    void running.finally(() => spawnedInFlight.delete(running));
+    return running;
   };
 
   const sleep = (ms: number) =>
@@ -111,8 +117,8 @@ export const createTmuxTransport = (address: TmuxServerAddress, options: TmuxTra
       wakeSleep = done;
     });
 
-  /** Runs one connection until it ends; true when it became ready. */
-  const connectOnce = async (): Promise<boolean> => {
+  /** Opens one connection; resolves with it once it answered its first command, or null. */
+  const openOnce = async (): Promise<ControlModeConnection | null> => {
     counts.connections += 1;
     const opened = openControlModeConnection(address, options.controlSessionName, (line) =>
       signal({ type: "notification", line }),
@@ -120,27 +126,59 @@ export const createTmuxTransport = (address: TmuxServerAddress, options: TmuxTra
     connection = opened;
     // The first reply proves the attach worked and the framing holds.
     const first = await opened.send(["display-message", "-p", "ready"], timeoutMs);
-    if (first.type === "reply" && !first.failed && running) {
+    if (first.type === "reply" && !first.failed) {
       ready = true;
-      signal({ type: "up" });
-    } else await opened.close();
+      return opened;
+    }
+    await opened.close();
+    connection = null;
+    return null;
+  };
+
+  /** Serves commands over a ready connection until it ends. */
+  const followConnection = async (opened: ControlModeConnection): Promise<void> => {
+    signal({ type: "up" });
     const reason = await opened.closed;
-    const wasReady = ready;
     ready = false;
     connection = null;
-    if (wasReady) signal({ type: "down", reason });
-    return wasReady;
+    signal({ type: "down", reason });
+  };
+
+  /**
+   * Probes for a server and, if one runs, opens a connection; runs until the
+   * connection is ready or has failed, and no spawned client runs meanwhile:
+   * tmux 3.3a can crash when a session is created while a control client is
+   * still introducing itself (it writes a notification to a client whose
+   * control state does not exist yet).
+   */
+  const attempt = async (): Promise<"unavailable" | "no-server" | ControlModeConnection | null> => {
+    await Promise.allSettled([...spawnedInFlight]);
+    counts.spawnedClients += 1;
+    const probe = await runTmux(address, ["list-sessions", "-F", "#{session_id}"]);
+    if (E.isLeft(probe) && probe.left.kind === "error" && probe.left.error._tag === "TmuxNotFound") {
+      signal({ type: "unavailable", error: probe.left.error });
+      return "unavailable";
+    }
+    if (E.isLeft(probe) || !running) return "no-server";
+    return openOnce();
   };
 
   const keepConnected = async () => {
     let backoff = FIRST_BACKOFF_MS;
     while (running) {
-      const probe = await spawned(["list-sessions", "-F", "#{session_id}"]);
-      if (!running) break;
-      if (E.isLeft(probe) && probe.left.kind === "error" && probe.left.error._tag === "TmuxNotFound") {
-        signal({ type: "unavailable", error: probe.left.error });
-      } else if (E.isRight(probe)) {
-        if (await connectOnce()) backoff = FIRST_BACKOFF_MS;
+      const opening = attempt();
+      connecting = opening.then(() => undefined);
+      const opened = await opening;
+      connecting = null;
+      if (typeof opened === "object" && opened !== null) {
+        if (!running) {
+          ready = false;
+          connection = null;
+          await opened.close();
+          break;
+        }
+        await followConnection(opened);
+        backoff = FIRST_BACKOFF_MS;
       }
       if (!running) break;
       await sleep(backoff);
@@ -161,6 +199,7 @@ export const createTmuxTransport = (address: TmuxServerAddress, options: TmuxTra
     if (args.some((argument) => argument.includes("\u0000")))
       return E.left({ kind: "error", error: tmuxInvalidArgument("tmux arguments must not contain NUL") });
     start();
+    if (connecting !== null) await connecting;
     const current = connection;
     if (!ready || current === null) return spawned(args);
     if (commandBytes(args) > MAX_COMMAND_BYTES)

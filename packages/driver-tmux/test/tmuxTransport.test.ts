@@ -65,6 +65,18 @@ describe("the control-mode transport on a real tmux server", () => {
     expect(after.connectionCommands - before.connectionCommands).toBe(10_000);
   }, 120_000);
 
+  it("tmux crashed when a session was created while the control client introduced itself: commands wait for the connection", async () => {
+    // tmux 3.3a writes the new session's notification to a control client whose control state does not exist yet.
+    for (let run = 0; run < 30; run++) {
+      const server = await newServer();
+      const pid = await server.tmux(["display-message", "-p", "#{pid}"]);
+      const driver = server.driver();
+      right(await driver.spawn({ session: "crew", window: "first", argv: ["sleep", "3600"] }));
+      expect(await server.tmux(["display-message", "-p", "#{pid}"])).toBe(pid);
+      await server.stop();
+    }
+  }, 120_000);
+
   it("panes die while listings are in flight: every listing is whole, and every death is heard", async () => {
     const server = await newServer();
     const driver = server.driver();
