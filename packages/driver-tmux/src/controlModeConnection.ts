@@ -60,6 +60,9 @@ export const openControlModeConnection = (
       env: { TMUX: undefined },
       encoding: "buffer",
       buffer: { stdout: false, stderr: true },
+      // The client exits by itself when our end of its stdin closes. execa's exit
+      // cleanup would install signal handlers that re-raise a SIGINT the host handles.
+      cleanup: false,
     },
   );
   const reader = createControlModeReader();

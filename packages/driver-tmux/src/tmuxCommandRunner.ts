@@ -62,6 +62,9 @@ export const runTmux = async (
     stripFinalNewline: false,
     // A client started inside tmux must not think it is nested in the caller's server.
     env: { TMUX: undefined },
+    // A one-shot client ends by itself; execa's exit cleanup would install signal
+    // handlers that re-raise a SIGINT or SIGTERM the host means to handle.
+    cleanup: false,
   });
   const stderr = Buffer.from(result.stderr ?? new Uint8Array()).toString("utf8");
   if (result.failed) {
