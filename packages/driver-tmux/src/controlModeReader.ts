@@ -21,11 +21,13 @@
  * Does not: write anything, time out, or know which command is which.
  */
 
+/** What the reader makes of the bytes: a notification line, a command's reply, or lost framing. */
 export type ControlModeOutput =
   | { readonly type: "notification"; readonly line: string }
   | { readonly type: "reply"; readonly body: Buffer; readonly failed: boolean }
   | { readonly type: "desync"; readonly reason: string };
 
+/** Reads one connection's output: announce each command's sentinel with `expect`, feed bytes with `push`. */
 export interface ControlModeReader {
   /** Announces the sentinel line that follows the next command written (in write order). */
   expect(sentinel: string): void;

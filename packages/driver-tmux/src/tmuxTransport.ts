@@ -49,6 +49,7 @@ export interface TransportStats {
   readonly connections: number;
 }
 
+/** One driver's way to tmux: a persistent control-mode connection, with a spawned client as fallback. */
 export interface TmuxTransport {
   /** Runs one tmux command (name first); resolves, never rejects. */
   run(args: readonly string[], effect: CommandEffect): Promise<E.Either<TransportFailure, TmuxOutput>>;
@@ -63,6 +64,7 @@ export interface TmuxTransport {
   close(): Promise<void>;
 }
 
+/** How a transport reaches its connection. */
 export interface TmuxTransportOptions {
   /** The hidden session the control client attaches to. */
   readonly controlSessionName: string;
@@ -75,6 +77,7 @@ export const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
 const FIRST_BACKOFF_MS = 50;
 const MAX_BACKOFF_MS = 2000;
 
+/** Creates a transport for one tmux server; starts nothing until the first command or `start()`. */
 export const createTmuxTransport = (address: TmuxServerAddress, options: TmuxTransportOptions): TmuxTransport => {
   const timeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
   const listeners = new Set<(signal: TransportSignal) => void>();
