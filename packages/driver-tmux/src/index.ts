@@ -10,7 +10,9 @@ export {
   DEFAULT_AGENT_SIGNATURES,
   detectAgent,
 } from "@first-mate/core";
+export { controlModeCommandLine, MAX_COMMAND_BYTES, quoteControlModeArgument } from "./controlModeCommand.js";
 export { type ControlModeLine, parseControlModeLine } from "./controlModeLine.js";
+export { type ControlModeOutput, type ControlModeReader, createControlModeReader } from "./controlModeReader.js";
 export { endTmuxServer, type ServerEndReport } from "./endTmuxServer.js";
 export { AGENT_PANE_OPTION, PANE_LIST_FORMAT, parsePaneListing, renderPaneListing } from "./paneListing.js";
 export { attachProcessTrees, createProcessDriver } from "./processDriver.js";
@@ -24,8 +26,6 @@ export {
   parsePsOutput,
   treeOf,
 } from "./processTable.js";
-export { controlModeCommandLine, MAX_COMMAND_BYTES, quoteControlModeArgument } from "./controlModeCommand.js";
-export { type ControlModeOutput, type ControlModeReader, createControlModeReader } from "./controlModeReader.js";
 export { execCommandLine, quoteShellWord } from "./shellCommand.js";
 export { escapeFormat, protectTrailingSemicolon } from "./tmuxArgument.js";
 export type { TmuxOutput, TmuxRunFailure, TmuxServerAddress } from "./tmuxCommandRunner.js";
