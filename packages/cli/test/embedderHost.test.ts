@@ -166,7 +166,12 @@ describe("embedder on a running host", () => {
       }
     });
     const firstMatePane = host.runtime.status().firstMate!.paneId;
-    const firstMate = await connect({ pane: firstMatePane, token: readFileSync(spawnTokenFile, "utf8") }, "first-mate");
+    // A first mate's hello names its tmux server ($TMUX), as the shim's does.
+    const tmuxSocket = (await world.tmux(["display-message", "-p", "#{socket_path}"])).trim();
+    const firstMate = await connect(
+      { pane: firstMatePane, token: readFileSync(spawnTokenFile, "utf8"), tmux: `${tmuxSocket},1,0` },
+      "first-mate",
+    );
     await until("the first mate to attach", () => host.runtime.status().firstMateAttached);
     await until("the worker in the digest", () => host.runtime.digest().panes.some((pane) => pane.handle === worker));
 

@@ -555,6 +555,7 @@ const dispatch = (state: CoreState, event: Event): StepResult => {
     case "SpawnDeferred":
     case "DeferredSpawnSettled":
     case "IdentityEdited":
+    case "IdentityConflictDetected":
     case "RoleChangeProposed":
       return stepAuthority(state, event);
     case "Started":

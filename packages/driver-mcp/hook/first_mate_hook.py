@@ -124,7 +124,10 @@ def main():
     payload = compact_payload(raw[:MAX_INPUT_BYTES], complete)
     if payload is None:
         return
-    line = json.dumps({"role": "hook", "pane": pane, "payload": payload}) + "\n"
+    hello = {"role": "hook", "pane": pane, "payload": payload}
+    if env.get("TMUX"):
+        hello["tmux"] = env["TMUX"][:1024]
+    line = json.dumps(hello) + "\n"
     path = socket_path(env)
     refusal = socket_directory_refusal(path)
     if refusal is not None:

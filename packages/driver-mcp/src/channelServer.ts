@@ -13,6 +13,13 @@
  *   that a connection which does not prove it is the first mate never
  *   replaces a session that does (a hello alone proves nothing). A replaced
  *   session's teardown never touches its successor.
+ * - The spawn token is single-use (firstMateClaims.ts): the first hello that
+ *   presents it consumes it and, when asked, gets a resume secret for its
+ *   reconnects; a later hello with the spent token is refused
+ *   (`HelloIdentityConflict`), raises one `identity_conflict` per token
+ *   through the host, and never evicts the verified first mate.
+ * - With `tmuxSocketPath`, agent and hook hellos from another tmux server
+ *   are refused (`HelloWrongTmuxServer`).
  * - `emit` never rejects; it resolves true only once the notification was
  *   written to an attached (initialized) session. A push to the marked pane
  *   goes only to a session holding the first mate's token.
@@ -31,6 +38,7 @@
  *
  * Does not: decide anything about the fleet. Tools call the `ToolHost`.
  */
+import { realpathSync } from "node:fs";
 import { chmod, lstat, unlink } from "node:fs/promises";
 import { createServer, type Server as NetServer, type Socket } from "node:net";
 import { dirname } from "node:path";
@@ -46,8 +54,21 @@ import {
   type EmbedderSessionInfo,
   startEmbedderSession,
 } from "./embedderSession.js";
-import { isFirstMate } from "./firstMateIdentity.js";
-import { type Hello, type HelloError, type PaneHello, parseHello, serializeHelloRefusal } from "./hello.js";
+import {
+  createResumeSecret,
+  defaultClaimStoreFor,
+  type FirstMateClaimStore,
+  secretMatches,
+} from "./firstMateClaims.js";
+import { isFirstMate, isProvenFirstMate } from "./firstMateIdentity.js";
+import {
+  type Hello,
+  type HelloError,
+  type PaneHello,
+  parseHello,
+  serializeHelloRefusal,
+  serializeResumeGrant,
+} from "./hello.js";
 import { serveHookConnection } from "./hookConnection.js";
 import { DEFAULT_INSTRUCTIONS } from "./instructions.js";
 import { MAX_FRAME_BYTES, MAX_HELLO_BYTES } from "./limits.js";
@@ -84,6 +105,20 @@ export interface ChannelServerOptions {
   readonly maxPendingConnections?: number;
   /** Embedder sessions served at once. Default 16. */
   readonly maxEmbedders?: number;
+  /**
+   * Where the first mate's claim (spawn token consumed, resume secret hash)
+   * is kept; the host keeps it in its store so a restart keeps it. Default:
+   * in memory, one per tool host.
+   */
+  readonly claims?: FirstMateClaimStore;
+  /**
+   * The tmux server's socket path: agent and hook hellos must carry a
+   * `$TMUX` naming it, else they are refused (a pane id means nothing on
+   * another server). Unset: not checked.
+   */
+  readonly tmuxSocketPath?: string;
+  /** How long a hello with credentials waits for the marker to name its pane; default 5000 ms. */
+  readonly credentialWaitMs?: number;
 }
 
 /** A snapshot of one live session, for diagnostics. */
@@ -122,7 +157,25 @@ interface Session {
   attached: boolean;
   firstMate: boolean;
   ended: boolean;
+  /** The spawn token hash this connection proved (by the token, or by its resume secret); null: not (yet). */
+  provenTokenHash: string | null;
+  /** The proven token hash, proving deferred credentials against the marker now. */
+  readonly proven: () => Promise<string | null>;
 }
+
+/** What a pane hello proves about the first mate. */
+type Proof =
+  | { readonly kind: "proven"; readonly tokenHash: string; readonly grant: string | null }
+  | { readonly kind: "unproven" }
+  | { readonly kind: "refused"; readonly error: HelloError };
+
+const canonicalPath = (path: string): string => {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+};
 
 const readMarker = async (host: ToolHost): Promise<E.Either<unknown, Marker | null>> => {
   try {
@@ -142,7 +195,19 @@ export const createChannelServer = (options: ChannelServerOptions): ChannelServe
   const maxSessions = options.maxSessions ?? 512;
   const maxPendingConnections = options.maxPendingConnections ?? 64;
   const maxEmbedders = options.maxEmbedders ?? 16;
+  const credentialWaitMs = options.credentialWaitMs ?? 5_000;
 
+  const claims = options.claims ?? defaultClaimStoreFor(host);
+  const expectedTmux = options.tmuxSocketPath === undefined ? null : canonicalPath(options.tmuxSocketPath);
+  /** Claims are decided one at a time: two hellos racing with one token cannot both consume it. */
+  let claimQueue: Promise<unknown> = Promise.resolve();
+  const serially = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = claimQueue.then(work, work);
+    claimQueue = next.catch(() => undefined);
+    return next;
+  };
+  /** Spawn token hashes whose conflict was already raised (one alert per token; the newest few kept). */
+  const conflictsRaised: string[] = [];
   const sessionsByPane = new Map<PaneId, Session>();
   const pendingSockets = new Set<Socket>();
   const embedderSessions = new Set<EmbedderSession>();
@@ -181,24 +246,102 @@ export const createChannelServer = (options: ChannelServerOptions): ChannelServe
     session.mcp.close().catch(() => undefined);
   };
 
+  const wrongTmuxServer = (hello: { readonly tmux?: string | undefined }): HelloError | null => {
+    if (expectedTmux === null) return null;
+    const socketOfHello = hello.tmux?.split(",")[0];
+    if (socketOfHello && canonicalPath(socketOfHello) === expectedTmux) return null;
+    return {
+      _tag: "HelloWrongTmuxServer",
+      message: `this server watches the tmux server at ${expectedTmux}; the hello ${socketOfHello ? `names ${socketOfHello}` : "carries no $TMUX"}`,
+    };
+  };
+
+  const prove = (hello: PaneHello, marker: Marker | null): Promise<Proof> =>
+    serially(async (): Promise<Proof> => {
+      if (marker === null || hello.pane !== marker.paneId) return { kind: "unproven" };
+      const stored = await claims.read();
+      const claim = stored !== null && stored.tokenHash === marker.tokenHash ? stored : null;
+      if (hello.resume !== undefined) {
+        if (claim !== null && secretMatches(hello.resume, claim.resumeHash)) {
+          return { kind: "proven", tokenHash: marker.tokenHash, grant: null };
+        }
+        return {
+          kind: "refused",
+          error: { _tag: "HelloUnauthorized", message: "the resume secret is not the first mate's" },
+        };
+      }
+      if (hello.token === undefined || !isFirstMate(hello.pane, hello.token, marker)) return { kind: "unproven" };
+      if (claim !== null) {
+        if (!conflictsRaised.includes(marker.tokenHash)) {
+          conflictsRaised.push(marker.tokenHash);
+          if (conflictsRaised.length > 16) conflictsRaised.shift();
+          void host
+            .identityConflict?.(hello.pane, "a second hello presented the spawn token after the first mate used it")
+            .catch(() => undefined);
+        }
+        return {
+          kind: "refused",
+          error: {
+            _tag: "HelloIdentityConflict",
+            message: "this spawn token was already used by the first mate; it proves nothing now",
+          },
+        };
+      }
+      const resume = createResumeSecret();
+      await claims.write({ tokenHash: marker.tokenHash, resumeHash: resume.hash });
+      return { kind: "proven", tokenHash: marker.tokenHash, grant: hello.wantsResume ? resume.secret : null };
+    });
+
+  /**
+   * The marker to prove `hello` against. A hello with credentials while
+   * there is no marker yet (a host still reading its store, a first spawn
+   * not yet stamped) waits for one a little, polling. Credentials for a pane
+   * another marker names are proved later, on first use.
+   */
+  const markerFor = async (hello: PaneHello): Promise<Marker | null> => {
+    const hasCredentials = hello.token !== undefined || hello.resume !== undefined;
+    const deadline = Date.now() + (hasCredentials ? credentialWaitMs : 0);
+    for (;;) {
+      const marker = await readMarker(host);
+      const current = E.isRight(marker) ? marker.right : null;
+      if (current !== null || Date.now() >= deadline || closing) return current;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+
   const startSession = async (socket: Socket, hello: PaneHello, rest: Buffer): Promise<void> => {
     const pane = hello.pane;
+    const tmuxRefusal = wrongTmuxServer(hello);
+    if (tmuxRefusal !== null) {
+      refuse(socket, tmuxRefusal);
+      return;
+    }
     if (!sessionsByPane.has(pane) && sessionsByPane.size >= maxSessions) {
       refuse(socket, { _tag: "HelloServerFull", message: `the server already serves ${maxSessions} pane sessions` });
       return;
     }
+    const current = await markerFor(hello);
+    if (closing || socket.destroyed) {
+      pendingSockets.delete(socket);
+      socket.destroy();
+      return;
+    }
+    const proof = await prove(hello, current);
+    if (proof.kind === "refused") {
+      refuse(socket, proof.error);
+      return;
+    }
+    const provenTokenHash = proof.kind === "proven" ? proof.tokenHash : null;
+    // Credentials for a pane the marker does not name yet (a host still starting, a marker
+    // not yet stamped) are proved later, on first use, against the marker then.
+    const deferredProof = proof.kind === "unproven" && (hello.token !== undefined || hello.resume !== undefined);
     const incumbent = sessionsByPane.get(pane);
-    if (incumbent) {
-      const marker = await readMarker(host);
-      const current = E.isRight(marker) ? marker.right : null;
-      const incumbentProven = isFirstMate(pane, incumbent.hello.token, current);
-      if (incumbentProven && !isFirstMate(pane, hello.token, current)) {
-        refuse(socket, {
-          _tag: "HelloPaneHeld",
-          message: `pane ${pane} is held by the verified first mate; an unverified connection cannot replace it`,
-        });
-        return;
-      }
+    if (incumbent && isProvenFirstMate(pane, incumbent.provenTokenHash, current) && provenTokenHash === null) {
+      refuse(socket, {
+        _tag: "HelloPaneHeld",
+        message: `pane ${pane} is held by the verified first mate; an unverified connection cannot replace it`,
+      });
+      return;
     }
     if (closing || socket.destroyed) {
       pendingSockets.delete(socket);
@@ -211,9 +354,32 @@ export const createChannelServer = (options: ChannelServerOptions): ChannelServe
       capabilities: { experimental: { "claude/channel": {} }, tools: {} },
       instructions,
     });
-    registerChannelTools(mcp, host, { pane, token: hello.token });
+    let session: Session | null = null;
+    let proving: Promise<string | null> | null = null;
+    /** The proven token hash, proving deferred credentials once when the marker now names this pane. */
+    const provenNow = async (): Promise<string | null> => {
+      if (session === null) return provenTokenHash;
+      const current = session;
+      if (current.provenTokenHash !== null || !deferredProof) return current.provenTokenHash;
+      proving ??= (async () => {
+        const latest = await readMarker(host);
+        const later = await prove(hello, E.isRight(latest) ? latest.right : null);
+        proving = null;
+        if (later.kind !== "proven") return null;
+        current.provenTokenHash = later.tokenHash;
+        if (later.grant !== null && !current.ended) socket.write(serializeResumeGrant(later.grant));
+        if (current.attached && !current.firstMate && !current.ended && sessionsByPane.get(pane) === current) {
+          current.firstMate = true;
+          publish({ type: "attached", paneId: pane, firstMate: true });
+        }
+        return later.tokenHash;
+      })();
+      return proving;
+    };
+    registerChannelTools(mcp, host, { pane, proven: provenNow });
+    if (proof.kind === "proven" && proof.grant !== null) socket.write(serializeResumeGrant(proof.grant));
     const transport = new SocketTransport(socket, { initialBytes: rest, maxFrameBytes });
-    const session: Session = {
+    session = {
       hello,
       socket,
       mcp,
@@ -222,6 +388,8 @@ export const createChannelServer = (options: ChannelServerOptions): ChannelServe
       attached: false,
       firstMate: false,
       ended: false,
+      provenTokenHash,
+      proven: provenNow,
     };
 
     // Replace whoever holds the pane now (re-read: another hello may have won the race meanwhile).
@@ -240,7 +408,9 @@ export const createChannelServer = (options: ChannelServerOptions): ChannelServe
       void (async () => {
         const marker = await readMarker(host);
         if (session.ended || sessionsByPane.get(pane) !== session) return;
-        session.firstMate = E.isRight(marker) && isFirstMate(pane, hello.token, marker.right);
+        const proven = await provenNow();
+        if (session.ended || sessionsByPane.get(pane) !== session) return;
+        session.firstMate = E.isRight(marker) && isProvenFirstMate(pane, proven, marker.right);
         session.attached = true;
         publish({ type: "attached", paneId: pane, firstMate: session.firstMate });
       })();
@@ -334,6 +504,11 @@ export const createChannelServer = (options: ChannelServerOptions): ChannelServe
         return;
       }
       if (hello.right.role === "hook") {
+        const tmuxRefusal = wrongTmuxServer(hello.right);
+        if (tmuxRefusal !== null) {
+          refuse(socket, tmuxRefusal);
+          return;
+        }
         void serveHookConnection(socket, hello.right, host);
         return;
       }
@@ -358,7 +533,7 @@ export const createChannelServer = (options: ChannelServerOptions): ChannelServe
         const marker = await readMarker(host);
         if (E.isLeft(marker)) return false;
         const markedPane = marker.right?.paneId === paneId;
-        if (markedPane && !isFirstMate(paneId, session.hello.token, marker.right)) return false;
+        if (markedPane && !isProvenFirstMate(paneId, await session.proven(), marker.right)) return false;
         if (session.ended || sessionsByPane.get(paneId) !== session) return false;
         await session.mcp.server.notification({ method: CHANNEL_NOTIFICATION_METHOD, params: { content, meta } });
         return true;

@@ -29,12 +29,13 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import * as E from "fp-ts/lib/Either.js";
 import { z } from "zod";
-import { isFirstMate } from "./firstMateIdentity.js";
+import { isProvenFirstMate } from "./firstMateIdentity.js";
 
-/** Who is calling: what the connection's hello claimed. */
+/** Who is calling: the connection's pane, and the spawn token hash it proved (null: none). */
 export interface ToolCaller {
   readonly pane: PaneId;
-  readonly token: string | undefined;
+  /** The proven token hash; may prove credentials the hello carried before the marker named this pane. */
+  readonly proven: () => Promise<string | null>;
 }
 
 /** Tool names every agent may call. */
@@ -78,7 +79,9 @@ export const registerChannelTools = (server: McpServer, host: ToolHost, caller: 
   const asFirstMate = (tool: ChannelToolName, run: () => Promise<CallToolResult>) =>
     guarded(tool, async () => {
       const marker = await host.firstMateMarker();
-      if (!isFirstMate(caller.pane, caller.token, marker)) return failure(`only the first mate may call ${tool}`);
+      if (!isProvenFirstMate(caller.pane, await caller.proven(), marker)) {
+        return failure(`only the first mate may call ${tool}`);
+      }
       return run();
     });
 

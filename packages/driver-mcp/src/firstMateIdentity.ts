@@ -11,6 +11,13 @@ import type { Marker } from "@first-mate/core";
 /** The hex sha-256 of a spawn token, as stored in the marker. */
 export const hashToken = (token: string): string => createHash("sha256").update(token, "utf8").digest("hex");
 
+/**
+ * True only when `pane` is the marked pane and the connection proved the
+ * marker's current spawn token (a marker that moved takes effect at once).
+ */
+export const isProvenFirstMate = (pane: string, provenTokenHash: string | null, marker: Marker | null): boolean =>
+  marker !== null && provenTokenHash !== null && pane === marker.paneId && provenTokenHash === marker.tokenHash;
+
 /** True only when `pane` is the marked pane and `token` hashes to the marker's hash. */
 export const isFirstMate = (pane: string, token: string | undefined, marker: Marker | null): boolean => {
   if (!marker || token === undefined || pane !== marker.paneId) return false;

@@ -21,10 +21,19 @@ import { MAX_HELLO_BYTES } from "./limits.js";
 export const SpawnTokenSchema = z.string().min(1).max(512);
 
 /** An agent's hello: its pane, and the spawn token (first mate) or resume secret when it has one. */
+/** `$TMUX` as tmux sets it: `socket_path,server_pid,session_index`. */
+export const TmuxEnvironmentSchema = z.string().min(1).max(1024);
+
 export const AgentHelloSchema = z.object({
   role: z.literal("agent"),
   pane: PaneIdSchema,
   token: SpawnTokenSchema.optional(),
+  /** The resume secret the server handed out when the spawn token was consumed (reconnects). */
+  resume: SpawnTokenSchema.optional(),
+  /** Ask for a resume secret line before the MCP traffic (the shim does; plain SDK clients do not). */
+  wantsResume: z.boolean().optional(),
+  /** The client's `$TMUX`: a hello from another tmux server is refused. */
+  tmux: TmuxEnvironmentSchema.optional(),
 });
 /** A parsed {@link AgentHelloSchema}. */
 export type AgentHello = z.infer<typeof AgentHelloSchema>;
@@ -46,6 +55,7 @@ export type EmbedderHello = z.infer<typeof EmbedderHelloSchema>;
 export const HookHelloSchema = z.object({
   role: z.literal("hook"),
   pane: PaneIdSchema,
+  tmux: TmuxEnvironmentSchema.optional(),
   payload: z.record(z.string(), z.unknown()),
 });
 /** A parsed {@link HookHelloSchema}. */
@@ -60,9 +70,21 @@ export type PaneHello = Exclude<Hello, EmbedderHello | HookHello>;
 
 /** What a client writes: `role` may be left out (it means `agent`). */
 export type HelloInput =
-  | { readonly pane: string; readonly token?: string; readonly role?: PaneHello["role"] }
+  | {
+      readonly pane: string;
+      readonly token?: string;
+      readonly resume?: string;
+      readonly wantsResume?: boolean;
+      readonly tmux?: string;
+      readonly role?: PaneHello["role"];
+    }
   | { readonly role: "embedder"; readonly token: string; readonly pane?: string }
-  | { readonly role: "hook"; readonly pane: string; readonly payload: Readonly<Record<string, unknown>> };
+  | {
+      readonly role: "hook";
+      readonly pane: string;
+      readonly payload: Readonly<Record<string, unknown>>;
+      readonly tmux?: string;
+    };
 
 /** Roles reserved for later, refused with a message that says so. */
 export const RESERVED_ROLES: readonly string[] = [];
@@ -76,7 +98,24 @@ export type HelloError =
   | { readonly _tag: "HelloTimeout"; readonly message: string }
   | { readonly _tag: "HelloPaneHeld"; readonly message: string }
   | { readonly _tag: "HelloUnauthorized"; readonly message: string }
-  | { readonly _tag: "HelloServerFull"; readonly message: string };
+  | { readonly _tag: "HelloServerFull"; readonly message: string }
+  | { readonly _tag: "HelloWrongTmuxServer"; readonly message: string }
+  | { readonly _tag: "HelloIdentityConflict"; readonly message: string };
+
+/** The line the server writes after a hello that consumed the spawn token and asked for a resume secret. */
+export const serializeResumeGrant = (secret: string): string => `${JSON.stringify({ resume: secret })}\n`;
+
+/** Recognise a resume grant line (as opposed to a JSON-RPC message). */
+export const parseResumeGrant = (line: string): string | null => {
+  try {
+    const value: unknown = JSON.parse(line);
+    if (typeof value !== "object" || value === null || "jsonrpc" in value) return null;
+    const resume = (value as { resume?: unknown }).resume;
+    return typeof resume === "string" && resume.length > 0 && resume.length <= 512 ? resume : null;
+  } catch {
+    return null;
+  }
+};
 
 /** Pure: parse one hello line (without its newline). */
 export const parseHello = (line: string): E.Either<HelloError, Hello> => {

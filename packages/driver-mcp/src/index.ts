@@ -9,6 +9,7 @@ export * from "./channelTools.js";
 export * from "./connectChannel.js";
 export * from "./embedderSession.js";
 export * from "./embedderTools.js";
+export * from "./firstMateClaims.js";
 export * from "./firstMateIdentity.js";
 export * from "./hello.js";
 export * from "./hookConnection.js";

@@ -35,6 +35,7 @@ import {
   removeEmbedderTokenFile,
   writeEmbedderTokenFile,
 } from "./embedderTokenFile.js";
+import { createStoredClaimStore } from "./firstMateClaimStore.js";
 import { createFirstMateLauncher } from "./firstMateLauncher.js";
 import type { HostConfig } from "./hostConfig.js";
 import { type HostStore, openHostStore, storeChoiceOf } from "./hostStore.js";
@@ -43,6 +44,7 @@ import { watchIdentity } from "./identityWatcher.js";
 import { createLateEmbedderHost } from "./lateEmbedderHost.js";
 import { createLayeredPrompt } from "./layeredPromptSource.js";
 import { startRetention } from "./retentionTimer.js";
+import { tmuxSocketPathOf } from "./tmuxSocketPath.js";
 
 /**
  * A running first-mate host: the runtime, the store, the tmux driver, the channel server, the socket and embedder
@@ -168,6 +170,7 @@ export const startHost = async (options: StartHostOptions): Promise<E.Either<Hos
     agentHook: (from, payload) =>
       host().agentHook?.(from, payload) ??
       Promise.resolve(E.left({ _tag: "ToolRefused", message: "this host takes no lifecycle hooks" })),
+    identityConflict: (from, detail) => host().identityConflict?.(from, detail) ?? Promise.resolve(),
   };
   const embedderToken = createEmbedderToken();
   const lateEmbedder = createLateEmbedderHost();
@@ -175,6 +178,8 @@ export const startHost = async (options: StartHostOptions): Promise<E.Either<Hos
     socketPath,
     host: forwardingHost,
     embedder: { host: lateEmbedder.host, tokenHash: embedderToken.hash },
+    claims: createStoredClaimStore(store),
+    tmuxSocketPath: tmuxSocketPathOf(config.tmux),
   });
   const listening = await channelServer.listen();
   // A standby (several hosts on one shared store, on one machine) starts while

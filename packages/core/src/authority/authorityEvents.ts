@@ -4,6 +4,7 @@
  * edits) and from the tool host (what it ran, deferred, proposed, denied).
  */
 import { z } from "zod";
+import { PaneIdSchema } from "../domain/paneId.js";
 import { AuthorityActionSchema } from "./authorityAction.js";
 import { ConnScopeSchema } from "./conn.js";
 import { DeferredSpawnSchema } from "./deferredSpawns.js";
@@ -65,6 +66,16 @@ export const AUTHORITY_EVENT_SCHEMAS = [
   }),
   /** The first mate's identity file changed (the host watches it). */
   z.object({ type: z.literal("IdentityEdited"), now, chars: z.number().int().nonnegative() }),
+  /**
+   * A connection presented the first mate's spawn token after it was
+   * consumed (a neighbour that read it, or a replayed hello); it was refused.
+   */
+  z.object({
+    type: z.literal("IdentityConflictDetected"),
+    now,
+    paneId: PaneIdSchema,
+    detail: z.string().max(500),
+  }),
   /** A first mate proposed a role extension (ROLE-EXT); the human decides. */
   z.object({ type: z.literal("RoleChangeProposed"), now, extensionId: z.number().int().positive(), text: z.string() }),
 ] as const;

@@ -261,6 +261,13 @@ export const stepAuthority = (state: CoreState, event: AuthorityEvent): StepResu
         },
         [],
       ];
+    case "IdentityConflictDetected": {
+      const text = `identity conflict: ${event.paneId} presented the first mate's spent spawn token and was refused (${event.detail})`;
+      return [
+        state,
+        [log(state, text), { type: "alert.raise", level: "critical", code: "identity_conflict", message: text }],
+      ];
+    }
     case "RoleChangeProposed": {
       const text = `role extension #${event.extensionId} proposed by the first mate, waiting for the human: ${event.text}`;
       return [

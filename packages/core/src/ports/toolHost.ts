@@ -62,4 +62,11 @@ export interface ToolHost {
   terminate?(from: PaneId, input: { pane: PaneId }): ToolResult<string>;
   /** Standing tier: propose a ROLE-EXT line; only the human approves it. */
   proposeRoleChange?(from: PaneId, input: { text: string }): ToolResult<string>;
+
+  /**
+   * The channel server refused a hello that presented the first mate's spent
+   * spawn token from `from`: log it and raise an `identity_conflict` alert.
+   * Optional: a host without it only refuses.
+   */
+  identityConflict?(from: PaneId, detail: string): Promise<void>;
 }

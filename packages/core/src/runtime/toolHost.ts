@@ -92,6 +92,15 @@ export const createToolHost = (deps: ToolHostDeps): ToolHost & AuthorityTools =>
       );
     },
 
+    async identityConflict(from, detail) {
+      await deps.dispatch({
+        type: "IdentityConflictDetected",
+        now: deps.now(),
+        paneId: from,
+        detail: detail.slice(0, 500),
+      });
+    },
+
     async report(from, input) {
       const unknown = unobserved(from);
       if (unknown) return E.left(unknown);

@@ -135,7 +135,7 @@ export const runHook = async (options: HookRunOptions): Promise<HookOutcome> => 
             ? { kind: "refused_socket", reason: refusal.message }
             : await deliver(
                 socketPath,
-                `${JSON.stringify({ role: "hook", pane, payload })}\n`,
+                `${JSON.stringify({ role: "hook", pane, payload, ...(options.env.TMUX ? { tmux: options.env.TMUX } : {}) })}\n`,
                 options.connectTimeoutMs ?? HOOK_DEADLINE_MS,
                 deadline,
               );

@@ -14,6 +14,10 @@
  * - A socket directory that is not private to this user (another owner, or
  *   group/other access) is refused before any connection: it exits 0 and
  *   says why on stderr.
+ * - The spawn token is sent once; the resume secret the server grants for
+ *   it (kept in memory only, never relayed to the agent) is what every
+ *   reconnect presents. The hello carries `$TMUX`, so a server watching
+ *   another tmux server refuses it.
  * - Lines are relayed verbatim; a hello refusal from the server goes to
  *   stderr, never to the agent.
  *
@@ -24,7 +28,7 @@ import { lstatSync, readFileSync, unlinkSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import type { Readable, Writable } from "node:stream";
 import { isPaneId } from "@first-mate/core";
-import { parseHelloRefusal, serializeHello } from "../hello.js";
+import { parseHelloRefusal, parseResumeGrant, serializeHello } from "../hello.js";
 import { MAX_FRAME_BYTES } from "../limits.js";
 import { resolveSocketPath, type ShimEnvironment } from "./defaultSocketPath.js";
 import { checkSocketDirectory } from "./socketDirectoryCheck.js";
@@ -162,6 +166,9 @@ export const runShim = (options: ShimOptions): Promise<number> =>
       return;
     }
     const token = env.FIRST_MATE_TOKEN || takeTokenFile(env.FIRST_MATE_TOKEN_FILE, log);
+    /** The resume secret the server granted for the spent token: memory only, used for every reconnect. */
+    let resume: string | undefined;
+    const tmuxServer = env.TMUX || undefined;
     const socketPath = resolveSocketPath(env);
     const refusal = checkSocketDirectory(socketPath);
     if (refusal?._tag === "SocketDirectoryInsecure") {
@@ -235,6 +242,11 @@ export const runShim = (options: ShimOptions): Promise<number> =>
     };
 
     const onServerLine = (line: string): void => {
+      const granted = parseResumeGrant(line);
+      if (granted !== null) {
+        resume = granted;
+        return;
+      }
       const refusal = parseHelloRefusal(line);
       if (refusal) {
         log(`server refused the hello: ${refusal.code}: ${refusal.message}`);
@@ -259,7 +271,11 @@ export const runShim = (options: ShimOptions): Promise<number> =>
       connected.on("data", onServerData);
       connected.on("error", () => undefined);
       connected.once("close", () => onSocketClosed(connected));
-      connected.write(serializeHello(token === undefined ? { pane } : { pane, token }));
+      // The spawn token is single-use: once the server granted a resume secret, only that is sent.
+      const credentials = resume !== undefined ? { resume } : token !== undefined ? { token, wantsResume: true } : {};
+      connected.write(
+        serializeHello({ pane, ...credentials, ...(tmuxServer === undefined ? {} : { tmux: tmuxServer }) }),
+      );
       phase = "relaying";
       if (isReconnect && recordedInitialize) {
         replayCount += 1;
