@@ -20,10 +20,10 @@ import { MAX_HELLO_BYTES } from "./limits.js";
 /** A spawn token as carried in a hello; its sha-256 is what the marker holds. */
 export const SpawnTokenSchema = z.string().min(1).max(512);
 
-/** An agent's hello: its pane, and the spawn token (first mate) or resume secret when it has one. */
 /** `$TMUX` as tmux sets it: `socket_path,server_pid,session_index`. */
 export const TmuxEnvironmentSchema = z.string().min(1).max(1024);
 
+/** An agent's hello: its pane, and the spawn token (first mate) or resume secret when it has one. */
 export const AgentHelloSchema = z.object({
   role: z.literal("agent"),
   pane: PaneIdSchema,
