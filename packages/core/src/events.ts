@@ -59,7 +59,8 @@ export const EMPTY_HYDRATION: Hydration = {
  * `EmitFailed`, `NotifyReceived`, …), each carrying `now`. `step` rejects what does not parse.
  */
 export const EventSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("Started"), now, owner: z.string().min(1), hydration: HydrationSchema }),
+  /** `hydration` null: the store could not be read at start (see onStartedUnhydrated in step.ts). */
+  z.object({ type: z.literal("Started"), now, owner: z.string().min(1), hydration: HydrationSchema.nullable() }),
   z.object({ type: z.literal("Ticked"), now }),
   z.object({
     type: z.literal("FleetObserved"),

@@ -50,7 +50,7 @@ import type { Alert } from "./domain/alert.js";
 import type { FleetDigest } from "./domain/digest.js";
 import type { CiState } from "./domain/observation.js";
 import { isPaneId, type PaneId } from "./domain/paneId.js";
-import { type Event, type EventOf, EventSchema } from "./events.js";
+import { EMPTY_HYDRATION, type Event, type EventOf, EventSchema } from "./events.js";
 import type { CoreState } from "./state.js";
 
 /** What `step` returns: the next state and the commands to execute. */
@@ -163,6 +163,7 @@ const admit = (state: CoreState, raised: RaisedInterrupt): [CoreState, readonly 
 };
 
 const onStarted = (state: CoreState, event: EventOf<"Started">): StepResult => {
+  if (event.hydration === null) return onStartedUnhydrated(state, event);
   const { hydration } = event;
   const lastAttempt = Math.max(0, hydration.marker?.attempt ?? 0, ...hydration.ledger.map((record) => record.attempt));
   const alerts: Record<string, Alert> = {};
@@ -189,6 +190,26 @@ const onStarted = (state: CoreState, event: EventOf<"Started">): StepResult => {
     alerts,
   };
   return chain(next, (s) => restoreAuthority(s, hydration), onTickedInner);
+};
+
+/**
+ * Started without the store's contents (the read failed). The supervisor
+ * decides nothing until it has read the store under the lease anyway; the
+ * outbox's high-water mark is unknown, so new entries are numbered from the
+ * current time in ms: above any number an earlier run can have issued (it
+ * would take more than one interrupt per millisecond to catch up), so a new
+ * entry never collides with a pending one and an acknowledgement never
+ * retires the wrong entry. Pending entries on file wait for the next start.
+ */
+const onStartedUnhydrated = (state: CoreState, event: EventOf<"Started">): StepResult => {
+  const next: CoreState = {
+    ...state,
+    owner: event.owner,
+    fleetSeen: false,
+    supervisor: { ...state.supervisor, leaseHeld: false, leaseEpoch: 0, synced: false },
+    interrupts: { ...state.interrupts, lastSeq: Math.max(state.interrupts.lastSeq, event.now) },
+  };
+  return chain(next, (s) => restoreAuthority(s, EMPTY_HYDRATION), onTickedInner);
 };
 
 const renewLease = (state: CoreState): StepResult => [

@@ -14,7 +14,7 @@ import { type CoreConfigInput, parseCoreConfig } from "../config.js";
 import type { FleetDigest } from "../domain/digest.js";
 import type { PaneInput, UsageSnapshot } from "../domain/observation.js";
 import type { EndStep } from "../domain/paneProcess.js";
-import { EMPTY_HYDRATION, type Event, EventSchema } from "../events.js";
+import { type Event, EventSchema } from "../events.js";
 import type { AuthorityStorePort } from "../ports/authorityStore.js";
 import type { ChannelPort } from "../ports/channelPort.js";
 import type { Clock } from "../ports/clock.js";
@@ -325,7 +325,8 @@ export const createRuntime = (options: RuntimeOptions): Runtime => {
         type: "Started",
         now: clock.now(),
         owner: options.owner,
-        hydration: E.isRight(hydrated) ? hydrated.right : EMPTY_HYDRATION,
+        // A failed read is said as such: starting from an empty store would forget a give-up and reuse outbox numbers.
+        hydration: E.isRight(hydrated) ? hydrated.right : null,
       });
     },
     async stop() {

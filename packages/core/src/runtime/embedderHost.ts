@@ -70,8 +70,8 @@ const connChangeReason = (event: Event | null, before: Conn, after: Conn): strin
     case "ActionProposed":
       return event.handBack ?? "out_of_scope";
     case "Started": {
-      const restored = event.hydration.conn;
-      return restored?.holder === "first_mate" && restored.firstMateAttempt === event.hydration.marker?.attempt
+      const restored = event.hydration?.conn;
+      return restored?.holder === "first_mate" && restored.firstMateAttempt === event.hydration?.marker?.attempt
         ? "expired"
         : "first_mate_restarted";
     }
@@ -98,7 +98,7 @@ const createNoticeMapper = (initialConn: Conn) => {
         stepping = report.event;
         const event = report.event;
         // A restored conn is held without being stored again.
-        if (event.type === "Started") conn = event.hydration.conn ?? conn;
+        if (event.type === "Started") conn = event.hydration?.conn ?? conn;
         if (event.type === "ActionProposed") {
           return {
             kind: "event",

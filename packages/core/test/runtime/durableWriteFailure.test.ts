@@ -92,3 +92,53 @@ describe("a failed durable write stops its effects", () => {
     expect(interrupts()).toHaveLength(before);
   });
 });
+
+describe("a failed hydrate", () => {
+  it("give-up and sequence numbers lost on a failed hydrate: no spawn despite the give-up, and no outbox number reused", async () => {
+    const clock = createFakeClock();
+    const tmux = createFakeTmux(() => clock.now());
+    const inner = createFakeStore();
+    // What an earlier run left: a give-up and one pending interrupt, number 1.
+    const worker = tmux.addPane({ command: "claude", title: "working" });
+    await inner.renewLease("earlier", clock.now() - 200_000, 1);
+    const epoch = inner.snapshot().leaseEpoch;
+    await inner.setSupervisorGaveUp(true, clock.now() - 100_000, epoch);
+    await inner.enqueueOutbox({ seq: 1, source: worker, kind: "need_human", message: "old", createdAt: clock.now() });
+    let failures = 1;
+    const store: StorePort = {
+      ...inner,
+      hydrate: async () => (failures-- > 0 ? E.left(unavailable) : inner.hydrate()),
+    };
+    const runtime = createRuntime({
+      tmux,
+      channel: createFakeChannel(),
+      store,
+      clock,
+      launcher: {
+        prepare: async ({ attempt, session, window }) => ({
+          request: { session, window, argv: ["claude"], env: {} },
+          tokenHash: attempt.toString(16).padStart(64, "0"),
+        }),
+      },
+      owner: "host",
+    });
+    running.push(runtime);
+    await runtime.start();
+    await runtime.idle();
+    clock.advance(60_000);
+    await runtime.idle();
+    expect(tmux.spawned).toEqual([]);
+    expect(runtime.status().gaveUp).toBe(true);
+    await runtime.dispatch({
+      type: "NotifyReceived",
+      now: clock.now(),
+      paneId: worker,
+      kind: "need_human",
+      message: "new",
+    });
+    await runtime.idle();
+    const pending = [...inner.snapshot().outbox.values()].filter((entry) => !entry.delivered);
+    expect(pending.map((entry) => entry.message).sort()).toEqual(["new", "old"]);
+    expect(pending.find((entry) => entry.message === "old")?.seq).toBe(1);
+  });
+});
