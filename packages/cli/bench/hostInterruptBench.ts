@@ -1,5 +1,5 @@
 /**
- * Interrupt latency on the whole host (SPEC §11): a worker's
+ * Interrupt latency on the whole host (docs/design.md, Targets): a worker's
  * `notify(need_human)` → the channel notification at the first mate, through
  * the real channel server, the core runtime and the SQLite outbox write that
  * must precede the push — beside a bare SDK round trip (`ping`) on the same

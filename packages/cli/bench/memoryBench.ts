@@ -1,6 +1,6 @@
 /**
  * Resident memory of a first-mate host supervising 1000 panes with 200
- * attached MCP sessions (SPEC §11, target < 100 MB). The host runs in its
+ * attached MCP sessions (docs/design.md, Targets: under 100 MB). The host runs in its
  * own process so the 200 clients opened here do not count.
  */
 import { spawn } from "node:child_process";

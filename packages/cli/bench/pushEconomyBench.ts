@@ -1,5 +1,5 @@
 /**
- * Push economy on a seeded synthetic trace (SPEC §11), measured through the
+ * Push economy on a seeded synthetic trace (docs/design.md, Targets), measured through the
  * real reducer in the core's fake world, beside two baselines computed on
  * the same trace:
  * - push-on-every-divergent-tick: one wake per tick whose digest differs
@@ -51,7 +51,7 @@ const simulate = (options: PushEconomyOptions, changes: boolean) => {
   world.start();
   const digests: FleetDigest[] = [world.digest()];
   const pushedBefore = world.pushesToFirstMate().length;
-  // Every pane crosses the idle threshold once at the start (material by SPEC §3); count after that.
+  // Every pane crosses the idle threshold once at the start (material by the rules in docs/design.md, Observation, digest and delta); count after that.
   const settleTicks = Math.ceil((config.idleThresholdMs + config.pushIntervalMs) / config.tickMs) + 1;
   let pushedAtSettle = pushedBefore;
   let incomplete = 0;

@@ -1,5 +1,5 @@
 /**
- * First-mate death → new marked pane (SPEC §11, target ≤ 1 s), on the real
+ * First-mate death → new marked pane (docs/design.md, Targets: at most 1 s), on the real
  * stack: real tmux (isolated server), real SQLite file, real channel
  * server. The first mate is a plain long-running command so the measure is
  * the supervisor's, not an agent's start-up. Timings come from the

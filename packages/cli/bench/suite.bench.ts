@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: every SPEC §11 target measured side by side in one run.
+ * `npm run bench`: every target of docs/design.md (Targets) measured side by side in one run.
  * Prints a table and writes bench-results/bench-<timestamp>.json.
  *
  * Needs tmux and the built packages (`npm run build`; the root script does

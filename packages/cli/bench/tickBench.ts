@@ -1,7 +1,7 @@
 /**
  * One heartbeat tick at N panes on the real stack, beside the bare
  * `tmux list-panes -a` call and per-pane polling (one tmux call per pane),
- * all on the same isolated server in the same run (SPEC §11: a tick within
+ * all on the same isolated server in the same run (docs/design.md, Targets: a tick within
  * 1.3× of the bare call and ≥ 50× faster than per-pane polling at 1000).
  *
  * A tick here is what the runtime does every tickMs: `fleet.observe`

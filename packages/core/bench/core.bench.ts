@@ -27,5 +27,5 @@ for (const row of rows) {
 const at1000 = rows.find((row) => row.panes === 1000)!;
 const verdict = at1000.pipelineUsPerPane <= TARGET_US_PER_PANE ? "meets" : "MISSES";
 console.log(
-  `\nat 1000 panes: curate + digest + diverge ${fixed(at1000.pipelineUsPerPane)} µs/pane — ${verdict} the ≤ ${TARGET_US_PER_PANE} µs/pane target (SPEC §11)`,
+  `\nat 1000 panes: curate + digest + diverge ${fixed(at1000.pipelineUsPerPane)} µs/pane — ${verdict} the ≤ ${TARGET_US_PER_PANE} µs/pane target (docs/design.md, Targets)`,
 );

@@ -1,5 +1,5 @@
 /**
- * Measures the pure core at fleet scale (SPEC §11: curate + digest + diverge
+ * Measures the pure core at fleet scale (docs/design.md, Targets: curate + digest + diverge
  * ≤ 1 µs per pane), and the cost of one `step` on a FleetObserved event.
  *
  * Exported so a repo-wide bench can run it side by side with the others; it

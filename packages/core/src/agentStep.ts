@@ -1,6 +1,6 @@
 /**
  * stepAgentStates: the part of `step` that keeps agent states with
- * provenance (SPEC §3). `step` runs it before the event's own handling, so
+ * provenance (docs/design.md, Observation, digest and delta). `step` runs it before the event's own handling, so
  * the digest and nudge policy that follow already see the new state.
  *
  * Pure: executes nothing. Feeds the agent-state decisions from hook

@@ -83,7 +83,7 @@ export type Command =
   | { readonly type: "store.readSupervisor"; readonly readId: number }
   /** Renew (or take) the supervisor lease; answered by LeaseRenewed. */
   | { readonly type: "store.renewLease"; readonly owner: string; readonly now: number; readonly ttlMs: number }
-  /** Store the conn (SPEC §8); durable before any effect of the batch. */
+  /** Store the conn (docs/design.md, Authority); durable before any effect of the batch. */
   | { readonly type: "store.setConn"; readonly conn: Conn }
   /** Start a worker window (a released deferred spawn); answered by DeferredSpawnSettled. */
   | { readonly type: "tmux.spawnWorker"; readonly spawnId: string; readonly launch: WorkerLaunch }

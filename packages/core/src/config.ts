@@ -1,5 +1,5 @@
 /**
- * Core configuration, validated with zod. Every field has the SPEC default,
+ * Core configuration, validated with zod. Every field has the default docs/design.md gives,
  * so `parseCoreConfig({})` is a working configuration.
  * Durations are milliseconds.
  */
@@ -11,24 +11,24 @@ const ms = () => z.number().int().positive();
 
 /** The core's configuration: every interval, threshold, cap and name, each with its default (see docs/design.md). */
 export const CoreConfigSchema = z.object({
-  /** Heartbeat tick (SPEC §4). */
+  /** Heartbeat tick (docs/design.md, Heartbeat). */
   tickMs: ms().default(30_000),
   /** At most one digest push per this interval, first sight excepted. */
   pushIntervalMs: ms().default(120_000),
-  /** A pane idle this long has "entered idle" (SPEC §3). */
+  /** A pane idle this long has "entered idle" (docs/design.md, Observation, digest and delta). */
   idleThresholdMs: ms().default(300_000),
   /** Budget movement, in percentage points, that counts as material. */
   budgetStepPoints: z.number().positive().default(5),
   /** Size cap of one rendered push, in bytes (UTF-8). */
   renderCapBytes: z.number().int().min(256).default(4096),
-  /** Interrupt dedupe window (SPEC §5). */
+  /** Interrupt dedupe window (docs/design.md, Interrupts). */
   dedupeWindowMs: ms().default(60_000),
   /** Per-source wake limit: at most `rateLimitWakes` per `rateLimitWindowMs`. */
   rateLimitWakes: z.number().int().positive().default(6),
   rateLimitWindowMs: ms().default(600_000),
   /** Undelivered interrupts older than this are dropped with a count. */
   outboxTtlMs: ms().default(86_400_000),
-  /** A first mate that dies sooner counts as a failed start (SPEC §6). */
+  /** A first mate that dies sooner counts as a failed start (docs/design.md, Supervisor). */
   minUptimeMs: ms().default(60_000),
   /** Crash-loop protection: at most `maxStarts` per `startWindowMs`. */
   maxStarts: z.number().int().positive().default(3),
@@ -37,7 +37,7 @@ export const CoreConfigSchema = z.object({
   backoffMaxMs: ms().default(300_000),
   /** Supervisor lease: how long one renewal holds it. */
   leaseTtlMs: ms().default(90_000),
-  /** Agent state evidence older than this stops counting (SPEC §3). */
+  /** Agent state evidence older than this stops counting (docs/design.md, Observation, digest and delta). */
   agentEvidenceMaxAgeMs: ms().default(600_000),
   /** A pane's screen is captured for the state fallback at most once per this interval. */
   screenCaptureIntervalMs: ms().default(60_000),
@@ -48,7 +48,7 @@ export const CoreConfigSchema = z.object({
   /** Where the first mate lives. */
   session: z.string().min(1).default("bridge"),
   window: z.string().min(1).default("first-mate"),
-  /** Spawns are deferred to the usage window's reset at or above this percent (SPEC §8). */
+  /** Spawns are deferred to the usage window's reset at or above this percent (docs/design.md, Authority). */
   budgetHighWaterPercent: z.number().min(0).max(100).default(85),
   /** The digest cadence starts backing off at this percent… */
   budgetBackoffFromPercent: z.number().min(0).max(100).default(50),

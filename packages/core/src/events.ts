@@ -36,7 +36,7 @@ export const HydrationSchema = z.object({
   gaveUp: z.boolean(),
   /** When the human last reset crash-loop protection; earlier failures no longer count. */
   resetAt: now.nullable(),
-  /** The stored conn (SPEC §8); absent or null means the human holds it. */
+  /** The stored conn (docs/design.md, Authority); absent or null means the human holds it. */
   conn: ConnSchema.nullable().optional(),
 });
 /** A parsed {@link HydrationSchema}. */

@@ -1,5 +1,5 @@
 /**
- * Interrupt latency (SPEC §11): notify(need_human) → channel notification at
+ * Interrupt latency (docs/design.md, Targets): notify(need_human) → channel notification at
  * the first mate, beside a bare SDK round trip on the same unix-socket
  * transport. Run: npm run bench -w packages/driver-mcp [-- samples]
  */

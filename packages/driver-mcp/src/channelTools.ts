@@ -42,7 +42,7 @@ export interface ToolCaller {
 export const AGENT_TOOLS = ["notify", "report"] as const;
 /** Tool names only the verified first mate may call: the core's standing and conn-gated actions. */
 export const FIRST_MATE_TOOLS = [...STANDING_ACTIONS, ...CONN_GATED_ACTIONS] as const;
-/** The first mate's tools that need the conn (SPEC §8); the host authorizes each call. */
+/** The first mate's tools that need the conn (docs/design.md, Authority); the host authorizes each call. */
 export const CONN_GATED_TOOLS = CONN_GATED_ACTIONS;
 
 /** A worker's window name: short, and safe to show anywhere. */

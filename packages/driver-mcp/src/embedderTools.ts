@@ -166,7 +166,7 @@ export const registerEmbedderTools = (server: McpServer, host: EmbedderHost): vo
   registerAuthorityTools(server, host);
 };
 
-/** The authority tools (SPEC §8): the conn, proposals and role extensions. Results: a line, then JSON. */
+/** The authority tools (docs/design.md, Authority): the conn, proposals and role extensions. Results: a line, then JSON. */
 const registerAuthorityTools = (server: McpServer, host: EmbedderHost): void => {
   server.registerTool(
     "conn_handoff",

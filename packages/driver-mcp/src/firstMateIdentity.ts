@@ -1,6 +1,6 @@
 /**
  * Who is the first mate: the caller's pane must be the marked pane AND the
- * sha-256 of its spawn token must equal the marker's token hash (SPEC §7).
+ * sha-256 of its spawn token must equal the marker's token hash (docs/design.md, Channel server and tools).
  *
  * Guarantees: comparison of hashes is constant-time; a missing token, a
  * missing marker or a malformed hash is simply "not the first mate".

@@ -1,5 +1,5 @@
 /**
- * Size limits of the channel protocol (SPEC §7 defaults). One place, so the
+ * Size limits of the channel protocol (the defaults in docs/design.md, Channel server and tools). One place, so the
  * server, the transport, the shim and the tests agree.
  */
 

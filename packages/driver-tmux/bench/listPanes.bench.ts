@@ -1,6 +1,6 @@
 /**
  * Prints the listPanes bench: `npm run bench -w packages/driver-tmux`.
- * SPEC §11: at 1000 panes, within 1.3× of the bare call and ≥ 50× faster
+ * Target (docs/design.md, Targets): at 1000 panes, within 1.3× of the bare call and ≥ 50× faster
  * than per-pane polling.
  */
 import { type ListPanesMeasurement, measureListPanes } from "./listPanesBench.js";
@@ -37,7 +37,7 @@ if (largest) {
   const within = largest.driverOverBare <= 1.3;
   const faster = largest.perPaneOverDriver >= 50;
   console.log(
-    `\nSPEC §11 at ${largest.panes} panes: driver/bare ${largest.driverOverBare.toFixed(2)}× (target ≤ 1.3×: ${within ? "met" : "MISSED"}; ` +
+    `\ntarget (docs/design.md, Targets) at ${largest.panes} panes: driver/bare ${largest.driverOverBare.toFixed(2)}× (target ≤ 1.3×: ${within ? "met" : "MISSED"}; ` +
       `${largest.driverOverBareSameFormat.toFixed(2)}× of the bare call asking for the same fields), ` +
       `per-pane/driver ${largest.perPaneOverDriver.toFixed(0)}× (target ≥ 50×: ${faster ? "met" : "MISSED"})`,
   );

@@ -1,5 +1,5 @@
 /**
- * Role extensions (SPEC §8, the ROLE-EXT prompt layer): text the first mate
+ * Role extensions (docs/design.md, Authority: the ROLE-EXT prompt layer): text the first mate
  * proposes and only a human approves or rejects. The shapes live in the
  * core (they cross the authority store port); this module re-exports them
  * and adds the inputs of the store's synchronous extras.

@@ -1,6 +1,6 @@
 /**
- * `SqliteStore`: the core's `StorePort` over one SQLite file (SPEC §9), plus
- * the `AuthorityStorePort` (conn, proposals, role extensions; SPEC §8) and
+ * `SqliteStore`: the core's `StorePort` over one SQLite file (docs/design.md, Store), plus
+ * the `AuthorityStorePort` (conn, proposals, role extensions; docs/design.md, Authority) and
  * a key-value table for runtime state.
  *
  * Guarantees:

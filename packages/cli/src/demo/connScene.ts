@@ -1,5 +1,5 @@
 /**
- * The demo's conn scene (SPEC §8): the human hands the first mate the conn
+ * The demo's conn scene (docs/design.md, Authority): the human hands the first mate the conn
  * for a few seconds, scoped to spawning `relief-*` workers; the first mate
  * spawns one (a conn-gated action, logged); the conn comes back by itself
  * at its expiry (logged, and told to the first mate).

@@ -5,7 +5,7 @@
 import type { CoreConfigInput } from "@first-mate/core";
 import type { WorkerScript } from "../standIn/standInWorker.js";
 
-/** SPEC defaults scaled down so every behaviour shows within a minute. */
+/** The design's defaults (docs/design.md) scaled down so every behaviour shows within a minute. */
 export const DEMO_TIMINGS: CoreConfigInput = {
   tickMs: 1_000,
   pushIntervalMs: 4_000,

@@ -129,7 +129,7 @@ export const hostConfigSchema = (environment: PathEnvironment = processEnvironme
       .optional(),
     /**
      * SQLite durability. NORMAL (WAL): an acknowledged write survives the
-     * process being killed (SPEC §9), at ~0.1 ms a write. FULL also survives
+     * process being killed (docs/design.md, Store), at ~0.1 ms a write. FULL also survives
      * a power cut, at one fsync (~3–7 ms here) per write — on the interrupt path.
      */
     databaseSync: z.enum(["NORMAL", "FULL"]).default("NORMAL"),

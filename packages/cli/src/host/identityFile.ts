@@ -1,5 +1,5 @@
 /**
- * The first mate's IDENTITY file (SPEC §8): where it lives, a starter text,
+ * The first mate's IDENTITY file (docs/design.md, Authority): where it lives, a starter text,
  * and the backup taken before each spawn, rotated to keep the newest N.
  *
  * Guarantees: a backup is a byte-for-byte copy (mode 0600) named so that

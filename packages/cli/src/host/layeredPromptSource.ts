@@ -1,5 +1,5 @@
 /**
- * The host's layered prompt (SPEC §8): CORE (the kit's, or the embedder's
+ * The host's layered prompt (docs/design.md, Authority): CORE (the kit's, or the embedder's
  * at construction), the human-approved ROLE-EXT entries from the store, and
  * the IDENTITY file — assembled by the core's pure `assembleLayeredPrompt`.
  * This module does the IO around it: read the approved extensions, read

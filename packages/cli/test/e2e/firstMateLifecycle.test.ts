@@ -96,7 +96,7 @@ describe("first mate lifecycle (end to end)", () => {
       expect(fresh.content).toContain("refactoring the auth module");
       expect(await w.firstMateWindowPanes()).toEqual([newPane]);
       console.info(`first mate respawn: kill → new marker ${latencyMs} ms`);
-      // The issue asks for this bound explicitly (SPEC §11: death → new marked pane ≤ 1 s).
+      // The issue asks for this bound explicitly (docs/design.md, Targets: death → new marked pane ≤ 1 s).
       expect(latencyMs, `kill → new marker took ${latencyMs} ms`).toBeLessThanOrEqual(1_000);
     },
     E2E_TIMEOUT_MS,

@@ -1,5 +1,5 @@
 /**
- * The actions the first mate may ask for, sorted into the tiers of SPEC §8.
+ * The actions the first mate may ask for, sorted into the tiers of docs/design.md, Authority.
  *
  * The standing tier is always allowed (reading the fleet, keeping the log,
  * peeking, nudging an idle worker, proposing a role change). The conn-gated

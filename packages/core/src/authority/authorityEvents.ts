@@ -1,5 +1,5 @@
 /**
- * The authority events (SPEC §8), as zod schemas joined into the core's
+ * The authority events (docs/design.md, Authority), as zod schemas joined into the core's
  * Event union. Facts from the embedder (handoff, take-back, identity
  * edits) and from the tool host (what it ran, deferred, proposed, denied).
  */

@@ -1,5 +1,5 @@
 /**
- * authorize (SPEC §8): may this action run?
+ * authorize (docs/design.md, Authority): may this action run?
  *
  * Pure: executes nothing. Decided in this order, first match wins:
  * 1. a prohibition covers it → deny, whatever the conn and budget

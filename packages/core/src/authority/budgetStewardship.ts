@@ -1,5 +1,5 @@
 /**
- * Budget stewardship (SPEC §8): spend the usage window with care.
+ * Budget stewardship (docs/design.md, Authority): spend the usage window with care.
  *
  * Pure: executes nothing, reads no clock. Rules:
  * - below `backoffFromPercent` the heartbeat keeps its base interval; above

@@ -1,5 +1,5 @@
 /**
- * The conn (SPEC §8): who holds authority over the fleet right now.
+ * The conn (docs/design.md, Authority): who holds authority over the fleet right now.
  *
  * Pure: executes nothing. Rules, in one place:
  *

@@ -1,5 +1,5 @@
 /**
- * The deferred spawn queue (SPEC §8): spawns the conn allowed but the budget
+ * The deferred spawn queue (docs/design.md, Authority): spawns the conn allowed but the budget
  * held back, released when the usage window resets.
  *
  * Pure. Release rule: a spawn is due once `now` reaches its `releaseAt`

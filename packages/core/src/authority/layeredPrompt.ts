@@ -1,5 +1,5 @@
 /**
- * The layered prompt (SPEC §8): CORE, then the human-approved ROLE-EXT
+ * The layered prompt (docs/design.md, Authority): CORE, then the human-approved ROLE-EXT
  * entries, then the IDENTITY file the first mate edits.
  *
  * Pure: string assembly only; reading the identity file and backing it up

@@ -1,5 +1,5 @@
 /**
- * Absolute prohibitions (SPEC §8): actions denied whatever the conn and the
+ * Absolute prohibitions (docs/design.md, Authority): actions denied whatever the conn and the
  * budget. An extensible, configured list of plain data: a rule names the
  * action kinds it covers and argument patterns that must all match.
  *

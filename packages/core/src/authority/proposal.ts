@@ -1,5 +1,5 @@
 /**
- * Proposals and role extensions (SPEC §8): what the first mate may only
+ * Proposals and role extensions (docs/design.md, Authority): what the first mate may only
  * ask for. A proposal is a conn-gated action the kit did not run (no conn,
  * out of scope, budget); a role extension is a ROLE-EXT line the first mate
  * proposed. Only the human (through the embedder) decides either.

@@ -1,6 +1,6 @@
 /**
  * The per-pane agent state machine: evidence in, a resolved state with its
- * deciding source and time out (SPEC §3, "agent state with provenance").
+ * deciding source and time out (docs/design.md, Observation, digest and delta: agent state).
  *
  * Pure: executes nothing. Rules (the whole of them):
  * - each source keeps only its newest evidence; older evidence from the same

@@ -3,7 +3,7 @@
  *
  * Pure: executes nothing. Keeps agent panes only, skips dead panes, and
  * always excludes the first mate's own pane — otherwise its own reactions
- * would feed back into the pushes it receives (SPEC §3, invariant 6).
+ * would feed back into the pushes it receives (docs/design.md, Observation, digest and delta; invariant 6).
  * Any other pane in the first mate's window (a spawn not yet marked, a
  * stray about to be killed) is excluded too: it is never a worker.
  */

@@ -1,6 +1,6 @@
 /**
  * The heartbeat: push the fleet picture to the first mate only when it
- * changed materially, coalesced, and never lose a change (SPEC §4).
+ * changed materially, coalesced, and never lose a change (docs/design.md, Heartbeat).
  *
  * Pure: executes nothing. Rules:
  * - `lastSent` advances only when the emit of that same push succeeds

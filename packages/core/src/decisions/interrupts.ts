@@ -1,6 +1,6 @@
 /**
  * Interrupts: what wakes the first mate at once, deduplicated, rate limited,
- * and carried by a durable outbox so nothing is lost (SPEC §5).
+ * and carried by a durable outbox so nothing is lost (docs/design.md, Interrupts).
  *
  * Pure: executes nothing. Rules:
  * - the same source + kind + message within `dedupeWindowMs` of its last

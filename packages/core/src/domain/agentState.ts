@@ -1,5 +1,5 @@
 /**
- * Agent state with provenance (SPEC §3): what an agent in a pane is doing,
+ * Agent state with provenance (docs/design.md, Observation, digest and delta): what an agent in a pane is doing,
  * which source said so, and when.
  *
  * Guarantees: every piece of evidence names its source and time; `unknown`

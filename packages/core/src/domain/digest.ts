@@ -21,7 +21,7 @@ export const PaneDigestSchema = z.object({
   pr: z.number().int().positive().nullable(),
   ci: CiStateSchema.nullable(),
   idleS: z.number().int().nonnegative(),
-  /** The agent's state (SPEC §3); absent in digests from before agent states. */
+  /** The agent's state (docs/design.md, Observation, digest and delta); absent in digests from before agent states. */
   state: AgentStateSchema.optional(),
   /** The source that decided `state` (null when unknown). */
   stateSource: EvidenceSourceSchema.nullable().optional(),

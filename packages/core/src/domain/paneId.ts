@@ -2,7 +2,7 @@
  * Pane ids as tmux prints them: `%` followed by digits.
  *
  * Guarantees: a value typed `PaneId` has passed `/^%\d+$/`. The supervisor
- * never stamps a marker with anything else (SPEC §6, invariant 1).
+ * never stamps a marker with anything else (docs/design.md, Supervisor; invariant 1).
  */
 import { z } from "zod";
 

@@ -1,5 +1,5 @@
 /**
- * The authority store port (SPEC §8, §9): the conn, the proposals the human
+ * The authority store port (docs/design.md, Authority and Store): the conn, the proposals the human
  * sees, and the role extensions only the human approves. Implemented by
  * `@first-mate/store-sqlite` (beside `StorePort`) and by the fake store.
  *

@@ -9,7 +9,7 @@
  * events in the order they happened and never lets one listener's failure
  * reach another.
  *
- * The authority powers (SPEC §8) are here too: hand the conn off and take
+ * The authority powers (docs/design.md, Authority) are here too: hand the conn off and take
  * it back, decide proposals and role extensions. Proposals, role proposals
  * and conn changes reach embedders as `event` notices (see
  * `EmbedderEventType`); alerts stay alerts.

@@ -1,5 +1,5 @@
 /**
- * The store port: everything first-mate keeps across restarts (SPEC §9).
+ * The store port: everything first-mate keeps across restarts (docs/design.md, Store).
  * Implemented by `@first-mate/store-sqlite` and by the fake world.
  *
  * Guarantees asked of every implementation: a write whose promise resolves

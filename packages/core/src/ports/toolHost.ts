@@ -52,7 +52,7 @@ export interface ToolHost {
   peek(from: PaneId, input: { pane: PaneId; lines: number }): ToolResult<string>;
   nudge(from: PaneId, input: { pane: PaneId; message: string }): ToolResult<string>;
 
-  // first mate, conn-gated (SPEC §8): every call goes through `authorize`.
+  // first mate, conn-gated (docs/design.md, Authority): every call goes through `authorize`.
   // Refused without the conn (a proposal is recorded: ToolRefused), denied
   // when prohibited (ToolForbidden), deferred under budget pressure (Right).
   // Optional so hosts written before the conn keep compiling; a host

@@ -1,5 +1,5 @@
 /**
- * The embedder's authority surface over a running runtime (SPEC §8): hand
+ * The embedder's authority surface over a running runtime (docs/design.md, Authority): hand
  * the conn off and take it back, see proposals, approve or reject ROLE-EXT.
  *
  * Guarantees: inputs are validated with zod (a bad scope or duration is a

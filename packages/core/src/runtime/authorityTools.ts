@@ -1,5 +1,5 @@
 /**
- * The conn-gated tools (SPEC §8) of the runtime's ToolHost, `nudge` (it
+ * The conn-gated tools (docs/design.md, Authority) of the runtime's ToolHost, `nudge` (it
  * types text into a worker, so it is judged like them) and
  * `propose_role_change`.
  *

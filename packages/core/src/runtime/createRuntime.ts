@@ -118,7 +118,7 @@ export interface Runtime {
   idle(): Promise<void>;
   subscribe(listener: (report: RuntimeReport) => void): () => void;
   readonly toolHost: ToolHost;
-  /** The embedder's authority surface: conn handoff and take-back, proposals, ROLE-EXT approval (SPEC §8). */
+  /** The embedder's authority surface: conn handoff and take-back, proposals, ROLE-EXT approval (docs/design.md, Authority). */
   readonly authority: AuthorityControls;
 }
 

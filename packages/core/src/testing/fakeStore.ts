@@ -32,7 +32,7 @@ export interface FakeStoreContents {
 /** A store port in memory: its contents readable, and made unavailable on demand. */
 export interface FakeStore extends StorePort, AuthorityStorePort {
   snapshot(): FakeStoreContents;
-  /** The conn, proposals and role extensions (SPEC §8). */
+  /** The conn, proposals and role extensions (docs/design.md, Authority). */
   authoritySnapshot(): MemoryAuthorityContents;
   /** Make every later call fail with StoreUnavailable (a locked database). */
   setUnavailable(unavailable: boolean): void;

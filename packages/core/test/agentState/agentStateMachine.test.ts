@@ -1,5 +1,5 @@
 /**
- * Agent state with provenance (SPEC §3): the per-pane machine's rules as
+ * Agent state with provenance (docs/design.md, Observation, digest and delta): the per-pane machine's rules as
  * properties, and the same rules seen through the whole reducer.
  */
 import fc from "fast-check";

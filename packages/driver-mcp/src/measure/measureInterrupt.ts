@@ -1,5 +1,5 @@
 /**
- * Measuring the interrupt path (SPEC §11): a worker's `notify(need_human)`
+ * Measuring the interrupt path (docs/design.md, Targets): a worker's `notify(need_human)`
  * until the channel notification arrives at the first mate, beside bare SDK
  * round trips (`ping`, and a trivial tool call) on the same socket transport.
  *
