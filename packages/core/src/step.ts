@@ -438,7 +438,14 @@ const onEmitSettled = (state: CoreState, emitId: string, delivered: boolean): St
   let next: CoreState = { ...state, heartbeat: settled.state };
   if (settled.settled) {
     const repeats = { ...next.interrupts.repeats };
-    for (const key of settled.settled.repeatKeys) delete repeats[key];
+    for (const key of settled.settled.repeatKeys) {
+      // Repeats folded in while the push was in flight stay for the next one.
+      const told = settled.settled.repeatCounts?.[key];
+      const current = repeats[key];
+      if (current !== undefined && told !== undefined && current.count > told)
+        repeats[key] = { ...current, count: current.count - told };
+      else delete repeats[key];
+    }
     next = {
       ...next,
       interrupts: {

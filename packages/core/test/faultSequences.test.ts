@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { parseCoreConfig } from "../src/config.js";
+import { decideHeartbeat, INITIAL_HEARTBEAT } from "../src/decisions/heartbeat.js";
 import {
   decideSupervisor,
   INITIAL_SUPERVISOR,
@@ -17,7 +18,7 @@ import { initialState } from "../src/state.js";
 import { step } from "../src/step.js";
 import { createFakeWorld } from "../src/testing/fakeWorld.js";
 import { FLEET, MARKER, run, startedCore } from "./authority/authoritySupport.js";
-import { pid, T0, takeLease } from "./support.js";
+import { digestOf, paneRow, pid, T0, THRESHOLDS, takeLease } from "./support.js";
 
 describe("need_human alerts clear", () => {
   it("need_human alerts never clear: a busy hook after the alert clears it in memory and in the store", () => {
@@ -241,5 +242,53 @@ describe("what the first mate is told, and when", () => {
     inject("idle", world.now());
     world.drive();
     expect(world.digest().panes.find((pane) => pane.handle === worker)?.state).toBe("idle");
+  });
+});
+
+describe("the render cap", () => {
+  const manyPanes = (n: number) =>
+    digestOf(Array.from({ length: n }, (_, index) => paneRow(index + 2, { status: `working on task ${index}` })));
+
+  it("the render cap drops lines that are then settled as reported: an expiry note cut by the cap stays unreported", () => {
+    const decision = decideHeartbeat(
+      { ...INITIAL_HEARTBEAT, lastSent: digestOf([]), lastPushAt: T0 - 600_000 },
+      {
+        now: T0,
+        digest: manyPanes(100),
+        firstMatePaneId: pid(1),
+        attached: true,
+        repeats: {},
+        expiredUnreported: 3,
+        intervalMs: 120_000,
+        thresholds: THRESHOLDS,
+        capBytes: 2_048,
+      },
+    );
+    const push = decision.commands.find((command) => command.type === "channel.emit");
+    if (push?.type !== "channel.emit") throw new Error("expected a push");
+    expect(push.content).not.toContain("expired unread");
+    expect(decision.state.inFlight?.expiredReported).toBe(0);
+  });
+
+  it("repeat counts that arrived while a push was in flight are deleted on its success: the later ones stay", () => {
+    const core = startedCore();
+    const key = "%5|need_human|which DB?";
+    const inFlight = {
+      emitId: "digest-2-99",
+      digest: core.heartbeat.lastSent ?? digestOf([]),
+      repeatKeys: [key],
+      repeatCounts: { [key]: 2 },
+      expiredReported: 0,
+    };
+    const state = {
+      ...core,
+      heartbeat: { ...core.heartbeat, inFlight },
+      interrupts: {
+        ...core.interrupts,
+        repeats: { [key]: { source: "%5", kind: "need_human", message: "which DB?", count: 5 } },
+      },
+    };
+    const [after] = step(state, { type: "EmitSucceeded", now: T0 + 1, emitId: "digest-2-99" });
+    expect(after.interrupts.repeats[key]?.count).toBe(3);
   });
 });

@@ -16,7 +16,7 @@ import type { Command } from "../commands.js";
 import type { FleetDigest } from "../domain/digest.js";
 import type { PaneId } from "../domain/paneId.js";
 import { type Change, type DivergeThresholds, diverge, ridesAlong } from "./diverge.js";
-import { type FoldedRepeat, renderDelta } from "./renderDelta.js";
+import { type FoldedRepeat, renderDeltaShown } from "./renderDelta.js";
 
 /** A digest push written but not yet answered: its emit id, the digest it carries, and the repeats and expiries it reports. */
 export interface PushInFlight {
@@ -24,6 +24,8 @@ export interface PushInFlight {
   readonly digest: FleetDigest;
   /** Dedupe keys of the folded repeats this push carries. */
   readonly repeatKeys: readonly string[];
+  /** The count of each folded repeat as this push tells it: later repeats stay for the next push. */
+  readonly repeatCounts?: Readonly<Record<string, number>>;
   readonly expiredReported: number;
 }
 
@@ -103,11 +105,14 @@ export const decideHeartbeat = (state: HeartbeatState, input: HeartbeatInput): H
   if (input.expiredUnreported > 0) {
     notes.unshift(`${input.expiredUnreported} undelivered interrupts expired unread`);
   }
-  const content = renderDelta(changes, input.digest, {
-    capBytes: input.capBytes,
-    repeats: repeatKeys.map((key) => input.repeats[key]!),
-    notes,
-  });
+  const repeats = repeatKeys.map((key) => input.repeats[key]!);
+  const rendered = renderDeltaShown(changes, input.digest, { capBytes: input.capBytes, repeats, notes });
+  const content = rendered.text;
+  // Only what the text carries is settled by its success: a line the cap cut waits for the next push.
+  const shownKeys = rendered.repeatsShown.map((index) => repeatKeys[index]!);
+  const repeatCounts: Record<string, number> = {};
+  for (const key of shownKeys) repeatCounts[key] = input.repeats[key]!.count;
+  const expiredShown = input.expiredUnreported > 0 && rendered.notesShown.includes(0);
   const pushCount = state.pushCount + 1;
   const emitId = digestEmitId(pushCount, input.firstMateAttempt ?? 0);
   return {
@@ -115,7 +120,13 @@ export const decideHeartbeat = (state: HeartbeatState, input: HeartbeatInput): H
       ...state,
       pushCount,
       wakeRequestedFor: null,
-      inFlight: { emitId, digest: input.digest, repeatKeys, expiredReported: input.expiredUnreported },
+      inFlight: {
+        emitId,
+        digest: input.digest,
+        repeatKeys: shownKeys,
+        repeatCounts,
+        expiredReported: expiredShown ? input.expiredUnreported : 0,
+      },
     },
     commands: [
       {

@@ -46,6 +46,9 @@ const prText = (pr: number | null): string => (pr === null ? "none" : `#${pr}`);
 interface Item {
   readonly priority: number;
   readonly text: string;
+  /** Index of the folded repeat or note this line shows, if any. */
+  readonly repeat?: number;
+  readonly note?: number;
 }
 
 const PRIORITY = {
@@ -142,21 +145,44 @@ const fleetItems = (digest: FleetDigest): Item[] =>
     text: describePane(pane),
   }));
 
+/** A rendered push and which of the folded repeats and notes made it under the cap. */
+export interface RenderedDelta {
+  readonly text: string;
+  /** Indices into `options.repeats` of the repeats the text carries. */
+  readonly repeatsShown: readonly number[];
+  /** Indices into `options.notes` of the notes the text carries. */
+  readonly notesShown: readonly number[];
+}
+
 /** Pure: the push text for `changes` against the current `digest`. */
-export const renderDelta = (changes: readonly Change[], digest: FleetDigest, options: RenderOptions): string => {
+export const renderDelta = (changes: readonly Change[], digest: FleetDigest, options: RenderOptions): string =>
+  renderDeltaShown(changes, digest, options).text;
+
+/**
+ * Pure: like `renderDelta`, and says which folded repeats and notes the
+ * text carries, so that what the cap cut is never settled as reported.
+ */
+export const renderDeltaShown = (
+  changes: readonly Change[],
+  digest: FleetDigest,
+  options: RenderOptions,
+): RenderedDelta => {
   const firstSight = changes.some((change) => change.type === "first_sight");
   const items: Item[] = firstSight ? fleetItems(digest) : [];
   for (const change of changes) {
     const item = changeItem(change);
     if (item) items.push(item);
   }
-  for (const repeat of options.repeats ?? []) {
+  (options.repeats ?? []).forEach((repeat, index) => {
     items.push({
       priority: PRIORITY.repeats,
       text: `REPEATED ${repeat.source} ${repeat.kind} ×${repeat.count} — ${quote(repeat.message)}`,
+      repeat: index,
     });
-  }
-  for (const note of options.notes ?? []) items.push({ priority: PRIORITY.note, text: clip(note) });
+  });
+  (options.notes ?? []).forEach((note, index) => {
+    items.push({ priority: PRIORITY.note, text: clip(note), note: index });
+  });
   // Stable sort keeps pane order within a priority.
   const ordered = items
     .map((item, index) => ({ ...item, index }))
@@ -164,17 +190,22 @@ export const renderDelta = (changes: readonly Change[], digest: FleetDigest, opt
 
   const head = header(digest, firstSight, items.length);
   const lines = [head];
+  const repeatsShown: number[] = [];
+  const notesShown: number[] = [];
   let used = bytes(head);
   for (let i = 0; i < ordered.length; i++) {
-    const line = `- ${ordered[i]!.text}`;
+    const item = ordered[i]!;
+    const line = `- ${item.text}`;
     const remaining = ordered.length - i - 1;
     const reserve = remaining > 0 ? bytes(`\n…and ${remaining} more`) : 0;
     if (used + 1 + bytes(line) + reserve > options.capBytes) {
       lines.push(`…and ${ordered.length - i} more`);
-      return lines.join("\n");
+      return { text: lines.join("\n"), repeatsShown, notesShown };
     }
     lines.push(line);
+    if (item.repeat !== undefined) repeatsShown.push(item.repeat);
+    if (item.note !== undefined) notesShown.push(item.note);
     used += 1 + bytes(line);
   }
-  return lines.join("\n");
+  return { text: lines.join("\n"), repeatsShown, notesShown };
 };
