@@ -9,8 +9,10 @@ src/hook/compactHookPayload.ts): read the agent's JSON payload on stdin
 (at most 1 MiB), keep only the fields the server reads, clipped, add
 TMUX_PANE, send one hello line {"role": "hook", "pane", "payload"} to the
 channel socket (FIRST_MATE_SOCKET, else the default path), wait for the
-one-line reply, and exit 0. The whole run ends within 200 ms (Claude Code
-waits for every hook). It never writes to stdout and never fails the agent:
+one-line reply, and exit 0. The run ends within 150 ms of the script's
+start, so the whole command, interpreter start-up included, stays within
+about 200 ms (Claude Code waits for every hook; the host answers in a few
+milliseconds). It never writes to stdout and never fails the agent:
 no pane, no server or a bad payload all end quietly. It refuses a socket
 directory that is not private to this user (another owner, or any group or
 other access) without connecting.
@@ -40,7 +42,7 @@ BOOLEAN_FIELDS = ("stop_hook_active",)
 MAX_INPUT_BYTES = 1024 * 1024
 MAX_PAYLOAD_BYTES = 3 * 1024
 CONNECT_TIMEOUT_S = 0.2
-DEADLINE_S = 0.2
+DEADLINE_S = 0.15
 PANE = re.compile(r"^%\d+$")
 
 
