@@ -27,6 +27,40 @@ const pick = (world: FakeWorld, index: number): PaneId | undefined => {
 export const applyWorldAction = (world: FakeWorld, action: WorldAction): void => {
   const now = world.now();
   switch (action.type) {
+    case "evidence": {
+      const pane = pick(world, action.index);
+      if (pane)
+        world.inject({
+          type: "AgentEvidenceReceived",
+          now,
+          paneId: pane,
+          evidence: { source: action.source, state: action.state, at: Math.max(0, now - action.ageMs) },
+        });
+      break;
+    }
+    case "inputs": {
+      const pane = pick(world, action.index);
+      world.inject({
+        type: "InputsUpdated",
+        now,
+        ...(pane ? { panes: { [pane]: { watched: true, ci: action.ci } } } : {}),
+        usage: { percent: action.percent, resetsAt: action.resetsAt },
+      });
+      break;
+    }
+    case "storeOutage":
+      world.store.setUnavailable(action.on);
+      break;
+    case "leaseTakenOver": {
+      // This host's lease ran out and another host took it: a new epoch, another owner.
+      const contents = world.store.snapshot();
+      contents.lease = { owner: "other-host", expiresAt: now + action.ms };
+      contents.leaseEpoch++;
+      break;
+    }
+    case "restartHost":
+      world.restartHost();
+      break;
     case "advance":
       world.advance(action.ms);
       return;

@@ -132,7 +132,70 @@ export type WorldAction =
   | { readonly type: "failEmits"; readonly count: number }
   | { readonly type: "detachFirstMate" }
   | { readonly type: "attachFirstMate" }
-  | { readonly type: "queueSpawn"; readonly behaviour: "ok" | "exit_at_launch" | "malformed_id" | "fail" };
+  | { readonly type: "queueSpawn"; readonly behaviour: "ok" | "exit_at_launch" | "malformed_id" | "fail" }
+  /** Agent evidence about a worker, `ageMs` old (negative: dated in the future). */
+  | {
+      readonly type: "evidence";
+      readonly index: number;
+      readonly state: "busy" | "waiting_permission" | "waiting_input" | "idle" | "ended";
+      readonly source: "hook" | "tool";
+      readonly ageMs: number;
+    }
+  /** The embedder's inputs: a worker's CI and the budget. */
+  | {
+      readonly type: "inputs";
+      readonly index: number;
+      readonly ci: CiState | null;
+      readonly percent: number | null;
+      readonly resetsAt: number | null;
+    }
+  /** The store fails every call (a locked database) until it comes back. */
+  | { readonly type: "storeOutage"; readonly on: boolean }
+  /** A second host takes the lease (this host's expired) for `ms`. */
+  | { readonly type: "leaseTakenOver"; readonly ms: number }
+  /** This host restarts: a fresh core hydrated from the same store. */
+  | { readonly type: "restartHost" };
+
+/** The faults a world can suffer, beyond `worldActionArb`'s fleet life. */
+export const faultActionArb: fc.Arbitrary<WorldAction> = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      type: fc.constant("evidence" as const),
+      index: fc.nat(20),
+      state: fc.constantFrom(
+        "busy" as const,
+        "waiting_permission" as const,
+        "waiting_input" as const,
+        "idle" as const,
+        "ended" as const,
+      ),
+      source: fc.constantFrom("hook" as const, "tool" as const),
+      ageMs: fc.oneof(fc.integer({ min: 0, max: 3_600_000 }), fc.integer({ min: -86_400_000, max: -1 })),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      type: fc.constant("inputs" as const),
+      index: fc.nat(20),
+      ci: ciArb,
+      percent: fc.option(fc.integer({ min: 0, max: 100 }), { nil: null }),
+      resetsAt: fc.option(fc.oneof(fc.integer({ min: T0, max: T0 + 86_400_000 }), fc.constant(8.7e15)), {
+        nil: null,
+      }),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant("storeOutage" as const), on: fc.boolean() }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      type: fc.constant("leaseTakenOver" as const),
+      ms: fc.integer({ min: 1_000, max: 200_000 }),
+    }),
+  },
+  { weight: 1, arbitrary: fc.constant({ type: "restartHost" as const }) },
+);
 
 /** Any {@link WorldAction}, weighted toward the common ones; for model-based runs of a fake world. */
 export const worldActionArb: fc.Arbitrary<WorldAction> = fc.oneof(

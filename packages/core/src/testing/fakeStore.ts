@@ -36,6 +36,8 @@ export interface FakeStore extends StorePort, AuthorityStorePort {
   authoritySnapshot(): MemoryAuthorityContents;
   /** Make every later call fail with StoreUnavailable (a locked database). */
   setUnavailable(unavailable: boolean): void;
+  /** Whether calls fail now (see `setUnavailable`). */
+  isUnavailable(): boolean;
 }
 
 const invalid = (message: string): StoreError => ({ _tag: "StoreInvalidInput", message });
@@ -84,6 +86,7 @@ export const createFakeStore = (): FakeStore => {
     setUnavailable(value) {
       unavailable = value;
     },
+    isUnavailable: () => unavailable,
     hydrate: () =>
       run(() =>
         E.right<StoreError, Hydration>({

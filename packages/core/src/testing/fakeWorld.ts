@@ -10,13 +10,14 @@
  * agent through its shim) unless `autoAttach` is false.
  */
 import * as E from "fp-ts/lib/Either.js";
-import type { Command } from "../commands.js";
+import { type Command, isStoreCommand, isStoreQuery } from "../commands.js";
 import { type CoreConfigInput, parseCoreConfig } from "../config.js";
 import type { FleetDigest } from "../domain/digest.js";
 import type { PaneObservation } from "../domain/observation.js";
 import { isPaneId, type PaneId } from "../domain/paneId.js";
 import type { Event } from "../events.js";
 import { describeError } from "../ports/errors.js";
+import { skippedEffectEvent } from "../runtime/executeCommand.js";
 import { type CoreState, initialState } from "../state.js";
 import { step as coreStep, currentDigest } from "../step.js";
 import { createFakeChannel, type FakeChannel } from "./fakeChannel.js";
@@ -27,7 +28,8 @@ import { createFakeTmux, type FakeTmux } from "./fakeTmux.js";
 /** One queued item of a fake world: an event to step, or a command to execute. */
 export type WorkItem =
   | { readonly kind: "event"; readonly event: Event }
-  | { readonly kind: "command"; readonly command: Command };
+  /** `batch` numbers the step that produced it: a failed durable write stops the rest of its batch. */
+  | { readonly kind: "command"; readonly command: Command; readonly batch?: number };
 
 /** How to build a fake world: the core configuration, a seed, the owner, whether the first mate attaches by itself, and the start time. */
 export interface FakeWorldOptions {
@@ -60,6 +62,12 @@ export interface FakeWorld {
   readonly commands: Command[];
   /** Every event the core consumed, in order. */
   readonly events: Event[];
+  /**
+   * Commands the world ran but that had nothing to act on (a kill of a pane
+   * already gone, a capture of a missing pane, a store write the fake store
+   * refused), with why: nothing is dropped without a trace.
+   */
+  readonly unapplied: { readonly command: Command; readonly reason: string }[];
   state(): CoreState;
   now(): number;
   start(): void;
@@ -110,8 +118,10 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
   const alerts: WorldAlert[] = [];
   const commands: Command[] = [];
   const events: Event[] = [];
+  const unapplied: { command: Command; reason: string }[] = [];
   const pushes: { paneId: string; content: string; meta: Record<string, string> }[] = [];
   let tokens = 0;
+  const staleWrite = (command: Command) => staleWriteIn(store, command);
 
   tmux.subscribe((event) => {
     if (event.type === "window-closed")
@@ -131,8 +141,10 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
     const now = clock.now();
     switch (command.type) {
       case "fleet.observe": {
-        // Like the runtime: the store's supervisor flags and marker ride along.
+        // Like the runtime: the store's supervisor flags and marker ride along (when the store answers).
         const stored = store.snapshot();
+        if (store.isUnavailable())
+          return { type: "FleetObserved", now, observeId: command.observeId, panes: tmux.listSync() };
         return {
           type: "FleetObserved",
           now,
@@ -166,7 +178,31 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
         };
       }
       case "tmux.kill":
-        tmux.panes.delete(command.paneId);
+        if (!tmux.panes.delete(command.paneId)) unapplied.push({ command, reason: "no such pane" });
+        return null;
+      case "tmux.capture":
+        if (!tmux.panes.has(command.paneId)) {
+          unapplied.push({ command, reason: "no such pane" });
+          return null;
+        }
+        return {
+          type: "ScreenCaptured",
+          now,
+          paneId: command.paneId,
+          text: `screen of ${command.paneId} (${command.lines} lines)`,
+        };
+      case "tmux.spawnWorker": {
+        const paneId = tmux.addPane({
+          command: command.launch.argv[0]!,
+          session: command.launch.session,
+          windowName: command.launch.name,
+        });
+        return { type: "DeferredSpawnSettled", now, spawnId: command.spawnId, paneId, reason: null };
+      }
+      case "store.setConn":
+        void store.saveConn(command.conn).then((result) => {
+          if (E.isLeft(result)) unapplied.push({ command, reason: describeError(result.left) });
+        });
         return null;
       case "tmux.killWindow":
         void tmux.killWindow(command.target);
@@ -179,6 +215,7 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
           : { type: "EmitFailed", now, emitId: command.emitId, reason: "not attached" };
       }
       case "store.renewLease": {
+        if (store.isUnavailable()) return { type: "LeaseRenewed", now, held: false, expiresAt: 0, epoch: 0 };
         // The fake store applies writes synchronously (its methods never await).
         void store.renewLease(command.owner, command.now, command.ttlMs);
         const { lease, leaseEpoch } = store.snapshot();
@@ -191,6 +228,8 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
         };
       }
       case "store.readSupervisor": {
+        if (store.isUnavailable())
+          return { type: "SupervisorReadFailed", now, readId: command.readId, reason: "database is locked" };
         const stored = store.snapshot();
         return {
           type: "SupervisorStateRead",
@@ -211,7 +250,10 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
         return null;
       default:
         // The fake store applies writes synchronously (its methods never await).
-        void applyStore(store, command);
+        void applyStore(store, command).then((result) => {
+          if (E.isLeft(result))
+            unapplied.push({ command, reason: String((result.left as { message?: string }).message) });
+        });
         return null;
     }
   };
@@ -229,9 +271,40 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
     }
   };
 
+  // Like the runtime: a durable write that fails stops the effects of its batch,
+  // each answered with its own failure, and the core hears StoreWriteFailed.
+  const failedBatches = new Map<number, string>();
+  let batches = 0;
   const runItem = (item: WorkItem) => {
     if (item.kind === "command") {
-      const result = execute(item.command);
+      const { command } = item;
+      const failed = item.batch === undefined ? undefined : failedBatches.get(item.batch);
+      if (failed !== undefined && !isStoreCommand(command) && command.type !== "timer.wakeAt") {
+        unapplied.push({ command, reason: `not run: ${failed}` });
+        const answer = skippedEffectEvent(command, clock.now(), `not run: ${failed}`);
+        if (answer) queue.push({ kind: "event", event: answer });
+        return;
+      }
+      if (isStoreCommand(command) && !isStoreQuery(command) && command.type !== "store.setConn") {
+        if (store.isUnavailable() || staleWrite(command)) {
+          const reason = store.isUnavailable() ? "StoreUnavailable: database is locked" : "StoreStaleEpoch";
+          unapplied.push({ command, reason });
+          if (item.batch !== undefined && !failedBatches.has(item.batch))
+            failedBatches.set(item.batch, `${command.type} failed: ${reason}`);
+          queue.push({
+            kind: "event",
+            event: {
+              type: "StoreWriteFailed",
+              now: clock.now(),
+              command: command.type,
+              reason,
+              staleEpoch: reason === "StoreStaleEpoch",
+            },
+          });
+          return;
+        }
+      }
+      const result = execute(command);
       if (result) queue.push({ kind: "event", event: result });
       return;
     }
@@ -240,7 +313,8 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
     const [next, produced] = coreStep(state, item.event);
     state = next;
     commands.push(...produced);
-    for (const command of produced) queue.push({ kind: "command", command });
+    const batch = ++batches;
+    for (const command of produced) queue.push({ kind: "command", command, batch });
     maybeAutoAttach(item.event, before);
   };
 
@@ -252,6 +326,7 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
     alerts,
     commands,
     events,
+    unapplied,
     state: () => state,
     now: () => clock.now(),
     start() {
@@ -339,6 +414,17 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
     },
   };
   return world;
+};
+
+/** Whether a holder-only write carries an epoch the store no longer has. */
+const staleWriteIn = (store: FakeStore, command: Command): boolean => {
+  const epoch =
+    command.type === "store.setMarker" || command.type === "store.clearMarker" || command.type === "store.recordStart"
+      ? command.epoch
+      : command.type === "store.setSupervisorGaveUp"
+        ? command.epoch
+        : null;
+  return epoch !== null && epoch !== store.snapshot().leaseEpoch;
 };
 
 /** Apply a store command to a store port (the fake resolves synchronously). */

@@ -1,0 +1,68 @@
+/**
+ * The supervisor invariants in a world that can go wrong: agent evidence
+ * (stale, future, conflicting), inputs with CI and budget (extreme reset
+ * times), store outages on any write, a second host taking the lease, and
+ * host restarts — mixed into the fleet's ordinary life.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { faultActionArb } from "../../src/testing/arbitraries.js";
+import type { FakeWorld } from "../../src/testing/fakeWorld.js";
+import { liveFirstMateWindowPanes, runActions, startedWorld, troubledActionArb } from "../worldSupport.js";
+
+const faultySetupArb = fc.record({
+  workers: fc.integer({ min: 0, max: 3 }),
+  actions: fc.array(fc.oneof({ weight: 2, arbitrary: troubledActionArb }, { weight: 1, arbitrary: faultActionArb }), {
+    maxLength: 16,
+  }),
+});
+
+const watchSpawns = (world: FakeWorld) => {
+  const spawns: { at: number; liveInWindow: string[] }[] = [];
+  const original = world.tmux.spawnSync.bind(world.tmux);
+  world.tmux.spawnSync = (request) => {
+    spawns.push({ at: world.now(), liveInWindow: liveFirstMateWindowPanes(world) });
+    return original(request);
+  };
+  return spawns;
+};
+
+describe("supervisor invariants in a world with faults", () => {
+  it("invariant 7 with faults: never a first mate beside a live one, whatever the store, lease and restarts do", () => {
+    fc.assert(
+      fc.property(faultySetupArb, ({ workers, actions }) => {
+        const world = startedWorld(workers);
+        const spawns = watchSpawns(world);
+        runActions(world, actions, () => {
+          expect(liveFirstMateWindowPanes(world).length).toBeLessThanOrEqual(1);
+        });
+        for (const spawn of spawns) expect(spawn.liveInWindow).toEqual([]);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("invariant 8 with faults: in any window, at most maxStarts spawns, across restarts and takeovers", () => {
+    const limits = {
+      maxStarts: 3,
+      startWindowMs: 120_000,
+      backoffBaseMs: 500,
+      backoffMaxMs: 5_000,
+      minUptimeMs: 30_000,
+    };
+    fc.assert(
+      fc.property(faultySetupArb, ({ workers, actions }) => {
+        const world = startedWorld(workers, limits);
+        const spawns = watchSpawns(world);
+        runActions(world, actions);
+        const times = spawns.map((spawn) => spawn.at);
+        for (const at of times) {
+          expect(times.filter((t) => t >= at && t < at + limits.startWindowMs).length).toBeLessThanOrEqual(
+            limits.maxStarts,
+          );
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
