@@ -1,0 +1,35 @@
+// The host process measured by idleFleetBench: first-mate from its built
+// JavaScript (as deployed) with its default timings, on an existing tmux
+// server. Answers "report" on stdin with one JSON line (its own CPU time,
+// the tmux transport's counters, the fleet size); stops on "stop".
+// Arguments: <tmux socket name> <work dir>.
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { parseHostConfig, startHost } from "@first-mate/cli";
+
+const [socketName, dir] = process.argv.slice(2);
+const parsed = parseHostConfig({
+  tmux: { socketName },
+  databasePath: join(dir, "db.sqlite"),
+  socketPath: join(dir, "sock", "channel.sock"),
+  stateDir: join(dir, "state"),
+  cwd: dir,
+  agent: { kind: "command", argv: ["sleep", "36000"] },
+});
+if (!parsed.ok) throw new Error(parsed.errors.join("; "));
+const started = await startHost({ config: parsed.config });
+if (started._tag === "Left") throw new Error(started.left.message);
+const host = started.right;
+for await (const line of createInterface({ input: process.stdin })) {
+  if (line === "report") {
+    process.stdout.write(
+      `${JSON.stringify({
+        cpuUs: process.cpuUsage(),
+        transport: host.tmux.transportStats(),
+        panes: host.runtime.status().panes,
+      })}\n`,
+    );
+  } else if (line === "stop") break;
+}
+await host.stop();
+process.exit(0);
