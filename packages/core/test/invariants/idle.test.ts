@@ -26,4 +26,41 @@ describe("push economy in the fake world", () => {
       { numRuns: 1000 },
     );
   });
+
+  it("invariant 5 with agent evidence: once told, evidence that only ages never makes an idle fleet push", () => {
+    const evidenceArb = fc.array(
+      fc.record({
+        state: fc.constantFrom("busy" as const, "idle" as const, "waiting_input" as const, "ended" as const),
+        source: fc.constantFrom("hook" as const, "tool" as const),
+        ageMs: fc.integer({ min: -3_600_000, max: 1_200_000 }),
+      }),
+      { minLength: 1, maxLength: 4 },
+    );
+    fc.assert(
+      fc.property(
+        evidenceArb,
+        fc.array(fc.integer({ min: 1_000, max: 1_800_000 }), { minLength: 1, maxLength: 4 }),
+        (evidence, advances) => {
+          const world = startedWorld(0);
+          const panes = evidence.map((_, index) => world.addWorker({ windowName: `worker-${index}` }));
+          evidence.forEach((piece, index) => {
+            world.inject({
+              type: "AgentEvidenceReceived",
+              now: world.now(),
+              paneId: panes[index]!,
+              evidence: { source: piece.source, state: piece.state, at: Math.max(0, world.now() - piece.ageMs) },
+            });
+          });
+          world.drive();
+          const config = world.state().config;
+          // New panes, their states, a busy one going silent: all told within this settling time.
+          world.advance(config.idleThresholdMs + 2 * config.pushIntervalMs + config.tickMs);
+          const settled = world.pushesToFirstMate().length;
+          for (const ms of advances) world.advance(ms);
+          expect(world.pushesToFirstMate().slice(settled)).toEqual([]);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
 });
