@@ -49,6 +49,10 @@ export type Command =
   | { readonly type: "tmux.killWindow"; readonly target: string }
   /** Capture the bottom of a pane's screen for the agent-state fallback; answered by ScreenCaptured (or nothing). */
   | { readonly type: "tmux.capture"; readonly paneId: PaneId; readonly lines: number }
+  /** Type literal text, then Enter, into a pane (a wake-up); answered by TextSent / TextSendFailed. */
+  | { readonly type: "tmux.sendText"; readonly requestId: string; readonly paneId: PaneId; readonly text: string }
+  /** Press keys in a pane (tmux key names, e.g. `Enter`); e.g. to answer a start-up dialog. */
+  | { readonly type: "tmux.sendKeys"; readonly paneId: PaneId; readonly keys: readonly string[] }
   /** Push to a pane's channel session; answered by EmitSucceeded / EmitFailed. */
   | {
       readonly type: "channel.emit";

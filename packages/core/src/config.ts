@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { DEFAULT_PROHIBITIONS, ProhibitionSchema } from "./authority/prohibition.js";
 import { AgentSignatureSchema, DEFAULT_AGENT_SIGNATURES } from "./domain/agentKind.js";
+import { DEFAULT_ANSWERED_DIALOGS } from "./decisions/startupDialogs.js";
 
 const ms = () => z.number().int().positive();
 
@@ -13,6 +14,26 @@ const ms = () => z.number().int().positive();
 export const CoreConfigSchema = z.object({
   /** Heartbeat tick (docs/design.md, Heartbeat). */
   tickMs: ms().default(30_000),
+  /**
+   * A first mate that shows no sign of having seen a push this long after
+   * it was accepted is taken not to receive its channel (typed wake-ups instead).
+   */
+  channelConfirmMs: ms().default(90_000),
+  /**
+   * While the first mate has not attached or its channel is unconfirmed, its
+   * screen is read (start-up dialogs, an ignored channel) at most once per this interval.
+   */
+  firstMateScreenIntervalMs: ms().default(5_000),
+  /**
+   * Start-up dialogs first-mate answers for the first mate, by id
+   * (decisions/startupDialogs.ts). Default: only Claude Code's consent for
+   * first-mate's own development channel; `[]` answers none. Folder trust,
+   * API-key and sign-in dialogs are answered only when named here.
+   */
+  answerStartupDialogs: z
+    .array(z.string().regex(/^[a-z0-9_]{1,64}$/, "a dialog id such as claude_folder_trust"))
+    .max(64)
+    .default(() => [...DEFAULT_ANSWERED_DIALOGS]),
   /** At most one digest push per this interval, first sight excepted. */
   pushIntervalMs: ms().default(120_000),
   /** A pane idle this long has "entered idle" (docs/design.md, Observation, digest and delta). */

@@ -11,6 +11,7 @@ import { AUTHORITY_EVENT_SCHEMAS } from "./authority/authorityEvents.js";
 import { ConnSchema } from "./authority/conn.js";
 import { AgentEvidenceSchema } from "./domain/agentState.js";
 import { AlertSchema, MessageSchema, NotifyKindSchema, SeveritySchema } from "./domain/alert.js";
+import { FleetDigestSchema } from "./domain/digest.js";
 import { OutboxEntrySchema } from "./domain/interrupt.js";
 import { MarkerSchema, StartRecordSchema, TokenHashSchema } from "./domain/marker.js";
 import {
@@ -23,6 +24,9 @@ import { PaneIdSchema } from "./domain/paneId.js";
 import { PaneEndReportSchema } from "./domain/paneProcess.js";
 
 const now = z.number().int().nonnegative();
+
+/** A push's id as the first mate sees it in `meta.push` (e.g. `digest-1-7`, `interrupt-1-3`, `conn-2`). */
+export const PushRefSchema = z.string().regex(/^[a-z]+(-\d{1,15}){1,2}$/, "a push id such as digest-1-7");
 
 /** What the store held when the host (re)started: the core rebuilds from it. */
 export const HydrationSchema = z.object({
@@ -159,6 +163,40 @@ export const EventSchema = z.discriminatedUnion("type", [
     reason: z.string().max(2000),
     staleEpoch: z.boolean(),
   }),
+  /**
+   * The verified first mate called one of its tools (channel evidence);
+   * `ack` names the push it answers, when it says.
+   */
+  z.object({
+    type: z.literal("FirstMateToolCalled"),
+    now,
+    paneId: PaneIdSchema,
+    tool: z.string().min(1).max(64),
+    ack: PushRefSchema.optional(),
+  }),
+  /** The first mate pulled the digest: `digest` is exactly what it was given. */
+  z.object({
+    type: z.literal("DigestPulled"),
+    now,
+    paneId: PaneIdSchema,
+    digest: FleetDigestSchema,
+    /** Dedupe keys of the folded repeats the pulled text carried. */
+    repeatKeys: z.array(z.string()).max(10_000),
+    /** The expiry count the pulled text reported. */
+    expiredReported: z.number().int().nonnegative(),
+    ack: PushRefSchema.optional(),
+  }),
+  /** `inbox` returned these interrupts to the first mate: they are delivered. */
+  z.object({
+    type: z.literal("InboxPulled"),
+    now,
+    paneId: PaneIdSchema,
+    seqs: z.array(z.number().int().positive()).max(100_000),
+    ack: PushRefSchema.optional(),
+  }),
+  /** A `tmux.sendText` (a wake-up) was typed into its pane. */
+  z.object({ type: z.literal("TextSent"), now, requestId: z.string() }),
+  z.object({ type: z.literal("TextSendFailed"), now, requestId: z.string(), reason: z.string() }),
   z.object({ type: z.literal("KillSwitchSet"), now, on: z.boolean() }),
   /** The human cleared a crash-loop give-up. */
   z.object({ type: z.literal("SupervisorReset"), now }),

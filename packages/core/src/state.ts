@@ -4,8 +4,10 @@
 import { type AuthorityState, INITIAL_AUTHORITY } from "./authority/authorityState.js";
 import type { CoreConfig } from "./config.js";
 import { type AgentStates, EMPTY_AGENT_STATES } from "./decisions/agentStates.js";
+import { type ChannelDeliveryState, INITIAL_CHANNEL_DELIVERY } from "./decisions/channelDelivery.js";
 import { type HeartbeatState, INITIAL_HEARTBEAT } from "./decisions/heartbeat.js";
 import { INITIAL_INTERRUPTS, type InterruptState } from "./decisions/interrupts.js";
+import { INITIAL_STARTUP_DIALOG, type StartupDialogState } from "./decisions/startupDialogs.js";
 import { INITIAL_SUPERVISOR, type SupervisorState } from "./decisions/supervisor.js";
 import type { Alert } from "./domain/alert.js";
 import { EMPTY_INPUTS, type FleetInputs, type PaneObservation } from "./domain/observation.js";
@@ -58,6 +60,10 @@ export interface CoreState {
   readonly authority: AuthorityState;
   /** Agent state with provenance, per pane (see decisions/agentStates.ts). */
   readonly agents: AgentStates;
+  /** Whether the current first mate hears its channel (see decisions/channelDelivery.ts). */
+  readonly channel: ChannelDeliveryState;
+  /** The start-up dialog the current first mate waits at, and what was answered (decisions/startupDialogs.ts). */
+  readonly startupDialog: StartupDialogState;
 }
 
 /** Pure: the state before `Started`. */
@@ -80,4 +86,6 @@ export const initialState = (config: CoreConfig): CoreState => ({
   nextTickAt: null,
   authority: INITIAL_AUTHORITY,
   agents: EMPTY_AGENT_STATES,
+  channel: INITIAL_CHANNEL_DELIVERY,
+  startupDialog: INITIAL_STARTUP_DIALOG,
 });

@@ -26,6 +26,21 @@ import {
   restoreAuthority,
   stepAuthority,
 } from "./authority/authorityStep.js";
+import {
+  channelAccepted,
+  channelCarriesPushes,
+  channelEvidence,
+  channelScreen,
+  channelTick,
+  digestPulled,
+  hookTurn,
+  inboxPulled,
+  resetChannelForNewFirstMate,
+  startupDialogScreen,
+  wakeHeartbeat,
+  wakeSettled,
+  watchFirstMateScreen,
+} from "./channelStep.js";
 import type { Command } from "./commands.js";
 import { buildDigest } from "./decisions/buildDigest.js";
 import { decideHeartbeat, resetForNewFirstMate, settlePush } from "./decisions/heartbeat.js";
@@ -94,6 +109,9 @@ const observe = (state: CoreState): StepResult => {
 
 const heartbeat = (state: CoreState): StepResult => {
   if (!state.fleetSeen) return [state, []];
+  // While the channel does not reach the first mate, a push becomes a typed wake-up.
+  if (!channelCarriesPushes(state))
+    return wakeHeartbeat(state, currentDigest(state), authorityHeartbeatInputs(state).intervalMs);
   const decision = decideHeartbeat(state.heartbeat, {
     now: state.now,
     digest: currentDigest(state),
@@ -111,6 +129,7 @@ const heartbeat = (state: CoreState): StepResult => {
 };
 
 const deliver = (state: CoreState): StepResult => {
+  if (!channelCarriesPushes(state)) return heartbeat(state);
   const decision = deliverNext(
     state.interrupts,
     firstMatePane(state),
@@ -128,6 +147,8 @@ const applySupervisor = (state: CoreState, decision: SupervisorDecision): StepRe
   let next: CoreState = { ...state, supervisor: decision.state };
   if (state.supervisor.gaveUp !== decision.state.gaveUp) next = { ...next, gaveUpObserveFloor: next.observe.nextId };
   if (before?.paneId !== after?.paneId || before?.attempt !== after?.attempt) {
+    // Interrupts held for the old first mate (never confirmed heard) go back to the outbox first.
+    next = resetChannelForNewFirstMate(next);
     next = {
       ...next,
       heartbeat: resetForNewFirstMate(next.heartbeat),
@@ -243,7 +264,7 @@ const resync = (state: CoreState): StepResult =>
   state.supervisor.leaseHeld && !state.supervisor.synced ? readSupervisor(state) : [state, []];
 
 const onTickedInner = (state: CoreState): StepResult =>
-  chain(state, renewLease, expire, authorityTick, scheduleTick, resync, observe, deliver);
+  chain(state, renewLease, expire, authorityTick, channelTick, scheduleTick, resync, observe, deliver);
 
 const onFleetObserved = (state: CoreState, event: EventOf<"FleetObserved">): StepResult => {
   const inFlight = state.observe.inFlight;
@@ -334,6 +355,7 @@ const reconcileObserved = (state: CoreState, event: EventOf<"FleetObserved">, ag
     livePaneIds: live,
     deadPaneIds: dead,
     coversMarker: event.observeId >= state.markerObserveFloor,
+    atDialog: state.startupDialog.waiting !== null,
   };
   const decision = decideSupervisor(state.supervisor, view, state.config);
   const strays = strayFirstMates(state, decision.state.marker?.paneId ?? null, decision.state.spawnInFlight !== null);
@@ -342,6 +364,7 @@ const reconcileObserved = (state: CoreState, event: EventOf<"FleetObserved">, ag
     (s) => applySupervisor(s, decision),
     (s) => [s, strays],
     (s) => clearGoneAlerts(s, event.panes),
+    (s) => watchFirstMateScreen(s, live),
     heartbeat,
     deliver,
     (s) => (again ? observe(s) : [s, []]),
@@ -427,15 +450,25 @@ const onEmitSettled = (state: CoreState, emitId: string, delivered: boolean): St
   if (interrupt !== null || emitId.startsWith("interrupt-")) {
     // Only an answer from the current first mate settles a delivery.
     if (interrupt === null || interrupt.attempt !== (state.supervisor.marker?.attempt ?? 0)) return [state, []];
-    const decision = settleDelivery(state.interrupts, interrupt.seq, delivered);
+    const seq = interrupt.seq;
+    const entry = state.interrupts.delivering === seq ? state.interrupts.outbox.find((e) => e.seq === seq) : undefined;
+    const decision = settleDelivery(state.interrupts, seq, delivered);
+    // Accepted is not heard: until the channel is confirmed the entry is held, not marked delivered.
+    const [accepted, acceptCommands, held] =
+      delivered && entry ? channelAccepted(state, emitId, entry) : ([state, [], false] as const);
+    const commands = held ? decision.commands.filter((c) => c.type !== "store.markDelivered") : decision.commands;
     return chain(
-      { ...state, interrupts: decision.state },
-      (s) => [s, decision.commands],
+      { ...accepted, interrupts: decision.state },
+      (s) => [s, [...commands, ...acceptCommands]],
       (s) => (delivered ? deliver(s) : [s, []]),
     );
   }
-  const settled = settlePush(state.heartbeat, emitId, delivered, state.now);
-  let next: CoreState = { ...state, heartbeat: settled.state };
+  // A digest push to an earlier first mate says nothing about this one's channel.
+  const current =
+    !emitId.startsWith("digest-") || emitId.startsWith(`digest-${state.supervisor.marker?.attempt ?? 0}-`);
+  const [accepted, acceptCommands] = delivered && current ? channelAccepted(state, emitId, null) : [state, []];
+  const settled = settlePush(accepted.heartbeat, emitId, delivered, accepted.now);
+  let next: CoreState = { ...accepted, heartbeat: settled.state };
   if (settled.settled) {
     const repeats = { ...next.interrupts.repeats };
     for (const key of settled.settled.repeatKeys) {
@@ -455,7 +488,7 @@ const onEmitSettled = (state: CoreState, emitId: string, delivered: boolean): St
       },
     };
   }
-  return [next, []];
+  return [next, acceptCommands];
 };
 
 const onChannelAttached = (state: CoreState, event: EventOf<"ChannelAttached">): StepResult => {
@@ -627,11 +660,44 @@ const dispatch = (state: CoreState, event: Event): StepResult => {
       return onSupervisorReset(state);
     case "PaneEnded":
       return [state, judgePaneEnd(event.paneId, event.reason, event.report, state.now)];
-    case "AgentEvidenceReceived":
+    case "AgentEvidenceReceived": {
       // The state itself was folded by stepAgentStates; deliver its interrupt and let the heartbeat see it.
-      return chain(state, (s) => clearAnsweredAlert(s, event), deliver, heartbeat);
+      const turn = event.evidence.source === "hook" ? hookTurn(event.evidence.detail, event.evidence.state) : null;
+      return chain(
+        state,
+        (s) => clearAnsweredAlert(s, event),
+        (s) => (turn ? channelEvidence(s, event.paneId, turn) : [s, []]),
+        deliver,
+        heartbeat,
+      );
+    }
     case "ScreenCaptured":
-      return chain(state, deliver, heartbeat);
+      return chain(
+        state,
+        (s) => startupDialogScreen(s, event.paneId, event.text),
+        (s) => channelScreen(s, event.paneId, event.text),
+        deliver,
+        heartbeat,
+      );
+    case "FirstMateToolCalled":
+      return chain(state, (s) => channelEvidence(s, event.paneId, { kind: "tool", ack: event.ack ?? null }));
+    case "DigestPulled":
+      return chain(
+        state,
+        (s) => channelEvidence(s, event.paneId, { kind: "tool", ack: event.ack ?? null }),
+        (s) => digestPulled(s, event),
+        heartbeat,
+      );
+    case "InboxPulled":
+      return chain(
+        state,
+        (s) => channelEvidence(s, event.paneId, { kind: "tool", ack: event.ack ?? null }),
+        (s) => inboxPulled(s, event.paneId, event.seqs),
+        deliver,
+      );
+    case "TextSent":
+    case "TextSendFailed":
+      return chain(wakeSettled(state, event.requestId, event.type === "TextSent"), heartbeat);
   }
 };
 
@@ -648,8 +714,14 @@ export const step = (state: CoreState, event: Event): StepResult => {
     (s) => stepAgentStates(s, event),
     (s) => dispatch(s, event),
   );
-  return [next, orderStoreFirst(commands)];
+  return [next, orderStoreFirst(commands.map(namePush))];
 };
+
+/** Every push carries its id in `meta.push`, so the first mate can name the push it answers. */
+const namePush = (command: Command): Command =>
+  command.type === "channel.emit" && command.meta.push === undefined
+    ? { ...command, meta: { ...command.meta, push: command.emitId } }
+    : command;
 
 /**
  * Pure: validate an event from outside, then step. An invalid event, or any

@@ -20,6 +20,7 @@ import {
   NotifyKindSchema,
   type PaneId,
   PaneIdSchema,
+  PushRefSchema,
   SeveritySchema,
   STANDING_ACTIONS,
   type ToolError,
@@ -105,10 +106,39 @@ export const registerChannelTools = (server: McpServer, host: ToolHost, caller: 
       guarded("report", async () => render(await host.report(caller.pane, { message: input.message }), (r) => r)),
   );
 
+  const ackInput = {
+    ack: PushRefSchema.optional().describe(
+      "The id (meta.push) of the push that prompted this call, so first-mate knows its pushes reach you.",
+    ),
+  };
+  const withAck = (input: { ack?: string | undefined }) => (input.ack === undefined ? {} : { ack: input.ack });
+
   server.registerTool(
     "fleet_digest",
-    { description: "First mate only: the current fleet digest.", inputSchema: {} },
-    () => asFirstMate("fleet_digest", async () => render(await host.fleetDigest(caller.pane), (d) => d.text)),
+    {
+      description:
+        "First mate only: the current fleet digest. Pass ack = the meta.push of the push you are acting on, if any.",
+      inputSchema: ackInput,
+    },
+    (input) =>
+      asFirstMate("fleet_digest", async () =>
+        render(await host.fleetDigest(caller.pane, withAck(input)), (d) => d.text),
+      ),
+  );
+
+  server.registerTool(
+    "inbox",
+    {
+      description:
+        "First mate only: the interrupts waiting for you, oldest first; each is marked delivered as it is returned. Pass ack = the meta.push of the push you are acting on, if any.",
+      inputSchema: ackInput,
+    },
+    (input) =>
+      asFirstMate("inbox", async () =>
+        host.inbox
+          ? render(await host.inbox(caller.pane, withAck(input)), (inbox) => inbox.text)
+          : failure("inbox is not available: this first-mate host keeps no inbox"),
+      ),
   );
 
   server.registerTool(

@@ -9,14 +9,18 @@ export const DEFAULT_INSTRUCTIONS = `This is the first-mate channel. It links yo
 Pushes (notifications/claude/channel, shown to you as channel messages):
 - meta.kind = "digest": a delta of the fleet digest. Only material changes are pushed (panes appeared or gone, blocked or unblocked, status, PR or CI changes, idle entered or left, budget moves), highest priority first. The first push after you attach is the whole fleet. Pushes are coalesced, so one push may carry several changes.
 - meta.kind = "interrupt": something that needs you now (a worker needs a human, a worker report, a watched PR's CI turned red). meta.seq is a sequence number: an interrupt carrying a seq you have already seen is a repeat after a reconnect; handle it once.
+Every push carries its id in meta.push (e.g. digest-7). When a push prompts you to act, pass that id as ack to your first call of fleet_digest or inbox: that is how first-mate knows its pushes reach you.
 No push means nothing material changed; there is nothing to do.
+
+When pushes do not reach you (some sessions drop channel messages silently: no claude.ai login, another provider, an org policy, channels turned off), first-mate notices (no sign from you within 90 s of a push, or your screen says the channel was ignored) and switches to wake-ups: a single line typed into your prompt, such as "3 fleet changes, 1 interrupt waiting — call fleet_digest / inbox". It carries counts only. Answer it by calling fleet_digest (the whole current picture) and inbox (the waiting interrupts, oldest first); what you pull is what counts as delivered, so pull both each time you are woken. The channel is tried again at your next start.
 
 Tools for every agent:
 - notify {message, kind: info|done|need_human, severity?: low|normal|high}: tell the first mate about your work; need_human wakes it at once.
 - report {message}: send a report to the first mate.
 
 Tools for the first mate only (verified by pane and spawn token on every call):
-- fleet_digest {}: the current fleet digest.
+- fleet_digest {ack?}: the current fleet digest.
+- inbox {ack?}: the interrupts waiting for you, oldest first; each is marked delivered as it is returned.
 - captains_log_read {limit?, kind?}: newest entries of the captain's log (standing_order, watch, narrative).
 - captains_log_append {kind, text}: add a standing order, a watch item or narrative.
 - peek {pane, lines?}: the last lines of a worker pane's screen (never your own).

@@ -53,6 +53,9 @@ import {
   type TransportStats,
 } from "./tmuxTransport.js";
 
+/** A tmux key name (`Enter`, `Down`, `C-c`, `1`, `y`): no spaces, no control characters. */
+const TMUX_KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9-]{0,15}$/;
+
 /** The hidden session the control-mode client attaches to. */
 export const DEFAULT_CONTROL_SESSION = "_first_mate_ctl";
 /** Agents drop an Enter that arrives together with the text; this gap keeps them apart. */
@@ -303,6 +306,13 @@ export const createTmuxDriver = (options: TmuxDriverOptions = {}): TmuxDriver =>
     return unit(["send-keys", "-t", paneId, "Enter"]);
   };
 
+  const sendKeys = async (paneId: string, keys: readonly string[]): Promise<E.Either<TmuxError, void>> => {
+    if (!isPaneId(paneId)) return E.left(tmuxInvalidArgument(`not a pane id: ${paneId}`));
+    if (keys.length === 0 || keys.some((key) => !TMUX_KEY_NAME.test(key)))
+      return E.left(tmuxInvalidArgument(`keys must be tmux key names such as Enter, Down or 1: ${keys.join(" ")}`));
+    return unit(["send-keys", "-t", paneId, ...keys]);
+  };
+
   const subscribe = (listener: (event: TmuxEvent) => void): Unsubscribe => {
     // Wrap so the same function subscribed twice unsubscribes independently.
     const own = (event: TmuxEvent) => listener(event);
@@ -323,6 +333,7 @@ export const createTmuxDriver = (options: TmuxDriverOptions = {}): TmuxDriver =>
     killWindow,
     capture,
     sendText,
+    sendKeys,
     subscribe,
     close: async () => {
       watcher.stopListening();

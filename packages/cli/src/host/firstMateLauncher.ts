@@ -102,6 +102,7 @@ export const createFirstMateLauncher = (options: LauncherOptions): FirstMateLaun
       case "stand-in":
         argv = nodeScriptArgv("cli", "standIn/standInFirstMate");
         if (options.agent.logFile) env.FIRST_MATE_STAND_IN_LOG = options.agent.logFile;
+        if (options.agent.ignoresChannel) env.FIRST_MATE_STAND_IN_CHANNEL = "ignore";
         break;
       case "command":
         argv = [...options.agent.argv];

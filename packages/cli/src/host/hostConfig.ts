@@ -72,7 +72,12 @@ const agentChoiceSchema = (environment: PathEnvironment) =>
         extraArgs: z.array(z.string()).default([]),
       }),
       /** The stand-in first mate shipped with first-mate (for demos and tests). */
-      z.strictObject({ kind: z.literal("stand-in"), logFile: pathSchema(environment).optional() }),
+      z.strictObject({
+        kind: z.literal("stand-in"),
+        logFile: pathSchema(environment).optional(),
+        /** Play an agent whose channel is silently off: it drops pushes and answers typed wake-ups. */
+        ignoresChannel: z.boolean().optional(),
+      }),
       /** Any command; it receives FIRST_MATE_* variables in its environment. */
       z.strictObject({ kind: z.literal("command"), argv: z.array(z.string()).min(1) }),
     ],

@@ -158,7 +158,10 @@ export const startHost = async (options: StartHostOptions): Promise<E.Either<Hos
     firstMateMarker: () => host().firstMateMarker(),
     notify: (from, input) => host().notify(from, input),
     report: (from, input) => host().report(from, input),
-    fleetDigest: (from) => host().fleetDigest(from),
+    fleetDigest: (from, input) => host().fleetDigest(from, input),
+    inbox: (from, input) =>
+      host().inbox?.(from, input) ??
+      Promise.resolve(E.left({ _tag: "ToolRefused", message: "this host keeps no inbox" })),
     readLog: (from, input) => host().readLog(from, input),
     appendLog: (from, input) => host().appendLog(from, input),
     peek: (from, input) => host().peek(from, input),

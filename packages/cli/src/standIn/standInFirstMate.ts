@@ -4,13 +4,21 @@
  * push it receives, reads its captain's log on start (proving the log
  * survives a respawn), notes interrupts in the log, and records everything
  * as JSON lines in FIRST_MATE_STAND_IN_LOG when set.
+ *
+ * It answers each push by naming it (`inbox {ack}`), as the instructions
+ * ask, so first-mate knows its channel works. With
+ * FIRST_MATE_STAND_IN_CHANNEL=ignore it plays an agent whose channel is
+ * silently off: it drops every push, and answers the one-line wake-ups
+ * typed into its pane by pulling `fleet_digest` and `inbox`.
  */
 import { appendFileSync } from "node:fs";
+import { createInterface } from "node:readline";
 import { type ChannelPush, connectThroughShim } from "./channelClient.js";
 
 const journal = process.env.FIRST_MATE_STAND_IN_LOG;
 const pane = process.env.TMUX_PANE ?? "?";
 const attempt = process.env.FIRST_MATE_ATTEMPT ?? "?";
+const ignoresChannel = process.env.FIRST_MATE_STAND_IN_CHANNEL === "ignore";
 
 const record = (entry: Record<string, unknown>) => {
   const line = { at: Date.now(), pane, attempt, ...entry };
@@ -32,6 +40,10 @@ let usedConn = false;
 
 const onPush = (push: ChannelPush) => {
   const kind = push.meta?.kind ?? "push";
+  if (ignoresChannel) {
+    record({ type: "push_dropped", kind, meta: push.meta ?? {} });
+    return;
+  }
   process.stdout.write(`${stamp()} ⟵ ${kind}\n${push.content}\n\n`);
   record({ type: "push", kind, meta: push.meta ?? {}, bytes: Buffer.byteLength(push.content), content: push.content });
   if (kind === "conn" && push.meta?.holder === "first_mate" && client && !usedConn) {
@@ -40,6 +52,11 @@ const onPush = (push: ChannelPush) => {
     void client
       .call("spawn_worker", { name: `relief-${attempt}`, task: "look into the flaky test on main" })
       .then((result) => record({ type: "conn_action", tool: "spawn_worker", ...result }), recordFailedCall);
+  }
+  const ack = push.meta?.push;
+  if (ack && client) {
+    // Name the push, so first-mate knows its channel reaches this first mate.
+    void client.call("inbox", { ack }).then((result) => record({ type: "ack", ack, ...result }));
   }
   if (kind === "interrupt" && client) {
     const text = `interrupt #${push.meta?.seq}: ${push.content}`.slice(0, 2000);
@@ -63,6 +80,20 @@ const main = async () => {
   process.stdout.write(`${stamp()} fleet_digest:\n${digest.text}\n\n`);
   record({ type: "digest_pull", text: digest.text, isError: digest.isError });
 };
+
+/** A wake-up typed into the pane (channel off): pull the picture and the waiting interrupts. */
+const onWakeUp = async (line: string) => {
+  if (!client || !/call fleet_digest \/ inbox/.test(line)) return;
+  process.stdout.write(`${stamp()} ⟵ wake-up typed into this pane: ${line.trim()}\n`);
+  const digest = await client.call("fleet_digest", {});
+  const inbox = await client.call("inbox", {});
+  process.stdout.write(`${stamp()} fleet_digest:\n${digest.text}\n${stamp()} inbox:\n${inbox.text}\n\n`);
+  record({ type: "wake_up", line: line.trim(), digest: digest.text, inbox: inbox.text });
+};
+
+if (ignoresChannel) {
+  createInterface({ input: process.stdin }).on("line", (line) => void onWakeUp(line));
+}
 
 main().catch((error: unknown) => {
   record({ type: "error", message: error instanceof Error ? error.message : String(error) });

@@ -13,6 +13,7 @@ import { PaneIdSchema } from "../domain/paneId.js";
 /** Actions the first mate may always take (reading the fleet and its log, peeking, nudging an idle worker). */
 export const STANDING_ACTIONS = [
   "fleet_digest",
+  "inbox",
   "captains_log_read",
   "captains_log_append",
   "peek",

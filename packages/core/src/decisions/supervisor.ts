@@ -89,6 +89,8 @@ export interface SupervisorView {
    * stamped: such a picture cannot show the new pane, so it proves no death.
    */
   readonly coversMarker: boolean;
+  /** The marked first mate was waiting at a start-up dialog: its end is not a failed start. */
+  readonly atDialog?: boolean;
 }
 
 /** The supervisor's decision: its next state and the commands that bring the fleet to one live first mate. */
@@ -144,7 +146,7 @@ const judgeMarker = (state: SupervisorState, view: SupervisorView, config: Super
   const marker = state.marker;
   if (marker === null || view.livePaneIds.has(marker.paneId) || !view.coversMarker) return { state, commands: [] };
   const uptimeMs = view.now - marker.spawnedAt;
-  const outcome = uptimeMs < config.minUptimeMs ? "unstable" : "stable";
+  const outcome = uptimeMs < config.minUptimeMs && view.atDialog !== true ? "unstable" : "stable";
   const previous = state.ledger.find((record) => record.attempt === marker.attempt);
   const record: StartRecord = {
     attempt: marker.attempt,
@@ -156,7 +158,10 @@ const judgeMarker = (state: SupervisorState, view: SupervisorView, config: Super
   const commands: Command[] = [
     { type: "store.clearMarker", paneId: marker.paneId, epoch: state.leaseEpoch },
     { type: "store.recordStart", record, epoch: state.leaseEpoch },
-    kitLog(view.now, `first mate ${marker.paneId} ended after ${Math.round(uptimeMs / 1000)}s (${outcome})`),
+    kitLog(
+      view.now,
+      `first mate ${marker.paneId} ended after ${Math.round(uptimeMs / 1000)}s (${outcome}${view.atDialog ? ": it was waiting at a start-up dialog, not a failed start" : ""})`,
+    ),
   ];
   if (view.deadPaneIds.has(marker.paneId)) commands.push({ type: "tmux.kill", paneId: marker.paneId });
   return { state: { ...state, marker: null, ledger: replaceRecord(state.ledger, record, config) }, commands };

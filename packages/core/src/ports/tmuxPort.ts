@@ -53,6 +53,8 @@ export interface TmuxPort {
   capture(paneId: PaneId, lines: number): Promise<Either<TmuxError, string>>;
   /** Type literal text, then Enter as a separate key (for `nudge`). */
   sendText(paneId: PaneId, text: string): Promise<Either<TmuxError, void>>;
+  /** Press keys by tmux key name (e.g. `Enter`, `Down`, `1`), e.g. to answer a start-up dialog. */
+  sendKeys(paneId: PaneId, keys: readonly string[]): Promise<Either<TmuxError, void>>;
   /** Subscribe to tmux events; the port reconnects on its own. */
   subscribe(listener: (event: TmuxEvent) => void): Unsubscribe;
 }

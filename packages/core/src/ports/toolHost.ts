@@ -10,6 +10,7 @@ import type { Either } from "fp-ts/lib/Either.js";
 import type { AgentHookPayload } from "../domain/agentHookPayload.js";
 import type { NotifyKind, Severity } from "../domain/alert.js";
 import type { FleetDigest } from "../domain/digest.js";
+import type { OutboxEntry } from "../domain/interrupt.js";
 import type { LogEntry, LogKind } from "../domain/logEntry.js";
 import type { Marker } from "../domain/marker.js";
 import type { PaneId } from "../domain/paneId.js";
@@ -46,7 +47,23 @@ export interface ToolHost {
   agentHook?(from: PaneId, payload: AgentHookPayload): ToolResult<string>;
 
   // first mate only (the server has verified pane and token)
-  fleetDigest(from: PaneId): ToolResult<{ readonly digest: FleetDigest; readonly text: string }>;
+  /**
+   * The current digest. What it returns counts as delivered; `ack` names the
+   * push that prompted the call (evidence that the channel reaches the first mate).
+   */
+  fleetDigest(
+    from: PaneId,
+    input?: { readonly ack?: string },
+  ): ToolResult<{ readonly digest: FleetDigest; readonly text: string }>;
+  /**
+   * The pending interrupts in sequence order, marked delivered as they are
+   * returned: the pull path when pushes cannot reach the first mate.
+   * Optional so hosts written before it keep compiling; without it the server refuses `inbox`.
+   */
+  inbox?(
+    from: PaneId,
+    input?: { readonly ack?: string },
+  ): ToolResult<{ readonly entries: readonly OutboxEntry[]; readonly text: string }>;
   readLog(from: PaneId, input: { limit: number; kind?: LogKind }): ToolResult<readonly LogEntry[]>;
   appendLog(from: PaneId, input: { kind: LogKind; text: string }): ToolResult<LogEntry>;
   peek(from: PaneId, input: { pane: PaneId; lines: number }): ToolResult<string>;

@@ -11,6 +11,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import { type Command, isStoreCommand, isStoreQuery } from "../commands.js";
 import { type CoreConfigInput, parseCoreConfig } from "../config.js";
+import type { ChannelMode } from "../decisions/channelDelivery.js";
 import type { FleetDigest } from "../domain/digest.js";
 import type { PaneInput, UsageSnapshot } from "../domain/observation.js";
 import type { EndStep } from "../domain/paneProcess.js";
@@ -88,6 +89,16 @@ export interface RuntimeStatus {
   readonly pushCount: number;
   readonly outboxDepth: number;
   readonly panes: number;
+  /**
+   * Whether the first mate hears its channel: `unconfirmed` until it acts on
+   * a push, `confirmed`, or `unavailable` (typed wake-ups and pulls instead);
+   * null without a first mate.
+   */
+  readonly channel: ChannelMode | null;
+  /** Wake-ups typed into the first mate's pane while its channel is unavailable. */
+  readonly wakeUps: number;
+  /** The start-up dialog the first mate is waiting at (its id), if any: it counts as neither attached nor failed. */
+  readonly waitingAtDialog: string | null;
 }
 
 /**
@@ -357,8 +368,11 @@ export const createRuntime = (options: RuntimeOptions): Runtime => {
       gaveUp: state.supervisor.gaveUp,
       lastPushAt: state.heartbeat.lastPushAt,
       pushCount: state.heartbeat.pushCount,
-      outboxDepth: state.interrupts.outbox.length,
+      outboxDepth: state.interrupts.outbox.length + state.channel.held.length,
       panes: state.fleet.length,
+      channel: state.supervisor.marker === null ? null : state.channel.mode,
+      wakeUps: state.channel.wake.count,
+      waitingAtDialog: state.supervisor.marker === null ? null : (state.startupDialog.waiting?.id ?? null),
     }),
     digest: () => currentDigest({ ...state, now: Math.max(state.now, clock.now()) }),
     state: () => state,

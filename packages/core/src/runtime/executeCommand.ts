@@ -174,6 +174,19 @@ export const executeCommand = async (command: Command, ports: ExecutionPorts): P
       }
       case "tmux.killWindow":
         return orFail(await ports.tmux.killWindow(command.target));
+      case "tmux.sendText": {
+        const sent = await ports.tmux.sendText(command.paneId, command.text);
+        return E.isRight(sent)
+          ? event({ type: "TextSent", now: now(), requestId: command.requestId })
+          : event({
+              type: "TextSendFailed",
+              now: now(),
+              requestId: command.requestId,
+              reason: describeError(sent.left),
+            });
+      }
+      case "tmux.sendKeys":
+        return orFail(await ports.tmux.sendKeys(command.paneId, command.keys));
       case "tmux.capture": {
         const screen = await ports.tmux.capture(command.paneId, command.lines);
         // Capped like the event schema: the classifiers read only the bottom lines anyway.
@@ -247,6 +260,8 @@ export const executeCommand = async (command: Command, ports: ExecutionPorts): P
       return event({ type: "SupervisorReadFailed", now: now(), readId: command.readId, reason: messageOf(error) });
     if (command.type === "store.renewLease")
       return event({ type: "LeaseRenewed", now: now(), held: false, expiresAt: 0, epoch: 0 });
+    if (command.type === "tmux.sendText")
+      return event({ type: "TextSendFailed", now: now(), requestId: command.requestId, reason: messageOf(error) });
     return { kind: "failed", error: messageOf(error) };
   }
 };

@@ -8,12 +8,16 @@
  */
 
 import * as E from "fp-ts/lib/Either.js";
+import { pendingInterrupts } from "../channelStep.js";
 import { hookEvidence } from "../decisions/hookEvidence.js";
+import { renderInterrupt } from "../decisions/interrupts.js";
 import { renderDelta } from "../decisions/renderDelta.js";
 import { decidePeek } from "../decisions/toolPolicy.js";
 import { LogReadQuerySchema, LogTextSchema } from "../domain/logEntry.js";
 import type { EndStep } from "../domain/paneProcess.js";
+import type { PaneId } from "../domain/paneId.js";
 import type { Event } from "../events.js";
+import { PushRefSchema } from "../events.js";
 import type { AuthorityStorePort } from "../ports/authorityStore.js";
 import { describeError, type ToolError } from "../ports/errors.js";
 import type { ProcessPort } from "../ports/processPort.js";
@@ -44,11 +48,14 @@ export interface ToolHostDeps {
 const refused = (message: string): ToolError => ({ _tag: "ToolRefused", message });
 const failedWith = (message: string): ToolError => ({ _tag: "ToolFailed", message });
 
+/** The runtime's tool host: every optional tool of the port is there. */
+export type RuntimeToolHost = ToolHost & AuthorityTools & Required<Pick<ToolHost, "inbox">>;
+
 /**
  * Build the {@link ToolHost} the channel server calls: every tool becomes an event through `step`, or a read of
  * the runtime's state.
  */
-export const createToolHost = (deps: ToolHostDeps): ToolHost & AuthorityTools => {
+export const createToolHost = (deps: ToolHostDeps): RuntimeToolHost => {
   const digestNow = () => {
     const state = deps.getState();
     return currentDigest({ ...state, now: Math.max(state.now, deps.now()) });
@@ -63,6 +70,22 @@ export const createToolHost = (deps: ToolHostDeps): ToolHost & AuthorityTools =>
       ? null
       : refused(`${from} is not a live pane of the latest observation; try again after the next tick`);
 
+  /** A push id the first mate named, when it is well formed (anything else names nothing). */
+  const ackOf = (input: { readonly ack?: string } | undefined): { ack?: string } => {
+    const parsed = PushRefSchema.safeParse(input?.ack);
+    return parsed.success ? { ack: parsed.data } : {};
+  };
+  /** Every first-mate tool call is evidence that the first mate acts (see decisions/channelDelivery.ts). */
+  const acted = (from: PaneId, tool: string) =>
+    deps.dispatch({ type: "FirstMateToolCalled", now: deps.now(), paneId: from, tool });
+  const withEvidence = <I, R>(tool: string, run: ((from: PaneId, input: I) => Promise<R>) | undefined) =>
+    run === undefined
+      ? undefined
+      : async (from: PaneId, input: I): Promise<R> => {
+          await acted(from, tool);
+          return run(from, input);
+        };
+
   const authorityTools = createAuthorityTools({
     getState: deps.getState,
     tmux: deps.tmux,
@@ -74,7 +97,7 @@ export const createToolHost = (deps: ToolHostDeps): ToolHost & AuthorityTools =>
     ...(deps.endLadder ? { endLadder: deps.endLadder } : {}),
   });
 
-  return {
+  const tools: RuntimeToolHost = {
     ...authorityTools,
     firstMateMarker: async () => deps.getState().supervisor.marker,
 
@@ -117,12 +140,47 @@ export const createToolHost = (deps: ToolHostDeps): ToolHost & AuthorityTools =>
       return E.right(`${resolved.state} via ${resolved.source}`);
     },
 
-    async fleetDigest() {
+    async fleetDigest(from, input) {
       const digest = digestNow();
+      const state = deps.getState();
+      // While pulls are the delivery path, the folded repeats and expiries ride on the pull as they would on a push.
+      const pullDelivers = state.channel.mode === "unavailable";
+      const repeatKeys = pullDelivers ? Object.keys(state.interrupts.repeats).sort() : [];
+      const expiredReported = pullDelivers ? state.interrupts.expiredUnreported : 0;
       const text = renderDelta([{ type: "first_sight" }], digest, {
-        capBytes: deps.getState().config.renderCapBytes * 4,
+        capBytes: state.config.renderCapBytes * 4,
+        repeats: repeatKeys.map((key) => state.interrupts.repeats[key]!),
+        notes: expiredReported > 0 ? [`${expiredReported} undelivered interrupts expired unread`] : [],
+      });
+      await deps.dispatch({
+        type: "DigestPulled",
+        now: deps.now(),
+        paneId: from,
+        digest,
+        repeatKeys,
+        expiredReported,
+        ...ackOf(input),
       });
       return E.right({ digest, text });
+    },
+
+    async inbox(from, input) {
+      const state = deps.getState();
+      const entries = pendingInterrupts(state);
+      const names: Record<string, string> = {};
+      for (const pane of state.fleet) names[pane.paneId] = pane.windowName;
+      await deps.dispatch({
+        type: "InboxPulled",
+        now: deps.now(),
+        paneId: from,
+        seqs: entries.map((entry) => entry.seq),
+        ...ackOf(input),
+      });
+      const text =
+        entries.length === 0
+          ? "No interrupts waiting."
+          : entries.map((entry) => renderInterrupt(entry, names[entry.source])).join("\n");
+      return E.right({ entries, text });
     },
 
     async readLog(_from, input) {
@@ -151,5 +209,16 @@ export const createToolHost = (deps: ToolHostDeps): ToolHost & AuthorityTools =>
       const screen = await deps.tmux.capture(input.pane, input.lines);
       return E.isRight(screen) ? E.right(screen.right) : E.left(failedWith(describeError(screen.left)));
     },
+  };
+  return {
+    ...tools,
+    readLog: withEvidence("captains_log_read", tools.readLog)!,
+    appendLog: withEvidence("captains_log_append", tools.appendLog)!,
+    peek: withEvidence("peek", tools.peek)!,
+    nudge: withEvidence("nudge", tools.nudge)!,
+    spawnWorker: withEvidence("spawn_worker", tools.spawnWorker)!,
+    assignTask: withEvidence("assign_task", tools.assignTask)!,
+    terminate: withEvidence("terminate", tools.terminate)!,
+    proposeRoleChange: withEvidence("propose_role_change", tools.proposeRoleChange)!,
   };
 };

@@ -24,6 +24,8 @@ export interface FakeTmux extends TmuxPort {
   listSync(): PaneObservation[];
   spawnSync(request: SpawnRequest): E.Either<TmuxError, SpawnedWindow>;
   readonly sent: { paneId: string; text: string }[];
+  /** Keys pressed with `sendKeys`, in order. */
+  readonly keysSent: { paneId: string; keys: string[] }[];
   readonly spawned: { request: SpawnRequest; behaviour: SpawnBehaviour; paneId: string }[];
 }
 
@@ -33,6 +35,7 @@ export const createFakeTmux = (now: () => number): FakeTmux => {
   const listeners = new Set<(event: TmuxEvent) => void>();
   const behaviours: SpawnBehaviour[] = [];
   const sent: { paneId: string; text: string }[] = [];
+  const keysSent: { paneId: string; keys: string[] }[] = [];
   const spawned: { request: SpawnRequest; behaviour: SpawnBehaviour; paneId: string }[] = [];
   let nextPane = 1;
   let nextWindow = 1;
@@ -80,6 +83,7 @@ export const createFakeTmux = (now: () => number): FakeTmux => {
   return {
     panes,
     sent,
+    keysSent,
     spawned,
     addPane,
     spawnSync,
@@ -118,6 +122,12 @@ export const createFakeTmux = (now: () => number): FakeTmux => {
       if (!panes.has(paneId))
         return E.left({ _tag: "TmuxCommandFailed", message: `can't find pane ${paneId}`, exitCode: 1, stderr: "" });
       sent.push({ paneId, text });
+      return E.right(undefined);
+    },
+    sendKeys: async (paneId, keys) => {
+      if (!panes.has(paneId))
+        return E.left({ _tag: "TmuxCommandFailed", message: `can't find pane ${paneId}`, exitCode: 1, stderr: "" });
+      keysSent.push({ paneId, keys: [...keys] });
       return E.right(undefined);
     },
     subscribe(listener) {

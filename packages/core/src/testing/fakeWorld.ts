@@ -37,6 +37,14 @@ export interface FakeWorldOptions {
   readonly seed?: number;
   readonly owner?: string;
   readonly autoAttach?: boolean;
+  /**
+   * The first mate hears its channel and acts on each push (a tool call
+   * naming it), like a real first mate with channels on. Default true; false
+   * models an agent whose channel is silently off (see `firstMateHearsChannel`).
+   */
+  readonly firstMateHearsChannel?: boolean;
+  /** The first mate acknowledges what it hears (default true); false models one that hears but never says so. */
+  readonly firstMateAcknowledges?: boolean;
   /** Start time, epoch ms. */
   readonly start?: number;
 }
@@ -87,6 +95,11 @@ export interface FakeWorld {
   addWorker(options?: { command?: string; title?: string; session?: string; windowName?: string }): PaneId;
   /** Restart the host: a fresh core hydrated from the same store, same tmux. */
   restartHost(owner?: string): void;
+  /** Whether the fake first mate hears (and acknowledges) channel pushes; may change mid-run. */
+  firstMateHearsChannel: boolean;
+  firstMateAcknowledges: boolean;
+  /** How a first mate's pane treats its channel: latched from the two flags above when it was spawned. */
+  firstMateChannelOf(paneId: string): { readonly hears: boolean; readonly acknowledges: boolean };
 }
 
 /** A small deterministic PRNG (mulberry32) for world choices. */
@@ -122,6 +135,7 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
   const pushes: { paneId: string; content: string; meta: Record<string, string> }[] = [];
   let tokens = 0;
   const staleWrite = (command: Command) => staleWriteIn(store, command);
+  const channelBehaviour = new Map<string, { hears: boolean; acknowledges: boolean }>();
 
   tmux.subscribe((event) => {
     if (event.type === "window-closed")
@@ -165,6 +179,10 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
         if (E.isLeft(result))
           return { type: "SpawnFailed", now, requestId: command.requestId, reason: describeError(result.left) };
         const spawned = tmux.spawned[tmux.spawned.length - 1];
+        channelBehaviour.set(result.right.paneId, {
+          hears: world.firstMateHearsChannel,
+          acknowledges: world.firstMateAcknowledges,
+        });
         if (spawned?.behaviour === "exit_at_launch") {
           queue.push({ kind: "event", event: { type: "PaneExited", now, paneId: null } });
         }
@@ -210,10 +228,28 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
       case "channel.emit": {
         const delivered = channel.emitSync(command.paneId, command.content, command.meta);
         if (delivered) pushes.push({ paneId: command.paneId, content: command.content, meta: { ...command.meta } });
-        return delivered
-          ? { type: "EmitSucceeded", now, emitId: command.emitId }
-          : { type: "EmitFailed", now, emitId: command.emitId, reason: "not attached" };
+        if (!delivered) return { type: "EmitFailed", now, emitId: command.emitId, reason: "not attached" };
+        queue.push({ kind: "event", event: { type: "EmitSucceeded", now, emitId: command.emitId } });
+        // A first mate that hears its channel acts on the push, naming it.
+        const behaviour = world.firstMateChannelOf(command.paneId);
+        if (behaviour.hears && behaviour.acknowledges && command.paneId === state.supervisor.marker?.paneId) {
+          const ack = command.meta.push;
+          queue.push({
+            kind: "event",
+            event: { type: "FirstMateToolCalled", now, paneId: command.paneId, tool: "inbox", ...(ack ? { ack } : {}) },
+          });
+        }
+        return null;
       }
+      case "tmux.sendText": {
+        if (!tmux.panes.has(command.paneId))
+          return { type: "TextSendFailed", now, requestId: command.requestId, reason: "no such pane" };
+        tmux.sent.push({ paneId: command.paneId, text: command.text });
+        return { type: "TextSent", now, requestId: command.requestId };
+      }
+      case "tmux.sendKeys":
+        if (tmux.panes.has(command.paneId)) tmux.keysSent.push({ paneId: command.paneId, keys: [...command.keys] });
+        return null;
       case "store.renewLease": {
         if (store.isUnavailable()) return { type: "LeaseRenewed", now, held: false, expiresAt: 0, epoch: 0 };
         // The fake store applies writes synchronously (its methods never await).
@@ -405,6 +441,10 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
         ...(worker.windowName ? { windowName: worker.windowName } : {}),
       });
     },
+    firstMateHearsChannel: options.firstMateHearsChannel ?? true,
+    firstMateAcknowledges: options.firstMateAcknowledges ?? true,
+    firstMateChannelOf: (paneId) =>
+      channelBehaviour.get(paneId) ?? { hears: world.firstMateHearsChannel, acknowledges: world.firstMateAcknowledges },
     restartHost(nextOwner) {
       queue.length = 0;
       wakes.clear();

@@ -1,0 +1,353 @@
+/**
+ * Channel delivery: does the first mate actually hear its pushes?
+ *
+ * A channel write is *accepted* when it reaches the first mate's session;
+ * that is no proof the agent saw it (Claude Code drops channel
+ * notifications silently when channels are off for the session). So each
+ * first mate's channel is in one of three modes:
+ *
+ * | mode          | entered when                                              |
+ * |---------------|-----------------------------------------------------------|
+ * | `unconfirmed` | a first mate starts (a new marker)                        |
+ * | `confirmed`   | it acts after a push was accepted (see evidence below)    |
+ * | `unavailable` | no confirmation within `channelConfirmMs` of a push, or   |
+ * |               | its screen says the channel was ignored                   |
+ *
+ * Rules:
+ * - `confirmed` and `unavailable` hold until the next first mate (the
+ *   channel is retried at the next start); evidence after that changes nothing.
+ * - Evidence, strongest first: a first-mate tool call naming an accepted
+ *   push (`ack`); hook evidence of a new turn, or an unnamed first-mate tool
+ *   call, while no prompt reached it since the push and it was not already
+ *   mid-turn when the push was accepted. A prompt (hook `UserPromptSubmit`)
+ *   explains what follows it, so it confirms nothing until the turn ends.
+ *   A wrong `confirmed` loses changes silently; a wrong `unavailable` only
+ *   costs a duplicate wake-up: the rules lean towards the latter.
+ * - While `unconfirmed`, an accepted interrupt is *held* (not yet marked
+ *   delivered) and `delivered` remembers the newest picture known to have
+ *   reached the first mate. Confirmation marks the held interrupts delivered;
+ *   `unavailable` puts them back in the outbox and rolls `lastSent` back to
+ *   `delivered`, so nothing accepted-but-unheard is counted as delivered.
+ * - While `unavailable`, pushes become one-line wake-ups typed into the
+ *   first mate's pane (counts only, never fleet content) at the digest's
+ *   coalesced cadence, and what the first mate pulls (`fleet_digest`,
+ *   `inbox`) is what counts as delivered (see decideWake and the pull handlers).
+ *
+ * Pure: executes nothing.
+ */
+import type { Command } from "../commands.js";
+import type { FleetDigest } from "../domain/digest.js";
+import type { OutboxEntry } from "../domain/interrupt.js";
+import type { PaneId } from "../domain/paneId.js";
+import { type DivergeThresholds, diverge } from "./diverge.js";
+
+export type ChannelMode = "unconfirmed" | "confirmed" | "unavailable";
+
+/** A push accepted by the first mate's session and not yet confirmed. */
+export interface AcceptedPush {
+  /** The push's id, as sent in `meta.push`. */
+  readonly ref: string;
+  readonly at: number;
+}
+
+export interface WakeUpState {
+  /** The request id of the wake-up being typed, if any. */
+  readonly inFlight: string | null;
+  /** What the wake-up in flight announces (the digest and the newest interrupt). */
+  readonly pending: { readonly digest: FleetDigest; readonly seq: number } | null;
+  readonly count: number;
+  readonly lastAt: number | null;
+  /** The picture the last wake-up announced: a new one waits for changes beyond it. */
+  readonly announced: FleetDigest | null;
+  /** The newest interrupt the last wake-up announced. */
+  readonly announcedSeq: number;
+  /** A coalesced wake-up is already scheduled for this time. */
+  readonly wakeRequestedFor: number | null;
+}
+
+export interface ChannelDeliveryState {
+  readonly mode: ChannelMode;
+  /** Pushes accepted while unconfirmed, oldest first (bounded). */
+  readonly accepted: readonly AcceptedPush[];
+  /** When the oldest accepted push's confirmation runs out. */
+  readonly deadline: number | null;
+  /** The first mate was already mid-turn (hook evidence) when the first unconfirmed push was accepted. */
+  readonly busyAtAccept: boolean;
+  /** A prompt reached the first mate since that push: what follows may answer it, not the push. */
+  readonly prompted: boolean;
+  /** The newest picture known to have reached the first mate (confirmed push or pull). */
+  readonly delivered: FleetDigest | null;
+  /** Interrupts accepted while unconfirmed: not yet marked delivered. */
+  readonly held: readonly OutboxEntry[];
+  /** The one alert for this first mate has been raised. */
+  readonly alerted: boolean;
+  readonly wake: WakeUpState;
+  /** When the first mate's screen was last captured (start-up dialogs, an ignored channel). */
+  readonly screenAt: number | null;
+}
+
+export const INITIAL_WAKE_UP: WakeUpState = {
+  inFlight: null,
+  pending: null,
+  count: 0,
+  lastAt: null,
+  announced: null,
+  announcedSeq: 0,
+  wakeRequestedFor: null,
+};
+
+export const INITIAL_CHANNEL_DELIVERY: ChannelDeliveryState = {
+  mode: "unconfirmed",
+  accepted: [],
+  deadline: null,
+  busyAtAccept: false,
+  prompted: false,
+  delivered: null,
+  held: [],
+  alerted: false,
+  wake: INITIAL_WAKE_UP,
+  screenAt: null,
+};
+
+/** Accepted pushes remembered for `ack` matching; older ones drop off (the deadline still stands). */
+const ACCEPTED_KEEP = 64;
+
+/** What the first mate did, as channel evidence. */
+export type FirstMateEvidence =
+  /** A first-mate tool call; `ack` names the push it answers, when it says. */
+  | { readonly kind: "tool"; readonly ack: string | null }
+  /** Hook evidence from its pane: a prompt submitted, a turn at work, or a turn over. */
+  | { readonly kind: "hook"; readonly turn: "prompt" | "busy" | "ended" };
+
+export interface ChannelDecision {
+  readonly state: ChannelDeliveryState;
+  readonly commands: readonly Command[];
+}
+
+const kitLog = (now: number, text: string): Command => ({
+  type: "store.appendLog",
+  entry: { kind: "narrative", text: text.slice(0, 2000), at: now, author: "kit" },
+});
+
+/**
+ * Pure: note a push the first mate's session accepted. While unconfirmed,
+ * the first accepted push starts the confirmation deadline (a wake-up is
+ * requested for it); an accepted interrupt is held, not yet delivered.
+ */
+export const noteAccepted = (
+  state: ChannelDeliveryState,
+  push: { readonly ref: string; readonly at: number; readonly interrupt: OutboxEntry | null; readonly busy: boolean },
+  confirmMs: number,
+): ChannelDecision => {
+  if (state.mode !== "unconfirmed") return { state, commands: [] };
+  const first = state.accepted.length === 0 && state.deadline === null;
+  const deadline = first ? push.at + confirmMs : state.deadline;
+  const held = push.interrupt ? [...state.held, push.interrupt] : state.held;
+  return {
+    state: {
+      ...state,
+      accepted: [...state.accepted, { ref: push.ref, at: push.at }].slice(-ACCEPTED_KEEP),
+      deadline,
+      busyAtAccept: first ? push.busy : state.busyAtAccept,
+      prompted: first ? false : state.prompted,
+      held,
+    },
+    commands: first && deadline !== null ? [{ type: "timer.wakeAt", at: deadline }] : [],
+  };
+};
+
+/** What confirming or giving up on the channel hands back to the heartbeat and the outbox. */
+export interface ChannelSwitch {
+  readonly state: ChannelDeliveryState;
+  readonly commands: readonly Command[];
+  /** Set when the channel turned out unavailable: roll `lastSent` back to this picture. */
+  readonly rollBackTo?: { readonly lastSent: FleetDigest | null };
+  /** Set when the channel turned out unavailable: these go back to the outbox. */
+  readonly requeue?: readonly OutboxEntry[];
+}
+
+/** Pure: the channel works; what was accepted was heard. */
+export const confirmChannel = (
+  state: ChannelDeliveryState,
+  context: {
+    readonly now: number;
+    readonly paneId: PaneId;
+    readonly lastSent: FleetDigest | null;
+    readonly how: string;
+  },
+): ChannelSwitch => {
+  if (state.mode !== "unconfirmed") return { state, commands: [] };
+  return {
+    state: {
+      ...state,
+      mode: "confirmed",
+      accepted: [],
+      deadline: null,
+      held: [],
+      delivered: context.lastSent,
+    },
+    commands: [
+      ...state.held.map((entry): Command => ({ type: "store.markDelivered", seq: entry.seq })),
+      kitLog(context.now, `channel confirmed for first mate ${context.paneId} (${context.how})`),
+    ],
+  };
+};
+
+/** Why the channel was judged unavailable. */
+export type UnavailableReason = "deadline" | "screen";
+
+/** Pure: the channel does not reach the first mate; fall back to typed wake-ups and pulls. */
+export const channelUnavailable = (
+  state: ChannelDeliveryState,
+  context: {
+    readonly now: number;
+    readonly paneId: PaneId;
+    readonly reason: UnavailableReason;
+    readonly confirmMs: number;
+  },
+): ChannelSwitch => {
+  if (state.mode !== "unconfirmed") return { state, commands: [] };
+  const why =
+    context.reason === "screen"
+      ? "its screen says the development channel was ignored"
+      : `no sign within ${Math.round(context.confirmMs / 1000)} s that it saw a push`;
+  const message = `first mate ${context.paneId} does not receive channel pushes (${why}); first-mate types a one-line wake-up into its pane instead, and it pulls fleet_digest / inbox. Channels are retried at its next start.`;
+  const commands: Command[] = [kitLog(context.now, message)];
+  if (!state.alerted) commands.push({ type: "alert.raise", level: "warning", code: "channel_unavailable", message });
+  return {
+    state: { ...state, mode: "unavailable", accepted: [], deadline: null, held: [], alerted: true },
+    commands,
+    rollBackTo: { lastSent: state.delivered },
+    requeue: state.held,
+  };
+};
+
+/**
+ * Pure: weigh one piece of first-mate evidence (see the module header).
+ * Returns whether it confirms the channel, and the bookkeeping of turns.
+ */
+export const weighEvidence = (
+  state: ChannelDeliveryState,
+  evidence: FirstMateEvidence,
+): { readonly state: ChannelDeliveryState; readonly confirms: string | null } => {
+  if (state.mode !== "unconfirmed" || state.accepted.length === 0) return { state, confirms: null };
+  if (evidence.kind === "tool") {
+    if (evidence.ack !== null && state.accepted.some((push) => push.ref === evidence.ack)) {
+      return { state, confirms: `a tool call named push ${evidence.ack}` };
+    }
+    return { state, confirms: !state.busyAtAccept && !state.prompted ? "a first-mate tool call after a push" : null };
+  }
+  switch (evidence.turn) {
+    case "prompt":
+      return { state: { ...state, prompted: true }, confirms: null };
+    case "ended":
+      return { state: { ...state, prompted: false, busyAtAccept: false }, confirms: null };
+    case "busy":
+      return {
+        state,
+        confirms: !state.busyAtAccept && !state.prompted ? "its hooks show a turn started by a push" : null,
+      };
+  }
+};
+
+/** Pure: the deadline has passed without confirmation. */
+export const deadlinePassed = (state: ChannelDeliveryState, now: number): boolean =>
+  state.mode === "unconfirmed" && state.deadline !== null && now >= state.deadline;
+
+/**
+ * Screen lines that show the channel was ignored (Claude Code prints them at
+ * start when channels are off for the session).
+ */
+export const CHANNEL_IGNORED_PATTERNS: readonly RegExp[] = [
+  /--dangerously-load-development-channels ignored \(server:first-mate\)/,
+  /Channels are not currently available/,
+];
+
+/** Pure: whether a captured screen of the first mate says its channel was ignored. */
+export const screenShowsChannelIgnored = (screen: string): boolean =>
+  CHANNEL_IGNORED_PATTERNS.some((pattern) => pattern.test(screen));
+
+// ---- wake-ups (while unavailable) ----
+
+export interface WakeInput {
+  readonly now: number;
+  readonly firstMatePaneId: PaneId | null;
+  /** Its tools are connected: a wake-up it cannot answer by pulling waits until they are. */
+  readonly attached: boolean;
+  readonly digest: FleetDigest;
+  /** The picture the first mate has (what it last pulled). */
+  readonly lastSent: FleetDigest | null;
+  readonly outbox: readonly OutboxEntry[];
+  readonly intervalMs: number;
+  readonly thresholds: DivergeThresholds;
+}
+
+export const wakeRequestId = (count: number): string => `wake-${count}`;
+
+const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? "" : "s"}`;
+
+/** Pure: the one-line wake-up: counts only, never fleet content. */
+export const renderWakeUp = (changes: number, firstSight: boolean, interrupts: number): string => {
+  const fleet = firstSight ? "fleet picture waiting" : plural(changes, "fleet change");
+  return `${fleet}, ${plural(interrupts, "interrupt")} waiting — call fleet_digest / inbox`;
+};
+
+/**
+ * Pure: type a wake-up into the first mate's pane, wait, or do nothing.
+ * New interrupts wake at once; fleet changes beyond what the last wake-up
+ * announced wake at most once per `intervalMs` (the first at once). An
+ * announced change the first mate has not pulled yet is not re-announced
+ * alone: it is counted again in the next wake-up. No wake-up while the
+ * first mate's tools are disconnected: it could not answer it.
+ */
+export const decideWake = (state: WakeUpState, input: WakeInput): { state: WakeUpState; commands: Command[] } => {
+  const idle = { state, commands: [] };
+  if (input.firstMatePaneId === null || !input.attached || state.inFlight !== null) return idle;
+  const changes = diverge(input.lastSent, input.digest, input.thresholds);
+  const newestSeq = input.outbox.reduce((max, entry) => Math.max(max, entry.seq), 0);
+  const newInterrupts = newestSeq > state.announcedSeq;
+  const newChanges =
+    changes.length > 0 &&
+    (state.announced === null || diverge(state.announced, input.digest, input.thresholds).length > 0);
+  if (!newInterrupts && !newChanges) return idle;
+  if (!newInterrupts) {
+    const allowedAt = state.lastAt === null ? input.now : state.lastAt + input.intervalMs;
+    if (input.now < allowedAt) {
+      if (state.wakeRequestedFor === allowedAt) return idle;
+      return { state: { ...state, wakeRequestedFor: allowedAt }, commands: [{ type: "timer.wakeAt", at: allowedAt }] };
+    }
+  }
+  const firstSight = input.lastSent === null;
+  const requestId = wakeRequestId(state.count + 1);
+  return {
+    state: {
+      ...state,
+      count: state.count + 1,
+      inFlight: requestId,
+      pending: { digest: input.digest, seq: Math.max(newestSeq, state.announcedSeq) },
+      wakeRequestedFor: null,
+    },
+    commands: [
+      {
+        type: "tmux.sendText",
+        requestId,
+        paneId: input.firstMatePaneId,
+        text: renderWakeUp(firstSight ? 0 : changes.length, firstSight, input.outbox.length),
+      },
+    ],
+  };
+};
+
+/** Pure: fold the result of typing a wake-up. A failed one is tried again at the next decision. */
+export const settleWake = (state: WakeUpState, requestId: string, typed: boolean, now: number): WakeUpState => {
+  if (state.inFlight !== requestId) return state;
+  if (!typed || state.pending === null) return { ...state, inFlight: null, pending: null };
+  return {
+    ...state,
+    inFlight: null,
+    pending: null,
+    lastAt: now,
+    announced: state.pending.digest,
+    announcedSeq: state.pending.seq,
+  };
+};

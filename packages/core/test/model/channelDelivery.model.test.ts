@@ -1,0 +1,386 @@
+/**
+ * Model-based test of channel delivery: first mates that hear their channel
+ * and say so, first mates whose channel is silently off (pushes accepted,
+ * never heard), and first mates that hear but never say so (a wrong
+ * `unavailable`), switching between them across restarts, with workers
+ * changing, interrupts arriving, emits failing and the first mate detaching.
+ *
+ * The model is what each first mate *really* has: the pictures it heard
+ * (accepted pushes, when it hears its channel) or pulled (`fleet_digest`
+ * through the runtime's real tool host), and the interrupts it heard or got
+ * from `inbox`. Invariant 2 and 3 are checked against it, in every mode and
+ * on every switch, by replaying the core's own event log.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { diverge } from "../../src/decisions/diverge.js";
+import type { FleetDigest } from "../../src/domain/digest.js";
+import type { PaneId } from "../../src/domain/paneId.js";
+import { createToolHost } from "../../src/runtime/toolHost.js";
+import { currentDigest } from "../../src/step.js";
+import { createFakeWorld, type FakeWorld } from "../../src/testing/fakeWorld.js";
+import { replay } from "../worldSupport.js";
+
+type Behaviour = "hears" | "deaf" | "quiet";
+
+interface Model {
+  workers: PaneId[];
+  admitted: number;
+  /** tmux.sent entries already reacted to. */
+  wakeUpsSeen: number;
+}
+
+interface Real {
+  world: FakeWorld;
+  tools: ReturnType<typeof createToolHost>;
+}
+
+type ChannelCommand = fc.Command<Model, Real>;
+
+/** The behaviour of the first mate in `paneId` (latched by the fake world when it was spawned). */
+const behaviourOf = (world: FakeWorld, paneId: string | null | undefined): Behaviour => {
+  if (paneId === null || paneId === undefined) return "hears";
+  const channel = world.firstMateChannelOf(paneId);
+  return !channel.hears ? "deaf" : channel.acknowledges ? "hears" : "quiet";
+};
+
+/** The next first mate spawned behaves like this. */
+const setBehaviour = (world: FakeWorld, behaviour: Behaviour) => {
+  world.firstMateHearsChannel = behaviour !== "deaf";
+  world.firstMateAcknowledges = behaviour === "hears";
+};
+
+interface Knowledge {
+  /** Every picture the current first mate was given (by reference), and the newest. */
+  readonly given: Set<FleetDigest>;
+  picture: FleetDigest | null;
+  /** Interrupt sequence numbers any first mate heard or pulled. */
+  readonly seqs: Set<number>;
+  wrongs: string[];
+}
+
+/**
+ * Replay the core's event log; rebuild what the first mates really have and
+ * check invariant 2 on every transition: `lastSent` moves only to the digest
+ * of the accepted push that carried it, to the digest the first mate pulled
+ * while pulls deliver, back to the newest picture known to have reached it
+ * (the switch to `unavailable`), or to none for a new first mate; and while
+ * pushes are not heard, it is always a picture this first mate was given.
+ */
+const rebuild = (world: FakeWorld): Knowledge => {
+  const knowledge: Knowledge = { given: new Set(), picture: null, seqs: new Set(), wrongs: [] };
+  replay(world).forEach(({ before, event, after }, index) => {
+    const markerChanged =
+      before.supervisor.marker?.paneId !== after.supervisor.marker?.paneId ||
+      before.supervisor.marker?.attempt !== after.supervisor.marker?.attempt;
+    if (markerChanged) {
+      knowledge.given.clear();
+      knowledge.picture = null;
+    }
+    const firstMate = before.supervisor.marker?.paneId;
+    const hears = behaviourOf(world, firstMate) !== "deaf";
+    if (event.type === "EmitSucceeded" && hears) {
+      const inFlight = before.heartbeat.inFlight;
+      if (inFlight?.emitId === event.emitId) {
+        knowledge.given.add(inFlight.digest);
+        knowledge.picture = inFlight.digest;
+      }
+      if (event.emitId.startsWith("interrupt-") && before.interrupts.delivering === Number(event.emitId.slice(10))) {
+        knowledge.seqs.add(Number(event.emitId.slice(10)));
+      }
+    }
+    if (event.type === "DigestPulled" && event.paneId === before.supervisor.marker?.paneId) {
+      knowledge.given.add(event.digest);
+      knowledge.picture = event.digest;
+    }
+    if (event.type === "InboxPulled" && event.paneId === before.supervisor.marker?.paneId) {
+      for (const seq of event.seqs) knowledge.seqs.add(seq);
+    }
+
+    const lastSent = after.heartbeat.lastSent;
+    if (lastSent !== before.heartbeat.lastSent) {
+      const ok =
+        (markerChanged && lastSent === null) ||
+        (event.type === "EmitSucceeded" &&
+          before.heartbeat.inFlight?.emitId === event.emitId &&
+          lastSent === before.heartbeat.inFlight.digest) ||
+        (event.type === "DigestPulled" && before.channel.mode === "unavailable" && lastSent === event.digest) ||
+        (before.channel.mode === "unconfirmed" &&
+          after.channel.mode === "unavailable" &&
+          lastSent === before.channel.delivered);
+      if (!ok) knowledge.wrongs.push(`lastSent moved on ${event.type} at ${index}`);
+    }
+    if (after.channel.mode === "unavailable" && lastSent !== null && !knowledge.given.has(lastSent)) {
+      knowledge.wrongs.push(`lastSent is a picture the first mate never got (after ${event.type} at ${index})`);
+    }
+    if (after.channel.mode === "confirmed" && behaviourOf(world, after.supervisor.marker?.paneId) === "deaf") {
+      knowledge.wrongs.push(`a deaf first mate's channel was confirmed (on ${event.type} at ${index})`);
+    }
+  });
+  return knowledge;
+};
+
+/** The first mate reacts to wake-ups typed into its pane: it pulls the digest and its inbox. */
+const answerWakeUps = (model: Model, real: Real) => {
+  const { world, tools } = real;
+  const sent = world.tmux.sent;
+  for (; model.wakeUpsSeen < sent.length; model.wakeUpsSeen++) {
+    const pane = world.firstMatePaneId();
+    const wake = sent[model.wakeUpsSeen]!;
+    if (pane === null || wake.paneId !== pane || !world.channel.isAttached(pane)) continue;
+    expect(wake.text).toMatch(/^(\d+ fleet changes?|fleet picture waiting), \d+ interrupts? waiting — call/);
+    void tools.fleetDigest(pane);
+    void tools.inbox(pane);
+  }
+};
+
+const checkAlways = (model: Model, real: Real) => {
+  answerWakeUps(model, real);
+  const { world } = real;
+  // A deaf first mate is never taken to hear its channel.
+  const firstMate = world.firstMatePaneId();
+  if (firstMate !== null && behaviourOf(world, firstMate) === "deaf") {
+    expect(world.state().channel.mode).not.toBe("confirmed");
+  }
+  // Wake-ups carry counts only, never a pane id or fleet content.
+  for (const wake of world.tmux.sent) expect(wake.text).not.toMatch(/%\d/);
+};
+
+const pick = (model: Model, index: number): PaneId | undefined =>
+  model.workers.length === 0 ? undefined : model.workers[index % model.workers.length];
+
+class AddWorker implements ChannelCommand {
+  check = () => true;
+  run(model: Model, real: Real) {
+    model.workers.push(real.world.addWorker({ title: "working" }));
+    real.world.drive();
+    checkAlways(model, real);
+  }
+  toString = () => "AddWorker";
+}
+
+class Retitle implements ChannelCommand {
+  constructor(
+    readonly index: number,
+    readonly title: string,
+  ) {}
+  check = (model: Readonly<Model>) => model.workers.length > 0;
+  run(model: Model, real: Real) {
+    real.world.tmux.setTitle(pick(model, this.index)!, this.title);
+    checkAlways(model, real);
+  }
+  toString = () => `Retitle(${this.index}, ${this.title})`;
+}
+
+class KillWorker implements ChannelCommand {
+  constructor(readonly index: number) {}
+  check = (model: Readonly<Model>) => model.workers.length > 0;
+  run(model: Model, real: Real) {
+    const pane = pick(model, this.index)!;
+    real.world.tmux.killPaneExternally(pane);
+    real.world.drive();
+    model.workers = model.workers.filter((worker) => worker !== pane);
+    checkAlways(model, real);
+  }
+  toString = () => `KillWorker(${this.index})`;
+}
+
+class NeedHuman implements ChannelCommand {
+  constructor(
+    readonly index: number,
+    readonly message: string,
+  ) {}
+  check = (model: Readonly<Model>) => model.workers.length > 0;
+  run(model: Model, real: Real) {
+    const { world } = real;
+    const before = world.commands.filter((command) => command.type === "store.enqueueOutbox").length;
+    world.inject({
+      type: "NotifyReceived",
+      now: world.now(),
+      paneId: pick(model, this.index)!,
+      kind: "need_human",
+      message: this.message,
+    });
+    world.drive();
+    model.admitted += world.commands.filter((command) => command.type === "store.enqueueOutbox").length - before;
+    checkAlways(model, real);
+  }
+  toString = () => `NeedHuman(${this.index}, ${this.message})`;
+}
+
+/** The next first mate behaves like this; the current one is ended so the switch happens. */
+class NextFirstMate implements ChannelCommand {
+  constructor(readonly behaviour: Behaviour) {}
+  check = () => true;
+  run(model: Model, real: Real) {
+    const { world } = real;
+    setBehaviour(world, this.behaviour);
+    const pane = world.firstMatePaneId();
+    if (pane !== null && world.tmux.panes.has(pane)) world.tmux.killPaneExternally(pane);
+    world.drive();
+    checkAlways(model, real);
+  }
+  toString = () => `NextFirstMate(${this.behaviour})`;
+}
+
+/** The human types into the first mate's pane; it answers with tool calls. Proves nothing about the channel. */
+class HumanAsksFirstMate implements ChannelCommand {
+  check = () => true;
+  run(model: Model, real: Real) {
+    const { world, tools } = real;
+    const pane = world.firstMatePaneId();
+    if (pane !== null && world.channel.isAttached(pane)) {
+      const hook = (state: "busy" | "idle", detail: string) =>
+        world.inject({
+          type: "AgentEvidenceReceived",
+          now: world.now(),
+          paneId: pane,
+          evidence: { source: "hook", state, at: world.now(), detail },
+        });
+      hook("busy", "UserPromptSubmit");
+      world.drive();
+      void tools.readLog(pane, { limit: 5 });
+      void tools.fleetDigest(pane);
+      world.drive();
+      hook("idle", "Stop");
+      world.drive();
+    }
+    checkAlways(model, real);
+  }
+  toString = () => "HumanAsksFirstMate";
+}
+
+class FailEmits implements ChannelCommand {
+  constructor(readonly count: number) {}
+  check = () => true;
+  run(model: Model, real: Real) {
+    real.world.channel.failNext(this.count);
+    checkAlways(model, real);
+  }
+  toString = () => `FailEmits(${this.count})`;
+}
+
+class DetachFirstMate implements ChannelCommand {
+  check = () => true;
+  run(model: Model, real: Real) {
+    const pane = real.world.firstMatePaneId();
+    if (pane !== null && real.world.channel.isAttached(pane)) {
+      real.world.channel.detach(pane);
+      real.world.drive();
+    }
+    checkAlways(model, real);
+  }
+  toString = () => "DetachFirstMate";
+}
+
+class AttachFirstMate implements ChannelCommand {
+  check = () => true;
+  run(model: Model, real: Real) {
+    const pane = real.world.firstMatePaneId();
+    if (pane !== null && real.world.tmux.panes.has(pane) && !real.world.channel.isAttached(pane)) {
+      real.world.channel.attach(pane, true);
+      real.world.drive();
+    }
+    checkAlways(model, real);
+  }
+  toString = () => "AttachFirstMate";
+}
+
+class Advance implements ChannelCommand {
+  constructor(readonly ms: number) {}
+  check = () => true;
+  run(model: Model, real: Real) {
+    // In slices, so the first mate answers wake-ups as they come.
+    for (let left = this.ms; left > 0; left -= 10_000) {
+      real.world.advance(Math.min(left, 10_000));
+      answerWakeUps(model, real);
+    }
+    checkAlways(model, real);
+  }
+  toString = () => `Advance(${this.ms})`;
+}
+
+/**
+ * A healthy stretch: no failing emits, the first mate attached, long enough
+ * for a confirmation deadline and two coalesced intervals. Invariant 3: the
+ * first mate then really has the current picture and every interrupt.
+ */
+class Settle implements ChannelCommand {
+  check = () => true;
+  run(model: Model, real: Real) {
+    const { world } = real;
+    const config = world.state().config;
+    world.channel.failNext(0);
+    const until = world.now() + config.channelConfirmMs + 3 * config.pushIntervalMs + config.idleThresholdMs;
+    while (world.now() < until) {
+      const pane = world.firstMatePaneId();
+      if (pane && world.tmux.panes.has(pane) && !world.channel.isAttached(pane)) world.channel.attach(pane, true);
+      world.drive();
+      world.advance(5_000);
+      answerWakeUps(model, real);
+    }
+    checkAlways(model, real);
+    const state = world.state();
+    expect(world.firstMatePaneId()).not.toBeNull();
+    const knowledge = rebuild(world);
+    expect(knowledge.wrongs).toEqual([]);
+    expect(diverge(knowledge.picture, currentDigest(state), config)).toEqual([]);
+    const admitted = world.commands
+      .filter((command) => command.type === "store.enqueueOutbox")
+      .map((command) => (command.type === "store.enqueueOutbox" ? command.entry.seq : 0));
+    expect(admitted).toHaveLength(model.admitted);
+    expect(admitted.filter((seq) => !knowledge.seqs.has(seq))).toEqual([]);
+    // What the first mate got was marked delivered in the store, and nothing else is pending.
+    expect(state.interrupts.outbox).toEqual([]);
+    expect(state.channel.held).toEqual([]);
+  }
+  toString = () => "Settle";
+}
+
+const commandArbs = [
+  fc.constant(new AddWorker()),
+  fc.tuple(fc.nat(10), fc.constantFrom("working", "testing", "reviewing")).map(([i, t]) => new Retitle(i, t)),
+  fc.nat(10).map((i) => new KillWorker(i)),
+  fc.tuple(fc.nat(10), fc.constantFrom("approve?", "stuck")).map(([i, m]) => new NeedHuman(i, m)),
+  fc.constantFrom<Behaviour>("hears", "deaf", "quiet").map((behaviour) => new NextFirstMate(behaviour)),
+  fc.constant(new HumanAsksFirstMate()),
+  fc.integer({ min: 1, max: 3 }).map((count) => new FailEmits(count)),
+  fc.constant(new DetachFirstMate()),
+  fc.constant(new AttachFirstMate()),
+  fc.integer({ min: 1_000, max: 150_000 }).map((ms) => new Advance(ms)),
+  fc.constant(new Settle()),
+];
+
+const startWorld = (first: Behaviour): { model: Model; real: Real } => {
+  const world = createFakeWorld({ config: { outboxTtlMs: 30 * 86_400_000 } });
+  const model: Model = { workers: [], admitted: 0, wakeUpsSeen: 0 };
+  setBehaviour(world, first);
+  const tools = createToolHost({
+    getState: () => world.state(),
+    store: world.store,
+    tmux: world.tmux,
+    now: () => world.now(),
+    dispatch: async (event) => {
+      world.inject(event);
+      world.drive();
+    },
+  });
+  world.start();
+  return { model, real: { world, tools } };
+};
+
+describe("channel delivery against a model of what the first mate really has", () => {
+  it("invariants 2 and 3 hold in every channel mode and on every switch between them", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<Behaviour>("hears", "deaf", "quiet"),
+        fc.commands(commandArbs, { maxCommands: 30 }),
+        (first, commands) => {
+          const setup = startWorld(first);
+          fc.modelRun(() => setup, [...commands, new Settle()]);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
