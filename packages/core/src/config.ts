@@ -79,6 +79,11 @@ export const CoreConfigSchema = z.object({
   prohibitions: z.array(ProhibitionSchema).default(() => [...DEFAULT_PROHIBITIONS]),
   /** The identity file over this many characters is warned about. */
   identityCapChars: z.number().int().positive().default(8000),
+  /**
+   * The IDENTITY layer's hard cap, in characters: over it, a start uses the
+   * newest backup within the cap instead, and the human is alerted.
+   */
+  identityHardCapChars: z.number().int().positive().default(32_000),
   /** The consolidation nudge rides the digest after this many wakes without an identity edit. */
   identityNudgeAfterWakes: z.number().int().positive().default(50),
   /**

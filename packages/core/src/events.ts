@@ -25,6 +25,10 @@ import { PaneEndReportSchema } from "./domain/paneProcess.js";
 
 const now = z.number().int().nonnegative();
 
+const LaunchAlertsSchema = z
+  .array(z.object({ code: z.string().regex(/^[a-z0-9_]{1,64}$/), message: z.string().min(1).max(2000) }))
+  .max(16);
+
 /** A push's id as the first mate sees it in `meta.push` (e.g. `digest-1-7`, `interrupt-1-3`, `conn-2`). */
 export const PushRefSchema = z.string().regex(/^[a-z]+(-\d{1,15}){1,2}$/, "a push id such as digest-1-7");
 
@@ -103,8 +107,16 @@ export const EventSchema = z.discriminatedUnion("type", [
     paneId: z.string(),
     windowId: z.string().nullable(),
     tokenHash: TokenHashSchema,
+    /** What the launcher had to tell the human about this start (raised as alerts). */
+    alerts: LaunchAlertsSchema.optional(),
   }),
-  z.object({ type: z.literal("SpawnFailed"), now, requestId: z.string(), reason: z.string() }),
+  z.object({
+    type: z.literal("SpawnFailed"),
+    now,
+    requestId: z.string(),
+    reason: z.string(),
+    alerts: LaunchAlertsSchema.optional(),
+  }),
   z.object({ type: z.literal("EmitSucceeded"), now, emitId: z.string() }),
   z.object({ type: z.literal("EmitFailed"), now, emitId: z.string(), reason: z.string() }),
   /** A channel session attached; `firstMate` only when pane AND token were verified. */

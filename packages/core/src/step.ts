@@ -442,7 +442,16 @@ const onSpawnSettled = (state: CoreState, event: EventOf<"SpawnSucceeded"> | Eve
           tokenHash: event.tokenHash,
         }
       : { ok: false as const, requestId: event.requestId, reason: event.reason };
-  return chain(state, (s) => applySupervisor(s, settleSpawn(s.supervisor, outcome, s.now, s.config)));
+  // What the launcher had to tell the human (e.g. the IDENTITY over its hard cap) is raised and logged.
+  const launchAlerts: Command[] = (event.alerts ?? []).flatMap((alert): Command[] => [
+    { type: "alert.raise", level: "warning", code: alert.code, message: alert.message },
+    { type: "store.appendLog", entry: { kind: "narrative", text: alert.message, at: state.now, author: "kit" } },
+  ]);
+  return chain(
+    state,
+    (s) => applySupervisor(s, settleSpawn(s.supervisor, outcome, s.now, s.config)),
+    (s) => [s, launchAlerts],
+  );
 };
 
 const onEmitSettled = (state: CoreState, emitId: string, delivered: boolean): StepResult => {

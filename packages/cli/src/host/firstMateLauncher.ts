@@ -1,7 +1,15 @@
 /**
  * The host's FirstMateLauncher: a fresh spawn token per start, the prompt
- * written to a file (never typed), and the agent command with the
- * first-mate channel wired in. The core sees only the token's hash.
+ * written to a file (never typed, never in argv), and the agent command
+ * with the first-mate channel wired in. The core sees only the token's hash.
+ *
+ * The prompt file (0600, in the private `launch` directory, 0700) reaches
+ * Claude Code as `--append-system-prompt-file`, and every other agent as
+ * `FIRST_MATE_PROMPT_FILE` in the environment it already receives: Linux
+ * caps one argument at 128 KiB, and a prompt in argv would also show in
+ * `ps`. The IDENTITY layer has a hard cap: an identity file over it is not
+ * backed up (the good backups are kept) and this start uses the newest
+ * backup within the cap, with an alert to the human.
  *
  * The token travels in a 0600 file named by `FIRST_MATE_TOKEN_FILE`; the
  * shim reads it and removes it, so the secret is in no environment at all
@@ -9,12 +17,13 @@
  * hello consumes it, a same-user process can still read that file: the
  * token is single-use, so after the first mate attached it is worthless.
  */
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { FirstMateLauncher, PreparedLaunch } from "@first-mate/core/runtime";
+import type { FirstMateLauncher, LaunchAlert, PreparedLaunch } from "@first-mate/core/runtime";
 import * as E from "fp-ts/lib/Either.js";
 import type { AgentChoice } from "./hostConfig.js";
-import { backupIdentity } from "./identityFile.js";
+import { backupIdentity, newestBackupWithin, readIdentity } from "./identityFile.js";
+import type { PromptInput } from "./layeredPromptSource.js";
 import { nodeScriptArgv } from "./nodeScript.js";
 import { createSpawnToken } from "./spawnToken.js";
 
@@ -28,12 +37,14 @@ export interface LauncherOptions {
   readonly socketPath: string;
   readonly cwd: string;
   /** The prompt the first mate starts with (the layered prompt). */
-  readonly prompt: () => Promise<string> | string;
+  readonly prompt: (input?: PromptInput) => Promise<string> | string;
   /** The IDENTITY file, backed up before each spawn and rotated to the newest `keep`. */
   readonly identity?: {
     readonly path: string;
     readonly backupDir: string;
     readonly keep: number;
+    /** Hard cap in characters (default 32 000): over it, the newest backup within it is used. */
+    readonly hardCapChars?: number;
     /** Told when a backup fails; the spawn goes on (a missed backup must not keep the first mate down). */
     readonly onBackupFailed?: (reason: string) => void;
   };
@@ -45,20 +56,54 @@ export const channelServerEntry = (socketPath: string) => {
   return { command: command!, args, env: { FIRST_MATE_SOCKET: socketPath } };
 };
 
-const claudeArgv = (
+/** Claude Code with the first-mate channel; the prompt is read from its file by Claude Code itself. */
+export const claudeArgv = (
   agent: Extract<AgentChoice, { kind: "claude" }>,
   mcpConfigPath: string,
   promptPath: string,
 ): string[] => [
-  "/bin/sh",
-  "-c",
-  // The prompt goes through a file: it is read by the shell, never typed into the pane.
-  'config="$1"; prompt="$(cat "$2")"; shift 2; exec "$0" --mcp-config "$config" --dangerously-load-development-channels server:first-mate --append-system-prompt "$prompt" "$@"',
   agent.binary,
+  "--mcp-config",
   mcpConfigPath,
+  "--dangerously-load-development-channels",
+  "server:first-mate",
+  "--append-system-prompt-file",
   promptPath,
   ...agent.extraArgs,
 ];
+
+/** The identity hard cap when none is configured, in characters. */
+export const DEFAULT_IDENTITY_HARD_CAP_CHARS = 32_000;
+
+/**
+ * Back up the identity before a spawn, unless it is over the hard cap: then
+ * choose the newest backup within the cap for this start and say so.
+ */
+const prepareIdentity = async (
+  identity: NonNullable<LauncherOptions["identity"]>,
+  attempt: number,
+): Promise<{ readonly input: PromptInput; readonly alerts: LaunchAlert[] }> => {
+  const cap = identity.hardCapChars ?? DEFAULT_IDENTITY_HARD_CAP_CHARS;
+  const text = await readIdentity(identity.path).catch(() => null);
+  if (text === null || text.length <= cap) {
+    const backup = await backupIdentity(identity.path, identity.backupDir, identity.keep, attempt);
+    if (E.isLeft(backup)) identity.onBackupFailed?.(backup.left);
+    return { input: {}, alerts: [] };
+  }
+  const fallback = await newestBackupWithin(identity.backupDir, cap).catch(() => null);
+  const instead = fallback
+    ? `this start uses the newest backup within the cap (${fallback.path})`
+    : "no backup is within the cap, so this start has no IDENTITY layer";
+  return {
+    input: { identity: fallback?.text ?? null },
+    alerts: [
+      {
+        code: "identity_over_cap",
+        message: `IDENTITY file ${identity.path} is ${text.length} characters, over its hard cap of ${cap}: ${instead}. The file is left as it is (and not backed up); consolidate it.`,
+      },
+    ],
+  };
+};
 
 /**
  * The host's launcher: for each start, a fresh single-use spawn token (in a 0600 file, only its hash to the core),
@@ -69,21 +114,16 @@ export const createFirstMateLauncher = (options: LauncherOptions): FirstMateLaun
     const token = createSpawnToken();
     const dir = join(options.stateDir, "launch");
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    if (options.identity) {
-      const backup = await backupIdentity(
-        options.identity.path,
-        options.identity.backupDir,
-        options.identity.keep,
-        attempt,
-      );
-      if (E.isLeft(backup)) options.identity.onBackupFailed?.(backup.left);
-    }
+    // Private even when it existed before with a looser mode.
+    await chmod(dir, 0o700);
+    const identity = options.identity ? await prepareIdentity(options.identity, attempt) : { input: {}, alerts: [] };
     const tokenPath = join(dir, `first-mate-${attempt}.token`);
     // A leftover from an earlier host with the same attempt number is replaced, never reused.
     await rm(tokenPath, { force: true });
     await writeFile(tokenPath, token.token, { mode: 0o600, flag: "wx" });
     const promptPath = join(dir, `first-mate-${attempt}.prompt.md`);
-    await writeFile(promptPath, await options.prompt(), { mode: 0o600 });
+    await rm(promptPath, { force: true });
+    await writeFile(promptPath, await options.prompt(identity.input), { mode: 0o600, flag: "wx" });
     const env: Record<string, string> = {
       FIRST_MATE_TOKEN_FILE: tokenPath,
       FIRST_MATE_SOCKET: options.socketPath,
@@ -108,6 +148,10 @@ export const createFirstMateLauncher = (options: LauncherOptions): FirstMateLaun
         argv = [...options.agent.argv];
         break;
     }
-    return { request: { session, window, argv, cwd: options.cwd, env }, tokenHash: token.hash };
+    return {
+      request: { session, window, argv, cwd: options.cwd, env },
+      tokenHash: token.hash,
+      ...(identity.alerts.length > 0 ? { alerts: identity.alerts } : {}),
+    };
   },
 });

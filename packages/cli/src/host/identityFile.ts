@@ -42,6 +42,29 @@ export const ensureIdentityFile = async (path: string, dir: string): Promise<voi
   });
 };
 
+/**
+ * The newest backup (by name: names sort oldest first) whose text is within
+ * `capChars` characters, or null when there is none.
+ */
+export const newestBackupWithin = async (
+  backupDir: string,
+  capChars: number,
+): Promise<{ readonly path: string; readonly text: string } | null> => {
+  let names: string[];
+  try {
+    names = (await readdir(backupDir)).filter((file) => BACKUP_NAME.test(file)).sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+  for (const name of names.reverse()) {
+    const path = join(backupDir, name);
+    const text = await readFile(path, "utf8");
+    if (text.length <= capChars) return { path, text };
+  }
+  return null;
+};
+
 /** What one backup did: the new backup's path, and the older backups the rotation removed. */
 export interface IdentityBackup {
   /** The new backup's path, or null when there was no identity file. */

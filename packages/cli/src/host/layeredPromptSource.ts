@@ -30,20 +30,31 @@ export interface LayeredPromptOptions {
   readonly onWarning?: (warning: string) => void;
 }
 
+/** What the launcher tells a prompt source about this start. */
+export interface PromptInput {
+  /**
+   * The IDENTITY text to use instead of reading the file (the launcher's
+   * choice when the file is over its hard cap); null for none at all.
+   */
+  readonly identity?: string | null;
+}
+
 /** A prompt source for the launcher: assembles the layers afresh for every spawn. */
-export const createLayeredPrompt = (options: LayeredPromptOptions) => async (): Promise<string> => {
-  await ensureIdentityFile(options.identityPath, dirname(options.identityPath));
-  const extensions = await options.store.listRoleExtensions({ status: "approved" });
-  if (E.isLeft(extensions)) {
-    options.onWarning?.(`ROLE-EXT left out: ${describeError(extensions.left)}`);
-  }
-  const assembled = assembleLayeredPrompt({
-    core: options.core ?? DEFAULT_CORE_PROMPT,
-    roleExtensions: E.isRight(extensions) ? extensions.right.map(({ id, text }) => ({ id, text })) : [],
-    identity: await readIdentity(options.identityPath),
-    identityPath: options.identityPath,
-    identityCapChars: options.identityCapChars ?? DEFAULT_IDENTITY_CAP_CHARS,
-  });
-  for (const warning of assembled.warnings) options.onWarning?.(warning);
-  return assembled.text;
-};
+export const createLayeredPrompt =
+  (options: LayeredPromptOptions) =>
+  async (input: PromptInput = {}): Promise<string> => {
+    await ensureIdentityFile(options.identityPath, dirname(options.identityPath));
+    const extensions = await options.store.listRoleExtensions({ status: "approved" });
+    if (E.isLeft(extensions)) {
+      options.onWarning?.(`ROLE-EXT left out: ${describeError(extensions.left)}`);
+    }
+    const assembled = assembleLayeredPrompt({
+      core: options.core ?? DEFAULT_CORE_PROMPT,
+      roleExtensions: E.isRight(extensions) ? extensions.right.map(({ id, text }) => ({ id, text })) : [],
+      identity: input.identity !== undefined ? input.identity : await readIdentity(options.identityPath),
+      identityPath: options.identityPath,
+      identityCapChars: options.identityCapChars ?? DEFAULT_IDENTITY_CAP_CHARS,
+    });
+    for (const warning of assembled.warnings) options.onWarning?.(warning);
+    return assembled.text;
+  };

@@ -239,6 +239,7 @@ export const startHost = async (options: StartHostOptions): Promise<E.Either<Hos
         path: identity,
         backupDir: identityBackupDir(config.stateDir),
         keep: config.identityBackups,
+        ...(config.core.identityHardCapChars ? { hardCapChars: config.core.identityHardCapChars } : {}),
         onBackupFailed: noteForTheHuman,
       },
     }),

@@ -133,9 +133,11 @@ export const executeCommand = async (command: Command, ports: ExecutionPorts): P
       case "tmux.spawn": {
         let tokenHash: string;
         let result: Awaited<ReturnType<TmuxPort["spawn"]>>;
+        let alerts: { alerts?: { code: string; message: string }[] } = {};
         try {
           const launch = await ports.launcher.prepare(command);
           tokenHash = launch.tokenHash;
+          if (launch.alerts && launch.alerts.length > 0) alerts = { alerts: [...launch.alerts] };
           result = await ports.tmux.spawn(launch.request);
         } catch (error) {
           return event({ type: "SpawnFailed", now: now(), requestId: command.requestId, reason: messageOf(error) });
@@ -148,12 +150,14 @@ export const executeCommand = async (command: Command, ports: ExecutionPorts): P
               paneId: result.right.paneId,
               windowId: result.right.windowId,
               tokenHash,
+              ...alerts,
             })
           : event({
               type: "SpawnFailed",
               now: now(),
               requestId: command.requestId,
               reason: describeError(result.left),
+              ...alerts,
             });
       }
       case "tmux.kill": {
