@@ -120,8 +120,9 @@ export const channelAccepted = (
   if (state.channel.mode !== "unconfirmed") return [state, [], false];
   const paneId = firstMateOf(state);
   const resolved = paneId === null ? undefined : state.agents[paneId]?.resolved;
-  const busy = resolved?.state === "busy" && resolved.source === "hook";
-  const decision = noteAccepted(state.channel, { ref, at: state.now, interrupt, busy }, state.config.channelConfirmMs);
+  // Only hook evidence says it was idle when the push came; anything else leaves that unknown.
+  const idle = resolved?.source === "hook" && (resolved.state === "idle" || resolved.state === "waiting_input");
+  const decision = noteAccepted(state.channel, { ref, at: state.now, interrupt, idle }, state.config.channelConfirmMs);
   return [{ ...state, channel: decision.state }, decision.commands, interrupt !== null];
 };
 

@@ -34,6 +34,18 @@ export const StatusJson = z.strictObject({
     })
     .nullable(),
   outboxDepth: count,
+  /**
+   * What only the running host knows (asked over its socket): whether the
+   * first mate hears its channel, wake-ups typed instead, a start-up dialog it
+   * waits at. Null when no host answered.
+   */
+  live: z
+    .strictObject({
+      channel: z.enum(["unconfirmed", "confirmed", "unavailable"]).nullable(),
+      wakeUps: count,
+      waitingAtDialog: z.string().nullable(),
+    })
+    .nullable(),
 });
 /** The document `status --json` prints. */
 export type StatusJson = z.infer<typeof StatusJson>;

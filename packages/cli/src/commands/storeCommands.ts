@@ -15,6 +15,7 @@ import * as E from "fp-ts/lib/Either.js";
 import type { HostConfig } from "../host/hostConfig.js";
 import { describeStore, type HostStore, openHostStore, storeChoiceOf, storeExists } from "../host/hostStore.js";
 import type { KillSwitchJson, LogJson, ResetJson, StatusJson } from "./jsonContract.js";
+import { askRunningHost, type LiveStatus } from "./liveStatus.js";
 
 /** Where a command prints: results to `out` (stdout), failures and notes to `err` (stderr). */
 export interface Io {
@@ -76,6 +77,22 @@ export const withExistingStore = async (
 const time = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : "never");
 
 /** `first-mate status`. */
+/** One line on the first mate's channel, from the running host (see liveStatus.ts). */
+const describeLive = (live: LiveStatus | null): string => {
+  if (live === null) return "unknown (no running host answered)";
+  const dialog = live.waitingAtDialog ? `; waiting at start-up dialog ${live.waitingAtDialog}` : "";
+  switch (live.channel) {
+    case null:
+      return `no first mate${dialog}`;
+    case "unavailable":
+      return `unavailable: pushes do not reach the first mate; ${live.wakeUps} wake-ups typed into its pane (it pulls fleet_digest / inbox)${dialog}`;
+    case "unconfirmed":
+      return `unconfirmed (no sign yet that the first mate saw a push)${dialog}`;
+    case "confirmed":
+      return `confirmed${dialog}`;
+  }
+};
+
 export const statusCommand = (config: HostConfig, json: boolean, io: Io) =>
   withExistingStore(
     config,
@@ -110,6 +127,7 @@ export const statusCommand = (config: HostConfig, json: boolean, io: Io) =>
             }
           : null,
         outboxDepth: h.outbox.length,
+        live: h.marker ? await askRunningHost(config) : null,
       };
       if (json) {
         io.out(JSON.stringify(status));
@@ -128,6 +146,7 @@ export const statusCommand = (config: HostConfig, json: boolean, io: Io) =>
         `ledger       ${h.ledger.length} starts in the last 24 h${last ? `; last: attempt ${last.attempt} ${last.outcome}` : ""}`,
       );
       io.out(`outbox       ${h.outbox.length} undelivered interrupts`);
+      io.out(`channel      ${describeLive(status.live)}`);
       return 0;
     },
     (path) => {
@@ -141,6 +160,7 @@ export const statusCommand = (config: HostConfig, json: boolean, io: Io) =>
           starts: 0,
           lastStart: null,
           outboxDepth: 0,
+          live: null,
         };
         io.out(JSON.stringify(status));
       } else io.out(noStateMessage(path));

@@ -17,10 +17,13 @@
  * - `confirmed` and `unavailable` hold until the next first mate (the
  *   channel is retried at the next start); evidence after that changes nothing.
  * - Evidence, strongest first: a first-mate tool call naming an accepted
- *   push (`ack`); hook evidence of a new turn, or an unnamed first-mate tool
- *   call, while no prompt reached it since the push and it was not already
- *   mid-turn when the push was accepted. A prompt (hook `UserPromptSubmit`)
- *   explains what follows it, so it confirms nothing until the turn ends.
+ *   push (`ack`); else hook evidence of a new turn, or an unnamed first-mate
+ *   tool call, but only when its hooks showed it idle when the push came (or
+ *   its turn has ended since) and no prompt reached it since. Without hooks
+ *   an unnamed tool call proves nothing: an agent may act on its own (a
+ *   start-up routine, a long turn, the human typing). A prompt (hook
+ *   `UserPromptSubmit`) explains what follows it, so it confirms nothing
+ *   until the turn ends.
  *   A wrong `confirmed` loses changes silently; a wrong `unavailable` only
  *   costs a duplicate wake-up: the rules lean towards the latter.
  * - While `unconfirmed`, an accepted interrupt is *held* (not yet marked
@@ -35,13 +38,16 @@
  *
  * Pure: executes nothing.
  */
+import { z } from "zod";
 import type { Command } from "../commands.js";
 import type { FleetDigest } from "../domain/digest.js";
 import type { OutboxEntry } from "../domain/interrupt.js";
 import type { PaneId } from "../domain/paneId.js";
 import { type DivergeThresholds, diverge } from "./diverge.js";
 
-export type ChannelMode = "unconfirmed" | "confirmed" | "unavailable";
+export const ChannelModeSchema = z.enum(["unconfirmed", "confirmed", "unavailable"]);
+/** Whether a first mate hears its channel (see the table above). */
+export type ChannelMode = z.infer<typeof ChannelModeSchema>;
 
 /** A push accepted by the first mate's session and not yet confirmed. */
 export interface AcceptedPush {
@@ -71,8 +77,11 @@ export interface ChannelDeliveryState {
   readonly accepted: readonly AcceptedPush[];
   /** When the oldest accepted push's confirmation runs out. */
   readonly deadline: number | null;
-  /** The first mate was already mid-turn (hook evidence) when the first unconfirmed push was accepted. */
-  readonly busyAtAccept: boolean;
+  /**
+   * Its hooks showed it idle when the first unconfirmed push was accepted,
+   * or a turn has ended since: a turn that starts now was not already under way.
+   */
+  readonly quietSinceAccept: boolean;
   /** A prompt reached the first mate since that push: what follows may answer it, not the push. */
   readonly prompted: boolean;
   /** The newest picture known to have reached the first mate (confirmed push or pull). */
@@ -100,7 +109,7 @@ export const INITIAL_CHANNEL_DELIVERY: ChannelDeliveryState = {
   mode: "unconfirmed",
   accepted: [],
   deadline: null,
-  busyAtAccept: false,
+  quietSinceAccept: false,
   prompted: false,
   delivered: null,
   held: [],
@@ -136,7 +145,7 @@ const kitLog = (now: number, text: string): Command => ({
  */
 export const noteAccepted = (
   state: ChannelDeliveryState,
-  push: { readonly ref: string; readonly at: number; readonly interrupt: OutboxEntry | null; readonly busy: boolean },
+  push: { readonly ref: string; readonly at: number; readonly interrupt: OutboxEntry | null; readonly idle: boolean },
   confirmMs: number,
 ): ChannelDecision => {
   if (state.mode !== "unconfirmed") return { state, commands: [] };
@@ -148,7 +157,7 @@ export const noteAccepted = (
       ...state,
       accepted: [...state.accepted, { ref: push.ref, at: push.at }].slice(-ACCEPTED_KEEP),
       deadline,
-      busyAtAccept: first ? push.busy : state.busyAtAccept,
+      quietSinceAccept: first ? push.idle : state.quietSinceAccept,
       prompted: first ? false : state.prompted,
       held,
     },
@@ -235,17 +244,20 @@ export const weighEvidence = (
     if (evidence.ack !== null && state.accepted.some((push) => push.ref === evidence.ack)) {
       return { state, confirms: `a tool call named push ${evidence.ack}` };
     }
-    return { state, confirms: !state.busyAtAccept && !state.prompted ? "a first-mate tool call after a push" : null };
+    return {
+      state,
+      confirms: state.quietSinceAccept && !state.prompted ? "a first-mate tool call after a push" : null,
+    };
   }
   switch (evidence.turn) {
     case "prompt":
       return { state: { ...state, prompted: true }, confirms: null };
     case "ended":
-      return { state: { ...state, prompted: false, busyAtAccept: false }, confirms: null };
+      return { state: { ...state, prompted: false, quietSinceAccept: true }, confirms: null };
     case "busy":
       return {
         state,
-        confirms: !state.busyAtAccept && !state.prompted ? "its hooks show a turn started by a push" : null,
+        confirms: state.quietSinceAccept && !state.prompted ? "its hooks show a turn started by a push" : null,
       };
   }
 };

@@ -54,7 +54,7 @@ const acceptedPush = (world: FakeWorld) =>
 describe("evidence that the first mate heard a push", () => {
   const accepted = noteAccepted(
     INITIAL_CHANNEL_DELIVERY,
-    { ref: "digest-1", at: T0, interrupt: null, busy: false },
+    { ref: "digest-1", at: T0, interrupt: null, idle: true },
     90_000,
   );
 
@@ -82,13 +82,15 @@ describe("evidence that the first mate heard a push", () => {
     expect(weighEvidence(ended, { kind: "hook", turn: "busy" }).confirms).toMatch(/turn started by a push/);
   });
 
-  it("a first mate already mid-turn when the push came shows nothing until that turn ends", () => {
+  it("without hooks showing it idle when the push came (mid-turn, or no hooks at all), only a named push or an ended turn counts", () => {
     const busy = noteAccepted(
       INITIAL_CHANNEL_DELIVERY,
-      { ref: "digest-1", at: T0, interrupt: null, busy: true },
+      { ref: "digest-1", at: T0, interrupt: null, idle: false },
       90_000,
     );
     expect(weighEvidence(busy.state, { kind: "tool", ack: null }).confirms).toBeNull();
+    expect(weighEvidence(busy.state, { kind: "hook", turn: "busy" }).confirms).toBeNull();
+    expect(weighEvidence(busy.state, { kind: "tool", ack: "digest-1" }).confirms).toMatch(/named push/);
     const ended = weighEvidence(busy.state, { kind: "hook", turn: "ended" }).state;
     expect(weighEvidence(ended, { kind: "tool", ack: null }).confirms).toMatch(/tool call after a push/);
   });
