@@ -21,7 +21,7 @@ const serverAlive = (socketName: string) => {
 };
 
 describe("the demo", () => {
-  it("shows spawn, pushes on change, an interrupt, a respawn with the log intact, and cleans up", async () => {
+  it("shows spawn, pushes on change, an interrupt, a respawn with the log intact, the channel-off fallback, and cleans up", async () => {
     const before = new Set(demoDirs());
     const lines: string[] = [];
     const summary = await runDemo({ agent: "stand-in", json: true, out: (line) => lines.push(line) });
@@ -33,6 +33,9 @@ describe("the demo", () => {
     expect(summary.interruptHostLatencyMs).not.toBeNull();
     expect(summary.respawnLatencyMs).not.toBeNull();
     expect(summary.logSurvivedRespawn).toBe(true);
+    // The last scene: a first mate whose channel is off is woken by typed lines and pulls.
+    expect(summary.fallbackWakeUps).toBeGreaterThanOrEqual(1);
+    expect(summary.fallbackPulled).toBe(true);
     // --json prints exactly one document: the summary, in its documented shape.
     expect(lines).toHaveLength(1);
     expect(DemoJson.parse(JSON.parse(lines[0]!))).toEqual(summary);

@@ -144,6 +144,8 @@ export const DemoJson = z.strictObject({
   reattachLatencyMs: z.number().nullable(),
   firstMateStarts: count,
   logSurvivedRespawn: z.boolean(),
+  fallbackWakeUps: count,
+  fallbackPulled: z.boolean(),
 });
 
 /**

@@ -23,6 +23,10 @@ export interface DemoSummary {
   readonly reattachLatencyMs: number | null;
   readonly firstMateStarts: number;
   readonly logSurvivedRespawn: boolean;
+  /** The last scene (a first mate whose channel is off): wake-ups typed into its pane… */
+  readonly fallbackWakeUps: number;
+  /** …and whether it answered one by pulling fleet_digest / inbox. */
+  readonly fallbackPulled: boolean;
 }
 
 const median = (values: number[]): number => {
@@ -39,7 +43,7 @@ export const summarise = (
   reports: readonly { report: RuntimeReport; at: number }[],
   journal: readonly Record<string, unknown>[],
   killedAt: number | null,
-): DemoSummary => {
+): Omit<DemoSummary, "fallbackWakeUps" | "fallbackPulled"> => {
   const emitted = new Map<string, number>();
   const queuedAt = new Map<number, number>();
   const delivered = new Map<string, number>();
@@ -130,6 +134,10 @@ export const printSummary = (summary: DemoSummary, out: (line: string) => void, 
     ["respawn latency (kill → new marker)", show(summary.respawnLatencyMs, "ms")],
     ["re-attach latency (kill → attached)", show(summary.reattachLatencyMs, "ms")],
     ["captain's log survived the respawn", summary.logSurvivedRespawn ? "yes" : "no"],
+    [
+      "channel off: wake-ups typed, pulled",
+      `${summary.fallbackWakeUps}, ${summary.fallbackPulled ? "yes (fleet_digest / inbox)" : "no"}`,
+    ],
   ];
   const width = Math.max(...rows.map(([name]) => name.length));
   out("");

@@ -5,8 +5,9 @@
  * It shows, as a timeline: the supervisor spawning the first mate, digests
  * pushed only on change, a need_human interrupt and its latency, the first
  * mate killed and respawned and its latency, and the captain's log
- * surviving the respawn. It ends by itself with a summary and removes
- * everything it started, also on Ctrl-C.
+ * surviving the respawn, and last a first mate whose channel is off
+ * answering typed wake-ups by pulling. It ends by itself with a summary and
+ * removes everything it started, also on Ctrl-C.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -22,6 +23,7 @@ import { type Host, startHost } from "../host/startHost.js";
 import { RELIEF_WORKER_SCRIPT, runConnScene } from "./connScene.js";
 import { DEMO_TIMINGS, DEMO_WORKERS } from "./demoFleet.js";
 import { type DemoSummary, printSummary, summarise } from "./demoSummary.js";
+import { runFallbackScene } from "./fallbackScene.js";
 import { createTimeline } from "./timeline.js";
 
 /**
@@ -168,13 +170,26 @@ export const runDemo = async (options: DemoOptions): Promise<DemoSummary> => {
     await waitUntil(() => Date.now() - began >= (options.durationMs ?? 26_000) && reattached(), 60_000);
     await connScene;
     await host.runtime.idle();
-    const journalLines = existsSync(journal)
-      ? readFileSync(journal, "utf8")
-          .split("\n")
-          .filter(Boolean)
-          .map((line) => JSON.parse(line) as Record<string, unknown>)
-      : [];
-    const summary = summarise(reports, journalLines, killedAt);
+    const readJournal = () =>
+      existsSync(journal)
+        ? readFileSync(journal, "utf8")
+            .split("\n")
+            .filter(Boolean)
+            .map((line) => JSON.parse(line) as Record<string, unknown>)
+        : [];
+    const main = summarise(reports, readJournal(), killedAt);
+    const fallback = await runFallbackScene({
+      previous: host,
+      config: parsed.config,
+      socketName,
+      journalPath: journal,
+      timeline,
+      pulledSince: (since) => readJournal().some((entry) => entry.type === "wake_up" && Number(entry.at) >= since),
+      adopt: (next) => {
+        host = next;
+      },
+    });
+    const summary: DemoSummary = { ...main, fallbackWakeUps: fallback.wakeUps, fallbackPulled: fallback.pulled };
     timeline.flush();
     printSummary(summary, out, options.json);
     return summary;

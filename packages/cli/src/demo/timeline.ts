@@ -49,6 +49,15 @@ export const createTimeline = (out: (line: string) => void, quiet: boolean): Tim
         line(who, `read its captain's log on taking the watch: ${entries} entries`);
       }
       if (entry.type === "digest_pull") line(who, "pulled fleet_digest");
+      if (entry.type === "push_dropped")
+        line(who, `(channel off) a ${entry.kind} push reached its session and was dropped unseen`);
+      if (entry.type === "wake_up") {
+        const inbox = String(entry.inbox);
+        line(
+          who,
+          `⟵ typed into its pane: "${entry.line}" → pulled fleet_digest and inbox (${inbox.startsWith("No interrupts") ? "no interrupts" : inbox.split("\n")[0]})`,
+        );
+      }
       if (entry.type === "error") line(who, `error: ${entry.message}`);
     }
   };
@@ -71,6 +80,8 @@ export const createTimeline = (out: (line: string) => void, quiet: boolean): Tim
       }
       if (command.type === "store.appendLog" && command.entry.author === "kit") return ["log", command.entry.text];
       if (command.type === "tmux.kill") return ["supervisor", `kill ${command.paneId}`];
+      if (command.type === "tmux.sendText")
+        return ["heartbeat", `→ ${command.paneId} typed wake-up: "${command.text}"`];
       return null;
     }
     const event = report.event;

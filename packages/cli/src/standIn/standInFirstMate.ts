@@ -25,18 +25,19 @@ const record = (entry: Record<string, unknown>) => {
   if (journal) appendFileSync(journal, `${JSON.stringify(line)}\n`);
 };
 
-/**
- * A tool call that failed because the host went away mid-call (killed, or
- * handing over to a standby) is noted, never left as an unhandled rejection:
- * that would end the process, and with it the pane the supervisor watches.
- */
-const recordFailedCall = (error: unknown) =>
-  record({ type: "call_failed", message: error instanceof Error ? error.message : String(error) });
 
 const stamp = () => new Date().toISOString().slice(11, 23);
 
 let client: Awaited<ReturnType<typeof connectThroughShim>> | null = null;
 let usedConn = false;
+
+/**
+ * A tool call that failed because the host went away mid-call (killed, or
+ * handing over to a standby) is noted, never left as an unhandled rejection:
+ * that would end the process, and with it the pane the supervisor watches.
+ */
+const failed = (tool: string) => (error: unknown) =>
+  record({ type: "call_failed", tool, message: error instanceof Error ? error.message : String(error) });
 
 const onPush = (push: ChannelPush) => {
   const kind = push.meta?.kind ?? "push";
@@ -51,18 +52,18 @@ const onPush = (push: ChannelPush) => {
     usedConn = true;
     void client
       .call("spawn_worker", { name: `relief-${attempt}`, task: "look into the flaky test on main" })
-      .then((result) => record({ type: "conn_action", tool: "spawn_worker", ...result }), recordFailedCall);
+      .then((result) => record({ type: "conn_action", tool: "spawn_worker", ...result }), failed("spawn_worker"));
   }
   const ack = push.meta?.push;
   if (ack && client) {
     // Name the push, so first-mate knows its channel reaches this first mate.
-    void client.call("inbox", { ack }).then((result) => record({ type: "ack", ack, ...result }));
+    void client.call("inbox", { ack }).then((result) => record({ type: "ack", ack, ...result }), failed("inbox"));
   }
   if (kind === "interrupt" && client) {
     const text = `interrupt #${push.meta?.seq}: ${push.content}`.slice(0, 2000);
     void client
       .call("captains_log_append", { kind: "watch", text })
-      .then((result) => record({ type: "log_append", ...result }), recordFailedCall);
+      .then((result) => record({ type: "log_append", ...result }), failed("captains_log_append"));
   }
 };
 
@@ -92,7 +93,7 @@ const onWakeUp = async (line: string) => {
 };
 
 if (ignoresChannel) {
-  createInterface({ input: process.stdin }).on("line", (line) => void onWakeUp(line));
+  createInterface({ input: process.stdin }).on("line", (line) => void onWakeUp(line).catch(failed("wake-up pull")));
 }
 
 main().catch((error: unknown) => {

@@ -45,6 +45,7 @@ import type { OutboxEntry } from "../domain/interrupt.js";
 import type { PaneId } from "../domain/paneId.js";
 import { type DivergeThresholds, diverge } from "./diverge.js";
 
+/** The three channel modes, as a schema (status documents parse it). */
 export const ChannelModeSchema = z.enum(["unconfirmed", "confirmed", "unavailable"]);
 /** Whether a first mate hears its channel (see the table above). */
 export type ChannelMode = z.infer<typeof ChannelModeSchema>;
@@ -56,6 +57,7 @@ export interface AcceptedPush {
   readonly at: number;
 }
 
+/** The wake-ups typed while the channel is unavailable: the one in flight and what the last announced. */
 export interface WakeUpState {
   /** The request id of the wake-up being typed, if any. */
   readonly inFlight: string | null;
@@ -71,6 +73,7 @@ export interface WakeUpState {
   readonly wakeRequestedFor: number | null;
 }
 
+/** One first mate's channel: its mode and what confirming or giving up on it needs. */
 export interface ChannelDeliveryState {
   readonly mode: ChannelMode;
   /** Pushes accepted while unconfirmed, oldest first (bounded). */
@@ -95,6 +98,7 @@ export interface ChannelDeliveryState {
   readonly screenAt: number | null;
 }
 
+/** No wake-up typed yet. */
 export const INITIAL_WAKE_UP: WakeUpState = {
   inFlight: null,
   pending: null,
@@ -105,6 +109,7 @@ export const INITIAL_WAKE_UP: WakeUpState = {
   wakeRequestedFor: null,
 };
 
+/** A first mate's channel at its start: unconfirmed, nothing accepted, nothing held. */
 export const INITIAL_CHANNEL_DELIVERY: ChannelDeliveryState = {
   mode: "unconfirmed",
   accepted: [],
@@ -128,6 +133,7 @@ export type FirstMateEvidence =
   /** Hook evidence from its pane: a prompt submitted, a turn at work, or a turn over. */
   | { readonly kind: "hook"; readonly turn: "prompt" | "busy" | "ended" };
 
+/** A channel decision: the next state and the commands to run. */
 export interface ChannelDecision {
   readonly state: ChannelDeliveryState;
   readonly commands: readonly Command[];
@@ -281,6 +287,7 @@ export const screenShowsChannelIgnored = (screen: string): boolean =>
 
 // ---- wake-ups (while unavailable) ----
 
+/** What `decideWake` looks at. */
 export interface WakeInput {
   readonly now: number;
   readonly firstMatePaneId: PaneId | null;
@@ -294,6 +301,7 @@ export interface WakeInput {
   readonly thresholds: DivergeThresholds;
 }
 
+/** The request id of the `count`-th wake-up (answered by TextSent / TextSendFailed). */
 export const wakeRequestId = (count: number): string => `wake-${count}`;
 
 const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? "" : "s"}`;

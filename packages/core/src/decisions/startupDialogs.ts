@@ -21,6 +21,7 @@
 import type { Command } from "../commands.js";
 import type { PaneId } from "../domain/paneId.js";
 
+/** One start-up dialog: how to recognise it and how (if ever) to answer it. */
 export interface StartupDialogRule {
   /** Stable id, used in configuration (`answerStartupDialogs`), alerts and status. */
   readonly id: string;
@@ -105,6 +106,7 @@ export const classifyStartupDialog = (
   return rules.find((rule) => rule.patterns.every((pattern) => pattern.test(tail))) ?? null;
 };
 
+/** Per first mate: the dialog it waits at, what was answered, what was raised. */
 export interface StartupDialogState {
   /** The dialog the first mate is waiting at, with when it was first seen. */
   readonly waiting: { readonly id: string; readonly since: number } | null;
@@ -114,6 +116,7 @@ export interface StartupDialogState {
   readonly alerted: readonly string[];
 }
 
+/** A first mate at its start: no dialog seen. */
 export const INITIAL_STARTUP_DIALOG: StartupDialogState = { waiting: null, answered: {}, alerted: [] };
 
 const kitLog = (now: number, text: string): Command => ({
