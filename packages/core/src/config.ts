@@ -5,8 +5,8 @@
  */
 import { z } from "zod";
 import { DEFAULT_PROHIBITIONS, ProhibitionSchema } from "./authority/prohibition.js";
-import { AgentSignatureSchema, DEFAULT_AGENT_SIGNATURES } from "./domain/agentKind.js";
 import { DEFAULT_ANSWERED_DIALOGS } from "./decisions/startupDialogs.js";
+import { AgentSignatureSchema, DEFAULT_AGENT_SIGNATURES } from "./domain/agentKind.js";
 
 const ms = () => z.number().int().positive();
 
