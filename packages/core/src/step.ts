@@ -146,7 +146,10 @@ const applySupervisor = (state: CoreState, decision: SupervisorDecision): StepRe
   const after = decision.state.marker;
   let next: CoreState = { ...state, supervisor: decision.state };
   if (state.supervisor.gaveUp !== decision.state.gaveUp) next = { ...next, gaveUpObserveFloor: next.observe.nextId };
+  const probe: Command[] = [];
   if (before?.paneId !== after?.paneId || before?.attempt !== after?.attempt) {
+    // A new first mate is looked at soon, not at the next tick: a start-up dialog shows within seconds.
+    if (after !== null) probe.push({ type: "timer.wakeAt", at: next.now + next.config.firstMateScreenIntervalMs });
     // Interrupts held for the old first mate (never confirmed heard) go back to the outbox first.
     next = resetChannelForNewFirstMate(next);
     next = {
@@ -158,7 +161,7 @@ const applySupervisor = (state: CoreState, decision: SupervisorDecision): StepRe
     };
   }
   const [dropped, connCommands] = dropConnIfMarkerChanged(next, before);
-  return [dropped, [...decision.commands, ...connCommands]];
+  return [dropped, [...decision.commands, ...connCommands, ...probe]];
 };
 
 /** Run steps in sequence, concatenating commands; store commands first overall. */
