@@ -77,6 +77,8 @@ const main = async () => {
     text: `first mate attempt ${attempt} took the watch in ${pane}`,
   });
   record({ type: "log_append", ...appended });
+  // Like a real agent whose channel is off, it then sits idle until something is typed into its pane.
+  if (ignoresChannel) return;
   const digest = await client.call("fleet_digest", {});
   process.stdout.write(`${stamp()} fleet_digest:\n${digest.text}\n\n`);
   record({ type: "digest_pull", text: digest.text, isError: digest.isError });

@@ -76,15 +76,37 @@ describe("channel delivery (end to end)", () => {
         ({ report }) => report.type === "alert" && report.code === "channel_unavailable",
       );
       expect(alerts).toHaveLength(1);
-      // The first wake-up came within the confirmation deadline plus one tick of the first accepted push.
-      // (Measured from the reports as the host saw them: the push accepted, the wake-up decided and sent to tmux.)
-      const acceptedAt = hut.reports.find(
+      // The first wake-up came within the confirmation deadline plus one tick of the first accepted push:
+      // it was sent without waiting for a later tick than the deadline's. (Wall-clock numbers
+      // on a loaded machine are printed, not asserted; the fake world pins the bound exactly.)
+      const reports = hut.reports;
+      const acceptedIndex = reports.findIndex(
         ({ report }) => report.type === "event" && report.event.type === "EmitSucceeded",
-      )!.seenAt;
-      const typedAt = hut.reports.find(
+      );
+      const accepted = reports[acceptedIndex]!;
+      const acceptedNow = accepted.report.type === "event" ? accepted.report.event.now : 0;
+      const deadlineTick = reports.findIndex(
+        ({ report }, index) =>
+          index > acceptedIndex &&
+          report.type === "event" &&
+          report.event.type === "Ticked" &&
+          report.event.now >= acceptedNow + confirmMs,
+      );
+      const typedIndex = reports.findIndex(
         ({ report }) => report.type === "command" && report.command.type === "tmux.sendText",
-      )!.seenAt;
-      expect(typedAt - acceptedAt).toBeLessThanOrEqual(confirmMs + w.config().core.tickMs! + 1_000);
+      );
+      const ticksBetween = reports.filter(
+        ({ report }, index) =>
+          index > deadlineTick && index < typedIndex && report.type === "event" && report.event.type === "Ticked",
+      ).length;
+      expect(deadlineTick).toBeGreaterThan(acceptedIndex);
+      expect(typedIndex).toBeGreaterThan(deadlineTick);
+      // Decided by the observation the deadline started — or, when that observation outlasts the
+      // 300 ms test tick on a loaded machine, by the next tick's at the latest.
+      expect(ticksBetween).toBeLessThanOrEqual(1);
+      console.log(
+        `channel unavailable → first typed wake-up: ${reports[typedIndex]!.seenAt - accepted.seenAt} ms after the first accepted push (deadline ${confirmMs} ms)`,
+      );
 
       // An interrupt wakes it at once; inbox hands it over and marks it delivered.
       const inboxed = await waitFor("the interrupt pulled through inbox", () =>
