@@ -25,7 +25,6 @@ const record = (entry: Record<string, unknown>) => {
   if (journal) appendFileSync(journal, `${JSON.stringify(line)}\n`);
 };
 
-
 const stamp = () => new Date().toISOString().slice(11, 23);
 
 let client: Awaited<ReturnType<typeof connectThroughShim>> | null = null;
