@@ -112,10 +112,19 @@ describe("emit ids are unique across first mates", () => {
     const [after, settled] = step(state, { type: "EmitSucceeded", now: T0 + 70_004, emitId: first.emitId });
     expect(settled.filter((command) => command.type === "store.markDelivered")).toEqual([]);
     expect(after.interrupts.outbox.map((entry) => entry.message)).toEqual(["which DB?"]);
-    // The successor's own success retires it.
-    const [done, retired] = step(after, { type: "EmitSucceeded", now: T0 + 70_005, emitId: second.emitId });
+    // The successor's own success retires it: accepted by its session, and delivered once it shows it
+    // heard the push (its channel is unconfirmed until then; see decisions/channelDelivery.ts).
+    const [accepted] = step(after, { type: "EmitSucceeded", now: T0 + 70_005, emitId: second.emitId });
+    expect(accepted.interrupts.outbox).toEqual([]);
+    const [done, retired] = step(accepted, {
+      type: "FirstMateToolCalled",
+      now: T0 + 70_006,
+      paneId: pid(9),
+      tool: "inbox",
+      ack: second.meta.push!,
+    });
     expect(retired.filter((command) => command.type === "store.markDelivered")).toHaveLength(1);
-    expect(done.interrupts.outbox).toEqual([]);
+    expect(done.channel.held).toEqual([]);
   });
 });
 

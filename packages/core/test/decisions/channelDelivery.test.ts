@@ -274,6 +274,6 @@ describe("a first mate whose channel is silently off", () => {
     world.advance(10 * world.state().config.channelConfirmMs);
     expect(world.state().channel.mode).toBe("confirmed");
     expect(world.tmux.sent).toEqual([]);
-    expect(world.pushesToFirstMate()[0]?.meta.push).toBe("digest-1");
+    expect(world.pushesToFirstMate()[0]?.meta.push).toBe("digest-1-1");
   });
 });

@@ -14,6 +14,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { diverge } from "../../src/decisions/diverge.js";
+import { parseInterruptEmitId } from "../../src/decisions/interrupts.js";
 import type { FleetDigest } from "../../src/domain/digest.js";
 import type { PaneId } from "../../src/domain/paneId.js";
 import { createToolHost } from "../../src/runtime/toolHost.js";
@@ -85,9 +86,8 @@ const rebuild = (world: FakeWorld): Knowledge => {
         knowledge.given.add(inFlight.digest);
         knowledge.picture = inFlight.digest;
       }
-      if (event.emitId.startsWith("interrupt-") && before.interrupts.delivering === Number(event.emitId.slice(10))) {
-        knowledge.seqs.add(Number(event.emitId.slice(10)));
-      }
+      const interrupt = parseInterruptEmitId(event.emitId);
+      if (interrupt !== null && before.interrupts.delivering === interrupt.seq) knowledge.seqs.add(interrupt.seq);
     }
     if (event.type === "DigestPulled" && event.paneId === before.supervisor.marker?.paneId) {
       knowledge.given.add(event.digest);
