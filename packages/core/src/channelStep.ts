@@ -181,10 +181,13 @@ export const hookTurn = (detail: string | undefined, state: string): FirstMateEv
 };
 
 /**
- * Pure: the first mate pulled the digest. While the channel is unavailable
- * the pull is the delivery: `lastSent` becomes what it pulled, and the folded
- * repeats and expiry count it carried are done with. In every mode the
- * pulled picture is known to have reached it.
+ * Pure: the first mate pulled the digest: in every mode, `lastSent` becomes
+ * what it pulled (it now has that picture: a change after it, e.g. a pane
+ * gone that it pulled while alive, must be pushed even when the last push
+ * never showed that pane), and it is known to have reached it. While the
+ * channel is unavailable the folded repeats and expiry count the pulled
+ * text carried are done with too. A push in flight that settles later sets
+ * `lastSent` back to its own, older picture: a re-push, never a loss.
  */
 export const digestPulled = (
   state: CoreState,
@@ -196,13 +199,16 @@ export const digestPulled = (
   },
 ): StepResult => {
   if (pull.paneId !== firstMateOf(state)) return [state, []];
-  let next: CoreState = { ...state, channel: { ...state.channel, delivered: pull.digest } };
+  let next: CoreState = {
+    ...state,
+    channel: { ...state.channel, delivered: pull.digest },
+    heartbeat: { ...state.heartbeat, lastSent: pull.digest },
+  };
   if (state.channel.mode === "unavailable") {
     const repeats = { ...next.interrupts.repeats };
     for (const key of pull.repeatKeys) delete repeats[key];
     next = {
       ...next,
-      heartbeat: { ...next.heartbeat, lastSent: pull.digest },
       interrupts: {
         ...next.interrupts,
         repeats,

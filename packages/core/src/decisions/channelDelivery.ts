@@ -43,7 +43,7 @@ import type { Command } from "../commands.js";
 import type { FleetDigest } from "../domain/digest.js";
 import type { OutboxEntry } from "../domain/interrupt.js";
 import type { PaneId } from "../domain/paneId.js";
-import { type DivergeThresholds, diverge } from "./diverge.js";
+import { type DivergeThresholds, diverge, ridesAlong } from "./diverge.js";
 
 /** The three channel modes, as a schema (status documents parse it). */
 export const ChannelModeSchema = z.enum(["unconfirmed", "confirmed", "unavailable"]);
@@ -324,11 +324,14 @@ export const decideWake = (state: WakeUpState, input: WakeInput): { state: WakeU
   const idle = { state, commands: [] };
   if (input.firstMatePaneId === null || !input.attached || state.inFlight !== null) return idle;
   const changes = diverge(input.lastSent, input.digest, input.thresholds);
+  // As for pushes: evidence ageing rides along with the next wake-up, it never starts one.
+  const triggers = (list: readonly { readonly type: string }[]) =>
+    list.some((change) => !ridesAlong(change as Parameters<typeof ridesAlong>[0]));
   const newestSeq = input.outbox.reduce((max, entry) => Math.max(max, entry.seq), 0);
   const newInterrupts = newestSeq > state.announcedSeq;
   const newChanges =
-    changes.length > 0 &&
-    (state.announced === null || diverge(state.announced, input.digest, input.thresholds).length > 0);
+    triggers(changes) &&
+    (state.announced === null || triggers(diverge(state.announced, input.digest, input.thresholds)));
   if (!newInterrupts && !newChanges) return idle;
   if (!newInterrupts) {
     const allowedAt = state.lastAt === null ? input.now : state.lastAt + input.intervalMs;

@@ -63,6 +63,8 @@ export const skippedEffectEvent = (command: Command, now: number, reason: string
       return { type: "SpawnFailed", now, requestId: command.requestId, reason };
     case "channel.emit":
       return { type: "EmitFailed", now, emitId: command.emitId, reason };
+    case "tmux.sendText":
+      return { type: "TextSendFailed", now, requestId: command.requestId, reason };
     case "tmux.spawnWorker":
       return { type: "DeferredSpawnSettled", now, spawnId: command.spawnId, paneId: null, reason };
     default:
