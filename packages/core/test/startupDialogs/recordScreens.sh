@@ -35,7 +35,20 @@ record() {
     sleep 10
     T capture-pane -p -t "$session" | sed -e 's/[[:space:]]*$//' > "$OUT/$name.answered.txt"
   fi
-  T kill-session -t "$session" 2>/dev/null || true
+  end_pane "$session"
+}
+
+# End the pane's whole process tree: Gemini CLI (a Node wrapper and its Node
+# child) ignores the SIGHUP that closing the pane sends, and would live on.
+end_pane() {
+  local pid children
+  pid=$(T display-message -p -t "$1" '#{pane_pid}' 2>/dev/null || true)
+  if [ -n "$pid" ]; then
+    children=$(pgrep -P "$pid" || true)
+    # shellcheck disable=SC2086
+    kill -TERM "$pid" $children 2>/dev/null || true
+  fi
+  T kill-session -t "$1" 2>/dev/null || true
 }
 claude_json() { # dir json
   mkdir -p "$WORK/$1/home"; printf '%s\n' "$2" > "$WORK/$1/home/.claude.json"
