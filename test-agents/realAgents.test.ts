@@ -72,6 +72,8 @@ beforeAll(async () => {
   if (installed !== 0) throw new Error(`install-hooks exited ${installed}`);
   // The first mate is the real Claude Code, launched by the host.
   host = await world.startHost({
+    // A push the first mate does not act on within 10 s makes its channel unavailable.
+    core: { channelConfirmMs: 10_000 },
     agent: {
       kind: "claude",
       binary: agentBinary("claude"),
@@ -209,15 +211,27 @@ describe("the real agents", () => {
     expect(await processes.alive(tree.right)).toEqual([]);
   });
 
-  it("the real first mate answers a typed wake-up by pulling fleet_digest through its real shim, and gets the digest", async () => {
+  it("(4) with channels unavailable, the host decides unavailable, alerts, types the wake-up into the first mate's pane, and the real first mate pulls fleet_digest through its real shim", async () => {
     const firstMate = host.host.runtime.status().firstMate?.paneId;
     expect(firstMate).toBeDefined();
-    await waitFor("the first mate's prompt", async () => /❯|>/.test(await screen(firstMate!)), { timeoutMs: 60_000 });
-    const typed = await host.host.tmux.sendText(
-      firstMate!,
-      "3 fleet changes, 0 interrupts waiting — call fleet_digest / inbox",
+    // Offline, Claude Code drops every channel push without a word: the host must find out by itself.
+    await waitFor("the channel decided unavailable", () => host.host.runtime.status().channel === "unavailable", {
+      timeoutMs: 120_000,
+      describe: () => JSON.stringify(host.host.runtime.status()),
+    });
+    const alerts = host.reports.filter(
+      ({ report }) => report.type === "alert" && report.code === "channel_unavailable",
     );
-    expect(E.isRight(typed)).toBe(true);
+    expect(alerts).toHaveLength(1);
+    // The wake-up is typed into the first mate's pane: counts only, never fleet content.
+    const wakeUp = await waitFor(
+      "the wake-up on the first mate's screen",
+      async () =>
+        (await screen(firstMate!)).split("\n").find((line) => /waiting — call fleet_digest \/ inbox/.test(line)),
+      { timeoutMs: 60_000 },
+    );
+    expect(wakeUp).not.toContain(panes.codex!);
+    // The real Claude Code answers it by calling fleet_digest through its real shim, and gets the digest.
     const digest = await waitFor("the digest back from the real shim", () => api?.digests[0], {
       timeoutMs: 60_000,
       describe: () => `requests: ${JSON.stringify(api?.prompts)}\n`,
@@ -228,5 +242,6 @@ describe("the real agents", () => {
     expect(digest).toContain(panes.codex!);
     expect(digest).toContain(panes.claude!);
     expect(digest).not.toContain(`${firstMate!} `);
+    expect(host.host.runtime.status().wakeUps).toBeGreaterThanOrEqual(1);
   });
 });
