@@ -19,6 +19,7 @@
  */
 import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { classifyAgent } from "@first-mate/core";
 import type { FirstMateLauncher, LaunchAlert, PreparedLaunch } from "@first-mate/core/runtime";
 import * as E from "fp-ts/lib/Either.js";
 import type { AgentChoice } from "./hostConfig.js";
@@ -148,8 +149,15 @@ export const createFirstMateLauncher = (options: LauncherOptions): FirstMateLaun
         argv = [...options.agent.argv];
         break;
     }
+    // What the kit starts it knows: the pane carries the kind, so it is detected by construction.
+    const agentKind =
+      options.agent.kind === "claude"
+        ? "claude"
+        : options.agent.kind === "command"
+          ? classifyAgent({ command: "", processes: [argv] })
+          : null;
     return {
-      request: { session, window, argv, cwd: options.cwd, env },
+      request: { session, window, argv, cwd: options.cwd, env, ...(agentKind !== null ? { agentKind } : {}) },
       tokenHash: token.hash,
       ...(identity.alerts.length > 0 ? { alerts: identity.alerts } : {}),
     };

@@ -53,6 +53,8 @@ describe("the prompt by file", () => {
     expect(mode(file)).toBe(0o600);
     expect(mode(join(dir, "launch"))).toBe(0o700);
     expect(launch.request.env?.FIRST_MATE_PROMPT_FILE).toBe(file);
+    // Known by construction: the pane carries the kind first-mate started there.
+    expect(launch.request.agentKind).toBe("claude");
   });
 
   it("other agents get the prompt file's path in the environment they already receive", async () => {
@@ -63,6 +65,14 @@ describe("the prompt by file", () => {
     });
     expect(launch.request.argv).toEqual(["my-agent"]);
     expect(readFileSync(launch.request.env!.FIRST_MATE_PROMPT_FILE!, "utf8")).toBe(PROMPT);
+    // An unknown program declares no kind; a known one, through its wrapper, does.
+    expect(launch.request.agentKind).toBeUndefined();
+    const codex = await launcherFor({ kind: "command", argv: ["npx", "-y", "@openai/codex@0.169.0"] }).prepare({
+      attempt: 2,
+      session: "bridge",
+      window: "first-mate",
+    });
+    expect(codex.request.agentKind).toBe("codex");
   });
 });
 
