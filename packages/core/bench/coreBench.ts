@@ -94,13 +94,17 @@ const syntheticAlerts = (count: number): Record<string, Alert> => {
   return alerts;
 };
 
-/** A started core watching `count` panes, its first mate attached and up to date. */
-const settledState = (fleet: PaneObservation[]): CoreState => {
+/**
+ * A started core watching `count` panes, its first mate attached and up to date, and what
+ * tmux lists now: the fleet plus the first mate's own pane, which the core keeps out of
+ * `state.fleet` but must see in every observation, or it reads as the first mate's death.
+ */
+const settledWorld = (fleet: PaneObservation[]): { state: CoreState; listed: PaneObservation[] } => {
   const world = createFakeWorld({ start: T0 });
   for (const pane of fleet) world.tmux.panes.set(pane.paneId, pane);
   world.start();
   world.advance(1_000);
-  return world.state();
+  return { state: world.state(), listed: [...world.tmux.panes.values()] };
 };
 
 /** Measure the pure core over a synthetic fleet of `panes` panes. */
@@ -128,22 +132,36 @@ export const measureCore = (options: CoreBenchOptions): CoreBenchResult => {
     warmup,
   );
 
-  const state = settledState(fleet);
+  const { state, listed } = settledWorld(fleet);
   const observeId = state.observe.nextId;
   const observing: CoreState = {
     ...state,
     observe: { nextId: observeId + 1, inFlight: { id: observeId, requestedAt: state.now }, again: false },
   };
   const now = state.now + 1_000;
-  const quiet: Event = { type: "FleetObserved", now, observeId, panes: [...state.fleet] };
-  const changedFleet = state.fleet.map((pane, i) => (i === 1 ? { ...pane, title: "something new" } : pane));
+  const quiet: Event = { type: "FleetObserved", now, observeId, panes: listed };
+  const changedPaneId = state.fleet[1]?.paneId;
+  const changedFleet = listed.map((pane) =>
+    pane.paneId === changedPaneId ? { ...pane, title: "something new" } : pane,
+  );
   const changed: Event = { type: "FleetObserved", now, observeId, panes: changedFleet };
   // The last push is a full interval ago, so the one change goes out at once.
   const pushable: CoreState = {
     ...observing,
     heartbeat: { ...observing.heartbeat, lastPushAt: now - state.config.pushIntervalMs },
   };
-  const stepQuietUs = timeMedianUs(() => (sink += step(observing, quiet)[1].length), iterations, warmup);
+  const stepQuietUs = timeMedianUs(
+    () => {
+      const commands = step(observing, quiet)[1];
+      // Nothing material changed: no push, and the first mate is not taken for dead.
+      if (commands.some((command) => command.type === "channel.emit" || command.type === "store.clearMarker")) {
+        throw new Error("expected a quiet step");
+      }
+      sink += commands.length;
+    },
+    iterations,
+    warmup,
+  );
   const stepPushUs = timeMedianUs(
     () => {
       const commands = step(pushable, changed)[1];
