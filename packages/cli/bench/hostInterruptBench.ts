@@ -30,6 +30,9 @@ const PushSchema = z.object({
   params: z.object({ content: z.string(), meta: z.record(z.string(), z.string()).optional() }),
 });
 
+/** A push later than this is a lost push, not a slow one: the bench fails instead of hanging. */
+const PUSH_DEADLINE_MS = 5_000;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export const measureHostInterrupt = async (
@@ -38,6 +41,10 @@ export const measureHostInterrupt = async (
   warmup = 100,
 ): Promise<HostInterruptResult> => {
   const server = await startIsolatedTmuxServer({ label: "interrupt" });
+  // The worker that asks is a live pane: the host takes `notify` only from a pane of its latest observation.
+  const workerPane = (
+    await server.tmux(["new-window", "-d", "-P", "-F", "#{pane_id}", "-n", "worker", "exec sleep 3600"])
+  ).trim();
   const dir = mkdtempSync(join(tmpdir(), "fm-bench-interrupt-"));
   const tokenFile = join(dir, "token");
   const parsed = parseHostConfig({
@@ -90,16 +97,28 @@ export const measureHostInterrupt = async (
       if (push.params.meta?.kind === "interrupt") arrived?.();
     });
     for (let waited = 0; !host.runtime.status().firstMateAttached && waited < 10_000; waited += 20) await sleep(20);
-    const worker = await open({ pane: "%999999" });
+    const worker = await open({ pane: workerPane });
 
     const interrupts: number[] = [];
     const bare: number[] = [];
     for (let index = 0; index < warmup + samples; index++) {
-      const got = new Promise<void>((resolve) => {
-        arrived = resolve;
+      const got = new Promise<void>((resolve, reject) => {
+        const late = setTimeout(
+          () => reject(new Error(`no interrupt push within ${PUSH_DEADLINE_MS} ms`)),
+          PUSH_DEADLINE_MS,
+        );
+        arrived = () => {
+          clearTimeout(late);
+          resolve();
+        };
       });
       const start = performance.now();
-      await worker.callTool({ name: "notify", arguments: { kind: "need_human", message: `question ${index}` } });
+      const answer = await worker.callTool({
+        name: "notify",
+        arguments: { kind: "need_human", message: `question ${index}` },
+      });
+      // A refused notify never pushes: fail at once instead of waiting forever for the push.
+      if (answer.isError) throw new Error(`notify refused: ${JSON.stringify(answer.content)}`);
       await got;
       const interrupt = performance.now() - start;
       const pingStart = performance.now();
