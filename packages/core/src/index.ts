@@ -49,6 +49,7 @@ export * from "./domain/logEntry.js";
 export * from "./domain/marker.js";
 export * from "./domain/observation.js";
 export * from "./domain/paneId.js";
+export * from "./domain/paneIdentity.js";
 export * from "./domain/paneProcess.js";
 export * from "./events.js";
 export * from "./ports/index.js";

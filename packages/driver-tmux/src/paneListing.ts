@@ -12,7 +12,7 @@
  * supervisor would act on that. Never throws.
  * Does not: run tmux, or decide which rows belong to the fleet.
  */
-import { type PaneObservation, PaneObservationSchema, type TmuxError } from "@first-mate/core";
+import { type PaneObservation, PaneObservationSchema, type TmuxError, type TmuxServerIdentity } from "@first-mate/core";
 import * as E from "fp-ts/lib/Either.js";
 import { tmuxOutputInvalid } from "./tmuxErrors.js";
 
@@ -25,6 +25,9 @@ const NUMERIC_FIELDS = [
   "#{window_activity}",
   "#{pane_width}",
   "#{pane_height}",
+  // The tmux server's identity (pid and start time): pane ids restart at %0 on a new server.
+  "#{pid}",
+  "#{start_time}",
 ] as const;
 /** The pane option first-mate sets on panes it spawns, naming the agent kind it started there. */
 export const AGENT_PANE_OPTION = "@first_mate_agent";
@@ -52,6 +55,15 @@ const rowPreview = (output: Buffer, start: number): string => {
 };
 
 const optionalInt = (text: string): number | undefined => (/^\d+$/.test(text) ? Number(text) : undefined);
+
+/** The server identity fields, absent when tmux printed none (a fake, an older format). */
+const serverOf = (pid: string, startTime: string): { tmuxServer?: TmuxServerIdentity } => {
+  const serverPid = optionalInt(pid);
+  const startedAt = optionalInt(startTime);
+  return serverPid === undefined || startedAt === undefined
+    ? {}
+    : { tmuxServer: { pid: serverPid, startedAt: startedAt * 1000 } };
+};
 
 /**
  * Pure: parses the whole output of `list-panes -a -F PANE_LIST_FORMAT`.
@@ -90,7 +102,10 @@ export const parsePaneListing = (
       cursor = end + 1;
     }
 
-    const [paneId, windowIndex, pid, dead, activity, width, height] = numeric as [string, ...string[]];
+    const [paneId, windowIndex, pid, dead, activity, width, height, serverPid, serverStartedAt] = numeric as [
+      string,
+      ...string[],
+    ];
     const [session, windowName, title, command, startCommand, declaredAgent] = text as [
       string,
       string,
@@ -113,6 +128,7 @@ export const parsePaneListing = (
       lastActivityAt: (optionalInt(activity ?? "") ?? Number.NaN) * 1000,
       width: optionalInt(width ?? ""),
       height: optionalInt(height ?? ""),
+      ...serverOf(serverPid ?? "", serverStartedAt ?? ""),
       // The default shell (no start command) and an undeclared kind are absent, not empty.
       ...(startCommand === "" ? {} : { startCommand }),
       ...(declaredAgent === "" ? {} : { declaredAgent }),
@@ -141,6 +157,8 @@ export const renderPaneListing = (panes: readonly PaneObservation[]): Buffer => 
         Math.floor(pane.lastActivityAt / 1000),
         pane.width ?? "",
         pane.height ?? "",
+        pane.tmuxServer?.pid ?? "",
+        pane.tmuxServer === undefined ? "" : Math.floor(pane.tmuxServer.startedAt / 1000),
         text(pane.session),
         text(pane.windowName),
         text(pane.title),

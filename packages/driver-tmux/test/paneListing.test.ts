@@ -18,8 +18,15 @@ const observation: fc.Arbitrary<PaneObservation> = fc
     lastActivityAt: fc.nat({ max: 4_000_000_000 }).map((seconds) => seconds * 1000),
     width: fc.nat({ max: 1000 }),
     height: fc.nat({ max: 1000 }),
+    tmuxServer: fc.option(
+      fc.record({
+        pid: fc.integer({ min: 1, max: 4_000_000 }),
+        startedAt: fc.nat({ max: 4_000_000_000 }).map((seconds) => seconds * 1000),
+      }),
+      { nil: undefined },
+    ),
   })
-  .map((pane) => pane as PaneObservation);
+  .map(({ tmuxServer, ...pane }) => (tmuxServer === undefined ? pane : { ...pane, tmuxServer }) as PaneObservation);
 
 describe("parsePaneListing", () => {
   it("round-trips any rows, whatever their names contain", () => {
@@ -74,7 +81,9 @@ describe("parsePaneListing", () => {
   });
 
   it("a dead pane without a pid parses with pid null", () => {
-    expect(parsePaneListing(Buffer.from("%7\t2\t\t1\t1700000000\t80\t24\t1\ts\t1\tw\t0\t\t0\t\t0\t\t0\t\n"))).toEqual(
+    expect(
+      parsePaneListing(Buffer.from("%7\t2\t\t1\t1700000000\t80\t24\t\t\t1\ts\t1\tw\t0\t\t0\t\t0\t\t0\t\n")),
+    ).toEqual(
       E.right([
         {
           paneId: "%7",
@@ -91,5 +100,15 @@ describe("parsePaneListing", () => {
         },
       ]),
     );
+  });
+
+  it("every row names its tmux server (pid and start time)", () => {
+    const row = (pane: string) =>
+      `${pane}\t0\t42\t0\t1700000000\t80\t24\t4242\t1700000001\t1\ts\t1\tw\t0\t\t0\t\t0\t\t0\t\n`;
+    const panes = parsePaneListing(Buffer.from(row("%1") + row("%2")));
+    expect(E.isRight(panes) && panes.right.map((pane) => pane.tmuxServer)).toEqual([
+      { pid: 4242, startedAt: 1_700_000_001_000 },
+      { pid: 4242, startedAt: 1_700_000_001_000 },
+    ]);
   });
 });

@@ -34,6 +34,9 @@ describe("createTmuxDriver against a real tmux", () => {
     expect(pane).toMatchObject({ session: "crew", windowName: "worker-1", command: "cat", dead: false });
     expect(pane?.pid).toBeGreaterThan(0);
     expect(pane?.lastActivityAt).toBeGreaterThan(Date.now() - 60_000);
+    // The pane names the server it runs on: its pid and start time, as tmux prints them.
+    const [serverPid, startTime] = (await server.tmux(["display-message", "-p", "#{pid} #{start_time}"])).split(" ");
+    expect(pane?.tmuxServer).toEqual({ pid: Number(serverPid), startedAt: Number(startTime) * 1000 });
     // The session was created for the agent's window: no extra shell window beside it.
     expect(panes.filter((candidate) => candidate.session === "crew")).toHaveLength(1);
   });

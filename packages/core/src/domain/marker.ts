@@ -4,19 +4,23 @@
  */
 import { z } from "zod";
 import { PaneIdSchema } from "./paneId.js";
+import { TmuxServerIdentitySchema } from "./paneIdentity.js";
 
 /** A sha-256 digest in lower-case hex. */
 export const TokenHashSchema = z.string().regex(/^[0-9a-f]{64}$/, "a sha-256 hex digest");
 
 /**
  * The first-mate marker: which pane is the first mate, the hash of its spawn token, when it was spawned and its
- * attempt number.
+ * attempt number; and which process on which tmux server that pane is (see paneIdentity.ts), recorded at the first
+ * observation that shows it (null until then).
  */
 export const MarkerSchema = z.object({
   paneId: PaneIdSchema,
   tokenHash: TokenHashSchema,
   spawnedAt: z.number().int().nonnegative(),
   attempt: z.number().int().positive(),
+  panePid: z.number().int().nonnegative().nullable().optional(),
+  tmuxServer: TmuxServerIdentitySchema.nullable().optional(),
 });
 /** A parsed {@link MarkerSchema}. */
 export type Marker = z.infer<typeof MarkerSchema>;

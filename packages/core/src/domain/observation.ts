@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { AgentKindSchema } from "./agentKind.js";
 import { PaneIdSchema } from "./paneId.js";
+import { TmuxServerIdentitySchema } from "./paneIdentity.js";
 
 /** Bounds on what a pane's process tree contributes, so one hostile pane costs bounded memory. */
 export const PANE_PROCESS_LIMITS = { processes: 32, words: 64, wordLength: 4096 } as const;
@@ -41,6 +42,8 @@ export const PaneObservationSchema = z.object({
     .optional(),
   /** The agent kind first-mate spawned the pane with: known by construction. */
   declaredAgent: AgentKindSchema.optional(),
+  /** The tmux server the pane runs on (see paneIdentity.ts); absent when the listing did not say. */
+  tmuxServer: TmuxServerIdentitySchema.optional(),
 });
 /** A parsed {@link PaneObservationSchema}. */
 export type PaneObservation = z.infer<typeof PaneObservationSchema>;
