@@ -6,11 +6,35 @@ export default defineConfig({
   resolve: { conditions: ["@first-mate/source"] },
   ssr: { resolve: { conditions: ["@first-mate/source"] } },
   test: {
-    include: ["packages/*/test/**/*.test.ts", "examples/**/test/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
-    // Names a run directory for the shared test PostgreSQL; a server starts only if a test asks for one.
-    globalSetup: ["packages/store-postgres/src/testing/vitestGlobalSetup.ts"],
+    // Only the pure core runs on threads (below): its suites share no global state
+    // (no mocks, no IO), so one worker keeps its module graph across files instead
+    // of starting a process and loading the core again for each.
+    poolOptions: { threads: { isolate: false } },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "core",
+          include: ["packages/core/test/**/*.test.ts"],
+          pool: "threads",
+          // One group at a time, as with a single pool: the drivers' real tmux and PostgreSQL do not share the CPU with it.
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "drivers",
+          include: ["packages/*/test/**/*.test.ts", "examples/**/test/**/*.test.ts"],
+          exclude: ["packages/core/**"],
+          sequence: { groupOrder: 1 },
+          // Names a run directory for the shared test PostgreSQL; a server starts only if a test asks for one.
+          globalSetup: ["packages/store-postgres/src/testing/vitestGlobalSetup.ts"],
+        },
+      },
+    ],
   },
 });
