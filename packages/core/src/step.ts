@@ -59,12 +59,14 @@ import {
   maySupervise,
   normaliseLedger,
   type SupervisorDecision,
+  type SupervisorView,
   settleSpawn,
 } from "./decisions/supervisor.js";
 import type { Alert } from "./domain/alert.js";
 import type { FleetDigest } from "./domain/digest.js";
-import type { CiState } from "./domain/observation.js";
+import type { CiState, PaneObservation } from "./domain/observation.js";
 import { isPaneId, type PaneId } from "./domain/paneId.js";
+import { identityOf, samePane } from "./domain/paneIdentity.js";
 import { EMPTY_HYDRATION, type Event, type EventOf, EventSchema } from "./events.js";
 import type { CoreState } from "./state.js";
 
@@ -329,23 +331,49 @@ const clearAlerts = (state: CoreState, paneIds: readonly string[]): StepResult =
   ];
 };
 
-/** A pane's alerts go with it: a pane no longer observed cannot still need a human. */
-const clearGoneAlerts = (state: CoreState, panes: readonly { readonly paneId: string }[]): StepResult => {
-  const live = new Set(panes.map((pane) => pane.paneId));
+/**
+ * A pane's alerts go with it: a pane no longer observed cannot still need a
+ * human, and neither can a pane whose id now names another process or
+ * another tmux server (the id was reused; see paneIdentity.ts).
+ */
+const clearGoneAlerts = (state: CoreState, panes: readonly PaneObservation[]): StepResult => {
+  const observed = new Map<string, PaneObservation>(panes.map((pane) => [pane.paneId, pane]));
   return clearAlerts(
     state,
-    Object.keys(state.alerts).filter((paneId) => !live.has(paneId)),
+    Object.entries(state.alerts)
+      .filter(([paneId, alert]) => {
+        const pane = observed.get(paneId);
+        return pane === undefined || !samePane(alert, pane);
+      })
+      .map(([paneId]) => paneId),
   );
 };
 
 /**
- * A `need_human` alert is answered once the pane's agent is busy again on
- * evidence newer than the alert (the human typed, the agent went on).
+ * A `need_human` alert is answered once the pane's agent leaves the waiting
+ * it asked from, on evidence newer than the alert: busy again (the human
+ * typed, the agent went on) or ended.
  */
 const clearAnsweredAlert = (state: CoreState, event: EventOf<"AgentEvidenceReceived">): StepResult => {
   const alert = state.alerts[event.paneId];
-  const movedOn = alert?.kind === "need_human" && event.evidence.state === "busy" && event.evidence.at > alert.raisedAt;
+  const movedOn =
+    alert?.kind === "need_human" &&
+    (event.evidence.state === "busy" || event.evidence.state === "ended") &&
+    event.evidence.at > alert.raisedAt;
   return movedOn ? clearAlerts(state, [event.paneId]) : [state, []];
+};
+
+/** The identity an alert for `paneId` records: the pane as last observed (unknown when not observed). */
+const alertIdentity = (state: CoreState, paneId: string): Pick<Alert, "panePid" | "tmuxServer"> => {
+  const pane = state.fleet.find((candidate) => candidate.paneId === paneId);
+  return pane === undefined ? {} : identityOf(pane);
+};
+
+/** The observed pane carrying the marker's pane id, for the supervisor to tell it from a reused id. */
+const markedPaneOf = (state: CoreState, panes: readonly PaneObservation[]): Pick<SupervisorView, "markedPane"> => {
+  const markerPaneId = state.supervisor.marker?.paneId;
+  const pane = markerPaneId === undefined ? undefined : panes.find((candidate) => candidate.paneId === markerPaneId);
+  return pane === undefined ? {} : { markedPane: pane };
 };
 
 /** Judge the supervisor and run the heartbeat on an observation already folded into state. */
@@ -359,6 +387,7 @@ const reconcileObserved = (state: CoreState, event: EventOf<"FleetObserved">, ag
     deadPaneIds: dead,
     coversMarker: event.observeId >= state.markerObserveFloor,
     atDialog: state.startupDialog.waiting !== null,
+    ...markedPaneOf(state, event.panes),
   };
   const decision = decideSupervisor(state.supervisor, view, state.config);
   const strays = strayFirstMates(state, decision.state.marker?.paneId ?? null, decision.state.spawnInFlight !== null);
@@ -518,6 +547,7 @@ const onNotify = (state: CoreState, event: EventOf<"NotifyReceived">): StepResul
     message: event.message,
     raisedAt: event.now,
     ...(event.severity ? { severity: event.severity } : {}),
+    ...alertIdentity(state, event.paneId),
   };
   const next: CoreState = { ...state, alerts: { ...state.alerts, [event.paneId]: alert } };
   const commands: Command[] = [{ type: "store.setAlert", alert }];

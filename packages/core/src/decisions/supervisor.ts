@@ -21,13 +21,19 @@
  *   store's supervisor state (marker, ledger, give-up) under that lease;
  * - holder-only writes carry the lease epoch, so the store refuses them
  *   once another host has taken the lease;
- * - a spawn that returns after its lease was lost is killed, never stamped.
+ * - a spawn that returns after its lease was lost is killed, never stamped;
+ * - the marker names a pane by id, pid and tmux server: the first observation
+ *   that shows the marked pane pins its pid and server into the marker, and a
+ *   pane that later shows the marked id with another pid or server is another
+ *   pane (a tmux server restarted): the first mate is gone, and that pane is
+ *   left alone.
  */
 
 import type { Command } from "../commands.js";
 import type { CoreConfig } from "../config.js";
 import { isFailedStart, type Marker, type StartRecord } from "../domain/marker.js";
 import { isPaneId } from "../domain/paneId.js";
+import { samePane, type TmuxServerIdentity } from "../domain/paneIdentity.js";
 
 /** A first-mate spawn asked for and not yet answered. */
 export interface SpawnInFlight {
@@ -91,6 +97,16 @@ export interface SupervisorView {
   readonly coversMarker: boolean;
   /** The marked first mate was waiting at a start-up dialog: its end is not a failed start. */
   readonly atDialog?: boolean;
+  /**
+   * The observed pane that carries the marker's pane id, if any: its pid and
+   * tmux server tell the first mate from another pane given the same id
+   * (a tmux server restarted; see paneIdentity.ts).
+   */
+  readonly markedPane?: {
+    readonly pid: number | null;
+    readonly dead: boolean;
+    readonly tmuxServer?: TmuxServerIdentity | undefined;
+  };
 }
 
 /** The supervisor's decision: its next state and the commands that bring the fleet to one live first mate. */
@@ -141,10 +157,34 @@ const trailingFailures = (records: readonly StartRecord[]): number => {
   return count;
 };
 
+/**
+ * Pure: the marker with the identity of the pane it names filled in where it
+ * is still unknown (a marker is stamped from the create call, which cannot
+ * read the pid of a pane that is respawned with its environment; the first
+ * observation that shows the pane pins it).
+ */
+const pinMarker = (marker: Marker, observed: NonNullable<SupervisorView["markedPane"]>): Marker | null => {
+  const pid = marker.panePid ?? observed.pid;
+  const tmuxServer = marker.tmuxServer ?? observed.tmuxServer ?? null;
+  if (pid === (marker.panePid ?? null) && tmuxServer === (marker.tmuxServer ?? null)) return null;
+  return { ...marker, panePid: pid, tmuxServer };
+};
+
 /** Pure: judge the marked pane against the observation. */
 const judgeMarker = (state: SupervisorState, view: SupervisorView, config: SupervisorConfig): SupervisorDecision => {
   const marker = state.marker;
-  if (marker === null || view.livePaneIds.has(marker.paneId) || !view.coversMarker) return { state, commands: [] };
+  if (marker === null || !view.coversMarker) return { state, commands: [] };
+  const observed = view.markedPane;
+  // The pane id now names another process, or a pane on another tmux server: the first mate is gone.
+  const replaced = observed !== undefined && !samePane(marker, observed);
+  if (!replaced && view.livePaneIds.has(marker.paneId)) {
+    const pinned = observed === undefined || observed.dead ? null : pinMarker(marker, observed);
+    if (pinned === null) return { state, commands: [] };
+    return {
+      state: { ...state, marker: pinned },
+      commands: [{ type: "store.setMarker", marker: pinned, epoch: state.leaseEpoch }],
+    };
+  }
   const uptimeMs = view.now - marker.spawnedAt;
   const outcome = uptimeMs < config.minUptimeMs && view.atDialog !== true ? "unstable" : "stable";
   const previous = state.ledger.find((record) => record.attempt === marker.attempt);
@@ -160,10 +200,11 @@ const judgeMarker = (state: SupervisorState, view: SupervisorView, config: Super
     { type: "store.recordStart", record, epoch: state.leaseEpoch },
     kitLog(
       view.now,
-      `first mate ${marker.paneId} ended after ${Math.round(uptimeMs / 1000)}s (${outcome}${view.atDialog ? ": it was waiting at a start-up dialog, not a failed start" : ""})`,
+      `first mate ${marker.paneId} ended after ${Math.round(uptimeMs / 1000)}s (${outcome}${view.atDialog ? ": it was waiting at a start-up dialog, not a failed start" : ""}${replaced ? `; ${marker.paneId} now names another pane (pid ${observed?.pid ?? "unknown"}), left alone` : ""})`,
     ),
   ];
-  if (view.deadPaneIds.has(marker.paneId)) commands.push({ type: "tmux.kill", paneId: marker.paneId });
+  // Only the first mate's own dead pane is removed; a pane that merely reuses its id is someone else's.
+  if (!replaced && view.deadPaneIds.has(marker.paneId)) commands.push({ type: "tmux.kill", paneId: marker.paneId });
   return { state: { ...state, marker: null, ledger: replaceRecord(state.ledger, record, config) }, commands };
 };
 
