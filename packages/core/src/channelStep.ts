@@ -108,6 +108,26 @@ export const startupDialogScreen = (state: CoreState, paneId: PaneId, text: stri
 export const channelCarriesPushes = (state: CoreState): boolean => state.channel.mode !== "unavailable";
 
 /**
+ * Pure: whether the first mate was known to be idle (waiting at its prompt)
+ * when a push came: its hooks said so, or, for an agent without hooks, a
+ * screen captured within two of its screen intervals showed its input
+ * prompt (its screen is read every `firstMateScreenIntervalMs` while the
+ * channel is unconfirmed). The title never says idle; a tool call of its own
+ * says nothing about a turn; anything else leaves it unknown (not quiet).
+ */
+export const quietWhenPushed = (state: CoreState): boolean => {
+  const paneId = firstMateOf(state);
+  const resolved = paneId === null ? undefined : state.agents[paneId]?.resolved;
+  if (resolved === undefined || (resolved.state !== "idle" && resolved.state !== "waiting_input")) return false;
+  if (resolved.source === "hook") return true;
+  return (
+    resolved.source === "screen" &&
+    resolved.at !== null &&
+    state.now - resolved.at <= 2 * state.config.firstMateScreenIntervalMs
+  );
+};
+
+/**
  * Pure: a push to the first mate was accepted by its session. Returns
  * whether an interrupt's delivery must wait for confirmation (then the
  * caller must not mark it delivered).
@@ -118,10 +138,7 @@ export const channelAccepted = (
   interrupt: OutboxEntry | null,
 ): readonly [CoreState, readonly Command[], boolean] => {
   if (state.channel.mode !== "unconfirmed") return [state, [], false];
-  const paneId = firstMateOf(state);
-  const resolved = paneId === null ? undefined : state.agents[paneId]?.resolved;
-  // Only hook evidence says it was idle when the push came; anything else leaves that unknown.
-  const idle = resolved?.source === "hook" && (resolved.state === "idle" || resolved.state === "waiting_input");
+  const idle = quietWhenPushed(state);
   const decision = noteAccepted(state.channel, { ref, at: state.now, interrupt, idle }, state.config.channelConfirmMs);
   return [{ ...state, channel: decision.state }, decision.commands, interrupt !== null];
 };
@@ -253,6 +270,7 @@ export const wakeHeartbeat = (state: CoreState, digest: FleetDigest, intervalMs:
     lastSent: state.heartbeat.lastSent,
     outbox: state.interrupts.outbox,
     intervalMs,
+    resendLimit: state.config.wakeResendLimit,
     thresholds: state.config,
   });
   return [{ ...state, channel: { ...state.channel, wake: decision.state } }, decision.commands];

@@ -34,6 +34,12 @@ export const CoreConfigSchema = z.object({
     .array(z.string().regex(/^[a-z0-9_]{1,64}$/, "a dialog id such as claude_folder_trust"))
     .max(64)
     .default(() => [...DEFAULT_ANSWERED_DIALOGS]),
+  /**
+   * While the channel is unavailable, a typed wake-up the first mate leaves
+   * unanswered (nothing pulled) is typed again at most this many times,
+   * after 1, 2, 4… push intervals (0: never again until something new).
+   */
+  wakeResendLimit: z.number().int().nonnegative().max(16).default(3),
   /** At most one digest push per this interval, first sight excepted. */
   pushIntervalMs: ms().default(120_000),
   /** A pane idle this long has "entered idle" (docs/design.md, Observation, digest and delta). */

@@ -18,12 +18,16 @@
  *   channel is retried at the next start); evidence after that changes nothing.
  * - Evidence, strongest first: a first-mate tool call naming an accepted
  *   push (`ack`); else hook evidence of a new turn, or an unnamed first-mate
- *   tool call, but only when its hooks showed it idle when the push came (or
- *   its turn has ended since) and no prompt reached it since. Without hooks
+ *   tool call, but only when it was known to be idle when the push came (or
+ *   its turn has ended since) and no prompt reached it since. Idle is known
+ *   from its hooks or, for an agent without hooks, from a fresh screen
+ *   showing its input prompt (channelStep's quietWhenPushed). With neither,
  *   an unnamed tool call proves nothing: an agent may act on its own (a
- *   start-up routine, a long turn, the human typing). A prompt (hook
- *   `UserPromptSubmit`) explains what follows it, so it confirms nothing
- *   until the turn ends.
+ *   start-up routine, a long turn). A prompt (hook `UserPromptSubmit`)
+ *   explains what follows it, so it confirms nothing until the turn ends;
+ *   without hooks a prompt the human types between the push and the call
+ *   cannot be seen: that is why a named push is preferred, and the
+ *   instructions ask for `ack`.
  *   A wrong `confirmed` loses changes silently; a wrong `unavailable` only
  *   costs a duplicate wake-up: the rules lean towards the latter.
  * - While `unconfirmed`, an accepted interrupt is *held* (not yet marked
@@ -35,6 +39,11 @@
  *   first mate's pane (counts only, never fleet content) at the digest's
  *   coalesced cadence, and what the first mate pulls (`fleet_digest`,
  *   `inbox`) is what counts as delivered (see decideWake and the pull handlers).
+ *   A wake-up it leaves unanswered (nothing pulled) is typed again after
+ *   the interval, then twice and four times the interval, at most
+ *   `wakeResendLimit` times: a typed line can be lost (the human cleared
+ *   the input, the agent was mid-turn), and an unanswered one must not
+ *   leave the picture undelivered until the fleet happens to change again.
  *
  * Pure: executes nothing.
  */
@@ -62,7 +71,7 @@ export interface WakeUpState {
   /** The request id of the wake-up being typed, if any. */
   readonly inFlight: string | null;
   /** What the wake-up in flight announces (the digest and the newest interrupt). */
-  readonly pending: { readonly digest: FleetDigest; readonly seq: number } | null;
+  readonly pending: { readonly digest: FleetDigest; readonly seq: number; readonly resend: boolean } | null;
   readonly count: number;
   readonly lastAt: number | null;
   /** The picture the last wake-up announced: a new one waits for changes beyond it. */
@@ -71,6 +80,10 @@ export interface WakeUpState {
   readonly announcedSeq: number;
   /** A coalesced wake-up is already scheduled for this time. */
   readonly wakeRequestedFor: number | null;
+  /** How many times the last announcement was typed again, unanswered (back to 0 on a new one). */
+  readonly resends: number;
+  /** The re-sends ran out and the log says so: no more reminders until something new. */
+  readonly resendsExhausted: boolean;
 }
 
 /** One first mate's channel: its mode and what confirming or giving up on it needs. */
@@ -81,8 +94,9 @@ export interface ChannelDeliveryState {
   /** When the oldest accepted push's confirmation runs out. */
   readonly deadline: number | null;
   /**
-   * Its hooks showed it idle when the first unconfirmed push was accepted,
-   * or a turn has ended since: a turn that starts now was not already under way.
+   * It was known to be idle (hooks, or a fresh screen) when the first
+   * unconfirmed push was accepted, or a turn has ended since: a turn that
+   * starts now was not already under way.
    */
   readonly quietSinceAccept: boolean;
   /** A prompt reached the first mate since that push: what follows may answer it, not the push. */
@@ -107,6 +121,8 @@ export const INITIAL_WAKE_UP: WakeUpState = {
   announced: null,
   announcedSeq: 0,
   wakeRequestedFor: null,
+  resends: 0,
+  resendsExhausted: false,
 };
 
 /** A first mate's channel at its start: unconfirmed, nothing accepted, nothing held. */
@@ -298,6 +314,8 @@ export interface WakeInput {
   readonly lastSent: FleetDigest | null;
   readonly outbox: readonly OutboxEntry[];
   readonly intervalMs: number;
+  /** How many times an unanswered wake-up is typed again (backoff: 1, 2, 4… intervals). */
+  readonly resendLimit: number;
   readonly thresholds: DivergeThresholds;
 }
 
@@ -316,9 +334,11 @@ export const renderWakeUp = (changes: number, firstSight: boolean, interrupts: n
  * Pure: type a wake-up into the first mate's pane, wait, or do nothing.
  * New interrupts wake at once; fleet changes beyond what the last wake-up
  * announced wake at most once per `intervalMs` (the first at once). An
- * announced change the first mate has not pulled yet is not re-announced
- * alone: it is counted again in the next wake-up. No wake-up while the
- * first mate's tools are disconnected: it could not answer it.
+ * announced change or interrupt the first mate has not pulled is announced
+ * again, alone, after `intervalMs`, then 2×, 4×… that (never sooner than
+ * the cadence), at most `resendLimit` times; then one log line, and quiet
+ * until something new. No wake-up while the first mate's tools are
+ * disconnected: it could not answer it.
  */
 export const decideWake = (state: WakeUpState, input: WakeInput): { state: WakeUpState; commands: Command[] } => {
   const idle = { state, commands: [] };
@@ -329,16 +349,35 @@ export const decideWake = (state: WakeUpState, input: WakeInput): { state: WakeU
     list.some((change) => !ridesAlong(change as Parameters<typeof ridesAlong>[0]));
   const newestSeq = input.outbox.reduce((max, entry) => Math.max(max, entry.seq), 0);
   const newInterrupts = newestSeq > state.announcedSeq;
+  const unpulled = triggers(changes);
   const newChanges =
-    triggers(changes) &&
-    (state.announced === null || triggers(diverge(state.announced, input.digest, input.thresholds)));
-  if (!newInterrupts && !newChanges) return idle;
-  if (!newInterrupts) {
-    const allowedAt = state.lastAt === null ? input.now : state.lastAt + input.intervalMs;
-    if (input.now < allowedAt) {
-      if (state.wakeRequestedFor === allowedAt) return idle;
-      return { state: { ...state, wakeRequestedFor: allowedAt }, commands: [{ type: "timer.wakeAt", at: allowedAt }] };
+    unpulled && (state.announced === null || triggers(diverge(state.announced, input.digest, input.thresholds)));
+  const waitUntil = (at: number) =>
+    state.wakeRequestedFor === at
+      ? idle
+      : { state: { ...state, wakeRequestedFor: at }, commands: [{ type: "timer.wakeAt", at } satisfies Command] };
+  let resend = false;
+  if (!newInterrupts && !newChanges) {
+    // Nothing new: remind of what was announced and is still not pulled, bounded.
+    if (state.lastAt === null || (!unpulled && input.outbox.length === 0)) return idle;
+    if (state.resends >= input.resendLimit) {
+      if (state.resendsExhausted) return idle;
+      return {
+        state: { ...state, resendsExhausted: true, wakeRequestedFor: null },
+        commands: [
+          kitLog(
+            input.now,
+            `first mate ${input.firstMatePaneId} has not pulled fleet_digest / inbox after ${plural(state.resends + 1, "wake-up")}; no more reminders until the fleet changes or an interrupt arrives`,
+          ),
+        ],
+      };
     }
+    const resendAt = state.lastAt + input.intervalMs * 2 ** state.resends;
+    if (input.now < resendAt) return waitUntil(resendAt);
+    resend = true;
+  } else if (!newInterrupts) {
+    const allowedAt = state.lastAt === null ? input.now : state.lastAt + input.intervalMs;
+    if (input.now < allowedAt) return waitUntil(allowedAt);
   }
   const firstSight = input.lastSent === null;
   const requestId = wakeRequestId(state.count + 1);
@@ -347,7 +386,7 @@ export const decideWake = (state: WakeUpState, input: WakeInput): { state: WakeU
       ...state,
       count: state.count + 1,
       inFlight: requestId,
-      pending: { digest: input.digest, seq: Math.max(newestSeq, state.announcedSeq) },
+      pending: { digest: input.digest, seq: Math.max(newestSeq, state.announcedSeq), resend },
       wakeRequestedFor: null,
     },
     commands: [
@@ -372,5 +411,7 @@ export const settleWake = (state: WakeUpState, requestId: string, typed: boolean
     lastAt: now,
     announced: state.pending.digest,
     announcedSeq: state.pending.seq,
+    resends: state.pending.resend ? state.resends + 1 : 0,
+    resendsExhausted: state.pending.resend ? state.resendsExhausted : false,
   };
 };

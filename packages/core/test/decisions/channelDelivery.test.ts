@@ -7,6 +7,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { Command } from "../../src/commands.js";
 import {
   decideWake,
   INITIAL_CHANNEL_DELIVERY,
@@ -14,6 +15,8 @@ import {
   noteAccepted,
   renderWakeUp,
   screenShowsChannelIgnored,
+  settleWake,
+  type WakeUpState,
   weighEvidence,
 } from "../../src/decisions/channelDelivery.js";
 import { diverge } from "../../src/decisions/diverge.js";
@@ -108,6 +111,66 @@ describe("evidence that the first mate heard a push", () => {
   });
 });
 
+/** Recorded from Claude Code: its input prompt, idle; and at work. */
+const screenOf = (name: string) =>
+  readFileSync(join(dirname(fileURLToPath(import.meta.url)), `../agentState/screens/${name}`), "utf8");
+
+describe("a first mate without hooks", () => {
+  /**
+   * A first mate that hears its channel but never names a push, and sends
+   * no hooks; its screen is captured as `screen` just before its first push is accepted.
+   */
+  const noHooksWorld = (screen: string | null, screenAgeMs = 0) => {
+    const world = createFakeWorld({ autoAttach: false, firstMateAcknowledges: false });
+    world.addWorker({ windowName: "api", title: "working" });
+    world.start();
+    // One observation that sees the first mate's pane (an agent record to hold its screen state).
+    world.advance(world.state().config.tickMs);
+    const pane = world.firstMatePaneId()!;
+    expect(world.state().agents[pane]?.kind).toBe("claude");
+    if (screen !== null) {
+      world.inject({ type: "ScreenCaptured", now: world.now(), paneId: pane, text: screen });
+      world.drive();
+      world.advance(screenAgeMs);
+    }
+    world.channel.attach(pane, true);
+    world.drive();
+    expect(acceptedPush(world)).toBeDefined();
+    return { world, pane };
+  };
+
+  const actsUnnamed = async (world: FakeWorld, pane: PaneId) => {
+    world.advance(5_000);
+    await toolsOf(world).fleetDigest(pane);
+  };
+
+  it("regression: an unnamed tool call after a push that came while its screen showed it idle confirms the channel", async () => {
+    // The defect: without hooks an unnamed tool call never confirmed, so a first mate that heard every push went unavailable.
+    const { world, pane } = noHooksWorld(screenOf("claude.idle.txt"));
+    expect(world.state().agents[pane]?.resolved).toMatchObject({ state: "idle", source: "screen" });
+    await actsUnnamed(world, pane);
+    expect(world.state().channel.mode).toBe("confirmed");
+    world.advance(world.state().config.channelConfirmMs);
+    expect(world.state().channel.mode).toBe("confirmed");
+    expect(world.tmux.sent).toEqual([]);
+  });
+
+  it("a screen showing it at work, a screen too old, or no screen at all: an unnamed tool call proves nothing", async () => {
+    const config = createFakeWorld().state().config;
+    for (const [screen, age] of [
+      [screenOf("claude.busy.txt"), 0],
+      [screenOf("claude.idle.txt"), 2 * config.firstMateScreenIntervalMs + 1],
+      [null, 0],
+    ] as const) {
+      const { world, pane } = noHooksWorld(screen, age);
+      await actsUnnamed(world, pane);
+      expect(world.state().channel.mode).toBe("unconfirmed");
+      world.advance(config.channelConfirmMs);
+      expect(world.state().channel.mode).toBe("unavailable");
+    }
+  });
+});
+
 describe("wake-ups", () => {
   const digest = digestOf([paneRow(1, { name: "secret-project", status: "deploying prod" })]);
   const input = {
@@ -118,6 +181,7 @@ describe("wake-ups", () => {
     lastSent: null,
     outbox: [],
     intervalMs: 120_000,
+    resendLimit: 3,
     thresholds: THRESHOLDS,
   };
 
@@ -141,9 +205,45 @@ describe("wake-ups", () => {
     ]);
   });
 
-  it("a change already announced and not yet pulled is not announced again on its own", () => {
+  it("a change announced and not pulled is announced again after 1, 2, 4 intervals, at most resendLimit times, then logged once", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 1_000, max: 600_000 }), (limit, intervalMs) => {
+        let state: WakeUpState = { ...INITIAL_WAKE_UP, lastAt: T0, announced: digest, count: 1 };
+        const at = { ...input, resendLimit: limit, intervalMs };
+        const typedAt: number[] = [];
+        const logs: Command[] = [];
+        let now = T0;
+        for (let round = 0; round < 40; round++) {
+          const decision = decideWake(state, { ...at, now });
+          state = decision.state;
+          for (const command of decision.commands) {
+            if (command.type === "tmux.sendText") {
+              typedAt.push(now);
+              expect(command.text).toBe("fleet picture waiting, 0 interrupts waiting — call fleet_digest / inbox");
+              state = settleWake(state, command.requestId, true, now);
+            }
+            if (command.type === "store.appendLog") logs.push(command);
+          }
+          const timer = decision.commands.find((command) => command.type === "timer.wakeAt");
+          now = timer?.type === "timer.wakeAt" ? timer.at : now + intervalMs;
+        }
+        expect(typedAt).toEqual(Array.from({ length: limit }, (_, k) => T0 + intervalMs * (2 ** (k + 1) - 1)));
+        expect(logs).toHaveLength(1);
+        expect(logs[0]).toMatchObject({ entry: { text: expect.stringMatching(/no more reminders/) } });
+      }),
+    );
+  });
+
+  it("a pulled picture and an emptied inbox end the reminders", () => {
     const announced = { ...INITIAL_WAKE_UP, lastAt: T0, announced: digest, count: 1 };
-    expect(decideWake(announced, { ...input, now: T0 + 600_000 }).commands).toEqual([]);
+    expect(decideWake(announced, { ...input, now: T0 + 600_000, lastSent: digest }).commands).toEqual([]);
+    const entry = { seq: 4, source: "%1" as PaneId, kind: "need_human" as const, message: "approve?", createdAt: T0 };
+    const inboxWaits = { ...announced, announcedSeq: 4 };
+    expect(
+      decideWake(inboxWaits, { ...input, now: T0 + 600_000, lastSent: digest, outbox: [entry] }).commands,
+    ).toMatchObject([
+      { type: "tmux.sendText", text: "0 fleet changes, 1 interrupt waiting — call fleet_digest / inbox" },
+    ]);
   });
 
   it("new fleet changes wait for the coalesced interval; new interrupts wake at once", () => {
@@ -238,6 +338,24 @@ describe("a first mate whose channel is silently off", () => {
     ]);
     await toolsOf(world).fleetDigest(pane);
     expect(diverge(world.state().heartbeat.lastSent, currentDigest(world.state()), config)).toEqual([]);
+  });
+
+  it("regression: a wake-up the first mate ignores is typed again without a new fleet change, bounded", async () => {
+    // The defect: an unanswered wake-up was never repeated; the picture stayed unpulled until the fleet changed again.
+    const { world } = deafWorld({ idleThresholdMs: 24 * 3_600_000 });
+    const config = world.state().config;
+    world.advance(config.channelConfirmMs + config.tickMs);
+    expect(world.tmux.sent).toHaveLength(1);
+    const typedAt = () => world.events.filter((event) => event.type === "TextSent").map((event) => event.now);
+    const first = typedAt()[0]!;
+    world.advance(20 * config.pushIntervalMs);
+    // Three reminders, after 1, 2 and 4 intervals; then one log line and quiet.
+    expect(typedAt().map((at) => at - first)).toEqual([0, 1, 3, 7].map((k) => k * config.pushIntervalMs));
+    expect(world.store.snapshot().log.filter((entry) => /no more reminders/.test(entry.text))).toHaveLength(1);
+    // Pulling ends it; the next change starts a fresh series.
+    await toolsOf(world).fleetDigest(world.firstMatePaneId()!);
+    world.advance(10 * config.pushIntervalMs);
+    expect(world.tmux.sent).toHaveLength(4);
   });
 
   it("pinned: an interrupt held for a first mate that died unconfirmed goes to the next one", () => {

@@ -13,6 +13,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { DEFAULT_CONFIG } from "../../src/config.js";
 import { diverge, ridesAlong } from "../../src/decisions/diverge.js";
 import { parseInterruptEmitId } from "../../src/decisions/interrupts.js";
 import type { FleetDigest } from "../../src/domain/digest.js";
@@ -29,6 +30,10 @@ interface Model {
   admitted: number;
   /** tmux.sent entries already reacted to. */
   wakeUpsSeen: number;
+  /** The first mate leaves this many of the next wake-ups unanswered (the typed line lost, or ignored). */
+  ignoreNext: number;
+  /** Wake-ups left unanswered since the last one it answered (kept within the re-send limit). */
+  ignoredInRow: number;
 }
 
 interface Real {
@@ -37,6 +42,9 @@ interface Real {
 }
 
 type ChannelCommand = fc.Command<Model, Real>;
+
+/** The kit's default: an unanswered wake-up is typed again at most this many times. */
+const RESEND_LIMIT = DEFAULT_CONFIG.wakeResendLimit;
 
 /** The behaviour of the first mate in `paneId` (latched by the fake world when it was spawned). */
 const behaviourOf = (world: FakeWorld, paneId: string | null | undefined): Behaviour => {
@@ -129,6 +137,12 @@ const answerWakeUps = (model: Model, real: Real) => {
     const wake = sent[model.wakeUpsSeen]!;
     if (pane === null || wake.paneId !== pane || !world.channel.isAttached(pane)) continue;
     expect(wake.text).toMatch(/^(\d+ fleet changes?|fleet picture waiting), \d+ interrupts? waiting — call/);
+    if (model.ignoreNext > 0) {
+      model.ignoreNext--;
+      model.ignoredInRow++;
+      continue;
+    }
+    model.ignoredInRow = 0;
     void tools.fleetDigest(pane);
     void tools.inbox(pane);
   }
@@ -250,6 +264,17 @@ class HumanAsksFirstMate implements ChannelCommand {
   toString = () => "HumanAsksFirstMate";
 }
 
+/** The first mate leaves the next wake-ups unanswered: the kit must type them again (bounded), not wait for a change. */
+class IgnoreWakeUps implements ChannelCommand {
+  constructor(readonly count: number) {}
+  check = (model: Readonly<Model>) => model.ignoreNext === 0 && model.ignoredInRow + this.count <= RESEND_LIMIT;
+  run(model: Model, real: Real) {
+    model.ignoreNext = this.count;
+    checkAlways(model, real);
+  }
+  toString = () => `IgnoreWakeUps(${this.count})`;
+}
+
 class FailEmits implements ChannelCommand {
   constructor(readonly count: number) {}
   check = () => true;
@@ -311,7 +336,9 @@ class Settle implements ChannelCommand {
     const { world } = real;
     const config = world.state().config;
     world.channel.failNext(0);
-    const until = world.now() + config.channelConfirmMs + 3 * config.pushIntervalMs + config.idleThresholdMs;
+    // Room for the re-sends of wake-ups left unanswered before (after 1, 2, 4… intervals).
+    const resends = 2 ** (config.wakeResendLimit + 1) * config.pushIntervalMs;
+    const until = world.now() + config.channelConfirmMs + 3 * config.pushIntervalMs + config.idleThresholdMs + resends;
     while (world.now() < until) {
       const pane = world.firstMatePaneId();
       if (pane && world.tmux.panes.has(pane) && !world.channel.isAttached(pane)) world.channel.attach(pane, true);
@@ -347,6 +374,7 @@ const commandArbs = [
   fc.tuple(fc.nat(10), fc.constantFrom("approve?", "stuck")).map(([i, m]) => new NeedHuman(i, m)),
   fc.constantFrom<Behaviour>("hears", "deaf", "quiet").map((behaviour) => new NextFirstMate(behaviour)),
   fc.constant(new HumanAsksFirstMate()),
+  fc.integer({ min: 1, max: 2 }).map((count) => new IgnoreWakeUps(count)),
   fc.integer({ min: 1, max: 3 }).map((count) => new FailEmits(count)),
   fc.constant(new DetachFirstMate()),
   fc.constant(new AttachFirstMate()),
@@ -356,7 +384,7 @@ const commandArbs = [
 
 const startWorld = (first: Behaviour): { model: Model; real: Real } => {
   const world = createFakeWorld({ config: { outboxTtlMs: 30 * 86_400_000 } });
-  const model: Model = { workers: [], admitted: 0, wakeUpsSeen: 0 };
+  const model: Model = { workers: [], admitted: 0, wakeUpsSeen: 0, ignoreNext: 0, ignoredInRow: 0 };
   setBehaviour(world, first);
   const tools = createToolHost({
     getState: () => world.state(),
@@ -380,6 +408,11 @@ describe("channel delivery against a model of what the first mate really has", (
       () => setup,
       [new AddWorker(), new Advance(5000), new HumanAsksFirstMate(), new KillWorker(0), new Settle()],
     );
+  });
+
+  it("pinned: a wake-up the first mate left unanswered is typed again without a new change", () => {
+    const setup = startWorld("deaf");
+    fc.modelRun(() => setup, [new AddWorker(), new IgnoreWakeUps(2), new Settle()]);
   });
 
   it("invariants 2 and 3 hold in every channel mode and on every switch between them", () => {
