@@ -49,6 +49,8 @@ const updateFor = (state: CoreState, event: Event): AgentStatesUpdate | null => 
         state.config,
       );
     case "ScreenCaptured":
+      // A peek's capture is the first mate's read, not the observer's sample of the pane.
+      if (event.requestId !== undefined) return null;
       return applyScreenCapture(agents, event.paneId, event.text, state.now, state.config);
     case "NotifyReceived":
       return applyAgentEvidence(

@@ -5,13 +5,16 @@
  * so tests compare them with `toEqual` and a runtime can persist them.
  * Each command's outcome comes back as an event (see events.ts).
  */
-import type { Conn } from "./authority/conn.js";
+
+import type { AuthorityAction } from "./authority/authorityAction.js";
+import type { Conn, HandBackReason } from "./authority/conn.js";
 import type { WorkerLaunch } from "./authority/deferredSpawns.js";
 import type { Alert } from "./domain/alert.js";
 import type { OutboxEntry } from "./domain/interrupt.js";
 import type { NewLogEntry } from "./domain/logEntry.js";
 import type { Marker, StartRecord } from "./domain/marker.js";
 import type { PaneId } from "./domain/paneId.js";
+import type { ToolReply } from "./domain/toolCall.js";
 
 /** Channel meta: keys are `[A-Za-z0-9_]` only (Claude Code drops others). */
 export type ChannelMeta = Readonly<Record<string, string>>;
@@ -42,13 +45,25 @@ export type Command =
   /**
    * Kill one pane (e.g. a stale duplicate first mate). With the pane's pid,
    * its process tree is recorded first and ended after the close
-   * (SIGHUP → SIGTERM → SIGKILL); answered then by PaneEnded.
+   * (SIGHUP → SIGTERM → SIGKILL); answered then by PaneEnded. With a
+   * `requestId` (a tool call's `terminate`) it is always answered, by
+   * PaneCloseSettled.
    */
-  | { readonly type: "tmux.kill"; readonly paneId: PaneId; readonly pid?: number; readonly reason?: string }
+  | {
+      readonly type: "tmux.kill";
+      readonly paneId: PaneId;
+      readonly pid?: number;
+      readonly reason?: string;
+      readonly requestId?: string;
+    }
   /** Kill a window by id (`@N`) or `session:window`; used for orphaned spawns. */
   | { readonly type: "tmux.killWindow"; readonly target: string }
-  /** Capture the bottom of a pane's screen for the agent-state fallback; answered by ScreenCaptured (or nothing). */
-  | { readonly type: "tmux.capture"; readonly paneId: PaneId; readonly lines: number }
+  /**
+   * Capture the bottom of a pane's screen for the agent-state fallback;
+   * answered by ScreenCaptured (or nothing). With a `requestId` (a tool
+   * call's `peek`) it is always answered: ScreenCaptured or ScreenCaptureFailed.
+   */
+  | { readonly type: "tmux.capture"; readonly paneId: PaneId; readonly lines: number; readonly requestId?: string }
   /** Type literal text, then Enter, into a pane (a wake-up); answered by TextSent / TextSendFailed. */
   | { readonly type: "tmux.sendText"; readonly requestId: string; readonly paneId: PaneId; readonly text: string }
   /** Press keys in a pane (tmux key names, e.g. `Enter`); e.g. to answer a start-up dialog. */
@@ -89,7 +104,22 @@ export type Command =
   | { readonly type: "store.renewLease"; readonly owner: string; readonly now: number; readonly ttlMs: number }
   /** Store the conn (docs/design.md, Authority); durable before any effect of the batch. */
   | { readonly type: "store.setConn"; readonly conn: Conn }
-  /** Start a worker window (a released deferred spawn); answered by DeferredSpawnSettled. */
+  /**
+   * Store a proposal for the human (a conn-gated action the core did not
+   * allow); answered by ActionProposed with the stored id, or none and why.
+   */
+  | {
+      readonly type: "store.addProposal";
+      readonly requestId: string;
+      readonly action: AuthorityAction;
+      readonly reason: string;
+      readonly handBack: HandBackReason | null;
+      readonly at: number;
+    }
+  /**
+   * Start a worker window (an allowed `spawn_worker`, its spawn id the tool
+   * call's request id, or a released deferred spawn); answered by DeferredSpawnSettled.
+   */
   | { readonly type: "tmux.spawnWorker"; readonly spawnId: string; readonly launch: WorkerLaunch }
   /** Tell the human (through the embedder), not the first mate. */
   | {
@@ -99,7 +129,12 @@ export type Command =
       readonly message: string;
     }
   /** Ask to be woken with a Ticked event at (or soon after) `at`. */
-  | { readonly type: "timer.wakeAt"; readonly at: number };
+  | { readonly type: "timer.wakeAt"; readonly at: number }
+  /**
+   * Answer the tool call `requestId` (a ToolCalled event) with `reply`. Never
+   * held back by a failed write of its batch: the caller always hears back.
+   */
+  | { readonly type: "tool.reply"; readonly requestId: string; readonly reply: ToolReply };
 
 /** The `type` of any command. */
 export type CommandType = Command["type"];
@@ -109,6 +144,12 @@ export type CommandOf<T extends CommandType> = Extract<Command, { type: T }>;
 /** Store commands are executed first in a batch: state is durable before effects. */
 export const isStoreCommand = (command: Command): boolean => command.type.startsWith("store.");
 
-/** Store commands that are reads or lease calls: answered by an event, never awaited before effects. */
+/**
+ * Store commands answered by an event (reads, lease calls, a proposal whose
+ * id the core waits for): never awaited before effects, never held back by
+ * a failed write, and their failure is their answer, not a StoreWriteFailed.
+ */
 export const isStoreQuery = (command: Command): boolean =>
-  command.type === "store.renewLease" || command.type === "store.readSupervisor";
+  command.type === "store.renewLease" ||
+  command.type === "store.readSupervisor" ||
+  command.type === "store.addProposal";

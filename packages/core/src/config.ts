@@ -102,6 +102,14 @@ export const CoreConfigSchema = z.object({
     .default(() => [...DEFAULT_AGENT_SIGNATURES]),
   /** The tmux session first-mate's workers are spawned in. */
   workerSession: z.string().min(1).default("fleet"),
+  /** How `spawn_worker` starts a worker when it names no command (argv, directory, environment). */
+  workerDefaults: z
+    .object({
+      argv: z.array(z.string()).min(1).optional(),
+      cwd: z.string().min(1).optional(),
+      env: z.record(z.string(), z.string()).optional(),
+    })
+    .default({}),
 });
 /** A parsed {@link CoreConfigSchema}. */
 export type CoreConfig = z.infer<typeof CoreConfigSchema>;

@@ -22,6 +22,7 @@ import {
 } from "./domain/observation.js";
 import { PaneIdSchema } from "./domain/paneId.js";
 import { PaneEndReportSchema } from "./domain/paneProcess.js";
+import { ToolCallSchema, ToolRequestIdSchema } from "./domain/toolCall.js";
 
 const now = z.number().int().nonnegative();
 
@@ -133,8 +134,44 @@ export const EventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("ReportReceived"), now, paneId: PaneIdSchema, message: MessageSchema }),
   /** Evidence about an agent's state (a lifecycle hook, through the hook command). */
   z.object({ type: z.literal("AgentEvidenceReceived"), now, paneId: PaneIdSchema, evidence: AgentEvidenceSchema }),
-  /** The bottom of a pane's screen, answering `tmux.capture` (the agent-state fallback). */
-  z.object({ type: z.literal("ScreenCaptured"), now, paneId: PaneIdSchema, text: z.string().max(256 * 1024) }),
+  /**
+   * The bottom of a pane's screen, answering `tmux.capture` (the agent-state
+   * fallback); with `requestId`, the screen a `peek` asked for.
+   */
+  z.object({
+    type: z.literal("ScreenCaptured"),
+    now,
+    paneId: PaneIdSchema,
+    text: z.string().max(256 * 1024),
+    requestId: z.string().optional(),
+  }),
+  /** A `peek`'s capture (a `tmux.capture` with a request id) failed. */
+  z.object({ type: z.literal("ScreenCaptureFailed"), now, requestId: z.string(), reason: z.string().max(2000) }),
+  /**
+   * The first mate called a tool that acts on the fleet (or reads a
+   * worker's screen); the core decides on the state it holds now and
+   * answers with `tool.reply` naming `requestId`. `paneId` is the caller,
+   * verified by the channel server.
+   */
+  z.object({
+    type: z.literal("ToolCalled"),
+    now,
+    requestId: ToolRequestIdSchema,
+    paneId: PaneIdSchema,
+    call: ToolCallSchema,
+  }),
+  /**
+   * A `terminate`'s pane was closed (`error` null) or not; `report` says
+   * what became of its processes, when a process port recorded them.
+   */
+  z.object({
+    type: z.literal("PaneCloseSettled"),
+    now,
+    requestId: z.string(),
+    paneId: PaneIdSchema,
+    error: z.string().max(2000).nullable(),
+    report: PaneEndReportSchema.nullable(),
+  }),
   /** The lease as the store answered; `epoch` fences the holder's writes (0 when the store could not be read). */
   z.object({
     type: z.literal("LeaseRenewed"),

@@ -11,6 +11,7 @@ import { INITIAL_STARTUP_DIALOG, type StartupDialogState } from "./decisions/sta
 import { INITIAL_SUPERVISOR, type SupervisorState } from "./decisions/supervisor.js";
 import type { Alert } from "./domain/alert.js";
 import { EMPTY_INPUTS, type FleetInputs, type PaneObservation } from "./domain/observation.js";
+import { NO_TOOL_CALLS, type ToolCallsState } from "./toolStep.js";
 
 /** The observation loop's state: the next observe id and the one in flight. */
 export interface ObserveState {
@@ -64,6 +65,8 @@ export interface CoreState {
   readonly channel: ChannelDeliveryState;
   /** The start-up dialog the current first mate waits at, and what was answered (decisions/startupDialogs.ts). */
   readonly startupDialog: StartupDialogState;
+  /** Tool calls whose effect is running, by request id (toolStep.ts). */
+  readonly tools: ToolCallsState;
 }
 
 /** Pure: the state before `Started`. */
@@ -88,4 +91,5 @@ export const initialState = (config: CoreConfig): CoreState => ({
   agents: EMPTY_AGENT_STATES,
   channel: INITIAL_CHANNEL_DELIVERY,
   startupDialog: INITIAL_STARTUP_DIALOG,
+  tools: NO_TOOL_CALLS,
 });

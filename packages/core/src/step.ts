@@ -69,6 +69,14 @@ import { isPaneId, type PaneId } from "./domain/paneId.js";
 import { identityOf, samePane } from "./domain/paneIdentity.js";
 import { EMPTY_HYDRATION, type Event, type EventOf, EventSchema } from "./events.js";
 import type { CoreState } from "./state.js";
+import {
+  onToolCalled,
+  toolPaneCloseSettled,
+  toolProposalSettled,
+  toolScreenSettled,
+  toolSpawnSettled,
+  toolTextSettled,
+} from "./toolStep.js";
 
 /** What `step` returns: the next state and the commands to execute. */
 export type StepResult = readonly [CoreState, readonly Command[]];
@@ -654,13 +662,21 @@ const dispatch = (state: CoreState, event: Event): StepResult => {
     case "ConnTakenBack":
     case "ActionExecuted":
     case "ActionDenied":
-    case "ActionProposed":
     case "SpawnDeferred":
-    case "DeferredSpawnSettled":
     case "IdentityEdited":
     case "IdentityConflictDetected":
     case "RoleChangeProposed":
       return stepAuthority(state, event);
+    case "ActionProposed":
+      return toolProposalSettled(state, event) ?? stepAuthority(state, event);
+    case "DeferredSpawnSettled":
+      return toolSpawnSettled(state, event) ?? stepAuthority(state, event);
+    case "ToolCalled":
+      return onToolCalled(state, event, () => currentDigest(state));
+    case "PaneCloseSettled":
+      return toolPaneCloseSettled(state, event);
+    case "ScreenCaptureFailed":
+      return toolScreenSettled(state, event);
     case "Started":
       return onStarted(state, event);
     case "Ticked":
@@ -714,6 +730,8 @@ const dispatch = (state: CoreState, event: Event): StepResult => {
       );
     }
     case "ScreenCaptured":
+      // A peek's screen answers the first mate; it is not a sample of the observer's.
+      if (event.requestId !== undefined) return toolScreenSettled(state, event);
       return chain(
         state,
         (s) => startupDialogScreen(s, event.paneId, event.text),
@@ -739,7 +757,10 @@ const dispatch = (state: CoreState, event: Event): StepResult => {
       );
     case "TextSent":
     case "TextSendFailed":
-      return chain(wakeSettled(state, event.requestId, event.type === "TextSent"), heartbeat);
+      return (
+        toolTextSettled(state, event) ??
+        chain(wakeSettled(state, event.requestId, event.type === "TextSent"), heartbeat)
+      );
   }
 };
 
@@ -749,7 +770,20 @@ const dispatch = (state: CoreState, event: Event): StepResult => {
  * event's time and the last one seen.
  */
 export const step = (state: CoreState, event: Event): StepResult => {
-  if (state.owner === null && event.type !== "Started") return [state, []];
+  if (state.owner === null && event.type !== "Started")
+    // Before Started nothing is decided, but a tool call is still answered.
+    return event.type === "ToolCalled"
+      ? [
+          state,
+          [
+            {
+              type: "tool.reply",
+              requestId: event.requestId,
+              reply: { ok: false, error: { _tag: "ToolRefused", message: "first-mate is starting" } },
+            },
+          ],
+        ]
+      : [state, []];
   const timed: CoreState = { ...state, now: Math.max(state.now, event.now) };
   const [next, commands] = chain(
     timed,

@@ -1,7 +1,8 @@
 /**
  * The authority events (docs/design.md, Authority), as zod schemas joined into the core's
  * Event union. Facts from the embedder (handoff, take-back, identity
- * edits) and from the tool host (what it ran, deferred, proposed, denied).
+ * edits) and about conn-gated actions (what ran, was deferred, proposed or
+ * denied; the core decides them from ToolCalled, see toolStep.ts).
  */
 import { z } from "zod";
 import { PaneIdSchema } from "../domain/paneId.js";
@@ -29,7 +30,7 @@ export const AUTHORITY_EVENT_SCHEMAS = [
   }),
   /** The human took the conn back. */
   z.object({ type: z.literal("ConnTakenBack"), now }),
-  /** The tool host ran an allowed conn-gated action (or tried to and failed). */
+  /** An allowed conn-gated action ran (or was tried and failed). */
   z.object({
     type: z.literal("ActionExecuted"),
     now,
@@ -37,7 +38,7 @@ export const AUTHORITY_EVENT_SCHEMAS = [
     ok: z.boolean(),
     detail: z.string().max(500),
   }),
-  /** The tool host refused a prohibited (or self-targeted) action. */
+  /** A prohibited (or self-targeted) action was refused. */
   z.object({
     type: z.literal("ActionDenied"),
     now,
@@ -45,7 +46,11 @@ export const AUTHORITY_EVENT_SCHEMAS = [
     reason: z.string().max(500),
     prohibition: z.string().nullable(),
   }),
-  /** The tool host turned an action into a proposal for the human. */
+  /**
+   * An action became a proposal for the human: `proposalId` as stored, or
+   * null with `storeError` when it could not be stored. With `requestId`, it
+   * answers the `store.addProposal` of that tool call.
+   */
   z.object({
     type: z.literal("ActionProposed"),
     now,
@@ -53,10 +58,15 @@ export const AUTHORITY_EVENT_SCHEMAS = [
     reason: z.string().max(500),
     proposalId: z.number().int().positive().nullable(),
     handBack: HandBackReasonSchema.nullable(),
+    requestId: z.string().optional(),
+    storeError: z.string().max(2000).optional(),
   }),
   /** The conn allowed a spawn that the budget holds until the reset. */
   z.object({ type: z.literal("SpawnDeferred"), now, spawn: DeferredSpawnSchema }),
-  /** A released deferred spawn ran: `paneId` when it did, `reason` when it failed. */
+  /**
+   * A worker spawn (`tmux.spawnWorker`: an allowed `spawn_worker` or a
+   * released deferred spawn) ran: `paneId` when it did, `reason` when it failed.
+   */
   z.object({
     type: z.literal("DeferredSpawnSettled"),
     now,

@@ -14,7 +14,9 @@ import { type CoreConfigInput, parseCoreConfig } from "../config.js";
 import type { ChannelMode } from "../decisions/channelDelivery.js";
 import type { FleetDigest } from "../domain/digest.js";
 import type { PaneInput, UsageSnapshot } from "../domain/observation.js";
+import type { PaneId } from "../domain/paneId.js";
 import type { EndStep } from "../domain/paneProcess.js";
+import type { ToolCall, ToolReply } from "../domain/toolCall.js";
 import { type Event, EventSchema } from "../events.js";
 import type { AuthorityStorePort } from "../ports/authorityStore.js";
 import type { ChannelPort } from "../ports/channelPort.js";
@@ -48,7 +50,7 @@ export interface RuntimeOptions {
   readonly owner: string;
   /** Conn, proposals and role extensions; default: `store` itself when it implements the port, else memory. */
   readonly authorityStore?: AuthorityStorePort;
-  /** How `spawn_worker` starts a worker when it names no command. */
+  /** How `spawn_worker` starts a worker when it names no command (sets the core's `workerDefaults`). */
   readonly workers?: WorkerDefaults;
   /**
    * Reads and signals pane process trees, so closing a pane (`terminate`, a
@@ -133,6 +135,16 @@ export interface Runtime {
   readonly authority: AuthorityControls;
 }
 
+const refusedReply = (message: string): ToolReply => ({ ok: false, error: { _tag: "ToolRefused", message } });
+const failedReply = (message: string): ToolReply => ({ ok: false, error: { _tag: "ToolFailed", message } });
+
+/** The runtime's worker defaults as the core's configuration holds them. */
+const workerDefaultsOf = (workers: WorkerDefaults) => ({
+  ...(workers.argv && workers.argv.length > 0 ? { argv: [...workers.argv] } : {}),
+  ...(workers.cwd ? { cwd: workers.cwd } : {}),
+  ...(workers.env ? { env: { ...workers.env } } : {}),
+});
+
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 const rejection = (issues: readonly { path: readonly PropertyKey[]; message: string }[]): EventRejected => ({
@@ -145,7 +157,10 @@ const rejection = (issues: readonly { path: readonly PropertyKey[]; message: str
  * event, and keeps the timers the core asks for. Nothing runs until `start()`.
  */
 export const createRuntime = (options: RuntimeOptions): Runtime => {
-  const config = parseCoreConfig(options.config ?? {});
+  // The worker defaults are the core's to use: `spawn_worker` is decided in `step`.
+  const config = parseCoreConfig(
+    options.workers ? { ...options.config, workerDefaults: workerDefaultsOf(options.workers) } : (options.config ?? {}),
+  );
   const { clock } = options;
   let state: CoreState = initialState(config);
   let running = false;
@@ -157,6 +172,9 @@ export const createRuntime = (options: RuntimeOptions): Runtime => {
   let cancelTimer: (() => void) | null = null;
   let armedFor: number | null = null;
   const unsubscribes: (() => void)[] = [];
+  /** Tool calls waiting for the core's `tool.reply`, by request id. */
+  const toolReplies = new Map<string, (reply: ToolReply) => void>();
+  let toolRequests = 0;
 
   const report = (value: RuntimeReport) => {
     for (const listener of listeners) {
@@ -207,6 +225,12 @@ export const createRuntime = (options: RuntimeOptions): Runtime => {
         wakeTimes.add(command.at);
         continue;
       }
+      if (command.type === "tool.reply") {
+        // Never held back by a failed write: the caller always hears back.
+        toolReplies.get(command.requestId)?.(command.reply);
+        toolReplies.delete(command.requestId);
+        continue;
+      }
       if (command.type === "alert.raise") {
         report({ type: "alert", at: clock.now(), level: command.level, code: command.code, message: command.message });
         continue;
@@ -250,6 +274,7 @@ export const createRuntime = (options: RuntimeOptions): Runtime => {
         } catch (error) {
           // step is total; should it ever throw, the event changes nothing and the queue goes on.
           report({ type: "error", at: clock.now(), message: `${event.type}: ${messageOf(error)}` });
+          if (event.type === "ToolCalled") answerTool(event.requestId, failedReply(`not decided: ${messageOf(error)}`));
           continue;
         }
         state = result[0];
@@ -277,17 +302,46 @@ export const createRuntime = (options: RuntimeOptions): Runtime => {
     }
   };
 
+  /**
+   * A tool call that acts goes through `step` like every other event: queued
+   * behind what is already waiting, decided there, answered by `tool.reply`.
+   */
+  const callTool = (from: PaneId, call: ToolCall): Promise<ToolReply> => {
+    if (!running) return Promise.resolve(refusedReply("first-mate is not running"));
+    toolRequests += 1;
+    const parsed = EventSchema.safeParse({
+      type: "ToolCalled",
+      now: clock.now(),
+      requestId: `tool-${toolRequests}`,
+      paneId: from,
+      call,
+    });
+    if (!parsed.success || parsed.data.type !== "ToolCalled")
+      return Promise.resolve({
+        ok: false,
+        error: {
+          _tag: "ToolInvalidInput",
+          message: parsed.success ? "not a tool call" : rejection(parsed.error.issues).reason,
+        },
+      });
+    const { requestId } = parsed.data;
+    const replied = new Promise<ToolReply>((resolve) => toolReplies.set(requestId, resolve));
+    void enqueue(parsed.data);
+    return replied;
+  };
+  const answerTool = (requestId: string, reply: ToolReply) => {
+    toolReplies.get(requestId)?.(reply);
+    toolReplies.delete(requestId);
+  };
+
   const authorityStore = options.authorityStore ?? authorityStoreFor(options.store);
   const toolHost = createToolHost({
     getState: () => state,
     store: options.store,
-    tmux: options.tmux,
     now: () => clock.now(),
     dispatch: (event) => enqueue(event),
+    callTool,
     authorityStore,
-    ...(options.workers ? { workers: options.workers } : {}),
-    ...(options.processes ? { processes: options.processes } : {}),
-    ...(options.endLadder ? { endLadder: options.endLadder } : {}),
   });
   const authority = createAuthorityControls({
     getState: () => state,
@@ -350,6 +404,8 @@ export const createRuntime = (options: RuntimeOptions): Runtime => {
       armedFor = null;
       wakeTimes.clear();
       await idle();
+      for (const requestId of [...toolReplies.keys()])
+        answerTool(requestId, failedReply("first-mate stopped before the call was answered"));
       await options.store.releaseLease(options.owner);
     },
     async dispatch(event) {

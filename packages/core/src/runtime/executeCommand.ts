@@ -6,7 +6,7 @@
  * even when the port throws, so the core never waits forever.
  */
 import * as E from "fp-ts/lib/Either.js";
-import type { Command } from "../commands.js";
+import type { Command, CommandOf } from "../commands.js";
 import type { EndStep } from "../domain/paneProcess.js";
 import type { Event } from "../events.js";
 import type { AuthorityStorePort } from "../ports/authorityStore.js";
@@ -67,10 +67,36 @@ export const skippedEffectEvent = (command: Command, now: number, reason: string
       return { type: "TextSendFailed", now, requestId: command.requestId, reason };
     case "tmux.spawnWorker":
       return { type: "DeferredSpawnSettled", now, spawnId: command.spawnId, paneId: null, reason };
+    case "tmux.kill":
+      return command.requestId === undefined
+        ? null
+        : {
+            type: "PaneCloseSettled",
+            now,
+            requestId: command.requestId,
+            paneId: command.paneId,
+            error: reason,
+            report: null,
+          };
+    case "tmux.capture":
+      return command.requestId === undefined
+        ? null
+        : { type: "ScreenCaptureFailed", now, requestId: command.requestId, reason };
     default:
       return null;
   }
 };
+/** The answer to `store.addProposal`: the stored id, or why it was not stored. */
+const proposedEvent = (command: CommandOf<"store.addProposal">, at: number, stored: number | string): Event => ({
+  type: "ActionProposed",
+  now: at,
+  action: command.action,
+  reason: command.reason,
+  handBack: command.handBack,
+  requestId: command.requestId,
+  ...(typeof stored === "number" ? { proposalId: stored } : { proposalId: null, storeError: stored.slice(0, 2000) }),
+});
+
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 const orFail = (result: E.Either<PortError, unknown>): ExecutionOutcome =>
@@ -163,6 +189,22 @@ export const executeCommand = async (command: Command, ports: ExecutionPorts): P
             });
       }
       case "tmux.kill": {
+        if (command.requestId !== undefined) {
+          // A tool's terminate is always answered: the close, and what became of the processes.
+          const ended = await endPane(
+            { tmux: ports.tmux, processes: ports.processes },
+            { paneId: command.paneId, pid: command.pid ?? null },
+            ports.endLadder,
+          );
+          return event({
+            type: "PaneCloseSettled",
+            now: now(),
+            requestId: command.requestId,
+            paneId: command.paneId,
+            error: E.isLeft(ended.closed) ? describeError(ended.closed.left) : null,
+            report: ports.processes === undefined ? null : ended.report,
+          });
+        }
         if (command.pid === undefined || ports.processes === undefined)
           return orFail(await ports.tmux.kill(command.paneId));
         const ended = await endPane(
@@ -195,10 +237,24 @@ export const executeCommand = async (command: Command, ports: ExecutionPorts): P
         return orFail(await ports.tmux.sendKeys(command.paneId, command.keys));
       case "tmux.capture": {
         const screen = await ports.tmux.capture(command.paneId, command.lines);
+        const request = command.requestId === undefined ? {} : { requestId: command.requestId };
         // Capped like the event schema: the classifiers read only the bottom lines anyway.
-        return E.isRight(screen)
-          ? event({ type: "ScreenCaptured", now: now(), paneId: command.paneId, text: screen.right.slice(-256 * 1024) })
-          : failed(screen.left);
+        if (E.isRight(screen))
+          return event({
+            type: "ScreenCaptured",
+            now: now(),
+            paneId: command.paneId,
+            text: screen.right.slice(-256 * 1024),
+            ...request,
+          });
+        return command.requestId === undefined
+          ? failed(screen.left)
+          : event({
+              type: "ScreenCaptureFailed",
+              now: now(),
+              requestId: command.requestId,
+              reason: describeError(screen.left),
+            });
       }
       case "channel.emit": {
         const delivered = await ports.channel.emit(command.paneId, command.content, command.meta).catch(() => false);
@@ -238,6 +294,14 @@ export const executeCommand = async (command: Command, ports: ExecutionPorts): P
               reason: describeError(read.left),
             });
       }
+      case "store.addProposal": {
+        const stored = await (ports.authorityStore ?? authorityStoreFor(ports.store)).addProposal({
+          action: command.action,
+          reason: command.reason,
+          at: command.at,
+        });
+        return event(proposedEvent(command, now(), E.isRight(stored) ? stored.right.id : describeError(stored.left)));
+      }
       case "store.setConn":
         return orFail(await (ports.authorityStore ?? authorityStoreFor(ports.store)).saveConn(command.conn));
       case "tmux.spawnWorker": {
@@ -252,6 +316,7 @@ export const executeCommand = async (command: Command, ports: ExecutionPorts): P
       }
       case "alert.raise":
       case "timer.wakeAt":
+      case "tool.reply":
         return DONE; // handled by the runtime itself
       default:
         return await executeStore(command, ports.store);
@@ -266,8 +331,9 @@ export const executeCommand = async (command: Command, ports: ExecutionPorts): P
       return event({ type: "SupervisorReadFailed", now: now(), readId: command.readId, reason: messageOf(error) });
     if (command.type === "store.renewLease")
       return event({ type: "LeaseRenewed", now: now(), held: false, expiresAt: 0, epoch: 0 });
-    if (command.type === "tmux.sendText")
-      return event({ type: "TextSendFailed", now: now(), requestId: command.requestId, reason: messageOf(error) });
-    return { kind: "failed", error: messageOf(error) };
+    if (command.type === "store.addProposal") return event(proposedEvent(command, now(), messageOf(error)));
+    // Every command the core awaits is answered, even when its port throws.
+    const answer = skippedEffectEvent(command, now(), messageOf(error));
+    return answer === null ? { kind: "failed", error: messageOf(error) } : event(answer);
   }
 };

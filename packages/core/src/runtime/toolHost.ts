@@ -1,10 +1,11 @@
 /**
  * The runtime's ToolHost: what the channel server's tools call.
  *
- * Identity has been checked by the server; policy comes from the core's
- * pure decisions (decidePeek; nudge is judged by authorize, in
- * authorityTools.ts); this file only wires them to
- * the ports and turns outcomes into tool results.
+ * Identity has been checked by the server. Every tool that acts on the
+ * fleet (and `peek`) is decided by `step` from a `ToolCalled` event
+ * (authorityTools.ts, toolStep.ts); the others are events through `step`
+ * too, or reads of the runtime's state and the store. This file holds no
+ * policy: it turns calls into events and outcomes into tool results.
  */
 
 import * as E from "fp-ts/lib/Either.js";
@@ -12,37 +13,30 @@ import { pendingInterrupts } from "../channelStep.js";
 import { hookEvidence } from "../decisions/hookEvidence.js";
 import { renderInterrupt } from "../decisions/interrupts.js";
 import { renderDelta } from "../decisions/renderDelta.js";
-import { decidePeek } from "../decisions/toolPolicy.js";
 import { LogReadQuerySchema, LogTextSchema } from "../domain/logEntry.js";
 import type { PaneId } from "../domain/paneId.js";
-import type { EndStep } from "../domain/paneProcess.js";
+import type { ToolCall, ToolReply } from "../domain/toolCall.js";
 import type { Event } from "../events.js";
 import { PushRefSchema } from "../events.js";
 import type { AuthorityStorePort } from "../ports/authorityStore.js";
 import { describeError, type ToolError } from "../ports/errors.js";
-import type { ProcessPort } from "../ports/processPort.js";
 import type { StorePort } from "../ports/storePort.js";
-import type { TmuxPort } from "../ports/tmuxPort.js";
 import type { ToolHost } from "../ports/toolHost.js";
 import type { CoreState } from "../state.js";
 import { currentDigest } from "../step.js";
-import { type AuthorityTools, createAuthorityTools, type WorkerDefaults } from "./authorityTools.js";
+import { type AuthorityTools, createAuthorityTools } from "./authorityTools.js";
 import { authorityStoreFor } from "./memoryAuthorityStore.js";
 
-/** What the tool host needs from the runtime: its state, the ports, and a way to feed events. */
+/** What the tool host needs from the runtime: its state, the store, a way to feed events and to await a tool's reply. */
 export interface ToolHostDeps {
   readonly getState: () => CoreState;
   readonly store: StorePort;
-  readonly tmux: TmuxPort;
-  /** Ends a terminated pane's whole process tree (see endPane.ts). */
-  readonly processes?: ProcessPort;
-  readonly endLadder?: readonly EndStep[];
   readonly now: () => number;
   readonly dispatch: (event: Event) => Promise<void>;
+  /** Queue a `ToolCalled` event and resolve with the core's `tool.reply` for it. */
+  readonly callTool: (from: PaneId, call: ToolCall) => Promise<ToolReply>;
   /** Conn, proposals, role extensions; default: `store` itself when it implements the port. */
   readonly authorityStore?: AuthorityStorePort;
-  /** How `spawn_worker` starts a worker when it names no command. */
-  readonly workers?: WorkerDefaults;
 }
 
 const refused = (message: string): ToolError => ({ _tag: "ToolRefused", message });
@@ -87,14 +81,10 @@ export const createToolHost = (deps: ToolHostDeps): RuntimeToolHost => {
         };
 
   const authorityTools = createAuthorityTools({
-    getState: deps.getState,
-    tmux: deps.tmux,
+    callTool: deps.callTool,
     authorityStore: deps.authorityStore ?? authorityStoreFor(deps.store),
     now: deps.now,
     dispatch: deps.dispatch,
-    ...(deps.workers ? { workers: deps.workers } : {}),
-    ...(deps.processes ? { processes: deps.processes } : {}),
-    ...(deps.endLadder ? { endLadder: deps.endLadder } : {}),
   });
 
   const tools: RuntimeToolHost = {
@@ -201,13 +191,6 @@ export const createToolHost = (deps: ToolHostDeps): RuntimeToolHost => {
         author: "first_mate",
       });
       return E.isRight(result) ? E.right(result.right) : E.left(failedWith(describeError(result.left)));
-    },
-
-    async peek(_from, input) {
-      const verdict = decidePeek(digestNow(), firstMate(), input.pane);
-      if (!verdict.allowed) return E.left(refused(verdict.reason));
-      const screen = await deps.tmux.capture(input.pane, input.lines);
-      return E.isRight(screen) ? E.right(screen.right) : E.left(failedWith(describeError(screen.left)));
     },
   };
   return {

@@ -15,6 +15,7 @@ import { type CoreConfigInput, parseCoreConfig } from "../config.js";
 import type { FleetDigest } from "../domain/digest.js";
 import type { PaneObservation } from "../domain/observation.js";
 import { isPaneId, type PaneId } from "../domain/paneId.js";
+import type { ToolCall, ToolReply } from "../domain/toolCall.js";
 import type { Event } from "../events.js";
 import { describeError } from "../ports/errors.js";
 import { skippedEffectEvent } from "../runtime/executeCommand.js";
@@ -76,11 +77,19 @@ export interface FakeWorld {
    * refused), with why: nothing is dropped without a trace.
    */
   readonly unapplied: { readonly command: Command; readonly reason: string }[];
+  /** Every `tool.reply` the core issued, in order: the answers to injected ToolCalled events. */
+  readonly toolReplies: { readonly requestId: string; readonly reply: ToolReply }[];
   state(): CoreState;
   now(): number;
   start(): void;
   /** Queue an event from outside (embedder input, tool call, tmux event). */
   inject(event: Event): void;
+  /**
+   * A first mate's tool call that acts (what the runtime's `callTool` does):
+   * a ToolCalled event with a fresh request id, driven until quiet; resolves
+   * with the core's reply for it. The ToolHost's `callTool` over this world.
+   */
+  callTool(from: PaneId, call: ToolCall): Promise<ToolReply>;
   step(): boolean;
   drive(limit?: number): number;
   driveBounded(n: number): number;
@@ -133,6 +142,8 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
   const events: Event[] = [];
   const unapplied: { command: Command; reason: string }[] = [];
   const pushes: { paneId: string; content: string; meta: Record<string, string> }[] = [];
+  const toolReplies: { requestId: string; reply: ToolReply }[] = [];
+  let toolCalls = 0;
   let tokens = 0;
   const staleWrite = (command: Command) => staleWriteIn(store, command);
   const channelBehaviour = new Map<string, { hears: boolean; acknowledges: boolean }>();
@@ -195,20 +206,57 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
           tokenHash,
         };
       }
-      case "tmux.kill":
-        if (!tmux.panes.delete(command.paneId)) unapplied.push({ command, reason: "no such pane" });
-        return null;
+      case "tmux.kill": {
+        const closed = tmux.panes.delete(command.paneId);
+        if (!closed) unapplied.push({ command, reason: "no such pane" });
+        // A tool's terminate is always answered (the fake world records no processes).
+        if (command.requestId === undefined) return null;
+        const error = closed ? null : "TmuxCommandFailed: no such pane";
+        return {
+          type: "PaneCloseSettled",
+          now,
+          requestId: command.requestId,
+          paneId: command.paneId,
+          error,
+          report: null,
+        };
+      }
       case "tmux.capture":
         if (!tmux.panes.has(command.paneId)) {
           unapplied.push({ command, reason: "no such pane" });
-          return null;
+          return command.requestId === undefined
+            ? null
+            : { type: "ScreenCaptureFailed", now, requestId: command.requestId, reason: "no such pane" };
         }
         return {
           type: "ScreenCaptured",
           now,
           paneId: command.paneId,
           text: `screen of ${command.paneId} (${command.lines} lines)`,
+          ...(command.requestId === undefined ? {} : { requestId: command.requestId }),
         };
+      case "store.addProposal": {
+        // The fake store applies writes synchronously: the new proposal (or none) shows at once.
+        const before = store.authoritySnapshot().proposals.length;
+        void store.addProposal({ action: command.action, reason: command.reason, at: command.at });
+        const added = store.authoritySnapshot().proposals.slice(before)[0];
+        if (!added) unapplied.push({ command, reason: "store unavailable" });
+        return {
+          type: "ActionProposed",
+          now,
+          action: command.action,
+          reason: command.reason,
+          handBack: command.handBack,
+          requestId: command.requestId,
+          ...(added
+            ? { proposalId: added.id }
+            : { proposalId: null, storeError: "StoreUnavailable: database is locked" }),
+        };
+      }
+      case "tool.reply":
+        // Recorded in `commands` and `toolReplies`: the fake world has no caller waiting on it.
+        toolReplies.push({ requestId: command.requestId, reply: command.reply });
+        return null;
       case "tmux.spawnWorker": {
         const paneId = tmux.addPane({
           command: command.launch.argv[0]!,
@@ -315,7 +363,12 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
     if (item.kind === "command") {
       const { command } = item;
       const failed = item.batch === undefined ? undefined : failedBatches.get(item.batch);
-      if (failed !== undefined && !isStoreCommand(command) && command.type !== "timer.wakeAt") {
+      if (
+        failed !== undefined &&
+        !isStoreCommand(command) &&
+        command.type !== "timer.wakeAt" &&
+        command.type !== "tool.reply"
+      ) {
         unapplied.push({ command, reason: `not run: ${failed}` });
         const answer = skippedEffectEvent(command, clock.now(), `not run: ${failed}`);
         if (answer) queue.push({ kind: "event", event: answer });
@@ -363,6 +416,7 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
     commands,
     events,
     unapplied,
+    toolReplies,
     state: () => state,
     now: () => clock.now(),
     start() {
@@ -394,6 +448,16 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
       // so the store's flags read with each observation agree.
       if (event.type === "KillSwitchSet") void store.setKillSwitch(event.on);
       queue.push({ kind: "event", event });
+    },
+    callTool(from, call) {
+      toolCalls += 1;
+      const requestId = `tool-${toolCalls}`;
+      queue.push({ kind: "event", event: { type: "ToolCalled", now: clock.now(), requestId, paneId: from, call } });
+      world.drive();
+      const answered = toolReplies.find((entry) => entry.requestId === requestId);
+      return Promise.resolve(
+        answered?.reply ?? { ok: false, error: { _tag: "ToolFailed", message: "the call is still waiting" } },
+      );
     },
     step() {
       const item = queue.shift();

@@ -43,8 +43,8 @@ const toolsOf = (world: FakeWorld) =>
   createToolHost({
     getState: () => world.state(),
     store: world.store,
-    tmux: world.tmux,
     now: () => world.now(),
+    callTool: (from, call) => world.callTool(from, call),
     dispatch: async (event) => {
       world.inject(event);
       world.drive();

@@ -389,8 +389,8 @@ const startWorld = (first: Behaviour): { model: Model; real: Real } => {
   const tools = createToolHost({
     getState: () => world.state(),
     store: world.store,
-    tmux: world.tmux,
     now: () => world.now(),
+    callTool: (from, call) => world.callTool(from, call),
     dispatch: async (event) => {
       world.inject(event);
       world.drive();

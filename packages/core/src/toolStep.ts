@@ -1,0 +1,397 @@
+/**
+ * The tool-call part of `step`: the first mate's tools that act on the
+ * fleet (`spawn_worker`, `assign_task`, `terminate`, `nudge`) or read a
+ * worker's screen (`peek`) are decided here, on the state `step` holds when
+ * the call arrives — never on a snapshot the tool host took earlier.
+ *
+ * Pure: executes nothing. Rules, in order, for a `ToolCalled`:
+ * - only the current first mate's pane may call (the marker may have moved
+ *   since the channel server checked it) → refused;
+ * - at most MAX_PENDING_TOOL_CALLS effects run at once → refused beyond;
+ * - a pane the action names must be a live pane of the fleet → refused;
+ * - `authorize` judges the action (conn, scope, budget, prohibitions): deny
+ *   → logged, raised, `ToolForbidden`; propose → `store.addProposal`, and
+ *   the reply waits for the stored id (ActionProposed), which hands the
+ *   conn back when the verdict said so; calls decided meanwhile already
+ *   find the conn with the human (no action on a conn being handed back);
+ * - an action that acts needs this host to hold the supervisor lease →
+ *   refused, nothing run;
+ * - defer (budget) → the spawn joins the queue, the reply says when;
+ * - allow → the action is logged before it runs (a failed log write stops
+ *   it: the runtime never runs an effect whose batch's write failed), then
+ *   one effect command carrying the request id; its answer (TextSent,
+ *   DeferredSpawnSettled, PaneCloseSettled, ScreenCaptured…) is logged as
+ *   the conn action's outcome and becomes the reply.
+ * Every `ToolCalled` is answered by exactly one `tool.reply`.
+ */
+import { type AuthorityAction, describeAction } from "./authority/authorityAction.js";
+import { budgetPolicyOf } from "./authority/authorityState.js";
+import { stepAuthority } from "./authority/authorityStep.js";
+import { type AuthorityVerdict, authorize } from "./authority/authorize.js";
+import { type Conn, HUMAN_CONN } from "./authority/conn.js";
+import type { WorkerLaunch } from "./authority/deferredSpawns.js";
+import type { Command } from "./commands.js";
+import { classifyAgent } from "./decisions/classifyAgent.js";
+import { judgePaneEnd } from "./decisions/paneEnding.js";
+import { decideNudge, decidePeek } from "./decisions/toolPolicy.js";
+import type { FleetDigest } from "./domain/digest.js";
+import { formatInstant } from "./domain/instant.js";
+import type { PaneId } from "./domain/paneId.js";
+import type { ActingTool, ToolCall, ToolReply } from "./domain/toolCall.js";
+import type { EventOf } from "./events.js";
+import type { CoreState } from "./state.js";
+
+type StepResult = readonly [CoreState, readonly Command[]];
+
+/** A tool call whose effect is running: what to log and reply when its answer arrives. */
+export interface PendingToolCall {
+  readonly tool: ActingTool;
+  /** The action logged as a conn action when the effect settles; null for `peek`, which only reads. */
+  readonly action: AuthorityAction | null;
+  readonly requestedAt: number;
+  /**
+   * A proposal that hands the conn back once stored: the conn it hands back
+   * (by its `since`). Until then, calls behind it are decided as if the
+   * human held the conn already.
+   */
+  readonly handsBack?: { readonly connSince: number } | null;
+}
+
+/** The tool calls whose effect (or proposal) is running, by request id. */
+export interface ToolCallsState {
+  readonly pending: Readonly<Record<string, PendingToolCall>>;
+}
+
+/** No tool call in flight. */
+export const NO_TOOL_CALLS: ToolCallsState = { pending: {} };
+
+/** At most this many tool effects run at once; beyond, a call is refused (the table stays bounded). */
+export const MAX_PENDING_TOOL_CALLS = 64;
+
+const answer = (requestId: string, reply: ToolReply): Command => ({ type: "tool.reply", requestId, reply });
+const ok = (text: string): ToolReply => ({ ok: true, text });
+const refused = (message: string): ToolReply => ({ ok: false, error: { _tag: "ToolRefused", message } });
+const failed = (message: string): ToolReply => ({ ok: false, error: { _tag: "ToolFailed", message } });
+
+const log = (state: CoreState, text: string): Command => ({
+  type: "store.appendLog",
+  entry: { kind: "narrative", text: text.slice(0, 2000), at: state.now, author: "kit" },
+});
+
+const track = (state: CoreState, requestId: string, pending: PendingToolCall): CoreState => ({
+  ...state,
+  tools: { pending: { ...state.tools.pending, [requestId]: pending } },
+});
+
+const untrack = (state: CoreState, requestId: string): CoreState => {
+  const { [requestId]: _settled, ...pending } = state.tools.pending;
+  return { ...state, tools: { pending } };
+};
+
+/** The pane as the fleet knows it now; tools only touch live, known panes. */
+const knownPane = (state: CoreState, pane: PaneId): { readonly name: string; readonly pid: number | null } | null => {
+  const found = state.fleet.find((observed) => observed.paneId === pane && !observed.dead);
+  return found ? { name: found.windowName, pid: found.pid } : null;
+};
+
+/** The conn a call is decided under: the human's while a decided hand-back waits for its proposal to be stored. */
+const effectiveConn = (state: CoreState): Conn => {
+  const conn = state.authority.conn;
+  if (conn.holder !== "first_mate") return conn;
+  const handingBack = Object.values(state.tools.pending).some((pending) => pending.handsBack?.connSince === conn.since);
+  return handingBack ? HUMAN_CONN : conn;
+};
+
+const verdictFor = (state: CoreState, action: AuthorityAction): AuthorityVerdict =>
+  authorize(action, {
+    now: state.now,
+    conn: effectiveConn(state),
+    usage: state.inputs.usage,
+    budget: budgetPolicyOf(state.config),
+    prohibitions: state.config.prohibitions,
+    firstMatePaneId: state.supervisor.marker?.paneId ?? null,
+  });
+
+const actionOf = (call: ToolCall, paneName: string | null): AuthorityAction => {
+  const target = (pane: PaneId) => ({ paneId: pane, ...(paneName !== null ? { name: paneName } : {}) });
+  switch (call.tool) {
+    case "spawn_worker": {
+      const args: Record<string, string> = {};
+      if (call.command) args.command = call.command;
+      if (call.cwd) args.cwd = call.cwd;
+      if (call.task) args.task = call.task;
+      return { kind: "spawn_worker", target: { name: call.name }, args };
+    }
+    case "assign_task":
+      return { kind: "assign_task", target: target(call.pane), args: { task: call.task } };
+    case "terminate":
+      return { kind: "terminate", target: target(call.pane), args: {} };
+    case "nudge":
+      return { kind: "nudge", target: target(call.pane), args: { message: call.message } };
+    case "peek":
+      return { kind: "peek", target: target(call.pane), args: {} };
+  }
+};
+
+/** How the worker starts: the call's command line as the pane's own process, or the configured default. */
+const launchFor = (state: CoreState, call: Extract<ToolCall, { tool: "spawn_worker" }>): WorkerLaunch | null => {
+  const defaults = state.config.workerDefaults;
+  const argv = call.command ? ["/bin/sh", "-c", `exec ${call.command}`] : defaults.argv ? [...defaults.argv] : null;
+  if (argv === null || argv.length === 0) return null;
+  const cwd = call.cwd ?? defaults.cwd;
+  // What the kit starts it knows: the pane carries the kind from its first tick.
+  const agent = classifyAgent({ command: "", processes: [argv] }, state.config.agentSignatures);
+  return {
+    name: call.name,
+    session: state.config.workerSession,
+    argv,
+    ...(cwd ? { cwd } : {}),
+    ...(defaults.env ? { env: { ...defaults.env } } : {}),
+    ...(call.task ? { task: call.task } : {}),
+    ...(agent !== null ? { agent } : {}),
+  };
+};
+
+/** Deny and propose, shared by every tool that passes `authorize`; null means "go on". */
+const settleRefusal = (
+  state: CoreState,
+  event: EventOf<"ToolCalled">,
+  action: AuthorityAction,
+  verdict: AuthorityVerdict,
+): StepResult | null => {
+  if (verdict.decision === "deny") {
+    const [next, commands] = stepAuthority(state, {
+      type: "ActionDenied",
+      now: state.now,
+      action,
+      reason: verdict.reason,
+      prohibition: verdict.prohibition,
+    });
+    const denied: ToolReply = { ok: false, error: { _tag: "ToolForbidden", message: `denied: ${verdict.reason}` } };
+    return [next, [...commands, answer(event.requestId, denied)]];
+  }
+  if (verdict.decision !== "propose") return null;
+  const conn = state.authority.conn;
+  const handsBack = verdict.handBack !== null && conn.holder === "first_mate" ? { connSince: conn.since } : null;
+  return [
+    track(state, event.requestId, { tool: event.call.tool, action, requestedAt: state.now, handsBack }),
+    [
+      {
+        type: "store.addProposal",
+        requestId: event.requestId,
+        action,
+        reason: verdict.reason,
+        handBack: verdict.handBack,
+        at: state.now,
+      },
+    ],
+  ];
+};
+
+/** A host that lost the supervisor lease runs no action: another host may supervise the fleet now. */
+const notHolder = (state: CoreState, requestId: string): StepResult => [
+  state,
+  [
+    answer(
+      requestId,
+      refused("not run: this host does not hold the supervisor lease (another host may supervise the fleet)"),
+    ),
+  ],
+];
+
+/** Run one effect for an allowed action: logged first, answered by an event naming the request. */
+const act = (state: CoreState, event: EventOf<"ToolCalled">, action: AuthorityAction, effect: Command): StepResult => {
+  if (!state.supervisor.leaseHeld) return notHolder(state, event.requestId);
+  return [
+    track(state, event.requestId, { tool: event.call.tool, action, requestedAt: state.now }),
+    [log(state, `conn action starting: ${describeAction(action)}`), effect],
+  ];
+};
+
+/** Pure: decide one tool call on the current state (see the module header). `digest` is the current digest. */
+export const onToolCalled = (state: CoreState, event: EventOf<"ToolCalled">, digest: () => FleetDigest): StepResult => {
+  const { call, requestId } = event;
+  const firstMate = state.supervisor.marker?.paneId ?? null;
+  if (event.paneId !== firstMate)
+    return [state, [answer(requestId, refused(`${event.paneId} is not the first mate's pane (any longer)`))]];
+  if (Object.keys(state.tools.pending).length >= MAX_PENDING_TOOL_CALLS)
+    return [state, [answer(requestId, refused("too many tool calls in flight; try again shortly"))]];
+
+  switch (call.tool) {
+    case "peek": {
+      const verdict = decidePeek(digest(), firstMate, call.pane);
+      if (!verdict.allowed) return [state, [answer(requestId, refused(verdict.reason))]];
+      return [
+        track(state, requestId, { tool: "peek", action: null, requestedAt: state.now }),
+        [{ type: "tmux.capture", paneId: call.pane, lines: call.lines, requestId }],
+      ];
+    }
+    case "nudge": {
+      const policy = decideNudge(digest(), firstMate, call.pane, state.config.idleThresholdMs);
+      if (!policy.allowed && call.pane === firstMate) return [state, [answer(requestId, refused(policy.reason))]];
+      // The text is judged before the worker's state: prohibited text is denied and logged even to a busy worker.
+      const action = actionOf(call, knownPane(state, call.pane)?.name ?? null);
+      const refusal = settleRefusal(state, event, action, verdictFor(state, action));
+      if (refusal) return refusal;
+      if (!policy.allowed) return [state, [answer(requestId, refused(policy.reason))]];
+      return act(state, event, action, { type: "tmux.sendText", requestId, paneId: call.pane, text: call.message });
+    }
+    case "spawn_worker": {
+      const action = actionOf(call, null);
+      const verdict = verdictFor(state, action);
+      const refusal = settleRefusal(state, event, action, verdict);
+      if (refusal) return refusal;
+      const launch = launchFor(state, call);
+      if (launch === null)
+        return [
+          state,
+          [
+            answer(requestId, {
+              ok: false,
+              error: { _tag: "ToolInvalidInput", message: "no default worker command is configured: pass command" },
+            }),
+          ],
+        ];
+      if (verdict.decision === "defer") {
+        if (!state.supervisor.leaseHeld) return notHolder(state, requestId);
+        const [next, commands] = stepAuthority(state, {
+          type: "SpawnDeferred",
+          now: state.now,
+          spawn: {
+            id: `deferred-${state.now}-${requestId}`,
+            launch,
+            requestedAt: state.now,
+            releaseAt: verdict.until,
+          },
+        });
+        const text = `deferred: ${verdict.reason}; ${call.name} starts at the reset (${formatInstant(verdict.until)})`;
+        return [next, [...commands, answer(requestId, ok(text))]];
+      }
+      return act(state, event, action, { type: "tmux.spawnWorker", spawnId: requestId, launch });
+    }
+    case "assign_task":
+    case "terminate": {
+      const pane = knownPane(state, call.pane);
+      if (pane === null) return [state, [answer(requestId, refused(`${call.pane} is not a live pane of the fleet`))]];
+      const action = actionOf(call, pane.name);
+      const refusal = settleRefusal(state, event, action, verdictFor(state, action));
+      if (refusal) return refusal;
+      if (call.tool === "assign_task")
+        return act(state, event, action, { type: "tmux.sendText", requestId, paneId: call.pane, text: call.task });
+      // The pane's processes are recorded before the close and ended after it: an agent that catches SIGHUP dies too.
+      return act(state, event, action, {
+        type: "tmux.kill",
+        paneId: call.pane,
+        ...(pane.pid !== null ? { pid: pane.pid } : {}),
+        reason: "terminate",
+        requestId,
+      });
+    }
+  }
+};
+
+/** The outcome of an allowed action: logged as the conn action's result, and the reply. */
+const settleAction = (
+  state: CoreState,
+  requestId: string,
+  pending: PendingToolCall,
+  outcome: { readonly ok: true; readonly text: string } | { readonly ok: false; readonly reason: string },
+): StepResult => {
+  const settled = untrack(state, requestId);
+  const reply = outcome.ok ? ok(outcome.text) : failed(`${pending.tool} failed: ${outcome.reason}`);
+  if (pending.action === null) return [settled, [answer(requestId, reply)]];
+  const [next, commands] = stepAuthority(settled, {
+    type: "ActionExecuted",
+    now: state.now,
+    action: pending.action,
+    ok: outcome.ok,
+    detail: (outcome.ok ? outcome.text : outcome.reason).slice(0, 500),
+  });
+  return [next, [...commands, answer(requestId, reply)]];
+};
+
+const pendingFor = (state: CoreState, requestId: string | undefined): PendingToolCall | null =>
+  requestId === undefined ? null : (state.tools.pending[requestId] ?? null);
+
+const paneLabel = (action: AuthorityAction | null): string => {
+  const pane = action?.target.paneId ?? "";
+  return action?.target.name ? `${pane} (${action.target.name})` : pane;
+};
+
+/** Pure: a typed text answering a tool's `tmux.sendText`, or null when it answers something else (a wake-up). */
+export const toolTextSettled = (
+  state: CoreState,
+  event: EventOf<"TextSent"> | EventOf<"TextSendFailed">,
+): StepResult | null => {
+  const pending = pendingFor(state, event.requestId);
+  if (pending === null) return null;
+  if (event.type === "TextSendFailed")
+    return settleAction(state, event.requestId, pending, { ok: false, reason: event.reason });
+  const pane = pending.action?.target.paneId ?? "";
+  const text = pending.tool === "nudge" ? `nudged ${pane}` : `assigned the task to ${paneLabel(pending.action)}`;
+  return settleAction(state, event.requestId, pending, { ok: true, text });
+};
+
+/** Pure: a worker spawn answering `spawn_worker`, or null when it is a released deferred spawn. */
+export const toolSpawnSettled = (state: CoreState, event: EventOf<"DeferredSpawnSettled">): StepResult | null => {
+  const pending = pendingFor(state, event.spawnId);
+  if (pending === null) return null;
+  if (event.paneId === null)
+    return settleAction(state, event.spawnId, pending, { ok: false, reason: event.reason ?? "unknown reason" });
+  const name = pending.action?.target.name ?? "";
+  const task = pending.action?.args.task ? " and gave it its task" : "";
+  return settleAction(state, event.spawnId, pending, {
+    ok: true,
+    text: `spawned worker ${name} in ${event.paneId}${task}`,
+  });
+};
+
+/** Pure: a `terminate`'s pane closed (or not); what became of its processes is judged as any pane end. */
+export const toolPaneCloseSettled = (state: CoreState, event: EventOf<"PaneCloseSettled">): StepResult => {
+  const judged = event.report === null ? [] : judgePaneEnd(event.paneId, "terminate", event.report, state.now);
+  const pending = pendingFor(state, event.requestId);
+  if (pending === null) return [state, judged];
+  const survived = event.report?.survivors.length ?? 0;
+  const [next, commands] =
+    event.error !== null
+      ? settleAction(state, event.requestId, pending, { ok: false, reason: event.error })
+      : settleAction(state, event.requestId, pending, {
+          ok: true,
+          text: `terminated ${paneLabel(pending.action)}${survived > 0 ? `; ${survived} of its processes survived (the human is alerted)` : ""}`,
+        });
+  return [next, [...judged, ...commands]];
+};
+
+/** Pure: the screen a `peek` asked for (or why it could not be read). */
+export const toolScreenSettled = (
+  state: CoreState,
+  event: EventOf<"ScreenCaptured"> | EventOf<"ScreenCaptureFailed">,
+): StepResult => {
+  const pending = pendingFor(state, event.requestId);
+  if (pending === null || event.requestId === undefined) return [state, []];
+  const reply = event.type === "ScreenCaptured" ? ok(event.text) : failed(event.reason);
+  return [untrack(state, event.requestId), [answer(event.requestId, reply)]];
+};
+
+/**
+ * Pure: a proposal was stored (or not) for a tool call: logged and raised
+ * (stepAuthority), the conn handed back when the verdict said so and it is
+ * still the conn the call was decided under, and the reply says so. Null
+ * when the proposal answers no pending call.
+ */
+export const toolProposalSettled = (state: CoreState, event: EventOf<"ActionProposed">): StepResult | null => {
+  const pending = pendingFor(state, event.requestId);
+  if (pending === null || event.requestId === undefined) return null;
+  const conn = state.authority.conn;
+  const stillHeld = conn.holder === "first_mate" && pending.handsBack?.connSince === conn.since;
+  const [next, commands] = stepAuthority(
+    untrack(state, event.requestId),
+    stillHeld ? event : { ...event, handBack: null },
+  );
+  const recorded =
+    event.proposalId === null
+      ? `the proposal could not be stored (${event.storeError ?? "unknown reason"}); the human has been alerted`
+      : `recorded as proposal #${event.proposalId} for the human`;
+  const back = event.handBack ? "; the conn has gone back to the human" : "";
+  return [next, [...commands, answer(event.requestId, refused(`not run: ${event.reason}; ${recorded}${back}`))]];
+};
