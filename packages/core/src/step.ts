@@ -70,6 +70,7 @@ import { identityOf, samePane } from "./domain/paneIdentity.js";
 import { EMPTY_HYDRATION, type Event, type EventOf, EventSchema } from "./events.js";
 import type { CoreState } from "./state.js";
 import {
+  NO_TOOL_CALLS,
   onToolCalled,
   toolPaneCloseSettled,
   toolProposalSettled,
@@ -678,7 +679,8 @@ const dispatch = (state: CoreState, event: Event): StepResult => {
     case "ScreenCaptureFailed":
       return toolScreenSettled(state, event);
     case "Started":
-      return onStarted(state, event);
+      // Tool calls in flight belonged to the host that stopped; their callers were answered then.
+      return onStarted({ ...state, tools: NO_TOOL_CALLS }, event);
     case "Ticked":
       return onTickedInner(state);
     case "FleetObserved":

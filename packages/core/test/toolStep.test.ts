@@ -12,6 +12,8 @@ import { scopeCovers } from "../src/authority/conn.js";
 import type { Command } from "../src/commands.js";
 import type { PaneId } from "../src/domain/paneId.js";
 import type { ToolCall } from "../src/domain/toolCall.js";
+import { EMPTY_HYDRATION } from "../src/events.js";
+import { step as coreStep } from "../src/step.js";
 import { applyWorldAction } from "../src/testing/applyWorldAction.js";
 import { type WorldAction, worldActionArb } from "../src/testing/arbitraries.js";
 import type { FakeWorld } from "../src/testing/fakeWorld.js";
@@ -139,5 +141,35 @@ describe("tool calls through step", () => {
     );
     expect(seen.connGatedEffects).toBeGreaterThan(100);
     expect(seen.refusals).toBeGreaterThan(100);
+  });
+});
+
+describe("tool calls across a restart", () => {
+  it("a restart forgets the tool calls in flight: a stale entry never counts against the cap nor holds the conn", async () => {
+    const world = startedWorld(1);
+    const worker = world.tmux.listSync().find((pane) => pane.paneId !== world.firstMatePaneId())!.paneId as PaneId;
+    const firstMate = world.firstMatePaneId()!;
+    world.inject({
+      type: "ConnHandedOff",
+      now: world.now(),
+      scope: { actions: ["assign_task"], targets: ["*"] },
+      expiresAt: world.now() + 600_000,
+    });
+    world.drive();
+    const [asked] = coreStep(world.state(), {
+      type: "ToolCalled",
+      now: world.now(),
+      requestId: "tool-1",
+      paneId: firstMate,
+      call: { tool: "assign_task", pane: worker, task: "run the tests" },
+    });
+    expect(Object.keys(asked.tools.pending)).toEqual(["tool-1"]);
+    const [restarted] = coreStep(asked, {
+      type: "Started",
+      now: world.now() + 1,
+      owner: "world-host",
+      hydration: EMPTY_HYDRATION,
+    });
+    expect(restarted.tools.pending).toEqual({});
   });
 });
