@@ -140,6 +140,23 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: "pane identity: the marker and alerts keep the pane's pid and its tmux server (pid, start time)",
+    sql: (s) => `
+      -- NULL: not known yet (a marker is pinned at the first observation that shows its pane).
+      ALTER TABLE ${s}.marker
+        ADD COLUMN pane_pid BIGINT CHECK (pane_pid IS NULL OR pane_pid >= 0),
+        ADD COLUMN tmux_server_pid BIGINT CHECK (tmux_server_pid IS NULL OR tmux_server_pid > 0),
+        ADD COLUMN tmux_server_started_at BIGINT CHECK (tmux_server_started_at IS NULL OR tmux_server_started_at >= 0),
+        ADD CHECK ((tmux_server_pid IS NULL) = (tmux_server_started_at IS NULL));
+      ALTER TABLE ${s}.alerts
+        ADD COLUMN pane_pid BIGINT CHECK (pane_pid IS NULL OR pane_pid >= 0),
+        ADD COLUMN tmux_server_pid BIGINT CHECK (tmux_server_pid IS NULL OR tmux_server_pid > 0),
+        ADD COLUMN tmux_server_started_at BIGINT CHECK (tmux_server_started_at IS NULL OR tmux_server_started_at >= 0),
+        ADD CHECK ((tmux_server_pid IS NULL) = (tmux_server_started_at IS NULL));
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */

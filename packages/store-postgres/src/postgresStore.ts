@@ -75,6 +75,7 @@ import {
   decodeRoleExtension,
   decodeStartRecord,
   decodeSupervisorFlags,
+  paneIdentityColumns,
   type Row,
 } from "./rowDecoders.js";
 import {
@@ -117,11 +118,15 @@ const KvKeySchema = z.string().min(1).max(200);
 
 const sqlFor = (s: string) =>
   ({
-    selectMarker: `SELECT pane_id, token_hash, spawned_at, attempt FROM ${s}.marker WHERE id = 1`,
-    upsertMarker: `INSERT INTO ${s}.marker (id, pane_id, token_hash, spawned_at, attempt, updated_at)
-      VALUES (1, $1, $2, $3, $4, $5)
+    selectMarker: `SELECT pane_id, token_hash, spawned_at, attempt, pane_pid, tmux_server_pid, tmux_server_started_at
+      FROM ${s}.marker WHERE id = 1`,
+    upsertMarker: `INSERT INTO ${s}.marker (id, pane_id, token_hash, spawned_at, attempt, updated_at,
+        pane_pid, tmux_server_pid, tmux_server_started_at)
+      VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8)
       ON CONFLICT (id) DO UPDATE SET pane_id = excluded.pane_id, token_hash = excluded.token_hash,
-        spawned_at = excluded.spawned_at, attempt = excluded.attempt, updated_at = excluded.updated_at`,
+        spawned_at = excluded.spawned_at, attempt = excluded.attempt, updated_at = excluded.updated_at,
+        pane_pid = excluded.pane_pid, tmux_server_pid = excluded.tmux_server_pid,
+        tmux_server_started_at = excluded.tmux_server_started_at`,
     deleteMarkerOfPane: `DELETE FROM ${s}.marker WHERE id = 1 AND pane_id = $1`,
 
     upsertStart: `INSERT INTO ${s}.restart_ledger (attempt, started_at, ended_at, pane_id, outcome)
@@ -151,11 +156,14 @@ const sqlFor = (s: string) =>
     pruneLog: `DELETE FROM ${s}.captains_log WHERE kind <> 'standing_order' AND id NOT IN (
       SELECT id FROM ${s}.captains_log WHERE kind <> 'standing_order' ORDER BY id DESC LIMIT $1)`,
 
-    upsertAlert: `INSERT INTO ${s}.alerts (pane_id, kind, message, severity, raised_at) VALUES ($1, $2, $3, $4, $5)
+    upsertAlert: `INSERT INTO ${s}.alerts (pane_id, kind, message, severity, raised_at,
+        pane_pid, tmux_server_pid, tmux_server_started_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
       ON CONFLICT (pane_id) DO UPDATE SET kind = excluded.kind, message = excluded.message,
-        severity = excluded.severity, raised_at = excluded.raised_at`,
+        severity = excluded.severity, raised_at = excluded.raised_at, pane_pid = excluded.pane_pid,
+        tmux_server_pid = excluded.tmux_server_pid, tmux_server_started_at = excluded.tmux_server_started_at`,
     deleteAlert: `DELETE FROM ${s}.alerts WHERE pane_id = $1`,
-    selectAlerts: `SELECT pane_id, kind, message, severity, raised_at FROM ${s}.alerts`,
+    selectAlerts: `SELECT pane_id, kind, message, severity, raised_at, pane_pid, tmux_server_pid, tmux_server_started_at
+      FROM ${s}.alerts`,
 
     // One statement (so one round trip, atomic on its own): the row and the raised high-water mark.
     enqueueOutbox: `WITH inserted AS (
@@ -454,6 +462,7 @@ export class PostgresStore implements StorePort, AuthorityStorePort {
           valid.spawnedAt,
           valid.attempt,
           this.settings.now(),
+          ...paneIdentityColumns(valid),
         ]);
       },
     );
@@ -540,6 +549,7 @@ export class PostgresStore implements StorePort, AuthorityStorePort {
           valid.message,
           valid.severity ?? null,
           valid.raisedAt,
+          ...paneIdentityColumns(valid),
         ]);
       },
     );

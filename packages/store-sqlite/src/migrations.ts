@@ -160,6 +160,21 @@ export const MIGRATIONS: readonly Migration[] = [
       INSERT INTO supervisor_lease_epoch (id, epoch) VALUES (1, 0);
     `,
   },
+  {
+    version: 5,
+    description: "pane identity: the marker and alerts keep the pane's pid and its tmux server (pid, start time)",
+    sql: `
+      -- NULL: not known yet (a marker is pinned at the first observation that shows its pane).
+      ALTER TABLE marker ADD COLUMN pane_pid INTEGER CHECK (pane_pid IS NULL OR pane_pid >= 0);
+      ALTER TABLE marker ADD COLUMN tmux_server_pid INTEGER CHECK (tmux_server_pid IS NULL OR tmux_server_pid > 0);
+      ALTER TABLE marker ADD COLUMN tmux_server_started_at INTEGER
+        CHECK ((tmux_server_started_at IS NULL) = (tmux_server_pid IS NULL) AND (tmux_server_started_at IS NULL OR tmux_server_started_at >= 0));
+      ALTER TABLE alerts ADD COLUMN pane_pid INTEGER CHECK (pane_pid IS NULL OR pane_pid >= 0);
+      ALTER TABLE alerts ADD COLUMN tmux_server_pid INTEGER CHECK (tmux_server_pid IS NULL OR tmux_server_pid > 0);
+      ALTER TABLE alerts ADD COLUMN tmux_server_started_at INTEGER
+        CHECK ((tmux_server_started_at IS NULL) = (tmux_server_pid IS NULL) AND (tmux_server_started_at IS NULL OR tmux_server_started_at >= 0));
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */

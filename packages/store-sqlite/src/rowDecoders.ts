@@ -15,6 +15,7 @@ import {
   MarkerSchema,
   type OutboxEntry,
   OutboxEntrySchema,
+  type PaneIdentity,
   type Proposal,
   ProposalSchema,
   type StartRecord,
@@ -44,12 +45,32 @@ const decode = <T>(table: string, schema: z.ZodType<T>, candidate: unknown): T =
 /** NULL columns for optional (not nullable) fields become absent keys. */
 const omitNull = (value: unknown): unknown => (value === null ? undefined : value);
 
+/** A pane's identity as columns (NULL: not known); see the core's paneIdentity.ts. */
+export const paneIdentityColumns = (identity: PaneIdentity) => ({
+  panePid: identity.panePid ?? null,
+  tmuxServerPid: identity.tmuxServer?.pid ?? null,
+  tmuxServerStartedAt: identity.tmuxServer?.startedAt ?? null,
+});
+
+/** A pane's identity from its columns; what is NULL stays absent. */
+const paneIdentityOf = (row: Row): PaneIdentity => {
+  const panePid = omitNull(row.pane_pid);
+  const serverPid = omitNull(row.tmux_server_pid);
+  return {
+    ...(panePid === undefined ? {} : { panePid: panePid as number }),
+    ...(serverPid === undefined
+      ? {}
+      : { tmuxServer: { pid: serverPid as number, startedAt: row.tmux_server_started_at as number } }),
+  };
+};
+
 export const decodeMarker = (row: Row): Marker =>
   decode("marker", MarkerSchema, {
     paneId: row.pane_id,
     tokenHash: row.token_hash,
     spawnedAt: row.spawned_at,
     attempt: row.attempt,
+    ...paneIdentityOf(row),
   });
 
 export const decodeStartRecord = (row: Row): StartRecord =>
@@ -78,6 +99,7 @@ export const decodeAlert = (row: Row): Alert => {
     message: row.message,
     raisedAt: row.raised_at,
     ...(severity === undefined ? {} : { severity }),
+    ...paneIdentityOf(row),
   });
 };
 

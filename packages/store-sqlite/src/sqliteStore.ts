@@ -79,6 +79,7 @@ import {
   decodeRoleExtension,
   decodeStartRecord,
   decodeSupervisorFlags,
+  paneIdentityColumns,
   type Row,
   StoreAbort,
 } from "./rowDecoders.js";
@@ -117,11 +118,15 @@ const KvKeySchema = z.string().min(1).max(200);
 
 /** SQL statements, prepared once when the store opens. */
 const SQL = {
-  selectMarker: "SELECT pane_id, token_hash, spawned_at, attempt FROM marker WHERE id = 1",
-  upsertMarker: `INSERT INTO marker (id, pane_id, token_hash, spawned_at, attempt, updated_at)
-    VALUES (1, @paneId, @tokenHash, @spawnedAt, @attempt, @now)
+  selectMarker: `SELECT pane_id, token_hash, spawned_at, attempt, pane_pid, tmux_server_pid, tmux_server_started_at
+    FROM marker WHERE id = 1`,
+  upsertMarker: `INSERT INTO marker (id, pane_id, token_hash, spawned_at, attempt, updated_at,
+      pane_pid, tmux_server_pid, tmux_server_started_at)
+    VALUES (1, @paneId, @tokenHash, @spawnedAt, @attempt, @now, @panePid, @tmuxServerPid, @tmuxServerStartedAt)
     ON CONFLICT (id) DO UPDATE SET pane_id = excluded.pane_id, token_hash = excluded.token_hash,
-      spawned_at = excluded.spawned_at, attempt = excluded.attempt, updated_at = excluded.updated_at`,
+      spawned_at = excluded.spawned_at, attempt = excluded.attempt, updated_at = excluded.updated_at,
+      pane_pid = excluded.pane_pid, tmux_server_pid = excluded.tmux_server_pid,
+      tmux_server_started_at = excluded.tmux_server_started_at`,
   deleteMarkerOfPane: "DELETE FROM marker WHERE id = 1 AND pane_id = ?",
 
   upsertStart: `INSERT INTO restart_ledger (attempt, started_at, ended_at, pane_id, outcome)
@@ -150,12 +155,15 @@ const SQL = {
   pruneLog: `DELETE FROM captains_log WHERE kind <> 'standing_order' AND id NOT IN (
     SELECT id FROM captains_log WHERE kind <> 'standing_order' ORDER BY id DESC LIMIT ?)`,
 
-  upsertAlert: `INSERT INTO alerts (pane_id, kind, message, severity, raised_at)
-    VALUES (@paneId, @kind, @message, @severity, @raisedAt)
+  upsertAlert: `INSERT INTO alerts (pane_id, kind, message, severity, raised_at,
+      pane_pid, tmux_server_pid, tmux_server_started_at)
+    VALUES (@paneId, @kind, @message, @severity, @raisedAt, @panePid, @tmuxServerPid, @tmuxServerStartedAt)
     ON CONFLICT (pane_id) DO UPDATE SET kind = excluded.kind, message = excluded.message,
-      severity = excluded.severity, raised_at = excluded.raised_at`,
+      severity = excluded.severity, raised_at = excluded.raised_at, pane_pid = excluded.pane_pid,
+      tmux_server_pid = excluded.tmux_server_pid, tmux_server_started_at = excluded.tmux_server_started_at`,
   deleteAlert: "DELETE FROM alerts WHERE pane_id = ?",
-  selectAlerts: "SELECT pane_id, kind, message, severity, raised_at FROM alerts",
+  selectAlerts: `SELECT pane_id, kind, message, severity, raised_at, pane_pid, tmux_server_pid, tmux_server_started_at
+    FROM alerts`,
 
   insertOutbox: `INSERT INTO outbox (seq, source, kind, message, created_at, delivered_at)
     VALUES (@seq, @source, @kind, @message, @createdAt, NULL)`,
@@ -385,7 +393,7 @@ export class SqliteStore implements StorePort, AuthorityStorePort {
       epoch,
       () => validate(MarkerSchema, marker, "marker"),
       (valid) => {
-        this.statements.upsertMarker.run({ ...valid, now: this.settings.now() });
+        this.statements.upsertMarker.run({ ...valid, ...paneIdentityColumns(valid), now: this.settings.now() });
       },
     );
   }
@@ -459,7 +467,7 @@ export class SqliteStore implements StorePort, AuthorityStorePort {
     return this.write(
       () => validate(AlertSchema, alert, "alert"),
       (valid) => {
-        this.statements.upsertAlert.run({ ...valid, severity: valid.severity ?? null });
+        this.statements.upsertAlert.run({ ...valid, ...paneIdentityColumns(valid), severity: valid.severity ?? null });
       },
     );
   }

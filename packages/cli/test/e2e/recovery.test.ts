@@ -144,10 +144,11 @@ describe("recovery (end to end)", () => {
       const w = world;
       const { a, b, holder } = await startTwoHosts(w);
       const standby = holder === a ? b : a;
-      const marker = await waitFor(
-        "the holder's first mate",
-        () => holder.host.runtime.status().firstMate ?? undefined,
-      );
+      // Once observed, the marker names the pane's pid and tmux server too: the standby must adopt exactly that.
+      const marker = await waitFor("the holder's first mate, pinned to its pane", () => {
+        const firstMate = holder.host.runtime.status().firstMate;
+        return firstMate?.panePid && firstMate.tmuxServer ? firstMate : undefined;
+      });
       await observations(standby, 3);
 
       await holder.host.stop();

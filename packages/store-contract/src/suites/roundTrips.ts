@@ -39,6 +39,23 @@ export const roundTrips = (context: () => ContractContext): void => {
       rightOf(await store.clearMarker(pane("%7"), 0));
       expect(rightOf(await store.readMarker())).toBeNull();
     });
+
+    it("keeps the marked pane's identity (pane pid, tmux server pid and start time); a marker without it reads back without it", async () => {
+      const { store } = context();
+      const pinned: Marker = {
+        ...marker,
+        panePid: 4_194_303,
+        tmuxServer: { pid: 2_000_001, startedAt: 1_796_255_975_000 },
+      };
+      rightOf(await store.setMarker(pinned, 0));
+      expect(rightOf(await store.readMarker())).toEqual(pinned);
+      expect(rightOf(await store.hydrate()).marker).toEqual(pinned);
+      rightOf(await store.setMarker(marker, 0));
+      const bare = rightOf(await store.readMarker());
+      expect(bare).toEqual(marker);
+      expect(Object.keys(bare!)).not.toContain("panePid");
+      expect(Object.keys(bare!)).not.toContain("tmuxServer");
+    });
   });
 
   describe("restart ledger and supervisor flags", () => {
@@ -135,6 +152,23 @@ export const roundTrips = (context: () => ContractContext): void => {
       expect(Object.keys(rightOf(await store.readAlerts())[1]!)).not.toContain("severity");
       rightOf(await store.clearAlert(pane("%2")));
       expect(rightOf(await store.readAlerts())).toEqual([a10]);
+    });
+
+    it("keeps the identity of the pane an alert was raised on", async () => {
+      const { store } = context();
+      const alert: Alert = {
+        paneId: pane("%3"),
+        kind: "need_human",
+        message: "which db?",
+        raisedAt: 5,
+        panePid: 31_337,
+        tmuxServer: { pid: 4242, startedAt: 1_700_000_001_000 },
+      };
+      rightOf(await store.setAlert(alert));
+      expect(rightOf(await store.readAlerts())).toEqual([alert]);
+      expect(rightOf(await store.hydrate()).alerts).toEqual([alert]);
+      rightOf(await store.setAlert({ ...alert, panePid: null, tmuxServer: null }));
+      expect(Object.keys(rightOf(await store.readAlerts())[0]!)).not.toContain("tmuxServer");
     });
   });
 
