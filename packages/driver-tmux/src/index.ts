@@ -24,6 +24,7 @@ export {
   parseCmdline,
   parseProcStat,
   parsePsOutput,
+  splitPsArgs,
   treeOf,
 } from "./processTable.js";
 export { execCommandLine, quoteShellWord } from "./shellCommand.js";

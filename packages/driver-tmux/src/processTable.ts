@@ -7,7 +7,8 @@
  * - one snapshot is one pass: on Linux a read of `/proc/<pid>/stat` per
  *   process (and `cmdline` only for processes not seen before: argv is
  *   remembered per pid, start time and name, so an `exec` is noticed);
- *   elsewhere one `ps` call. Never one process per pane.
+ *   elsewhere one `ps -ww` call, whose argv is exact only as far as ps
+ *   allows (see splitPsArgs). Never one process per pane.
  * - a process is identified by pid and start time, so a reused pid is
  *   never mistaken for the process it replaced;
  * - never throws: a failed read is a `ProcessReadFailed` value; a process
@@ -186,15 +187,64 @@ const createProcReader = (root: string): ProcessTableReader => {
 
 // ---- elsewhere: one `ps` call ----------------------------------------------
 
-const PS_ARGS = ["-A", "-o", "pid=", "-o", "ppid=", "-o", "sess=", "-o", "lstart=", "-o", "state=", "-o", "args="];
+// -ww: never cut `args` to a width (BSD ps cuts it to the terminal's, procps to $COLUMNS when set).
+const PS_ARGS = [
+  "-ww",
+  "-A",
+  "-o",
+  "pid=",
+  "-o",
+  "ppid=",
+  "-o",
+  "sess=",
+  "-o",
+  "lstart=",
+  "-o",
+  "state=",
+  "-o",
+  "args=",
+];
 const PS_LINE = /^\s*(\d+)\s+(\d+)\s+(\S+)\s+(\w{3}\s+\w{3}\s+\d+\s+[\d:]+\s+\d{4})\s+(\S+)\s+(.*)$/;
 
+/** How many words a path with spaces may span when it is joined back (see splitPsArgs). */
+const PATH_WORDS_MAX = 8;
+
 /**
- * Pure: one `ps -A -o pid=,ppid=,sess=,lstart=,state=,args=` output → rows.
- * `args` is one string in ps: it is split on spaces (quoting is lost, which
- * is enough to read program and script names).
+ * Pure: the `args` column of ps → argv, as far as ps allows. ps prints argv
+ * joined by single spaces, so word boundaries inside an argument are lost.
+ * Paths are what detection reads (the program, the script an interpreter
+ * runs), so words that together name an existing absolute path
+ * (`pathExists`, e.g. "/Users/Jo Doe/.npm/bin/gemini") are joined back, the
+ * longest first. The limit: any other argument with spaces (a prompt, a
+ * quoted option value) stays split, and an argv that really was two words
+ * which happen to join into an existing path is read as one.
  */
-export const parsePsOutput = (output: string): PaneProcess[] => {
+export const splitPsArgs = (args: string, pathExists: (path: string) => boolean = () => false): string[] => {
+  const words = args.split(" ").filter((word) => word !== "");
+  const argv: string[] = [];
+  for (let index = 0; index < words.length; index++) {
+    let word = words[index]!;
+    if (word.startsWith("/")) {
+      for (let last = Math.min(words.length - 1, index + PATH_WORDS_MAX - 1); last > index; last--) {
+        const joined = words.slice(index, last + 1).join(" ");
+        if (pathExists(joined)) {
+          word = joined;
+          index = last;
+          break;
+        }
+      }
+    }
+    argv.push(word);
+  }
+  return argv;
+};
+
+/**
+ * Pure: one `ps -ww -A -o pid=,ppid=,sess=,lstart=,state=,args=` output →
+ * rows. `args` becomes argv through {@link splitPsArgs} (paths with spaces
+ * joined back where `pathExists` says they exist).
+ */
+export const parsePsOutput = (output: string, pathExists?: (path: string) => boolean): PaneProcess[] => {
   const rows: PaneProcess[] = [];
   for (const line of output.split("\n")) {
     const match = PS_LINE.exec(line);
@@ -207,7 +257,7 @@ export const parsePsOutput = (output: string): PaneProcess[] => {
       parentPid: Number(parentPid),
       sessionId,
       startTime: (started ?? "").replace(/\s+/g, " "),
-      argv: boundedArgv((args ?? "").split(" ").filter((word) => word !== "")),
+      argv: boundedArgv(splitPsArgs(args ?? "", pathExists)),
     });
   }
   return rows;
@@ -215,32 +265,40 @@ export const parsePsOutput = (output: string): PaneProcess[] => {
 
 const runPs = (args: readonly string[]): Promise<E.Either<ProcessError, string>> =>
   new Promise((resolve) => {
-    execFile(
-      "ps",
-      [...args],
-      { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, LC_ALL: "C" } },
-      (error, stdout) => {
-        // ps exits 1 when a -p pid matches nothing: that is an empty answer, not a failure.
-        if (error && stdout === "" && (error as { code?: unknown }).code !== 1)
-          resolve(E.left(failed(`ps failed: ${error.message}`)));
-        else resolve(E.right(stdout));
-      },
-    );
+    const { COLUMNS: _columns, ...env } = process.env;
+    execFile("ps", [...args], { maxBuffer: 64 * 1024 * 1024, env: { ...env, LC_ALL: "C" } }, (error, stdout) => {
+      // ps exits 1 when a -p pid matches nothing: that is an empty answer, not a failure.
+      if (error && stdout === "" && (error as { code?: unknown }).code !== 1)
+        resolve(E.left(failed(`ps failed: ${error.message}`)));
+      else resolve(E.right(stdout));
+    });
   });
 
-const createPsReader = (): ProcessTableReader => ({
-  source: "ps",
-  async snapshot() {
-    const output = await runPs(PS_ARGS);
-    if (E.isLeft(output)) return output;
-    return E.right(withChildren(new Map(parsePsOutput(output.right).map((row) => [row.pid, row]))));
-  },
-  async startTimeOf(pid) {
-    const output = await runPs(["-p", String(pid), ...PS_ARGS.slice(1)]);
-    if (E.isLeft(output)) return null;
-    return parsePsOutput(output.right).find((row) => row.pid === pid)?.startTime ?? null;
-  },
-});
+const createPsReader = (): ProcessTableReader => {
+  // Whether a joined path exists, remembered from one snapshot to the next (a script path rarely comes and goes).
+  let known = new Map<string, boolean>();
+  return {
+    source: "ps",
+    async snapshot() {
+      const output = await runPs(PS_ARGS);
+      if (E.isLeft(output)) return output;
+      const next = new Map<string, boolean>();
+      const pathExists = (path: string) => {
+        const exists = known.get(path) ?? existsSync(path);
+        next.set(path, exists);
+        return exists;
+      };
+      const rows = parsePsOutput(output.right, pathExists);
+      known = next;
+      return E.right(withChildren(new Map(rows.map((row) => [row.pid, row]))));
+    },
+    async startTimeOf(pid) {
+      const output = await runPs(["-ww", "-p", String(pid), ...PS_ARGS.slice(2)]);
+      if (E.isLeft(output)) return null;
+      return parsePsOutput(output.right).find((row) => row.pid === pid)?.startTime ?? null;
+    },
+  };
+};
 
 /**
  * A reader for this machine: `/proc` where it exists (Linux), else `ps`.

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { classifyAgent, type PaneId, processesToEnd } from "@first-mate/core";
 import { endPane, runEndLadder } from "@first-mate/core/runtime";
+import fc from "fast-check";
 import * as E from "fp-ts/lib/Either.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -11,6 +12,7 @@ import {
   createTmuxDriver,
   parseProcStat,
   parsePsOutput,
+  splitPsArgs,
   treeOf,
 } from "../src/index.js";
 import { type IsolatedTmuxServer, startIsolatedTmuxServer } from "../src/testing/index.js";
@@ -127,6 +129,68 @@ describe("the process table", () => {
         argv: ["node", "/x/.bin/gemini", "--yolo"],
       },
     ]);
+  });
+
+  it("splitPsArgs: argv without spaces in its words comes back as it was; paths with spaces are joined back where they exist", () => {
+    const word = fc.stringMatching(/^[^\s]{1,12}$/);
+    fc.assert(
+      fc.property(fc.array(word, { minLength: 1, maxLength: 12 }), (argv) => {
+        expect(splitPsArgs(argv.join(" "))).toEqual(argv);
+      }),
+    );
+    const home = "/Users/Jo Doe/My Tools/.npm/bin/gemini";
+    const exists = (path: string) => path === home || path === "/opt/node 20/bin/node";
+    expect(splitPsArgs(`/opt/node 20/bin/node ${home} --prompt fix the bug`, exists)).toEqual([
+      "/opt/node 20/bin/node",
+      home,
+      "--prompt",
+      "fix",
+      "the",
+      "bug",
+    ]);
+    // The longest existing path wins; a shorter one is not cut out of it.
+    expect(splitPsArgs("/a b c d", (path) => path === "/a b" || path === "/a b c")).toEqual(["/a b c", "d"]);
+  });
+
+  it("regression: the ps reader cut argv to $COLUMNS and split paths with spaces; it reads the whole argv, paths joined back", async () => {
+    // A Node-wrapped agent whose script sits in a directory with spaces, with a long argv: ps printed it cut
+    // at $COLUMNS (procps honours it, BSD ps cuts at the terminal's width) and split the path in two.
+    const spaced = join(dir, "My Tools", "node modules", ".bin");
+    await mkdir(spaced, { recursive: true });
+    const script = join(spaced, "gemini");
+    await writeFile(script, "#!/usr/bin/env node\nsetInterval(() => {}, 1e6);\n");
+    await chmod(script, 0o755);
+    const long = "x".repeat(300);
+    server = await startIsolatedTmuxServer({ label: "psargv" });
+    const pid = Number(
+      await server.tmux([
+        "new-window",
+        "-d",
+        "-P",
+        "-F",
+        "#{pane_pid}",
+        "-t",
+        "keepalive:",
+        `exec ${process.execPath} '${script}' --note ${long}`,
+      ]),
+    );
+    seen.add(pid);
+    const columns = process.env.COLUMNS;
+    process.env.COLUMNS = "60";
+    try {
+      const fromProc = createProcessTableReader({ source: "proc" });
+      const fromPs = createProcessTableReader({ source: "ps" });
+      const expected = [process.execPath, script, "--note", long];
+      await eventually(async () => {
+        expect(treeOf(right(await fromProc.snapshot()), pid)[0]?.argv).toEqual(expected);
+      });
+      const tree = treeOf(right(await fromPs.snapshot()), pid);
+      expect(tree[0]?.argv).toEqual(expected);
+      expect(classifyAgent({ command: "node", processes: tree.map((process) => process.argv) })).toBe("gemini");
+    } finally {
+      if (columns === undefined) delete process.env.COLUMNS;
+      else process.env.COLUMNS = columns;
+    }
   });
 
   for (const source of ["proc", "ps"] as const)
