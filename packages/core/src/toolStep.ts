@@ -310,8 +310,11 @@ const settleAction = (
   return [next, [...commands, answer(requestId, reply)]];
 };
 
+/** Own entries only: an id from an event (`toString`, `__proto__`) never finds the object's prototype. */
 const pendingFor = (state: CoreState, requestId: string | undefined): PendingToolCall | null =>
-  requestId === undefined ? null : (state.tools.pending[requestId] ?? null);
+  requestId === undefined || !Object.hasOwn(state.tools.pending, requestId)
+    ? null
+    : (state.tools.pending[requestId] ?? null);
 
 const paneLabel = (action: AuthorityAction | null): string => {
   const pane = action?.target.paneId ?? "";

@@ -173,3 +173,19 @@ describe("tool calls across a restart", () => {
     expect(restarted.tools.pending).toEqual({});
   });
 });
+
+describe("tool call answers from outside", () => {
+  it("step is total: an answer naming a prototype key (spawnId toString) is not taken for a tool call in flight", () => {
+    const world = startedWorld(0);
+    for (const id of ["toString", "__proto__", "constructor", "hasOwnProperty"]) {
+      const now = world.now();
+      expect(() =>
+        coreStep(world.state(), { type: "DeferredSpawnSettled", now, spawnId: id, paneId: null, reason: null }),
+      ).not.toThrow();
+      expect(() => coreStep(world.state(), { type: "TextSent", now, requestId: id })).not.toThrow();
+      expect(() =>
+        coreStep(world.state(), { type: "ScreenCaptureFailed", now, requestId: id, reason: "gone" }),
+      ).not.toThrow();
+    }
+  });
+});
