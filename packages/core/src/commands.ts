@@ -8,9 +8,10 @@
 
 import type { AuthorityAction } from "./authority/authorityAction.js";
 import type { Conn, HandBackReason } from "./authority/conn.js";
-import type { WorkerLaunch } from "./authority/deferredSpawns.js";
+import type { DeferredSpawnChange, WorkerLaunch } from "./authority/deferredSpawns.js";
 import type { Alert } from "./domain/alert.js";
 import type { OutboxEntry } from "./domain/interrupt.js";
+import type { InterruptTableChanges } from "./domain/interruptTables.js";
 import type { NewLogEntry } from "./domain/logEntry.js";
 import type { Marker, StartRecord } from "./domain/marker.js";
 import type { PaneId } from "./domain/paneId.js";
@@ -93,6 +94,14 @@ export type Command =
       readonly gaveUp: boolean;
       readonly at: number;
       readonly epoch: number | null;
+    }
+  /** Rows of the dedupe, rate and folded-repeat tables to store or delete. Fenced by `epoch`. */
+  | { readonly type: "store.saveInterruptTables"; readonly changes: InterruptTableChanges; readonly epoch: number }
+  /** Rows of the deferred spawn queue to store or delete. Fenced by `epoch`. */
+  | {
+      readonly type: "store.saveDeferredSpawns";
+      readonly changes: readonly DeferredSpawnChange[];
+      readonly epoch: number;
     }
   /**
    * Read the store's whole supervisor state (marker, ledger, give-up, kill

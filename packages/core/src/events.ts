@@ -9,10 +9,12 @@
 import { z } from "zod";
 import { AUTHORITY_EVENT_SCHEMAS } from "./authority/authorityEvents.js";
 import { ConnSchema } from "./authority/conn.js";
+import { DeferredSpawnSchema } from "./authority/deferredSpawns.js";
 import { AgentEvidenceSchema } from "./domain/agentState.js";
 import { AlertSchema, MessageSchema, NotifyKindSchema, SeveritySchema } from "./domain/alert.js";
 import { FleetDigestSchema } from "./domain/digest.js";
 import { OutboxEntrySchema } from "./domain/interrupt.js";
+import { InterruptTablesSchema } from "./domain/interruptTables.js";
 import { MarkerSchema, StartRecordSchema, TokenHashSchema } from "./domain/marker.js";
 import {
   FleetInputsSchema,
@@ -47,6 +49,10 @@ export const HydrationSchema = z.object({
   resetAt: now.nullable(),
   /** The stored conn (docs/design.md, Authority); absent or null means the human holds it. */
   conn: ConnSchema.nullable().optional(),
+  /** Dedupe marks, source wakes and folded repeats on file; absent means none. */
+  interruptTables: InterruptTablesSchema.optional(),
+  /** Spawns the budget deferred, still waiting; absent means none. */
+  deferred: z.array(DeferredSpawnSchema).optional(),
 });
 /** A parsed {@link HydrationSchema}. */
 export type Hydration = z.infer<typeof HydrationSchema>;

@@ -15,7 +15,10 @@
  * - a new marker resets the heartbeat (the new first mate gets the whole
  *   picture) and detaches the channel until the new first mate attaches.
  * - agent states (hooks, tool calls, observations, screens) are folded first
- *   (agentStep.ts), so the digest of the same step already shows them.
+ *   (agentStep.ts), so the digest of the same step already shows them;
+ * - what a step changed in the tables a restart must keep (interrupt
+ *   dedupe, rate and folded repeats; deferred spawns) is written with it
+ *   (durableTables.ts).
  */
 import * as E from "fp-ts/lib/Either.js";
 import { stepAgentStates } from "./agentStep.js";
@@ -67,6 +70,7 @@ import type { FleetDigest } from "./domain/digest.js";
 import type { CiState, PaneObservation } from "./domain/observation.js";
 import { isPaneId, type PaneId } from "./domain/paneId.js";
 import { identityOf, samePane } from "./domain/paneIdentity.js";
+import { persistTables, withHydratedTables } from "./durableTables.js";
 import { EMPTY_HYDRATION, type Event, type EventOf, EventSchema } from "./events.js";
 import type { CoreState } from "./state.js";
 import {
@@ -786,13 +790,16 @@ export const step = (state: CoreState, event: Event): StepResult => {
           ],
         ]
       : [state, []];
-  const timed: CoreState = { ...state, now: Math.max(state.now, event.now) };
+  const now = Math.max(state.now, event.now);
+  // A start's baseline is what the store holds: the first diff writes only what changes after it.
+  const timed: CoreState =
+    event.type === "Started" ? withHydratedTables({ ...state, now }, event.hydration, now) : { ...state, now };
   const [next, commands] = chain(
     timed,
     (s) => stepAgentStates(s, event),
     (s) => dispatch(s, event),
   );
-  return [next, orderStoreFirst(commands.map(namePush))];
+  return [next, orderStoreFirst([...commands.map(namePush), ...persistTables(timed, next)])];
 };
 
 /** Every push carries its id in `meta.push`, so the first mate can name the push it answers. */

@@ -3,7 +3,8 @@
  * port. Every engine runs it (`@first-mate/store-sqlite`,
  * `@first-mate/store-postgres`), and so can an embedder's own store.
  *
- * It covers every method of the store port and the authority store port,
+ * It covers every method of the store port and the authority store port
+ * (the interrupt tables and deferred spawns a restart reads back included),
  * retention, bad input (examples and a property: invalid input never throws
  * and never writes), corrupt rows (each read names the table), lease races
  * between two processes, concurrent writers (the outbox stays in sequence
@@ -16,6 +17,7 @@
 import { afterEach, beforeEach, describe } from "vitest";
 import type { StoreContractSubject } from "./storeContractSubject.js";
 import { badInput } from "./suites/badInput.js";
+import { durableTables } from "./suites/durableTables.js";
 import { processes } from "./suites/processes.js";
 import { retention } from "./suites/retention.js";
 import { HOUR, roundTrips } from "./suites/roundTrips.js";
@@ -65,6 +67,7 @@ export const describeStoreContract = (subject: StoreContractSubject): void => {
     });
 
     roundTrips(context);
+    durableTables(context);
     retention(context);
     badInput(context);
     processes(context);

@@ -157,6 +157,40 @@ export const MIGRATIONS: readonly Migration[] = [
         ADD CHECK ((tmux_server_pid IS NULL) = (tmux_server_started_at IS NULL));
     `,
   },
+  {
+    version: 3,
+    description:
+      "interrupt dedupe marks, source wakes and folded repeats, and the deferred spawn queue, kept across restarts",
+    sql: (s) => `
+      -- Dedupe keys hold NUL separators, which TEXT cannot: they are stored as JSON string text.
+      CREATE TABLE ${s}.interrupt_dedupe (
+        key_json TEXT PRIMARY KEY CHECK (key_json LIKE '"%"'),
+        at BIGINT NOT NULL CHECK (at >= 0)
+      );
+      CREATE INDEX interrupt_dedupe_by_age ON ${s}.interrupt_dedupe (at);
+
+      CREATE TABLE ${s}.interrupt_rate (
+        source TEXT PRIMARY KEY CHECK ${paneIdCheck("source")},
+        times_json TEXT NOT NULL CHECK (times_json LIKE '[%]'),
+        last_at BIGINT NOT NULL CHECK (last_at >= 0)
+      );
+      CREATE INDEX interrupt_rate_by_recency ON ${s}.interrupt_rate (last_at);
+
+      CREATE TABLE ${s}.interrupt_repeats (
+        key_json TEXT PRIMARY KEY CHECK (key_json LIKE '"%"'),
+        source TEXT NOT NULL CHECK (char_length(source) BETWEEN 1 AND 100),
+        kind TEXT NOT NULL CHECK (char_length(kind) BETWEEN 1 AND 64),
+        message TEXT NOT NULL CHECK ${textCheck("message")},
+        count BIGINT NOT NULL CHECK (count > 0)
+      );
+
+      CREATE TABLE ${s}.deferred_spawns (
+        id TEXT PRIMARY KEY CHECK (char_length(id) BETWEEN 1 AND 100),
+        spawn_json TEXT NOT NULL,
+        requested_at BIGINT NOT NULL CHECK (requested_at >= 0)
+      );
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */

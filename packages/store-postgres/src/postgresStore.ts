@@ -29,9 +29,16 @@ import {
   type Conn,
   ConnSchema,
   comparePaneIds,
+  DEFERRED_SPAWN_CAP,
   type Decision,
   DecisionSchema,
+  type DeferredSpawnChange,
+  DeferredSpawnChangeSchema,
   type Hydration,
+  INTERRUPT_TABLE_CAPS,
+  type InterruptTableChanges,
+  InterruptTableChangesSchema,
+  type InterruptTables,
   type LeaseState,
   type LogEntry,
   type LogKind,
@@ -65,6 +72,8 @@ import type pg from "pg";
 import { z } from "zod";
 import {
   decodeAlert,
+  decodeDedupeMark,
+  decodeDeferredSpawn,
   decodeJson,
   decodeLastOutboxSeq,
   decodeLease,
@@ -72,7 +81,9 @@ import {
   decodeMarker,
   decodeOutboxEntry,
   decodeProposal,
+  decodeRepeat,
   decodeRoleExtension,
+  decodeSourceWakes,
   decodeStartRecord,
   decodeSupervisorFlags,
   paneIdentityColumns,
@@ -183,6 +194,32 @@ const sqlFor = (s: string) =>
     upsertLease: `INSERT INTO ${s}.supervisor_lease (id, owner, expires_at, epoch) VALUES (1, $1, $2, $3)
       ON CONFLICT (id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at, epoch = excluded.epoch`,
     releaseLease: `UPDATE ${s}.supervisor_lease SET owner = NULL, expires_at = 0 WHERE id = 1 AND owner = $1`,
+
+    upsertDedupe: `INSERT INTO ${s}.interrupt_dedupe (key_json, at) VALUES ($1, $2)
+      ON CONFLICT (key_json) DO UPDATE SET at = excluded.at`,
+    deleteDedupe: `DELETE FROM ${s}.interrupt_dedupe WHERE key_json = $1`,
+    trimDedupe: `DELETE FROM ${s}.interrupt_dedupe WHERE key_json IN (
+      SELECT key_json FROM ${s}.interrupt_dedupe ORDER BY at DESC, key_json OFFSET $1)`,
+    selectDedupe: `SELECT key_json, at FROM ${s}.interrupt_dedupe ORDER BY at, key_json`,
+    upsertRate: `INSERT INTO ${s}.interrupt_rate (source, times_json, last_at) VALUES ($1, $2, $3)
+      ON CONFLICT (source) DO UPDATE SET times_json = excluded.times_json, last_at = excluded.last_at`,
+    deleteRate: `DELETE FROM ${s}.interrupt_rate WHERE source = $1`,
+    trimRate: `DELETE FROM ${s}.interrupt_rate WHERE source IN (
+      SELECT source FROM ${s}.interrupt_rate ORDER BY last_at DESC, source OFFSET $1)`,
+    selectRate: `SELECT source, times_json FROM ${s}.interrupt_rate ORDER BY last_at, source`,
+    upsertRepeat: `INSERT INTO ${s}.interrupt_repeats (key_json, source, kind, message, count)
+      VALUES ($1, $2, $3, $4, $5)
+      ON CONFLICT (key_json) DO UPDATE SET source = excluded.source, kind = excluded.kind,
+        message = excluded.message, count = excluded.count`,
+    deleteRepeat: `DELETE FROM ${s}.interrupt_repeats WHERE key_json = $1`,
+    countRepeats: `SELECT count(*)::int AS n FROM ${s}.interrupt_repeats`,
+    selectRepeats: `SELECT key_json, source, kind, message, count FROM ${s}.interrupt_repeats ORDER BY key_json`,
+
+    upsertDeferred: `INSERT INTO ${s}.deferred_spawns (id, spawn_json, requested_at) VALUES ($1, $2, $3)
+      ON CONFLICT (id) DO UPDATE SET spawn_json = excluded.spawn_json, requested_at = excluded.requested_at`,
+    deleteDeferred: `DELETE FROM ${s}.deferred_spawns WHERE id = $1`,
+    countDeferred: `SELECT count(*)::int AS n FROM ${s}.deferred_spawns`,
+    selectDeferred: `SELECT spawn_json FROM ${s}.deferred_spawns ORDER BY requested_at, id`,
 
     selectConn: `SELECT json FROM ${s}.conn_state WHERE id = 1`,
     upsertConn: `INSERT INTO ${s}.conn_state (id, json, updated_at) VALUES (1, $1, $2)
@@ -440,8 +477,18 @@ export class PostgresStore implements StorePort, AuthorityStorePort {
         gaveUp: flags.gaveUp,
         resetAt: flags.resetAt,
         conn: await this.readConnRow(session),
+        interruptTables: await this.readInterruptTables(session),
+        deferred: (await session.rows("selectDeferred")).map(decodeDeferredSpawn),
       };
     });
+  }
+
+  private async readInterruptTables(session: Session): Promise<InterruptTables> {
+    return {
+      dedupeMarks: (await session.rows("selectDedupe")).map(decodeDedupeMark),
+      sourceWakes: (await session.rows("selectRate")).map(decodeSourceWakes),
+      repeats: (await session.rows("selectRepeats")).map(decodeRepeat),
+    };
   }
 
   async readMarker(): StoreResult<Marker | null> {
@@ -608,6 +655,70 @@ export class PostgresStore implements StorePort, AuthorityStorePort {
     return this.write(
       () => validate(BoundSchema, before, "expiry bound"),
       (session, valid) => session.run("expirePending", [valid]),
+    );
+  }
+
+  /**
+   * One transaction: the rows set or deleted, then the dedupe and rate
+   * tables cut to their caps (oldest marks, least recent sources first).
+   * More folded repeats than the cap plus the overflow entry is
+   * `StoreConstraint` and writes nothing.
+   */
+  async saveInterruptTables(changes: InterruptTableChanges, epoch: number): StoreResult<void> {
+    return this.fencedWrite(
+      epoch,
+      () => validate(InterruptTableChangesSchema, changes, "interrupt table changes"),
+      async (session, valid) => {
+        for (const { key, at } of valid.dedupeMarks) {
+          if (at === null) await session.run("deleteDedupe", [JSON.stringify(key)]);
+          else await session.run("upsertDedupe", [JSON.stringify(key), at]);
+        }
+        for (const { source, times } of valid.sourceWakes) {
+          if (times === null) await session.run("deleteRate", [source]);
+          else await session.run("upsertRate", [source, JSON.stringify(times), Math.max(0, ...times)]);
+        }
+        for (const { key, repeat } of valid.repeats) {
+          if (repeat === null) await session.run("deleteRepeat", [JSON.stringify(key)]);
+          else
+            await session.run("upsertRepeat", [
+              JSON.stringify(key),
+              repeat.source,
+              repeat.kind,
+              repeat.message,
+              repeat.count,
+            ]);
+        }
+        const repeatCap = INTERRUPT_TABLE_CAPS.foldedRepeats + 1;
+        if (valid.repeats.length > 0 && Number((await session.row("countRepeats"))?.n) > repeatCap)
+          throw new StoreAbort(storeConstraint(`more than ${repeatCap} folded repeats`));
+        if (valid.dedupeMarks.length > 0) await session.run("trimDedupe", [INTERRUPT_TABLE_CAPS.dedupeKeys]);
+        if (valid.sourceWakes.length > 0) await session.run("trimRate", [INTERRUPT_TABLE_CAPS.rateSources]);
+      },
+    );
+  }
+
+  /** One transaction; more than `DEFERRED_SPAWN_CAP` waiting spawns is `StoreConstraint` and writes nothing. */
+  async saveDeferredSpawns(changes: readonly DeferredSpawnChange[], epoch: number): StoreResult<void> {
+    return this.fencedWrite(
+      epoch,
+      () =>
+        validate(DeferredSpawnChangeSchema.array().max(2 * DEFERRED_SPAWN_CAP), changes, "deferred spawn changes").map(
+          (row) => ({
+            id: row.id,
+            stored:
+              row.spawn === null
+                ? null
+                : { json: toJsonText(row.spawn, "deferred spawn"), requestedAt: row.spawn.requestedAt },
+          }),
+        ),
+      async (session, rows) => {
+        for (const { id, stored } of rows) {
+          if (stored === null) await session.run("deleteDeferred", [id]);
+          else await session.run("upsertDeferred", [id, stored.json, stored.requestedAt]);
+        }
+        if (Number((await session.row("countDeferred"))?.n) > DEFERRED_SPAWN_CAP)
+          throw new StoreAbort(storeConstraint(`more than ${DEFERRED_SPAWN_CAP} deferred spawns`));
+      },
     );
   }
 

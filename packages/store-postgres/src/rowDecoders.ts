@@ -9,6 +9,11 @@
 import {
   type Alert,
   AlertSchema,
+  DedupeKeySchema,
+  type DeferredSpawn,
+  DeferredSpawnSchema,
+  FoldedRepeatSchema,
+  type InterruptTables,
   type LogEntry,
   LogEntrySchema,
   type Marker,
@@ -20,6 +25,7 @@ import {
   ProposalSchema,
   type RoleExtension,
   RoleExtensionSchema,
+  SourceWakesSchema,
   type StartRecord,
   StartRecordSchema,
   type SupervisorFlags,
@@ -178,3 +184,29 @@ export const decodeJson = (table: string, text: unknown): unknown => {
     );
   }
 };
+
+const decodeKey = (table: string, text: unknown): string => decode(table, DedupeKeySchema, decodeJson(table, text));
+
+export const decodeDedupeMark = (row: Row): InterruptTables["dedupeMarks"][number] => ({
+  key: decodeKey("interrupt_dedupe", row.key_json),
+  at: decode("interrupt_dedupe", z.number().int().nonnegative(), row.at),
+});
+
+export const decodeSourceWakes = (row: Row): InterruptTables["sourceWakes"][number] =>
+  decode("interrupt_rate", SourceWakesSchema, {
+    source: row.source,
+    times: decodeJson("interrupt_rate", row.times_json),
+  });
+
+export const decodeRepeat = (row: Row): InterruptTables["repeats"][number] => ({
+  key: decodeKey("interrupt_repeats", row.key_json),
+  repeat: decode("interrupt_repeats", FoldedRepeatSchema, {
+    source: row.source,
+    kind: row.kind,
+    message: row.message,
+    count: row.count,
+  }),
+});
+
+export const decodeDeferredSpawn = (row: Row): DeferredSpawn =>
+  decode("deferred_spawns", DeferredSpawnSchema, decodeJson("deferred_spawns", row.spawn_json));

@@ -175,6 +175,40 @@ export const MIGRATIONS: readonly Migration[] = [
         CHECK ((tmux_server_started_at IS NULL) = (tmux_server_pid IS NULL) AND (tmux_server_started_at IS NULL OR tmux_server_started_at >= 0));
     `,
   },
+  {
+    version: 6,
+    description:
+      "interrupt dedupe marks, source wakes and folded repeats, and the deferred spawn queue, kept across restarts",
+    sql: `
+      -- Dedupe keys hold NUL separators: they are stored as JSON string text.
+      CREATE TABLE interrupt_dedupe (
+        key_json TEXT PRIMARY KEY CHECK (json_valid(key_json) AND json_type(key_json) = 'text'),
+        at INTEGER NOT NULL CHECK (at >= 0)
+      ) STRICT;
+      CREATE INDEX interrupt_dedupe_by_age ON interrupt_dedupe (at);
+
+      CREATE TABLE interrupt_rate (
+        source TEXT PRIMARY KEY CHECK ${paneIdCheck("source")},
+        times_json TEXT NOT NULL CHECK (json_valid(times_json) AND json_type(times_json) = 'array'),
+        last_at INTEGER NOT NULL CHECK (last_at >= 0)
+      ) STRICT;
+      CREATE INDEX interrupt_rate_by_recency ON interrupt_rate (last_at);
+
+      CREATE TABLE interrupt_repeats (
+        key_json TEXT PRIMARY KEY CHECK (json_valid(key_json) AND json_type(key_json) = 'text'),
+        source TEXT NOT NULL CHECK (length(source) BETWEEN 1 AND 100),
+        kind TEXT NOT NULL CHECK (length(kind) BETWEEN 1 AND 64),
+        message TEXT NOT NULL CHECK (${textCheck("message")}),
+        count INTEGER NOT NULL CHECK (count > 0)
+      ) STRICT;
+
+      CREATE TABLE deferred_spawns (
+        id TEXT PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 100),
+        spawn_json TEXT NOT NULL CHECK (json_valid(spawn_json)),
+        requested_at INTEGER NOT NULL CHECK (requested_at >= 0)
+      ) STRICT;
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -27,9 +27,16 @@ import {
   type Conn,
   ConnSchema,
   comparePaneIds,
+  DEFERRED_SPAWN_CAP,
   type Decision,
   DecisionSchema,
+  type DeferredSpawnChange,
+  DeferredSpawnChangeSchema,
   type Hydration,
+  INTERRUPT_TABLE_CAPS,
+  type InterruptTableChanges,
+  InterruptTableChangesSchema,
+  type InterruptTables,
   type LeaseState,
   type LogEntry,
   type LogKind,
@@ -68,6 +75,8 @@ import {
 } from "./roleExtension.js";
 import {
   decodeAlert,
+  decodeDedupeMark,
+  decodeDeferredSpawn,
   decodeJson,
   decodeLastOutboxSeq,
   decodeLease,
@@ -76,7 +85,9 @@ import {
   decodeMarker,
   decodeOutboxEntry,
   decodeProposal,
+  decodeRepeat,
   decodeRoleExtension,
+  decodeSourceWakes,
   decodeStartRecord,
   decodeSupervisorFlags,
   paneIdentityColumns,
@@ -181,6 +192,32 @@ const SQL = {
   deleteLeaseOf: "DELETE FROM supervisor_lease WHERE id = 1 AND owner = ?",
   selectLeaseEpoch: "SELECT epoch FROM supervisor_lease_epoch WHERE id = 1",
   raiseLeaseEpoch: "UPDATE supervisor_lease_epoch SET epoch = epoch + 1 WHERE id = 1",
+
+  upsertDedupe: `INSERT INTO interrupt_dedupe (key_json, at) VALUES (@key, @at)
+    ON CONFLICT (key_json) DO UPDATE SET at = excluded.at`,
+  deleteDedupe: "DELETE FROM interrupt_dedupe WHERE key_json = ?",
+  trimDedupe: `DELETE FROM interrupt_dedupe WHERE key_json IN (
+    SELECT key_json FROM interrupt_dedupe ORDER BY at DESC, key_json LIMIT -1 OFFSET ?)`,
+  selectDedupe: "SELECT key_json, at FROM interrupt_dedupe ORDER BY at, key_json",
+  upsertRate: `INSERT INTO interrupt_rate (source, times_json, last_at) VALUES (@source, @times, @lastAt)
+    ON CONFLICT (source) DO UPDATE SET times_json = excluded.times_json, last_at = excluded.last_at`,
+  deleteRate: "DELETE FROM interrupt_rate WHERE source = ?",
+  trimRate: `DELETE FROM interrupt_rate WHERE source IN (
+    SELECT source FROM interrupt_rate ORDER BY last_at DESC, source LIMIT -1 OFFSET ?)`,
+  selectRate: "SELECT source, times_json FROM interrupt_rate ORDER BY last_at, source",
+  upsertRepeat: `INSERT INTO interrupt_repeats (key_json, source, kind, message, count)
+    VALUES (@key, @source, @kind, @message, @count)
+    ON CONFLICT (key_json) DO UPDATE SET source = excluded.source, kind = excluded.kind,
+      message = excluded.message, count = excluded.count`,
+  deleteRepeat: "DELETE FROM interrupt_repeats WHERE key_json = ?",
+  countRepeats: "SELECT count(*) AS n FROM interrupt_repeats",
+  selectRepeats: "SELECT key_json, source, kind, message, count FROM interrupt_repeats ORDER BY key_json",
+
+  upsertDeferred: `INSERT INTO deferred_spawns (id, spawn_json, requested_at) VALUES (@id, @json, @requestedAt)
+    ON CONFLICT (id) DO UPDATE SET spawn_json = excluded.spawn_json, requested_at = excluded.requested_at`,
+  deleteDeferred: "DELETE FROM deferred_spawns WHERE id = ?",
+  countDeferred: "SELECT count(*) AS n FROM deferred_spawns",
+  selectDeferred: "SELECT spawn_json FROM deferred_spawns ORDER BY requested_at, id",
 
   selectConn: "SELECT json FROM conn_state WHERE id = 1",
   upsertConn: `INSERT INTO conn_state (id, json, updated_at) VALUES (1, @json, @now)
@@ -363,8 +400,18 @@ export class SqliteStore implements StorePort, AuthorityStorePort {
         gaveUp: flags.gaveUp,
         resetAt: flags.resetAt,
         conn: this.readConnRow(),
+        interruptTables: this.readInterruptTables(),
+        deferred: this.rows(this.statements.selectDeferred).map(decodeDeferredSpawn),
       };
     });
+  }
+
+  private readInterruptTables(): InterruptTables {
+    return {
+      dedupeMarks: this.rows(this.statements.selectDedupe).map(decodeDedupeMark),
+      sourceWakes: this.rows(this.statements.selectRate).map(decodeSourceWakes),
+      repeats: this.rows(this.statements.selectRepeats).map(decodeRepeat),
+    };
   }
 
   /**
@@ -519,6 +566,64 @@ export class SqliteStore implements StorePort, AuthorityStorePort {
     return this.write(
       () => validate(BoundSchema, before, "expiry bound"),
       (valid) => this.statements.expirePending.run(valid).changes,
+    );
+  }
+
+  /**
+   * One transaction: the rows set or deleted, then the dedupe and rate
+   * tables cut to their caps (oldest marks, least recent sources first).
+   * More folded repeats than the cap plus the overflow entry is
+   * `StoreConstraint` and writes nothing.
+   */
+  async saveInterruptTables(changes: InterruptTableChanges, epoch: number): StoreResult<void> {
+    return this.fencedWrite(
+      epoch,
+      () => validate(InterruptTableChangesSchema, changes, "interrupt table changes"),
+      (valid) => {
+        const s = this.statements;
+        for (const { key, at } of valid.dedupeMarks) {
+          if (at === null) s.deleteDedupe.run(JSON.stringify(key));
+          else s.upsertDedupe.run({ key: JSON.stringify(key), at });
+        }
+        for (const { source, times } of valid.sourceWakes) {
+          if (times === null) s.deleteRate.run(source);
+          else s.upsertRate.run({ source, times: JSON.stringify(times), lastAt: Math.max(0, ...times) });
+        }
+        for (const { key, repeat } of valid.repeats) {
+          if (repeat === null) s.deleteRepeat.run(JSON.stringify(key));
+          else s.upsertRepeat.run({ key: JSON.stringify(key), ...repeat });
+        }
+        const repeatCap = INTERRUPT_TABLE_CAPS.foldedRepeats + 1;
+        if (valid.repeats.length > 0 && Number(this.row(s.countRepeats)?.n) > repeatCap)
+          throw new StoreAbort(storeConstraint(`more than ${repeatCap} folded repeats`));
+        if (valid.dedupeMarks.length > 0) s.trimDedupe.run(INTERRUPT_TABLE_CAPS.dedupeKeys);
+        if (valid.sourceWakes.length > 0) s.trimRate.run(INTERRUPT_TABLE_CAPS.rateSources);
+      },
+    );
+  }
+
+  /** One transaction; more than `DEFERRED_SPAWN_CAP` waiting spawns is `StoreConstraint` and writes nothing. */
+  async saveDeferredSpawns(changes: readonly DeferredSpawnChange[], epoch: number): StoreResult<void> {
+    return this.fencedWrite(
+      epoch,
+      () =>
+        validate(DeferredSpawnChangeSchema.array().max(2 * DEFERRED_SPAWN_CAP), changes, "deferred spawn changes").map(
+          (row) => ({
+            id: row.id,
+            stored:
+              row.spawn === null
+                ? null
+                : { json: toJsonText(row.spawn, "deferred spawn"), requestedAt: row.spawn.requestedAt },
+          }),
+        ),
+      (rows) => {
+        for (const { id, stored } of rows) {
+          if (stored === null) this.statements.deleteDeferred.run(id);
+          else this.statements.upsertDeferred.run({ id, ...stored });
+        }
+        if (Number(this.row(this.statements.countDeferred)?.n) > DEFERRED_SPAWN_CAP)
+          throw new StoreAbort(storeConstraint(`more than ${DEFERRED_SPAWN_CAP} deferred spawns`));
+      },
     );
   }
 

@@ -35,7 +35,7 @@ import {
   handOffConn,
   scopeCovers,
 } from "./conn.js";
-import { releaseDueSpawns } from "./deferredSpawns.js";
+import { DEFERRED_SPAWN_CAP, releaseDueSpawns } from "./deferredSpawns.js";
 import { consolidationNudge, identitySizeWarning } from "./layeredPrompt.js";
 
 type StepResult = readonly [CoreState, readonly Command[]];
@@ -227,6 +227,13 @@ export const stepAuthority = (state: CoreState, event: AuthorityEvent): StepResu
       ];
     }
     case "SpawnDeferred":
+      if (state.authority.deferred.length >= DEFERRED_SPAWN_CAP) {
+        const text = `spawn of ${event.spawn.launch.name} not deferred: ${DEFERRED_SPAWN_CAP} spawns already wait for the budget`;
+        return [
+          state,
+          [log(state, text), { type: "alert.raise", level: "warning", code: "authority.proposal", message: text }],
+        ];
+      }
       return [
         { ...state, authority: { ...state.authority, deferred: [...state.authority.deferred, event.spawn] } },
         [

@@ -50,3 +50,13 @@ export const releaseDueSpawns = (
   for (const spawn of queue) (budgetEased || now >= spawn.releaseAt ? due : waiting).push(spawn);
   return { due, waiting };
 };
+
+/** At most this many spawns wait for the budget (the store keeps no more rows than this). */
+export const DEFERRED_SPAWN_CAP = 100;
+
+/** A row to write into the stored queue: the spawn to keep, or null to delete the one with `id`. */
+export const DeferredSpawnChangeSchema = z
+  .object({ id: z.string().min(1).max(100), spawn: DeferredSpawnSchema.nullable() })
+  .refine((row) => row.spawn === null || row.spawn.id === row.id, "a spawn is stored under its own id");
+/** A parsed {@link DeferredSpawnChangeSchema}. */
+export type DeferredSpawnChange = z.infer<typeof DeferredSpawnChangeSchema>;

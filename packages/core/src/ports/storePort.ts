@@ -7,8 +7,10 @@
  * corrupt row is a `StoreCorruptRow` error, not a wrong value.
  */
 import type { Either } from "fp-ts/lib/Either.js";
+import type { DeferredSpawnChange } from "../authority/deferredSpawns.js";
 import type { Alert } from "../domain/alert.js";
 import type { OutboxEntry } from "../domain/interrupt.js";
+import type { InterruptTableChanges } from "../domain/interruptTables.js";
 import type { LogEntry, LogKind, NewLogEntry } from "../domain/logEntry.js";
 import type { Marker, StartRecord } from "../domain/marker.js";
 import type { PaneId } from "../domain/paneId.js";
@@ -84,6 +86,21 @@ export interface StorePort {
   markDelivered(seq: number): StoreResult<void>;
   /** Drops pending entries created before `before`; returns how many. */
   expireOutbox(before: number): StoreResult<number>;
+
+  /**
+   * Store (or, for a null value, delete) rows of the interrupt tables, in
+   * one transaction; `hydrate` reads them back as `interruptTables`. The
+   * store keeps at most `INTERRUPT_TABLE_CAPS` of each table (the oldest
+   * marks and least recent sources go first; more folded repeats than the
+   * cap plus the overflow entry is `StoreConstraint`). Fenced by `epoch`.
+   */
+  saveInterruptTables(changes: InterruptTableChanges, epoch: number): StoreResult<void>;
+  /**
+   * Store (or, for a null spawn, delete) rows of the deferred spawn queue,
+   * in one transaction; `hydrate` reads them back as `deferred`. More than
+   * `DEFERRED_SPAWN_CAP` waiting spawns is `StoreConstraint`. Fenced by `epoch`.
+   */
+  saveDeferredSpawns(changes: readonly DeferredSpawnChange[], epoch: number): StoreResult<void>;
 
   readKillSwitch(): StoreResult<boolean>;
   /** The supervisor's flags in one cheap read (the tick path reads them with every observation). */

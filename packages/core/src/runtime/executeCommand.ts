@@ -125,6 +125,10 @@ const executeStore = async (command: Command, store: StorePort): Promise<Executi
       return orFail(await store.expireOutbox(command.before));
     case "store.setSupervisorGaveUp":
       return orFail(await store.setSupervisorGaveUp(command.gaveUp, command.at, command.epoch));
+    case "store.saveInterruptTables":
+      return orFail(await store.saveInterruptTables(command.changes, command.epoch));
+    case "store.saveDeferredSpawns":
+      return orFail(await store.saveDeferredSpawns(command.changes, command.epoch));
     default:
       return DONE;
   }

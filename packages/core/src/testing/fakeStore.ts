@@ -4,8 +4,17 @@
  * embedders' property tests; `snapshot()` exposes its contents.
  */
 import * as E from "fp-ts/lib/Either.js";
+import {
+  DEFERRED_SPAWN_CAP,
+  type DeferredSpawn,
+  type DeferredSpawnChange,
+  DeferredSpawnChangeSchema,
+} from "../authority/deferredSpawns.js";
+import { INTERRUPT_TABLE_CAPS } from "../decisions/interrupts.js";
+import type { FoldedRepeat } from "../decisions/renderDelta.js";
 import type { Alert } from "../domain/alert.js";
 import type { OutboxEntry } from "../domain/interrupt.js";
+import { type InterruptTableChanges, InterruptTableChangesSchema } from "../domain/interruptTables.js";
 import { type LogEntry, type NewLogEntry, NewLogEntrySchema } from "../domain/logEntry.js";
 import { type Marker, MarkerSchema, type StartRecord, StartRecordSchema } from "../domain/marker.js";
 import type { Hydration } from "../events.js";
@@ -27,7 +36,22 @@ export interface FakeStoreContents {
   lease: { owner: string | null; expiresAt: number };
   /** The lease's fencing epoch (see `LeaseState.epoch`). */
   leaseEpoch: number;
+  /** Last wake per dedupe key. */
+  dedupeMarks: Map<string, number>;
+  /** Recent wakes per source. */
+  sourceWakes: Map<string, readonly number[]>;
+  /** Folded repeats per dedupe key. */
+  repeats: Map<string, FoldedRepeat>;
+  /** Deferred spawns by id. */
+  deferred: Map<string, DeferredSpawn>;
 }
+
+/** Drop the entries with the smallest `age` until at most `cap` remain. */
+const trimOldest = <K, V>(table: Map<K, V>, cap: number, age: (value: V) => number): void => {
+  if (table.size <= cap) return;
+  const oldest = [...table].sort((a, b) => age(a[1]) - age(b[1])).slice(0, table.size - cap);
+  for (const [key] of oldest) table.delete(key);
+};
 
 /** A store port in memory: its contents readable, and made unavailable on demand. */
 export interface FakeStore extends StorePort, AuthorityStorePort {
@@ -38,6 +62,8 @@ export interface FakeStore extends StorePort, AuthorityStorePort {
   setUnavailable(unavailable: boolean): void;
   /** Whether calls fail now (see `setUnavailable`). */
   isUnavailable(): boolean;
+  /** What `hydrate` answers, read synchronously (whether or not the store is unavailable). */
+  hydration(): Hydration;
 }
 
 const invalid = (message: string): StoreError => ({ _tag: "StoreInvalidInput", message });
@@ -63,6 +89,10 @@ export const createFakeStore = (): FakeStore => {
     resetAt: null,
     lease: { owner: null, expiresAt: 0 },
     leaseEpoch: 0,
+    dedupeMarks: new Map(),
+    sourceWakes: new Map(),
+    repeats: new Map(),
+    deferred: new Map(),
   };
   let unavailable = false;
   const authority = createMemoryAuthorityStore(() => !unavailable);
@@ -79,6 +109,31 @@ export const createFakeStore = (): FakeStore => {
   const fenced = <T>(epoch: number, body: () => E.Either<StoreError, T>): Promise<E.Either<StoreError, T>> =>
     run(() => (epoch === contents.leaseEpoch ? body() : E.left(staleEpoch(epoch, contents.leaseEpoch))));
 
+  /** What `hydrate` answers, read synchronously. */
+  const hydration = (): Hydration => ({
+    marker: contents.marker,
+    ledger: [...contents.ledger.values()].sort((a, b) => a.attempt - b.attempt),
+    outbox: [...contents.outbox.values()]
+      .filter((entry) => !entry.delivered)
+      .sort((a, b) => a.seq - b.seq)
+      .map(({ delivered: _delivered, ...entry }) => entry),
+    lastOutboxSeq: lastSeq,
+    alerts: [...contents.alerts.values()],
+    killSwitch: contents.killSwitch,
+    gaveUp: contents.gaveUp,
+    resetAt: contents.resetAt,
+    conn: authority.contents().conn,
+    interruptTables: {
+      dedupeMarks: [...contents.dedupeMarks].map(([key, at]) => ({ key, at })),
+      sourceWakes: [...contents.sourceWakes].map(([source, times]) => ({
+        source: source as Hydration["outbox"][number]["source"],
+        times: [...times],
+      })),
+      repeats: [...contents.repeats].map(([key, repeat]) => ({ key, repeat })),
+    },
+    deferred: [...contents.deferred.values()],
+  });
+
   return {
     ...authority,
     snapshot: () => contents,
@@ -87,23 +142,8 @@ export const createFakeStore = (): FakeStore => {
       unavailable = value;
     },
     isUnavailable: () => unavailable,
-    hydrate: () =>
-      run(() =>
-        E.right<StoreError, Hydration>({
-          marker: contents.marker,
-          ledger: [...contents.ledger.values()].sort((a, b) => a.attempt - b.attempt),
-          outbox: [...contents.outbox.values()]
-            .filter((entry) => !entry.delivered)
-            .sort((a, b) => a.seq - b.seq)
-            .map(({ delivered: _delivered, ...entry }) => entry),
-          lastOutboxSeq: lastSeq,
-          alerts: [...contents.alerts.values()],
-          killSwitch: contents.killSwitch,
-          gaveUp: contents.gaveUp,
-          resetAt: contents.resetAt,
-          conn: authority.contents().conn,
-        }),
-      ),
+    hydration,
+    hydrate: () => run(() => E.right<StoreError, Hydration>(hydration())),
     readMarker: () => run(() => E.right(contents.marker)),
     setMarker: (marker, epoch) =>
       fenced(epoch, () => {
@@ -200,6 +240,47 @@ export const createFakeStore = (): FakeStore => {
           }
         }
         return E.right(count);
+      }),
+    saveInterruptTables: (changes: InterruptTableChanges, epoch) =>
+      fenced(epoch, () => {
+        const parsed = InterruptTableChangesSchema.safeParse(changes);
+        if (!parsed.success) return E.left(invalid(`interrupt tables: ${parsed.error.issues[0]?.message}`));
+        const repeats = new Map(contents.repeats);
+        for (const row of parsed.data.repeats) {
+          if (row.repeat === null) repeats.delete(row.key);
+          else repeats.set(row.key, row.repeat);
+        }
+        if (repeats.size > INTERRUPT_TABLE_CAPS.foldedRepeats + 1)
+          return E.left({
+            _tag: "StoreConstraint",
+            message: `more than ${INTERRUPT_TABLE_CAPS.foldedRepeats + 1} folded repeats`,
+          });
+        contents.repeats = repeats;
+        for (const row of parsed.data.dedupeMarks) {
+          if (row.at === null) contents.dedupeMarks.delete(row.key);
+          else contents.dedupeMarks.set(row.key, row.at);
+        }
+        for (const row of parsed.data.sourceWakes) {
+          if (row.times === null) contents.sourceWakes.delete(row.source);
+          else contents.sourceWakes.set(row.source, row.times);
+        }
+        trimOldest(contents.dedupeMarks, INTERRUPT_TABLE_CAPS.dedupeKeys, (at) => at);
+        trimOldest(contents.sourceWakes, INTERRUPT_TABLE_CAPS.rateSources, (times) => Math.max(0, ...times));
+        return E.right(undefined);
+      }),
+    saveDeferredSpawns: (changes: readonly DeferredSpawnChange[], epoch) =>
+      fenced(epoch, () => {
+        const parsed = DeferredSpawnChangeSchema.array().safeParse(changes);
+        if (!parsed.success) return E.left(invalid(`deferred spawns: ${parsed.error.issues[0]?.message}`));
+        const deferred = new Map(contents.deferred);
+        for (const row of parsed.data) {
+          if (row.spawn === null) deferred.delete(row.id);
+          else deferred.set(row.id, row.spawn);
+        }
+        if (deferred.size > DEFERRED_SPAWN_CAP)
+          return E.left({ _tag: "StoreConstraint", message: `more than ${DEFERRED_SPAWN_CAP} deferred spawns` });
+        contents.deferred = deferred;
+        return E.right(undefined);
       }),
     readKillSwitch: () => run(() => E.right(contents.killSwitch)),
     readSupervisorFlags: () =>

@@ -420,27 +420,8 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
     state: () => state,
     now: () => clock.now(),
     start() {
-      // The fake store's hydrate resolves synchronously in content; build it directly.
-      const snapshot = store.snapshot();
-      const outbox = [...snapshot.outbox.values()].filter((entry) => !entry.delivered).sort((a, b) => a.seq - b.seq);
-      queue.push({
-        kind: "event",
-        event: {
-          type: "Started",
-          now: clock.now(),
-          owner,
-          hydration: {
-            marker: snapshot.marker,
-            ledger: [...snapshot.ledger.values()].sort((a, b) => a.attempt - b.attempt),
-            outbox: outbox.map(({ delivered: _delivered, ...entry }) => entry),
-            lastOutboxSeq: Math.max(0, ...[...snapshot.outbox.keys()]),
-            alerts: [...snapshot.alerts.values()],
-            killSwitch: snapshot.killSwitch,
-            gaveUp: snapshot.gaveUp,
-            resetAt: snapshot.resetAt,
-          },
-        },
-      });
+      // The fake store's hydrate resolves synchronously in content.
+      queue.push({ kind: "event", event: { type: "Started", now: clock.now(), owner, hydration: store.hydration() } });
       world.drive();
     },
     inject(event) {
@@ -525,7 +506,9 @@ const staleWriteIn = (store: FakeStore, command: Command): boolean => {
   const epoch =
     command.type === "store.setMarker" || command.type === "store.clearMarker" || command.type === "store.recordStart"
       ? command.epoch
-      : command.type === "store.setSupervisorGaveUp"
+      : command.type === "store.setSupervisorGaveUp" ||
+          command.type === "store.saveInterruptTables" ||
+          command.type === "store.saveDeferredSpawns"
         ? command.epoch
         : null;
   return epoch !== null && epoch !== store.snapshot().leaseEpoch;
@@ -554,6 +537,10 @@ export const applyStore = (store: FakeStore, command: Command): Promise<E.Either
       return store.expireOutbox(command.before);
     case "store.setSupervisorGaveUp":
       return store.setSupervisorGaveUp(command.gaveUp, command.at, command.epoch);
+    case "store.saveInterruptTables":
+      return store.saveInterruptTables(command.changes, command.epoch);
+    case "store.saveDeferredSpawns":
+      return store.saveDeferredSpawns(command.changes, command.epoch);
     default:
       return Promise.resolve(E.right(undefined));
   }

@@ -344,6 +344,8 @@ export const roundTrips = (context: () => ContractContext): void => {
         gaveUp: false,
         resetAt: null,
         conn: null,
+        interruptTables: { dedupeMarks: [], sourceWakes: [], repeats: [] },
+        deferred: [],
       });
     });
 
@@ -367,6 +369,8 @@ export const roundTrips = (context: () => ContractContext): void => {
         gaveUp: false,
         resetAt: null,
         conn: null,
+        interruptTables: { dedupeMarks: [], sourceWakes: [], repeats: [] },
+        deferred: [],
       });
     });
   });

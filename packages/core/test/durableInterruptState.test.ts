@@ -1,0 +1,140 @@
+/**
+ * Regressions: interrupt state and deferred spawns a host restart lost.
+ * Dedupe marks, source wakes and folded repeats lived only in memory, so a
+ * restart woke the first mate again for what it had just been told, reset
+ * every source's rate limit and forgot the repeats not yet reported; spawns
+ * the budget deferred were forgotten too. The fake world restarts the host
+ * on the same store, as a crashed and restarted process would.
+ */
+import { describe, expect, it } from "vitest";
+import type { PaneId } from "../src/domain/paneId.js";
+import { createFakeWorld, type FakeWorld } from "../src/testing/fakeWorld.js";
+
+const interruptPushesFrom = (world: FakeWorld, source: PaneId) =>
+  world.pushesToFirstMate().filter((push) => push.meta.kind === "interrupt" && push.meta.source === source);
+
+const enqueued = (world: FakeWorld) => world.commands.filter((command) => command.type === "store.enqueueOutbox");
+
+/** A world with one worker and an attached first mate, settled. */
+const settledWorld = (): { world: FakeWorld; worker: PaneId } => {
+  const world = createFakeWorld({ config: { tickMs: 5_000, pushIntervalMs: 60_000 } });
+  const worker = world.addWorker();
+  world.start();
+  world.drive();
+  world.advance(1_000);
+  return { world, worker };
+};
+
+const notify = (world: FakeWorld, worker: PaneId, message: string) => {
+  world.inject({ type: "NotifyReceived", now: world.now(), paneId: worker, kind: "need_human", message });
+  world.drive();
+};
+
+const report = (world: FakeWorld, worker: PaneId, message: string) => {
+  world.inject({ type: "ReportReceived", now: world.now(), paneId: worker, message });
+  world.drive();
+};
+
+describe("interrupt state survives a host restart", () => {
+  it("a folded repeat survives a host restart and reaches the next digest", () => {
+    const { world, worker } = settledWorld();
+    notify(world, worker, "need approval");
+    world.advance(1_000);
+    notify(world, worker, "need approval");
+    expect(interruptPushesFrom(world, worker)).toHaveLength(1);
+    // The host dies before any digest told the first mate about the repeat.
+    const pushesBefore = world.pushesToFirstMate().length;
+    expect(world.pushesToFirstMate().some((push) => push.content.includes("REPEATED"))).toBe(false);
+    world.restartHost();
+    world.drive();
+    expect(Object.values(world.state().interrupts.repeats)).toEqual([
+      { source: worker, kind: "need_human", message: "need approval", count: 1 },
+    ]);
+    // The first mate's shim reconnects to the restarted host.
+    world.channel.attach(world.firstMatePaneId()!, true);
+    world.drive();
+    world.advance(120_000);
+    const later = world.pushesToFirstMate().slice(pushesBefore);
+    expect(later.some((push) => push.content.includes(`REPEATED ${worker} need_human ×1`))).toBe(true);
+    // Once told, it is gone from the store as well.
+    expect(world.store.snapshot().repeats.size).toBe(0);
+  });
+
+  it("a duplicate interrupt after restart is still deduped", () => {
+    const { world, worker } = settledWorld();
+    notify(world, worker, "need approval");
+    expect(enqueued(world)).toHaveLength(1);
+    world.advance(5_000);
+    world.restartHost();
+    world.drive();
+    world.advance(5_000);
+    notify(world, worker, "need approval");
+    expect(enqueued(world)).toHaveLength(1);
+    expect(interruptPushesFrom(world, worker)).toHaveLength(1);
+    expect(world.state().interrupts.repeats).not.toEqual({});
+  });
+
+  it("rate limit holds across restart", () => {
+    const { world, worker } = settledWorld();
+    const limit = world.state().config.rateLimitWakes;
+    for (let n = 0; n < limit; n++) {
+      report(world, worker, `step ${n} done`);
+      world.advance(1_000);
+    }
+    expect(enqueued(world)).toHaveLength(limit);
+    world.restartHost();
+    world.drive();
+    world.advance(1_000);
+    report(world, worker, "one more step done");
+    expect(enqueued(world)).toHaveLength(limit);
+    expect(Object.values(world.state().interrupts.repeats).map((repeat) => repeat.message)).toContain(
+      "one more step done",
+    );
+  });
+
+  it("marks and wakes past their windows are not restored", () => {
+    const { world, worker } = settledWorld();
+    notify(world, worker, "need approval");
+    world.advance(world.state().config.rateLimitWindowMs + 1_000);
+    world.restartHost();
+    world.drive();
+    expect(world.state().interrupts.dedupeMarks).toEqual([]);
+    expect(world.state().interrupts.sourceWakes).toEqual([]);
+    notify(world, worker, "need approval");
+    expect(enqueued(world)).toHaveLength(2);
+  });
+});
+
+describe("deferred spawns survive a host restart", () => {
+  it("a spawn the budget deferred is still released at the reset after a host restart", () => {
+    const { world } = settledWorld();
+    const reset = world.now() + 600_000;
+    world.inject({
+      type: "ConnHandedOff",
+      now: world.now(),
+      scope: { actions: ["spawn_worker"], targets: ["*"] },
+      expiresAt: reset + 3_600_000,
+    });
+    world.inject({ type: "InputsUpdated", now: world.now(), usage: { percent: 91, resetsAt: reset } });
+    const spawn = {
+      id: "deferred-1",
+      launch: { name: "helper", session: "fleet", argv: ["sleep", "60"] },
+      requestedAt: world.now(),
+      releaseAt: reset,
+    };
+    world.inject({ type: "SpawnDeferred", now: world.now(), spawn });
+    world.drive();
+    expect([...world.store.snapshot().deferred.values()]).toEqual([spawn]);
+    world.restartHost();
+    world.drive();
+    expect(world.state().authority.deferred).toEqual([spawn]);
+    const before = world.commands.length;
+    world.advance(reset - world.now() + 1_000);
+    const released = world.commands
+      .slice(before)
+      .filter((command) => command.type === "tmux.spawnWorker")
+      .map((command) => (command.type === "tmux.spawnWorker" ? command.spawnId : null));
+    expect(released).toEqual(["deferred-1"]);
+    expect(world.store.snapshot().deferred.size).toBe(0);
+  });
+});

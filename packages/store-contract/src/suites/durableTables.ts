@@ -1,0 +1,217 @@
+/**
+ * The tables a restarted host reads back beside the outbox: the interrupt
+ * dedupe marks, source wakes and folded repeats, and the deferred spawns.
+ * Rows set, replaced and deleted round trip through `hydrate` (and another
+ * handle); each table stays within its cap; the writes are fenced by the
+ * lease epoch like every holder-only write.
+ */
+import {
+  DEFERRED_SPAWN_CAP,
+  type DeferredSpawn,
+  dedupeKey,
+  INTERRUPT_TABLE_CAPS,
+  type InterruptTableChanges,
+  OVERFLOW_REPEAT_KEY,
+  type PaneId,
+} from "@first-mate/core";
+import { describe, expect, it } from "vitest";
+import { type ContractContext, rightOf, tagOf } from "../support.js";
+
+const pane = (n: number): PaneId => `%${n}` as PaneId;
+const NO_CHANGES: InterruptTableChanges = { dedupeMarks: [], sourceWakes: [], repeats: [] };
+const changes = (rows: Partial<InterruptTableChanges>): InterruptTableChanges => ({ ...NO_CHANGES, ...rows });
+
+const spawn = (id: string, requestedAt: number): DeferredSpawn => ({
+  id,
+  launch: { name: `helper-${id}`, session: "fleet", argv: ["sleep", "60"], env: { A: "1" }, task: "write the docs" },
+  requestedAt,
+  releaseAt: requestedAt + 3_600_000,
+});
+
+export const durableTables = (context: () => ContractContext): void => {
+  describe("interrupt tables", () => {
+    const key = dedupeKey("%2", "need_human", "need approval\nnow ✓");
+
+    it("rows set, replaced and deleted round trip through hydrate and another handle, NUL-separated keys intact", async () => {
+      const { store } = context();
+      const repeat = { source: "%2", kind: "need_human", message: "need approval\nnow ✓", count: 2 };
+      const overflow = { source: "(several)", kind: "repeats", message: "more repeats", count: 7 };
+      rightOf(
+        await store.saveInterruptTables(
+          {
+            dedupeMarks: [
+              { key, at: 1_000 },
+              { key: dedupeKey("%3", "report", "done"), at: 900 },
+            ],
+            sourceWakes: [
+              { source: pane(2), times: [500, 1_000] },
+              { source: pane(3), times: [900] },
+            ],
+            repeats: [
+              { key, repeat },
+              { key: OVERFLOW_REPEAT_KEY, repeat: overflow },
+            ],
+          },
+          0,
+        ),
+      );
+      rightOf(
+        await store.saveInterruptTables(
+          changes({
+            dedupeMarks: [{ key: dedupeKey("%3", "report", "done"), at: null }],
+            sourceWakes: [{ source: pane(2), times: [1_000, 1_200] }],
+            repeats: [{ key, repeat: { ...repeat, count: 3 } }],
+          }),
+          0,
+        ),
+      );
+      const other = await context().reopen();
+      const tables = rightOf(await other.hydrate()).interruptTables;
+      expect(tables?.dedupeMarks).toEqual([{ key, at: 1_000 }]);
+      expect(tables?.sourceWakes).toEqual([
+        { source: pane(3), times: [900] },
+        { source: pane(2), times: [1_000, 1_200] },
+      ]);
+      expect(new Map(tables?.repeats.map((row) => [row.key, row.repeat]))).toEqual(
+        new Map([
+          [key, { ...repeat, count: 3 }],
+          [OVERFLOW_REPEAT_KEY, overflow],
+        ]),
+      );
+      rightOf(
+        await store.saveInterruptTables(
+          changes({
+            dedupeMarks: [{ key, at: null }],
+            sourceWakes: [
+              { source: pane(2), times: null },
+              { source: pane(3), times: null },
+            ],
+            repeats: [
+              { key, repeat: null },
+              { key: OVERFLOW_REPEAT_KEY, repeat: null },
+            ],
+          }),
+          0,
+        ),
+      );
+      expect(rightOf(await store.hydrate()).interruptTables).toEqual({ dedupeMarks: [], sourceWakes: [], repeats: [] });
+    });
+
+    it("the dedupe and rate tables keep at most their caps: the oldest marks and least recent sources go", async () => {
+      const { store } = context();
+      const extra = 5;
+      const total = INTERRUPT_TABLE_CAPS.dedupeKeys + extra;
+      for (let from = 0; from < total; from += 500) {
+        const batch = Array.from({ length: Math.min(500, total - from) }, (_, index) => from + index);
+        rightOf(
+          await store.saveInterruptTables(
+            {
+              dedupeMarks: batch.map((n) => ({ key: dedupeKey(`%${n}`, "report", "done"), at: 10_000 + n })),
+              sourceWakes: batch.map((n) => ({ source: pane(n), times: [10_000 + n] })),
+              repeats: [],
+            },
+            0,
+          ),
+        );
+      }
+      const tables = rightOf(await store.hydrate()).interruptTables!;
+      expect(tables.dedupeMarks).toHaveLength(INTERRUPT_TABLE_CAPS.dedupeKeys);
+      expect(tables.dedupeMarks[0]).toEqual({ key: dedupeKey(`%${extra}`, "report", "done"), at: 10_000 + extra });
+      expect(tables.sourceWakes).toHaveLength(INTERRUPT_TABLE_CAPS.rateSources);
+      expect(tables.sourceWakes.map((row) => row.source)).not.toContain(pane(extra - 1));
+      expect(tables.sourceWakes.at(-1)).toEqual({ source: pane(total - 1), times: [10_000 + total - 1] });
+    });
+
+    it("more folded repeats than the cap and the overflow entry is StoreConstraint and writes nothing", async () => {
+      const { store, subject, location } = context();
+      const cap = INTERRUPT_TABLE_CAPS.foldedRepeats + 1;
+      const repeatOf = (n: number) => ({
+        key: dedupeKey(`%${n}`, "report", "done"),
+        repeat: { source: `%${n}`, kind: "report", message: "done", count: 1 },
+      });
+      rightOf(
+        await store.saveInterruptTables(changes({ repeats: Array.from({ length: cap }, (_, n) => repeatOf(n)) }), 0),
+      );
+      const before = await subject.snapshot(location);
+      expect(tagOf(await store.saveInterruptTables(changes({ repeats: [repeatOf(cap)] }), 0))).toBe("StoreConstraint");
+      expect(await subject.snapshot(location)).toBe(before);
+      // Replacing one that is on file is no growth.
+      rightOf(await store.saveInterruptTables(changes({ repeats: [repeatOf(0)] }), 0));
+    });
+
+    it("invalid rows are StoreInvalidInput and write nothing", async () => {
+      const { store, subject, location } = context();
+      const before = await subject.snapshot(location);
+      const invalid: unknown[] = [
+        changes({ dedupeMarks: [{ key: "", at: 1 }] }),
+        changes({ dedupeMarks: [{ key, at: -1 }] }),
+        changes({ sourceWakes: [{ source: "pane two" as PaneId, times: [1] }] }),
+        changes({ repeats: [{ key, repeat: { source: "%2", kind: "report", message: "done", count: 0 } }] }),
+        { dedupeMarks: [] },
+        null,
+      ];
+      for (const input of invalid)
+        expect(tagOf(await store.saveInterruptTables(input as InterruptTableChanges, 0))).toBe("StoreInvalidInput");
+      expect(await subject.snapshot(location)).toBe(before);
+    });
+  });
+
+  describe("deferred spawns", () => {
+    it("stored, replaced and deleted by id; hydrate lists them oldest first through another handle", async () => {
+      const { store } = context();
+      rightOf(
+        await store.saveDeferredSpawns(
+          [
+            { id: "b", spawn: spawn("b", 2_000) },
+            { id: "a", spawn: spawn("a", 1_000) },
+            { id: "c", spawn: spawn("c", 3_000) },
+          ],
+          0,
+        ),
+      );
+      rightOf(await store.saveDeferredSpawns([{ id: "c", spawn: null }], 0));
+      const other = await context().reopen();
+      expect(rightOf(await other.hydrate()).deferred).toEqual([spawn("a", 1_000), spawn("b", 2_000)]);
+    });
+
+    it("more than the cap is StoreConstraint and writes nothing; a spawn under another id is StoreInvalidInput", async () => {
+      const { store, subject, location } = context();
+      rightOf(
+        await store.saveDeferredSpawns(
+          Array.from({ length: DEFERRED_SPAWN_CAP }, (_, n) => ({ id: `s${n}`, spawn: spawn(`s${n}`, n) })),
+          0,
+        ),
+      );
+      const before = await subject.snapshot(location);
+      expect(tagOf(await store.saveDeferredSpawns([{ id: "one-more", spawn: spawn("one-more", 1) }], 0))).toBe(
+        "StoreConstraint",
+      );
+      expect(tagOf(await store.saveDeferredSpawns([{ id: "x", spawn: spawn("y", 1) }], 0))).toBe("StoreInvalidInput");
+      expect(await subject.snapshot(location)).toBe(before);
+    });
+  });
+
+  describe("lease fencing of the restart tables", () => {
+    it("interrupt table and deferred spawn writes under a superseded epoch are StoreStaleEpoch and write nothing", async () => {
+      const { store, subject, location } = context();
+      const alpha = rightOf(await store.renewLease("alpha", 1_000, 500));
+      const beta = rightOf(await store.renewLease("beta", 1_600, 500));
+      const before = await subject.snapshot(location);
+      const stale = [
+        await store.saveInterruptTables(
+          changes({ dedupeMarks: [{ key: dedupeKey("%2", "report", "done"), at: 1_700 }] }),
+          alpha.epoch,
+        ),
+        await store.saveDeferredSpawns([{ id: "a", spawn: spawn("a", 1_700) }], alpha.epoch),
+      ];
+      for (const result of stale) {
+        expect(result).toEqual({
+          _tag: "Left",
+          left: { _tag: "StoreStaleEpoch", epoch: alpha.epoch, current: beta.epoch, message: expect.any(String) },
+        });
+      }
+      expect(await subject.snapshot(location)).toBe(before);
+      rightOf(await store.saveDeferredSpawns([{ id: "a", spawn: spawn("a", 1_700) }], beta.epoch));
+    });
+  });
+};
