@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openPostgresStore, readPostgresSchemaVersion } from "@first-mate/store-postgres";
+import { openPostgresStore, readPostgresSchemaVersion, SCHEMA_VERSION } from "@first-mate/store-postgres";
 import { sharedTestPostgresUrl } from "@first-mate/store-postgres/testing";
 import * as E from "fp-ts/lib/Either.js";
 import pg from "pg";
@@ -121,7 +121,7 @@ describe("first-mate on a PostgreSQL store", () => {
   it("a postgres:// URL given to --db names the store (default schema first_mate)", async () => {
     const database = await freshDatabaseUrl();
     expect((await firstMate("disable", "--db", database)).code).toBe(0);
-    expect(await readPostgresSchemaVersion({ url: database })).toEqual(E.right(1));
+    expect(await readPostgresSchemaVersion({ url: database })).toEqual(E.right(SCHEMA_VERSION));
     const status = StatusJson.parse(JSON.parse((await firstMate("status", "--json", "--db", database)).stdout));
     expect(status.killSwitch).toBe(true);
     expect(status.database.path).toContain("schema first_mate");
