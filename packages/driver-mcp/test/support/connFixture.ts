@@ -10,7 +10,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { PaneId } from "@first-mate/core";
+import type { EndStep, PaneId, ProcessPort } from "@first-mate/core";
 import { createRuntime, type FirstMateLauncher, type Runtime, systemClock } from "@first-mate/core/runtime";
 import { createFakeStore, type FakeStore } from "@first-mate/core/testing";
 import { createTmuxDriver, type TmuxDriver } from "@first-mate/driver-tmux";
@@ -37,7 +37,13 @@ export interface ConnFixture {
   dispose(): Promise<void>;
 }
 
-export const startConnFixture = async (): Promise<ConnFixture> => {
+/** What a test may add to the runtime: the process port that ends a closed pane's tree, and its ladder. */
+export interface ConnFixtureOptions {
+  readonly processes?: ProcessPort;
+  readonly endLadder?: readonly EndStep[];
+}
+
+export const startConnFixture = async (options: ConnFixtureOptions = {}): Promise<ConnFixture> => {
   const dir = await mkdtemp(join(tmpdir(), "fm-conn-"));
   const cleanups: (() => Promise<unknown>)[] = [() => rm(dir, { recursive: true, force: true })];
   const dispose = async () => {
@@ -88,6 +94,8 @@ export const startConnFixture = async (): Promise<ConnFixture> => {
       owner: "conn-test",
       config: { tickMs: 100, workerSession: "fleet" },
       workers: { argv: ["cat"], cwd: dir },
+      ...(options.processes ? { processes: options.processes } : {}),
+      ...(options.endLadder ? { endLadder: options.endLadder } : {}),
     });
     const started = runtime;
     cleanups.push(() => started.stop());
