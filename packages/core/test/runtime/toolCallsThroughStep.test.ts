@@ -157,6 +157,23 @@ describe("tool effects go through step", () => {
     ]);
   });
 
+  it("a spawn above the budget's high-water mark is deferred by step and starts at the reset", async () => {
+    const { runtime, clock, firstMate, workersSpawned, log } = await fleetWithConn(["spawn_worker"]);
+    const resetsAt = clock.now() + 120_000;
+    expect(E.isRight(await runtime.updateInputs({ usage: { percent: 95, resetsAt } }))).toBe(true);
+    const deferred = await runtime.toolHost.spawnWorker!(firstMate, { name: "helper", command: "cat" });
+    expect(tagOf(deferred)).toBe("Right");
+    expect(textOf(deferred)).toMatch(/^deferred: budget above the 85% high-water mark; helper starts at the reset/);
+    expect(workersSpawned()).toBe(0);
+    expect(runtime.authority.deferredSpawns()).toHaveLength(1);
+    for (let i = 0; i < 10 && workersSpawned() === 0; i++) {
+      clock.advance(30_000);
+      await runtime.idle();
+    }
+    expect(workersSpawned()).toBe(1);
+    expect(log().some((text) => /^deferred spawn deferred-\d+-tool-\d+ started in %\d+$/.test(text))).toBe(true);
+  });
+
   it("peek reads the screen through a command and answers with it; a stopped runtime refuses tool calls", async () => {
     const { runtime, firstMate, worker } = await fleetWithConn(["assign_task"]);
     const screen = await runtime.toolHost.peek(firstMate, { pane: worker, lines: 5 });
