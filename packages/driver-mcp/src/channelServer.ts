@@ -19,7 +19,10 @@
  *   (`HelloIdentityConflict`), raises one `identity_conflict` per token
  *   through the host, and never evicts the verified first mate.
  * - With `tmuxSocketPath`, agent and hook hellos from another tmux server
- *   are refused (`HelloWrongTmuxServer`).
+ *   are refused (`HelloWrongTmuxServer`): the socket path in their `$TMUX`
+ *   must name it, and, with `observedTmux`, the server pid in it must be the
+ *   pid of the server the host last observed (a server restarted on the same
+ *   path is another server: its pane ids start again at %0).
  * - `emit` never rejects; it resolves true only once the notification was
  *   written to an attached (initialized) session. A push to the marked pane
  *   goes only to a session holding the first mate's token.
@@ -42,7 +45,16 @@ import { realpathSync } from "node:fs";
 import { chmod, lstat, unlink } from "node:fs/promises";
 import { createServer, type Server as NetServer, type Socket } from "node:net";
 import { dirname } from "node:path";
-import type { ChannelEvent, ChannelMeta, ChannelPort, Marker, PaneId, ToolHost, Unsubscribe } from "@first-mate/core";
+import type {
+  ChannelEvent,
+  ChannelMeta,
+  ChannelPort,
+  Marker,
+  PaneId,
+  TmuxServerIdentity,
+  ToolHost,
+  Unsubscribe,
+} from "@first-mate/core";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import * as E from "fp-ts/lib/Either.js";
 import type { ChannelServerError } from "./channelServerError.js";
@@ -117,6 +129,14 @@ export interface ChannelServerOptions {
    * another server). Unset: not checked.
    */
   readonly tmuxSocketPath?: string;
+  /**
+   * What the host last observed of tmux: the server's identity (null while
+   * unknown, e.g. before the first observation or with no pane to list) and
+   * a pane's pid. With it, a hello whose `$TMUX` names another server pid is
+   * refused, and each session records the pane pid and server it was
+   * admitted for. Unset: only the socket path is checked.
+   */
+  readonly observedTmux?: ObservedTmux;
   /** How long a hello with credentials waits for the marker to name its pane; default 5000 ms. */
   readonly credentialWaitMs?: number;
 }
@@ -131,7 +151,28 @@ export interface SessionInfo {
   readonly firstMate: boolean;
   readonly connectedAt: number;
   readonly clientName: string | null;
+  /** The pid of the pane's process when the session was admitted, as last observed; null when unknown. */
+  readonly panePid: number | null;
+  /** The tmux server the hello named (`$TMUX`): socket path and server pid; null when the hello carried none. */
+  readonly tmuxServer: { readonly socketPath: string; readonly pid: number | null } | null;
 }
+
+/** What the host last observed of tmux (see `ChannelServerOptions.observedTmux`). */
+export interface ObservedTmux {
+  /** The tmux server the fleet was last listed from; null while unknown. */
+  server(): TmuxServerIdentity | null;
+  /** The pid of `paneId`'s process as last listed; null when unknown. */
+  panePid(paneId: PaneId): number | null;
+}
+
+/** `$TMUX` (`socket_path,server_pid,session_index`) split; the pid is null when it is not a number. */
+export const parseTmuxEnvironment = (tmux: string): { readonly socketPath: string; readonly pid: number | null } => {
+  const parts = tmux.split(",");
+  // The socket path may itself contain commas: the last two fields are the pid and the session index.
+  const pidText = parts.length >= 3 ? parts[parts.length - 2]! : "";
+  const socketPath = parts.length >= 3 ? parts.slice(0, -2).join(",") : (parts[0] ?? "");
+  return { socketPath, pid: /^\d{1,10}$/.test(pidText) ? Number(pidText) : null };
+};
 
 /**
  * The channel server: listens on a unix socket, serves one MCP session per pane (plus embedder and hook
@@ -154,6 +195,7 @@ interface Session {
   readonly mcp: McpServer;
   readonly transport: SocketTransport;
   readonly connectedAt: number;
+  readonly panePid: number | null;
   attached: boolean;
   firstMate: boolean;
   ended: boolean;
@@ -248,11 +290,20 @@ export const createChannelServer = (options: ChannelServerOptions): ChannelServe
 
   const wrongTmuxServer = (hello: { readonly tmux?: string | undefined }): HelloError | null => {
     if (expectedTmux === null) return null;
-    const socketOfHello = hello.tmux?.split(",")[0];
-    if (socketOfHello && canonicalPath(socketOfHello) === expectedTmux) return null;
+    const named = hello.tmux === undefined ? null : parseTmuxEnvironment(hello.tmux);
+    const socketOfHello = named?.socketPath;
+    if (!socketOfHello || canonicalPath(socketOfHello) !== expectedTmux) {
+      return {
+        _tag: "HelloWrongTmuxServer",
+        message: `this server watches the tmux server at ${expectedTmux}; the hello ${socketOfHello ? `names ${socketOfHello}` : "carries no $TMUX"}`,
+      };
+    }
+    // The same path may be served by a new server (kill-server, then a new one): the pid tells them apart.
+    const observed = options.observedTmux?.server() ?? null;
+    if (observed === null || named?.pid === observed.pid) return null;
     return {
       _tag: "HelloWrongTmuxServer",
-      message: `this server watches the tmux server at ${expectedTmux}; the hello ${socketOfHello ? `names ${socketOfHello}` : "carries no $TMUX"}`,
+      message: `this server watches the tmux server at ${expectedTmux} with pid ${observed.pid}; the hello names ${named?.pid === null || named === null ? "no server pid" : `pid ${named.pid}`}, another server`,
     };
   };
 
@@ -385,6 +436,7 @@ export const createChannelServer = (options: ChannelServerOptions): ChannelServe
       mcp,
       transport,
       connectedAt: Date.now(),
+      panePid: options.observedTmux?.panePid(pane) ?? null,
       attached: false,
       firstMate: false,
       ended: false,
@@ -630,6 +682,8 @@ export const createChannelServer = (options: ChannelServerOptions): ChannelServe
       firstMate: session.firstMate,
       connectedAt: session.connectedAt,
       clientName: session.mcp.server.getClientVersion()?.name ?? null,
+      panePid: session.panePid,
+      tmuxServer: session.hello.tmux === undefined ? null : parseTmuxEnvironment(session.hello.tmux),
     }));
 
   const embedders = (): readonly EmbedderSessionInfo[] => [...embedderSessions].map((session) => session.info());

@@ -43,6 +43,7 @@ import { identityBackupDir, identityPath } from "./identityFile.js";
 import { watchIdentity } from "./identityWatcher.js";
 import { createLateEmbedderHost } from "./lateEmbedderHost.js";
 import { createLayeredPrompt } from "./layeredPromptSource.js";
+import { createObservedTmux } from "./observedTmux.js";
 import { startRetention } from "./retentionTimer.js";
 import { tmuxSocketPathOf } from "./tmuxSocketPath.js";
 
@@ -176,6 +177,7 @@ export const startHost = async (options: StartHostOptions): Promise<E.Either<Hos
     identityConflict: (from, detail) => host().identityConflict?.(from, detail) ?? Promise.resolve(),
   };
   const embedderToken = createEmbedderToken();
+  const observedTmux = createObservedTmux();
   const lateEmbedder = createLateEmbedderHost();
   const channelServer = createChannelServer({
     socketPath,
@@ -183,6 +185,7 @@ export const startHost = async (options: StartHostOptions): Promise<E.Either<Hos
     embedder: { host: lateEmbedder.host, tokenHash: embedderToken.hash },
     claims: createStoredClaimStore(store),
     tmuxSocketPath: tmuxSocketPathOf(config.tmux),
+    observedTmux,
   });
   const listening = await channelServer.listen();
   // A standby (several hosts on one shared store, on one machine) starts while
@@ -245,6 +248,7 @@ export const startHost = async (options: StartHostOptions): Promise<E.Either<Hos
     }),
   });
   toolHost = runtime.toolHost;
+  observedTmux.bind(() => runtime.state());
   lateEmbedder.bind(createEmbedderHost({ runtime, store }));
   if (options.onReport) runtime.subscribe(options.onReport);
 

@@ -85,6 +85,8 @@ export interface E2eWorld {
   journal(): JournalEntry[];
   /** Panes of the first mate's window (`bridge:first-mate`), as `%N` ids. */
   firstMateWindowPanes(): Promise<string[]>;
+  /** `kill-server`: waits for the tmux server to exit. A later `tmux(...)` that creates a session starts a new one on the same socket. */
+  killTmuxServer(): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -199,6 +201,7 @@ export const createE2eWorld = async (): Promise<E2eWorld> => {
         .filter(([session, window]) => session === "bridge" && window === "first-mate")
         .map(([, , pane]) => pane!);
     },
+    killTmuxServer: () => server.stop(),
     async dispose() {
       if (disposed) return;
       disposed = true;

@@ -37,9 +37,12 @@ const startWithStolenToken = async (w: E2eWorld) => {
       ],
     },
   });
+  // Attached, and its marker pinned to its pane's pid and tmux server.
   const marker = await waitFor("the first mate to attach", () => {
     const status = host.host.runtime.status();
-    return status.firstMateAttached ? status.firstMate : undefined;
+    return status.firstMateAttached && status.firstMate?.panePid && status.firstMate.tmuxServer
+      ? status.firstMate
+      : undefined;
   });
   await waitFor("the stolen token", () => (existsSync(stolen) ? true : undefined));
   return { host, marker: marker!, token: readFileSync(stolen, "utf8") };
@@ -95,8 +98,8 @@ describe("a hostile neighbour (end to end)", () => {
       world = await createE2eWorld();
       const w = world;
       const { host, marker, token } = await startWithStolenToken(w);
-      const tmuxSocket = (await w.tmux(["display-message", "-p", "#{socket_path}"])).trim();
-      const hello = { pane: marker.paneId, token, tmux: `${tmuxSocket},1,0` };
+      const tmuxServer = (await w.tmux(["display-message", "-p", "#{socket_path},#{pid}"])).trim();
+      const hello = { pane: marker.paneId, token, tmux: `${tmuxServer},0` };
       for (let attempt = 0; attempt < 3; attempt += 1) {
         const answer = await helloAnswer(host.host.socketPath, hello);
         expect(answer && JSON.parse(answer).error.code).toBe("HelloIdentityConflict");
@@ -115,6 +118,51 @@ describe("a hostile neighbour (end to end)", () => {
       expect(sessions).toEqual([expect.objectContaining({ attached: true, firstMate: true })]);
       expect(host.host.runtime.status().firstMateAttached).toBe(true);
       expect(host.host.runtime.status().firstMate).toEqual(marker);
+    },
+    E2E_TIMEOUT_MS,
+  );
+
+  it(
+    "after kill-server and a new server, a pane with the marked pane's id is not taken for the first mate",
+    async () => {
+      world = await createE2eWorld();
+      const w = world;
+      const { host, marker } = await startWithStolenToken(w);
+      const oldServer = marker.tmuxServer!;
+      await host.host.stop();
+      await w.killTmuxServer();
+
+      // A new server on the same socket; its panes take ids from %0 again, up to the marked one.
+      await w.tmux(["new-session", "-d", "-s", "fleet", "-n", "shell", "exec sleep 3600"]);
+      let reused = "";
+      while (reused !== marker.paneId) {
+        reused = await w.tmux(["new-window", "-d", "-t", "=fleet:", "-P", "-F", "#{pane_id}", "exec sleep 3600"]);
+        expect(Number(reused.slice(1))).toBeLessThanOrEqual(Number(marker.paneId.slice(1)));
+      }
+      const [reusedPid, serverPid] = (
+        await w.tmux(["display-message", "-p", "-t", marker.paneId, "#{pane_pid} #{pid}"])
+      ).split(" ");
+      expect(Number(serverPid)).not.toBe(oldServer.pid);
+
+      // The host starts again on the same store: its stored marker names the old pane's pid and server.
+      const restarted = await w.startHost();
+      const successor = await waitFor("a new first mate to attach", () => {
+        const status = restarted.host.runtime.status();
+        return status.firstMateAttached && status.firstMate?.panePid ? status.firstMate : undefined;
+      });
+      expect(successor.paneId).not.toBe(marker.paneId);
+      expect(successor.attempt).toBeGreaterThan(marker.attempt);
+      expect(successor.tmuxServer?.pid).toBe(Number(serverPid));
+      // The pane that reused the id is someone else's: alive, untouched, not in the first mate's window.
+      expect((await w.tmux(["display-message", "-p", "-t", marker.paneId, "#{pane_pid}"])).trim()).toBe(reusedPid);
+      expect(restarted.commands("tmux.kill")).not.toContainEqual(expect.objectContaining({ paneId: marker.paneId }));
+      expect(await w.firstMateWindowPanes()).toEqual([successor.paneId]);
+      const log = await restarted.host.store.readLog({ limit: 50, kind: "narrative" });
+      expect(E.isRight(log) && log.right.some((entry) => entry.text.includes("now names another pane"))).toBe(true);
+      // The new first mate's session names the new server.
+      const session = restarted.host.channelServer.sessions().find((entry) => entry.paneId === successor.paneId);
+      expect(session?.tmuxServer?.pid).toBe(Number(serverPid));
+      expect(session?.panePid).toBe(successor.panePid);
     },
     E2E_TIMEOUT_MS,
   );
