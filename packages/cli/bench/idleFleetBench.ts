@@ -11,12 +11,23 @@
  *
  * The agent panes run a copy of `sleep` named `claude`, so the host detects
  * them as agents and the screen fallback captures them as it would real ones.
+ *
+ * The first mate is settled, as in a healthy idle fleet: the bench attaches
+ * as it (over the channel socket, with the spawn token its pane hands over)
+ * and acts on each push by pulling `fleet_digest` with the push's id, so its
+ * channel is confirmed before the window starts. A first mate that never
+ * attaches would be measured instead as a start-up: the host looks at its
+ * screen every few seconds for its first minutes.
  */
 import { spawn } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { connectChannel } from "@first-mate/driver-mcp";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import * as E from "fp-ts/lib/Either.js";
+import { z } from "zod";
 import { startBenchTmuxServer } from "./benchTmuxServer.js";
 import { HOST_ENV, HOST_NODE_FLAGS } from "./memoryBench.js";
 
@@ -43,9 +54,17 @@ interface HostReport {
   cpuUs: { user: number; system: number };
   transport: { spawnedClients: number; connectionCommands: number; connections: number };
   panes: number;
+  attached: boolean;
+  channel: string | null;
 }
 
+const PushSchema = z.object({
+  method: z.literal("notifications/claude/channel"),
+  params: z.object({ content: z.string(), meta: z.record(z.string(), z.string()).optional() }),
+});
+
 const TICK_MS = 30_000;
+const SETTLE_MS = 30_000;
 const CLOCK_TICKS_PER_SECOND = 100;
 
 /** utime + stime of a process, ms (0 once it is gone). */
@@ -73,6 +92,35 @@ export const idleSeconds = (fallback = 60): number => {
   return Number.isFinite(configured) && configured > 0 ? configured : fallback;
 };
 
+/**
+ * Attach to the host as its first mate (the pane's spawn token, the tmux server named as the shim names it) and
+ * act on every push by pulling `fleet_digest` with its id, as a first mate that hears its channel does.
+ */
+const attachFirstMate = async (
+  server: Awaited<ReturnType<typeof startBenchTmuxServer>>,
+  socketPath: string,
+  tokenFile: string,
+): Promise<Client> => {
+  const marker = (await server.tmux(["list-panes", "-a", "-F", "#{pane_id} #{window_name}"]))
+    .split("\n")
+    .find((line) => line.endsWith(" first-mate"))
+    ?.split(" ")[0];
+  if (marker === undefined) throw new Error("no first-mate window");
+  const tmuxServer = `${(await server.tmux(["display-message", "-p", "#{socket_path}"])).trim()},1,0`;
+  const transport = await connectChannel({
+    socketPath,
+    hello: { pane: marker, token: readFileSync(tokenFile, "utf8"), tmux: tmuxServer },
+  });
+  if (E.isLeft(transport)) throw new Error(transport.left.message);
+  const client = new Client({ name: "idle-first-mate", version: "0" });
+  client.setNotificationHandler(PushSchema, (push) => {
+    const ack = push.params.meta?.push;
+    void client.callTool({ name: "fleet_digest", arguments: ack === undefined ? {} : { ack } }).catch(() => undefined);
+  });
+  await client.connect(transport.right);
+  return client;
+};
+
 export const measureIdleFleet = async (panes = 100, seconds = idleSeconds()): Promise<IdleFleetResult> => {
   const server = await startBenchTmuxServer("idle");
   const dir = mkdtempSync(join(tmpdir(), "fm-bench-idle-"));
@@ -90,6 +138,9 @@ export const measureIdleFleet = async (panes = 100, seconds = idleSeconds()): Pr
   await server.tmux(["source-file", script]);
   const serverPid = await server.pid();
   if (serverPid === null) throw new Error("the bench tmux server is not running");
+  // The first mate's pane hands its spawn token to the bench, then idles as the agents do.
+  const tokenFile = join(dir, "first-mate.token");
+  const firstMateArgv = ["/bin/sh", "-c", `mv "$FIRST_MATE_TOKEN_FILE" ${tokenFile}; exec ${agent} 36000`];
 
   const child = spawn(
     process.execPath,
@@ -100,6 +151,7 @@ export const measureIdleFleet = async (panes = 100, seconds = idleSeconds()): Pr
       fileURLToPath(new URL("./idleHost.mjs", import.meta.url)),
       server.socketName,
       dir,
+      JSON.stringify(firstMateArgv),
     ],
     { stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, ...HOST_ENV } },
   );
@@ -109,7 +161,11 @@ export const measureIdleFleet = async (panes = 100, seconds = idleSeconds()): Pr
     buffered += chunk.toString("utf8");
     const lines = buffered.split("\n");
     buffered = lines.pop() ?? "";
-    for (const line of lines) if (line.trim()) waiting.shift()?.(JSON.parse(line) as HostReport);
+    for (const line of lines) {
+      // Node's own diagnostics (e.g. --trace-gc from FM_BENCH_IDLE_NODE_FLAGS) pass through.
+      if (line.startsWith("{")) waiting.shift()?.(JSON.parse(line) as HostReport);
+      else if (line.trim()) process.stderr.write(`host: ${line}\n`);
+    }
   });
   const report = () =>
     new Promise<HostReport>((resolve) => {
@@ -117,14 +173,22 @@ export const measureIdleFleet = async (panes = 100, seconds = idleSeconds()): Pr
       child.stdin.write("report\n");
     });
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  let firstMate: Client | null = null;
   try {
     const deadline = Date.now() + 60_000;
-    while ((await report()).panes < panes) {
-      if (Date.now() > deadline) throw new Error(`the host did not see ${panes} panes`);
+    while ((await report()).panes < panes || !existsSync(tokenFile)) {
+      if (Date.now() > deadline) throw new Error(`the host did not see ${panes} panes and start its first mate`);
       await sleep(200);
     }
-    // Past start-up: the first mate is up and the first captures are done.
-    await sleep(5_000);
+    firstMate = await attachFirstMate(server, join(dir, "sock", "channel.sock"), tokenFile);
+    for (let state = await report(); state.channel !== "confirmed"; state = await report()) {
+      if (Date.now() > deadline) throw new Error(`the first mate's channel is ${state.channel}, not confirmed`);
+      await sleep(200);
+    }
+    // Past start-up: the first mate is settled, the first captures are done, and so is the
+    // garbage collector's clean-up once start-up's allocation stops (several full
+    // collections, some 100 ms of CPU, in the first seconds of quiet).
+    await sleep(SETTLE_MS);
     const clients = () => childrenOf(child.pid ?? 0);
     const clientsCpu = () => clients().reduce((total, pid) => total + processCpuMs(pid), 0);
     const before = await report();
@@ -156,6 +220,7 @@ export const measureIdleFleet = async (panes = 100, seconds = idleSeconds()): Pr
       connectionCommands: after.transport.connectionCommands - before.transport.connectionCommands,
     };
   } finally {
+    await firstMate?.close();
     child.stdin.write("stop\n");
     await new Promise((resolve) => child.once("exit", resolve));
     await server.stop();
