@@ -7,12 +7,16 @@
  * it before applying it; an invalid request is answered with an error and
  * changes nothing. A take-back never needs a running host: with none
  * holding the lease, the CLI stores the human's conn itself (always safe).
+ * An idle host on a SQLite store does no work for this until the store's
+ * file changes.
  */
 import { randomBytes } from "node:crypto";
+import { basename } from "node:path";
 import { ConnScopeSchema } from "@first-mate/core";
 import type { Runtime } from "@first-mate/core/runtime";
 import * as E from "fp-ts/lib/Either.js";
 import { z } from "zod";
+import { watchFileChanges } from "./fileChanges.js";
 import type { HostStore } from "./hostStore.js";
 
 /** The store key a pending conn request is written under, for the running host to apply. */
@@ -45,7 +49,7 @@ export type ConnResult = z.infer<typeof ConnResultSchema>;
 
 type KvStore = Pick<HostStore, "getKv" | "setKv" | "deleteKv">;
 
-/** Apply one pending request, if any (the host calls this on an interval). */
+/** Apply one pending request, if any (the host calls this when the store may have changed). */
 export const applyPendingConnRequest = async (
   store: KvStore,
   runtime: Pick<Runtime, "authority">,
@@ -82,21 +86,37 @@ export const applyPendingConnRequest = async (
   return result;
 };
 
-/** Poll for requests every `intervalMs`; returns a stop function. */
+/**
+ * Apply requests as they come; returns a stop function. With `storeFile`
+ * (the SQLite store), a request is looked for when that file or its journal
+ * changes (the kernel says so: nothing runs while nothing is written), and
+ * every `intervalMs` only where its directory cannot be watched. Without it
+ * (a server store), every `intervalMs`.
+ */
 export const watchConnRequests = (
   store: KvStore,
   runtime: Pick<Runtime, "authority">,
   intervalMs = 500,
+  storeFile?: string,
 ): (() => void) => {
+  const apply = () => applyPendingConnRequest(store, runtime).catch(() => null);
+  if (storeFile !== undefined) {
+    const name = basename(storeFile);
+    const watch = watchFileChanges(
+      // The database, its write-ahead log or its journal: a write by any process touches one of them.
+      { path: storeFile, matches: (changed) => changed.startsWith(name), fallbackIntervalMs: intervalMs },
+      apply,
+    );
+    void apply();
+    return () => watch.stop();
+  }
   let busy = false;
   const timer = setInterval(() => {
     if (busy) return;
     busy = true;
-    void applyPendingConnRequest(store, runtime)
-      .catch(() => null)
-      .finally(() => {
-        busy = false;
-      });
+    void apply().finally(() => {
+      busy = false;
+    });
   }, intervalMs);
   timer.unref();
   return () => clearInterval(timer);

@@ -1,10 +1,13 @@
 /**
  * Watch the IDENTITY file and tell the runtime when it changed (the
- * consolidation nudge counts wakes since the last edit). Polls the file's
- * modification time: cheap, and works on every filesystem.
+ * consolidation nudge counts wakes since the last edit). The kernel reports
+ * changes to its directory (fileChanges.ts), so an idle host does nothing
+ * here; the modification time decides whether the file really changed.
+ * Where the directory cannot be watched, it is polled every `intervalMs`.
  */
 import { readFile, stat } from "node:fs/promises";
 import type { Runtime } from "@first-mate/core/runtime";
+import { watchFileChanges } from "./fileChanges.js";
 
 /** Report the current size at once, then every change; returns a stop function. */
 export const watchIdentity = (
@@ -25,8 +28,7 @@ export const watchIdentity = (
       // No identity file yet: nothing edited.
     }
   };
+  const watch = watchFileChanges({ path, fallbackIntervalMs: intervalMs }, check);
   void check();
-  const timer = setInterval(() => void check(), intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
+  return () => watch.stop();
 };

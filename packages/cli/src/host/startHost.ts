@@ -133,7 +133,8 @@ export const startHost = async (options: StartHostOptions): Promise<E.Either<Hos
   const { config } = options;
   const fail = (message: string): E.Either<HostError, Host> => E.left({ _tag: "HostStartFailed", message });
 
-  const opened = await openHostStore(storeChoiceOf(config));
+  const choice = storeChoiceOf(config);
+  const opened = await openHostStore(choice);
   if (E.isLeft(opened)) return fail(`store: ${describeError(opened.left)}`);
   const store = opened.right;
 
@@ -208,6 +209,8 @@ export const startHost = async (options: StartHostOptions): Promise<E.Either<Hos
   }
 
   const owner = hostOwnerId();
+  // A SQLite store is a file: conn requests written to it are noticed when it changes, not polled for.
+  const storeFile = choice.kind === "sqlite" ? choice.path : undefined;
   const identity = identityPath(config.stateDir);
   const noteForTheHuman = (text: string) =>
     void store.appendLog({ kind: "narrative", text: text.slice(0, 2000), at: Date.now(), author: "kit" });
@@ -268,7 +271,7 @@ export const startHost = async (options: StartHostOptions): Promise<E.Either<Hos
   try {
     await runtime.start();
     watchers.push(
-      watchConnRequests(store, runtime),
+      watchConnRequests(store, runtime, undefined, storeFile),
       watchIdentity(identity, runtime, () => Date.now()),
       startRetention({
         store,

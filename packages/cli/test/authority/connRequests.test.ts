@@ -79,6 +79,19 @@ describe("conn requests from another process", () => {
     }
   });
 
+  it("an idle host polls no store: on a SQLite file a request is applied when the file changes", async () => {
+    const { calls, runtime } = recordingAuthority();
+    // Polling once an hour: only the file's change notice can bring the answer within the CLI's wait.
+    const stop = watchConnRequests(host, runtime, 3_600_000, join(dir, "first-mate.db"));
+    try {
+      const answer = await requestConnChange(cli, { op: "take_back" }, 3_000);
+      expect(answer).toMatchObject({ _tag: "Right", right: { ok: true } });
+      expect(calls).toEqual(["take_back"]);
+    } finally {
+      stop();
+    }
+  });
+
   it("with no running host the request is withdrawn, so it can never apply later", async () => {
     const answer = await requestConnChange(cli, { op: "take_back" }, 300);
     expect(E.isLeft(answer)).toBe(true);
