@@ -6,7 +6,8 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { lstat, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, rm, unlink, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as E from "fp-ts/lib/Either.js";
@@ -31,7 +32,53 @@ const server = (socketPath: string) => {
   return created;
 };
 
+/** A socket file nobody listens on (what a host killed with -9 leaves): bound by a process that then exits. */
+const staleSocketFile = (path: string): void => {
+  const made = spawnSync("python3", ["-c", "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", path]);
+  if (made.status !== 0) throw new Error(`could not make a stale socket: ${made.stderr}`);
+};
+
+/** The inode the path names now, or null. */
+const inodeAt = async (path: string): Promise<number | null> => {
+  try {
+    return (await lstat(path)).ino;
+  } catch {
+    return null;
+  }
+};
+
 describe("socket start is serialised by a lock file", () => {
+  it("two starts at once never orphan a socket: a start that finds another between its probe and its listen leaves the path alone", async () => {
+    // Start A has taken the lock, probed the stale socket file and found it dead;
+    // it is about to unlink it and listen (the steps that, unserialised, orphan a socket).
+    const socketPath = join(dir, "run", "channel.sock");
+    await mkdir(join(dir, "run"), { mode: 0o700 });
+    staleSocketFile(socketPath);
+    await writeFile(`${socketPath}.lock`, `${process.pid}\n`, { mode: 0o600 });
+
+    // Start B runs whole meanwhile.
+    const b = server(socketPath);
+    const started = await b.listen();
+    const bInode = E.isRight(started) ? await inodeAt(socketPath) : null;
+
+    // A goes on: unlink what it judged stale, listen, and later let go of the lock.
+    await unlink(socketPath).catch(() => undefined);
+    const a: Server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      a.once("error", reject);
+      a.listen(socketPath, resolve);
+    });
+    try {
+      // Without the lock B would have replaced the stale file and listened, and A's unlink then orphaned it.
+      expect(E.isLeft(started) && started.left._tag).toBe("ChannelSocketInUse");
+      expect(bInode).toBeNull();
+      expect(await isSocketLive(socketPath)).toBe(true);
+    } finally {
+      await new Promise<void>((resolve) => a.close(() => resolve()));
+      await unlink(`${socketPath}.lock`).catch(() => undefined);
+    }
+  });
+
   it("two servers starting at once on one path never orphan a socket: one listens, the other is refused", async () => {
     for (let round = 0; round < 25; round += 1) {
       const socketPath = join(dir, `round-${round}`, "channel.sock");
