@@ -123,13 +123,14 @@ describe("step", () => {
     world.start();
     const firstMate = world.firstMatePaneId()!;
     const stray = world.tmux.addPane({ command: "claude", session: "bridge", windowName: "first-mate" });
+    const strayPid = world.tmux.panes.get(stray)?.pid;
     world.inject({ type: "PaneExited", now: world.now(), paneId: null });
     world.drive();
     // With the pane's pid, so its whole process tree is ended, not only what tmux closes.
     expect(world.commands).toContainEqual({
       type: "tmux.kill",
       paneId: stray,
-      pid: 1000 + Number(stray.slice(1)),
+      pid: strayPid,
       reason: "stray first mate",
     });
     expect(world.firstMatePanes().map((pane) => pane.paneId)).toEqual([firstMate]);

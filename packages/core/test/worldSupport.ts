@@ -1,7 +1,6 @@
 /**
  * Helpers for the whole-system property tests: build a small fake world, run
- * generated actions, and replay the core's own event log through `step` to
- * inspect every transition (step is pure, so the replay is exact).
+ * generated actions, and inspect every transition the core went through.
  */
 import fc from "fast-check";
 import type { Command } from "../src/commands.js";
@@ -11,26 +10,12 @@ import { type CoreState, initialState } from "../src/state.js";
 import { step } from "../src/step.js";
 import { applyWorldAction } from "../src/testing/applyWorldAction.js";
 import { type WorldAction, worldActionArb } from "../src/testing/arbitraries.js";
-import { createFakeWorld, type FakeWorld } from "../src/testing/fakeWorld.js";
+import { createFakeWorld, type FakeWorld, type WorldTransition } from "../src/testing/fakeWorld.js";
 
-export interface Transition {
-  readonly before: CoreState;
-  readonly event: Event;
-  readonly after: CoreState;
-  readonly commands: readonly Command[];
-}
+export type Transition = WorldTransition;
 
-/** Every transition the world's core went through, rebuilt from its event log. */
-export const replay = (world: FakeWorld): Transition[] => {
-  let state = initialState(world.state().config);
-  const transitions: Transition[] = [];
-  for (const event of world.events) {
-    const [after, commands] = step(state, event);
-    transitions.push({ before: state, event, after, commands });
-    state = after;
-  }
-  return transitions;
-};
+/** Every transition the world's core went through (recorded by the world as it ran, across restarts). */
+export const replay = (world: FakeWorld): readonly Transition[] => world.transitions;
 
 /** World actions with the supervisor's troubles (deaths, bad spawns) made more likely. */
 export const troubledActionArb: fc.Arbitrary<WorldAction> = fc.oneof(

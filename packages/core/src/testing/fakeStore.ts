@@ -4,12 +4,14 @@
  * embedders' property tests; `snapshot()` exposes its contents.
  */
 import * as E from "fp-ts/lib/Either.js";
+import { type Conn, ConnSchema } from "../authority/conn.js";
 import {
   DEFERRED_SPAWN_CAP,
   type DeferredSpawn,
   type DeferredSpawnChange,
   DeferredSpawnChangeSchema,
 } from "../authority/deferredSpawns.js";
+import { type NewProposal, NewProposalSchema, type Proposal } from "../authority/proposal.js";
 import { INTERRUPT_TABLE_CAPS } from "../decisions/interrupts.js";
 import type { FoldedRepeat } from "../decisions/renderDelta.js";
 import type { Alert } from "../domain/alert.js";
@@ -53,17 +55,68 @@ const trimOldest = <K, V>(table: Map<K, V>, cap: number, age: (value: V) => numb
   for (const [key] of oldest) table.delete(key);
 };
 
-/** A store port in memory: its contents readable, and made unavailable on demand. */
+/** The store port's writes: what `failWrites` can make fail. */
+export type FakeStoreWrite =
+  | "setMarker"
+  | "clearMarker"
+  | "recordStart"
+  | "setSupervisorGaveUp"
+  | "appendLog"
+  | "setAlert"
+  | "clearAlert"
+  | "enqueueOutbox"
+  | "markDelivered"
+  | "expireOutbox"
+  | "setKillSwitch"
+  | "saveConn"
+  | "addProposal"
+  | "saveInterruptTables"
+  | "saveDeferredSpawns";
+
+/**
+ * The store's operations with their answers at once: the fake applies
+ * everything synchronously, so a fake world can learn a write's outcome in
+ * the same step that made it, exactly as the async port would report it.
+ */
+export interface FakeStoreSync {
+  hydrate(): E.Either<StoreError, Hydration>;
+  setMarker(marker: Marker, epoch: number): E.Either<StoreError, void>;
+  clearMarker(paneId: string, epoch: number): E.Either<StoreError, void>;
+  recordStart(record: StartRecord, epoch: number): E.Either<StoreError, void>;
+  setSupervisorGaveUp(gaveUp: boolean, at: number, epoch: number | null): E.Either<StoreError, void>;
+  appendLog(entry: NewLogEntry): E.Either<StoreError, LogEntry>;
+  setAlert(alert: Alert): E.Either<StoreError, void>;
+  clearAlert(paneId: string): E.Either<StoreError, void>;
+  enqueueOutbox(entry: OutboxEntry): E.Either<StoreError, void>;
+  markDelivered(seq: number): E.Either<StoreError, void>;
+  expireOutbox(before: number): E.Either<StoreError, number>;
+  setKillSwitch(on: boolean): E.Either<StoreError, void>;
+  saveConn(conn: Conn): E.Either<StoreError, void>;
+  addProposal(proposal: NewProposal): E.Either<StoreError, Proposal>;
+  saveInterruptTables(changes: InterruptTableChanges, epoch: number): E.Either<StoreError, void>;
+  saveDeferredSpawns(changes: readonly DeferredSpawnChange[], epoch: number): E.Either<StoreError, void>;
+  renewLease(owner: string, now: number, ttlMs: number): E.Either<StoreError, LeaseState>;
+  readSupervisorFlags(): E.Either<StoreError, { killSwitch: boolean; gaveUp: boolean; resetAt: number | null }>;
+  readMarker(): E.Either<StoreError, Marker | null>;
+}
+
+/** A store port in memory: its contents readable, and made unavailable or failing on demand. */
 export interface FakeStore extends StorePort, AuthorityStorePort {
   snapshot(): FakeStoreContents;
   /** The conn, proposals and role extensions (docs/design.md, Authority). */
   authoritySnapshot(): MemoryAuthorityContents;
+  /** The same operations answered synchronously (what a fake world runs commands through). */
+  readonly sync: FakeStoreSync;
   /** Make every later call fail with StoreUnavailable (a locked database). */
   setUnavailable(unavailable: boolean): void;
   /** Whether calls fail now (see `setUnavailable`). */
   isUnavailable(): boolean;
   /** What `hydrate` answers, read synchronously (whether or not the store is unavailable). */
   hydration(): Hydration;
+  /** The next `count` writes (of `only`, when given) fail with StoreUnavailable, like a disk error mid-run. */
+  failWrites(count: number, only?: FakeStoreWrite): void;
+  /** The next `count` hydrates (whole-state reads) fail, like SQLITE_BUSY at start. */
+  failHydrates(count: number): void;
 }
 
 const invalid = (message: string): StoreError => ({ _tag: "StoreInvalidInput", message });
@@ -95,10 +148,22 @@ export const createFakeStore = (): FakeStore => {
     deferred: new Map(),
   };
   let unavailable = false;
+  let failingWrites: { count: number; only: FakeStoreWrite | undefined } = { count: 0, only: undefined };
+  let failingHydrates = 0;
   const authority = createMemoryAuthorityStore(() => !unavailable);
   let lastSeq = 0;
-  const run = async <T>(body: () => E.Either<StoreError, T>): Promise<E.Either<StoreError, T>> =>
-    unavailable ? E.left({ _tag: "StoreUnavailable", message: "database is locked" }) : body();
+  const locked: StoreError = { _tag: "StoreUnavailable", message: "database is locked" };
+  const run = <T>(body: () => E.Either<StoreError, T>): E.Either<StoreError, T> =>
+    unavailable ? E.left(locked) : body();
+  /** A write: refused while unavailable, or when an injected failure names it. */
+  const write = <T>(name: FakeStoreWrite, body: () => E.Either<StoreError, T>): E.Either<StoreError, T> =>
+    run(() => {
+      if (failingWrites.count > 0 && (failingWrites.only === undefined || failingWrites.only === name)) {
+        failingWrites = { ...failingWrites, count: failingWrites.count - 1 };
+        return E.left({ _tag: "StoreUnavailable", message: `disk I/O error writing ${name} (injected)` });
+      }
+      return body();
+    });
   const leaseState = (owner: string | null): LeaseState => ({
     held: owner !== null && contents.lease.owner === owner,
     owner: contents.lease.owner,
@@ -106,17 +171,19 @@ export const createFakeStore = (): FakeStore => {
     epoch: contents.leaseEpoch,
   });
   /** A holder-only write runs only under the current lease epoch. */
-  const fenced = <T>(epoch: number, body: () => E.Either<StoreError, T>): Promise<E.Either<StoreError, T>> =>
-    run(() => (epoch === contents.leaseEpoch ? body() : E.left(staleEpoch(epoch, contents.leaseEpoch))));
+  const fenced = <T>(name: FakeStoreWrite, epoch: number, body: () => E.Either<StoreError, T>) =>
+    write(name, () => (epoch === contents.leaseEpoch ? body() : E.left(staleEpoch(epoch, contents.leaseEpoch))));
+  const pendingOutbox = () =>
+    [...contents.outbox.values()]
+      .filter((entry) => !entry.delivered)
+      .sort((a, b) => a.seq - b.seq)
+      .map(({ delivered: _delivered, ...entry }) => entry);
 
   /** What `hydrate` answers, read synchronously. */
   const hydration = (): Hydration => ({
     marker: contents.marker,
     ledger: [...contents.ledger.values()].sort((a, b) => a.attempt - b.attempt),
-    outbox: [...contents.outbox.values()]
-      .filter((entry) => !entry.delivered)
-      .sort((a, b) => a.seq - b.seq)
-      .map(({ delivered: _delivered, ...entry }) => entry),
+    outbox: pendingOutbox(),
     lastOutboxSeq: lastSeq,
     alerts: [...contents.alerts.values()],
     killSwitch: contents.killSwitch,
@@ -134,104 +201,78 @@ export const createFakeStore = (): FakeStore => {
     deferred: [...contents.deferred.values()],
   });
 
-  return {
-    ...authority,
-    snapshot: () => contents,
-    authoritySnapshot: () => authority.contents(),
-    setUnavailable(value) {
-      unavailable = value;
-    },
-    isUnavailable: () => unavailable,
-    hydration,
-    hydrate: () => run(() => E.right<StoreError, Hydration>(hydration())),
+  const sync: FakeStoreSync = {
+    hydrate: () =>
+      run(() => {
+        if (failingHydrates > 0) {
+          failingHydrates--;
+          return E.left({ _tag: "StoreUnavailable", message: "database is busy (injected)" });
+        }
+        return E.right(hydration());
+      }),
     readMarker: () => run(() => E.right(contents.marker)),
     setMarker: (marker, epoch) =>
-      fenced(epoch, () => {
+      fenced("setMarker", epoch, () => {
         const parsed = MarkerSchema.safeParse(marker);
         if (!parsed.success) return E.left(invalid(`marker: ${parsed.error.issues[0]?.message}`));
         contents.marker = parsed.data;
         return E.right(undefined);
       }),
     clearMarker: (paneId, epoch) =>
-      fenced(epoch, () => {
+      fenced("clearMarker", epoch, () => {
         if (contents.marker?.paneId === paneId) contents.marker = null;
         return E.right(undefined);
       }),
     recordStart: (record, epoch) =>
-      fenced(epoch, () => {
+      fenced("recordStart", epoch, () => {
         const parsed = StartRecordSchema.safeParse(record);
         if (!parsed.success) return E.left(invalid(`ledger: ${parsed.error.issues[0]?.message}`));
         contents.ledger.set(record.attempt, parsed.data);
         return E.right(undefined);
       }),
-    readLedger: (since) =>
-      run(() =>
-        E.right(
-          [...contents.ledger.values()]
-            .filter((record) => record.startedAt >= since)
-            .sort((a, b) => a.attempt - b.attempt),
-        ),
-      ),
     setSupervisorGaveUp: (gaveUp, at, epoch) => {
       if (gaveUp && epoch === null) return run(() => E.left(invalid("a give-up must carry the lease epoch")));
-      const write = (): E.Either<StoreError, void> => {
+      const apply = (): E.Either<StoreError, void> => {
         contents.gaveUp = gaveUp;
         if (!gaveUp) contents.resetAt = at;
         return E.right(undefined);
       };
-      return epoch === null ? run(write) : fenced(epoch, write);
+      return epoch === null ? write("setSupervisorGaveUp", apply) : fenced("setSupervisorGaveUp", epoch, apply);
     },
-    appendLog: (entry: NewLogEntry) =>
-      run(() => {
+    appendLog: (entry) =>
+      write("appendLog", () => {
         const parsed = NewLogEntrySchema.safeParse(entry);
         if (!parsed.success) return E.left(invalid(`log: ${parsed.error.issues[0]?.message}`));
         const stored: LogEntry = { ...parsed.data, id: contents.log.length + 1 };
         contents.log.push(stored);
         return E.right(stored);
       }),
-    readLog: (query) =>
-      run(() => {
-        if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > 200)
-          return E.left(invalid("limit must be 1–200"));
-        const rows = contents.log.filter((entry) => !query.kind || entry.kind === query.kind);
-        return E.right(rows.slice(-query.limit).reverse());
-      }),
     setAlert: (alert) =>
-      run(() => {
+      write("setAlert", () => {
         contents.alerts.set(alert.paneId, alert);
         return E.right(undefined);
       }),
     clearAlert: (paneId) =>
-      run(() => {
+      write("clearAlert", () => {
         contents.alerts.delete(paneId);
         return E.right(undefined);
       }),
-    readAlerts: () => run(() => E.right([...contents.alerts.values()])),
     enqueueOutbox: (entry) =>
-      run(() => {
+      write("enqueueOutbox", () => {
         if (contents.outbox.has(entry.seq))
           return E.left({ _tag: "StoreConstraint", message: `outbox seq ${entry.seq} exists` });
         contents.outbox.set(entry.seq, { ...entry, delivered: false });
         lastSeq = Math.max(lastSeq, entry.seq);
         return E.right(undefined);
       }),
-    listOutbox: () =>
-      run(() =>
-        E.right(
-          [...contents.outbox.values()]
-            .filter((entry) => !entry.delivered)
-            .sort((a, b) => a.seq - b.seq)
-            .map(({ delivered: _delivered, ...entry }) => entry),
-        ),
-      ),
     markDelivered: (seq) =>
-      run(() => {
+      write("markDelivered", () => {
         const entry = contents.outbox.get(seq);
         if (entry) entry.delivered = true;
         return E.right(undefined);
       }),
     expireOutbox: (before) =>
-      run(() => {
+      write("expireOutbox", () => {
         let count = 0;
         for (const [seq, entry] of contents.outbox) {
           if (!entry.delivered && entry.createdAt < before) {
@@ -241,8 +282,34 @@ export const createFakeStore = (): FakeStore => {
         }
         return E.right(count);
       }),
-    saveInterruptTables: (changes: InterruptTableChanges, epoch) =>
-      fenced(epoch, () => {
+    setKillSwitch: (on) =>
+      write("setKillSwitch", () => {
+        contents.killSwitch = on;
+        return E.right(undefined);
+      }),
+    saveConn: (conn) =>
+      write("saveConn", () => {
+        const parsed = ConnSchema.safeParse(conn);
+        if (!parsed.success) return E.left(invalid(`conn: ${parsed.error.issues[0]?.message}`));
+        authority.contents().conn = parsed.data;
+        return E.right(undefined);
+      }),
+    addProposal: (proposal) =>
+      write("addProposal", () => {
+        const parsed = NewProposalSchema.safeParse(proposal);
+        if (!parsed.success) return E.left(invalid(`proposal: ${parsed.error.issues[0]?.message}`));
+        const stored: Proposal = {
+          ...parsed.data,
+          id: authority.contents().proposals.length + 1,
+          status: "pending",
+          decidedAt: null,
+          decidedBy: null,
+        };
+        authority.contents().proposals.push(stored);
+        return E.right(stored);
+      }),
+    saveInterruptTables: (changes, epoch) =>
+      fenced("saveInterruptTables", epoch, () => {
         const parsed = InterruptTableChangesSchema.safeParse(changes);
         if (!parsed.success) return E.left(invalid(`interrupt tables: ${parsed.error.issues[0]?.message}`));
         const repeats = new Map(contents.repeats);
@@ -268,8 +335,8 @@ export const createFakeStore = (): FakeStore => {
         trimOldest(contents.sourceWakes, INTERRUPT_TABLE_CAPS.rateSources, (times) => Math.max(0, ...times));
         return E.right(undefined);
       }),
-    saveDeferredSpawns: (changes: readonly DeferredSpawnChange[], epoch) =>
-      fenced(epoch, () => {
+    saveDeferredSpawns: (changes, epoch) =>
+      fenced("saveDeferredSpawns", epoch, () => {
         const parsed = DeferredSpawnChangeSchema.array().safeParse(changes);
         if (!parsed.success) return E.left(invalid(`deferred spawns: ${parsed.error.issues[0]?.message}`));
         const deferred = new Map(contents.deferred);
@@ -282,14 +349,6 @@ export const createFakeStore = (): FakeStore => {
         contents.deferred = deferred;
         return E.right(undefined);
       }),
-    readKillSwitch: () => run(() => E.right(contents.killSwitch)),
-    readSupervisorFlags: () =>
-      run(() => E.right({ killSwitch: contents.killSwitch, gaveUp: contents.gaveUp, resetAt: contents.resetAt })),
-    setKillSwitch: (on) =>
-      run(() => {
-        contents.killSwitch = on;
-        return E.right(undefined);
-      }),
     renewLease: (owner, now, ttlMs) =>
       run(() => {
         if (contents.lease.owner === null || contents.lease.owner === owner || contents.lease.expiresAt <= now) {
@@ -299,12 +358,69 @@ export const createFakeStore = (): FakeStore => {
         }
         return E.right(leaseState(owner));
       }),
-    releaseLease: (owner) =>
+    readSupervisorFlags: () =>
+      run(() => E.right({ killSwitch: contents.killSwitch, gaveUp: contents.gaveUp, resetAt: contents.resetAt })),
+  };
+
+  return {
+    ...authority,
+    sync,
+    snapshot: () => contents,
+    hydration,
+    authoritySnapshot: () => authority.contents(),
+    setUnavailable(value) {
+      unavailable = value;
+    },
+    isUnavailable: () => unavailable,
+    failWrites(count, only) {
+      failingWrites = { count, only };
+    },
+    failHydrates(count) {
+      failingHydrates = count;
+    },
+    saveConn: async (conn) => sync.saveConn(conn),
+    addProposal: async (proposal) => sync.addProposal(proposal),
+    hydrate: async () => sync.hydrate(),
+    readMarker: async () => sync.readMarker(),
+    setMarker: async (marker, epoch) => sync.setMarker(marker, epoch),
+    clearMarker: async (paneId, epoch) => sync.clearMarker(paneId, epoch),
+    recordStart: async (record, epoch) => sync.recordStart(record, epoch),
+    readLedger: async (since) =>
+      run(() =>
+        E.right(
+          [...contents.ledger.values()]
+            .filter((record) => record.startedAt >= since)
+            .sort((a, b) => a.attempt - b.attempt),
+        ),
+      ),
+    setSupervisorGaveUp: async (gaveUp, at, epoch) => sync.setSupervisorGaveUp(gaveUp, at, epoch),
+    appendLog: async (entry: NewLogEntry) => sync.appendLog(entry),
+    readLog: async (query) =>
+      run(() => {
+        if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > 200)
+          return E.left(invalid("limit must be 1–200"));
+        const rows = contents.log.filter((entry) => !query.kind || entry.kind === query.kind);
+        return E.right(rows.slice(-query.limit).reverse());
+      }),
+    setAlert: async (alert) => sync.setAlert(alert),
+    clearAlert: async (paneId) => sync.clearAlert(paneId),
+    readAlerts: async () => run(() => E.right([...contents.alerts.values()])),
+    enqueueOutbox: async (entry) => sync.enqueueOutbox(entry),
+    listOutbox: async () => run(() => E.right(pendingOutbox())),
+    markDelivered: async (seq) => sync.markDelivered(seq),
+    expireOutbox: async (before) => sync.expireOutbox(before),
+    saveInterruptTables: async (changes, epoch) => sync.saveInterruptTables(changes, epoch),
+    saveDeferredSpawns: async (changes, epoch) => sync.saveDeferredSpawns(changes, epoch),
+    readKillSwitch: async () => run(() => E.right(contents.killSwitch)),
+    readSupervisorFlags: async () => sync.readSupervisorFlags(),
+    setKillSwitch: async (on) => sync.setKillSwitch(on),
+    renewLease: async (owner, now, ttlMs) => sync.renewLease(owner, now, ttlMs),
+    releaseLease: async (owner) =>
       run(() => {
         if (contents.lease.owner === owner) contents.lease = { owner: null, expiresAt: 0 };
         return E.right(undefined);
       }),
-    readLease: () => run(() => E.right(leaseState(contents.lease.owner))),
+    readLease: async () => run(() => E.right(leaseState(contents.lease.owner))),
     close: async () => {},
   };
 };

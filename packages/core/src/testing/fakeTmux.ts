@@ -1,10 +1,13 @@
 /**
  * An in-memory TmuxPort: panes you add, spawns that can be told to fail,
- * exit at launch or return a malformed pane id, and deaths you trigger.
+ * exit at launch or return a malformed pane id, deaths you trigger, screens
+ * you set, and server restarts after which pane ids start over (so an old id
+ * names another process on another server, as with real tmux).
  */
 import * as E from "fp-ts/lib/Either.js";
 import type { PaneObservation } from "../domain/observation.js";
 import type { PaneId } from "../domain/paneId.js";
+import type { TmuxServerIdentity } from "../domain/paneIdentity.js";
 import type { TmuxError } from "../ports/errors.js";
 import type { SpawnedWindow, SpawnRequest, TmuxEvent, TmuxPort } from "../ports/tmuxPort.js";
 
@@ -18,10 +21,22 @@ export interface FakeTmux extends TmuxPort {
   /** The pane's process exits and its window closes; subscribers hear it. */
   killPaneExternally(paneId: string): void;
   setTitle(paneId: string, title: string): void;
+  /** What `capture` shows for a pane (default: a plain prompt line naming it). */
+  setScreen(paneId: string, text: string): void;
+  /**
+   * The tmux server restarts: every pane is gone, pane ids start over from
+   * the first one and pids are new, under a new server identity. Subscribers
+   * hear `connected`, as from a control-mode client that reconnected.
+   */
+  restartServer(): void;
+  /** The server the panes run on now. */
+  server(): TmuxServerIdentity;
   touch(paneId: string): void;
   /** Spawn behaviours consumed in order; "ok" once the queue is empty. */
   queueSpawns(...behaviours: SpawnBehaviour[]): void;
   listSync(): PaneObservation[];
+  /** What `capture` answers, synchronously. */
+  screenSync(paneId: string, lines: number): string;
   spawnSync(request: SpawnRequest): E.Either<TmuxError, SpawnedWindow>;
   readonly sent: { paneId: string; text: string }[];
   /** Keys pressed with `sendKeys`, in order. */
@@ -37,8 +52,12 @@ export const createFakeTmux = (now: () => number): FakeTmux => {
   const sent: { paneId: string; text: string }[] = [];
   const keysSent: { paneId: string; keys: string[] }[] = [];
   const spawned: { request: SpawnRequest; behaviour: SpawnBehaviour; paneId: string }[] = [];
+  const screens = new Map<string, string>();
   let nextPane = 1;
   let nextWindow = 1;
+  // Pids never repeat across server restarts: a reused pane id is another process.
+  let nextPid = 1000;
+  let server: TmuxServerIdentity = { pid: 500, startedAt: now() };
   const emit = (event: TmuxEvent) => {
     for (const listener of listeners) listener(event);
   };
@@ -52,10 +71,12 @@ export const createFakeTmux = (now: () => number): FakeTmux => {
       windowName: pane.windowName ?? `w${paneId.slice(1)}`,
       title: pane.title ?? "",
       command: pane.command,
-      pid: pane.pid ?? 1000 + Number(paneId.slice(1)),
+      pid: pane.pid ?? ++nextPid,
       dead: pane.dead ?? false,
       lastActivityAt: pane.lastActivityAt ?? now(),
+      tmuxServer: server,
     });
+    screens.delete(paneId);
     return paneId;
   };
 
@@ -88,9 +109,21 @@ export const createFakeTmux = (now: () => number): FakeTmux => {
     addPane,
     spawnSync,
     listSync: () => [...panes.values()],
+    screenSync: (paneId, lines) => screens.get(paneId) ?? `screen of ${paneId} (${lines} lines)`,
     killPaneExternally(paneId) {
       if (panes.delete(paneId)) emit({ type: "window-closed", windowId: `@${paneId.slice(1)}` });
     },
+    setScreen(paneId, text) {
+      if (panes.has(paneId)) screens.set(paneId, text);
+    },
+    restartServer() {
+      panes.clear();
+      screens.clear();
+      nextPane = 1;
+      server = { pid: server.pid + 1, startedAt: Math.max(now(), server.startedAt + 1) };
+      emit({ type: "connected" });
+    },
+    server: () => server,
     setTitle(paneId, title) {
       const pane = panes.get(paneId);
       if (pane) panes.set(paneId, { ...pane, title, lastActivityAt: now() });
@@ -116,7 +149,7 @@ export const createFakeTmux = (now: () => number): FakeTmux => {
     },
     capture: async (paneId, lines) =>
       panes.has(paneId)
-        ? E.right(`screen of ${paneId} (${lines} lines)`)
+        ? E.right(screens.get(paneId) ?? `screen of ${paneId} (${lines} lines)`)
         : E.left({ _tag: "TmuxCommandFailed", message: `can't find pane ${paneId}`, exitCode: 1, stderr: "" }),
     sendText: async (paneId, text) => {
       if (!panes.has(paneId))

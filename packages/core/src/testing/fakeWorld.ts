@@ -10,14 +10,14 @@
  * agent through its shim) unless `autoAttach` is false.
  */
 import * as E from "fp-ts/lib/Either.js";
-import { type Command, isStoreCommand, isStoreQuery } from "../commands.js";
+import { type Command, type CommandOf, type CommandType, isStoreCommand, isStoreQuery } from "../commands.js";
 import { type CoreConfigInput, parseCoreConfig } from "../config.js";
 import type { FleetDigest } from "../domain/digest.js";
 import type { PaneObservation } from "../domain/observation.js";
 import { isPaneId, type PaneId } from "../domain/paneId.js";
 import type { ToolCall, ToolReply } from "../domain/toolCall.js";
 import type { Event } from "../events.js";
-import { describeError } from "../ports/errors.js";
+import { describeError, type StoreError } from "../ports/errors.js";
 import { skippedEffectEvent } from "../runtime/executeCommand.js";
 import { type CoreState, initialState } from "../state.js";
 import { step as coreStep, currentDigest } from "../step.js";
@@ -50,6 +50,14 @@ export interface FakeWorldOptions {
   readonly start?: number;
 }
 
+/** One step of a fake world's core: the state before, the event, the state after and the commands. */
+export interface WorldTransition {
+  readonly before: CoreState;
+  readonly event: Event;
+  readonly after: CoreState;
+  readonly commands: readonly Command[];
+}
+
 /** An alert raised in a fake world, with its time. */
 export interface WorldAlert {
   readonly at: number;
@@ -71,6 +79,12 @@ export interface FakeWorld {
   readonly commands: Command[];
   /** Every event the core consumed, in order. */
   readonly events: Event[];
+  /**
+   * Every step the core took, in order: the state before, the event, the
+   * state after and the commands. Across host restarts, too (a restarted
+   * host's first transition starts from a fresh state).
+   */
+  readonly transitions: WorldTransition[];
   /**
    * Commands the world ran but that had nothing to act on (a kill of a pane
    * already gone, a capture of a missing pane, a store write the fake store
@@ -102,8 +116,12 @@ export interface FakeWorld {
   /** Pushes the first mate has received (all first mates, in order). */
   pushesToFirstMate(): { paneId: string; content: string; meta: Record<string, string> }[];
   addWorker(options?: { command?: string; title?: string; session?: string; windowName?: string }): PaneId;
-  /** Restart the host: a fresh core hydrated from the same store, same tmux. */
-  restartHost(owner?: string): void;
+  /**
+   * Restart the host: a fresh core hydrated from the same store, same tmux;
+   * work queued for the old core is lost. With `hydrateFails`, the start's
+   * read of the store fails (the core starts knowing it knows nothing).
+   */
+  restartHost(owner?: string, options?: { readonly hydrateFails?: boolean }): void;
   /** Whether the fake first mate hears (and acknowledges) channel pushes; may change mid-run. */
   firstMateHearsChannel: boolean;
   firstMateAcknowledges: boolean;
@@ -141,15 +159,16 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
   const commands: Command[] = [];
   const events: Event[] = [];
   const unapplied: { command: Command; reason: string }[] = [];
+  const transitions: WorldTransition[] = [];
   const pushes: { paneId: string; content: string; meta: Record<string, string> }[] = [];
   const toolReplies: { requestId: string; reply: ToolReply }[] = [];
   let toolCalls = 0;
   let tokens = 0;
-  const staleWrite = (command: Command) => staleWriteIn(store, command);
   const channelBehaviour = new Map<string, { hears: boolean; acknowledges: boolean }>();
 
   tmux.subscribe((event) => {
-    if (event.type === "window-closed")
+    // Like the runtime: a closed window, or a reconnect after the server restarted, is observed at once.
+    if (event.type === "window-closed" || event.type === "connected")
       queue.push({ kind: "event", event: { type: "PaneExited", now: clock.now(), paneId: null } });
   });
   channel.subscribe((event) => {
@@ -162,184 +181,216 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
     });
   });
 
-  const execute = (command: Command): Event | null => {
-    const now = clock.now();
-    switch (command.type) {
-      case "fleet.observe": {
-        // Like the runtime: the store's supervisor flags and marker ride along (when the store answers).
-        const stored = store.snapshot();
-        if (store.isUnavailable())
-          return { type: "FleetObserved", now, observeId: command.observeId, panes: tmux.listSync() };
-        return {
-          type: "FleetObserved",
-          now,
-          observeId: command.observeId,
-          panes: tmux.listSync(),
-          flags: {
-            killSwitch: stored.killSwitch,
-            gaveUp: stored.gaveUp,
-            resetAt: stored.resetAt,
-            marker: stored.marker,
-          },
-        };
-      }
-      case "tmux.spawn": {
-        tokens++;
-        const tokenHash = fakeTokenHash(tokens);
-        const result = tmux.spawnSync({ session: command.session, window: command.window, argv: ["claude"], env: {} });
-        if (E.isLeft(result))
-          return { type: "SpawnFailed", now, requestId: command.requestId, reason: describeError(result.left) };
-        const spawned = tmux.spawned[tmux.spawned.length - 1];
-        channelBehaviour.set(result.right.paneId, {
-          hears: world.firstMateHearsChannel,
-          acknowledges: world.firstMateAcknowledges,
-        });
-        if (spawned?.behaviour === "exit_at_launch") {
-          queue.push({ kind: "event", event: { type: "PaneExited", now, paneId: null } });
-        }
-        return {
-          type: "SpawnSucceeded",
-          now,
-          requestId: command.requestId,
-          paneId: result.right.paneId,
-          windowId: result.right.windowId,
-          tokenHash,
-        };
-      }
-      case "tmux.kill": {
-        const closed = tmux.panes.delete(command.paneId);
-        if (!closed) unapplied.push({ command, reason: "no such pane" });
-        // A tool's terminate is always answered (the fake world records no processes).
-        if (command.requestId === undefined) return null;
-        const error = closed ? null : "TmuxCommandFailed: no such pane";
+  const spawnFirstMate = (command: CommandOf<"tmux.spawn">, now: number): Event => {
+    tokens++;
+    const tokenHash = fakeTokenHash(tokens);
+    const result = tmux.spawnSync({ session: command.session, window: command.window, argv: ["claude"], env: {} });
+    if (E.isLeft(result))
+      return { type: "SpawnFailed", now, requestId: command.requestId, reason: describeError(result.left) };
+    const spawned = tmux.spawned[tmux.spawned.length - 1];
+    channelBehaviour.set(result.right.paneId, {
+      hears: world.firstMateHearsChannel,
+      acknowledges: world.firstMateAcknowledges,
+    });
+    if (spawned?.behaviour === "exit_at_launch")
+      queue.push({ kind: "event", event: { type: "PaneExited", now, paneId: null } });
+    return {
+      type: "SpawnSucceeded",
+      now,
+      requestId: command.requestId,
+      paneId: result.right.paneId,
+      windowId: result.right.windowId,
+      tokenHash,
+    };
+  };
+
+  const emit = (command: CommandOf<"channel.emit">, now: number): Event | null => {
+    const delivered = channel.emitSync(command.paneId, command.content, command.meta);
+    if (!delivered) return { type: "EmitFailed", now, emitId: command.emitId, reason: "not attached" };
+    pushes.push({ paneId: command.paneId, content: command.content, meta: { ...command.meta } });
+    queue.push({ kind: "event", event: { type: "EmitSucceeded", now, emitId: command.emitId } });
+    // A first mate that hears its channel acts on the push, naming it.
+    const behaviour = world.firstMateChannelOf(command.paneId);
+    if (behaviour.hears && behaviour.acknowledges && command.paneId === state.supervisor.marker?.paneId) {
+      const ack = command.meta.push;
+      queue.push({
+        kind: "event",
+        event: { type: "FirstMateToolCalled", now, paneId: command.paneId, tool: "inbox", ...(ack ? { ack } : {}) },
+      });
+    }
+    return null;
+  };
+
+  const noSuchPane = (command: Command): null => {
+    unapplied.push({ command, reason: "no such pane" });
+    return null;
+  };
+  const reachable = (paneId: string): boolean => tmux.panes.has(paneId);
+
+  // Every effect the core can ask for, keyed by kind: a new command kind does
+  // not compile until the world says what it does with it.
+  const effects: EffectHandlers = {
+    "fleet.observe": (command, now) => {
+      // Like the runtime: the store's supervisor flags and marker ride along (when the store answers).
+      const flags = store.sync.readSupervisorFlags();
+      const marker = store.sync.readMarker();
+      return {
+        type: "FleetObserved",
+        now,
+        observeId: command.observeId,
+        panes: tmux.listSync(),
+        ...(E.isRight(flags) && E.isRight(marker) ? { flags: { ...flags.right, marker: marker.right } } : {}),
+      };
+    },
+    "tmux.spawn": spawnFirstMate,
+    "tmux.kill": (command, now) => {
+      const closed = reachable(command.paneId);
+      if (closed) tmux.panes.delete(command.paneId);
+      else noSuchPane(command);
+      // A tool's terminate is always answered.
+      if (command.requestId !== undefined)
         return {
           type: "PaneCloseSettled",
           now,
           requestId: command.requestId,
           paneId: command.paneId,
-          error,
+          error: closed ? null : "TmuxCommandFailed: no such pane",
           report: null,
         };
+      if (!closed || command.pid === undefined) return null;
+      // As with a process port: the pane's recorded tree is ended after the close.
+      return {
+        type: "PaneEnded",
+        now,
+        paneId: command.paneId,
+        reason: command.reason ?? "closed by first-mate",
+        report: {
+          recorded: 1,
+          spared: 0,
+          steps: [{ signal: "SIGHUP", signalled: 1, remaining: 0 }],
+          survivors: [],
+          unrecorded: null,
+        },
+      };
+    },
+    "tmux.killWindow": (command) => {
+      const before = tmux.panes.size;
+      void tmux.killWindow(command.target);
+      if (tmux.panes.size === before) unapplied.push({ command, reason: "no such window" });
+      return null;
+    },
+    "tmux.capture": (command, now) => {
+      const asked = command.requestId === undefined ? {} : { requestId: command.requestId };
+      if (!reachable(command.paneId)) {
+        noSuchPane(command);
+        // A tool's peek is always answered.
+        return command.requestId === undefined
+          ? null
+          : { type: "ScreenCaptureFailed", now, requestId: command.requestId, reason: "no such pane" };
       }
-      case "tmux.capture":
-        if (!tmux.panes.has(command.paneId)) {
-          unapplied.push({ command, reason: "no such pane" });
-          return command.requestId === undefined
-            ? null
-            : { type: "ScreenCaptureFailed", now, requestId: command.requestId, reason: "no such pane" };
-        }
-        return {
-          type: "ScreenCaptured",
-          now,
-          paneId: command.paneId,
-          text: `screen of ${command.paneId} (${command.lines} lines)`,
-          ...(command.requestId === undefined ? {} : { requestId: command.requestId }),
-        };
-      case "store.addProposal": {
-        // The fake store applies writes synchronously: the new proposal (or none) shows at once.
-        const before = store.authoritySnapshot().proposals.length;
-        void store.addProposal({ action: command.action, reason: command.reason, at: command.at });
-        const added = store.authoritySnapshot().proposals.slice(before)[0];
-        if (!added) unapplied.push({ command, reason: "store unavailable" });
-        return {
-          type: "ActionProposed",
-          now,
-          action: command.action,
-          reason: command.reason,
-          handBack: command.handBack,
-          requestId: command.requestId,
-          ...(added
-            ? { proposalId: added.id }
-            : { proposalId: null, storeError: "StoreUnavailable: database is locked" }),
-        };
-      }
-      case "tool.reply":
-        // Recorded in `commands` and `toolReplies`: the fake world has no caller waiting on it.
-        toolReplies.push({ requestId: command.requestId, reply: command.reply });
-        return null;
-      case "tmux.spawnWorker": {
-        const paneId = tmux.addPane({
-          command: command.launch.argv[0]!,
-          session: command.launch.session,
-          windowName: command.launch.name,
-        });
-        return { type: "DeferredSpawnSettled", now, spawnId: command.spawnId, paneId, reason: null };
-      }
-      case "store.setConn":
-        void store.saveConn(command.conn).then((result) => {
-          if (E.isLeft(result)) unapplied.push({ command, reason: describeError(result.left) });
-        });
-        return null;
-      case "tmux.killWindow":
-        void tmux.killWindow(command.target);
-        return null;
-      case "channel.emit": {
-        const delivered = channel.emitSync(command.paneId, command.content, command.meta);
-        if (delivered) pushes.push({ paneId: command.paneId, content: command.content, meta: { ...command.meta } });
-        if (!delivered) return { type: "EmitFailed", now, emitId: command.emitId, reason: "not attached" };
-        queue.push({ kind: "event", event: { type: "EmitSucceeded", now, emitId: command.emitId } });
-        // A first mate that hears its channel acts on the push, naming it.
-        const behaviour = world.firstMateChannelOf(command.paneId);
-        if (behaviour.hears && behaviour.acknowledges && command.paneId === state.supervisor.marker?.paneId) {
-          const ack = command.meta.push;
-          queue.push({
-            kind: "event",
-            event: { type: "FirstMateToolCalled", now, paneId: command.paneId, tool: "inbox", ...(ack ? { ack } : {}) },
-          });
-        }
-        return null;
-      }
-      case "tmux.sendText": {
-        if (!tmux.panes.has(command.paneId))
-          return { type: "TextSendFailed", now, requestId: command.requestId, reason: "no such pane" };
-        tmux.sent.push({ paneId: command.paneId, text: command.text });
-        return { type: "TextSent", now, requestId: command.requestId };
-      }
-      case "tmux.sendKeys":
-        if (tmux.panes.has(command.paneId)) tmux.keysSent.push({ paneId: command.paneId, keys: [...command.keys] });
-        return null;
-      case "store.renewLease": {
-        if (store.isUnavailable()) return { type: "LeaseRenewed", now, held: false, expiresAt: 0, epoch: 0 };
-        // The fake store applies writes synchronously (its methods never await).
-        void store.renewLease(command.owner, command.now, command.ttlMs);
-        const { lease, leaseEpoch } = store.snapshot();
-        return {
-          type: "LeaseRenewed",
-          now,
-          held: lease.owner === command.owner,
-          expiresAt: lease.expiresAt,
-          epoch: leaseEpoch,
-        };
-      }
-      case "store.readSupervisor": {
-        if (store.isUnavailable())
-          return { type: "SupervisorReadFailed", now, readId: command.readId, reason: "database is locked" };
-        const stored = store.snapshot();
-        return {
-          type: "SupervisorStateRead",
-          now,
-          readId: command.readId,
-          marker: stored.marker,
-          ledger: [...stored.ledger.values()].sort((a, b) => a.attempt - b.attempt),
-          gaveUp: stored.gaveUp,
-          resetAt: stored.resetAt,
-          killSwitch: stored.killSwitch,
-        };
-      }
-      case "timer.wakeAt":
-        wakes.add(command.at);
-        return null;
-      case "alert.raise":
-        alerts.push({ at: now, code: command.code, message: command.message });
-        return null;
-      default:
-        // The fake store applies writes synchronously (its methods never await).
-        void applyStore(store, command).then((result) => {
-          if (E.isLeft(result))
-            unapplied.push({ command, reason: String((result.left as { message?: string }).message) });
-        });
-        return null;
-    }
+      return {
+        type: "ScreenCaptured",
+        now,
+        paneId: command.paneId,
+        text: tmux.screenSync(command.paneId, command.lines),
+        ...asked,
+      };
+    },
+    "tmux.sendText": (command, now) => {
+      if (!tmux.panes.has(command.paneId))
+        return { type: "TextSendFailed", now, requestId: command.requestId, reason: "no such pane" };
+      tmux.sent.push({ paneId: command.paneId, text: command.text });
+      return { type: "TextSent", now, requestId: command.requestId };
+    },
+    "tmux.sendKeys": (command) => {
+      if (!tmux.panes.has(command.paneId)) return noSuchPane(command);
+      tmux.keysSent.push({ paneId: command.paneId, keys: [...command.keys] });
+      return null;
+    },
+    "tmux.spawnWorker": (command, now) => {
+      const paneId = tmux.addPane({
+        command: command.launch.argv[0]!,
+        session: command.launch.session,
+        windowName: command.launch.name,
+      });
+      return { type: "DeferredSpawnSettled", now, spawnId: command.spawnId, paneId, reason: null };
+    },
+    "channel.emit": emit,
+    "store.renewLease": (command, now) => {
+      const lease = store.sync.renewLease(command.owner, command.now, command.ttlMs);
+      return E.isRight(lease)
+        ? {
+            type: "LeaseRenewed",
+            now,
+            held: lease.right.held,
+            expiresAt: lease.right.expiresAt,
+            epoch: lease.right.epoch,
+          }
+        : { type: "LeaseRenewed", now, held: false, expiresAt: 0, epoch: 0 };
+    },
+    "store.readSupervisor": (command, now) => {
+      const read = store.sync.hydrate();
+      if (E.isLeft(read))
+        return { type: "SupervisorReadFailed", now, readId: command.readId, reason: describeError(read.left) };
+      const { marker, ledger, gaveUp, resetAt, killSwitch } = read.right;
+      return {
+        type: "SupervisorStateRead",
+        now,
+        readId: command.readId,
+        marker,
+        ledger: [...ledger],
+        gaveUp,
+        resetAt,
+        killSwitch,
+      };
+    },
+    "store.addProposal": (command, now) => {
+      // Answered by ActionProposed with the stored id, or none and why.
+      const stored = store.sync.addProposal({ action: command.action, reason: command.reason, at: command.at });
+      if (E.isLeft(stored)) unapplied.push({ command, reason: describeError(stored.left) });
+      return {
+        type: "ActionProposed",
+        now,
+        action: command.action,
+        reason: command.reason,
+        handBack: command.handBack,
+        requestId: command.requestId,
+        ...(E.isRight(stored)
+          ? { proposalId: stored.right.id }
+          : { proposalId: null, storeError: describeError(stored.left) }),
+      };
+    },
+    "tool.reply": (command) => {
+      // Recorded in `commands` and `toolReplies`: `callTool` reads the answer from there.
+      toolReplies.push({ requestId: command.requestId, reply: command.reply });
+      return null;
+    },
+    "timer.wakeAt": (command) => {
+      wakes.add(command.at);
+      return null;
+    },
+    "alert.raise": (command, now) => {
+      alerts.push({ at: now, code: command.code, message: command.message });
+      return null;
+    },
+  };
+
+  // Every durable write, through the fake store's synchronous face: its answer
+  // (a refusal for a stale epoch, an outage, an injected failure) is known at once.
+  const writes: StoreWriteHandlers = {
+    "store.setMarker": (command) => store.sync.setMarker(command.marker, command.epoch),
+    "store.clearMarker": (command) => store.sync.clearMarker(command.paneId, command.epoch),
+    "store.recordStart": (command) => store.sync.recordStart(command.record, command.epoch),
+    "store.appendLog": (command) => store.sync.appendLog(command.entry),
+    "store.setAlert": (command) => store.sync.setAlert(command.alert),
+    "store.clearAlert": (command) => store.sync.clearAlert(command.paneId),
+    "store.enqueueOutbox": (command) => store.sync.enqueueOutbox(command.entry),
+    "store.markDelivered": (command) => store.sync.markDelivered(command.seq),
+    "store.expireOutbox": (command) => store.sync.expireOutbox(command.before),
+    "store.setSupervisorGaveUp": (command) => store.sync.setSupervisorGaveUp(command.gaveUp, command.at, command.epoch),
+    "store.setConn": (command) => store.sync.saveConn(command.conn),
+    "store.saveInterruptTables": (command) => store.sync.saveInterruptTables(command.changes, command.epoch),
+    "store.saveDeferredSpawns": (command) => store.sync.saveDeferredSpawns(command.changes, command.epoch),
   };
 
   const maybeAutoAttach = (event: Event, before: CoreState) => {
@@ -355,52 +406,56 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
     }
   };
 
-  // Like the runtime: a durable write that fails stops the effects of its batch,
-  // each answered with its own failure, and the core hears StoreWriteFailed.
+  // Like the runtime: a durable write that fails stops the effects of its batch
+  // (timers, alerts and store reads still run), each answered with its own
+  // failure, and the core hears StoreWriteFailed.
   const failedBatches = new Map<number, string>();
   let batches = 0;
+  const runCommand = (command: Command, batch: number | undefined) => {
+    const now = clock.now();
+    if (isStoreWrite(command)) {
+      const result = (writes[command.type] as (command: Command) => E.Either<StoreError, unknown>)(command);
+      if (E.isRight(result)) return;
+      const reason = describeError(result.left);
+      unapplied.push({ command, reason });
+      if (batch !== undefined && !failedBatches.has(batch))
+        failedBatches.set(batch, `${command.type} failed: ${reason}`);
+      queue.push({
+        kind: "event",
+        event: {
+          type: "StoreWriteFailed",
+          now,
+          command: command.type,
+          reason,
+          staleEpoch: result.left._tag === "StoreStaleEpoch",
+        },
+      });
+      return;
+    }
+    const failed = batch === undefined ? undefined : failedBatches.get(batch);
+    if (failed !== undefined && !runsDespiteFailedWrite(command)) {
+      unapplied.push({ command, reason: `not run: ${failed}` });
+      const answer = skippedEffectEvent(command, now, `not run: ${failed}`);
+      if (answer) queue.push({ kind: "event", event: answer });
+      return;
+    }
+    const result = (effects[command.type as EffectType] as (command: Command, now: number) => Event | null)(
+      command,
+      now,
+    );
+    if (result) queue.push({ kind: "event", event: result });
+  };
+
   const runItem = (item: WorkItem) => {
     if (item.kind === "command") {
-      const { command } = item;
-      const failed = item.batch === undefined ? undefined : failedBatches.get(item.batch);
-      if (
-        failed !== undefined &&
-        !isStoreCommand(command) &&
-        command.type !== "timer.wakeAt" &&
-        command.type !== "tool.reply"
-      ) {
-        unapplied.push({ command, reason: `not run: ${failed}` });
-        const answer = skippedEffectEvent(command, clock.now(), `not run: ${failed}`);
-        if (answer) queue.push({ kind: "event", event: answer });
-        return;
-      }
-      if (isStoreCommand(command) && !isStoreQuery(command) && command.type !== "store.setConn") {
-        if (store.isUnavailable() || staleWrite(command)) {
-          const reason = store.isUnavailable() ? "StoreUnavailable: database is locked" : "StoreStaleEpoch";
-          unapplied.push({ command, reason });
-          if (item.batch !== undefined && !failedBatches.has(item.batch))
-            failedBatches.set(item.batch, `${command.type} failed: ${reason}`);
-          queue.push({
-            kind: "event",
-            event: {
-              type: "StoreWriteFailed",
-              now: clock.now(),
-              command: command.type,
-              reason,
-              staleEpoch: reason === "StoreStaleEpoch",
-            },
-          });
-          return;
-        }
-      }
-      const result = execute(command);
-      if (result) queue.push({ kind: "event", event: result });
+      runCommand(item.command, item.batch);
       return;
     }
     events.push(item.event);
     const before = state;
     const [next, produced] = coreStep(state, item.event);
     state = next;
+    transitions.push({ before, event: item.event, after: next, commands: produced });
     commands.push(...produced);
     const batch = ++batches;
     for (const command of produced) queue.push({ kind: "command", command, batch });
@@ -415,13 +470,18 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
     alerts,
     commands,
     events,
+    transitions,
     unapplied,
     toolReplies,
     state: () => state,
     now: () => clock.now(),
     start() {
-      // The fake store's hydrate resolves synchronously in content.
-      queue.push({ kind: "event", event: { type: "Started", now: clock.now(), owner, hydration: store.hydration() } });
+      // Like the runtime: a failed read is said as such (null), never taken for an empty store.
+      const hydrated = store.sync.hydrate();
+      queue.push({
+        kind: "event",
+        event: { type: "Started", now: clock.now(), owner, hydration: E.isRight(hydrated) ? hydrated.right : null },
+      });
       world.drive();
     },
     inject(event) {
@@ -490,7 +550,8 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
     firstMateAcknowledges: options.firstMateAcknowledges ?? true,
     firstMateChannelOf: (paneId) =>
       channelBehaviour.get(paneId) ?? { hears: world.firstMateHearsChannel, acknowledges: world.firstMateAcknowledges },
-    restartHost(nextOwner) {
+    restartHost(nextOwner, restart = {}) {
+      if (restart.hydrateFails) store.failHydrates(1);
       queue.length = 0;
       wakes.clear();
       owner = nextOwner ?? owner;
@@ -501,47 +562,24 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
   return world;
 };
 
-/** Whether a holder-only write carries an epoch the store no longer has. */
-const staleWriteIn = (store: FakeStore, command: Command): boolean => {
-  const epoch =
-    command.type === "store.setMarker" || command.type === "store.clearMarker" || command.type === "store.recordStart"
-      ? command.epoch
-      : command.type === "store.setSupervisorGaveUp" ||
-          command.type === "store.saveInterruptTables" ||
-          command.type === "store.saveDeferredSpawns"
-        ? command.epoch
-        : null;
-  return epoch !== null && epoch !== store.snapshot().leaseEpoch;
+/** The durable writes among the commands (store commands other than those answered by an event). */
+type StoreWriteType = Exclude<
+  Extract<CommandType, `store.${string}`>,
+  "store.renewLease" | "store.readSupervisor" | "store.addProposal"
+>;
+/** Every other command: effects, reads, timers, alerts. */
+type EffectType = Exclude<CommandType, StoreWriteType>;
+type EffectHandlers = { readonly [K in EffectType]: (command: CommandOf<K>, now: number) => Event | null };
+type StoreWriteHandlers = {
+  readonly [K in StoreWriteType]: (command: CommandOf<K>) => E.Either<StoreError, unknown>;
 };
 
-/** Apply a store command to a store port (the fake resolves synchronously). */
-export const applyStore = (store: FakeStore, command: Command): Promise<E.Either<unknown, unknown>> => {
-  switch (command.type) {
-    case "store.setMarker":
-      return store.setMarker(command.marker, command.epoch);
-    case "store.clearMarker":
-      return store.clearMarker(command.paneId, command.epoch);
-    case "store.recordStart":
-      return store.recordStart(command.record, command.epoch);
-    case "store.appendLog":
-      return store.appendLog(command.entry);
-    case "store.setAlert":
-      return store.setAlert(command.alert);
-    case "store.clearAlert":
-      return store.clearAlert(command.paneId);
-    case "store.enqueueOutbox":
-      return store.enqueueOutbox(command.entry);
-    case "store.markDelivered":
-      return store.markDelivered(command.seq);
-    case "store.expireOutbox":
-      return store.expireOutbox(command.before);
-    case "store.setSupervisorGaveUp":
-      return store.setSupervisorGaveUp(command.gaveUp, command.at, command.epoch);
-    case "store.saveInterruptTables":
-      return store.saveInterruptTables(command.changes, command.epoch);
-    case "store.saveDeferredSpawns":
-      return store.saveDeferredSpawns(command.changes, command.epoch);
-    default:
-      return Promise.resolve(E.right(undefined));
-  }
-};
+const isStoreWrite = (command: Command): command is CommandOf<StoreWriteType> =>
+  isStoreCommand(command) && !isStoreQuery(command);
+
+/** What the runtime runs even when a durable write of the same batch failed. */
+const runsDespiteFailedWrite = (command: Command): boolean =>
+  command.type === "timer.wakeAt" ||
+  command.type === "alert.raise" ||
+  command.type === "tool.reply" ||
+  isStoreCommand(command);
