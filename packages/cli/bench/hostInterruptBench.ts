@@ -81,8 +81,8 @@ export const measureHostInterrupt = async (
     }
     if (marker === null) throw new Error("no first mate");
     const token = readFileSync(tokenFile, "utf8");
-    // Hellos name the tmux server ($TMUX), as the shim's do; the host refuses another server's.
-    const tmuxServer = `${(await server.tmux(["display-message", "-p", "#{socket_path}"])).trim()},1,0`;
+    // Hellos name the tmux server as $TMUX does (socket path, server pid); the host refuses another server's.
+    const tmuxServer = (await server.tmux(["display-message", "-p", "#{socket_path},#{pid},0"])).trim();
     const open = async (hello: { pane: string; token?: string }) => {
       const transport = await connectChannel({ socketPath: host.socketPath, hello: { ...hello, tmux: tmuxServer } });
       if (E.isLeft(transport)) throw new Error(transport.left.message);

@@ -106,7 +106,7 @@ const attachFirstMate = async (
     .find((line) => line.endsWith(" first-mate"))
     ?.split(" ")[0];
   if (marker === undefined) throw new Error("no first-mate window");
-  const tmuxServer = `${(await server.tmux(["display-message", "-p", "#{socket_path}"])).trim()},1,0`;
+  const tmuxServer = (await server.tmux(["display-message", "-p", "#{socket_path},#{pid},0"])).trim();
   const transport = await connectChannel({
     socketPath,
     hello: { pane: marker, token: readFileSync(tokenFile, "utf8"), tmux: tmuxServer },

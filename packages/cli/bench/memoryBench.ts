@@ -65,8 +65,8 @@ export const measureMemory = async (panes = 1000, sessions = 200): Promise<Memor
     const ready = await waitFor((report) => report.panes >= panes, `${panes} panes observed`);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const idleRss = latest!.rss;
-    // Hellos name the tmux server ($TMUX), as the shim's do; the host refuses another server's.
-    const tmuxServer = `${(await server.tmux(["display-message", "-p", "#{socket_path}"])).trim()},1,0`;
+    // Hellos name the tmux server as $TMUX does (socket path, server pid); the host refuses another server's.
+    const tmuxServer = (await server.tmux(["display-message", "-p", "#{socket_path},#{pid},0"])).trim();
     for (let index = 0; index < sessions; index++) {
       const transport = await connectChannel({
         socketPath: ready.socketPath,
