@@ -189,6 +189,8 @@ describe("embedder on a running host", () => {
 
     const status = JSON.parse((await call(embedder, "status")).text);
     expect(status).toMatchObject({ running: true, firstMateAttached: true });
+    // The embedder sees whether the first mate hears its channel, as `status` does.
+    expect(["unconfirmed", "confirmed", "unavailable"]).toContain(status.channel);
     const digest = JSON.parse((await call(embedder, "fleet_digest")).content[1]!.text);
     expect(digest.panes.map((pane: { handle: string }) => pane.handle)).toEqual([worker]);
   });

@@ -10,8 +10,8 @@
  * Guarantees: the second host is handed back to the caller as soon as it
  * exists, so the demo's cleanup stops it whatever happens here.
  */
-import { execFileSync } from "node:child_process";
-import type { RuntimeReport } from "@first-mate/core/runtime";
+import { endPane, type RuntimeReport } from "@first-mate/core/runtime";
+import { createProcessDriver, createTmuxDriver } from "@first-mate/driver-tmux";
 import * as E from "fp-ts/lib/Either.js";
 import type { HostConfig } from "../host/hostConfig.js";
 import { nodeScriptArgv } from "../host/nodeScript.js";
@@ -24,6 +24,33 @@ const DOCS_WORKER_SCRIPT: WorkerScript = [
   { atMs: 300, title: "writing the release notes" },
   { atMs: 9_000, notify: { kind: "need_human", message: "may I publish the release notes?" } },
 ];
+
+/**
+ * The stopped host's first mate goes the way the kit ends every agent: its
+ * process tree recorded, its pane closed, then what remains signalled
+ * (SIGHUP → SIGTERM → SIGKILL). Closing the window alone leaves an agent
+ * that catches SIGHUP running.
+ */
+const endPreviousFirstMate = async (socketName: string, timeline: Timeline): Promise<void> => {
+  const tmux = createTmuxDriver({ socketName, processTable: "off" });
+  try {
+    const listed = await tmux.listPanes();
+    const pane = E.isRight(listed)
+      ? listed.right.find((candidate) => candidate.session === "bridge" && candidate.windowName === "first-mate")
+      : undefined;
+    if (pane === undefined) return;
+    const { report } = await endPane(
+      { tmux, processes: createProcessDriver() },
+      { paneId: pane.paneId, pid: pane.pid },
+    );
+    const survivors = report.survivors.map((survivor) => `${survivor.pid} ${survivor.program}`).join(", ");
+    timeline.note(
+      `ended the first mate ${pane.paneId}: ${report.recorded} processes recorded${survivors === "" ? ", none left" : `; SURVIVED: ${survivors}`}`,
+    );
+  } finally {
+    await tmux.close();
+  }
+};
 
 /** How long the scene's host waits for a sign that a push was seen before it types wake-ups instead. */
 export const FALLBACK_CONFIRM_MS = 4_000;
@@ -52,11 +79,7 @@ export const runFallbackScene = async (options: {
     "next scene: a first mate whose channel is off (like Claude Code without channel access): its session accepts every push and drops it",
   );
   await options.previous.stop();
-  try {
-    execFileSync("tmux", ["-L", options.socketName, "kill-window", "-t", "bridge:first-mate"], { stdio: "ignore" });
-  } catch {
-    // No first mate window left.
-  }
+  await endPreviousFirstMate(options.socketName, timeline);
   const began = Date.now();
   const started = await startHost({
     config: {
