@@ -55,6 +55,8 @@ export const CoreConfigSchema = z.object({
   rateLimitWindowMs: ms().default(600_000),
   /** Undelivered interrupts older than this are dropped with a count. */
   outboxTtlMs: ms().default(86_400_000),
+  /** At most this many undelivered interrupts are kept; beyond it the oldest expire early, with a count. */
+  outboxCap: z.number().int().positive().default(1_000),
   /** A first mate that dies sooner counts as a failed start (docs/design.md, Supervisor). */
   minUptimeMs: ms().default(60_000),
   /** Crash-loop protection: at most `maxStarts` per `startWindowMs`. */

@@ -11,7 +11,8 @@
  * - every wake is first written to the outbox (a store command), then
  *   delivered in sequence order, one at a time, while the first mate is
  *   attached; a failed delivery stays queued; entries older than the TTL are
- *   dropped with a count;
+ *   dropped with a count, and so are the oldest beyond `outboxCap` (the
+ *   outbox is bounded even while the first mate is away for a day);
  * - every per-source table is bounded (`INTERRUPT_TABLE_CAPS`), whatever
  *   the flood of invented sources or distinct messages: past its cap the
  *   dedupe table drops its oldest keys, the rate table its idle then least
@@ -104,7 +105,10 @@ export const INTERRUPT_TABLE_CAPS = {
 /** The folded-repeat key that collects repeats beyond the cap. */
 export const OVERFLOW_REPEAT_KEY = "\u0000overflow";
 
-type InterruptConfig = Pick<CoreConfig, "dedupeWindowMs" | "rateLimitWakes" | "rateLimitWindowMs" | "outboxTtlMs">;
+type InterruptConfig = Pick<
+  CoreConfig,
+  "dedupeWindowMs" | "rateLimitWakes" | "rateLimitWindowMs" | "outboxTtlMs" | "outboxCap"
+>;
 
 /** The key under which identical interrupts are deduplicated: source, kind and message. */
 export const dedupeKey = (source: string, kind: string, message: string): string =>
@@ -190,7 +194,12 @@ export const admitInterrupt = (
       (wakes) => wakes.times.some((at) => raised.now - at < config.rateLimitWindowMs),
     ),
   };
-  return { state: next, commands: [{ type: "store.enqueueOutbox", entry }], verdict: "queued" };
+  const capped = capOutbox(next, config);
+  return {
+    state: capped.state,
+    commands: [{ type: "store.enqueueOutbox", entry }, ...capped.commands],
+    verdict: "queued",
+  };
 };
 
 const LABEL: Record<InterruptKind, string> = {
@@ -261,9 +270,25 @@ const keepDelivering = (state: InterruptState, before: number): number => {
   return delivering === undefined ? before : Math.min(before, delivering.createdAt);
 };
 
-/** Pure: drop entries older than the TTL (never the one being delivered). */
-export const expireOutbox = (state: InterruptState, now: number, config: InterruptConfig): InterruptDecision => {
-  const before = now - config.outboxTtlMs;
+/**
+ * Pure: past `outboxCap`, the oldest undelivered entries expire early, by
+ * the same rule and store command as the TTL (dropped with a count, never
+ * the one being delivered): the bound is the creation time just after the
+ * newest entry that must go, so entries created in the same millisecond go
+ * together, in memory and in the store alike.
+ */
+export const capOutbox = (state: InterruptState, config: Pick<CoreConfig, "outboxCap">): InterruptDecision => {
+  const excess = state.outbox.length - config.outboxCap;
+  if (excess <= 0) return { state, commands: [], verdict: "queued" };
+  const waiting = state.outbox.filter((entry) => entry.seq !== state.delivering);
+  const lastToGo = waiting[Math.min(excess, waiting.length) - 1];
+  if (lastToGo === undefined) return { state, commands: [], verdict: "queued" };
+  const before = keepDelivering(state, lastToGo.createdAt + 1);
+  return dropBefore(state, before);
+};
+
+/** Drop the entries created before `before` (never the one being delivered), in memory and in the store. */
+const dropBefore = (state: InterruptState, before: number): InterruptDecision => {
   const kept = state.outbox.filter((entry) => entry.createdAt >= before || entry.seq === state.delivering);
   const dropped = state.outbox.length - kept.length;
   if (dropped === 0) return { state, commands: [], verdict: "queued" };
@@ -274,3 +299,13 @@ export const expireOutbox = (state: InterruptState, now: number, config: Interru
     verdict: "queued",
   };
 };
+
+/** Pure: drop entries older than the TTL (never the one being delivered), then the oldest beyond the cap. */
+export const expireOutbox = (state: InterruptState, now: number, config: InterruptConfig): InterruptDecision => {
+  const expired = expireByAge(state, now, config);
+  const capped = capOutbox(expired.state, config);
+  return { state: capped.state, commands: [...expired.commands, ...capped.commands], verdict: "queued" };
+};
+
+const expireByAge = (state: InterruptState, now: number, config: InterruptConfig): InterruptDecision =>
+  dropBefore(state, now - config.outboxTtlMs);
