@@ -136,8 +136,20 @@ export const EventSchema = z.discriminatedUnion("type", [
     kind: NotifyKindSchema,
     message: MessageSchema,
     severity: SeveritySchema.optional(),
+    /**
+     * Set when an agent's `notify` tool call awaits the core's answer
+     * (`tool.reply`): the pane must then be live in the latest observation.
+     */
+    requestId: ToolRequestIdSchema.optional(),
   }),
-  z.object({ type: z.literal("ReportReceived"), now, paneId: PaneIdSchema, message: MessageSchema }),
+  /** An agent's `report`; `requestId` as for NotifyReceived. */
+  z.object({
+    type: z.literal("ReportReceived"),
+    now,
+    paneId: PaneIdSchema,
+    message: MessageSchema,
+    requestId: ToolRequestIdSchema.optional(),
+  }),
   /** Evidence about an agent's state (a lifecycle hook, through the hook command). */
   z.object({ type: z.literal("AgentEvidenceReceived"), now, paneId: PaneIdSchema, evidence: AgentEvidenceSchema }),
   /**

@@ -74,10 +74,13 @@ import { persistTables, withHydratedTables } from "./durableTables.js";
 import { EMPTY_HYDRATION, type Event, type EventOf, EventSchema } from "./events.js";
 import type { CoreState } from "./state.js";
 import {
+  agentToolAnswer,
+  agentToolRefusal,
   NO_TOOL_CALLS,
   onToolCalled,
   toolPaneCloseSettled,
   toolProposalSettled,
+  toolRequestIdOf,
   toolScreenSettled,
   toolSpawnSettled,
   toolTextSettled,
@@ -776,30 +779,42 @@ const dispatch = (state: CoreState, event: Event): StepResult => {
  * event's time and the last one seen.
  */
 export const step = (state: CoreState, event: Event): StepResult => {
-  if (state.owner === null && event.type !== "Started")
+  if (state.owner === null && event.type !== "Started") {
     // Before Started nothing is decided, but a tool call is still answered.
-    return event.type === "ToolCalled"
-      ? [
+    const requestId = toolRequestIdOf(event);
+    return requestId === undefined
+      ? [state, []]
+      : [
           state,
           [
             {
               type: "tool.reply",
-              requestId: event.requestId,
+              requestId,
               reply: { ok: false, error: { _tag: "ToolRefused", message: "first-mate is starting" } },
             },
           ],
-        ]
-      : [state, []];
+        ];
+  }
   const now = Math.max(state.now, event.now);
   // A start's baseline is what the store holds: the first diff writes only what changes after it.
   const timed: CoreState =
     event.type === "Started" ? withHydratedTables({ ...state, now }, event.hydration, now) : { ...state, now };
+  const refusal = agentToolRefusal(timed, event);
+  if (refusal !== null) return refusal;
   const [next, commands] = chain(
     timed,
     (s) => stepAgentStates(s, event),
     (s) => dispatch(s, event),
   );
-  return [next, orderStoreFirst([...commands.map(namePush), ...persistTables(timed, next)])];
+  const answered = agentToolAnswer(next, event);
+  return [
+    next,
+    orderStoreFirst([
+      ...commands.map(namePush),
+      ...persistTables(timed, next),
+      ...(answered === null ? [] : [answered]),
+    ]),
+  ];
 };
 
 /** Every push carries its id in `meta.push`, so the first mate can name the push it answers. */

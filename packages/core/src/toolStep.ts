@@ -37,8 +37,8 @@ import { decideNudge, decidePeek } from "./decisions/toolPolicy.js";
 import type { FleetDigest } from "./domain/digest.js";
 import { formatInstant } from "./domain/instant.js";
 import type { PaneId } from "./domain/paneId.js";
-import type { ActingTool, ToolCall, ToolReply } from "./domain/toolCall.js";
-import type { EventOf } from "./events.js";
+import type { ActingTool, ToolCall, ToolReply, ToolRequest } from "./domain/toolCall.js";
+import type { Event, EventOf } from "./events.js";
 import type { CoreState } from "./state.js";
 
 type StepResult = readonly [CoreState, readonly Command[]];
@@ -398,3 +398,59 @@ export const toolProposalSettled = (state: CoreState, event: EventOf<"ActionProp
   const back = event.handBack ? "; the conn has gone back to the human" : "";
   return [next, [...commands, answer(event.requestId, refused(`not run: ${event.reason}; ${recorded}${back}`))]];
 };
+
+/** Pure: the event that carries tool request `requestId` from pane `from` into the core. */
+export const toolRequestEvent = (requestId: string, now: number, from: PaneId, request: ToolRequest): Event => {
+  switch (request.tool) {
+    case "notify":
+      return {
+        type: "NotifyReceived",
+        now,
+        paneId: from,
+        kind: request.kind,
+        message: request.message,
+        ...(request.severity === undefined ? {} : { severity: request.severity }),
+        requestId,
+      };
+    case "report":
+      return { type: "ReportReceived", now, paneId: from, message: request.message, requestId };
+    default:
+      return { type: "ToolCalled", now, requestId, paneId: from, call: request };
+  }
+};
+
+/**
+ * Pure: an agent's `notify` or `report` from a pane that is not live in the
+ * latest observation is refused before anything else sees it: an invented
+ * pane id costs no agent state, alert, table entry or outbox row. Null when
+ * the event goes on through `step`.
+ */
+export const agentToolRefusal = (state: CoreState, event: Event): StepResult | null => {
+  if ((event.type !== "NotifyReceived" && event.type !== "ReportReceived") || event.requestId === undefined)
+    return null;
+  if (state.fleet.some((pane) => pane.paneId === event.paneId && !pane.dead)) return null;
+  const message = `${event.paneId} is not a live pane of the latest observation; try again after the next tick`;
+  return [state, [answer(event.requestId, refused(message))]];
+};
+
+/** Pure: the answer to an agent's `notify` or `report`, on the state after it was taken in. */
+export const agentToolAnswer = (state: CoreState, event: Event): Command | null => {
+  if (event.type === "ReportReceived")
+    return event.requestId === undefined ? null : answer(event.requestId, ok("reported"));
+  if (event.type !== "NotifyReceived" || event.requestId === undefined) return null;
+  if (event.kind !== "need_human") return answer(event.requestId, ok(`noted (${event.kind})`));
+  if (event.paneId === state.supervisor.marker?.paneId)
+    return answer(event.requestId, ok("noted; the first mate does not wake itself"));
+  return answer(
+    event.requestId,
+    ok(
+      state.firstMateAttached ? "the first mate has been told" : "queued; the first mate will be told when it attaches",
+    ),
+  );
+};
+
+/** Pure: the tool request an event carries (ToolCalled, or an agent's notify / report awaiting its answer). */
+export const toolRequestIdOf = (event: Event): string | undefined =>
+  event.type === "ToolCalled" || event.type === "NotifyReceived" || event.type === "ReportReceived"
+    ? event.requestId
+    : undefined;

@@ -10,7 +10,7 @@
  */
 import { z } from "zod";
 import type { ToolError } from "../ports/errors.js";
-import { MessageSchema } from "./alert.js";
+import { MessageSchema, type NotifyKind, type Severity } from "./alert.js";
 import { PaneIdSchema } from "./paneId.js";
 
 /** The tools whose effects the core decides and the runtime runs. */
@@ -37,6 +37,21 @@ export const ToolCallSchema = z.discriminatedUnion("tool", [
 ]);
 /** A parsed {@link ToolCallSchema}. */
 export type ToolCall = z.infer<typeof ToolCallSchema>;
+
+/**
+ * A tool call the tool host hands to the core: one that acts
+ * ({@link ToolCall}, a ToolCalled event) or an agent's `notify` / `report`
+ * (a NotifyReceived / ReportReceived event naming the request).
+ */
+export type ToolRequest =
+  | ToolCall
+  | {
+      readonly tool: "notify";
+      readonly kind: NotifyKind;
+      readonly message: string;
+      readonly severity?: Severity;
+    }
+  | { readonly tool: "report"; readonly message: string };
 
 /** The reply to one tool call: its text, or a tagged refusal or failure (driver-mcp renders it `isError`). */
 export type ToolReply =

@@ -14,7 +14,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import { LogTextSchema } from "../domain/logEntry.js";
 import type { PaneId } from "../domain/paneId.js";
-import type { ToolCall, ToolReply } from "../domain/toolCall.js";
+import type { ToolCall, ToolReply, ToolRequest } from "../domain/toolCall.js";
 import type { Event } from "../events.js";
 import type { AuthorityStorePort } from "../ports/authorityStore.js";
 import { describeError, type ToolError } from "../ports/errors.js";
@@ -29,8 +29,8 @@ export interface WorkerDefaults {
 
 /** What the acting tools need: a way to hand a call to the core and await its reply, the stores and a clock. */
 export interface AuthorityToolDeps {
-  /** Queue a `ToolCalled` for `call` from `from`; resolves with the core's reply. */
-  readonly callTool: (from: PaneId, call: ToolCall) => Promise<ToolReply>;
+  /** Hand `request` from `from` to the core as an event; resolves with the core's reply. */
+  readonly callTool: (from: PaneId, request: ToolRequest) => Promise<ToolReply>;
   readonly authorityStore: AuthorityStorePort;
   readonly now: () => number;
   readonly dispatch: (event: Event) => Promise<void>;

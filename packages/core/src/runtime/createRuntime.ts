@@ -16,7 +16,7 @@ import type { FleetDigest } from "../domain/digest.js";
 import type { PaneInput, UsageSnapshot } from "../domain/observation.js";
 import type { PaneId } from "../domain/paneId.js";
 import type { EndStep } from "../domain/paneProcess.js";
-import type { ToolCall, ToolReply } from "../domain/toolCall.js";
+import type { ToolReply, ToolRequest } from "../domain/toolCall.js";
 import { type Event, EventSchema } from "../events.js";
 import type { AuthorityStorePort } from "../ports/authorityStore.js";
 import type { ChannelPort } from "../ports/channelPort.js";
@@ -28,6 +28,7 @@ import type { TmuxPort } from "../ports/tmuxPort.js";
 import type { ToolHost } from "../ports/toolHost.js";
 import { type CoreState, initialState } from "../state.js";
 import { currentDigest, type EventRejected, step } from "../step.js";
+import { toolRequestEvent, toolRequestIdOf } from "../toolStep.js";
 import { type AuthorityControls, createAuthorityControls } from "./authorityControls.js";
 import type { WorkerDefaults } from "./authorityTools.js";
 import { executeCommand, skippedEffectEvent } from "./executeCommand.js";
@@ -274,7 +275,8 @@ export const createRuntime = (options: RuntimeOptions): Runtime => {
         } catch (error) {
           // step is total; should it ever throw, the event changes nothing and the queue goes on.
           report({ type: "error", at: clock.now(), message: `${event.type}: ${messageOf(error)}` });
-          if (event.type === "ToolCalled") answerTool(event.requestId, failedReply(`not decided: ${messageOf(error)}`));
+          const requestId = toolRequestIdOf(event);
+          if (requestId !== undefined) answerTool(requestId, failedReply(`not decided: ${messageOf(error)}`));
           continue;
         }
         state = result[0];
@@ -306,17 +308,12 @@ export const createRuntime = (options: RuntimeOptions): Runtime => {
    * A tool call that acts goes through `step` like every other event: queued
    * behind what is already waiting, decided there, answered by `tool.reply`.
    */
-  const callTool = (from: PaneId, call: ToolCall): Promise<ToolReply> => {
+  const callTool = (from: PaneId, request: ToolRequest): Promise<ToolReply> => {
     if (!running) return Promise.resolve(refusedReply("first-mate is not running"));
     toolRequests += 1;
-    const parsed = EventSchema.safeParse({
-      type: "ToolCalled",
-      now: clock.now(),
-      requestId: `tool-${toolRequests}`,
-      paneId: from,
-      call,
-    });
-    if (!parsed.success || parsed.data.type !== "ToolCalled")
+    const parsed = EventSchema.safeParse(toolRequestEvent(`tool-${toolRequests}`, clock.now(), from, request));
+    const requestId = parsed.success ? toolRequestIdOf(parsed.data) : undefined;
+    if (!parsed.success || requestId === undefined)
       return Promise.resolve({
         ok: false,
         error: {
@@ -324,7 +321,6 @@ export const createRuntime = (options: RuntimeOptions): Runtime => {
           message: parsed.success ? "not a tool call" : rejection(parsed.error.issues).reason,
         },
       });
-    const { requestId } = parsed.data;
     const replied = new Promise<ToolReply>((resolve) => toolReplies.set(requestId, resolve));
     void enqueue(parsed.data);
     return replied;

@@ -2,10 +2,12 @@
  * The runtime's ToolHost: what the channel server's tools call.
  *
  * Identity has been checked by the server. Every tool that acts on the
- * fleet (and `peek`) is decided by `step` from a `ToolCalled` event
- * (authorityTools.ts, toolStep.ts); the others are events through `step`
- * too, or reads of the runtime's state and the store. This file holds no
- * policy: it turns calls into events and outcomes into tool results.
+ * fleet (and `peek`), and every agent's `notify` and `report`, is decided
+ * by `step` from an event naming a request id, and answered by the core's
+ * `tool.reply` (authorityTools.ts, toolStep.ts); the others are events
+ * through `step` too, or reads of the runtime's state and the store. This
+ * file holds no policy: it turns calls into events and replies into tool
+ * results.
  */
 
 import * as E from "fp-ts/lib/Either.js";
@@ -15,7 +17,7 @@ import { renderInterrupt } from "../decisions/interrupts.js";
 import { renderDelta } from "../decisions/renderDelta.js";
 import { LogReadQuerySchema, LogTextSchema } from "../domain/logEntry.js";
 import type { PaneId } from "../domain/paneId.js";
-import type { ToolCall, ToolReply } from "../domain/toolCall.js";
+import type { ToolReply, ToolRequest } from "../domain/toolCall.js";
 import type { Event } from "../events.js";
 import { PushRefSchema } from "../events.js";
 import type { AuthorityStorePort } from "../ports/authorityStore.js";
@@ -33,13 +35,14 @@ export interface ToolHostDeps {
   readonly store: StorePort;
   readonly now: () => number;
   readonly dispatch: (event: Event) => Promise<void>;
-  /** Queue a `ToolCalled` event and resolve with the core's `tool.reply` for it. */
-  readonly callTool: (from: PaneId, call: ToolCall) => Promise<ToolReply>;
+  /** Hand a tool request to the core as an event and resolve with the core's `tool.reply` for it. */
+  readonly callTool: (from: PaneId, request: ToolRequest) => Promise<ToolReply>;
   /** Conn, proposals, role extensions; default: `store` itself when it implements the port. */
   readonly authorityStore?: AuthorityStorePort;
 }
 
-const refused = (message: string): ToolError => ({ _tag: "ToolRefused", message });
+const resultOf = (reply: ToolReply): E.Either<ToolError, string> =>
+  reply.ok ? E.right(reply.text) : E.left(reply.error);
 const failedWith = (message: string): ToolError => ({ _tag: "ToolFailed", message });
 
 /** The runtime's tool host: every optional tool of the port is there. */
@@ -54,16 +57,6 @@ export const createToolHost = (deps: ToolHostDeps): RuntimeToolHost => {
     const state = deps.getState();
     return currentDigest({ ...state, now: Math.max(state.now, deps.now()) });
   };
-  const firstMate = () => deps.getState().supervisor.marker?.paneId ?? null;
-  /**
-   * Interrupts come only from panes of the latest observation: a pane id
-   * nobody has seen costs no table entry, alert or outbox row.
-   */
-  const unobserved = (from: string): ToolError | null =>
-    deps.getState().fleet.some((pane) => pane.paneId === from && !pane.dead)
-      ? null
-      : refused(`${from} is not a live pane of the latest observation; try again after the next tick`);
-
   /** A push id the first mate named, when it is well formed (anything else names nothing). */
   const ackOf = (input: { readonly ack?: string } | undefined): { ack?: string } => {
     const parsed = PushRefSchema.safeParse(input?.ack);
@@ -91,19 +84,16 @@ export const createToolHost = (deps: ToolHostDeps): RuntimeToolHost => {
     ...authorityTools,
     firstMateMarker: async () => deps.getState().supervisor.marker,
 
-    async notify(from, input) {
-      const unknown = unobserved(from);
-      if (unknown) return E.left(unknown);
-      await deps.dispatch({ type: "NotifyReceived", now: deps.now(), paneId: from, ...input });
-      const state = deps.getState();
-      if (input.kind !== "need_human") return E.right(`noted (${input.kind})`);
-      if (from === firstMate()) return E.right("noted; the first mate does not wake itself");
-      return E.right(
-        state.firstMateAttached
-          ? "the first mate has been told"
-          : "queued; the first mate will be told when it attaches",
-      );
-    },
+    // Decided by the core (a pane not live in the latest observation is refused there).
+    notify: async (from, input) =>
+      resultOf(
+        await deps.callTool(from, {
+          tool: "notify",
+          kind: input.kind,
+          message: input.message,
+          ...(input.severity === undefined ? {} : { severity: input.severity }),
+        }),
+      ),
 
     async identityConflict(from, detail) {
       await deps.dispatch({
@@ -114,12 +104,7 @@ export const createToolHost = (deps: ToolHostDeps): RuntimeToolHost => {
       });
     },
 
-    async report(from, input) {
-      const unknown = unobserved(from);
-      if (unknown) return E.left(unknown);
-      await deps.dispatch({ type: "ReportReceived", now: deps.now(), paneId: from, message: input.message });
-      return E.right("reported");
-    },
+    report: async (from, input) => resultOf(await deps.callTool(from, { tool: "report", message: input.message })),
 
     async agentHook(from, payload) {
       const evidence = hookEvidence(payload, deps.now());

@@ -15,12 +15,13 @@ import { type CoreConfigInput, parseCoreConfig } from "../config.js";
 import type { FleetDigest } from "../domain/digest.js";
 import type { PaneObservation } from "../domain/observation.js";
 import { isPaneId, type PaneId } from "../domain/paneId.js";
-import type { ToolCall, ToolReply } from "../domain/toolCall.js";
+import type { ToolReply, ToolRequest } from "../domain/toolCall.js";
 import type { Event } from "../events.js";
 import { describeError, type StoreError } from "../ports/errors.js";
 import { skippedEffectEvent } from "../runtime/executeCommand.js";
 import { type CoreState, initialState } from "../state.js";
 import { step as coreStep, currentDigest } from "../step.js";
+import { toolRequestEvent } from "../toolStep.js";
 import { createFakeChannel, type FakeChannel } from "./fakeChannel.js";
 import { createFakeClock, type FakeClock } from "./fakeClock.js";
 import { createFakeStore, type FakeStore } from "./fakeStore.js";
@@ -99,11 +100,11 @@ export interface FakeWorld {
   /** Queue an event from outside (embedder input, tool call, tmux event). */
   inject(event: Event): void;
   /**
-   * A first mate's tool call that acts (what the runtime's `callTool` does):
-   * a ToolCalled event with a fresh request id, driven until quiet; resolves
+   * A tool call handed to the core (what the runtime's `callTool` does):
+   * its event with a fresh request id, driven until quiet; resolves
    * with the core's reply for it. The ToolHost's `callTool` over this world.
    */
-  callTool(from: PaneId, call: ToolCall): Promise<ToolReply>;
+  callTool(from: PaneId, call: ToolRequest): Promise<ToolReply>;
   step(): boolean;
   drive(limit?: number): number;
   driveBounded(n: number): number;
@@ -493,7 +494,7 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
     callTool(from, call) {
       toolCalls += 1;
       const requestId = `tool-${toolCalls}`;
-      queue.push({ kind: "event", event: { type: "ToolCalled", now: clock.now(), requestId, paneId: from, call } });
+      queue.push({ kind: "event", event: toolRequestEvent(requestId, clock.now(), from, call) });
       world.drive();
       const answered = toolReplies.find((entry) => entry.requestId === requestId);
       return Promise.resolve(

@@ -183,3 +183,43 @@ describe("tool effects go through step", () => {
     expect(tagOf(late)).toBe("ToolRefused");
   });
 });
+
+describe("an agent's notify goes through step", () => {
+  it("a notify decided on a stale snapshot: a pane the queued observation shows gone raises no interrupt", async () => {
+    const clock = createFakeClock();
+    const tmux = createFakeTmux(() => clock.now());
+    const inner = createFakeStore();
+    // The captain's log can be held, so events queue behind a batch as they do behind a slow disk.
+    let release: () => void = () => {};
+    let held: Promise<void> | null = null;
+    const store: StorePort = {
+      ...inner,
+      appendLog: async (entry) => {
+        if (held) await held;
+        return inner.appendLog(entry);
+      },
+    };
+    const worker = tmux.addPane({ command: "claude", title: "api work", windowName: "api" });
+    const runtime = createRuntime({ tmux, channel: createFakeChannel(), store, clock, launcher, owner: "notify-test" });
+    running.push(runtime);
+    await runtime.start();
+    await runtime.idle();
+    held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // The worker's window closes (an observation is asked for), and a batch that writes the log holds the queue.
+    tmux.killPaneExternally(worker);
+    void runtime.dispatch({ type: "IdentityConflictDetected", now: clock.now(), paneId: worker, detail: "hold" });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    // The observation that shows the pane gone waits in the queue; the call comes now.
+    const answer = runtime.toolHost.notify(worker, { kind: "need_human", message: "which database?" });
+    release();
+    held = null;
+    const settled = await answer;
+    await runtime.idle();
+    expect(E.isLeft(settled) && settled.left._tag).toBe("ToolRefused");
+    expect(textOf(settled)).toContain("is not a live pane of the latest observation");
+    expect([...inner.snapshot().outbox.values()].filter((entry) => entry.source === worker)).toEqual([]);
+    expect(runtime.state().alerts[worker]).toBeUndefined();
+  });
+});
