@@ -84,6 +84,8 @@ export interface WakeUpState {
   readonly resends: number;
   /** The re-sends ran out and the log says so: no more reminders until something new. */
   readonly resendsExhausted: boolean;
+  /** When the last wake-up could not be typed (tmux down, pane gone): the next try waits an interval. */
+  readonly failedAt: number | null;
 }
 
 /** One first mate's channel: its mode and what confirming or giving up on it needs. */
@@ -123,6 +125,7 @@ export const INITIAL_WAKE_UP: WakeUpState = {
   wakeRequestedFor: null,
   resends: 0,
   resendsExhausted: false,
+  failedAt: null,
 };
 
 /** A first mate's channel at its start: unconfirmed, nothing accepted, nothing held. */
@@ -356,6 +359,9 @@ export const decideWake = (state: WakeUpState, input: WakeInput): { state: WakeU
     state.wakeRequestedFor === at
       ? idle
       : { state: { ...state, wakeRequestedFor: at }, commands: [{ type: "timer.wakeAt", at } satisfies Command] };
+  // A wake-up that could not be typed is tried again an interval later, not at once in a loop.
+  if (state.failedAt !== null && input.now < state.failedAt + input.intervalMs)
+    return waitUntil(state.failedAt + input.intervalMs);
   let resend = false;
   if (!newInterrupts && !newChanges) {
     // Nothing new: remind of what was announced and is still not pulled, bounded.
@@ -403,7 +409,8 @@ export const decideWake = (state: WakeUpState, input: WakeInput): { state: WakeU
 /** Pure: fold the result of typing a wake-up. A failed one is tried again at the next decision. */
 export const settleWake = (state: WakeUpState, requestId: string, typed: boolean, now: number): WakeUpState => {
   if (state.inFlight !== requestId) return state;
-  if (!typed || state.pending === null) return { ...state, inFlight: null, pending: null };
+  if (!typed) return { ...state, inFlight: null, pending: null, failedAt: now };
+  if (state.pending === null) return { ...state, inFlight: null, pending: null };
   return {
     ...state,
     inFlight: null,
@@ -413,5 +420,6 @@ export const settleWake = (state: WakeUpState, requestId: string, typed: boolean
     announcedSeq: state.pending.seq,
     resends: state.pending.resend ? state.resends + 1 : 0,
     resendsExhausted: state.pending.resend ? state.resendsExhausted : false,
+    failedAt: null,
   };
 };

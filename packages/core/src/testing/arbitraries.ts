@@ -3,10 +3,13 @@
  * suites and for embedders who property-test their own integration.
  */
 import fc from "fast-check";
+import { AUTHORITY_EVENT_SCHEMAS, type AuthorityEvent } from "../authority/authorityEvents.js";
 import type { AgentKind } from "../domain/agentKind.js";
 import type { FleetDigest, PaneDigest } from "../domain/digest.js";
 import type { CiState, PaneObservation, UsageSnapshot } from "../domain/observation.js";
 import type { PaneId } from "../domain/paneId.js";
+import type { FakeStoreWrite } from "./fakeStore.js";
+import { schemaArbitrary } from "./schemaArbitrary.js";
 
 /** The start time every arbitrary is anchored to (epoch ms). */
 export const T0 = 1_700_000_000_000;
@@ -151,12 +154,104 @@ export type WorldAction =
     }
   /** The store fails every call (a locked database) until it comes back. */
   | { readonly type: "storeOutage"; readonly on: boolean }
-  /** A second host takes the lease (this host's expired) for `ms`. */
+  /** The next `count` durable writes (of one kind, or any when null) fail, like a disk error. */
+  | { readonly type: "storeWriteFails"; readonly write: FakeStoreWrite | null; readonly count: number }
+  /** The next `count` whole-state reads (a hydrate, the re-read after taking the lease) fail. */
+  | { readonly type: "storeReadFails"; readonly count: number }
+  /**
+   * How the next first mate spawned treats its channel: hears and says so,
+   * hears but never says so, or is deaf to it (channels silently off).
+   */
+  | { readonly type: "firstMateChannel"; readonly hears: boolean; readonly acknowledges: boolean }
+  /** The lease is lost to another host for `ms` (it takes the lease and does nothing else). */
   | { readonly type: "leaseTakenOver"; readonly ms: number }
-  /** This host restarts: a fresh core hydrated from the same store. */
-  | { readonly type: "restartHost" };
+  /**
+   * A second host takes the lease for `ms` and supervises as a holder does:
+   * it adopts the store's first mate when that pane lives, else starts its
+   * own and writes the marker under its epoch.
+   */
+  | { readonly type: "secondHostTakesOver"; readonly ms: number }
+  /** This host restarts: a fresh core hydrated from the same store (or told the read failed). */
+  | { readonly type: "restartHost"; readonly hydrateFails?: boolean }
+  /** A pane appears in the first mate's window unmarked (a host died between creating it and writing the marker). */
+  | { readonly type: "orphanInFirstMateWindow" }
+  /** The tmux server restarts: every pane is gone, and `workers` new ones take the old pane ids. */
+  | { readonly type: "tmuxServerRestart"; readonly workers: number }
+  /** tmux cannot be reached (no server, a broken socket) until it comes back. */
+  | { readonly type: "tmuxOutage"; readonly on: boolean }
+  /** What a worker's screen shows (the agent-state fallback reads it). */
+  | { readonly type: "screen"; readonly index: number; readonly screen: WorkerScreen }
+  /** What the first mate's screen shows: a start-up dialog, or its ready prompt. */
+  | { readonly type: "firstMateScreen"; readonly screen: FirstMateScreen }
+  /** The human flips the kill switch. */
+  | { readonly type: "killSwitch"; readonly on: boolean }
+  /** The human resets crash-loop protection. */
+  | { readonly type: "supervisorReset" }
+  /** The first mate pulls its digest (`fleet_digest`) and, with `inbox`, its interrupts. */
+  | { readonly type: "firstMatePulls"; readonly inbox: boolean }
+  /** A worker's own channel session attaches (a worker is never taken for the first mate). */
+  | { readonly type: "workerAttaches"; readonly index: number }
+  /** The first mate calls a tool that acts (through `step`, like the runtime's `callTool`), on a worker. */
+  | {
+      readonly type: "toolCall";
+      readonly tool: "spawn_worker" | "assign_task" | "terminate" | "nudge" | "peek";
+      readonly index: number;
+      /** The target's process exits just before the call (tmux reports the closed window after it). */
+      readonly targetGone: boolean;
+    }
+  /** The human hands the conn to the first mate, every conn-gated action in scope, for an hour. */
+  | { readonly type: "handConn" }
+  /** An authority event from the embedder's surface or the tool host (conn, actions, proposals, identity). */
+  | { readonly type: "authority"; readonly event: AuthorityEvent };
 
-/** The faults a world can suffer, beyond `worldActionArb`'s fleet life. */
+/** Screens a worker may show, each one the screen classifier reads (or, `plain`, does not). */
+export const WORKER_SCREENS = {
+  busy: "✻ Compiling… (esc to interrupt)",
+  waiting_permission: "Do you want to proceed?\n❯ 1. Yes\n  2. No",
+  idle: "> \n  ? for shortcuts",
+  plain: "$ make test\nok",
+} as const;
+/** A key of {@link WORKER_SCREENS}. */
+export type WorkerScreen = keyof typeof WORKER_SCREENS;
+
+/** Screens the first mate may show: start-up dialogs (recognised by their recorded text), or ready. */
+export const FIRST_MATE_SCREENS = {
+  development_channels: "WARNING: Loading development channels\n❯ 1. I am using this for local development",
+  folder_trust: "Do you trust the files in this folder?\n❯ 1. No, exit\n  2. Yes, I trust this folder",
+  not_logged_in: "Not logged in · run /login",
+  ready: "> \n  ? for shortcuts",
+} as const;
+/** A key of {@link FIRST_MATE_SCREENS}. */
+export type FirstMateScreen = keyof typeof FIRST_MATE_SCREENS;
+
+const STORE_WRITES: readonly FakeStoreWrite[] = [
+  "setMarker",
+  "clearMarker",
+  "recordStart",
+  "setSupervisorGaveUp",
+  "appendLog",
+  "setAlert",
+  "clearAlert",
+  "enqueueOutbox",
+  "markDelivered",
+  "expireOutbox",
+  "setKillSwitch",
+  "saveConn",
+];
+
+/** Authority events as the embedder's surface and the tool host send them (schema-valid; `now` is set on use). */
+export const authorityEventArb: fc.Arbitrary<AuthorityEvent> = fc.oneof(
+  ...AUTHORITY_EVENT_SCHEMAS.map((schema) => schemaArbitrary(schema) as fc.Arbitrary<AuthorityEvent>),
+);
+
+/**
+ * The faults and outside events a world can meet, beyond `worldActionArb`'s
+ * fleet life: agent evidence (stale, future, conflicting), inputs with CI
+ * and budget (extreme reset times), screens, store outages and failures of
+ * any write, a failed hydrate, host restarts, a second host taking the lease,
+ * tmux restarting with reused pane ids or gone, the human's switches, the
+ * first mate's pulls, and authority events.
+ */
 export const faultActionArb: fc.Arbitrary<WorldAction> = fc.oneof(
   {
     weight: 3,
@@ -190,11 +285,73 @@ export const faultActionArb: fc.Arbitrary<WorldAction> = fc.oneof(
   {
     weight: 1,
     arbitrary: fc.record({
-      type: fc.constant("leaseTakenOver" as const),
+      type: fc.constant("storeWriteFails" as const),
+      write: fc.option(fc.constantFrom(...STORE_WRITES), { nil: null }),
+      count: fc.integer({ min: 1, max: 3 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      type: fc.constantFrom("leaseTakenOver" as const, "secondHostTakesOver" as const),
       ms: fc.integer({ min: 1_000, max: 200_000 }),
     }),
   },
-  { weight: 1, arbitrary: fc.constant({ type: "restartHost" as const }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant("restartHost" as const), hydrateFails: fc.boolean() }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ type: fc.constant("tmuxServerRestart" as const), workers: fc.integer({ min: 0, max: 3 }) }),
+  },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant("tmuxOutage" as const), on: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.constant({ type: "orphanInFirstMateWindow" as const }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      type: fc.constant("screen" as const),
+      index: fc.nat(20),
+      screen: fc.constantFrom(...(Object.keys(WORKER_SCREENS) as WorkerScreen[])),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      type: fc.constant("firstMateScreen" as const),
+      screen: fc.constantFrom(...(Object.keys(FIRST_MATE_SCREENS) as FirstMateScreen[])),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ type: fc.constant("storeReadFails" as const), count: fc.integer({ min: 1, max: 2 }) }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      type: fc.constant("firstMateChannel" as const),
+      hears: fc.boolean(),
+      acknowledges: fc.boolean(),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant("killSwitch" as const), on: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.constant({ type: "supervisorReset" as const }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant("firstMatePulls" as const), inbox: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant("workerAttaches" as const), index: fc.nat(20) }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant("authority" as const), event: authorityEventArb }) },
+  { weight: 1, arbitrary: fc.constant({ type: "handConn" as const }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      type: fc.constant("toolCall" as const),
+      tool: fc.constantFrom(
+        "spawn_worker" as const,
+        "assign_task" as const,
+        "terminate" as const,
+        "nudge" as const,
+        "peek" as const,
+      ),
+      index: fc.nat(20),
+      targetGone: fc.boolean(),
+    }),
+  },
 );
 
 /** Any {@link WorldAction}, weighted toward the common ones; for model-based runs of a fake world. */

@@ -31,6 +31,9 @@ export interface FakeTmux extends TmuxPort {
   restartServer(): void;
   /** The server the panes run on now. */
   server(): TmuxServerIdentity;
+  /** While unavailable, listing and spawning fail (no server, a broken socket); the panes live on. */
+  setUnavailable(unavailable: boolean): void;
+  isUnavailable(): boolean;
   touch(paneId: string): void;
   /** Spawn behaviours consumed in order; "ok" once the queue is empty. */
   queueSpawns(...behaviours: SpawnBehaviour[]): void;
@@ -58,6 +61,13 @@ export const createFakeTmux = (now: () => number): FakeTmux => {
   // Pids never repeat across server restarts: a reused pane id is another process.
   let nextPid = 1000;
   let server: TmuxServerIdentity = { pid: 500, startedAt: now() };
+  let unavailable = false;
+  const noServer: TmuxError = {
+    _tag: "TmuxCommandFailed",
+    message: "no server running",
+    exitCode: 1,
+    stderr: "no server running on /tmp/tmux-0/default",
+  };
   const emit = (event: TmuxEvent) => {
     for (const listener of listeners) listener(event);
   };
@@ -81,6 +91,7 @@ export const createFakeTmux = (now: () => number): FakeTmux => {
   };
 
   const spawnSync: FakeTmux["spawnSync"] = (request) => {
+    if (unavailable) return E.left(noServer);
     const behaviour = behaviours.shift() ?? "ok";
     if (behaviour === "fail") {
       spawned.push({ request, behaviour, paneId: "" });
@@ -124,6 +135,10 @@ export const createFakeTmux = (now: () => number): FakeTmux => {
       emit({ type: "connected" });
     },
     server: () => server,
+    setUnavailable(value) {
+      unavailable = value;
+    },
+    isUnavailable: () => unavailable,
     setTitle(paneId, title) {
       const pane = panes.get(paneId);
       if (pane) panes.set(paneId, { ...pane, title, lastActivityAt: now() });
@@ -135,7 +150,7 @@ export const createFakeTmux = (now: () => number): FakeTmux => {
     queueSpawns: (...more) => {
       behaviours.push(...more);
     },
-    listPanes: async () => E.right([...panes.values()]),
+    listPanes: async () => (unavailable ? E.left(noServer) : E.right([...panes.values()])),
     spawn: async (request) => spawnSync(request),
     kill: async (paneId) => {
       panes.delete(paneId);

@@ -223,16 +223,19 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
   };
 
   const noSuchPane = (command: Command): null => {
-    unapplied.push({ command, reason: "no such pane" });
+    unapplied.push({ command, reason: tmux.isUnavailable() ? "no server running" : "no such pane" });
     return null;
   };
-  const reachable = (paneId: string): boolean => tmux.panes.has(paneId);
+  /** Whether tmux can act on the pane now (its server is reachable and the pane exists). */
+  const reachable = (paneId: string): boolean => !tmux.isUnavailable() && tmux.panes.has(paneId);
 
   // Every effect the core can ask for, keyed by kind: a new command kind does
   // not compile until the world says what it does with it.
   const effects: EffectHandlers = {
     "fleet.observe": (command, now) => {
       // Like the runtime: the store's supervisor flags and marker ride along (when the store answers).
+      if (tmux.isUnavailable())
+        return { type: "ObserveFailed", now, observeId: command.observeId, reason: "no server running" };
       const flags = store.sync.readSupervisorFlags();
       const marker = store.sync.readMarker();
       return {
@@ -276,7 +279,7 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
     },
     "tmux.killWindow": (command) => {
       const before = tmux.panes.size;
-      void tmux.killWindow(command.target);
+      if (!tmux.isUnavailable()) void tmux.killWindow(command.target);
       if (tmux.panes.size === before) unapplied.push({ command, reason: "no such window" });
       return null;
     },
@@ -298,17 +301,25 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
       };
     },
     "tmux.sendText": (command, now) => {
-      if (!tmux.panes.has(command.paneId))
+      if (!reachable(command.paneId))
         return { type: "TextSendFailed", now, requestId: command.requestId, reason: "no such pane" };
       tmux.sent.push({ paneId: command.paneId, text: command.text });
       return { type: "TextSent", now, requestId: command.requestId };
     },
     "tmux.sendKeys": (command) => {
-      if (!tmux.panes.has(command.paneId)) return noSuchPane(command);
+      if (!reachable(command.paneId)) return noSuchPane(command);
       tmux.keysSent.push({ paneId: command.paneId, keys: [...command.keys] });
       return null;
     },
     "tmux.spawnWorker": (command, now) => {
+      if (tmux.isUnavailable())
+        return {
+          type: "DeferredSpawnSettled",
+          now,
+          spawnId: command.spawnId,
+          paneId: null,
+          reason: "no server running",
+        };
       const paneId = tmux.addPane({
         command: command.launch.argv[0]!,
         session: command.launch.session,

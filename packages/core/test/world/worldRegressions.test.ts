@@ -1,0 +1,28 @@
+/**
+ * Defects the world that can go wrong found in the core, each pinned as the
+ * shortest sequence that showed it.
+ */
+import { describe, expect, it } from "vitest";
+import { runActions, startedWorld } from "../worldSupport.js";
+
+describe("found by the world that can go wrong", () => {
+  it("a wake-up that cannot be typed (tmux down) is tried again after the interval, not at once in a loop", () => {
+    // Shrunk from the every-event-kind run: a deaf first mate, then tmux goes away while a change waits.
+    const world = startedWorld(1);
+    runActions(world, [
+      { type: "firstMateChannel", hears: false, acknowledges: false },
+      { type: "killFirstMate" },
+      { type: "advance", ms: 5_000 },
+      { type: "advance", ms: 200_000 },
+      { type: "retitle", index: 0, title: "testing" },
+      { type: "tmuxOutage", on: true },
+    ]);
+    // Failed wake-ups settle: the world goes quiet instead of typing into a dead server without end.
+    world.advance(600_000);
+    const failed = world.events.filter((event) => event.type === "TextSendFailed");
+    expect(failed.length).toBeGreaterThan(0);
+    const { pushIntervalMs } = world.state().config;
+    for (let i = 1; i < failed.length; i++)
+      expect(failed[i]!.now - failed[i - 1]!.now).toBeGreaterThanOrEqual(pushIntervalMs);
+  });
+});
