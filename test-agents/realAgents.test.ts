@@ -64,11 +64,12 @@ beforeAll(async () => {
   cwd = join(world.dir, "work");
   mkdirSync(cwd, { recursive: true });
   isolatedAgentHome(home, [world.dir, cwd]);
-  // The hooks go where Claude Code reads them: this HOME's settings.
-  const installed = await runCli(
-    ["install-hooks", "--settings", join(home, ".claude", "settings.json"), "--socket", world.socketPath],
-    { out: () => {}, err: (line) => process.stderr.write(`${line}\n`) },
-  );
+  // The hooks go where Claude Code reads them: the worker's project settings (the first mate runs elsewhere,
+  // in the world's directory: its hooks come with its launch, not from install-hooks).
+  const installed = await runCli(["install-hooks", "--project", cwd, "--socket", world.socketPath], {
+    out: () => {},
+    err: (line) => process.stderr.write(`${line}\n`),
+  });
   if (installed !== 0) throw new Error(`install-hooks exited ${installed}`);
   // The first mate is the real Claude Code, launched by the host.
   host = await world.startHost({
@@ -167,6 +168,17 @@ describe("the real agents", () => {
     // The real Claude Code binary, not a stand-in.
     expect(pane?.command).toBe("claude");
     expect(host.host.runtime.status().firstMateAttached).toBe(true);
+  });
+
+  it("the first mate launched by the host has first-mate's hooks by construction: its SessionStart reaches the host with provenance hook", async () => {
+    const firstMate = host.host.runtime.status().firstMate?.paneId;
+    expect(firstMate).toBeDefined();
+    // No install-hooks reached the first mate's directory or HOME: these come from its launch (--settings).
+    await waitFor(
+      "a SessionStart hook from the first mate",
+      () => host.host.runtime.state().agents[firstMate!]?.evidence.hook?.detail?.startsWith("SessionStart"),
+      { timeoutMs: 120_000, describe: () => JSON.stringify(host.host.runtime.state().agents[firstMate!]) },
+    );
   });
 
   it("(3) hooks written by install-hooks fire from the real Claude Code and reach the host as state with provenance hook", async () => {

@@ -3,6 +3,10 @@
  * written to a file (never typed, never in argv), and the agent command
  * with the first-mate channel wired in. The core sees only the token's hash.
  *
+ * Claude Code also gets first-mate's lifecycle hooks through `--settings`
+ * (a 0600 file beside the prompt), so its hook evidence reaches the host
+ * whether or not the user ran `install-hooks`.
+ *
  * The prompt file (0600, in the private `launch` directory, 0700) reaches
  * Claude Code as `--append-system-prompt-file`, and every other agent as
  * `FIRST_MATE_PROMPT_FILE` in the environment it already receives: Linux
@@ -22,6 +26,8 @@ import { join } from "node:path";
 import { classifyAgent } from "@first-mate/core";
 import type { FirstMateLauncher, LaunchAlert, PreparedLaunch } from "@first-mate/core/runtime";
 import * as E from "fp-ts/lib/Either.js";
+import { installHooks, renderSettings } from "../commands/claudeHookSettings.js";
+import { defaultHookCommand } from "../commands/hooksCommand.js";
 import type { AgentChoice } from "./hostConfig.js";
 import { backupIdentity, newestBackupWithin, readIdentity } from "./identityFile.js";
 import type { PromptInput } from "./layeredPromptSource.js";
@@ -57,11 +63,16 @@ export const channelServerEntry = (socketPath: string) => {
   return { command: command!, args, env: { FIRST_MATE_SOCKET: socketPath } };
 };
 
-/** Claude Code with the first-mate channel; the prompt is read from its file by Claude Code itself. */
+/**
+ * Claude Code with the first-mate channel; the prompt is read from its file
+ * by Claude Code itself; `settingsPath`, when given, adds first-mate's
+ * lifecycle hooks (`--settings`, on top of the user's own settings).
+ */
 export const claudeArgv = (
   agent: Extract<AgentChoice, { kind: "claude" }>,
   mcpConfigPath: string,
   promptPath: string,
+  settingsPath?: string,
 ): string[] => [
   agent.binary,
   "--mcp-config",
@@ -70,8 +81,21 @@ export const claudeArgv = (
   "server:first-mate",
   "--append-system-prompt-file",
   promptPath,
+  ...(settingsPath === undefined ? [] : ["--settings", settingsPath]),
   ...agent.extraArgs,
 ];
+
+/**
+ * The settings file that gives a Claude Code first mate first-mate's
+ * lifecycle hooks by construction, whatever `install-hooks` did: hook
+ * evidence is what lets an unnamed tool call or a new turn confirm its
+ * channel (decisions/channelDelivery.ts in core). The same command as
+ * `install-hooks` writes, so where both are installed Claude Code runs it once.
+ */
+export const firstMateHookSettings = (socketPath: string): string | null => {
+  const installed = installHooks({}, defaultHookCommand(socketPath));
+  return E.isRight(installed) ? renderSettings(installed.right.settings) : null;
+};
 
 /** The identity hard cap when none is configured, in characters. */
 export const DEFAULT_IDENTITY_HARD_CAP_CHARS = 32_000;
@@ -137,7 +161,13 @@ export const createFirstMateLauncher = (options: LauncherOptions): FirstMateLaun
         const mcpConfigPath = join(dir, `first-mate-${attempt}.mcp.json`);
         const config = { mcpServers: { "first-mate": channelServerEntry(options.socketPath) } };
         await writeFile(mcpConfigPath, JSON.stringify(config, null, 2), { mode: 0o600 });
-        argv = claudeArgv(options.agent, mcpConfigPath, promptPath);
+        const hookSettings = firstMateHookSettings(options.socketPath);
+        let settingsPath: string | undefined;
+        if (hookSettings !== null) {
+          settingsPath = join(dir, `first-mate-${attempt}.settings.json`);
+          await writeFile(settingsPath, hookSettings, { mode: 0o600 });
+        }
+        argv = claudeArgv(options.agent, mcpConfigPath, promptPath, settingsPath);
         break;
       }
       case "stand-in":

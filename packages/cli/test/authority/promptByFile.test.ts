@@ -9,7 +9,9 @@
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { AGENT_HOOK_EVENTS } from "@first-mate/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { defaultHookCommand } from "../../src/commands/hooksCommand.js";
 import { createFirstMateLauncher } from "../../src/host/firstMateLauncher.js";
 import { backupIdentity, identityBackupDir, identityPath } from "../../src/host/identityFile.js";
 import { createE2eWorld, E2E_TIMEOUT_MS, type E2eWorld, waitFor } from "../e2e/e2eWorld.js";
@@ -47,6 +49,19 @@ describe("the prompt by file", () => {
       "server:first-mate",
     ]);
     expect(argv.slice(-2)).toEqual(["--model", "x"]);
+    // first-mate's lifecycle hooks by construction: hook evidence confirms the channel (see promptByFile's header).
+    const settings = argv[argv.indexOf("--settings") + 1]!;
+    expect(settings).toMatch(/first-mate-3\.settings\.json$/);
+    expect(mode(settings)).toBe(0o600);
+    const hooks = JSON.parse(readFileSync(settings, "utf8")).hooks as Record<
+      string,
+      { hooks: { command: string }[] }[]
+    >;
+    for (const event of AGENT_HOOK_EVENTS) {
+      const command = hooks[event]?.[0]?.hooks[0]?.command ?? "";
+      expect(command, event).toBe(defaultHookCommand(join(dir, "channel.sock")));
+      expect(command, event).toContain("first-mate-hook");
+    }
     expect(argv).not.toContain("--append-system-prompt");
     expect(argv.some((word) => word.includes("You are the first mate"))).toBe(false);
     expect(readFileSync(file, "utf8")).toBe(PROMPT);
