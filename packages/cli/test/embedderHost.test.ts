@@ -167,9 +167,10 @@ describe("embedder on a running host", () => {
     });
     const firstMatePane = host.runtime.status().firstMate!.paneId;
     // A first mate's hello names its tmux server ($TMUX), as the shim's does.
-    const tmuxSocket = (await world.tmux(["display-message", "-p", "#{socket_path}"])).trim();
+    // …by socket path and server pid, as $TMUX does (a hello for another server pid is refused).
+    const tmuxServer = (await world.tmux(["display-message", "-p", "#{socket_path},#{pid}"])).trim();
     const firstMate = await connect(
-      { pane: firstMatePane, token: readFileSync(spawnTokenFile, "utf8"), tmux: `${tmuxSocket},1,0` },
+      { pane: firstMatePane, token: readFileSync(spawnTokenFile, "utf8"), tmux: `${tmuxServer},0` },
       "first-mate",
     );
     await until("the first mate to attach", () => host.runtime.status().firstMateAttached);
