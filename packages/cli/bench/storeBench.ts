@@ -57,9 +57,12 @@ export interface EngineLatency {
 
 const measureEngine = async (engine: string, store: StorePort, count: number): Promise<EngineLatency> => {
   let seq = 0;
+  // Outbox writes are the lease holder's: take the lease first and write under its epoch.
+  const held = await store.renewLease("bench", Date.now(), 15_000);
+  const epoch = E.isRight(held) ? held.right.epoch : 0;
   const enqueue = await latency(count, async () => {
     seq += 1;
-    return store.enqueueOutbox({ seq, source: "%1" as PaneId, kind: "report", message: "done", createdAt: seq });
+    return store.enqueueOutbox({ seq, source: "%1" as PaneId, kind: "report", message: "done", createdAt: seq }, epoch);
   });
   const append = await latency(count, () =>
     store.appendLog({ kind: "narrative", text: "a quiet tick", at: Date.now(), author: "kit" }),

@@ -92,7 +92,13 @@ export const stepAgentStates = (state: CoreState, event: Event): readonly [CoreS
   let next: CoreState = update.agents === state.agents ? state : { ...state, agents: update.agents };
   const commands: Command[] = [...update.commands];
   for (const raised of update.raised) {
-    const decision = admitInterrupt(next.interrupts, raised, next.supervisor.marker?.paneId ?? null, next.config);
+    const decision = admitInterrupt(
+      next.interrupts,
+      raised,
+      next.supervisor.marker?.paneId ?? null,
+      next.config,
+      next.supervisor.leaseEpoch,
+    );
     next = { ...next, interrupts: decision.state };
     commands.push(...decision.commands);
   }

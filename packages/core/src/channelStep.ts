@@ -185,6 +185,7 @@ export const channelEvidence = (state: CoreState, paneId: PaneId, evidence: Firs
       paneId,
       lastSent: next.heartbeat.lastSent,
       how: weighed.confirms,
+      epoch: next.supervisor.leaseEpoch,
     }),
   );
 };
@@ -245,7 +246,7 @@ export const inboxPulled = (state: CoreState, paneId: PaneId, seqs: readonly num
     channel: { ...state.channel, held: state.channel.held.filter((entry) => !pulled.has(entry.seq)) },
     interrupts: { ...state.interrupts, outbox: state.interrupts.outbox.filter((entry) => !pulled.has(entry.seq)) },
   };
-  return [next, seqs.map((seq): Command => ({ type: "store.markDelivered", seq }))];
+  return [next, seqs.map((seq): Command => ({ type: "store.markDelivered", seq, epoch: state.supervisor.leaseEpoch }))];
 };
 
 /** Pure: the interrupts `inbox` would return now, in sequence order (held ones included). */

@@ -83,11 +83,12 @@ export type Command =
   | { readonly type: "store.clearMarker"; readonly paneId: PaneId; readonly epoch: number }
   | { readonly type: "store.recordStart"; readonly record: StartRecord; readonly epoch: number }
   | { readonly type: "store.appendLog"; readonly entry: NewLogEntry }
-  | { readonly type: "store.setAlert"; readonly alert: Alert }
-  | { readonly type: "store.clearAlert"; readonly paneId: PaneId }
-  | { readonly type: "store.enqueueOutbox"; readonly entry: OutboxEntry }
-  | { readonly type: "store.markDelivered"; readonly seq: number }
-  | { readonly type: "store.expireOutbox"; readonly before: number }
+  /** Alert and outbox writes are the holder's too: they carry the lease epoch, like the marker. */
+  | { readonly type: "store.setAlert"; readonly alert: Alert; readonly epoch: number }
+  | { readonly type: "store.clearAlert"; readonly paneId: PaneId; readonly epoch: number }
+  | { readonly type: "store.enqueueOutbox"; readonly entry: OutboxEntry; readonly epoch: number }
+  | { readonly type: "store.markDelivered"; readonly seq: number; readonly epoch: number }
+  | { readonly type: "store.expireOutbox"; readonly before: number; readonly epoch: number }
   /** A give-up carries the holder's lease epoch; the human's reset carries null. */
   | {
       readonly type: "store.setSupervisorGaveUp";

@@ -200,7 +200,13 @@ const orderStoreFirst = (commands: readonly Command[]): Command[] => [
 ];
 
 const admit = (state: CoreState, raised: RaisedInterrupt): [CoreState, readonly Command[], InterruptVerdict] => {
-  const decision = admitInterrupt(state.interrupts, raised, firstMatePane(state), state.config);
+  const decision = admitInterrupt(
+    state.interrupts,
+    raised,
+    firstMatePane(state),
+    state.config,
+    state.supervisor.leaseEpoch,
+  );
   return [{ ...state, interrupts: decision.state }, decision.commands, decision.verdict];
 };
 
@@ -260,7 +266,7 @@ const renewLease = (state: CoreState): StepResult => [
 ];
 
 const expire = (state: CoreState): StepResult => {
-  const decision = expireOutbox(state.interrupts, state.now, state.config);
+  const decision = expireOutbox(state.interrupts, state.now, state.config, state.supervisor.leaseEpoch);
   return [{ ...state, interrupts: decision.state }, decision.commands];
 };
 
@@ -343,7 +349,9 @@ const clearAlerts = (state: CoreState, paneIds: readonly string[]): StepResult =
   for (const paneId of present) delete alerts[paneId];
   return [
     { ...state, alerts },
-    present.map((paneId) => ({ type: "store.clearAlert", paneId: paneId as PaneId }) as const),
+    present.map(
+      (paneId) => ({ type: "store.clearAlert", paneId: paneId as PaneId, epoch: state.supervisor.leaseEpoch }) as const,
+    ),
   ];
 };
 
@@ -509,7 +517,7 @@ const onEmitSettled = (state: CoreState, emitId: string, delivered: boolean): St
     if (interrupt === null || interrupt.attempt !== (state.supervisor.marker?.attempt ?? 0)) return [state, []];
     const seq = interrupt.seq;
     const entry = state.interrupts.delivering === seq ? state.interrupts.outbox.find((e) => e.seq === seq) : undefined;
-    const decision = settleDelivery(state.interrupts, seq, delivered);
+    const decision = settleDelivery(state.interrupts, seq, delivered, state.supervisor.leaseEpoch);
     // Accepted is not heard: until the channel is confirmed the entry is held, not marked delivered.
     const [accepted, acceptCommands, held] =
       delivered && entry ? channelAccepted(state, emitId, entry) : ([state, [], false] as const);
@@ -566,7 +574,7 @@ const onNotify = (state: CoreState, event: EventOf<"NotifyReceived">): StepResul
     ...alertIdentity(state, event.paneId),
   };
   const next: CoreState = { ...state, alerts: { ...state.alerts, [event.paneId]: alert } };
-  const commands: Command[] = [{ type: "store.setAlert", alert }];
+  const commands: Command[] = [{ type: "store.setAlert", alert, epoch: state.supervisor.leaseEpoch }];
   if (event.kind !== "need_human") return chain(next, (s) => [s, commands], heartbeat);
   const [admitted, produced] = admit(next, {
     now: event.now,

@@ -46,7 +46,11 @@ describe("need_human alerts clear", () => {
     expect(world.store.snapshot().alerts.has(worker)).toBe(false);
     expect(world.state().alerts[worker]).toBeUndefined();
     expect(world.digest().panes.find((pane) => pane.handle === worker)?.blocked).toBe(false);
-    expect(world.commands).toContainEqual({ type: "store.clearAlert", paneId: worker });
+    expect(world.commands).toContainEqual({
+      type: "store.clearAlert",
+      paneId: worker,
+      epoch: world.state().supervisor.leaseEpoch,
+    });
   });
 
   it("need_human alerts never clear: the alert of a pane that is gone is cleared", () => {

@@ -176,12 +176,20 @@ const sqlFor = (s: string) =>
     selectAlerts: `SELECT pane_id, kind, message, severity, raised_at, pane_pid, tmux_server_pid, tmux_server_started_at
       FROM ${s}.alerts`,
 
-    // One statement (so one round trip, atomic on its own): the row and the raised high-water mark.
-    enqueueOutbox: `WITH inserted AS (
+    // One statement (so one round trip, atomic on its own): the lease epoch checked under a share lock
+    // (a renewal changing hands waits for it, or it sees the new epoch), the row, the raised high-water mark.
+    enqueueOutbox: `WITH lease AS (
+        SELECT epoch FROM ${s}.supervisor_lease WHERE id = 1 FOR SHARE),
+      fence AS (SELECT COALESCE((SELECT epoch FROM lease), 0) AS epoch),
+      inserted AS (
         INSERT INTO ${s}.outbox (seq, source, kind, message, created_at, delivered_at)
-        VALUES ($1, $2, $3, $4, $5, NULL) RETURNING seq)
-      INSERT INTO ${s}.outbox_state (id, last_seq) SELECT 1, seq FROM inserted
-      ON CONFLICT (id) DO UPDATE SET last_seq = GREATEST(${s}.outbox_state.last_seq, excluded.last_seq)`,
+        SELECT $1::bigint, $2::text, $3::text, $4::text, $5::bigint, NULL FROM fence WHERE fence.epoch = $6::bigint
+        RETURNING seq),
+      raised AS (
+        INSERT INTO ${s}.outbox_state (id, last_seq) SELECT 1, seq FROM inserted
+        ON CONFLICT (id) DO UPDATE SET last_seq = GREATEST(${s}.outbox_state.last_seq, excluded.last_seq)
+        RETURNING last_seq)
+      SELECT (SELECT epoch FROM fence) AS epoch, (SELECT count(*)::int FROM raised) AS enqueued`,
     selectPending: `SELECT seq, source, kind, message, created_at FROM ${s}.outbox
       WHERE delivered_at IS NULL ORDER BY seq`,
     markDelivered: `UPDATE ${s}.outbox SET delivered_at = $2 WHERE seq = $1 AND delivered_at IS NULL`,
@@ -586,8 +594,10 @@ export class PostgresStore implements StorePort, AuthorityStorePort {
     );
   }
 
-  async setAlert(alert: Alert): StoreResult<void> {
-    return this.write(
+  /** Fenced by `epoch`, like every alert and outbox write. */
+  async setAlert(alert: Alert, epoch: number): StoreResult<void> {
+    return this.fencedWrite(
+      epoch,
       () => validate(AlertSchema, alert, "alert"),
       async (session, valid) => {
         await session.run("upsertAlert", [
@@ -602,8 +612,9 @@ export class PostgresStore implements StorePort, AuthorityStorePort {
     );
   }
 
-  async clearAlert(paneId: PaneId): StoreResult<void> {
-    return this.write(
+  async clearAlert(paneId: PaneId, epoch: number): StoreResult<void> {
+    return this.fencedWrite(
+      epoch,
       () => validate(PaneIdSchema, paneId, "pane id"),
       async (session, valid) => {
         await session.run("deleteAlert", [valid]);
@@ -624,11 +635,22 @@ export class PostgresStore implements StorePort, AuthorityStorePort {
    * `StoreConstraint`. Raises the high-water mark `hydrate` reports as
    * `lastOutboxSeq`, which expiry and pruning never lower.
    */
-  async enqueueOutbox(entry: OutboxEntry): StoreResult<void> {
+  async enqueueOutbox(entry: OutboxEntry, epoch: number): StoreResult<void> {
     return this.single(
-      () => validate(OutboxEntrySchema, entry, "outbox entry"),
-      async (session, valid) => {
-        await session.run("enqueueOutbox", [valid.seq, valid.source, valid.kind, valid.message, valid.createdAt]);
+      () => ({
+        entry: validate(OutboxEntrySchema, entry, "outbox entry"),
+        epoch: validate(EpochSchema, epoch, "lease epoch"),
+      }),
+      async (session, { entry: valid, epoch: fence }) => {
+        const row = await session.row("enqueueOutbox", [
+          valid.seq,
+          valid.source,
+          valid.kind,
+          valid.message,
+          valid.createdAt,
+          fence,
+        ]);
+        if (Number(row?.enqueued) !== 1) throw new StoreAbort(storeStaleEpoch(fence, Number(row?.epoch ?? 0)));
       },
     );
   }
@@ -642,8 +664,9 @@ export class PostgresStore implements StorePort, AuthorityStorePort {
   }
 
   /** Idempotent: an entry already delivered, expired or never enqueued is left as it is. */
-  async markDelivered(seq: number): StoreResult<void> {
-    return this.write(
+  async markDelivered(seq: number, epoch: number): StoreResult<void> {
+    return this.fencedWrite(
+      epoch,
       () => validate(SeqSchema, seq, "sequence number"),
       async (session, valid) => {
         await session.run("markDelivered", [valid, this.settings.now()]);
@@ -651,8 +674,9 @@ export class PostgresStore implements StorePort, AuthorityStorePort {
     );
   }
 
-  async expireOutbox(before: number): StoreResult<number> {
-    return this.write(
+  async expireOutbox(before: number, epoch: number): StoreResult<number> {
+    return this.fencedWrite(
+      epoch,
       () => validate(BoundSchema, before, "expiry bound"),
       (session, valid) => session.run("expirePending", [valid]),
     );

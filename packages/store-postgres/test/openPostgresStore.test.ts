@@ -189,7 +189,7 @@ describe("the server going away under a running store", () => {
       await store.renewLease("alpha", 1000, 500),
       await store.readLog({ limit: 5 }),
       await store.hydrate(),
-      await store.enqueueOutbox({ seq: 1, source: "%1" as never, kind: "report", message: "m", createdAt: 1 }),
+      await store.enqueueOutbox({ seq: 1, source: "%1" as never, kind: "report", message: "m", createdAt: 1 }, 0),
     ];
     for (const outcome of during) {
       expect(E.isLeft(outcome) && outcome.left._tag).toBe("StoreUnavailable");
@@ -211,13 +211,16 @@ describe("the server going away under a running store", () => {
     let stop = false;
     const writer = (async () => {
       for (let seq = 1; !stop; seq++) {
-        const outcome = await store.enqueueOutbox({
-          seq,
-          source: "%1" as never,
-          kind: "report",
-          message: `r${seq}`,
-          createdAt: seq,
-        });
+        const outcome = await store.enqueueOutbox(
+          {
+            seq,
+            source: "%1" as never,
+            kind: "report",
+            message: `r${seq}`,
+            createdAt: seq,
+          },
+          0,
+        );
         if (E.isRight(outcome)) acknowledged.push(seq);
         else {
           expect(outcome.left._tag).toBe("StoreUnavailable");

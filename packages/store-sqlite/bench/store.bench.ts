@@ -63,8 +63,10 @@ const writeThroughput = async (synchronous: SynchronousMode): Promise<void> => {
   );
   rows.push({ measure: `appendLog, synchronous=${synchronous}`, value: appends.toFixed(0), unit: "writes/s" });
   const roundTrips = await perSecond(WRITES, async (n) => {
-    must(await store.enqueueOutbox({ seq: n, source: pane(n % 50), kind: "report", message: `r${n}`, createdAt: n }));
-    must(await store.markDelivered(n));
+    must(
+      await store.enqueueOutbox({ seq: n, source: pane(n % 50), kind: "report", message: `r${n}`, createdAt: n }, 0),
+    );
+    must(await store.markDelivered(n, 0));
   });
   rows.push({
     measure: `enqueueOutbox + markDelivered, synchronous=${synchronous}`,
@@ -94,16 +96,21 @@ const tickReads = async (): Promise<void> => {
   must(await store.setMarker({ paneId: pane(20), tokenHash: "ab".repeat(32), spawnedAt: now, attempt: 20 }, 0));
   for (let n = 1; n <= 50; n++) {
     must(
-      await store.setAlert({
-        paneId: pane(n),
-        kind: n % 5 === 0 ? "need_human" : "info",
-        message: `alert ${n}`,
-        raisedAt: now,
-      }),
+      await store.setAlert(
+        {
+          paneId: pane(n),
+          kind: n % 5 === 0 ? "need_human" : "info",
+          message: `alert ${n}`,
+          raisedAt: now,
+        },
+        0,
+      ),
     );
   }
   for (let seq = 1; seq <= 20; seq++) {
-    must(await store.enqueueOutbox({ seq, source: pane(seq), kind: "need_human", message: `q${seq}`, createdAt: now }));
+    must(
+      await store.enqueueOutbox({ seq, source: pane(seq), kind: "need_human", message: `q${seq}`, createdAt: now }, 0),
+    );
   }
   const cases: Array<[string, () => Promise<unknown>]> = [
     ["hydrate (20 ledger rows, 50 alerts, 20 pending)", async () => must(await store.hydrate())],

@@ -510,8 +510,10 @@ export class SqliteStore implements StorePort, AuthorityStorePort {
     });
   }
 
-  async setAlert(alert: Alert): StoreResult<void> {
-    return this.write(
+  /** Fenced by `epoch`, like every alert and outbox write. */
+  async setAlert(alert: Alert, epoch: number): StoreResult<void> {
+    return this.fencedWrite(
+      epoch,
       () => validate(AlertSchema, alert, "alert"),
       (valid) => {
         this.statements.upsertAlert.run({ ...valid, ...paneIdentityColumns(valid), severity: valid.severity ?? null });
@@ -519,8 +521,9 @@ export class SqliteStore implements StorePort, AuthorityStorePort {
     );
   }
 
-  async clearAlert(paneId: PaneId): StoreResult<void> {
-    return this.write(
+  async clearAlert(paneId: PaneId, epoch: number): StoreResult<void> {
+    return this.fencedWrite(
+      epoch,
       () => validate(PaneIdSchema, paneId, "pane id"),
       (valid) => {
         this.statements.deleteAlert.run(valid);
@@ -538,8 +541,9 @@ export class SqliteStore implements StorePort, AuthorityStorePort {
    * `StoreConstraint`. Raises the high-water mark `hydrate` reports as
    * `lastOutboxSeq`, which expiry and pruning never lower.
    */
-  async enqueueOutbox(entry: OutboxEntry): StoreResult<void> {
-    return this.write(
+  async enqueueOutbox(entry: OutboxEntry, epoch: number): StoreResult<void> {
+    return this.fencedWrite(
+      epoch,
       () => validate(OutboxEntrySchema, entry, "outbox entry"),
       (valid) => {
         this.statements.insertOutbox.run(valid);
@@ -553,8 +557,9 @@ export class SqliteStore implements StorePort, AuthorityStorePort {
   }
 
   /** Idempotent: an entry already delivered, expired or never enqueued is left as it is. */
-  async markDelivered(seq: number): StoreResult<void> {
-    return this.write(
+  async markDelivered(seq: number, epoch: number): StoreResult<void> {
+    return this.fencedWrite(
+      epoch,
       () => validate(SeqSchema, seq, "sequence number"),
       (valid) => {
         this.statements.markDelivered.run({ seq: valid, now: this.settings.now() });
@@ -562,8 +567,9 @@ export class SqliteStore implements StorePort, AuthorityStorePort {
     );
   }
 
-  async expireOutbox(before: number): StoreResult<number> {
-    return this.write(
+  async expireOutbox(before: number, epoch: number): StoreResult<number> {
+    return this.fencedWrite(
+      epoch,
       () => validate(BoundSchema, before, "expiry bound"),
       (valid) => this.statements.expirePending.run(valid).changes,
     );

@@ -24,8 +24,8 @@ beforeEach(async () => {
   // Some content, so "nothing written" also means "nothing changed".
   rightOf(await store.setMarker({ paneId: pane("%1"), tokenHash: HASH, spawnedAt: 1, attempt: 1 }, 0));
   rightOf(await store.appendLog({ kind: "standing_order", text: "keep", at: 1, author: "human" }));
-  rightOf(await store.setAlert({ paneId: pane("%2"), kind: "info", message: "hi", raisedAt: 1 }));
-  rightOf(await store.enqueueOutbox({ seq: 1, source: pane("%2"), kind: "report", message: "r", createdAt: 1 }));
+  rightOf(await store.setAlert({ paneId: pane("%2"), kind: "info", message: "hi", raisedAt: 1 }, 0));
+  rightOf(await store.enqueueOutbox({ seq: 1, source: pane("%2"), kind: "report", message: "r", createdAt: 1 }, 0));
   rightOf(await store.renewLease("alpha", 1000, 500));
 });
 afterEach(cleanUp);

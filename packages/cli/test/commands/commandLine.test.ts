@@ -83,13 +83,16 @@ const seedStore = async (path: string): Promise<void> => {
   ok(await store.appendLog({ kind: "standing_order", text: "never merge on Fridays", at: 2_000, author: "human" }));
   ok(await store.appendLog({ kind: "watch", text: "PR #42 waits for review", at: 3_000, author: "first_mate" }));
   ok(
-    await store.enqueueOutbox({
-      seq: 1,
-      source: "%9" as PaneId,
-      kind: "need_human",
-      message: "may I?",
-      createdAt: 4_000,
-    }),
+    await store.enqueueOutbox(
+      {
+        seq: 1,
+        source: "%9" as PaneId,
+        kind: "need_human",
+        message: "may I?",
+        createdAt: 4_000,
+      },
+      0,
+    ),
   );
   ok(await store.proposeRoleExtension({ text: "keep an eye on the release branch", at: 5_000 }));
   ok(

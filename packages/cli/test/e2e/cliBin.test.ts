@@ -83,13 +83,16 @@ const seedStore = async (path: string) => {
   ok(await store.appendLog({ kind: "watch", text: "PR #42 waits for review", at: 5_000, author: "first_mate" }));
   ok(await store.appendLog({ kind: "narrative", text: "first mate spawned in %7", at: 6_000, author: "kit" }));
   ok(
-    await store.enqueueOutbox({
-      seq: 1,
-      source: "%9" as PaneId,
-      kind: "need_human",
-      message: "may I?",
-      createdAt: 7_000,
-    }),
+    await store.enqueueOutbox(
+      {
+        seq: 1,
+        source: "%9" as PaneId,
+        kind: "need_human",
+        message: "may I?",
+        createdAt: 7_000,
+      },
+      0,
+    ),
   );
   await store.close();
 };

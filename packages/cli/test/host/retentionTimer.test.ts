@@ -40,11 +40,11 @@ const fill = async () => {
   const worker = "%5" as PaneId;
   for (let seq = 1; seq <= 4; seq += 1) {
     const createdAt = seq <= 2 ? NOW - 10 * DAY : NOW - DAY;
-    await store.enqueueOutbox({ seq, source: worker, kind: "report", message: `r${seq}`, createdAt });
+    await store.enqueueOutbox({ seq, source: worker, kind: "report", message: `r${seq}`, createdAt }, 0);
   }
   // Rows 1 and 3 delivered (long ago and recently), 2 and 4 still pending.
-  await store.markDelivered(1);
-  await store.markDelivered(3);
+  await store.markDelivered(1, 0);
+  await store.markDelivered(3, 0);
 };
 
 describe("retention on a timer", () => {

@@ -208,6 +208,8 @@ export const confirmChannel = (
     readonly paneId: PaneId;
     readonly lastSent: FleetDigest | null;
     readonly how: string;
+    /** The lease epoch the held entries' delivery is written under. */
+    readonly epoch: number;
   },
 ): ChannelSwitch => {
   if (state.mode !== "unconfirmed") return { state, commands: [] };
@@ -221,7 +223,7 @@ export const confirmChannel = (
       delivered: context.lastSent,
     },
     commands: [
-      ...state.held.map((entry): Command => ({ type: "store.markDelivered", seq: entry.seq })),
+      ...state.held.map((entry): Command => ({ type: "store.markDelivered", seq: entry.seq, epoch: context.epoch })),
       kitLog(context.now, `channel confirmed for first mate ${context.paneId} (${context.how})`),
     ],
   };

@@ -8,7 +8,8 @@
  * - at most `rateLimitWakes` wakes per source per `rateLimitWindowMs`;
  *   the surplus is folded the same way;
  * - the first mate's own interrupts never wake it;
- * - every wake is first written to the outbox (a store command), then
+ * - every wake is first written to the outbox (a store command fenced by
+ *   the lease epoch `epoch`: only the holder's outbox is kept), then
  *   delivered in sequence order, one at a time, while the first mate is
  *   attached; a failed delivery stays queued; entries older than the TTL are
  *   dropped with a count, and so are the oldest beyond `outboxCap` (the
@@ -151,6 +152,7 @@ export const admitInterrupt = (
   raised: RaisedInterrupt,
   firstMatePaneId: string | null,
   config: InterruptConfig,
+  epoch: number,
 ): InterruptDecision => {
   if (raised.source === firstMatePaneId) return { state, commands: [], verdict: "ignored_self" };
   const key = dedupeKey(raised.source, raised.kind, raised.message);
@@ -194,10 +196,10 @@ export const admitInterrupt = (
       (wakes) => wakes.times.some((at) => raised.now - at < config.rateLimitWindowMs),
     ),
   };
-  const capped = capOutbox(next, config);
+  const capped = capOutbox(next, config, epoch);
   return {
     state: capped.state,
-    commands: [{ type: "store.enqueueOutbox", entry }, ...capped.commands],
+    commands: [{ type: "store.enqueueOutbox", entry, epoch }, ...capped.commands],
     verdict: "queued",
   };
 };
@@ -254,12 +256,17 @@ export const deliverNext = (
 };
 
 /** Pure: fold a delivery result; success removes the entry durably. */
-export const settleDelivery = (state: InterruptState, seq: number, delivered: boolean): InterruptDecision => {
+export const settleDelivery = (
+  state: InterruptState,
+  seq: number,
+  delivered: boolean,
+  epoch: number,
+): InterruptDecision => {
   if (state.delivering !== seq) return { state, commands: [], verdict: "queued" };
   if (!delivered) return { state: { ...state, delivering: null }, commands: [], verdict: "queued" };
   return {
     state: { ...state, delivering: null, outbox: state.outbox.filter((entry) => entry.seq !== seq) },
-    commands: [{ type: "store.markDelivered", seq }],
+    commands: [{ type: "store.markDelivered", seq, epoch }],
     verdict: "queued",
   };
 };
@@ -277,35 +284,44 @@ const keepDelivering = (state: InterruptState, before: number): number => {
  * newest entry that must go, so entries created in the same millisecond go
  * together, in memory and in the store alike.
  */
-export const capOutbox = (state: InterruptState, config: Pick<CoreConfig, "outboxCap">): InterruptDecision => {
+export const capOutbox = (
+  state: InterruptState,
+  config: Pick<CoreConfig, "outboxCap">,
+  epoch: number,
+): InterruptDecision => {
   const excess = state.outbox.length - config.outboxCap;
   if (excess <= 0) return { state, commands: [], verdict: "queued" };
   const waiting = state.outbox.filter((entry) => entry.seq !== state.delivering);
   const lastToGo = waiting[Math.min(excess, waiting.length) - 1];
   if (lastToGo === undefined) return { state, commands: [], verdict: "queued" };
   const before = keepDelivering(state, lastToGo.createdAt + 1);
-  return dropBefore(state, before);
+  return dropBefore(state, before, epoch);
 };
 
 /** Drop the entries created before `before` (never the one being delivered), in memory and in the store. */
-const dropBefore = (state: InterruptState, before: number): InterruptDecision => {
+const dropBefore = (state: InterruptState, before: number, epoch: number): InterruptDecision => {
   const kept = state.outbox.filter((entry) => entry.createdAt >= before || entry.seq === state.delivering);
   const dropped = state.outbox.length - kept.length;
   if (dropped === 0) return { state, commands: [], verdict: "queued" };
   return {
     state: { ...state, outbox: kept, expiredUnreported: state.expiredUnreported + dropped },
     // The entry being delivered stays on file too: its delivery may still succeed.
-    commands: [{ type: "store.expireOutbox", before: keepDelivering(state, before) }],
+    commands: [{ type: "store.expireOutbox", before: keepDelivering(state, before), epoch }],
     verdict: "queued",
   };
 };
 
 /** Pure: drop entries older than the TTL (never the one being delivered), then the oldest beyond the cap. */
-export const expireOutbox = (state: InterruptState, now: number, config: InterruptConfig): InterruptDecision => {
-  const expired = expireByAge(state, now, config);
-  const capped = capOutbox(expired.state, config);
+export const expireOutbox = (
+  state: InterruptState,
+  now: number,
+  config: InterruptConfig,
+  epoch: number,
+): InterruptDecision => {
+  const expired = expireByAge(state, now, config, epoch);
+  const capped = capOutbox(expired.state, config, epoch);
   return { state: capped.state, commands: [...expired.commands, ...capped.commands], verdict: "queued" };
 };
 
-const expireByAge = (state: InterruptState, now: number, config: InterruptConfig): InterruptDecision =>
-  dropBefore(state, now - config.outboxTtlMs);
+const expireByAge = (state: InterruptState, now: number, config: InterruptConfig, epoch: number): InterruptDecision =>
+  dropBefore(state, now - config.outboxTtlMs, epoch);

@@ -76,16 +76,24 @@ export interface StorePort {
   /** Newest first. `limit` 1–200. */
   readLog(query: { readonly limit: number; readonly kind?: LogKind }): StoreResult<readonly LogEntry[]>;
 
-  setAlert(alert: Alert): StoreResult<void>;
-  clearAlert(paneId: PaneId): StoreResult<void>;
+  /**
+   * Alerts and the outbox are the holder's as well: each write below carries
+   * the lease epoch and is `StoreStaleEpoch` (writing nothing) under any
+   * other, so a host that lost the lease can neither raise, clear, enqueue,
+   * deliver nor expire.
+   */
+  setAlert(alert: Alert, epoch: number): StoreResult<void>;
+  clearAlert(paneId: PaneId, epoch: number): StoreResult<void>;
   readAlerts(): StoreResult<readonly Alert[]>;
 
-  enqueueOutbox(entry: OutboxEntry): StoreResult<void>;
+  /** Fenced by `epoch`. */
+  enqueueOutbox(entry: OutboxEntry, epoch: number): StoreResult<void>;
   /** Pending entries in sequence order. */
   listOutbox(): StoreResult<readonly OutboxEntry[]>;
-  markDelivered(seq: number): StoreResult<void>;
-  /** Drops pending entries created before `before`; returns how many. */
-  expireOutbox(before: number): StoreResult<number>;
+  /** Fenced by `epoch`. */
+  markDelivered(seq: number, epoch: number): StoreResult<void>;
+  /** Drops pending entries created before `before`; returns how many. Fenced by `epoch`. */
+  expireOutbox(before: number, epoch: number): StoreResult<number>;
 
   /**
    * Store (or, for a null value, delete) rows of the interrupt tables, in

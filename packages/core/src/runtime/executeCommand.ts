@@ -114,15 +114,15 @@ const executeStore = async (command: Command, store: StorePort): Promise<Executi
     case "store.appendLog":
       return orFail(await store.appendLog(command.entry));
     case "store.setAlert":
-      return orFail(await store.setAlert(command.alert));
+      return orFail(await store.setAlert(command.alert, command.epoch));
     case "store.clearAlert":
-      return orFail(await store.clearAlert(command.paneId));
+      return orFail(await store.clearAlert(command.paneId, command.epoch));
     case "store.enqueueOutbox":
-      return orFail(await store.enqueueOutbox(command.entry));
+      return orFail(await store.enqueueOutbox(command.entry, command.epoch));
     case "store.markDelivered":
-      return orFail(await store.markDelivered(command.seq));
+      return orFail(await store.markDelivered(command.seq, command.epoch));
     case "store.expireOutbox":
-      return orFail(await store.expireOutbox(command.before));
+      return orFail(await store.expireOutbox(command.before, command.epoch));
     case "store.setSupervisorGaveUp":
       return orFail(await store.setSupervisorGaveUp(command.gaveUp, command.at, command.epoch));
     case "store.saveInterruptTables":

@@ -85,11 +85,11 @@ export interface FakeStoreSync {
   recordStart(record: StartRecord, epoch: number): E.Either<StoreError, void>;
   setSupervisorGaveUp(gaveUp: boolean, at: number, epoch: number | null): E.Either<StoreError, void>;
   appendLog(entry: NewLogEntry): E.Either<StoreError, LogEntry>;
-  setAlert(alert: Alert): E.Either<StoreError, void>;
-  clearAlert(paneId: string): E.Either<StoreError, void>;
-  enqueueOutbox(entry: OutboxEntry): E.Either<StoreError, void>;
-  markDelivered(seq: number): E.Either<StoreError, void>;
-  expireOutbox(before: number): E.Either<StoreError, number>;
+  setAlert(alert: Alert, epoch: number): E.Either<StoreError, void>;
+  clearAlert(paneId: string, epoch: number): E.Either<StoreError, void>;
+  enqueueOutbox(entry: OutboxEntry, epoch: number): E.Either<StoreError, void>;
+  markDelivered(seq: number, epoch: number): E.Either<StoreError, void>;
+  expireOutbox(before: number, epoch: number): E.Either<StoreError, number>;
   setKillSwitch(on: boolean): E.Either<StoreError, void>;
   saveConn(conn: Conn): E.Either<StoreError, void>;
   addProposal(proposal: NewProposal): E.Either<StoreError, Proposal>;
@@ -247,32 +247,32 @@ export const createFakeStore = (): FakeStore => {
         contents.log.push(stored);
         return E.right(stored);
       }),
-    setAlert: (alert) =>
-      write("setAlert", () => {
+    setAlert: (alert, epoch) =>
+      fenced("setAlert", epoch, () => {
         contents.alerts.set(alert.paneId, alert);
         return E.right(undefined);
       }),
-    clearAlert: (paneId) =>
-      write("clearAlert", () => {
+    clearAlert: (paneId, epoch) =>
+      fenced("clearAlert", epoch, () => {
         contents.alerts.delete(paneId);
         return E.right(undefined);
       }),
-    enqueueOutbox: (entry) =>
-      write("enqueueOutbox", () => {
+    enqueueOutbox: (entry, epoch) =>
+      fenced("enqueueOutbox", epoch, () => {
         if (contents.outbox.has(entry.seq))
           return E.left({ _tag: "StoreConstraint", message: `outbox seq ${entry.seq} exists` });
         contents.outbox.set(entry.seq, { ...entry, delivered: false });
         lastSeq = Math.max(lastSeq, entry.seq);
         return E.right(undefined);
       }),
-    markDelivered: (seq) =>
-      write("markDelivered", () => {
+    markDelivered: (seq, epoch) =>
+      fenced("markDelivered", epoch, () => {
         const entry = contents.outbox.get(seq);
         if (entry) entry.delivered = true;
         return E.right(undefined);
       }),
-    expireOutbox: (before) =>
-      write("expireOutbox", () => {
+    expireOutbox: (before, epoch) =>
+      fenced("expireOutbox", epoch, () => {
         let count = 0;
         for (const [seq, entry] of contents.outbox) {
           if (!entry.delivered && entry.createdAt < before) {
@@ -402,13 +402,13 @@ export const createFakeStore = (): FakeStore => {
         const rows = contents.log.filter((entry) => !query.kind || entry.kind === query.kind);
         return E.right(rows.slice(-query.limit).reverse());
       }),
-    setAlert: async (alert) => sync.setAlert(alert),
-    clearAlert: async (paneId) => sync.clearAlert(paneId),
+    setAlert: async (alert, epoch) => sync.setAlert(alert, epoch),
+    clearAlert: async (paneId, epoch) => sync.clearAlert(paneId, epoch),
     readAlerts: async () => run(() => E.right([...contents.alerts.values()])),
-    enqueueOutbox: async (entry) => sync.enqueueOutbox(entry),
+    enqueueOutbox: async (entry, epoch) => sync.enqueueOutbox(entry, epoch),
     listOutbox: async () => run(() => E.right(pendingOutbox())),
-    markDelivered: async (seq) => sync.markDelivered(seq),
-    expireOutbox: async (before) => sync.expireOutbox(before),
+    markDelivered: async (seq, epoch) => sync.markDelivered(seq, epoch),
+    expireOutbox: async (before, epoch) => sync.expireOutbox(before, epoch),
     saveInterruptTables: async (changes, epoch) => sync.saveInterruptTables(changes, epoch),
     saveDeferredSpawns: async (changes, epoch) => sync.saveDeferredSpawns(changes, epoch),
     readKillSwitch: async () => run(() => E.right(contents.killSwitch)),

@@ -41,7 +41,7 @@ describe("interrupt tables are bounded (invariant 16)", () => {
         kind: "need_human" as const,
         message: "help",
       };
-      state = admitInterrupt(state, raised, "%1", config).state;
+      state = admitInterrupt(state, raised, "%1", config, 0).state;
       if (index % 1000 === 999) withinCaps(state);
     }
     withinCaps(state);
@@ -52,7 +52,7 @@ describe("interrupt tables are bounded (invariant 16)", () => {
     let state = INITIAL_INTERRUPTS;
     for (let index = 0; index < LOAD; index += 1) {
       const raised = { now: T0 + index, source: "%5" as PaneId, kind: "report" as const, message: `m${index}` };
-      state = admitInterrupt(state, raised, "%1", config).state;
+      state = admitInterrupt(state, raised, "%1", config, 0).state;
     }
     withinCaps(state);
     // The rate limit let six wake; every other message was folded, and the fold still counts them all.
@@ -67,7 +67,7 @@ describe("interrupt tables are bounded (invariant 16)", () => {
   it("under the caps nothing changes: a repeat inside the window is still folded, the seventh wake still rate limited", () => {
     let state = INITIAL_INTERRUPTS;
     const wake = (now: number, message: string) =>
-      admitInterrupt(state, { now, source: "%5" as PaneId, kind: "need_human", message }, "%1", config);
+      admitInterrupt(state, { now, source: "%5" as PaneId, kind: "need_human", message }, "%1", config, 0);
     let decision = wake(T0, "a");
     state = decision.state;
     expect(decision.verdict).toBe("queued");

@@ -14,6 +14,9 @@ import {
 import { paneIdArb } from "../../src/testing/arbitraries.js";
 import { pid, T0 } from "../support.js";
 
+/** The lease epoch the outbox writes are fenced with. */
+const EPOCH = 3;
+
 const raise = (offsetMs: number, overrides: Partial<RaisedInterrupt> = {}): RaisedInterrupt => ({
   now: T0 + offsetMs,
   source: pid(3),
@@ -27,7 +30,7 @@ const admitAll = (raised: RaisedInterrupt[], firstMate: string | null = "%1") =>
   const verdicts: string[] = [];
   let enqueued = 0;
   for (const one of raised) {
-    const decision = admitInterrupt(state, one, firstMate, DEFAULT_CONFIG);
+    const decision = admitInterrupt(state, one, firstMate, DEFAULT_CONFIG, EPOCH);
     state = decision.state;
     verdicts.push(decision.verdict);
     enqueued += decision.commands.filter((command) => command.type === "store.enqueueOutbox").length;
@@ -143,26 +146,28 @@ describe("outbox delivery", () => {
 
   it("success removes the entry durably; failure keeps it queued for a retry", () => {
     const delivering = deliverNext(queued, pid(1), true, {}).state;
-    const failed = settleDelivery(delivering, 1, false);
+    const failed = settleDelivery(delivering, 1, false, EPOCH);
     expect(failed.state.outbox.map((entry) => entry.seq)).toEqual([1, 2, 3]);
     expect(failed.state.delivering).toBeNull();
     expect(failed.commands).toEqual([]);
-    const done = settleDelivery(delivering, 1, true);
+    const done = settleDelivery(delivering, 1, true, EPOCH);
     expect(done.state.outbox.map((entry) => entry.seq)).toEqual([2, 3]);
-    expect(done.commands).toEqual([{ type: "store.markDelivered", seq: 1 }]);
+    expect(done.commands).toEqual([{ type: "store.markDelivered", seq: 1, epoch: EPOCH }]);
     // A result for another sequence number changes nothing.
-    expect(settleDelivery(delivering, 2, true).state).toBe(delivering);
+    expect(settleDelivery(delivering, 2, true, EPOCH).state).toBe(delivering);
   });
 
   it("entries older than the TTL are dropped with a count, never the one in delivery", () => {
     const ttl = DEFAULT_CONFIG.outboxTtlMs;
-    const expired = expireOutbox(queued, T0 + ttl + 2, DEFAULT_CONFIG);
+    const expired = expireOutbox(queued, T0 + ttl + 2, DEFAULT_CONFIG, EPOCH);
     expect(expired.state.outbox.map((entry) => entry.seq)).toEqual([3]);
     expect(expired.state.expiredUnreported).toBe(2);
-    expect(expired.commands).toEqual([{ type: "store.expireOutbox", before: T0 + 2 }]);
-    expect(expireOutbox(queued, T0 + ttl, DEFAULT_CONFIG).commands).toEqual([]);
+    expect(expired.commands).toEqual([{ type: "store.expireOutbox", before: T0 + 2, epoch: EPOCH }]);
+    expect(expireOutbox(queued, T0 + ttl, DEFAULT_CONFIG, EPOCH).commands).toEqual([]);
     const delivering = deliverNext(queued, pid(1), true, {}).state;
-    expect(expireOutbox(delivering, T0 + ttl * 2, DEFAULT_CONFIG).state.outbox.map((entry) => entry.seq)).toEqual([1]);
+    expect(
+      expireOutbox(delivering, T0 + ttl * 2, DEFAULT_CONFIG, EPOCH).state.outbox.map((entry) => entry.seq),
+    ).toEqual([1]);
   });
 
   it("renders a report and a CI interrupt with their labels", () => {

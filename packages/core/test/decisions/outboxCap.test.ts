@@ -30,7 +30,7 @@ const admitted = (count: number, state: InterruptState = INITIAL_INTERRUPTS) => 
   const commands = [];
   for (let index = 0; index < count; index += 1) {
     const raised = { now: T0 + index * 1000, source: pid(10 + index), kind: "need_human" as const, message: "help" };
-    const decision = admitInterrupt(state, raised, "%1", CAP);
+    const decision = admitInterrupt(state, raised, "%1", CAP, 0);
     state = decision.state;
     commands.push(...decision.commands);
   }
@@ -43,8 +43,8 @@ describe("the outbox is bounded (invariant 16)", () => {
     expect(state.outbox.map((entry) => entry.seq)).toEqual([3, 4, 5]);
     expect(state.expiredUnreported).toBe(2);
     expect(commands.filter((command) => command.type === "store.expireOutbox")).toEqual([
-      { type: "store.expireOutbox", before: T0 + 1 },
-      { type: "store.expireOutbox", before: T0 + 1000 + 1 },
+      { type: "store.expireOutbox", before: T0 + 1, epoch: 0 },
+      { type: "store.expireOutbox", before: T0 + 1000 + 1, epoch: 0 },
     ]);
     // Every enqueue is written before the expiry that follows it.
     expect(commands.map((command) => command.type).slice(0, 5)).toEqual([
@@ -65,12 +65,13 @@ describe("the outbox is bounded (invariant 16)", () => {
       { now: T0 + 10_000, source: pid(50), kind: "need_human", message: "help" },
       "%1",
       CAP,
+      0,
     );
     // The head is in delivery and the oldest: nothing older may go, so the outbox waits one over its cap.
     expect(over.state.outbox.map((entry) => entry.seq)).toEqual([1, 2, 3, 4]);
     expect(over.commands.filter((command) => command.type === "store.expireOutbox")).toEqual([]);
     // Once the head is no longer in delivery, the cap applies again.
-    const settled = capOutbox({ ...over.state, delivering: null }, CAP);
+    const settled = capOutbox({ ...over.state, delivering: null }, CAP, 0);
     expect(settled.state.outbox.map((entry) => entry.seq)).toEqual([2, 3, 4]);
     expect(settled.state.expiredUnreported).toBe(1);
   });
@@ -83,6 +84,7 @@ describe("the outbox is bounded (invariant 16)", () => {
         { now: T0, source: pid(10 + index), kind: "report", message: "x" },
         "%1",
         CAP,
+        0,
       ).state;
     }
     // The fourth pushes the first out; the store's bound (created before T0 + 1) takes all four of that millisecond.

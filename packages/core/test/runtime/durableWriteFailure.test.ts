@@ -28,7 +28,8 @@ const setup = (failing: { recordStart?: boolean; enqueueOutbox?: boolean }) => {
     ...inner,
     recordStart: async (record, epoch) =>
       failing.recordStart ? E.left(unavailable) : inner.recordStart(record, epoch),
-    enqueueOutbox: async (entry) => (failing.enqueueOutbox ? E.left(unavailable) : inner.enqueueOutbox(entry)),
+    enqueueOutbox: async (entry, epoch) =>
+      failing.enqueueOutbox ? E.left(unavailable) : inner.enqueueOutbox(entry, epoch),
   };
   const runtime = createRuntime({
     tmux,
@@ -103,7 +104,10 @@ describe("a failed hydrate", () => {
     await inner.renewLease("earlier", clock.now() - 200_000, 1);
     const epoch = inner.snapshot().leaseEpoch;
     await inner.setSupervisorGaveUp(true, clock.now() - 100_000, epoch);
-    await inner.enqueueOutbox({ seq: 1, source: worker, kind: "need_human", message: "old", createdAt: clock.now() });
+    await inner.enqueueOutbox(
+      { seq: 1, source: worker, kind: "need_human", message: "old", createdAt: clock.now() },
+      epoch,
+    );
     let failures = 1;
     const store: StorePort = {
       ...inner,

@@ -27,8 +27,8 @@ const seed = async (context: ContractContext): Promise<void> => {
   const { store } = context;
   rightOf(await store.setMarker({ paneId: pane("%1"), tokenHash: HASH, spawnedAt: 1, attempt: 1 }, 0));
   rightOf(await store.appendLog({ kind: "standing_order", text: "keep", at: 1, author: "human" }));
-  rightOf(await store.setAlert({ paneId: pane("%2"), kind: "info", message: "hi", raisedAt: 1 }));
-  rightOf(await store.enqueueOutbox({ seq: 1, source: pane("%2"), kind: "report", message: "r", createdAt: 1 }));
+  rightOf(await store.setAlert({ paneId: pane("%2"), kind: "info", message: "hi", raisedAt: 1 }, 0));
+  rightOf(await store.enqueueOutbox({ seq: 1, source: pane("%2"), kind: "report", message: "r", createdAt: 1 }, 0));
   rightOf(await store.renewLease("alpha", 1000, 500));
 };
 
@@ -73,19 +73,22 @@ export const badInput = (context: () => ContractContext): void => {
         () => store.appendLog({ kind: "gossip" as never, text: "x", at: 1, author: "kit" }),
         () => store.appendLog({ kind: "watch", text: "x", at: 1.5, author: "kit" }),
         () => store.appendLog({ kind: "watch", text: "x", at: 1, author: "stranger" as never }),
-        () => store.setAlert({ paneId: pane("%2"), kind: "panic" as never, message: "x", raisedAt: 1 }),
-        () => store.setAlert({ paneId: pane("%2"), kind: "info", message: "", raisedAt: 1 }),
+        () => store.setAlert({ paneId: pane("%2"), kind: "panic" as never, message: "x", raisedAt: 1 }, 0),
+        () => store.setAlert({ paneId: pane("%2"), kind: "info", message: "", raisedAt: 1 }, 0),
         () =>
-          store.setAlert({ paneId: pane("%2"), kind: "info", message: "x", severity: "dire" as never, raisedAt: 1 }),
-        () => store.clearAlert(pane("")),
-        () => store.enqueueOutbox({ seq: 0, source: pane("%2"), kind: "report", message: "x", createdAt: 1 }),
-        () => store.enqueueOutbox({ seq: 2, source: pane("two"), kind: "report", message: "x", createdAt: 1 }),
-        () => store.enqueueOutbox({ seq: 2, source: pane("%2"), kind: "info" as never, message: "x", createdAt: 1 }),
+          store.setAlert({ paneId: pane("%2"), kind: "info", message: "x", severity: "dire" as never, raisedAt: 1 }, 0),
+        () => store.clearAlert(pane(""), 0),
+        () => store.enqueueOutbox({ seq: 0, source: pane("%2"), kind: "report", message: "x", createdAt: 1 }, 0),
+        () => store.enqueueOutbox({ seq: 2, source: pane("two"), kind: "report", message: "x", createdAt: 1 }, 0),
+        () => store.enqueueOutbox({ seq: 2, source: pane("%2"), kind: "info" as never, message: "x", createdAt: 1 }, 0),
         () =>
-          store.enqueueOutbox({ seq: 2, source: pane("%2"), kind: "report", message: "m".repeat(2001), createdAt: 1 }),
-        () => store.markDelivered(-3),
-        () => store.markDelivered(Number.NaN),
-        () => store.expireOutbox(Number.POSITIVE_INFINITY),
+          store.enqueueOutbox(
+            { seq: 2, source: pane("%2"), kind: "report", message: "m".repeat(2001), createdAt: 1 },
+            0,
+          ),
+        () => store.markDelivered(-3, 0),
+        () => store.markDelivered(Number.NaN, 0),
+        () => store.expireOutbox(Number.POSITIVE_INFINITY, 0),
         () => store.recordStart({ attempt: 0, startedAt: 1, endedAt: null, paneId: null, outcome: "starting" }, 0),
         () => store.recordStart({ attempt: 1, startedAt: 1, endedAt: null, paneId: pane("x"), outcome: "starting" }, 0),
         () =>
@@ -149,11 +152,15 @@ export const badInput = (context: () => ContractContext): void => {
           isValid: (i) => NewLogEntrySchema.safeParse(i).success,
           call: (i) => store.appendLog(i as never),
         },
-        { name: "setAlert", isValid: (i) => AlertSchema.safeParse(i).success, call: (i) => store.setAlert(i as never) },
+        {
+          name: "setAlert",
+          isValid: (i) => AlertSchema.safeParse(i).success,
+          call: (i) => store.setAlert(i as never, 0),
+        },
         {
           name: "enqueueOutbox",
           isValid: (i) => OutboxEntrySchema.safeParse(i).success,
-          call: (i) => store.enqueueOutbox(i as never),
+          call: (i) => store.enqueueOutbox(i as never, 0),
         },
         {
           name: "clearMarker",
@@ -163,7 +170,7 @@ export const badInput = (context: () => ContractContext): void => {
         {
           name: "markDelivered",
           isValid: (i) => Number.isSafeInteger(i) && (i as number) > 0,
-          call: (i) => store.markDelivered(i as never),
+          call: (i) => store.markDelivered(i as never, 0),
         },
         { name: "setKillSwitch", isValid: (i) => typeof i === "boolean", call: (i) => store.setKillSwitch(i as never) },
         {

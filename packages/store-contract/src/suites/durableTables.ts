@@ -3,7 +3,8 @@
  * dedupe marks, source wakes and folded repeats, and the deferred spawns.
  * Rows set, replaced and deleted round trip through `hydrate` (and another
  * handle); each table stays within its cap; the writes are fenced by the
- * lease epoch like every holder-only write.
+ * lease epoch like every holder-only write. Alert and outbox writes are
+ * fenced the same way: a host that lost the lease writes none of them.
  */
 import {
   DEFERRED_SPAWN_CAP,
@@ -188,6 +189,40 @@ export const durableTables = (context: () => ContractContext): void => {
       );
       expect(tagOf(await store.saveDeferredSpawns([{ id: "x", spawn: spawn("y", 1) }], 0))).toBe("StoreInvalidInput");
       expect(await subject.snapshot(location)).toBe(before);
+    });
+  });
+
+  describe("lease fencing of alerts and the outbox", () => {
+    it("a host that lost the lease cannot enqueue, raise, clear, deliver or expire: StoreStaleEpoch, nothing written", async () => {
+      const { store, subject, location } = context();
+      const alert = { paneId: pane(2), kind: "need_human" as const, message: "approve?", raisedAt: 1_000 };
+      const entry = { seq: 1, source: pane(2), kind: "need_human" as const, message: "approve?", createdAt: 1_000 };
+      const alpha = rightOf(await store.renewLease("alpha", 1_000, 500));
+      rightOf(await store.setAlert(alert, alpha.epoch));
+      rightOf(await store.enqueueOutbox(entry, alpha.epoch));
+      const beta = rightOf(await store.renewLease("beta", 1_600, 500));
+      const before = await subject.snapshot(location);
+      const stale = [
+        await store.enqueueOutbox({ ...entry, seq: 2, message: "again" }, alpha.epoch),
+        await store.setAlert({ ...alert, paneId: pane(3) }, alpha.epoch),
+        await store.clearAlert(alert.paneId, alpha.epoch),
+        await store.markDelivered(entry.seq, alpha.epoch),
+        await store.expireOutbox(10_000, alpha.epoch),
+      ];
+      for (const result of stale) {
+        expect(result).toEqual({
+          _tag: "Left",
+          left: { _tag: "StoreStaleEpoch", epoch: alpha.epoch, current: beta.epoch, message: expect.any(String) },
+        });
+      }
+      expect(await subject.snapshot(location)).toBe(before);
+      // The new holder's writes go through.
+      rightOf(await store.enqueueOutbox({ ...entry, seq: 2, message: "again" }, beta.epoch));
+      rightOf(await store.markDelivered(entry.seq, beta.epoch));
+      rightOf(await store.clearAlert(alert.paneId, beta.epoch));
+      const hydrated = rightOf(await store.hydrate());
+      expect(hydrated.outbox.map((pending) => pending.seq)).toEqual([2]);
+      expect(hydrated.alerts).toEqual([]);
     });
   });
 

@@ -140,7 +140,7 @@ export const processes = (context: () => ContractContext): void => {
         // Sequence numbers arrive out of order: the list is still in sequence order.
         const seq = n % 2 === 0 ? 200 - n : n;
         writes.push(
-          store.enqueueOutbox({ seq, source: "%3" as PaneId, kind: "report", message: `r${n}`, createdAt: n }),
+          store.enqueueOutbox({ seq, source: "%3" as PaneId, kind: "report", message: `r${n}`, createdAt: n }, 0),
         );
       }
       for (const result of await Promise.all(writes)) rightOf(result);

@@ -54,17 +54,17 @@ export const retention = (context: () => ContractContext): void => {
     it("pruneDeliveredOutbox deletes only entries delivered before the bound", async () => {
       const ctx = context();
       const { store } = ctx;
-      rightOf(await store.enqueueOutbox(entry(1, 1)));
-      rightOf(await store.enqueueOutbox(entry(2, 1)));
-      rightOf(await store.enqueueOutbox(entry(3, 1)));
+      rightOf(await store.enqueueOutbox(entry(1, 1), 0));
+      rightOf(await store.enqueueOutbox(entry(2, 1), 0));
+      rightOf(await store.enqueueOutbox(entry(3, 1), 0));
       ctx.clock = 1000;
-      rightOf(await store.markDelivered(1));
+      rightOf(await store.markDelivered(1, 0));
       ctx.clock = 2000;
-      rightOf(await store.markDelivered(2));
+      rightOf(await store.markDelivered(2, 0));
       expect(rightOf(await store.pruneDeliveredOutbox(1500))).toBe(1);
       // Seq 1 is free again, seq 2 is still on file.
-      rightOf(await store.enqueueOutbox(entry(1, 5)));
-      expect(tagOf(await store.enqueueOutbox(entry(2, 5)))).toBe("StoreConstraint");
+      rightOf(await store.enqueueOutbox(entry(1, 5), 0));
+      expect(tagOf(await store.enqueueOutbox(entry(2, 5), 0))).toBe("StoreConstraint");
       expect(rightOf(await store.listOutbox())).toEqual([entry(1, 5), entry(3, 1)]);
     });
 
@@ -72,13 +72,13 @@ export const retention = (context: () => ContractContext): void => {
       const ctx = context();
       const { store } = ctx;
       expect(rightOf(await store.lastOutboxSeq())).toBe(0);
-      rightOf(await store.enqueueOutbox(entry(7, 1)));
-      rightOf(await store.enqueueOutbox(entry(4, 1)));
-      expect(rightOf(await store.expireOutbox(1000))).toBe(2);
+      rightOf(await store.enqueueOutbox(entry(7, 1), 0));
+      rightOf(await store.enqueueOutbox(entry(4, 1), 0));
+      expect(rightOf(await store.expireOutbox(1000, 0))).toBe(2);
       expect(rightOf(await store.lastOutboxSeq())).toBe(7);
       expect(rightOf(await store.hydrate()).lastOutboxSeq).toBe(7);
-      rightOf(await store.enqueueOutbox(entry(8, 2000)));
-      rightOf(await store.markDelivered(8));
+      rightOf(await store.enqueueOutbox(entry(8, 2000), 0));
+      rightOf(await store.markDelivered(8, 0));
       ctx.clock += 10;
       expect(rightOf(await store.pruneDeliveredOutbox(ctx.clock + 1))).toBe(1);
       expect(rightOf(await store.hydrate()).lastOutboxSeq).toBe(8);
@@ -105,11 +105,14 @@ export const retention = (context: () => ContractContext): void => {
             for (const write of writes) {
               rightOf(await store.appendLog({ kind: write.kind, text: "note", at: 1, author: "kit" }));
               rightOf(
-                await store.setAlert({ paneId: pane(`%${write.paneNumber}`), kind: "info", message: "m", raisedAt: 1 }),
+                await store.setAlert(
+                  { paneId: pane(`%${write.paneNumber}`), kind: "info", message: "m", raisedAt: 1 },
+                  0,
+                ),
               );
               seq += 1;
-              rightOf(await store.enqueueOutbox(entry(seq, 1)));
-              if (write.deliver) rightOf(await store.markDelivered(seq));
+              rightOf(await store.enqueueOutbox(entry(seq, 1), 0));
+              if (write.deliver) rightOf(await store.markDelivered(seq, 0));
             }
             rightOf(await store.pruneLog({ keepNewest }));
             ctx.clock += 1;
@@ -135,9 +138,9 @@ export const retention = (context: () => ContractContext): void => {
   describe("invariant: a write the store refused changes nothing", () => {
     it("a duplicate outbox sequence number leaves the outbox and its high-water mark as they were", async () => {
       const { store, subject, location } = context();
-      rightOf(await store.enqueueOutbox(entry(5, 1)));
+      rightOf(await store.enqueueOutbox(entry(5, 1), 0));
       const before = await subject.snapshot(location);
-      expect(tagOf(await store.enqueueOutbox({ ...entry(5, 2), message: "a second five" }))).toBe("StoreConstraint");
+      expect(tagOf(await store.enqueueOutbox({ ...entry(5, 2), message: "a second five" }, 0))).toBe("StoreConstraint");
       expect(await subject.snapshot(location)).toBe(before);
     });
 

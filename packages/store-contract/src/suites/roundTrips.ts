@@ -141,16 +141,16 @@ export const roundTrips = (context: () => ContractContext): void => {
       const a10: Alert = { paneId: pane("%10"), kind: "info", message: "built", raisedAt: 1 };
       const a2: Alert = { paneId: pane("%2"), kind: "need_human", message: "which db?", severity: "high", raisedAt: 2 };
       const a10b: Alert = { paneId: pane("%10"), kind: "done", message: "merged", severity: "low", raisedAt: 3 };
-      rightOf(await store.setAlert(a10));
-      rightOf(await store.setAlert(a2));
+      rightOf(await store.setAlert(a10, 0));
+      rightOf(await store.setAlert(a2, 0));
       expect(rightOf(await store.readAlerts())).toEqual([a2, a10]);
-      rightOf(await store.setAlert(a10b));
+      rightOf(await store.setAlert(a10b, 0));
       expect(rightOf(await store.readAlerts())).toEqual([a2, a10b]);
       const read = rightOf(await store.readAlerts());
       expect(Object.keys(read[0]!)).toContain("severity");
-      rightOf(await store.setAlert(a10));
+      rightOf(await store.setAlert(a10, 0));
       expect(Object.keys(rightOf(await store.readAlerts())[1]!)).not.toContain("severity");
-      rightOf(await store.clearAlert(pane("%2")));
+      rightOf(await store.clearAlert(pane("%2"), 0));
       expect(rightOf(await store.readAlerts())).toEqual([a10]);
     });
 
@@ -164,10 +164,10 @@ export const roundTrips = (context: () => ContractContext): void => {
         panePid: 31_337,
         tmuxServer: { pid: 4242, startedAt: 1_700_000_001_000 },
       };
-      rightOf(await store.setAlert(alert));
+      rightOf(await store.setAlert(alert, 0));
       expect(rightOf(await store.readAlerts())).toEqual([alert]);
       expect(rightOf(await store.hydrate()).alerts).toEqual([alert]);
-      rightOf(await store.setAlert({ ...alert, panePid: null, tmuxServer: null }));
+      rightOf(await store.setAlert({ ...alert, panePid: null, tmuxServer: null }, 0));
       expect(Object.keys(rightOf(await store.readAlerts())[0]!)).not.toContain("tmuxServer");
     });
   });
@@ -183,28 +183,28 @@ export const roundTrips = (context: () => ContractContext): void => {
 
     it("lists pending entries in sequence order; markDelivered removes them from the list, idempotently", async () => {
       const { store } = context();
-      for (const seq of [3, 1, 2]) rightOf(await store.enqueueOutbox(entry(seq, seq * 10)));
+      for (const seq of [3, 1, 2]) rightOf(await store.enqueueOutbox(entry(seq, seq * 10), 0));
       expect(rightOf(await store.listOutbox())).toEqual([entry(1, 10), entry(2, 20), entry(3, 30)]);
-      rightOf(await store.markDelivered(2));
-      rightOf(await store.markDelivered(2));
-      rightOf(await store.markDelivered(99));
+      rightOf(await store.markDelivered(2, 0));
+      rightOf(await store.markDelivered(2, 0));
+      rightOf(await store.markDelivered(99, 0));
       expect(rightOf(await store.listOutbox())).toEqual([entry(1, 10), entry(3, 30)]);
     });
 
     it("expireOutbox drops only pending entries created before the bound and counts them", async () => {
       const { store } = context();
-      for (const seq of [1, 2, 3, 4]) rightOf(await store.enqueueOutbox(entry(seq, seq * 10)));
-      rightOf(await store.markDelivered(1));
-      expect(rightOf(await store.expireOutbox(30))).toBe(1);
+      for (const seq of [1, 2, 3, 4]) rightOf(await store.enqueueOutbox(entry(seq, seq * 10), 0));
+      rightOf(await store.markDelivered(1, 0));
+      expect(rightOf(await store.expireOutbox(30, 0))).toBe(1);
       expect(rightOf(await store.listOutbox())).toEqual([entry(3, 30), entry(4, 40)]);
-      expect(rightOf(await store.expireOutbox(30))).toBe(0);
+      expect(rightOf(await store.expireOutbox(30, 0))).toBe(0);
     });
 
     it("a sequence number still on file is refused as a constraint", async () => {
       const { store } = context();
-      rightOf(await store.enqueueOutbox(entry(1, 1)));
-      rightOf(await store.markDelivered(1));
-      expect(tagOf(await store.enqueueOutbox(entry(1, 2)))).toBe("StoreConstraint");
+      rightOf(await store.enqueueOutbox(entry(1, 1), 0));
+      rightOf(await store.markDelivered(1, 0));
+      expect(tagOf(await store.enqueueOutbox(entry(1, 2), 0))).toBe("StoreConstraint");
       expect(rightOf(await store.listOutbox())).toEqual([]);
     });
   });
@@ -328,11 +328,11 @@ export const roundTrips = (context: () => ContractContext): void => {
       for (const record of [ancient, recent, current]) rightOf(await store.recordStart(record, 0));
       rightOf(await store.setMarker(marker, 0));
       const alert: Alert = { paneId: pane("%2"), kind: "need_human", message: "help", raisedAt: 5 };
-      rightOf(await store.setAlert(alert));
+      rightOf(await store.setAlert(alert, 0));
       const pending: OutboxEntry = { seq: 2, source: pane("%2"), kind: "need_human", message: "help", createdAt: 5 };
-      rightOf(await store.enqueueOutbox({ ...pending, seq: 1 }));
-      rightOf(await store.enqueueOutbox(pending));
-      rightOf(await store.markDelivered(1));
+      rightOf(await store.enqueueOutbox({ ...pending, seq: 1 }, 0));
+      rightOf(await store.enqueueOutbox(pending, 0));
+      rightOf(await store.markDelivered(1, 0));
       rightOf(await store.setKillSwitch(true));
       expect(rightOf(await store.hydrate())).toEqual({
         marker,

@@ -1,0 +1,79 @@
+/**
+ * Regressions: alert and outbox writes were not fenced by the lease epoch.
+ * A host paused past its lease, while another host took it, still wrote
+ * its interrupts into the outbox (numbered from its own, stale, sequence)
+ * and raised and cleared alerts over its successor's. Now every such write
+ * carries the epoch its host holds the lease at, the store refuses a stale
+ * one, and the host hears that it lost the lease.
+ */
+import { describe, expect, it } from "vitest";
+import { createFakeWorld, type FakeWorld } from "../src/testing/fakeWorld.js";
+
+/** Another host takes the lease behind this one's back (as after a pause past its expiry). */
+const leaseTakenByAnotherHost = (world: FakeWorld): void => {
+  const contents = world.store.snapshot();
+  contents.lease = { owner: "other-host", expiresAt: world.now() + 3_600_000 };
+  contents.leaseEpoch += 1;
+};
+
+const settledWorld = () => {
+  const world = createFakeWorld({ config: { tickMs: 5_000 } });
+  const worker = world.addWorker();
+  world.start();
+  world.drive();
+  world.advance(1_000);
+  return { world, worker };
+};
+
+describe("alert and outbox writes are fenced by the lease epoch", () => {
+  it("a host that lost the lease cannot enqueue an interrupt nor raise its alert", () => {
+    const { world, worker } = settledWorld();
+    const staleEpoch = world.state().supervisor.leaseEpoch;
+    expect(world.state().supervisor.leaseHeld).toBe(true);
+    leaseTakenByAnotherHost(world);
+    world.inject({ type: "NotifyReceived", now: world.now(), paneId: worker, kind: "need_human", message: "approve?" });
+    world.drive();
+    expect(world.commands).toContainEqual(expect.objectContaining({ type: "store.enqueueOutbox", epoch: staleEpoch }));
+    expect(world.commands).toContainEqual(expect.objectContaining({ type: "store.setAlert", epoch: staleEpoch }));
+    expect(world.store.snapshot().outbox.size).toBe(0);
+    expect(world.store.snapshot().alerts.size).toBe(0);
+    // The push of that batch did not run, and the host knows it lost the lease.
+    expect(world.pushesToFirstMate().filter((push) => push.meta.kind === "interrupt")).toEqual([]);
+    expect(world.alerts.map((alert) => alert.code)).toContain("lease_lost");
+    expect(world.state().supervisor.leaseHeld).toBe(false);
+  });
+
+  it("a host that lost the lease cannot clear its successor's alert nor mark its outbox delivered", () => {
+    const { world, worker } = settledWorld();
+    // Detached: the interrupt waits in the outbox until the first mate pulls it.
+    world.channel.detach(world.firstMatePaneId()!);
+    world.drive();
+    world.inject({ type: "NotifyReceived", now: world.now(), paneId: worker, kind: "need_human", message: "approve?" });
+    world.drive();
+    const alert = world.store.snapshot().alerts.get(worker);
+    expect(alert).toBeDefined();
+    const pending = [...world.store.snapshot().outbox.values()].map((entry) => ({ ...entry }));
+    expect(pending.map((entry) => entry.delivered)).toEqual([false]);
+    leaseTakenByAnotherHost(world);
+    const before = world.commands.length;
+    // The worker goes on (its alert would clear) and the first mate pulls its inbox (the entry would be delivered).
+    world.inject({
+      type: "AgentEvidenceReceived",
+      now: world.now() + 1,
+      paneId: worker,
+      evidence: { source: "hook", state: "busy", at: world.now() + 1, detail: "UserPromptSubmit" },
+    });
+    world.inject({
+      type: "InboxPulled",
+      now: world.now() + 1,
+      paneId: world.firstMatePaneId()!,
+      seqs: pending.map((entry) => entry.seq),
+    });
+    world.drive();
+    const after = world.commands.slice(before);
+    expect(after).toContainEqual(expect.objectContaining({ type: "store.clearAlert", paneId: worker }));
+    expect(after).toContainEqual(expect.objectContaining({ type: "store.markDelivered", seq: pending[0]!.seq }));
+    expect(world.store.snapshot().alerts.get(worker)).toEqual(alert);
+    expect([...world.store.snapshot().outbox.values()]).toEqual(pending);
+  });
+});
