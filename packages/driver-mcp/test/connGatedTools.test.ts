@@ -102,6 +102,28 @@ describe("conn-gated tools", () => {
     expect(fixture.store.authoritySnapshot().proposals).toEqual([]);
   });
 
+  it("two calls in one breath over the socket: the task behind an out-of-scope spawn is not typed, the conn went back first", async () => {
+    const { client } = await firstMate();
+    await fixture.runtime.authority.handOffConn({
+      scope: { actions: ["assign_task"], targets: ["*"] },
+      durationMs: 120_000,
+    });
+    const [outside, assigned] = await Promise.all([
+      client.callTool({ name: "spawn_worker", arguments: { name: "builder" } }),
+      client.callTool({ name: "assign_task", arguments: { pane: "%0", task: "echo typed-behind-a-hand-back" } }),
+    ]);
+    expect(outside.isError).toBe(true);
+    expect(resultText(outside)).toContain("the conn has gone back to the human");
+    expect(assigned.isError).toBe(true);
+    expect(resultText(assigned)).toContain("not run: the human holds the conn");
+    await fixture.runtime.idle();
+    expect(await fixture.tmuxCommand(["capture-pane", "-p", "-t", "%0"])).not.toContain("typed-behind-a-hand-back");
+    expect(fixture.store.authoritySnapshot().proposals.map((proposal) => proposal.action.kind)).toEqual([
+      "spawn_worker",
+      "assign_task",
+    ]);
+  });
+
   it("prohibited actions are denied even with the conn", async () => {
     const { client } = await firstMate();
     await fixture.runtime.authority.handOffConn({ scope: ALL, durationMs: 120_000 });
