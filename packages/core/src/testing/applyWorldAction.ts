@@ -96,7 +96,7 @@ export const applyWorldAction = (world: FakeWorld, action: WorldAction): void =>
       secondHostTakesOver(world, action.ms);
       break;
     case "restartHost":
-      world.restartHost(undefined, { hydrateFails: action.hydrateFails ?? false });
+      world.restartHost(undefined, { hydrateFails: action.hydrateFails ?? false, reconnect: true });
       break;
     case "storeWriteFails":
       world.store.failWrites(action.count, action.write ?? undefined);

@@ -18,6 +18,11 @@ export interface FakeChannel extends ChannelPort {
   attach(paneId: PaneId, firstMate: boolean): void;
   detach(paneId: PaneId): void;
   isAttached(paneId: string): boolean;
+  /**
+   * Every attached session says so again, as shims reconnecting to a
+   * restarted host do (a host's channel server starts with no sessions).
+   */
+  reconnectAll(): void;
   /** The next `count` emits fail even to attached sessions. */
   failNext(count: number): void;
   emitSync(paneId: string, content: string, meta: ChannelMeta): boolean;
@@ -25,7 +30,8 @@ export interface FakeChannel extends ChannelPort {
 
 /** A fresh fake channel with no sessions attached. */
 export const createFakeChannel = (): FakeChannel => {
-  const attached = new Set<string>();
+  // Attached sessions, each with whether it was verified as the first mate.
+  const attached = new Map<string, boolean>();
   const received = new Map<string, ReceivedPush[]>();
   const listeners = new Set<(event: ChannelEvent) => void>();
   let failing = 0;
@@ -47,7 +53,7 @@ export const createFakeChannel = (): FakeChannel => {
     received,
     emitSync,
     attach(paneId, firstMate) {
-      attached.add(paneId);
+      attached.set(paneId, firstMate);
       notify({ type: "attached", paneId, firstMate });
     },
     detach(paneId) {
@@ -55,6 +61,9 @@ export const createFakeChannel = (): FakeChannel => {
       notify({ type: "detached", paneId });
     },
     isAttached: (paneId) => attached.has(paneId),
+    reconnectAll() {
+      for (const [paneId, firstMate] of attached) notify({ type: "attached", paneId: paneId as PaneId, firstMate });
+    },
     failNext(count) {
       failing = count;
     },

@@ -121,8 +121,10 @@ export interface FakeWorld {
    * Restart the host: a fresh core hydrated from the same store, same tmux;
    * work queued for the old core is lost. With `hydrateFails`, the start's
    * read of the store fails (the core starts knowing it knows nothing).
+   * With `reconnect`, every attached channel session reconnects to it, as
+   * the shims do (otherwise the test attaches them when it wants).
    */
-  restartHost(owner?: string, options?: { readonly hydrateFails?: boolean }): void;
+  restartHost(owner?: string, options?: { readonly hydrateFails?: boolean; readonly reconnect?: boolean }): void;
   /** Whether the fake first mate hears (and acknowledges) channel pushes; may change mid-run. */
   firstMateHearsChannel: boolean;
   firstMateAcknowledges: boolean;
@@ -569,6 +571,11 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
       owner = nextOwner ?? owner;
       state = initialState(config);
       world.start();
+      // The shims reconnect to the new host's channel server.
+      if (restart.reconnect) {
+        channel.reconnectAll();
+        world.drive();
+      }
     },
   };
   return world;
