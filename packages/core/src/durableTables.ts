@@ -10,7 +10,10 @@
  * - at `Started` the tables are read back from the hydration, cut to the
  *   in-memory caps and to what still matters (marks and wakes still inside
  *   their windows), and are the baseline the first diff is taken against,
- *   so a restart writes nothing back it just read.
+ *   so a restart writes nothing back it just read;
+ * - a host that takes the lease merges the tables on file (another holder's)
+ *   with its own: the later mark, every wake, the larger repeat count, every
+ *   deferred spawn; the diff then files what only it knew under its epoch.
  */
 import type { DeferredSpawn, DeferredSpawnChange } from "./authority/deferredSpawns.js";
 import { DEFERRED_SPAWN_CAP } from "./authority/deferredSpawns.js";
@@ -138,6 +141,84 @@ export const restoreInterruptTables = (
   }
   return { dedupeMarks, sourceWakes, repeats };
 };
+
+const tablesOf = (state: InterruptState): InterruptTables => ({
+  dedupeMarks: [...state.dedupeMarks],
+  // Sources are pane ids: only notifies from observed panes are admitted.
+  sourceWakes: state.sourceWakes.map((entry) => ({ source: entry.source as PaneId, times: [...entry.times] })),
+  repeats: Object.entries(state.repeats).map(([key, repeat]) => ({ key, repeat })),
+});
+
+/** Pure: two readings of the interrupt tables joined: the later mark, every wake, the larger count. */
+export const mergeInterruptTables = (a: InterruptTables, b: InterruptTables): InterruptTables => {
+  const marks = new Map<string, number>();
+  for (const { key, at } of [...a.dedupeMarks, ...b.dedupeMarks]) marks.set(key, Math.max(at, marks.get(key) ?? at));
+  const wakes = new Map<PaneId, Set<number>>();
+  for (const { source, times } of [...a.sourceWakes, ...b.sourceWakes]) {
+    const known = wakes.get(source) ?? new Set<number>();
+    for (const at of times) known.add(at);
+    wakes.set(source, known);
+  }
+  const repeats = new Map<string, FoldedRepeat>();
+  for (const { key, repeat } of [...a.repeats, ...b.repeats]) {
+    const known = repeats.get(key);
+    if (known === undefined || repeat.count > known.count) repeats.set(key, repeat);
+  }
+  return {
+    dedupeMarks: [...marks].map(([key, at]) => ({ key, at })),
+    sourceWakes: [...wakes].map(([source, times]) => ({ source, times: [...times] })),
+    repeats: [...repeats].map(([key, repeat]) => ({ key, repeat })),
+  };
+};
+
+/**
+ * Pure: `state` with the tables on file merged into its own (on taking the
+ * lease), cut to the caps and windows like a restored start.
+ */
+export const mergeStoredTables = (
+  state: CoreState,
+  tables: InterruptTables | undefined,
+  deferred: readonly DeferredSpawn[] | undefined,
+): CoreState => {
+  const interrupts =
+    tables === undefined
+      ? state.interrupts
+      : {
+          ...state.interrupts,
+          ...restoreInterruptTables(mergeInterruptTables(tablesOf(state.interrupts), tables), state.now, state.config),
+        };
+  const known = new Set(state.authority.deferred.map((spawn) => spawn.id));
+  const joined = [...state.authority.deferred, ...(deferred ?? []).filter((spawn) => !known.has(spawn.id))];
+  const queue =
+    joined.length === state.authority.deferred.length
+      ? state.authority.deferred
+      : joined.sort((a, b) => a.requestedAt - b.requestedAt).slice(0, DEFERRED_SPAWN_CAP);
+  return { ...state, interrupts, authority: { ...state.authority, deferred: queue } };
+};
+
+/**
+ * Pure: `state` with its tables replaced by those on file (each that was
+ * read): the baseline a merge on taking the lease is diffed against, so
+ * only what this host alone knew is written.
+ */
+export const withStoredTables = (
+  state: CoreState,
+  tables: InterruptTables | undefined,
+  deferred: readonly DeferredSpawn[] | undefined,
+): CoreState => ({
+  ...state,
+  interrupts:
+    tables === undefined
+      ? state.interrupts
+      : { ...state.interrupts, ...restoreInterruptTables(tables, state.now, state.config) },
+  authority:
+    deferred === undefined
+      ? state.authority
+      : {
+          ...state.authority,
+          deferred: [...deferred].sort((a, b) => a.requestedAt - b.requestedAt).slice(0, DEFERRED_SPAWN_CAP),
+        },
+});
 
 /**
  * Pure: `state` with the durable tables of `hydration` (none when the read

@@ -208,6 +208,9 @@ export const EventSchema = z.discriminatedUnion("type", [
     gaveUp: z.boolean(),
     resetAt: now.nullable(),
     killSwitch: z.boolean(),
+    /** The interrupt tables and deferred spawns on file: merged into this host's own on taking the lease. */
+    interruptTables: InterruptTablesSchema.optional(),
+    deferred: z.array(DeferredSpawnSchema).optional(),
   }),
   z.object({ type: z.literal("SupervisorReadFailed"), now, readId: z.number().int(), reason: z.string() }),
   /** A pane was closed and its recorded processes ended (or not): logged, and survivors alerted. */

@@ -70,7 +70,7 @@ import type { FleetDigest } from "./domain/digest.js";
 import type { CiState, PaneObservation } from "./domain/observation.js";
 import { isPaneId, type PaneId } from "./domain/paneId.js";
 import { identityOf, samePane } from "./domain/paneIdentity.js";
-import { persistTables, withHydratedTables } from "./durableTables.js";
+import { mergeStoredTables, persistTables, withHydratedTables, withStoredTables } from "./durableTables.js";
 import { EMPTY_HYDRATION, type Event, type EventOf, EventSchema } from "./events.js";
 import type { CoreState } from "./state.js";
 import {
@@ -632,7 +632,9 @@ const onSupervisorStateRead = (state: CoreState, event: EventOf<"SupervisorState
     killSwitch: event.killSwitch,
     synced: true,
   };
-  return chain(read, (s) => applySupervisor(s, { state: supervisor, commands: [] }), observe);
+  // What another holder wrote into the interrupt tables and deferred spawns joins this host's own.
+  const merged = mergeStoredTables(read, event.interruptTables, event.deferred);
+  return chain(merged, (s) => applySupervisor(s, { state: supervisor, commands: [] }), observe);
 };
 
 /** A failed read decides nothing: the holder stays unsynced and reads again on the next tick. */
@@ -815,11 +817,16 @@ export const step = (state: CoreState, event: Event): StepResult => {
     (s) => dispatch(s, event),
   );
   const answered = agentToolAnswer(next, event);
+  // A read under a newly taken lease merges the tables on file: they, not memory, are what the store has.
+  const filed =
+    event.type === "SupervisorStateRead" && timed.supervisorRead.inFlight === event.readId && timed.supervisor.leaseHeld
+      ? withStoredTables(timed, event.interruptTables, event.deferred)
+      : timed;
   return [
     next,
     orderStoreFirst([
       ...commands.map(namePush),
-      ...persistTables(timed, next),
+      ...persistTables(filed, next),
       ...(answered === null ? [] : [answered]),
     ]),
   ];

@@ -7,8 +7,15 @@
  * on the same store, as a crashed and restarted process would.
  */
 import { describe, expect, it } from "vitest";
+import type { Command } from "../src/commands.js";
+import { parseCoreConfig } from "../src/config.js";
+import { dedupeKey } from "../src/decisions/interrupts.js";
 import type { PaneId } from "../src/domain/paneId.js";
+import { EMPTY_HYDRATION } from "../src/events.js";
+import { initialState } from "../src/state.js";
+import { step } from "../src/step.js";
 import { createFakeWorld, type FakeWorld } from "../src/testing/fakeWorld.js";
+import { T0, takeLease } from "./support.js";
 
 const interruptPushesFrom = (world: FakeWorld, source: PaneId) =>
   world.pushesToFirstMate().filter((push) => push.meta.kind === "interrupt" && push.meta.source === source);
@@ -136,5 +143,58 @@ describe("deferred spawns survive a host restart", () => {
       .map((command) => (command.type === "tmux.spawnWorker" ? command.spawnId : null));
     expect(released).toEqual(["deferred-1"]);
     expect(world.store.snapshot().deferred.size).toBe(0);
+  });
+});
+
+describe("interrupt state survives a lease takeover", () => {
+  it("a duplicate interrupt after a lease takeover is still deduped, and the holder's own marks are filed under its epoch", () => {
+    const worker = "%4" as PaneId;
+    const message = "need approval";
+    // Host B started as a standby before host A admitted anything.
+    let [state] = step(initialState(parseCoreConfig({})), {
+      type: "Started",
+      now: T0,
+      owner: "host-b",
+      hydration: EMPTY_HYDRATION,
+    });
+    // Before it holds the lease, B admits one of its own (its write would be refused: stale epoch).
+    const other = "%5" as PaneId;
+    [state] = step(state, { type: "ReportReceived", now: T0 + 2_000, paneId: other, message: "done" });
+    // B takes the lease; the store holds A's mark, A's wakes and a repeat A folded.
+    const aKey = dedupeKey(worker, "need_human", message);
+    let commands: Command[];
+    [state, commands] = takeLease(state, T0 + 5_000, 2, {
+      interruptTables: {
+        dedupeMarks: [{ key: aKey, at: T0 + 1_000 }],
+        sourceWakes: [{ source: worker, times: [T0 + 1_000] }],
+        repeats: [{ key: aKey, repeat: { source: worker, kind: "need_human", message, count: 2 } }],
+      },
+    });
+    // What only B knew is filed under its epoch; what it learnt from the store is not written back.
+    expect(commands.filter((command) => command.type === "store.saveInterruptTables")).toEqual([
+      {
+        type: "store.saveInterruptTables",
+        changes: {
+          dedupeMarks: [{ key: dedupeKey(other, "report", "done"), at: T0 + 2_000 }],
+          sourceWakes: [{ source: other, times: [T0 + 2_000] }],
+          repeats: [],
+        },
+        epoch: 2,
+      },
+    ]);
+    [state, commands] = [
+      ...step(state, { type: "NotifyReceived", now: T0 + 6_000, paneId: worker, kind: "need_human", message }),
+    ] as [typeof state, Command[]];
+    expect(commands.filter((command) => command.type === "store.enqueueOutbox")).toEqual([]);
+    expect(state.interrupts.repeats[aKey]?.count).toBe(3);
+    expect(commands).toContainEqual({
+      type: "store.saveInterruptTables",
+      changes: {
+        dedupeMarks: [],
+        sourceWakes: [],
+        repeats: [{ key: aKey, repeat: { source: worker, kind: "need_human", message, count: 3 } }],
+      },
+      epoch: 2,
+    });
   });
 });

@@ -290,6 +290,8 @@ export const executeCommand = async (command: Command, ports: ExecutionPorts): P
               gaveUp: read.right.gaveUp,
               resetAt: read.right.resetAt,
               killSwitch: read.right.killSwitch,
+              ...(read.right.interruptTables ? { interruptTables: read.right.interruptTables } : {}),
+              ...(read.right.deferred ? { deferred: [...read.right.deferred] } : {}),
             })
           : event({
               type: "SupervisorReadFailed",

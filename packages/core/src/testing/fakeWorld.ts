@@ -346,7 +346,7 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
       const read = store.sync.hydrate();
       if (E.isLeft(read))
         return { type: "SupervisorReadFailed", now, readId: command.readId, reason: describeError(read.left) };
-      const { marker, ledger, gaveUp, resetAt, killSwitch } = read.right;
+      const { marker, ledger, gaveUp, resetAt, killSwitch, interruptTables, deferred } = read.right;
       return {
         type: "SupervisorStateRead",
         now,
@@ -356,6 +356,8 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
         gaveUp,
         resetAt,
         killSwitch,
+        ...(interruptTables ? { interruptTables } : {}),
+        ...(deferred ? { deferred: [...deferred] } : {}),
       };
     },
     "store.addProposal": (command, now) => {
