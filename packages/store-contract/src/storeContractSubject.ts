@@ -41,7 +41,10 @@ export type Corruption =
   | "supervisor_lease.owner"
   | "conn_state.json"
   | "role_extensions.status"
-  | "proposals.action";
+  | "proposals.action"
+  | "interrupt_rate.times"
+  | "interrupt_repeats.count"
+  | "deferred_spawns.spawn";
 
 /**
  * A store engine under the contract suite: its name, how to open a fresh store (and a second connection to it),

@@ -25,6 +25,9 @@ const CORRUPTIONS: Readonly<Record<Corruption, readonly [table: string, assignme
   "conn_state.json": ["conn_state", "json = '{not json'"],
   "role_extensions.status": ["role_extensions", "status = 'maybe'"],
   "proposals.action": ["proposals", `action_json = '{"kind":"Not A Kind"}'`],
+  "interrupt_rate.times": ["interrupt_rate", `times_json = '["soon"]'`],
+  "interrupt_repeats.count": ["interrupt_repeats", "count = 0"],
+  "deferred_spawns.spawn": ["deferred_spawns", `spawn_json = '{"id":"d-1"}'`],
 };
 
 describeStoreContract({

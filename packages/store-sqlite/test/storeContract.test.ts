@@ -22,6 +22,9 @@ const CORRUPTIONS: Readonly<Record<Corruption, string>> = {
   "conn_state.json": "UPDATE conn_state SET json = '{not json'",
   "role_extensions.status": "UPDATE role_extensions SET status = 'maybe'",
   "proposals.action": `UPDATE proposals SET action_json = '{"kind":"Not A Kind"}'`,
+  "interrupt_rate.times": `UPDATE interrupt_rate SET times_json = '["soon"]'`,
+  "interrupt_repeats.count": "UPDATE interrupt_repeats SET count = 0",
+  "deferred_spawns.spawn": `UPDATE deferred_spawns SET spawn_json = '{"id":"d-1"}'`,
 };
 
 /** A raw connection for one piece of work, closed afterwards. */

@@ -157,6 +157,42 @@ export const durableTables = (context: () => ContractContext): void => {
     });
   });
 
+  describe("corrupt rows of the restart tables", () => {
+    it("a corrupt source wake, folded repeat or deferred spawn is StoreCorruptRow naming its table in hydrate", async () => {
+      const { store, subject, location } = context();
+      const seeded = async () => {
+        rightOf(
+          await store.saveInterruptTables(
+            {
+              dedupeMarks: [],
+              sourceWakes: [{ source: pane(2), times: [1_000] }],
+              repeats: [
+                {
+                  key: dedupeKey("%2", "report", "done"),
+                  repeat: { source: "%2", kind: "report", message: "done", count: 1 },
+                },
+              ],
+            },
+            0,
+          ),
+        );
+        rightOf(await store.saveDeferredSpawns([{ id: "d-1", spawn: spawn("d-1", 1_000) }], 0));
+      };
+      await seeded();
+      for (const [corruption, table] of [
+        ["interrupt_rate.times", "interrupt_rate"],
+        ["interrupt_repeats.count", "interrupt_repeats"],
+        ["deferred_spawns.spawn", "deferred_spawns"],
+      ] as const) {
+        await subject.corrupt(location, corruption);
+        const hydrated = await store.hydrate();
+        expect(hydrated._tag === "Left" && hydrated.left).toMatchObject({ _tag: "StoreCorruptRow", table });
+        // Put the row right again (the store's own write replaces it) before the next one.
+        await seeded();
+      }
+    });
+  });
+
   describe("deferred spawns", () => {
     it("stored, replaced and deleted by id; hydrate lists them oldest first through another handle", async () => {
       const { store } = context();
