@@ -5,8 +5,9 @@
  *
  * Guarantees:
  * - one snapshot is one pass: on Linux a read of `/proc/<pid>/stat` per
- *   process (and `cmdline` only for processes not seen before: argv is
- *   remembered per pid, start time and name, so an `exec` is noticed);
+ *   process, kept open between snapshots (see createProcReader), and
+ *   `cmdline` only for processes not seen before: argv is remembered per
+ *   pid, start time and name, so an `exec` is noticed;
  *   elsewhere one `ps -ww` call, whose argv is exact only as far as ps
  *   allows (see splitPsArgs). Never one process per pane.
  * - a process is identified by pid and start time, so a reused pid is
@@ -36,6 +37,8 @@ export interface ProcessTableReader {
   snapshot(): Promise<E.Either<ProcessError, ProcessTable>>;
   /** The start time of `pid` now, or null when it is gone (one small read on Linux). */
   startTimeOf(pid: number): Promise<string | null>;
+  /** Releases what the reader keeps between snapshots (open `/proc` files); it may be used again after. */
+  close?(): void;
 }
 
 const failed = (message: string): ProcessError => ({ _tag: "ProcessReadFailed", message });
@@ -132,9 +135,92 @@ export const parseCmdline = (text: string): string[] => {
   return words;
 };
 
-const createProcReader = (root: string): ProcessTableReader => {
-  // argv per pid + start time + name: a process that execs keeps pid and start time but changes name.
-  let argvCache = new Map<string, string[]>();
+/** How many `/proc/<pid>/stat` files a reader keeps open between snapshots (see createProcReader). */
+export const DEFAULT_KEPT_STAT_FILES = 2048;
+
+const SPACE = 0x20;
+const OPEN_PAREN = 0x28;
+const CLOSE_PAREN = 0x29;
+const ZOMBIE = 0x5a;
+
+/** What a reader remembers of a process between snapshots. */
+interface KnownProcess {
+  /** Its stat file, kept open (null: over the limit, opened afresh each time). */
+  readonly fd: number | null;
+  /** Its name's bytes and start time, to notice an exec or a reused pid. */
+  readonly comm: Buffer;
+  readonly start: number;
+  /** The row last returned, returned again while nothing in it changed. */
+  readonly process: PaneProcess;
+}
+
+/** Reads a kept-open procfs file from its start into READ_BUFFER: its length, or -1 once the process is gone. */
+const reread = (fd: number): number => {
+  try {
+    return readSync(fd, READ_BUFFER, 0, CMDLINE_LIMIT, 0);
+  } catch {
+    return -1;
+  }
+};
+
+const closeQuietly = (fd: number): void => {
+  try {
+    closeSync(fd);
+  } catch {
+    // Already closed: nothing to release.
+  }
+};
+
+/**
+ * `/proc` read in one pass per snapshot, cheaply enough for every tick.
+ *
+ * A stat file is kept open between snapshots and read again from its start:
+ * the kernel's first read of a freshly opened procfs file costs several
+ * times a re-read, and an open file names one process for good, so a pid
+ * reused by another process reads as gone (ESRCH) rather than as the old
+ * one. At most `keptLimit` files stay open; past it, or after the process
+ * ran out of descriptors once (the limit then drops to a quarter of what it
+ * held), files are opened and closed per read. A process whose row did not
+ * change is returned as the same object, and an unchanged table as the same
+ * table, so a quiet machine costs little garbage.
+ */
+const createProcReader = (root: string, keptLimit: number): ProcessTableReader => {
+  let known = new Map<number, KnownProcess>();
+  let kept = 0;
+  let limit = keptLimit;
+  let previous: ProcessTable | null = null;
+
+  const release = (entry: KnownProcess) => {
+    if (entry.fd === null) return;
+    closeQuietly(entry.fd);
+    kept -= 1;
+  };
+  /** Opens and reads a stat file; keeps it open while under the limit. */
+  const openStat = (pid: number): { fd: number | null; length: number } | null => {
+    let fd: number;
+    try {
+      fd = openSync(`${root}/${pid}/stat`, "r");
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (code === "EMFILE" || code === "ENFILE") {
+        // Descriptors ran out: never hold the host's others hostage. Give back most of what is kept.
+        limit = Math.floor(kept / 4);
+        for (const [key, entry] of known) {
+          release(entry);
+          known.set(key, { ...entry, fd: null });
+        }
+      }
+      return null;
+    }
+    const length = reread(fd);
+    if (length < 0 || kept >= limit) {
+      closeQuietly(fd);
+      return length < 0 ? null : { fd: null, length };
+    }
+    kept += 1;
+    return { fd, length };
+  };
+
   return {
     source: "proc",
     async snapshot() {
@@ -144,36 +230,96 @@ const createProcReader = (root: string): ProcessTableReader => {
       } catch (error) {
         return E.left(failed(`cannot read ${root}: ${error instanceof Error ? error.message : String(error)}`));
       }
+      const next = new Map<number, KnownProcess>();
       const byPid = new Map<number, PaneProcess>();
-      const nextCache = new Map<string, string[]>();
+      let changed = false;
       for (const entry of entries) {
         const first = entry.charCodeAt(0);
         if (first < 48 || first > 57) continue;
-        const stat = readProcFile(`${root}/${entry}/stat`, "latin1");
-        if (stat === null) continue;
-        const parsed = parseProcStat(stat);
-        if (parsed === null || parsed.state === "Z") continue;
         const pid = Number(entry);
-        const key = `${pid}:${parsed.startTime}:${parsed.comm}`;
-        let argv = argvCache.get(key);
-        if (argv === undefined) {
-          const cmdline = readProcFile(`${root}/${entry}/cmdline`, "utf8");
-          if (cmdline === null) continue;
-          const words = parseCmdline(cmdline);
-          // Kernel threads and zombies have no argv: their name stands in.
-          argv = boundedArgv(words.length > 0 ? words : [parsed.comm]);
+        let prior = known.get(pid);
+        let fd: number | null = null;
+        let length = -1;
+        if (prior?.fd != null && kept > limit) {
+          // Over a lowered limit: this one is read afresh from now on.
+          release(prior);
+          prior = { ...prior, fd: null };
         }
-        nextCache.set(key, argv);
-        byPid.set(pid, {
-          pid,
-          parentPid: parsed.parentPid,
-          sessionId: parsed.sessionId,
-          startTime: parsed.startTime,
-          argv,
-        });
+        if (prior?.fd != null) {
+          length = reread(prior.fd);
+          if (length >= 0) fd = prior.fd;
+          else {
+            // Gone, and any process now under this pid is another one.
+            release(prior);
+            known.delete(pid);
+            prior = undefined;
+          }
+        }
+        if (length < 0) {
+          const opened = openStat(pid);
+          if (opened === null) continue;
+          fd = opened.fd;
+          length = opened.length;
+        }
+        const row = readStatRow(READ_BUFFER, length);
+        if (row === null || row.zombie) {
+          if (fd !== null) {
+            closeQuietly(fd);
+            kept -= 1;
+          }
+          if (prior !== undefined) known.delete(pid);
+          continue;
+        }
+        const commBytes = READ_BUFFER.subarray(row.commStart, row.commEnd);
+        // Same name and start time: the same program in the same process (a reused pid has another start).
+        const same = prior !== undefined && prior.start === row.start && prior.comm.equals(commBytes);
+        // A copy: reading cmdline below reuses the buffer the name is in.
+        const comm = same ? prior!.comm : Buffer.from(commBytes);
+        let process: PaneProcess;
+        if (same && prior!.process.parentPid === row.parentPid && prior!.process.sessionId === row.sessionId) {
+          process = prior!.process;
+        } else {
+          let argv = same ? prior!.process.argv : undefined;
+          if (argv === undefined) {
+            const cmdline = readProcFile(`${root}/${pid}/cmdline`, "utf8");
+            if (cmdline === null) {
+              if (fd !== null) {
+                closeQuietly(fd);
+                kept -= 1;
+              }
+              if (prior !== undefined) known.delete(pid);
+              continue;
+            }
+            const words = parseCmdline(cmdline);
+            // Kernel threads and zombies have no argv: their name stands in.
+            argv = boundedArgv(words.length > 0 ? words : [comm.toString("latin1")]);
+          }
+          process = {
+            pid,
+            parentPid: row.parentPid,
+            sessionId: row.sessionId,
+            startTime: String(row.start),
+            argv,
+          };
+          changed = true;
+        }
+        const remembered =
+          prior !== undefined && prior.fd === fd && process === prior.process
+            ? prior
+            : { fd, comm, start: row.start, process };
+        known.delete(pid);
+        next.set(pid, remembered);
+        byPid.set(pid, process);
       }
-      argvCache = nextCache;
-      return E.right(withChildren(byPid));
+      // What is left in `known` was not listed: gone.
+      for (const entry of known.values()) {
+        release(entry);
+        changed = true;
+      }
+      known = next;
+      if (!changed && previous !== null && previous.byPid.size === byPid.size) return E.right(previous);
+      previous = withChildren(byPid);
+      return E.right(previous);
     },
     async startTimeOf(pid) {
       const stat = readProcFile(`${root}/${pid}/stat`, "latin1");
@@ -182,7 +328,58 @@ const createProcReader = (root: string): ProcessTableReader => {
       // A zombie has exited: it is not alive for anyone who wants it gone.
       return parsed === null || parsed.state === "Z" ? null : parsed.startTime;
     },
+    close() {
+      for (const entry of known.values()) release(entry);
+      known = new Map();
+      previous = null;
+    },
   };
+};
+
+/** The fields of a stat line read straight from its bytes (no string is made of it). */
+interface StatRow {
+  readonly commStart: number;
+  readonly commEnd: number;
+  readonly zombie: boolean;
+  readonly parentPid: number;
+  readonly sessionId: number;
+  readonly start: number;
+}
+
+/**
+ * Pure: `parseProcStat` on bytes: the name's span, whether it is a zombie,
+ * parent, session and start time; null when malformed.
+ */
+export const readStatRow = (bytes: Buffer, length: number): StatRow | null => {
+  const open = bytes.indexOf(OPEN_PAREN);
+  const close = bytes.lastIndexOf(CLOSE_PAREN, length - 1);
+  if (open === -1 || open >= length || close < open || close + 2 >= length) return null;
+  // After the name: state(0) ppid(1) pgrp(2) session(3) … starttime(19).
+  let field = 0;
+  let value = 0;
+  let digits = 0;
+  let parentPid = -1;
+  let sessionId = -1;
+  let start = -1;
+  for (let index = close + 2; index <= length && field <= 19; index++) {
+    const byte = index < length ? bytes[index]! : SPACE;
+    if (byte === SPACE || byte === 0x0a) {
+      if (field === 1) parentPid = digits > 0 ? value : -1;
+      else if (field === 3) sessionId = digits > 0 ? value : -1;
+      else if (field === 19) start = digits > 0 ? value : -1;
+      field += 1;
+      value = 0;
+      digits = 0;
+    } else if (byte >= 48 && byte <= 57) {
+      value = value * 10 + (byte - 48);
+      digits += 1;
+    } else if (field !== 0) {
+      // A signed or odd field: only the ones read here must be plain numbers.
+      if (field === 1 || field === 3 || field === 19) return null;
+    }
+  }
+  if (parentPid < 0 || sessionId < 0 || start < 0) return null;
+  return { commStart: open + 1, commEnd: close, zombie: bytes[close + 2] === ZOMBIE, parentPid, sessionId, start };
 };
 
 // ---- elsewhere: one `ps` call ----------------------------------------------
@@ -304,8 +501,17 @@ const createPsReader = (): ProcessTableReader => {
  * A reader for this machine: `/proc` where it exists (Linux), else `ps`.
  * `source` forces one (tests run the `ps` reader on Linux too).
  */
-export const createProcessTableReader = (options: { source?: ProcessSource; procRoot?: string } = {}) => {
+export const createProcessTableReader = (
+  options: {
+    source?: ProcessSource;
+    procRoot?: string;
+    /** `/proc` stat files kept open between snapshots (default DEFAULT_KEPT_STAT_FILES; 0: none). */
+    keptStatFiles?: number;
+  } = {},
+): ProcessTableReader => {
   const procRoot = options.procRoot ?? "/proc";
   const source = options.source ?? (existsSync(`${procRoot}/self/stat`) ? "proc" : "ps");
-  return source === "proc" ? createProcReader(procRoot) : createPsReader();
+  return source === "proc"
+    ? createProcReader(procRoot, options.keptStatFiles ?? DEFAULT_KEPT_STAT_FILES)
+    : createPsReader();
 };
