@@ -14,10 +14,23 @@ export { controlModeCommandLine, MAX_COMMAND_BYTES, quoteControlModeArgument } f
 export { type ControlModeLine, parseControlModeLine } from "./controlModeLine.js";
 export { type ControlModeOutput, type ControlModeReader, createControlModeReader } from "./controlModeReader.js";
 export { endTmuxServer, type ServerEndReport } from "./endTmuxServer.js";
-export { AGENT_PANE_OPTION, PANE_LIST_FORMAT, parsePaneListing, renderPaneListing } from "./paneListing.js";
-export { attachProcessTrees, createProcessDriver } from "./processDriver.js";
+export {
+  AGENT_PANE_OPTION,
+  createPaneListingParser,
+  PANE_LIST_FORMAT,
+  type PaneListingParser,
+  parsePaneListing,
+  renderPaneListing,
+} from "./paneListing.js";
+export {
+  attachProcessTrees,
+  createProcessDriver,
+  createProcessTreeAttacher,
+  type ProcessTreeAttacher,
+} from "./processDriver.js";
 export {
   createProcessTableReader,
+  DEFAULT_KEPT_STAT_FILES,
   type ProcessSource,
   type ProcessTable,
   type ProcessTableReader,

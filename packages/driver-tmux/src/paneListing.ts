@@ -65,6 +65,77 @@ const serverOf = (pid: string, startTime: string): { tmuxServer?: TmuxServerIden
     : { tmuxServer: { pid: serverPid, startedAt: startedAt * 1000 } };
 };
 
+/** One row read: its pane (null when its session is hidden) and where the next row starts. */
+type RowRead = E.Either<TmuxError, { readonly pane: PaneObservation | null; readonly end: number }>;
+
+/** Pure: reads the row starting at `rowStart` (see parsePaneListing). */
+const readRow = (output: Buffer, rowStart: number, hiddenSessions: ReadonlySet<string>): RowRead => {
+  let cursor = rowStart;
+  const invalid = (why: string) =>
+    E.left(tmuxOutputInvalid(`unreadable list-panes row: ${why}`, rowPreview(output, rowStart)));
+
+  const numeric: string[] = [];
+  for (let i = 0; i < NUMERIC_FIELDS.length; i++) {
+    const tab = output.indexOf(TAB, cursor);
+    const newline = output.indexOf(NEWLINE, cursor);
+    if (tab === -1 || (newline !== -1 && newline < tab)) return invalid(`expected ${NUMERIC_FIELDS.length} fields`);
+    numeric.push(output.toString("latin1", cursor, tab));
+    cursor = tab + 1;
+  }
+  const text: string[] = [];
+  for (let i = 0; i < TEXT_FIELDS.length; i++) {
+    const tab = output.indexOf(TAB, cursor);
+    if (tab === -1) return invalid(`missing length of ${TEXT_FIELDS[i]}`);
+    const lengthText = output.toString("latin1", cursor, tab);
+    if (!/^\d{1,9}$/.test(lengthText)) return invalid(`bad length "${lengthText}" of ${TEXT_FIELDS[i]}`);
+    const start = tab + 1;
+    const end = start + Number(lengthText);
+    const terminator = i === TEXT_FIELDS.length - 1 ? NEWLINE : TAB;
+    if (end >= output.length || output[end] !== terminator) return invalid(`${TEXT_FIELDS[i]} overruns its length`);
+    text.push(output.toString("utf8", start, end));
+    cursor = end + 1;
+  }
+
+  const [paneId, windowIndex, pid, dead, activity, width, height, serverPid, serverStartedAt] = numeric as [
+    string,
+    ...string[],
+  ];
+  const [session, windowName, title, command, startCommand, declaredAgent] = text as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  if (hiddenSessions.has(session)) return E.right({ pane: null, end: cursor });
+  const candidate = {
+    paneId,
+    session,
+    windowIndex: optionalInt(windowIndex ?? "") ?? Number.NaN,
+    windowName,
+    title,
+    command,
+    // A dead pane may print no pid at all.
+    pid: pid === "" ? null : (optionalInt(pid ?? "") ?? Number.NaN),
+    dead: dead === "1",
+    lastActivityAt: (optionalInt(activity ?? "") ?? Number.NaN) * 1000,
+    width: optionalInt(width ?? ""),
+    height: optionalInt(height ?? ""),
+    ...serverOf(serverPid ?? "", serverStartedAt ?? ""),
+    // The default shell (no start command) and an undeclared kind are absent, not empty.
+    ...(startCommand === "" ? {} : { startCommand }),
+    ...(declaredAgent === "" ? {} : { declaredAgent }),
+  };
+  if (dead !== "0" && dead !== "1") return invalid(`pane_dead is "${dead}"`);
+  const parsed = PaneObservationSchema.safeParse(candidate);
+  if (!parsed.success)
+    return invalid(parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; "));
+  if (parsed.data.width === undefined) delete parsed.data.width;
+  if (parsed.data.height === undefined) delete parsed.data.height;
+  return E.right({ pane: parsed.data, end: cursor });
+};
+
 /**
  * Pure: parses the whole output of `list-panes -a -F PANE_LIST_FORMAT`.
  * Rows whose session is in `hiddenSessions` are left out.
@@ -74,74 +145,74 @@ export const parsePaneListing = (
   hiddenSessions: ReadonlySet<string> = new Set(),
 ): E.Either<TmuxError, PaneObservation[]> => {
   const panes: PaneObservation[] = [];
-  let cursor = 0;
-  while (cursor < output.length) {
-    const rowStart = cursor;
-    const invalid = (why: string) =>
-      E.left(tmuxOutputInvalid(`unreadable list-panes row: ${why}`, rowPreview(output, rowStart)));
-
-    const numeric: string[] = [];
-    for (let i = 0; i < NUMERIC_FIELDS.length; i++) {
-      const tab = output.indexOf(TAB, cursor);
-      const newline = output.indexOf(NEWLINE, cursor);
-      if (tab === -1 || (newline !== -1 && newline < tab)) return invalid(`expected ${NUMERIC_FIELDS.length} fields`);
-      numeric.push(output.toString("latin1", cursor, tab));
-      cursor = tab + 1;
-    }
-    const text: string[] = [];
-    for (let i = 0; i < TEXT_FIELDS.length; i++) {
-      const tab = output.indexOf(TAB, cursor);
-      if (tab === -1) return invalid(`missing length of ${TEXT_FIELDS[i]}`);
-      const lengthText = output.toString("latin1", cursor, tab);
-      if (!/^\d{1,9}$/.test(lengthText)) return invalid(`bad length "${lengthText}" of ${TEXT_FIELDS[i]}`);
-      const start = tab + 1;
-      const end = start + Number(lengthText);
-      const terminator = i === TEXT_FIELDS.length - 1 ? NEWLINE : TAB;
-      if (end >= output.length || output[end] !== terminator) return invalid(`${TEXT_FIELDS[i]} overruns its length`);
-      text.push(output.toString("utf8", start, end));
-      cursor = end + 1;
-    }
-
-    const [paneId, windowIndex, pid, dead, activity, width, height, serverPid, serverStartedAt] = numeric as [
-      string,
-      ...string[],
-    ];
-    const [session, windowName, title, command, startCommand, declaredAgent] = text as [
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-    ];
-    if (hiddenSessions.has(session)) continue;
-    const candidate = {
-      paneId,
-      session,
-      windowIndex: optionalInt(windowIndex ?? "") ?? Number.NaN,
-      windowName,
-      title,
-      command,
-      // A dead pane may print no pid at all.
-      pid: pid === "" ? null : (optionalInt(pid ?? "") ?? Number.NaN),
-      dead: dead === "1",
-      lastActivityAt: (optionalInt(activity ?? "") ?? Number.NaN) * 1000,
-      width: optionalInt(width ?? ""),
-      height: optionalInt(height ?? ""),
-      ...serverOf(serverPid ?? "", serverStartedAt ?? ""),
-      // The default shell (no start command) and an undeclared kind are absent, not empty.
-      ...(startCommand === "" ? {} : { startCommand }),
-      ...(declaredAgent === "" ? {} : { declaredAgent }),
-    };
-    if (dead !== "0" && dead !== "1") return invalid(`pane_dead is "${dead}"`);
-    const parsed = PaneObservationSchema.safeParse(candidate);
-    if (!parsed.success)
-      return invalid(parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; "));
-    if (parsed.data.width === undefined) delete parsed.data.width;
-    if (parsed.data.height === undefined) delete parsed.data.height;
-    panes.push(parsed.data);
+  for (let cursor = 0; cursor < output.length; ) {
+    const row = readRow(output, cursor, hiddenSessions);
+    if (E.isLeft(row)) return row;
+    if (row.right.pane !== null) panes.push(row.right.pane);
+    cursor = row.right.end;
   }
   return E.right(panes);
+};
+
+/** `parsePaneListing` that remembers each pane's last row (see createPaneListingParser). */
+export interface PaneListingParser {
+  parse(output: Buffer): E.Either<TmuxError, PaneObservation[]>;
+}
+
+const PERCENT = 0x25;
+
+/** The number in a row's leading `%<digits>\t`, or -1. */
+const leadingPaneNumber = (output: Buffer, rowStart: number): number => {
+  if (output[rowStart] !== PERCENT) return -1;
+  let value = 0;
+  for (let index = rowStart + 1; index < output.length && index < rowStart + 12; index++) {
+    const byte = output[index]!;
+    if (byte === TAB) return index > rowStart + 1 ? value : -1;
+    if (byte < 48 || byte > 57) return -1;
+    value = value * 10 + (byte - 48);
+  }
+  return -1;
+};
+
+/**
+ * `parsePaneListing` for a driver that lists the same fleet every tick: a
+ * pane whose row is byte for byte the row it had in the previous listing
+ * is the same observation, returned as the same object without being
+ * parsed or validated again. The parser reads strictly left to right, so
+ * equal bytes can only read the same; a row that differs in any byte is
+ * read afresh. Panes gone from a listing are forgotten.
+ */
+export const createPaneListingParser = (hiddenSessions: ReadonlySet<string> = new Set()): PaneListingParser => {
+  let rows = new Map<number, { readonly bytes: Buffer; readonly pane: PaneObservation | null }>();
+  return {
+    parse(output) {
+      const panes: PaneObservation[] = [];
+      const next = new Map<number, { readonly bytes: Buffer; readonly pane: PaneObservation | null }>();
+      for (let cursor = 0; cursor < output.length; ) {
+        const key = leadingPaneNumber(output, cursor);
+        const before = key === -1 ? undefined : rows.get(key);
+        const length = before?.bytes.length ?? 0;
+        if (
+          before !== undefined &&
+          cursor + length <= output.length &&
+          before.bytes.compare(output, cursor, cursor + length) === 0
+        ) {
+          if (before.pane !== null) panes.push(before.pane);
+          next.set(key, before);
+          cursor += length;
+          continue;
+        }
+        const row = readRow(output, cursor, hiddenSessions);
+        if (E.isLeft(row)) return row;
+        if (row.right.pane !== null) panes.push(row.right.pane);
+        if (key !== -1)
+          next.set(key, { bytes: Buffer.from(output.subarray(cursor, row.right.end)), pane: row.right.pane });
+        cursor = row.right.end;
+      }
+      rows = next;
+      return E.right(panes);
+    },
+  };
 };
 
 /** Pure: renders observations the way tmux prints PANE_LIST_FORMAT (for tests and fakes). */

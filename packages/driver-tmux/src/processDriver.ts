@@ -57,3 +57,39 @@ export const attachProcessTrees = (panes: readonly PaneObservation[], table: Pro
     const tree = treeOf(table, pane.pid, PANE_PROCESS_LIMITS.processes);
     return tree.length === 0 ? pane : { ...pane, processes: tree.map((process) => process.argv) };
   });
+
+/** `attachProcessTrees` for a driver that lists the same fleet every tick (see createProcessTreeAttacher). */
+export type ProcessTreeAttacher = (panes: readonly PaneObservation[], table: ProcessTable) => PaneObservation[];
+
+const sameArgvs = (before: readonly (readonly string[])[] | undefined, tree: readonly PaneProcess[]): boolean => {
+  if (before === undefined || before.length !== tree.length) return false;
+  for (let index = 0; index < tree.length; index++) if (before[index] !== tree[index]!.argv) return false;
+  return true;
+};
+
+/**
+ * `attachProcessTrees` that returns a pane's previous result, the same
+ * object, while its observation is the same object (an unchanged listing
+ * row, see createPaneListingParser) and its tree holds the same processes'
+ * argv (the reader returns an unchanged process's argv as the same array).
+ */
+export const createProcessTreeAttacher = (): ProcessTreeAttacher => {
+  let last = new Map<string, { readonly base: PaneObservation; readonly result: PaneObservation }>();
+  return (panes, table) => {
+    const next = new Map<string, { readonly base: PaneObservation; readonly result: PaneObservation }>();
+    const attached = panes.map((pane) => {
+      if (pane.dead || pane.pid === null) return pane;
+      const tree = treeOf(table, pane.pid, PANE_PROCESS_LIMITS.processes);
+      if (tree.length === 0) return pane;
+      const before = last.get(pane.paneId);
+      const result =
+        before !== undefined && before.base === pane && sameArgvs(before.result.processes, tree)
+          ? before.result
+          : { ...pane, processes: tree.map((process) => process.argv) };
+      next.set(pane.paneId, { base: pane, result });
+      return result;
+    });
+    last = next;
+    return attached;
+  };
+};

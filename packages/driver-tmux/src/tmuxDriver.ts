@@ -38,8 +38,8 @@ import {
 } from "@first-mate/core";
 import * as E from "fp-ts/lib/Either.js";
 import { ControlModeWatcher } from "./controlModeWatcher.js";
-import { AGENT_PANE_OPTION, PANE_LIST_FORMAT, parsePaneListing } from "./paneListing.js";
-import { attachProcessTrees } from "./processDriver.js";
+import { AGENT_PANE_OPTION, createPaneListingParser, PANE_LIST_FORMAT } from "./paneListing.js";
+import { createProcessTreeAttacher } from "./processDriver.js";
 import { createProcessTableReader, type ProcessTableReader } from "./processTable.js";
 import { execCommandLine } from "./shellCommand.js";
 import { CONTROL_CHARACTER, escapeFormat } from "./tmuxArgument.js";
@@ -138,7 +138,11 @@ export const createTmuxDriver = (options: TmuxDriverOptions = {}): TmuxDriver =>
   const enterDelayMs = options.enterDelayMs ?? DEFAULT_ENTER_DELAY_MS;
   const controlSessionName = options.controlSessionName ?? DEFAULT_CONTROL_SESSION;
   const hiddenSessions = new Set([controlSessionName]);
+  const ownTable = options.processTable === undefined;
   const processTable = options.processTable === "off" ? null : (options.processTable ?? createProcessTableReader());
+  // An unchanged pane costs no parsing and no new objects, tick after tick.
+  const listingParser = createPaneListingParser(hiddenSessions);
+  const attachProcessTrees = createProcessTreeAttacher();
   const transport = createTmuxTransport(address, {
     controlSessionName,
     commandTimeoutMs: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
@@ -166,7 +170,7 @@ export const createTmuxDriver = (options: TmuxDriverOptions = {}): TmuxDriver =>
       if (failure.kind === "noServer" || emptying) return E.right([]);
       return E.left(asTmuxError(["list-panes"], failure));
     }
-    const listed = parsePaneListing(outcome.right.stdout, hiddenSessions);
+    const listed = listingParser.parse(outcome.right.stdout);
     // Without the process table, detection still reads each pane's command and start command.
     if (E.isLeft(listed) || table === null || E.isLeft(table)) return listed;
     return E.right(attachProcessTrees(listed.right, table.right));
@@ -338,6 +342,8 @@ export const createTmuxDriver = (options: TmuxDriverOptions = {}): TmuxDriver =>
     close: async () => {
       watcher.stopListening();
       await transport.close();
+      // A reader the embedder passed in is the embedder's to close.
+      if (ownTable) processTable?.close?.();
     },
     command,
     read,

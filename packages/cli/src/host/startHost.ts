@@ -264,6 +264,7 @@ export const startHost = async (options: StartHostOptions): Promise<E.Either<Hos
       await channelServer.close();
       await removeEmbedderTokenFile(tokenPath, embedderToken);
       await tmux.close();
+      processTable.close?.();
       await store.close();
     })();
     return stopped;
