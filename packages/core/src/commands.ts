@@ -126,6 +126,15 @@ export type Command =
       readonly handBack: HandBackReason | null;
       readonly at: number;
     }
+  /** Append the first mate's own captain's-log line (`captains_log_append`); answered by LogEntryAppended or ToolStoreWriteFailed. */
+  | { readonly type: "store.appendFirstMateLog"; readonly requestId: string; readonly entry: NewLogEntry }
+  /** Store the first mate's ROLE-EXT proposal; answered by RoleChangeProposed or ToolStoreWriteFailed. */
+  | {
+      readonly type: "store.proposeRoleExtension";
+      readonly requestId: string;
+      readonly text: string;
+      readonly at: number;
+    }
   /**
    * Start a worker window (an allowed `spawn_worker`, its spawn id the tool
    * call's request id, or a released deferred spawn); answered by DeferredSpawnSettled.
@@ -162,4 +171,6 @@ export const isStoreCommand = (command: Command): boolean => command.type.starts
 export const isStoreQuery = (command: Command): boolean =>
   command.type === "store.renewLease" ||
   command.type === "store.readSupervisor" ||
-  command.type === "store.addProposal";
+  command.type === "store.addProposal" ||
+  command.type === "store.appendFirstMateLog" ||
+  command.type === "store.proposeRoleExtension";

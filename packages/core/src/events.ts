@@ -15,6 +15,7 @@ import { AlertSchema, MessageSchema, NotifyKindSchema, SeveritySchema } from "./
 import { FleetDigestSchema } from "./domain/digest.js";
 import { OutboxEntrySchema } from "./domain/interrupt.js";
 import { InterruptTablesSchema } from "./domain/interruptTables.js";
+import { LogEntrySchema } from "./domain/logEntry.js";
 import { MarkerSchema, StartRecordSchema, TokenHashSchema } from "./domain/marker.js";
 import {
   FleetInputsSchema,
@@ -178,6 +179,10 @@ export const EventSchema = z.discriminatedUnion("type", [
     paneId: PaneIdSchema,
     call: ToolCallSchema,
   }),
+  /** The first mate's captain's-log line was stored (`store.appendFirstMateLog`). */
+  z.object({ type: z.literal("LogEntryAppended"), now, requestId: z.string(), entry: LogEntrySchema }),
+  /** A tool's store write (`store.appendFirstMateLog`, `store.proposeRoleExtension`) failed. */
+  z.object({ type: z.literal("ToolStoreWriteFailed"), now, requestId: z.string(), reason: z.string().max(2000) }),
   /**
    * A `terminate`'s pane was closed (`error` null) or not; `report` says
    * what became of its processes, when a process port recorded them.

@@ -81,8 +81,10 @@ import {
   toolPaneCloseSettled,
   toolProposalSettled,
   toolRequestIdOf,
+  toolRoleChangeSettled,
   toolScreenSettled,
   toolSpawnSettled,
+  toolStoreSettled,
   toolTextSettled,
 } from "./toolStep.js";
 
@@ -683,8 +685,9 @@ const dispatch = (state: CoreState, event: Event): StepResult => {
     case "SpawnDeferred":
     case "IdentityEdited":
     case "IdentityConflictDetected":
-    case "RoleChangeProposed":
       return stepAuthority(state, event);
+    case "RoleChangeProposed":
+      return toolRoleChangeSettled(state, event) ?? stepAuthority(state, event);
     case "ActionProposed":
       return toolProposalSettled(state, event) ?? stepAuthority(state, event);
     case "DeferredSpawnSettled":
@@ -693,6 +696,9 @@ const dispatch = (state: CoreState, event: Event): StepResult => {
       return onToolCalled(state, event, () => currentDigest(state));
     case "PaneCloseSettled":
       return toolPaneCloseSettled(state, event);
+    case "LogEntryAppended":
+    case "ToolStoreWriteFailed":
+      return toolStoreSettled(state, event);
     case "ScreenCaptureFailed":
       return toolScreenSettled(state, event);
     case "Started":

@@ -130,6 +130,9 @@ const actionOf = (call: ToolCall, paneName: string | null): AuthorityAction => {
       return { kind: "nudge", target: target(call.pane), args: { message: call.message } };
     case "peek":
       return { kind: "peek", target: target(call.pane), args: {} };
+    case "captains_log_append":
+    case "propose_role_change":
+      return { kind: call.tool, target: {}, args: { text: call.text } };
   }
 };
 
@@ -218,6 +221,23 @@ export const onToolCalled = (state: CoreState, event: EventOf<"ToolCalled">, dig
     return [state, [answer(requestId, refused("too many tool calls in flight; try again shortly"))]];
 
   switch (call.tool) {
+    // The first mate's own writes: no conn, no prohibitions (its notes are not actions), stored through the runtime.
+    case "captains_log_append":
+      return [
+        track(state, requestId, { tool: call.tool, action: null, requestedAt: state.now }),
+        [
+          {
+            type: "store.appendFirstMateLog",
+            requestId,
+            entry: { kind: call.kind, text: call.text, at: state.now, author: "first_mate" },
+          },
+        ],
+      ];
+    case "propose_role_change":
+      return [
+        track(state, requestId, { tool: call.tool, action: null, requestedAt: state.now }),
+        [{ type: "store.proposeRoleExtension", requestId, text: call.text, at: state.now }],
+      ];
     case "peek": {
       const verdict = decidePeek(digest(), firstMate, call.pane);
       if (!verdict.allowed) return [state, [answer(requestId, refused(verdict.reason))]];
@@ -374,6 +394,32 @@ export const toolScreenSettled = (
   if (pending === null || event.requestId === undefined) return [state, []];
   const reply = event.type === "ScreenCaptured" ? ok(event.text) : failed(event.reason);
   return [untrack(state, event.requestId), [answer(event.requestId, reply)]];
+};
+
+/** Pure: the first mate's log line was stored, or a tool's store write failed: the reply says so. */
+export const toolStoreSettled = (
+  state: CoreState,
+  event: EventOf<"LogEntryAppended"> | EventOf<"ToolStoreWriteFailed">,
+): StepResult => {
+  const pending = pendingFor(state, event.requestId);
+  if (pending === null) return [state, []];
+  const reply: ToolReply =
+    event.type === "LogEntryAppended"
+      ? { ok: true, text: `Logged #${event.entry.id} (${event.entry.kind}).`, logEntry: event.entry }
+      : failed(event.reason);
+  return [untrack(state, event.requestId), [answer(event.requestId, reply)]];
+};
+
+/**
+ * Pure: a ROLE-EXT proposal stored for `propose_role_change`: logged and
+ * raised (stepAuthority), and the reply. Null when it answers no call.
+ */
+export const toolRoleChangeSettled = (state: CoreState, event: EventOf<"RoleChangeProposed">): StepResult | null => {
+  const pending = pendingFor(state, event.requestId);
+  if (pending === null || event.requestId === undefined) return null;
+  const [next, commands] = stepAuthority(untrack(state, event.requestId), event);
+  const text = `proposed as role extension #${event.extensionId}; it joins your prompt only if the human approves it`;
+  return [next, [...commands, answer(event.requestId, ok(text))]];
 };
 
 /**

@@ -19,13 +19,16 @@ import { type WorldAction, worldActionArb } from "../src/testing/arbitraries.js"
 import type { FakeWorld } from "../src/testing/fakeWorld.js";
 import { replay, startedWorld } from "./worldSupport.js";
 
+/** The tools that act on the fleet (the first mate's own writes are not judged by the conn). */
+type ActingCall = "spawn_worker" | "assign_task" | "terminate" | "nudge" | "peek";
+
 type Step =
   | { readonly kind: "world"; readonly action: WorldAction }
   | { readonly kind: "handOff"; readonly actions: readonly ("spawn_worker" | "assign_task" | "terminate")[] }
   | { readonly kind: "takeBack" }
   | {
       readonly kind: "call";
-      readonly tool: ToolCall["tool"];
+      readonly tool: ActingCall;
       readonly target: number;
       readonly text: string;
       readonly fromFirstMate: boolean;
@@ -48,9 +51,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
     weight: 5,
     arbitrary: fc.record({
       kind: fc.constant("call" as const),
-      tool: fc.constantFrom("spawn_worker", "assign_task", "terminate", "nudge", "peek") as fc.Arbitrary<
-        ToolCall["tool"]
-      >,
+      tool: fc.constantFrom("spawn_worker", "assign_task", "terminate", "nudge", "peek") as fc.Arbitrary<ActingCall>,
       target: fc.nat({ max: 8 }),
       text: textArb,
       // Mostly the first mate: a stranger's call is refused early and tells little.

@@ -87,7 +87,14 @@ export const AUTHORITY_EVENT_SCHEMAS = [
     detail: z.string().max(500),
   }),
   /** A first mate proposed a role extension (ROLE-EXT); the human decides. */
-  z.object({ type: z.literal("RoleChangeProposed"), now, extensionId: z.number().int().positive(), text: z.string() }),
+  z.object({
+    type: z.literal("RoleChangeProposed"),
+    now,
+    extensionId: z.number().int().positive(),
+    text: z.string(),
+    /** The `propose_role_change` call it answers, when it came through `step`. */
+    requestId: z.string().optional(),
+  }),
 ] as const;
 
 /** The `type` of every authority event. */

@@ -11,10 +11,19 @@
 import { z } from "zod";
 import type { ToolError } from "../ports/errors.js";
 import { MessageSchema, type NotifyKind, type Severity } from "./alert.js";
+import { type LogEntry, LogKindSchema, LogTextSchema } from "./logEntry.js";
 import { PaneIdSchema } from "./paneId.js";
 
-/** The tools whose effects the core decides and the runtime runs. */
-export const ACTING_TOOLS = ["spawn_worker", "assign_task", "terminate", "nudge", "peek"] as const;
+/** The tools whose effects (and writes) the core decides and the runtime runs. */
+export const ACTING_TOOLS = [
+  "spawn_worker",
+  "assign_task",
+  "terminate",
+  "nudge",
+  "peek",
+  "captains_log_append",
+  "propose_role_change",
+] as const;
 /** One of {@link ACTING_TOOLS}. */
 export type ActingTool = (typeof ACTING_TOOLS)[number];
 
@@ -34,6 +43,8 @@ export const ToolCallSchema = z.discriminatedUnion("tool", [
   z.object({ tool: z.literal("terminate"), pane: PaneIdSchema }),
   z.object({ tool: z.literal("nudge"), pane: PaneIdSchema, message: MessageSchema }),
   z.object({ tool: z.literal("peek"), pane: PaneIdSchema, lines: z.number().int().min(1).max(200) }),
+  z.object({ tool: z.literal("captains_log_append"), kind: LogKindSchema, text: LogTextSchema }),
+  z.object({ tool: z.literal("propose_role_change"), text: LogTextSchema }),
 ]);
 /** A parsed {@link ToolCallSchema}. */
 export type ToolCall = z.infer<typeof ToolCallSchema>;
@@ -53,7 +64,10 @@ export type ToolRequest =
     }
   | { readonly tool: "report"; readonly message: string };
 
-/** The reply to one tool call: its text, or a tagged refusal or failure (driver-mcp renders it `isError`). */
+/**
+ * The reply to one tool call: its text (and, for `captains_log_append`, the
+ * entry as stored), or a tagged refusal or failure (driver-mcp renders it `isError`).
+ */
 export type ToolReply =
-  | { readonly ok: true; readonly text: string }
+  | { readonly ok: true; readonly text: string; readonly logEntry?: LogEntry }
   | { readonly ok: false; readonly error: ToolError };

@@ -1,7 +1,7 @@
 /**
  * The runtime's tools that act on the fleet — `spawn_worker`,
- * `assign_task`, `terminate`, `nudge` — and `peek`, plus
- * `propose_role_change`.
+ * `assign_task`, `terminate`, `nudge` — and `peek`, plus the first mate's
+ * `propose_role_change` (a ROLE-EXT proposal the runtime stores).
  *
  * Thin on purpose: each acting call becomes one `ToolCalled` event, queued
  * behind every event already waiting, and `step` decides it on the state it
@@ -15,9 +15,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { LogTextSchema } from "../domain/logEntry.js";
 import type { PaneId } from "../domain/paneId.js";
 import type { ToolCall, ToolReply, ToolRequest } from "../domain/toolCall.js";
-import type { Event } from "../events.js";
-import type { AuthorityStorePort } from "../ports/authorityStore.js";
-import { describeError, type ToolError } from "../ports/errors.js";
+import type { ToolError } from "../ports/errors.js";
 import type { ToolHost, ToolResult } from "../ports/toolHost.js";
 
 /** How a worker is started when `spawn_worker` names no command (the core's `workerDefaults`). */
@@ -27,13 +25,10 @@ export interface WorkerDefaults {
   readonly env?: Readonly<Record<string, string>>;
 }
 
-/** What the acting tools need: a way to hand a call to the core and await its reply, the stores and a clock. */
+/** What the acting tools need: a way to hand a call to the core and await its reply. */
 export interface AuthorityToolDeps {
   /** Hand `request` from `from` to the core as an event; resolves with the core's reply. */
   readonly callTool: (from: PaneId, request: ToolRequest) => Promise<ToolReply>;
-  readonly authorityStore: AuthorityStorePort;
-  readonly now: () => number;
-  readonly dispatch: (event: Event) => Promise<void>;
 }
 
 /** The acting tools and `propose_role_change`, as the tool host serves them. */
@@ -63,20 +58,10 @@ export const createAuthorityTools = (deps: AuthorityToolDeps): AuthorityTools =>
     nudge: (from, input) => call(from, { tool: "nudge", pane: input.pane, message: input.message }),
     peek: (from, input) => call(from, { tool: "peek", pane: input.pane, lines: input.lines }),
 
-    async proposeRoleChange(_from, input) {
+    async proposeRoleChange(from, input) {
       const text = LogTextSchema.safeParse(input.text);
       if (!text.success) return E.left({ _tag: "ToolInvalidInput", message: "text must be 1–2000 characters" });
-      const stored = await deps.authorityStore.proposeRoleExtension({ text: text.data, at: deps.now() });
-      if (E.isLeft(stored)) return E.left({ _tag: "ToolFailed", message: describeError(stored.left) });
-      await deps.dispatch({
-        type: "RoleChangeProposed",
-        now: deps.now(),
-        extensionId: stored.right.id,
-        text: text.data,
-      });
-      return E.right(
-        `proposed as role extension #${stored.right.id}; it joins your prompt only if the human approves it`,
-      );
+      return call(from, { tool: "propose_role_change", text: text.data });
     },
   };
 };

@@ -337,7 +337,6 @@ export const createRuntime = (options: RuntimeOptions): Runtime => {
     now: () => clock.now(),
     dispatch: (event) => enqueue(event),
     callTool,
-    authorityStore,
   });
   const authority = createAuthorityControls({
     getState: () => state,

@@ -308,6 +308,37 @@ export const executeCommand = async (command: Command, ports: ExecutionPorts): P
         });
         return event(proposedEvent(command, now(), E.isRight(stored) ? stored.right.id : describeError(stored.left)));
       }
+      case "store.appendFirstMateLog": {
+        const stored = await ports.store.appendLog(command.entry);
+        return E.isRight(stored)
+          ? event({ type: "LogEntryAppended", now: now(), requestId: command.requestId, entry: stored.right })
+          : event({
+              type: "ToolStoreWriteFailed",
+              now: now(),
+              requestId: command.requestId,
+              reason: describeError(stored.left),
+            });
+      }
+      case "store.proposeRoleExtension": {
+        const stored = await (ports.authorityStore ?? authorityStoreFor(ports.store)).proposeRoleExtension({
+          text: command.text,
+          at: command.at,
+        });
+        return E.isRight(stored)
+          ? event({
+              type: "RoleChangeProposed",
+              now: now(),
+              extensionId: stored.right.id,
+              text: command.text,
+              requestId: command.requestId,
+            })
+          : event({
+              type: "ToolStoreWriteFailed",
+              now: now(),
+              requestId: command.requestId,
+              reason: describeError(stored.left),
+            });
+      }
       case "store.setConn":
         return orFail(await (ports.authorityStore ?? authorityStoreFor(ports.store)).saveConn(command.conn));
       case "tmux.spawnWorker": {
@@ -338,6 +369,13 @@ export const executeCommand = async (command: Command, ports: ExecutionPorts): P
     if (command.type === "store.renewLease")
       return event({ type: "LeaseRenewed", now: now(), held: false, expiresAt: 0, epoch: 0 });
     if (command.type === "store.addProposal") return event(proposedEvent(command, now(), messageOf(error)));
+    if (command.type === "store.appendFirstMateLog" || command.type === "store.proposeRoleExtension")
+      return event({
+        type: "ToolStoreWriteFailed",
+        now: now(),
+        requestId: command.requestId,
+        reason: messageOf(error),
+      });
     // Every command the core awaits is answered, even when its port throws.
     const answer = skippedEffectEvent(command, now(), messageOf(error));
     return answer === null ? { kind: "failed", error: messageOf(error) } : event(answer);

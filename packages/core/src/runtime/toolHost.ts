@@ -20,14 +20,12 @@ import type { PaneId } from "../domain/paneId.js";
 import type { ToolReply, ToolRequest } from "../domain/toolCall.js";
 import type { Event } from "../events.js";
 import { PushRefSchema } from "../events.js";
-import type { AuthorityStorePort } from "../ports/authorityStore.js";
 import { describeError, type ToolError } from "../ports/errors.js";
 import type { StorePort } from "../ports/storePort.js";
 import type { ToolHost } from "../ports/toolHost.js";
 import type { CoreState } from "../state.js";
 import { currentDigest } from "../step.js";
 import { type AuthorityTools, createAuthorityTools } from "./authorityTools.js";
-import { authorityStoreFor } from "./memoryAuthorityStore.js";
 
 /** What the tool host needs from the runtime: its state, the store, a way to feed events and to await a tool's reply. */
 export interface ToolHostDeps {
@@ -37,8 +35,6 @@ export interface ToolHostDeps {
   readonly dispatch: (event: Event) => Promise<void>;
   /** Hand a tool request to the core as an event and resolve with the core's `tool.reply` for it. */
   readonly callTool: (from: PaneId, request: ToolRequest) => Promise<ToolReply>;
-  /** Conn, proposals, role extensions; default: `store` itself when it implements the port. */
-  readonly authorityStore?: AuthorityStorePort;
 }
 
 const resultOf = (reply: ToolReply): E.Either<ToolError, string> =>
@@ -73,12 +69,7 @@ export const createToolHost = (deps: ToolHostDeps): RuntimeToolHost => {
           return run(from, input);
         };
 
-  const authorityTools = createAuthorityTools({
-    callTool: deps.callTool,
-    authorityStore: deps.authorityStore ?? authorityStoreFor(deps.store),
-    now: deps.now,
-    dispatch: deps.dispatch,
-  });
+  const authorityTools = createAuthorityTools({ callTool: deps.callTool });
 
   const tools: RuntimeToolHost = {
     ...authorityTools,
@@ -166,16 +157,13 @@ export const createToolHost = (deps: ToolHostDeps): RuntimeToolHost => {
       return E.isRight(result) ? E.right(result.right) : E.left(failedWith(describeError(result.left)));
     },
 
-    async appendLog(_from, input) {
+    async appendLog(from, input) {
       const text = LogTextSchema.safeParse(input.text);
       if (!text.success) return E.left({ _tag: "ToolInvalidInput", message: "text must be 1–2000 characters" });
-      const result = await deps.store.appendLog({
-        kind: input.kind,
-        text: text.data,
-        at: deps.now(),
-        author: "first_mate",
-      });
-      return E.isRight(result) ? E.right(result.right) : E.left(failedWith(describeError(result.left)));
+      // Stored through the runtime like every write (store.appendFirstMateLog), answered with the entry.
+      const reply = await deps.callTool(from, { tool: "captains_log_append", kind: input.kind, text: text.data });
+      if (!reply.ok) return E.left(reply.error);
+      return reply.logEntry ? E.right(reply.logEntry) : E.left(failedWith("the log entry was not returned"));
     },
   };
   return {

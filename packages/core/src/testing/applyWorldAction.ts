@@ -186,7 +186,11 @@ export const applyWorldAction = (world: FakeWorld, action: WorldAction): void =>
               ? { tool: "nudge", pane: target, message: "status?" }
               : action.tool === "peek"
                 ? { tool: "peek", pane: target, lines: 10 }
-                : { tool: "terminate", pane: target };
+                : action.tool === "captains_log_append"
+                  ? { tool: "captains_log_append", kind: "watch", text: `watching ${target}` }
+                  : action.tool === "propose_role_change"
+                    ? { tool: "propose_role_change", text: "keep the release notes current" }
+                    : { tool: "terminate", pane: target };
       if (action.targetGone && pane) world.tmux.panes.delete(pane);
       void world.callTool(from, call);
       if (action.targetGone && pane) world.inject({ type: "PaneExited", now, paneId: null });

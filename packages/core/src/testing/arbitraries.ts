@@ -194,7 +194,14 @@ export type WorldAction =
   /** The first mate calls a tool that acts (through `step`, like the runtime's `callTool`), on a worker. */
   | {
       readonly type: "toolCall";
-      readonly tool: "spawn_worker" | "assign_task" | "terminate" | "nudge" | "peek";
+      readonly tool:
+        | "spawn_worker"
+        | "assign_task"
+        | "terminate"
+        | "nudge"
+        | "peek"
+        | "captains_log_append"
+        | "propose_role_change";
       readonly index: number;
       /** The target's process exits just before the call (tmux reports the closed window after it). */
       readonly targetGone: boolean;
@@ -347,6 +354,8 @@ export const faultActionArb: fc.Arbitrary<WorldAction> = fc.oneof(
         "terminate" as const,
         "nudge" as const,
         "peek" as const,
+        "captains_log_append" as const,
+        "propose_role_change" as const,
       ),
       index: fc.nat(20),
       targetGone: fc.boolean(),

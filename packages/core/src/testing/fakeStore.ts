@@ -11,13 +11,13 @@ import {
   type DeferredSpawnChange,
   DeferredSpawnChangeSchema,
 } from "../authority/deferredSpawns.js";
-import { type NewProposal, NewProposalSchema, type Proposal } from "../authority/proposal.js";
+import { type NewProposal, NewProposalSchema, type Proposal, type RoleExtension } from "../authority/proposal.js";
 import { INTERRUPT_TABLE_CAPS } from "../decisions/interrupts.js";
 import type { FoldedRepeat } from "../decisions/renderDelta.js";
 import type { Alert } from "../domain/alert.js";
 import type { OutboxEntry } from "../domain/interrupt.js";
 import { type InterruptTableChanges, InterruptTableChangesSchema } from "../domain/interruptTables.js";
-import { type LogEntry, type NewLogEntry, NewLogEntrySchema } from "../domain/logEntry.js";
+import { type LogEntry, LogTextSchema, type NewLogEntry, NewLogEntrySchema } from "../domain/logEntry.js";
 import { type Marker, MarkerSchema, type StartRecord, StartRecordSchema } from "../domain/marker.js";
 import type { Hydration } from "../events.js";
 import type { AuthorityStorePort } from "../ports/authorityStore.js";
@@ -70,6 +70,7 @@ export type FakeStoreWrite =
   | "setKillSwitch"
   | "saveConn"
   | "addProposal"
+  | "proposeRoleExtension"
   | "saveInterruptTables"
   | "saveDeferredSpawns";
 
@@ -93,6 +94,7 @@ export interface FakeStoreSync {
   setKillSwitch(on: boolean): E.Either<StoreError, void>;
   saveConn(conn: Conn): E.Either<StoreError, void>;
   addProposal(proposal: NewProposal): E.Either<StoreError, Proposal>;
+  proposeRoleExtension(proposal: { readonly text: string; readonly at: number }): E.Either<StoreError, RoleExtension>;
   saveInterruptTables(changes: InterruptTableChanges, epoch: number): E.Either<StoreError, void>;
   saveDeferredSpawns(changes: readonly DeferredSpawnChange[], epoch: number): E.Either<StoreError, void>;
   renewLease(owner: string, now: number, ttlMs: number): E.Either<StoreError, LeaseState>;
@@ -308,6 +310,21 @@ export const createFakeStore = (): FakeStore => {
         authority.contents().proposals.push(stored);
         return E.right(stored);
       }),
+    proposeRoleExtension: (proposal) =>
+      write("proposeRoleExtension", () => {
+        const text = LogTextSchema.safeParse(proposal.text);
+        if (!text.success) return E.left(invalid("role extension text must be 1–2000 characters"));
+        const stored: RoleExtension = {
+          id: authority.contents().roleExtensions.length + 1,
+          text: text.data,
+          status: "proposed",
+          proposedAt: proposal.at,
+          decidedAt: null,
+          decidedBy: null,
+        };
+        authority.contents().roleExtensions.push(stored);
+        return E.right(stored);
+      }),
     saveInterruptTables: (changes, epoch) =>
       fenced("saveInterruptTables", epoch, () => {
         const parsed = InterruptTableChangesSchema.safeParse(changes);
@@ -380,6 +397,7 @@ export const createFakeStore = (): FakeStore => {
     },
     saveConn: async (conn) => sync.saveConn(conn),
     addProposal: async (proposal) => sync.addProposal(proposal),
+    proposeRoleExtension: async (proposal) => sync.proposeRoleExtension(proposal),
     hydrate: async () => sync.hydrate(),
     readMarker: async () => sync.readMarker(),
     setMarker: async (marker, epoch) => sync.setMarker(marker, epoch),

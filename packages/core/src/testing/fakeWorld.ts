@@ -376,6 +376,27 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
           : { proposalId: null, storeError: describeError(stored.left) }),
       };
     },
+    "store.appendFirstMateLog": (command, now) => {
+      // Answered by the stored entry, or why it was not stored.
+      const stored = store.sync.appendLog(command.entry);
+      if (E.isLeft(stored)) unapplied.push({ command, reason: describeError(stored.left) });
+      return E.isRight(stored)
+        ? { type: "LogEntryAppended", now, requestId: command.requestId, entry: stored.right }
+        : { type: "ToolStoreWriteFailed", now, requestId: command.requestId, reason: describeError(stored.left) };
+    },
+    "store.proposeRoleExtension": (command, now) => {
+      const stored = store.sync.proposeRoleExtension({ text: command.text, at: command.at });
+      if (E.isLeft(stored)) unapplied.push({ command, reason: describeError(stored.left) });
+      return E.isRight(stored)
+        ? {
+            type: "RoleChangeProposed",
+            now,
+            extensionId: stored.right.id,
+            text: command.text,
+            requestId: command.requestId,
+          }
+        : { type: "ToolStoreWriteFailed", now, requestId: command.requestId, reason: describeError(stored.left) };
+    },
     "tool.reply": (command) => {
       // Recorded in `commands` and `toolReplies`: `callTool` reads the answer from there.
       toolReplies.push({ requestId: command.requestId, reply: command.reply });
@@ -586,7 +607,11 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
 /** The durable writes among the commands (store commands other than those answered by an event). */
 type StoreWriteType = Exclude<
   Extract<CommandType, `store.${string}`>,
-  "store.renewLease" | "store.readSupervisor" | "store.addProposal"
+  | "store.renewLease"
+  | "store.readSupervisor"
+  | "store.addProposal"
+  | "store.appendFirstMateLog"
+  | "store.proposeRoleExtension"
 >;
 /** Every other command: effects, reads, timers, alerts. */
 type EffectType = Exclude<CommandType, StoreWriteType>;

@@ -174,6 +174,22 @@ describe("tool effects go through step", () => {
     expect(log().some((text) => /^deferred spawn deferred-\d+-tool-\d+ started in %\d+$/.test(text))).toBe(true);
   });
 
+  it("the first mate's own writes (captains_log_append, propose_role_change) are stored by the runtime as commands, in queue order", async () => {
+    const { runtime, firstMate, inner, failing } = await fleetWithConn(["assign_task"]);
+    const logged = await runtime.toolHost.appendLog(firstMate, { kind: "watch", text: "watch the billing migration" });
+    expect(E.isRight(logged) && logged.right).toMatchObject({ kind: "watch", author: "first_mate" });
+    expect(inner.snapshot().log.at(-1)?.text).toBe("watch the billing migration");
+    const proposed = await runtime.toolHost.proposeRoleChange!(firstMate, { text: "keep the release notes current" });
+    expect(textOf(proposed)).toMatch(
+      /^proposed as role extension #1; it joins your prompt only if the human approves it$/,
+    );
+    expect(inner.authoritySnapshot().roleExtensions.map((row) => row.status)).toEqual(["proposed"]);
+    failing.appendLog = true;
+    const refused = await runtime.toolHost.appendLog(firstMate, { kind: "narrative", text: "not stored" });
+    expect(E.isLeft(refused) && refused.left._tag).toBe("ToolFailed");
+    expect(inner.snapshot().log.some((entry) => entry.text === "not stored")).toBe(false);
+  });
+
   it("peek reads the screen through a command and answers with it; a stopped runtime refuses tool calls", async () => {
     const { runtime, firstMate, worker } = await fleetWithConn(["assign_task"]);
     const screen = await runtime.toolHost.peek(firstMate, { pane: worker, lines: 5 });

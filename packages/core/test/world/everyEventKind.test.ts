@@ -38,6 +38,8 @@ const COMMAND_KINDS: Record<CommandType, true> = {
   "store.saveInterruptTables": true,
   "store.saveDeferredSpawns": true,
   "store.addProposal": true,
+  "store.appendFirstMateLog": true,
+  "store.proposeRoleExtension": true,
   "tool.reply": true,
   "tmux.spawnWorker": true,
   "alert.raise": true,
