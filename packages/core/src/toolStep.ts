@@ -284,6 +284,12 @@ export const onToolCalled = (state: CoreState, event: EventOf<"ToolCalled">, dig
             releaseAt: verdict.until,
           },
         });
+        // A full queue (DEFERRED_SPAWN_CAP) keeps nothing: the caller is told so, not that it waits.
+        if (next.authority.deferred.length === state.authority.deferred.length)
+          return [
+            next,
+            [...commands, answer(requestId, refused(`not deferred: too many spawns already wait for the budget`))],
+          ];
         const text = `deferred: ${verdict.reason}; ${call.name} starts at the reset (${formatInstant(verdict.until)})`;
         return [next, [...commands, answer(requestId, ok(text))]];
       }

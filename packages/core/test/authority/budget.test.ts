@@ -7,7 +7,7 @@ import {
   postureLine,
   stewardSpawn,
 } from "../../src/authority/budgetStewardship.js";
-import type { DeferredSpawn } from "../../src/authority/deferredSpawns.js";
+import { DEFERRED_SPAWN_CAP, type DeferredSpawn } from "../../src/authority/deferredSpawns.js";
 import { DEFAULT_PROHIBITIONS } from "../../src/authority/prohibition.js";
 import type { Command } from "../../src/commands.js";
 import { T0 } from "../support.js";
@@ -94,6 +94,37 @@ describe("deferred spawns", () => {
     expect(spawnsRun(commands)).toEqual([]);
     expect(state.authority.deferred).toEqual([]);
     expect(commands).toContainEqual(expect.objectContaining({ type: "alert.raise", code: "authority.proposal" }));
+  });
+});
+
+describe("the deferred spawn queue is bounded", () => {
+  it("past DEFERRED_SPAWN_CAP a spawn is not deferred, the human is told, and the caller is refused instead of told it waits", () => {
+    const core = startedCore(heldConn({ expiresAt: RESET + 60_000 }));
+    const { state: full } = run(core, [
+      { type: "InputsUpdated", now: T0 + 1, usage: { percent: 91, resetsAt: RESET } },
+      ...Array.from({ length: DEFERRED_SPAWN_CAP }, (_, n) => ({
+        type: "SpawnDeferred" as const,
+        now: T0 + 2,
+        spawn: spawn(`d-${n}`, `helper-${n}`),
+      })),
+    ]);
+    expect(full.authority.deferred).toHaveLength(DEFERRED_SPAWN_CAP);
+    const over = run(full, [
+      {
+        type: "ToolCalled",
+        now: T0 + 3,
+        requestId: "tool-1",
+        paneId: MARKER.paneId,
+        call: { tool: "spawn_worker", name: "helper-x", command: "sleep 60" },
+      },
+    ]);
+    expect(over.state.authority.deferred).toHaveLength(DEFERRED_SPAWN_CAP);
+    expect(over.commands).toContainEqual(expect.objectContaining({ type: "alert.raise", code: "authority.proposal" }));
+    expect(over.commands).toContainEqual({
+      type: "tool.reply",
+      requestId: "tool-1",
+      reply: { ok: false, error: { _tag: "ToolRefused", message: expect.stringContaining("not deferred") } },
+    });
   });
 });
 
