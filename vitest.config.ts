@@ -12,7 +12,7 @@ export default defineConfig({
     // Only the pure core runs on threads (below): its suites share no global state
     // (no mocks, no IO), so one worker keeps its module graph across files instead
     // of starting a process and loading the core again for each.
-    poolOptions: { threads: { isolate: false } },
+    poolOptions: { threads: { isolate: false, maxThreads: 2, minThreads: 1 } },
     projects: [
       {
         extends: true,
