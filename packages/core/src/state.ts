@@ -43,6 +43,13 @@ export interface CoreState {
   readonly supervisorRead: { readonly nextId: number; readonly inFlight: number | null };
   readonly firstMateAttached: boolean;
   /**
+   * The pane whose channel session the server verified as the first mate's
+   * (pane and spawn token), kept even while this host does not know the
+   * marker yet: a shim that reconnected to a host restarted during a store
+   * outage is attached once the marker, read later, names its pane.
+   */
+  readonly firstMateSession: string | null;
+  /**
    * Whether the fleet was observed since this host started: until it is,
    * the picture is empty, and pushing it as the whole picture would hold
    * the real one back behind the push interval.
@@ -79,6 +86,7 @@ export const initialState = (config: CoreConfig): CoreState => ({
   gaveUpObserveFloor: 0,
   supervisorRead: { nextId: 1, inFlight: null },
   firstMateAttached: false,
+  firstMateSession: null,
   fleetSeen: false,
   heartbeat: INITIAL_HEARTBEAT,
   interrupts: INITIAL_INTERRUPTS,

@@ -175,7 +175,8 @@ const applySupervisor = (state: CoreState, decision: SupervisorDecision): StepRe
     next = {
       ...next,
       heartbeat: resetForNewFirstMate(next.heartbeat),
-      firstMateAttached: false,
+      // Attached already when its verified session came first (the marker read after it).
+      firstMateAttached: after !== null && next.firstMateSession === after.paneId,
       markerObserveFloor: next.observe.nextId,
       interrupts: { ...next.interrupts, delivering: null },
     };
@@ -559,12 +560,16 @@ const onEmitSettled = (state: CoreState, emitId: string, delivered: boolean): St
 };
 
 const onChannelAttached = (state: CoreState, event: EventOf<"ChannelAttached">): StepResult => {
-  if (!event.firstMate || event.paneId !== firstMatePane(state)) return [state, []];
-  return chain({ ...state, firstMateAttached: true }, deliver, heartbeat);
+  if (!event.firstMate) return [state, []];
+  const remembered: CoreState = { ...state, firstMateSession: event.paneId };
+  if (event.paneId !== firstMatePane(state)) return [remembered, []];
+  return chain({ ...remembered, firstMateAttached: true }, deliver, heartbeat);
 };
 
-const onChannelDetached = (state: CoreState, event: EventOf<"ChannelDetached">): StepResult =>
-  event.paneId === firstMatePane(state) ? [{ ...state, firstMateAttached: false }, []] : [state, []];
+const onChannelDetached = (state: CoreState, event: EventOf<"ChannelDetached">): StepResult => {
+  const next: CoreState = state.firstMateSession === event.paneId ? { ...state, firstMateSession: null } : state;
+  return event.paneId === firstMatePane(state) ? [{ ...next, firstMateAttached: false }, []] : [next, []];
+};
 
 const onNotify = (state: CoreState, event: EventOf<"NotifyReceived">): StepResult => {
   const alert: Alert = {

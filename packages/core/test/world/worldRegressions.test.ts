@@ -26,3 +26,19 @@ describe("found by the world that can go wrong", () => {
       expect(failed[i]!.now - failed[i - 1]!.now).toBeGreaterThanOrEqual(pushIntervalMs);
   });
 });
+
+describe("found by the reference model of what the first mate should know", () => {
+  it("a first mate whose shim reconnected while the restarted host could not read the store is taken as attached once the store answers", () => {
+    // Shrunk from invariant 3 against the reference model: a store outage, then a host restart.
+    const world = startedWorld(1);
+    const firstMate = world.firstMatePaneId();
+    runActions(world, [
+      { type: "storeOutage", on: true },
+      { type: "restartHost", hydrateFails: false },
+      { type: "storeOutage", on: false },
+    ]);
+    world.advance(5 * world.state().config.tickMs);
+    expect(world.firstMatePaneId()).toBe(firstMate);
+    expect(world.state().firstMateAttached).toBe(true);
+  });
+});
