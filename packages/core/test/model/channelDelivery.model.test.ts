@@ -340,6 +340,8 @@ class Settle implements ChannelCommand {
     const resends = 2 ** (config.wakeResendLimit + 1) * config.pushIntervalMs;
     const until = world.now() + config.channelConfirmMs + 3 * config.pushIntervalMs + config.idleThresholdMs + resends;
     while (world.now() < until) {
+      // Three first mates killed in quick succession are a crash loop: the human resets it, as after any give-up.
+      if (world.state().supervisor.gaveUp) world.inject({ type: "SupervisorReset", now: world.now() });
       const pane = world.firstMatePaneId();
       if (pane && world.tmux.panes.has(pane) && !world.channel.isAttached(pane)) world.channel.attach(pane, true);
       world.drive();
@@ -413,6 +415,22 @@ describe("channel delivery against a model of what the first mate really has", (
   it("pinned: a wake-up the first mate left unanswered is typed again without a new change", () => {
     const setup = startWorld("deaf");
     fc.modelRun(() => setup, [new AddWorker(), new IgnoreWakeUps(2), new Settle()]);
+  });
+
+  it("pinned: three first mates killed within seconds are a crash loop; once the human resets it, delivery heals", () => {
+    // Shrunk from a run: the healthy stretch found no first mate (given up) and the property failed on that.
+    const setup = startWorld("hears");
+    fc.modelRun(
+      () => setup,
+      [
+        new NextFirstMate("hears"),
+        new Advance(5000),
+        new NextFirstMate("hears"),
+        new Advance(10000),
+        new NextFirstMate("hears"),
+        new Settle(),
+      ],
+    );
   });
 
   it("invariants 2 and 3 hold in every channel mode and on every switch between them", () => {
