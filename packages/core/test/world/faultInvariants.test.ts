@@ -118,10 +118,13 @@ const picture = (panes: readonly { handle: PaneId; status: string; ci: string | 
 
 /**
  * The world with every fault but one, for the reference-model check of
- * invariant 3. Open, and so not generated here: a tmux server restart gives
- * the first mate's old pane id (`%1`) to a new worker, and the core takes
- * that worker for its first mate (the pane identity is recorded but not yet
- * acted on): the worker is never reported and no first mate is started.
+ * invariant 3. Open, and so not generated here: a tmux server restart that
+ * comes before any observation has recorded the new first mate's identity
+ * (its pane pid and server are read at the first observation that shows it,
+ * not at the spawn). The first mate's old pane id (`%1`) then names a new
+ * worker, the next observation records *that* pane as the first mate, and
+ * the worker is never reported nor a first mate started. Once the identity
+ * is recorded, a restart is told apart (a new first mate is started).
  */
 const lifeArb = fc.record({
   workers: fc.integer({ min: 0, max: 3 }),
