@@ -10,6 +10,8 @@ import { describe, expect, it } from "vitest";
 import { diverge, ridesAlong } from "../../src/decisions/diverge.js";
 import type { PaneId } from "../../src/domain/paneId.js";
 import { currentDigest } from "../../src/step.js";
+import { applyWorldAction } from "../../src/testing/applyWorldAction.js";
+import { faultActionArb, type WorldAction } from "../../src/testing/arbitraries.js";
 import type { SpawnBehaviour } from "../../src/testing/fakeTmux.js";
 import { createFakeWorld, type FakeWorld } from "../../src/testing/fakeWorld.js";
 
@@ -25,6 +27,7 @@ interface Model {
   badQueued: number;
   killSwitch: boolean;
   spawnsWhenKillSwitchSet: number;
+  tmuxDown: boolean;
 }
 
 interface Real {
@@ -251,13 +254,49 @@ class Advance implements WorldCommand {
   toString = () => `Advance(${this.ms})`;
 }
 
+/**
+ * A fault that changes nothing the model knows (which workers, their titles,
+ * who needs a human, what was admitted): a host restart (its read of the
+ * store failing or not), another host taking the lease for a while (and
+ * starting a first mate of its own when none lives), tmux unreachable.
+ * (Agent evidence and screens can block a worker and raise an interrupt:
+ * the fault-world properties check those.)
+ */
+class Fault implements WorldCommand {
+  constructor(readonly action: WorldAction) {}
+  check = () => true;
+  run(model: Model, real: Real) {
+    const { world } = real;
+    applyWorldAction(world, this.action);
+    if (this.action.type === "tmuxOutage") model.tmuxDown = this.action.on;
+    checkAlways(model, real);
+  }
+  toString = () => `Fault(${JSON.stringify(this.action)})`;
+}
+
 /** A long quiet stretch: everything that can settle has, and the world must show it. */
 class Settle implements WorldCommand {
   check = () => true;
   run(model: Model, real: Real) {
     const { world } = real;
+    // Faults end before the quiet stretch: tmux is back.
+    world.tmux.setUnavailable(false);
+    model.tmuxDown = false;
     world.advance(SETTLE_MS);
     model.now += SETTLE_MS;
+    // A first mate the other host started (and this one adopted) reconnects its shim here.
+    const adopted = world.firstMatePaneId();
+    if (
+      adopted !== null &&
+      adopted !== model.detachedPane &&
+      !world.tmux.spawned.some((spawn) => spawn.paneId === adopted) &&
+      world.tmux.panes.has(adopted) &&
+      !world.channel.isAttached(adopted)
+    ) {
+      world.channel.attach(adopted, true);
+      world.advance(world.state().config.pushIntervalMs);
+      model.now += world.state().config.pushIntervalMs;
+    }
     checkAlways(model, real);
     const state = world.state();
     const badConsumed = world.tmux.spawned.filter((spawn) => spawn.behaviour !== "ok").length;
@@ -313,6 +352,9 @@ const commandArbs = [
   fc.constant(new ResetSupervisor()),
   fc.integer({ min: 500, max: 150_000 }).map((ms) => new Advance(ms)),
   fc.constant(new Settle()),
+  faultActionArb
+    .filter((action) => ["restartHost", "secondHostTakesOver", "leaseTakenOver", "tmuxOutage"].includes(action.type))
+    .map((action) => new Fault(action)),
 ];
 
 describe("the reducer against a model", () => {
@@ -333,6 +375,7 @@ describe("the reducer against a model", () => {
           badQueued: 0,
           killSwitch: false,
           spawnsWhenKillSwitchSet: 0,
+          tmuxDown: false,
         };
         fc.modelRun(() => ({ model, real: { world } }), commands);
       }),
