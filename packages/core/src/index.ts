@@ -55,6 +55,7 @@ export * from "./domain/paneProcess.js";
 export * from "./domain/toolCall.js";
 export * from "./durableTables.js";
 export * from "./events.js";
+export * from "./holderWrites.js";
 export * from "./ports/index.js";
 export * from "./state.js";
 export * from "./step.js";

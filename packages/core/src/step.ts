@@ -72,6 +72,7 @@ import { isPaneId, type PaneId } from "./domain/paneId.js";
 import { identityOf, samePane } from "./domain/paneIdentity.js";
 import { mergeStoredTables, persistTables, withHydratedTables, withStoredTables } from "./durableTables.js";
 import { EMPTY_HYDRATION, type Event, type EventOf, EventSchema } from "./events.js";
+import { withoutUnheldWrites } from "./holderWrites.js";
 import type { CoreState } from "./state.js";
 import {
   agentToolAnswer,
@@ -835,11 +836,13 @@ export const step = (state: CoreState, event: Event): StepResult => {
       : timed;
   return [
     next,
-    orderStoreFirst([
-      ...commands.map(namePush),
-      ...persistTables(filed, next),
-      ...(answered === null ? [] : [answered]),
-    ]),
+    orderStoreFirst(
+      withoutUnheldWrites(next, [
+        ...commands.map(namePush),
+        ...persistTables(filed, next),
+        ...(answered === null ? [] : [answered]),
+      ]),
+    ),
   ];
 };
 

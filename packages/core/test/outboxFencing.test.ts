@@ -7,7 +7,14 @@
  * one, and the host hears that it lost the lease.
  */
 import { describe, expect, it } from "vitest";
+import { parseCoreConfig } from "../src/config.js";
+import type { PaneId } from "../src/domain/paneId.js";
+import { EMPTY_HYDRATION } from "../src/events.js";
+import { HOLDER_WRITES } from "../src/holderWrites.js";
+import { initialState } from "../src/state.js";
+import { step } from "../src/step.js";
 import { createFakeWorld, type FakeWorld } from "../src/testing/fakeWorld.js";
+import { T0 } from "./support.js";
 
 /** Another host takes the lease behind this one's back (as after a pause past its expiry). */
 const leaseTakenByAnotherHost = (world: FakeWorld): void => {
@@ -75,5 +82,27 @@ describe("alert and outbox writes are fenced by the lease epoch", () => {
     expect(after).toContainEqual(expect.objectContaining({ type: "store.markDelivered", seq: pending[0]!.seq }));
     expect(world.store.snapshot().alerts.get(worker)).toEqual(alert);
     expect([...world.store.snapshot().outbox.values()]).toEqual(pending);
+  });
+});
+
+describe("a host that knows it does not hold the lease", () => {
+  it("sends no alert or outbox write (the store would refuse it and stop the rest of its batch), and keeps the interrupt in memory", () => {
+    let [state] = step(initialState(parseCoreConfig({})), {
+      type: "Started",
+      now: T0,
+      owner: "standby",
+      hydration: EMPTY_HYDRATION,
+    });
+    [state] = step(state, { type: "LeaseRenewed", now: T0, held: false, expiresAt: T0 + 90_000, epoch: 3 });
+    const [next, commands] = step(state, {
+      type: "NotifyReceived",
+      now: T0 + 1_000,
+      paneId: "%4" as PaneId,
+      kind: "need_human",
+      message: "approve?",
+    });
+    expect(commands.filter((command) => HOLDER_WRITES.has(command.type))).toEqual([]);
+    expect(next.interrupts.outbox.map((entry) => entry.message)).toEqual(["approve?"]);
+    expect(next.alerts["%4"]?.message).toBe("approve?");
   });
 });

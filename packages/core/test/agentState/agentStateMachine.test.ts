@@ -17,7 +17,7 @@ import { type AgentEvidence, EvidenceSourceSchema, EvidenceStateSchema } from ".
 import { DEFAULT_CONFIG, EMPTY_HYDRATION } from "../../src/index.js";
 import { type CoreState, initialState } from "../../src/state.js";
 import { currentDigest, step } from "../../src/step.js";
-import { observation, pid, T0 } from "../support.js";
+import { observation, pid, T0, takeLease } from "../support.js";
 
 const MAX_AGE = DEFAULT_CONFIG.agentEvidenceMaxAgeMs;
 const CONFIG = DEFAULT_CONFIG;
@@ -169,6 +169,8 @@ const startedWithWorker = (): CoreState => {
     owner: "test",
     hydration: { ...EMPTY_HYDRATION, killSwitch: true },
   });
+  // A lone host holds the lease: the outbox is the holder's to write.
+  [state] = takeLease(state, T0, 1, { killSwitch: true });
   [state] = step(state, {
     type: "FleetObserved",
     now: T0,
