@@ -197,4 +197,23 @@ describe("interrupt state survives a lease takeover", () => {
       epoch: 2,
     });
   });
+
+  it("a spawn another holder deferred is the new holder's to release, and is not written back", () => {
+    let [state] = step(initialState(parseCoreConfig({})), {
+      type: "Started",
+      now: T0,
+      owner: "host-b",
+      hydration: EMPTY_HYDRATION,
+    });
+    const deferred = {
+      id: "deferred-a",
+      launch: { name: "helper", session: "fleet", argv: ["sleep", "60"] },
+      requestedAt: T0 - 1_000,
+      releaseAt: T0 + 600_000,
+    };
+    let commands: Command[];
+    [state, commands] = takeLease(state, T0 + 5_000, 2, { deferred: [deferred] });
+    expect(state.authority.deferred).toEqual([deferred]);
+    expect(commands.filter((command) => command.type === "store.saveDeferredSpawns")).toEqual([]);
+  });
 });
