@@ -443,7 +443,7 @@ describe("channel delivery against a model of what the first mate really has", (
           fc.modelRun(() => setup, [...commands, new Settle()]);
         },
       ),
-      { numRuns: 500 },
+      { numRuns: 1000 },
     );
   });
 });
