@@ -294,8 +294,17 @@ const readSupervisor = (state: CoreState): StepResult => {
 const resync = (state: CoreState): StepResult =>
   state.supervisor.leaseHeld && !state.supervisor.synced ? readSupervisor(state) : [state, []];
 
+/** Pure: write the marker again after a failed write, once per tick while the lease is held (never in a loop). */
+const rewriteMarker = (state: CoreState): StepResult => {
+  const { supervisor } = state;
+  if (!supervisor.markerUnwritten || !maySupervise(supervisor)) return [state, []];
+  const next: CoreState = { ...state, supervisor: { ...supervisor, markerUnwritten: false } };
+  if (supervisor.marker === null) return [next, []];
+  return [next, [{ type: "store.setMarker", marker: supervisor.marker, epoch: supervisor.leaseEpoch }]];
+};
+
 const onTickedInner = (state: CoreState): StepResult =>
-  chain(state, renewLease, expire, authorityTick, channelTick, scheduleTick, resync, observe, deliver);
+  chain(state, renewLease, expire, authorityTick, channelTick, scheduleTick, resync, rewriteMarker, observe, deliver);
 
 const onFleetObserved = (state: CoreState, event: EventOf<"FleetObserved">): StepResult => {
   const inFlight = state.observe.inFlight;
@@ -664,7 +673,12 @@ const onStoreWriteFailed = (state: CoreState, event: EventOf<"StoreWriteFailed">
     code: event.staleEpoch ? "lease_lost" : "store_write_failed",
     message: `${event.command}: ${event.reason}`,
   };
-  if (!event.staleEpoch) return [state, [alert]];
+  if (!event.staleEpoch) {
+    // The store must name the first mate (another host adopts what it names): a failed marker write is redone.
+    if (event.command === "store.setMarker")
+      return [{ ...state, supervisor: { ...state.supervisor, markerUnwritten: true } }, [alert]];
+    return [state, [alert]];
+  }
   return [{ ...state, supervisor: { ...state.supervisor, leaseHeld: false, leaseEpoch: 0, synced: false } }, [alert]];
 };
 

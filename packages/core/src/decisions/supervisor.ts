@@ -64,6 +64,8 @@ export interface SupervisorState {
    * predate another host's starts, give-up or marker.
    */
   readonly synced: boolean;
+  /** The last write of the marker failed (not for the lease): it is written again at the next tick. */
+  readonly markerUnwritten?: boolean;
 }
 
 /** The supervisor before the store is read. */

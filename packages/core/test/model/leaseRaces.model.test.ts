@@ -2,17 +2,11 @@
  * Races between the lease, spawns and the store, with two hosts: two real
  * runtimes (the interpreter users run) over one store and one tmux server,
  * every store call and spawn resolved in an order fast-check's scheduler
- * chooses (`scheduledModelRun`), while time passes, first mates die and
- * hosts restart. Whatever the interleaving, no spawn
+ * chooses (`scheduledModelRun`), while time passes, first mates die, the
+ * store locks up and hosts restart. Whatever the interleaving, no spawn
  * runs without its ledger row written under its host's lease epoch
  * (invariant 14), and once things settle there is one first mate, the one
  * the store names (invariant 7 across hosts).
- *
- * Open, and so not generated here: a store outage. A marker write that fails
- * while the store is locked is not written again: the holder keeps its
- * first mate in memory and the store names none (seen here as a settled
- * world whose store has no marker while its holder has one), so a host that
- * took over would start a second first mate.
  *
  * What fencing cannot stop, and this suite lets happen: a spawn whose ledger
  * row was written under the lease may reach tmux after the lease changed
@@ -166,6 +160,14 @@ const killFirstMate: RaceCommand = {
   toString: () => "KillFirstMate",
 };
 
+const storeOutage = (on: boolean): RaceCommand => ({
+  check: () => true,
+  run: async (_model, world) => {
+    world.store.setUnavailable(on);
+  },
+  toString: () => `StoreOutage(${on})`,
+});
+
 let restarts = 0;
 
 /** One host stops (its lease released as `stop` does) and a fresh one starts in its place. */
@@ -193,6 +195,7 @@ describe("lease, spawn and store races between two hosts", () => {
               arbitrary: fc.integer({ min: 1_000, max: 45_000 }).map((ms) => ({ kind: "advance", ms }) as const),
             },
             { weight: 1, arbitrary: fc.constant({ kind: "kill" } as const) },
+            { weight: 1, arbitrary: fc.boolean().map((on) => ({ kind: "outage", on }) as const) },
             { weight: 1, arbitrary: fc.nat(1).map((index) => ({ kind: "restart", index }) as const) },
           ),
           { maxLength: 12 },
@@ -214,10 +217,13 @@ describe("lease, spawn and store races between two hosts", () => {
               ? advance(step.ms)
               : step.kind === "kill"
                 ? killFirstMate
-                : restartHost(step.index, s),
+                : step.kind === "outage"
+                  ? storeOutage(step.on)
+                  : restartHost(step.index, s),
           );
           await fc.scheduledModelRun(s, () => ({ model: {}, real: world }), commands);
-          // Settle: the human resets a give-up, and a few crash-loop windows pass with every call let through.
+          // Settle: the store is back, the human resets a give-up, and a few crash-loop windows pass with every call let through.
+          world.store.setUnavailable(false);
           for (let round = 0; round < 30; round++) {
             await letThrough(s);
             for (const host of hosts) if (host.runtime.status().gaveUp) void host.runtime.resetSupervisor();

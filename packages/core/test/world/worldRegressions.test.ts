@@ -3,6 +3,7 @@
  * shortest sequence that showed it.
  */
 import { describe, expect, it } from "vitest";
+import { createFakeWorld } from "../../src/testing/fakeWorld.js";
 import { runActions, startedWorld } from "../worldSupport.js";
 
 describe("found by the world that can go wrong", () => {
@@ -40,5 +41,17 @@ describe("found by the reference model of what the first mate should know", () =
     world.advance(5 * world.state().config.tickMs);
     expect(world.firstMatePaneId()).toBe(firstMate);
     expect(world.state().firstMateAttached).toBe(true);
+  });
+});
+
+describe("found by the lease race suite", () => {
+  it("a marker write that fails (the store locked for a moment) is written again, so the store names the first mate", () => {
+    const world = createFakeWorld();
+    world.store.failWrites(2, "setMarker");
+    world.start();
+    const firstMate = world.firstMatePaneId();
+    expect(firstMate).not.toBeNull();
+    world.advance(3 * world.state().config.tickMs);
+    expect(world.store.snapshot().marker?.paneId).toBe(firstMate);
   });
 });
