@@ -85,6 +85,7 @@ import { serveHookConnection } from "./hookConnection.js";
 import { DEFAULT_INSTRUCTIONS } from "./instructions.js";
 import { MAX_FRAME_BYTES, MAX_HELLO_BYTES } from "./limits.js";
 import { ensurePrivateDirectory, preparePrivateSocketPath } from "./privateSocketPath.js";
+import { sharedSchemaValidator } from "./sharedSchemaValidator.js";
 import { acquireSocketLock, type ReleaseSocketLock } from "./socketLock.js";
 import { SocketTransport } from "./socketTransport.js";
 import { validateMeta } from "./validateMeta.js";
@@ -404,6 +405,7 @@ export const createChannelServer = (options: ChannelServerOptions): ChannelServe
     const mcp = new McpServer(serverInfo, {
       capabilities: { experimental: { "claude/channel": {} }, tools: {} },
       instructions,
+      jsonSchemaValidator: sharedSchemaValidator(),
     });
     let session: Session | null = null;
     let proving: Promise<string | null> | null = null;

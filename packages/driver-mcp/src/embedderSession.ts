@@ -22,6 +22,7 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import * as E from "fp-ts/lib/Either.js";
 import { embedderNotification, registerEmbedderTools } from "./embedderTools.js";
 import type { EmbedderHello, HelloError } from "./hello.js";
+import { sharedSchemaValidator } from "./sharedSchemaValidator.js";
 import { SocketTransport } from "./socketTransport.js";
 
 /** How a channel server lets embedders in. */
@@ -104,6 +105,7 @@ export const startEmbedderSession = (options: EmbedderSessionOptions): EmbedderS
   const mcp = new McpServer(options.serverInfo, {
     capabilities: { tools: {}, experimental: { "first_mate/embedder": {} } },
     instructions: access.instructions ?? EMBEDDER_INSTRUCTIONS,
+    jsonSchemaValidator: sharedSchemaValidator(),
   });
   registerEmbedderTools(mcp, access.host);
   const transport = new SocketTransport(socket, { initialBytes: options.rest, maxFrameBytes: options.maxFrameBytes });
