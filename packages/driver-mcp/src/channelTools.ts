@@ -75,6 +75,35 @@ const guarded = async (tool: ChannelToolName, run: () => Promise<CallToolResult>
   }
 };
 
+const ackInput = z.object({
+  ack: PushRefSchema.optional().describe(
+    "The id (meta.push) of the push that prompted this call, so first-mate knows its pushes reach you.",
+  ),
+});
+
+/**
+ * The tools' input schemas, made once for the process: given as raw shapes,
+ * the SDK builds a schema object per tool per session (200 sessions, 2400).
+ */
+const INPUTS = {
+  notify: z.object({ message: MessageSchema, kind: NotifyKindSchema, severity: SeveritySchema.optional() }),
+  report: z.object({ message: MessageSchema }),
+  ack: ackInput,
+  captainsLogRead: z.object({ limit: z.number().int().min(1).max(200).optional(), kind: LogKindSchema.optional() }),
+  captainsLogAppend: z.object({ kind: LogKindSchema, text: LogTextSchema }),
+  peek: z.object({ pane: PaneIdSchema, lines: z.number().int().min(1).max(200).optional() }),
+  proposeRoleChange: z.object({ text: LogTextSchema }),
+  spawnWorker: z.object({
+    name: WorkerNameSchema,
+    command: WorkerCommandSchema.optional(),
+    cwd: WorkingDirectorySchema.optional(),
+    task: MessageSchema.optional(),
+  }),
+  assignTask: z.object({ pane: PaneIdSchema, task: MessageSchema }),
+  pane: z.object({ pane: PaneIdSchema }),
+  nudge: z.object({ pane: PaneIdSchema, message: MessageSchema }),
+};
+
 /** Register every channel tool on `server`, bound to `caller`. */
 export const registerChannelTools = (server: McpServer, host: ToolHost, caller: ToolCaller): void => {
   const asFirstMate = (tool: ChannelToolName, run: () => Promise<CallToolResult>) =>
@@ -90,7 +119,7 @@ export const registerChannelTools = (server: McpServer, host: ToolHost, caller: 
     "notify",
     {
       description: "Tell the first mate about your work. kind need_human wakes it at once.",
-      inputSchema: { message: MessageSchema, kind: NotifyKindSchema, severity: SeveritySchema.optional() },
+      inputSchema: INPUTS.notify,
     },
     (input) =>
       guarded("notify", async () => {
@@ -101,16 +130,11 @@ export const registerChannelTools = (server: McpServer, host: ToolHost, caller: 
 
   server.registerTool(
     "report",
-    { description: "Send a report to the first mate.", inputSchema: { message: MessageSchema } },
+    { description: "Send a report to the first mate.", inputSchema: INPUTS.report },
     (input) =>
       guarded("report", async () => render(await host.report(caller.pane, { message: input.message }), (r) => r)),
   );
 
-  const ackInput = {
-    ack: PushRefSchema.optional().describe(
-      "The id (meta.push) of the push that prompted this call, so first-mate knows its pushes reach you.",
-    ),
-  };
   const withAck = (input: { ack?: string | undefined }) => (input.ack === undefined ? {} : { ack: input.ack });
 
   server.registerTool(
@@ -118,7 +142,7 @@ export const registerChannelTools = (server: McpServer, host: ToolHost, caller: 
     {
       description:
         "First mate only: the current fleet digest. Pass ack = the meta.push of the push you are acting on, if any.",
-      inputSchema: ackInput,
+      inputSchema: INPUTS.ack,
     },
     (input) =>
       asFirstMate("fleet_digest", async () =>
@@ -131,7 +155,7 @@ export const registerChannelTools = (server: McpServer, host: ToolHost, caller: 
     {
       description:
         "First mate only: the interrupts waiting for you, oldest first; each is marked delivered as it is returned. Pass ack = the meta.push of the push you are acting on, if any.",
-      inputSchema: ackInput,
+      inputSchema: INPUTS.ack,
     },
     (input) =>
       asFirstMate("inbox", async () =>
@@ -145,7 +169,7 @@ export const registerChannelTools = (server: McpServer, host: ToolHost, caller: 
     "captains_log_read",
     {
       description: "First mate only: newest entries of the captain's log.",
-      inputSchema: { limit: z.number().int().min(1).max(200).optional(), kind: LogKindSchema.optional() },
+      inputSchema: INPUTS.captainsLogRead,
     },
     (input) =>
       asFirstMate("captains_log_read", async () => {
@@ -161,7 +185,7 @@ export const registerChannelTools = (server: McpServer, host: ToolHost, caller: 
     "captains_log_append",
     {
       description: "First mate only: add a standing order, a watch item or narrative to the captain's log.",
-      inputSchema: { kind: LogKindSchema, text: LogTextSchema },
+      inputSchema: INPUTS.captainsLogAppend,
     },
     (input) =>
       asFirstMate("captains_log_append", async () =>
@@ -176,7 +200,7 @@ export const registerChannelTools = (server: McpServer, host: ToolHost, caller: 
     "peek",
     {
       description: "First mate only: the last lines of a worker pane's screen (never your own).",
-      inputSchema: { pane: PaneIdSchema, lines: z.number().int().min(1).max(200).optional() },
+      inputSchema: INPUTS.peek,
     },
     (input) =>
       asFirstMate("peek", async () => {
@@ -193,7 +217,7 @@ export const registerChannelTools = (server: McpServer, host: ToolHost, caller: 
     {
       description:
         "First mate only: propose a line for your ROLE-EXT prompt layer. Only the human approves it; you cannot write ROLE-EXT yourself.",
-      inputSchema: { text: LogTextSchema },
+      inputSchema: INPUTS.proposeRoleChange,
     },
     (input) =>
       asFirstMate("propose_role_change", async () =>
@@ -208,12 +232,7 @@ export const registerChannelTools = (server: McpServer, host: ToolHost, caller: 
     {
       description:
         "First mate only, needs the conn: start a worker in a new window (name; optional command line, working directory and first task). Without the conn it becomes a proposal for the human.",
-      inputSchema: {
-        name: WorkerNameSchema,
-        command: WorkerCommandSchema.optional(),
-        cwd: WorkingDirectorySchema.optional(),
-        task: MessageSchema.optional(),
-      },
+      inputSchema: INPUTS.spawnWorker,
     },
     (input) =>
       asFirstMate("spawn_worker", async () => {
@@ -233,7 +252,7 @@ export const registerChannelTools = (server: McpServer, host: ToolHost, caller: 
     {
       description:
         "First mate only, needs the conn: type a task into a worker's pane. Without the conn it becomes a proposal for the human.",
-      inputSchema: { pane: PaneIdSchema, task: MessageSchema },
+      inputSchema: INPUTS.assignTask,
     },
     (input) =>
       asFirstMate("assign_task", async () => {
@@ -248,7 +267,7 @@ export const registerChannelTools = (server: McpServer, host: ToolHost, caller: 
     {
       description:
         "First mate only, needs the conn: kill a worker's pane. Without the conn it becomes a proposal for the human.",
-      inputSchema: { pane: PaneIdSchema },
+      inputSchema: INPUTS.pane,
     },
     (input) =>
       asFirstMate("terminate", async () => {
@@ -262,7 +281,7 @@ export const registerChannelTools = (server: McpServer, host: ToolHost, caller: 
     "nudge",
     {
       description: "First mate only: type a message into a clearly idle, unblocked worker's pane.",
-      inputSchema: { pane: PaneIdSchema, message: MessageSchema },
+      inputSchema: INPUTS.nudge,
     },
     (input) =>
       asFirstMate("nudge", async () =>
