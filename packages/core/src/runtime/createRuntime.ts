@@ -9,7 +9,7 @@
  */
 
 import * as E from "fp-ts/lib/Either.js";
-import { type Command, isStoreCommand, isStoreQuery } from "../commands.js";
+import type { Command } from "../commands.js";
 import { type CoreConfigInput, parseCoreConfig } from "../config.js";
 import type { ChannelMode } from "../decisions/channelDelivery.js";
 import type { FleetDigest } from "../domain/digest.js";
@@ -31,7 +31,8 @@ import { currentDigest, type EventRejected, step } from "../step.js";
 import { toolRequestEvent, toolRequestIdOf } from "../toolStep.js";
 import { type AuthorityControls, createAuthorityControls } from "./authorityControls.js";
 import type { WorkerDefaults } from "./authorityTools.js";
-import { executeCommand, skippedEffectEvent } from "./executeCommand.js";
+import { admitCommand, commandRole, NEW_BATCH, type Settled, settleOutcome } from "./commandBatch.js";
+import { executeCommand } from "./executeCommand.js";
 import type { FirstMateLauncher } from "./launcher.js";
 import { authorityStoreFor } from "./memoryAuthorityStore.js";
 import { createToolHost } from "./toolHost.js";
@@ -205,58 +206,57 @@ export const createRuntime = (options: RuntimeOptions): Runtime => {
     });
   };
 
+  const settle = (settled: Settled, command: Command) => {
+    if (settled.failure !== null)
+      report({ type: "error", at: clock.now(), message: `${command.type}: ${settled.failure}` });
+    for (const event of settled.events) void enqueue(event);
+  };
+
   const runEffect = (command: Command) => {
-    const task = executeCommand(command, { ...options, clock }).then((outcome) => {
-      if (outcome.kind === "event") void enqueue(outcome.event);
-      else if (outcome.kind === "failed")
-        report({ type: "error", at: clock.now(), message: `${command.type}: ${outcome.error}` });
-    });
+    const task = executeCommand(command, { ...options, clock }).then((outcome) =>
+      settle(settleOutcome(NEW_BATCH, command, outcome, clock.now()), command),
+    );
     inFlight.add(task);
     void task.finally(() => inFlight.delete(task));
   };
 
+  /** The commands the runtime keeps itself: never held back by a failed write. */
+  const runLocal = (command: Command) => {
+    if (command.type === "timer.wakeAt") wakeTimes.add(command.at);
+    else if (command.type === "tool.reply") {
+      toolReplies.get(command.requestId)?.(command.reply);
+      toolReplies.delete(command.requestId);
+    } else if (command.type === "alert.raise")
+      report({ type: "alert", at: clock.now(), level: command.level, code: command.code, message: command.message });
+  };
+
   const execute = async (commands: readonly Command[]) => {
-    // A durable write that fails stops every effect of its batch: they were
-    // decided on the assumption that it holds. The core hears of the failure
-    // (StoreWriteFailed) and each skipped effect's own failure, and decides.
-    let failedWrite: string | null = null;
+    // One batch's rule, shared with the fake world (commandBatch): durable
+    // writes are awaited in order, and one that fails stops every later effect
+    // of its batch; the core hears of the failure and of each skipped effect.
+    let progress = NEW_BATCH;
     for (const command of commands) {
       report({ type: "command", at: clock.now(), command });
-      if (command.type === "timer.wakeAt") {
-        wakeTimes.add(command.at);
+      const role = commandRole(command);
+      if (role === "local") {
+        runLocal(command);
         continue;
       }
-      if (command.type === "tool.reply") {
-        // Never held back by a failed write: the caller always hears back.
-        toolReplies.get(command.requestId)?.(command.reply);
-        toolReplies.delete(command.requestId);
+      const admitted = admitCommand(progress, command, clock.now());
+      if (!admitted.run) {
+        report({ type: "error", at: clock.now(), message: `${command.type} ${admitted.reason}` });
+        if (admitted.answer !== null) void enqueue(admitted.answer);
         continue;
       }
-      if (command.type === "alert.raise") {
-        report({ type: "alert", at: clock.now(), level: command.level, code: command.code, message: command.message });
-        continue;
-      }
-      if (isStoreCommand(command) && !isStoreQuery(command)) {
-        // Durable before any effect of this batch.
-        const outcome = await executeCommand(command, { ...options, clock });
-        if (outcome.kind === "failed") {
-          report({ type: "error", at: clock.now(), message: `${command.type}: ${outcome.error}` });
-          failedWrite ??= `${command.type} failed: ${outcome.error}`;
-          void enqueue({
-            type: "StoreWriteFailed",
-            now: clock.now(),
-            command: command.type,
-            reason: outcome.error,
-            staleEpoch: outcome.tag === "StoreStaleEpoch",
-          });
-        }
-        continue;
-      }
-      if (failedWrite !== null && !isStoreQuery(command)) {
-        const reason = `not run: ${failedWrite}`;
-        report({ type: "error", at: clock.now(), message: `${command.type} ${reason}` });
-        const answer = skippedEffectEvent(command, clock.now(), reason);
-        if (answer !== null) void enqueue(answer);
+      if (role === "durableWrite") {
+        const settled = settleOutcome(
+          progress,
+          command,
+          await executeCommand(command, { ...options, clock }),
+          clock.now(),
+        );
+        progress = settled.progress;
+        settle(settled, command);
         continue;
       }
       runEffect(command);

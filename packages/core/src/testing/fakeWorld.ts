@@ -10,15 +10,16 @@
  * agent through its shim) unless `autoAttach` is false.
  */
 import * as E from "fp-ts/lib/Either.js";
-import { type Command, type CommandOf, type CommandType, isStoreCommand, isStoreQuery } from "../commands.js";
+import type { Command, CommandOf, CommandType } from "../commands.js";
 import { type CoreConfigInput, parseCoreConfig } from "../config.js";
 import type { FleetDigest } from "../domain/digest.js";
 import type { PaneObservation } from "../domain/observation.js";
 import { isPaneId, type PaneId } from "../domain/paneId.js";
 import type { ToolReply, ToolRequest } from "../domain/toolCall.js";
 import type { Event } from "../events.js";
-import { describeError, type StoreError } from "../ports/errors.js";
-import { skippedEffectEvent } from "../runtime/executeCommand.js";
+import { describeError, type PortError } from "../ports/errors.js";
+import { admitCommand, type BatchProgress, commandRole, NEW_BATCH, settleOutcome } from "../runtime/commandBatch.js";
+import type { ExecutionOutcome } from "../runtime/executeCommand.js";
 import { type CoreState, initialState } from "../state.js";
 import { step as coreStep, currentDigest } from "../step.js";
 import { toolRequestEvent } from "../toolStep.js";
@@ -30,8 +31,8 @@ import { createFakeTmux, type FakeTmux } from "./fakeTmux.js";
 /** One queued item of a fake world: an event to step, or a command to execute. */
 export type WorkItem =
   | { readonly kind: "event"; readonly event: Event }
-  /** `batch` numbers the step that produced it: a failed durable write stops the rest of its batch. */
-  | { readonly kind: "command"; readonly command: Command; readonly batch?: number };
+  /** `batch` is where the step that produced it stands: a failed durable write stops the rest of its batch. */
+  | { readonly kind: "command"; readonly command: Command; readonly batch: { progress: BatchProgress } };
 
 /** How to build a fake world: the core configuration, a seed, the owner, whether the first mate attaches by itself, and the start time. */
 export interface FakeWorldOptions {
@@ -92,6 +93,12 @@ export interface FakeWorld {
    * refused), with why: nothing is dropped without a trace.
    */
   readonly unapplied: { readonly command: Command; readonly reason: string }[];
+  /**
+   * Commands the world ran and that did what they asked. With `unapplied`,
+   * every command the core produced, once: applied, not applied (and why),
+   * or still queued.
+   */
+  readonly applied: Command[];
   /** Every `tool.reply` the core issued, in order: the answers to injected ToolCalled events. */
   readonly toolReplies: { readonly requestId: string; readonly reply: ToolReply }[];
   state(): CoreState;
@@ -162,6 +169,9 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
   const commands: Command[] = [];
   const events: Event[] = [];
   const unapplied: { command: Command; reason: string }[] = [];
+  const applied: Command[] = [];
+  /** Events a command's effect causes after its own answer (a first mate acting on a push it heard). */
+  const later: Event[] = [];
   const transitions: WorldTransition[] = [];
   const pushes: { paneId: string; content: string; meta: Record<string, string> }[] = [];
   const toolReplies: { requestId: string; reply: ToolReply }[] = [];
@@ -207,65 +217,70 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
     };
   };
 
-  const emit = (command: CommandOf<"channel.emit">, now: number): Event | null => {
+  const emit = (command: CommandOf<"channel.emit">, now: number): ExecutionOutcome => {
     const delivered = channel.emitSync(command.paneId, command.content, command.meta);
-    if (!delivered) return { type: "EmitFailed", now, emitId: command.emitId, reason: "not attached" };
+    if (!delivered) return answer({ type: "EmitFailed", now, emitId: command.emitId, reason: "not attached" });
     pushes.push({ paneId: command.paneId, content: command.content, meta: { ...command.meta } });
-    queue.push({ kind: "event", event: { type: "EmitSucceeded", now, emitId: command.emitId } });
-    // A first mate that hears its channel acts on the push, naming it.
+    // A first mate that hears its channel acts on the push, naming it (after the emit is answered).
     const behaviour = world.firstMateChannelOf(command.paneId);
     if (behaviour.hears && behaviour.acknowledges && command.paneId === state.supervisor.marker?.paneId) {
       const ack = command.meta.push;
-      queue.push({
-        kind: "event",
-        event: { type: "FirstMateToolCalled", now, paneId: command.paneId, tool: "inbox", ...(ack ? { ack } : {}) },
-      });
+      later.push({ type: "FirstMateToolCalled", now, paneId: command.paneId, tool: "inbox", ...(ack ? { ack } : {}) });
     }
-    return null;
+    return answer({ type: "EmitSucceeded", now, emitId: command.emitId });
   };
 
-  const noSuchPane = (command: Command): null => {
-    unapplied.push({ command, reason: tmux.isUnavailable() ? "no server running" : "no such pane" });
-    return null;
-  };
+  /** Why tmux could not act: its server is gone, or the pane is. */
+  const noSuchPane = (): ExecutionOutcome => ({
+    kind: "failed",
+    error: tmux.isUnavailable() ? "no server running" : "no such pane",
+  });
   /** Whether tmux can act on the pane now (its server is reachable and the pane exists). */
   const reachable = (paneId: string): boolean => !tmux.isUnavailable() && tmux.panes.has(paneId);
+  /** A command answered by an event although what it asked for was not done (e.g. a refused store write). */
+  const answeredUnapplied = (_command: Command, reason: string): void => {
+    notDone = reason;
+  };
 
-  // Every effect the core can ask for, keyed by kind: a new command kind does
-  // not compile until the world says what it does with it.
-  const effects: EffectHandlers = {
+  // What each command does against the fake ports, keyed by kind: a new
+  // command kind does not compile until the world says what it does with it.
+  // Each answers as `executeCommand` does over real ports; what the answer
+  // means for its batch is the runtime's own rule (commandBatch).
+  const handlers: PortHandlers = {
     "fleet.observe": (command, now) => {
       // Like the runtime: the store's supervisor flags and marker ride along (when the store answers).
       if (tmux.isUnavailable())
-        return { type: "ObserveFailed", now, observeId: command.observeId, reason: "no server running" };
+        return answer({ type: "ObserveFailed", now, observeId: command.observeId, reason: "no server running" });
       const flags = store.sync.readSupervisorFlags();
       const marker = store.sync.readMarker();
-      return {
+      return answer({
         type: "FleetObserved",
         now,
         observeId: command.observeId,
         panes: tmux.listSync(),
         ...(E.isRight(flags) && E.isRight(marker) ? { flags: { ...flags.right, marker: marker.right } } : {}),
-      };
+      });
     },
-    "tmux.spawn": spawnFirstMate,
+    "tmux.spawn": (command, now) => answer(spawnFirstMate(command, now)),
     "tmux.kill": (command, now) => {
       const closed = reachable(command.paneId);
       if (closed) tmux.panes.delete(command.paneId);
-      else noSuchPane(command);
       // A tool's terminate is always answered.
-      if (command.requestId !== undefined)
-        return {
+      if (command.requestId !== undefined) {
+        if (!closed) answeredUnapplied(command, "no such pane");
+        return answer({
           type: "PaneCloseSettled",
           now,
           requestId: command.requestId,
           paneId: command.paneId,
           error: closed ? null : "TmuxCommandFailed: no such pane",
           report: null,
-        };
-      if (!closed || command.pid === undefined) return null;
+        });
+      }
+      if (!closed) return noSuchPane();
+      if (command.pid === undefined) return DONE;
       // As with a process port: the pane's recorded tree is ended after the close.
-      return {
+      return answer({
         type: "PaneEnded",
         now,
         paneId: command.paneId,
@@ -277,77 +292,84 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
           survivors: [],
           unrecorded: null,
         },
-      };
+      });
     },
     "tmux.killWindow": (command) => {
       const before = tmux.panes.size;
       if (!tmux.isUnavailable()) void tmux.killWindow(command.target);
-      if (tmux.panes.size === before) unapplied.push({ command, reason: "no such window" });
-      return null;
+      return tmux.panes.size === before ? { kind: "failed", error: "no such window" } : DONE;
     },
     "tmux.capture": (command, now) => {
-      const asked = command.requestId === undefined ? {} : { requestId: command.requestId };
       if (!reachable(command.paneId)) {
-        noSuchPane(command);
         // A tool's peek is always answered.
-        return command.requestId === undefined
-          ? null
-          : { type: "ScreenCaptureFailed", now, requestId: command.requestId, reason: "no such pane" };
+        if (command.requestId === undefined) return noSuchPane();
+        answeredUnapplied(command, "no such pane");
+        return answer({ type: "ScreenCaptureFailed", now, requestId: command.requestId, reason: "no such pane" });
       }
-      return {
+      const asked = command.requestId === undefined ? {} : { requestId: command.requestId };
+      return answer({
         type: "ScreenCaptured",
         now,
         paneId: command.paneId,
         text: tmux.screenSync(command.paneId, command.lines),
         ...asked,
-      };
+      });
     },
     "tmux.sendText": (command, now) => {
-      if (!reachable(command.paneId))
-        return { type: "TextSendFailed", now, requestId: command.requestId, reason: "no such pane" };
+      if (!reachable(command.paneId)) {
+        answeredUnapplied(command, "no such pane");
+        return answer({ type: "TextSendFailed", now, requestId: command.requestId, reason: "no such pane" });
+      }
       tmux.sent.push({ paneId: command.paneId, text: command.text });
-      return { type: "TextSent", now, requestId: command.requestId };
+      return answer({ type: "TextSent", now, requestId: command.requestId });
     },
     "tmux.sendKeys": (command) => {
-      if (!reachable(command.paneId)) return noSuchPane(command);
+      if (!reachable(command.paneId)) return noSuchPane();
       tmux.keysSent.push({ paneId: command.paneId, keys: [...command.keys] });
-      return null;
+      return DONE;
     },
     "tmux.spawnWorker": (command, now) => {
-      if (tmux.isUnavailable())
-        return {
+      if (tmux.isUnavailable()) {
+        answeredUnapplied(command, "no server running");
+        return answer({
           type: "DeferredSpawnSettled",
           now,
           spawnId: command.spawnId,
           paneId: null,
           reason: "no server running",
-        };
+        });
+      }
       const paneId = tmux.addPane({
         command: command.launch.argv[0]!,
         session: command.launch.session,
         windowName: command.launch.name,
       });
-      return { type: "DeferredSpawnSettled", now, spawnId: command.spawnId, paneId, reason: null };
+      return answer({ type: "DeferredSpawnSettled", now, spawnId: command.spawnId, paneId, reason: null });
     },
     "channel.emit": emit,
     "store.renewLease": (command, now) => {
       const lease = store.sync.renewLease(command.owner, command.now, command.ttlMs);
-      return E.isRight(lease)
-        ? {
-            type: "LeaseRenewed",
-            now,
-            held: lease.right.held,
-            expiresAt: lease.right.expiresAt,
-            epoch: lease.right.epoch,
-          }
-        : { type: "LeaseRenewed", now, held: false, expiresAt: 0, epoch: 0 };
+      if (E.isLeft(lease)) answeredUnapplied(command, describeError(lease.left));
+      return answer(
+        E.isRight(lease)
+          ? {
+              type: "LeaseRenewed",
+              now,
+              held: lease.right.held,
+              expiresAt: lease.right.expiresAt,
+              epoch: lease.right.epoch,
+            }
+          : { type: "LeaseRenewed", now, held: false, expiresAt: 0, epoch: 0 },
+      );
     },
     "store.readSupervisor": (command, now) => {
       const read = store.sync.hydrate();
-      if (E.isLeft(read))
-        return { type: "SupervisorReadFailed", now, readId: command.readId, reason: describeError(read.left) };
+      if (E.isLeft(read)) {
+        answeredUnapplied(command, describeError(read.left));
+        return answer({ type: "SupervisorReadFailed", now, readId: command.readId, reason: describeError(read.left) });
+      }
       const { marker, ledger, gaveUp, resetAt, killSwitch, interruptTables, deferred } = read.right;
-      return {
+      return answer({
         type: "SupervisorStateRead",
         now,
         readId: command.readId,
@@ -358,13 +380,13 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
         killSwitch,
         ...(interruptTables ? { interruptTables } : {}),
         ...(deferred ? { deferred: [...deferred] } : {}),
-      };
+      });
     },
     "store.addProposal": (command, now) => {
       // Answered by ActionProposed with the stored id, or none and why.
       const stored = store.sync.addProposal({ action: command.action, reason: command.reason, at: command.at });
-      if (E.isLeft(stored)) unapplied.push({ command, reason: describeError(stored.left) });
-      return {
+      if (E.isLeft(stored)) answeredUnapplied(command, describeError(stored.left));
+      return answer({
         type: "ActionProposed",
         now,
         action: command.action,
@@ -374,60 +396,58 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
         ...(E.isRight(stored)
           ? { proposalId: stored.right.id }
           : { proposalId: null, storeError: describeError(stored.left) }),
-      };
+      });
     },
     "store.appendFirstMateLog": (command, now) => {
       // Answered by the stored entry, or why it was not stored.
       const stored = store.sync.appendLog(command.entry);
-      if (E.isLeft(stored)) unapplied.push({ command, reason: describeError(stored.left) });
-      return E.isRight(stored)
-        ? { type: "LogEntryAppended", now, requestId: command.requestId, entry: stored.right }
-        : { type: "ToolStoreWriteFailed", now, requestId: command.requestId, reason: describeError(stored.left) };
+      if (E.isLeft(stored)) answeredUnapplied(command, describeError(stored.left));
+      return answer(
+        E.isRight(stored)
+          ? { type: "LogEntryAppended", now, requestId: command.requestId, entry: stored.right }
+          : { type: "ToolStoreWriteFailed", now, requestId: command.requestId, reason: describeError(stored.left) },
+      );
     },
     "store.proposeRoleExtension": (command, now) => {
       const stored = store.sync.proposeRoleExtension({ text: command.text, at: command.at });
-      if (E.isLeft(stored)) unapplied.push({ command, reason: describeError(stored.left) });
-      return E.isRight(stored)
-        ? {
-            type: "RoleChangeProposed",
-            now,
-            extensionId: stored.right.id,
-            text: command.text,
-            requestId: command.requestId,
-          }
-        : { type: "ToolStoreWriteFailed", now, requestId: command.requestId, reason: describeError(stored.left) };
+      if (E.isLeft(stored)) answeredUnapplied(command, describeError(stored.left));
+      return answer(
+        E.isRight(stored)
+          ? {
+              type: "RoleChangeProposed",
+              now,
+              extensionId: stored.right.id,
+              text: command.text,
+              requestId: command.requestId,
+            }
+          : { type: "ToolStoreWriteFailed", now, requestId: command.requestId, reason: describeError(stored.left) },
+      );
     },
-    "tool.reply": (command) => {
-      // Recorded in `commands` and `toolReplies`: `callTool` reads the answer from there.
-      toolReplies.push({ requestId: command.requestId, reply: command.reply });
-      return null;
-    },
-    "timer.wakeAt": (command) => {
-      wakes.add(command.at);
-      return null;
-    },
-    "alert.raise": (command, now) => {
-      alerts.push({ at: now, code: command.code, message: command.message });
-      return null;
-    },
+    // Every durable write, through the fake store's synchronous face: its answer
+    // (a refusal for a stale epoch, an outage, an injected failure) is known at once.
+    "store.setMarker": (command) => orFail(store.sync.setMarker(command.marker, command.epoch)),
+    "store.clearMarker": (command) => orFail(store.sync.clearMarker(command.paneId, command.epoch)),
+    "store.recordStart": (command) => orFail(store.sync.recordStart(command.record, command.epoch)),
+    "store.appendLog": (command) => orFail(store.sync.appendLog(command.entry)),
+    "store.setAlert": (command) => orFail(store.sync.setAlert(command.alert, command.epoch)),
+    "store.clearAlert": (command) => orFail(store.sync.clearAlert(command.paneId, command.epoch)),
+    "store.enqueueOutbox": (command) => orFail(store.sync.enqueueOutbox(command.entry, command.epoch)),
+    "store.markDelivered": (command) => orFail(store.sync.markDelivered(command.seq, command.epoch)),
+    "store.expireOutbox": (command) => orFail(store.sync.expireOutbox(command.before, command.epoch)),
+    "store.setSupervisorGaveUp": (command) =>
+      orFail(store.sync.setSupervisorGaveUp(command.gaveUp, command.at, command.epoch)),
+    "store.setConn": (command) => orFail(store.sync.saveConn(command.conn)),
+    "store.saveInterruptTables": (command) => orFail(store.sync.saveInterruptTables(command.changes, command.epoch)),
+    "store.saveDeferredSpawns": (command) => orFail(store.sync.saveDeferredSpawns(command.changes, command.epoch)),
   };
 
-  // Every durable write, through the fake store's synchronous face: its answer
-  // (a refusal for a stale epoch, an outage, an injected failure) is known at once.
-  const writes: StoreWriteHandlers = {
-    "store.setMarker": (command) => store.sync.setMarker(command.marker, command.epoch),
-    "store.clearMarker": (command) => store.sync.clearMarker(command.paneId, command.epoch),
-    "store.recordStart": (command) => store.sync.recordStart(command.record, command.epoch),
-    "store.appendLog": (command) => store.sync.appendLog(command.entry),
-    "store.setAlert": (command) => store.sync.setAlert(command.alert, command.epoch),
-    "store.clearAlert": (command) => store.sync.clearAlert(command.paneId, command.epoch),
-    "store.enqueueOutbox": (command) => store.sync.enqueueOutbox(command.entry, command.epoch),
-    "store.markDelivered": (command) => store.sync.markDelivered(command.seq, command.epoch),
-    "store.expireOutbox": (command) => store.sync.expireOutbox(command.before, command.epoch),
-    "store.setSupervisorGaveUp": (command) => store.sync.setSupervisorGaveUp(command.gaveUp, command.at, command.epoch),
-    "store.setConn": (command) => store.sync.saveConn(command.conn),
-    "store.saveInterruptTables": (command) => store.sync.saveInterruptTables(command.changes, command.epoch),
-    "store.saveDeferredSpawns": (command) => store.sync.saveDeferredSpawns(command.changes, command.epoch),
+  /** The commands an interpreter keeps itself (timers, tool replies, alerts), as the runtime does. */
+  const runLocal = (command: CommandOf<LocalType>, now: number) => {
+    if (command.type === "tool.reply") {
+      // Recorded in `commands` and `toolReplies`: `callTool` reads the answer from there.
+      toolReplies.push({ requestId: command.requestId, reply: command.reply });
+    } else if (command.type === "timer.wakeAt") wakes.add(command.at);
+    else alerts.push({ at: now, code: command.code, message: command.message });
   };
 
   const maybeAutoAttach = (event: Event, before: CoreState) => {
@@ -443,44 +463,39 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
     }
   };
 
-  // Like the runtime: a durable write that fails stops the effects of its batch
-  // (timers, alerts and store reads still run), each answered with its own
-  // failure, and the core hears StoreWriteFailed.
-  const failedBatches = new Map<number, string>();
-  let batches = 0;
-  const runCommand = (command: Command, batch: number | undefined) => {
+  // The runtime's own batch rule (commandBatch): a durable write that fails
+  // stops the later effects of its batch, each answered with its own failure,
+  // and the core hears StoreWriteFailed. Every command ends in `applied` or
+  // `unapplied`: none is dropped without a trace.
+  let notDone: string | null = null;
+  const runCommand = (command: Command, batch: { progress: BatchProgress }) => {
     const now = clock.now();
-    if (isStoreWrite(command)) {
-      const result = (writes[command.type] as (command: Command) => E.Either<StoreError, unknown>)(command);
-      if (E.isRight(result)) return;
-      const reason = describeError(result.left);
-      unapplied.push({ command, reason });
-      if (batch !== undefined && !failedBatches.has(batch))
-        failedBatches.set(batch, `${command.type} failed: ${reason}`);
-      queue.push({
-        kind: "event",
-        event: {
-          type: "StoreWriteFailed",
-          now,
-          command: command.type,
-          reason,
-          staleEpoch: result.left._tag === "StoreStaleEpoch",
-        },
-      });
+    const role = commandRole(command);
+    if (role === "local") {
+      runLocal(command as CommandOf<LocalType>, now);
+      applied.push(command);
       return;
     }
-    const failed = batch === undefined ? undefined : failedBatches.get(batch);
-    if (failed !== undefined && !runsDespiteFailedWrite(command)) {
-      unapplied.push({ command, reason: `not run: ${failed}` });
-      const answer = skippedEffectEvent(command, now, `not run: ${failed}`);
-      if (answer) queue.push({ kind: "event", event: answer });
+    const { progress } = batch;
+    const admitted = admitCommand(progress, command, now);
+    if (!admitted.run) {
+      unapplied.push({ command, reason: admitted.reason });
+      if (admitted.answer !== null) queue.push({ kind: "event", event: admitted.answer });
       return;
     }
-    const result = (effects[command.type as EffectType] as (command: Command, now: number) => Event | null)(
-      command,
-      now,
-    );
-    if (result) queue.push({ kind: "event", event: result });
+    const handler = handlers[command.type as PortType] as
+      | ((command: Command, now: number) => ExecutionOutcome)
+      | undefined;
+    notDone = handler === undefined ? `the fake world has no handler for ${command.type}` : null;
+    const outcome: ExecutionOutcome =
+      handler === undefined ? { kind: "failed", error: notDone! } : handler(command, now);
+    const settled = settleOutcome(progress, command, outcome, now);
+    batch.progress = settled.progress;
+    const reason = settled.failure ?? notDone;
+    if (reason === null) applied.push(command);
+    else unapplied.push({ command, reason });
+    for (const event of settled.events) queue.push({ kind: "event", event });
+    for (const event of later.splice(0)) queue.push({ kind: "event", event });
   };
 
   const runItem = (item: WorkItem) => {
@@ -494,7 +509,7 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
     state = next;
     transitions.push({ before, event: item.event, after: next, commands: produced });
     commands.push(...produced);
-    const batch = ++batches;
+    const batch = { progress: NEW_BATCH };
     for (const command of produced) queue.push({ kind: "command", command, batch });
     maybeAutoAttach(item.event, before);
   };
@@ -509,6 +524,7 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
     events,
     transitions,
     unapplied,
+    applied,
     toolReplies,
     state: () => state,
     now: () => clock.now(),
@@ -589,7 +605,10 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
       channelBehaviour.get(paneId) ?? { hears: world.firstMateHearsChannel, acknowledges: world.firstMateAcknowledges },
     restartHost(nextOwner, restart = {}) {
       if (restart.hydrateFails) store.failHydrates(1);
-      queue.length = 0;
+      // Work queued for the old core dies with it; its commands are recorded as never run.
+      for (const item of queue.splice(0))
+        if (item.kind === "command")
+          unapplied.push({ command: item.command, reason: "lost: the host restarted first" });
       wakes.clear();
       owner = nextOwner ?? owner;
       state = initialState(config);
@@ -604,28 +623,14 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
   return world;
 };
 
-/** The durable writes among the commands (store commands other than those answered by an event). */
-type StoreWriteType = Exclude<
-  Extract<CommandType, `store.${string}`>,
-  | "store.renewLease"
-  | "store.readSupervisor"
-  | "store.addProposal"
-  | "store.appendFirstMateLog"
-  | "store.proposeRoleExtension"
->;
-/** Every other command: effects, reads, timers, alerts. */
-type EffectType = Exclude<CommandType, StoreWriteType>;
-type EffectHandlers = { readonly [K in EffectType]: (command: CommandOf<K>, now: number) => Event | null };
-type StoreWriteHandlers = {
-  readonly [K in StoreWriteType]: (command: CommandOf<K>) => E.Either<StoreError, unknown>;
-};
+/** The commands an interpreter keeps itself rather than sending to a port. */
+type LocalType = "timer.wakeAt" | "tool.reply" | "alert.raise";
+/** Every command that acts on a port (tmux, channel, store): what the fake ports do with each. */
+type PortType = Exclude<CommandType, LocalType>;
+type PortHandlers = { readonly [K in PortType]: (command: CommandOf<K>, now: number) => ExecutionOutcome };
 
-const isStoreWrite = (command: Command): command is CommandOf<StoreWriteType> =>
-  isStoreCommand(command) && !isStoreQuery(command);
-
-/** What the runtime runs even when a durable write of the same batch failed. */
-const runsDespiteFailedWrite = (command: Command): boolean =>
-  command.type === "timer.wakeAt" ||
-  command.type === "alert.raise" ||
-  command.type === "tool.reply" ||
-  isStoreCommand(command);
+const DONE: ExecutionOutcome = { kind: "done" };
+const answer = (event: Event): ExecutionOutcome => ({ kind: "event", event });
+/** A durable write's outcome, as `executeCommand` gives it. */
+const orFail = (result: E.Either<PortError, unknown>): ExecutionOutcome =>
+  E.isLeft(result) ? { kind: "failed", error: describeError(result.left), tag: result.left._tag } : DONE;

@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { CommandType } from "../../src/commands.js";
+import type { Command, CommandType } from "../../src/commands.js";
 import { EventSchema } from "../../src/events.js";
 import { faultActionArb } from "../../src/testing/arbitraries.js";
 import { runActions, startedWorld, troubledActionArb } from "../worldSupport.js";
@@ -47,7 +47,7 @@ const COMMAND_KINDS: Record<CommandType, true> = {
 };
 
 describe("the world's generators", () => {
-  it("reach every event kind and every command kind", () => {
+  it("reach every event kind and every command kind, and the world applies or records every command", () => {
     const events = new Set<string>();
     const commands = new Set<string>();
     fc.assert(
@@ -57,11 +57,21 @@ describe("the world's generators", () => {
         (workers, actions) => {
           const world = startedWorld(workers, { outboxTtlMs: 60_000 });
           runActions(world, actions);
+          world.drive();
           for (const event of world.events) events.add(event.type);
           for (const command of world.commands) commands.add(command.type);
+          // Each command the core gave is accounted for once: applied, or not and why.
+          const accounted = new Map<Command, number>();
+          for (const command of world.applied) accounted.set(command, (accounted.get(command) ?? 0) + 1);
+          for (const { command, reason } of world.unapplied) {
+            accounted.set(command, (accounted.get(command) ?? 0) + 1);
+            expect(reason, command.type).not.toContain("no handler");
+          }
+          expect(world.commands.filter((command) => accounted.get(command) !== 1)).toEqual([]);
+          expect(accounted.size).toBe(world.commands.length);
         },
       ),
-      { numRuns: 300, seed: 12 },
+      { numRuns: 1000, seed: 12 },
     );
     expect(ALL_EVENT_TYPES.filter((type) => !events.has(type))).toEqual([]);
     expect(Object.keys(COMMAND_KINDS).filter((type) => !commands.has(type))).toEqual([]);
