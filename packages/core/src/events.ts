@@ -24,6 +24,7 @@ import {
   UsageSnapshotSchema,
 } from "./domain/observation.js";
 import { PaneIdSchema } from "./domain/paneId.js";
+import { TmuxServerIdentitySchema } from "./domain/paneIdentity.js";
 import { PaneEndReportSchema } from "./domain/paneProcess.js";
 import { ToolCallSchema, ToolRequestIdSchema } from "./domain/toolCall.js";
 
@@ -115,6 +116,9 @@ export const EventSchema = z.discriminatedUnion("type", [
     paneId: z.string(),
     windowId: z.string().nullable(),
     tokenHash: TokenHashSchema,
+    /** The new pane's pid and tmux server as the create call printed them: the marker records them at once. */
+    panePid: z.number().int().positive().nullable().optional(),
+    tmuxServer: TmuxServerIdentitySchema.nullable().optional(),
     /** What the launcher had to tell the human about this start (raised as alerts). */
     alerts: LaunchAlertsSchema.optional(),
   }),

@@ -509,6 +509,8 @@ const onSpawnSettled = (state: CoreState, event: EventOf<"SpawnSucceeded"> | Eve
           paneId: event.paneId,
           windowId: event.windowId,
           tokenHash: event.tokenHash,
+          panePid: event.panePid ?? null,
+          tmuxServer: event.tmuxServer ?? null,
         }
       : { ok: false as const, requestId: event.requestId, reason: event.reason };
   // What the launcher had to tell the human (e.g. the IDENTITY over its hard cap) is raised and logged.

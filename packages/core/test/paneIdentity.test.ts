@@ -11,11 +11,6 @@ import { createFakeWorld, type FakeWorld } from "../src/testing/fakeWorld.js";
 const SERVER_BEFORE = { pid: 4000, startedAt: 1_000_000 };
 const SERVER_AFTER = { pid: 4100, startedAt: 2_000_000 };
 
-/** Every listed pane on the first server, as the tmux driver reports it. */
-const onServer = (world: FakeWorld, server: typeof SERVER_BEFORE) => {
-  for (const [paneId, pane] of world.tmux.panes) world.tmux.panes.set(paneId, { ...pane, tmuxServer: server });
-};
-
 /**
  * `kill-server` and a new server: every pane is gone, and a new process (a
  * worker's shell) comes up under `paneId` on the new server.
@@ -40,22 +35,21 @@ const startedWorld = () => {
   const world = createFakeWorld();
   world.addWorker({ windowName: "api" });
   world.start();
-  onServer(world, SERVER_BEFORE);
   world.advance(30_000);
   return world;
 };
 
 describe("pane identity", () => {
-  it("the marker is pinned to the first mate's pane pid and tmux server at the first observation that shows it", () => {
+  it("the marker records the first mate's pane pid and tmux server (from its spawn, as the observations show them)", () => {
     const world = startedWorld();
     const marked = world.firstMatePaneId()!;
     const pane = world.tmux.panes.get(marked)!;
     expect(world.store.snapshot().marker).toMatchObject({
       paneId: marked,
       panePid: pane.pid,
-      tmuxServer: SERVER_BEFORE,
+      tmuxServer: world.tmux.server(),
     });
-    expect(world.state().supervisor.marker).toMatchObject({ panePid: pane.pid, tmuxServer: SERVER_BEFORE });
+    expect(world.state().supervisor.marker).toMatchObject({ panePid: pane.pid, tmuxServer: world.tmux.server() });
   });
 
   it("stored marker adopts reused pane id: after kill-server and a new server, a pane with the marked id is not taken for the first mate", () => {
@@ -99,7 +93,7 @@ describe("pane identity", () => {
     world.drive();
     expect(world.store.snapshot().alerts.get(worker)).toMatchObject({
       panePid: world.tmux.panes.get(worker)!.pid,
-      tmuxServer: SERVER_BEFORE,
+      tmuxServer: world.tmux.server(),
     });
     expect(world.digest().panes.find((row) => row.handle === worker)?.blocked).toBe(true);
     restartServerReusing(world, worker, "api");

@@ -31,9 +31,11 @@ import {
   type PaneObservation,
   type SpawnedWindow,
   type SpawnRequest,
+  sameTmuxServer,
   type TmuxError,
   type TmuxEvent,
   type TmuxPort,
+  type TmuxServerIdentity,
   type Unsubscribe,
 } from "@first-mate/core";
 import * as E from "fp-ts/lib/Either.js";
@@ -93,7 +95,26 @@ export interface TmuxDriver extends TmuxPort {
   transportStats(): TransportStats;
 }
 
-const SPAWN_FORMAT = "#{pane_id} #{window_id}";
+/** What a create call prints: the pane and window, the pane's pid, and the server's pid and start time. */
+const SPAWN_FORMAT = "#{pane_id} #{window_id} #{pane_pid} #{pid} #{start_time}";
+
+const positiveInt = (text: string | undefined): number | null =>
+  text !== undefined && /^\d{1,10}$/.test(text) && Number(text) > 0 ? Number(text) : null;
+
+/** Pure: a line printed with SPAWN_FORMAT; the pid and server are null where tmux printed none. */
+const parseSpawned = (
+  line: string,
+): SpawnedWindow & { panePid: number | null; tmuxServer: TmuxServerIdentity | null } => {
+  const [paneId = "", windowId, panePid, serverPid, startTime] = line.trim().split(" ");
+  const pid = positiveInt(serverPid);
+  const started = positiveInt(startTime);
+  return {
+    paneId,
+    windowId: windowId || null,
+    panePid: positiveInt(panePid),
+    tmuxServer: pid === null || started === null ? null : { pid, startedAt: started * 1000 },
+  };
+};
 const ENVIRONMENT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Why tmux would not keep `session` verbatim as a session name, or null when it would. */
@@ -217,7 +238,28 @@ export const createTmuxDriver = (options: TmuxDriverOptions = {}): TmuxDriver =>
       for (const [name, value] of Object.entries(request.env ?? {})) respawnOptions.push("-e", `${name}=${value}`);
       // A respawn whose answer is lost stays unknown: the tagged pane exists either way.
       const respawned = await transport.run(["respawn-pane", ...respawnOptions, ...command], "write");
-      return E.isLeft(respawned) ? respawned : created;
+      if (E.isLeft(respawned)) return respawned;
+      // respawn-pane prints nothing: the agent's pid (a new process) is read from the pane now.
+      const reread = await transport.run(["display-message", "-p", "-t", createdPane, SPAWN_FORMAT], "read");
+      return E.right({ stdout: Buffer.from(respawnedLine(created.right.stdout, reread)), stderr: Buffer.alloc(0) });
+    };
+    /**
+     * The created pane as printed by the create call, with the pid read after
+     * the respawn; the pid is unknown when that read failed or came from
+     * another server (one started in between: the pane is not ours).
+     */
+    const respawnedLine = (created: Buffer, reread: E.Either<TransportFailure, TmuxOutput>): string => {
+      const first = parseSpawned(created.toString("utf8"));
+      const after = E.isRight(reread) ? parseSpawned(reread.right.stdout.toString("utf8")) : null;
+      const sameServer =
+        after !== null &&
+        after.paneId === first.paneId &&
+        first.tmuxServer !== null &&
+        after.tmuxServer !== null &&
+        sameTmuxServer(first.tmuxServer, after.tmuxServer);
+      const pid = sameServer ? after.panePid : null;
+      const server = first.tmuxServer === null ? ["", ""] : [first.tmuxServer.pid, first.tmuxServer.startedAt / 1000];
+      return [first.paneId, first.windowId ?? "", pid ?? "", ...server].join(" ");
     };
 
     let outcome = await newWindow();
@@ -251,13 +293,15 @@ export const createTmuxDriver = (options: TmuxDriverOptions = {}): TmuxDriver =>
           : asTmuxError(["new-window"], failure),
       );
     }
-    const [paneId = "", windowId] = outcome.right.stdout.toString("utf8").trim().split(" ");
-    watcher.notePane(windowId ?? null, paneId);
+    // Only the first line: a lost answer found by its tag prints one line per pane carrying it.
+    const spawned = parseSpawned(outcome.right.stdout.toString("utf8").split("\n")[0] ?? "");
+    const { paneId, windowId } = spawned;
+    watcher.notePane(windowId, paneId);
     // Best effort: without the option the pane is still detected from its processes.
     if (request.agentKind !== undefined && isPaneId(paneId))
       // Setting the same value again changes nothing: safe to retry like a read.
       await transport.run(["set-option", "-p", "-t", paneId, AGENT_PANE_OPTION, request.agentKind], "read");
-    return E.right({ paneId, windowId: windowId ?? null });
+    return E.right(spawned);
   };
 
   /**

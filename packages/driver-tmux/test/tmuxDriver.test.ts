@@ -41,6 +41,26 @@ describe("createTmuxDriver against a real tmux", () => {
     expect(panes.filter((candidate) => candidate.session === "crew")).toHaveLength(1);
   });
 
+  it("spawn result lacks the pane pid: spawn returns the new pane's pid and its server, in a new session with an environment and in a new window", async () => {
+    const server = newServer();
+    const driver = server.driver();
+    // No server yet: a bare session whose pane is respawned with the environment (a new process, a new pid).
+    const first = right(
+      await driver.spawn({ session: "bridge", window: "first-mate", argv: ["cat"], env: { FM_ANY: "1" } }),
+    );
+    const second = right(await driver.spawn({ session: "bridge", window: "worker", argv: ["cat"] }));
+    const [serverPid, startTime] = (await server.tmux(["display-message", "-p", "#{pid} #{start_time}"])).split(" ");
+    const tmuxServer = { pid: Number(serverPid), startedAt: Number(startTime) * 1000 };
+    const panes = right(await driver.listPanes());
+    for (const spawned of [first, second]) {
+      const listed = panes.find((pane) => pane.paneId === spawned.paneId);
+      expect(listed?.command).toBe("cat");
+      expect(spawned.panePid).toBeGreaterThan(0);
+      expect(spawned.panePid).toBe(listed?.pid);
+      expect(spawned.tmuxServer).toEqual(tmuxServer);
+    }
+  });
+
   it("a second spawn with the same window name creates another window (names are not identities)", async () => {
     const server = newServer();
     const driver = server.driver();

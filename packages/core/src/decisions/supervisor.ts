@@ -22,11 +22,14 @@
  * - holder-only writes carry the lease epoch, so the store refuses them
  *   once another host has taken the lease;
  * - a spawn that returns after its lease was lost is killed, never stamped;
- * - the marker names a pane by id, pid and tmux server: the first observation
- *   that shows the marked pane pins its pid and server into the marker, and a
- *   pane that later shows the marked id with another pid or server is another
+ * - the marker names a pane by id, pid and tmux server, recorded from the
+ *   spawn result (what the create call printed); the first observation that
+ *   shows the marked pane fills in whatever the spawn could not read. A pane
+ *   that later shows the marked id with another pid or server is another
  *   pane (a tmux server restarted): the first mate is gone, and that pane is
- *   left alone.
+ *   left alone;
+ * - a stale spawn's pane is killed with its pid when the spawn printed one,
+ *   so its process tree is ended like `terminate` ends a worker.
  */
 
 import type { Command } from "../commands.js";
@@ -161,9 +164,9 @@ const trailingFailures = (records: readonly StartRecord[]): number => {
 
 /**
  * Pure: the marker with the identity of the pane it names filled in where it
- * is still unknown (a marker is stamped from the create call, which cannot
- * read the pid of a pane that is respawned with its environment; the first
- * observation that shows the pane pins it).
+ * is still unknown (a spawn whose create call printed no pid or server: a
+ * port that cannot read them, a read after the respawn that failed; the
+ * first observation that shows the pane pins it).
  */
 const pinMarker = (marker: Marker, observed: NonNullable<SupervisorView["markedPane"]>): Marker | null => {
   const pid = marker.panePid ?? observed.pid;
@@ -285,6 +288,10 @@ export type SpawnOutcome =
       readonly paneId: string;
       readonly windowId: string | null;
       readonly tokenHash: string;
+      /** The new pane's pid as the create call printed it; null or absent when unknown. */
+      readonly panePid?: number | null;
+      /** The tmux server the pane was created on; null or absent when unknown. */
+      readonly tmuxServer?: TmuxServerIdentity | null;
     }
   | { readonly ok: false; readonly requestId: string; readonly reason: string };
 
@@ -308,8 +315,14 @@ export const settleSpawn = (
   if (inFlight === null || !current || fenced) {
     const next = fenced ? { ...state, spawnInFlight: null } : state;
     if (!outcome.ok) return { state: next, commands: [] };
+    // With the pane's pid the kill ends its process tree too (the same ladder as terminate): an
+    // agent that ignores SIGHUP would otherwise outlive its window.
     const kill: Command = isPaneId(outcome.paneId)
-      ? { type: "tmux.kill", paneId: outcome.paneId }
+      ? {
+          type: "tmux.kill",
+          paneId: outcome.paneId,
+          ...(typeof outcome.panePid === "number" ? { pid: outcome.panePid, reason: "stale spawn" } : {}),
+        }
       : {
           type: "tmux.killWindow",
           target: isWindowId(outcome.windowId) ? outcome.windowId : `${config.session}:${config.window}`,
@@ -343,11 +356,15 @@ export const settleSpawn = (
     return { state: next.state, commands: [...commands, ...next.commands] };
   }
 
+  // The pane's pid and server as the create call printed them: a tmux server
+  // replaced before the first observation cannot pass its pane off as this one.
   const marker: Marker = {
     paneId: outcome.paneId,
     tokenHash: outcome.tokenHash,
     spawnedAt: now,
     attempt: inFlight.attempt,
+    ...(typeof outcome.panePid === "number" ? { panePid: outcome.panePid } : {}),
+    ...(outcome.tmuxServer ? { tmuxServer: outcome.tmuxServer } : {}),
   };
   const record: StartRecord = {
     attempt: inFlight.attempt,

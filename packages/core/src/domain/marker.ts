@@ -11,8 +11,8 @@ export const TokenHashSchema = z.string().regex(/^[0-9a-f]{64}$/, "a sha-256 hex
 
 /**
  * The first-mate marker: which pane is the first mate, the hash of its spawn token, when it was spawned and its
- * attempt number; and which process on which tmux server that pane is (see paneIdentity.ts), recorded at the first
- * observation that shows it (null until then).
+ * attempt number; and which process on which tmux server that pane is (see paneIdentity.ts), recorded from the spawn
+ * result, or else at the first observation that shows it (null until then).
  */
 export const MarkerSchema = z.object({
   paneId: PaneIdSchema,

@@ -5,6 +5,7 @@
 import type { Either } from "fp-ts/lib/Either.js";
 import type { PaneObservation } from "../domain/observation.js";
 import type { PaneId } from "../domain/paneId.js";
+import type { TmuxServerIdentity } from "../domain/paneIdentity.js";
 import type { TmuxError } from "./errors.js";
 
 /**
@@ -26,6 +27,14 @@ export interface SpawnRequest {
 export interface SpawnedWindow {
   readonly paneId: string;
   readonly windowId: string | null;
+  /**
+   * The pid of the new pane's process, read with the create call (null or
+   * absent when unknown): the marker records it at once, so a pane that
+   * later shows the id with another pid is another pane.
+   */
+  readonly panePid?: number | null;
+  /** The tmux server the pane was created on, read with the create call (null or absent when unknown). */
+  readonly tmuxServer?: TmuxServerIdentity | null;
 }
 
 /** Facts tmux reports as they happen (control mode). */

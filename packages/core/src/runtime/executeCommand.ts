@@ -182,6 +182,8 @@ export const executeCommand = async (command: Command, ports: ExecutionPorts): P
               paneId: result.right.paneId,
               windowId: result.right.windowId,
               tokenHash,
+              ...(result.right.panePid != null ? { panePid: result.right.panePid } : {}),
+              ...(result.right.tmuxServer != null ? { tmuxServer: result.right.tmuxServer } : {}),
               ...alerts,
             })
           : event({

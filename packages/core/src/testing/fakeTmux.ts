@@ -109,7 +109,14 @@ export const createFakeTmux = (now: () => number): FakeTmux => {
     });
     spawned.push({ request, behaviour, paneId });
     if (behaviour === "exit_at_launch") panes.delete(paneId);
-    return E.right({ paneId: behaviour === "malformed_id" ? "" : paneId, windowId: `@${paneId.slice(1)}` });
+    // Like the real driver, the create call prints the new pane's pid and its server.
+    const created = panes.get(paneId);
+    return E.right({
+      paneId: behaviour === "malformed_id" ? "" : paneId,
+      windowId: `@${paneId.slice(1)}`,
+      panePid: created?.pid ?? null,
+      tmuxServer: server,
+    });
   };
 
   return {

@@ -214,6 +214,8 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
       paneId: result.right.paneId,
       windowId: result.right.windowId,
       tokenHash,
+      ...(result.right.panePid != null ? { panePid: result.right.panePid } : {}),
+      ...(result.right.tmuxServer != null ? { tmuxServer: result.right.tmuxServer } : {}),
     };
   };
 
