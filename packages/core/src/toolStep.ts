@@ -51,10 +51,11 @@ export interface PendingToolCall {
   readonly requestedAt: number;
   /**
    * A proposal that hands the conn back once stored: the conn it hands back
-   * (by its `since`). Until then, calls behind it are decided as if the
+   * (by its version: `since` alone is shared by two conns given within the
+   * same millisecond). Until then, calls behind it are decided as if the
    * human held the conn already.
    */
-  readonly handsBack?: { readonly connSince: number } | null;
+  readonly handsBack?: { readonly connVersion: number } | null;
 }
 
 /** The tool calls whose effect (or proposal) is running, by request id. */
@@ -98,7 +99,8 @@ const knownPane = (state: CoreState, pane: PaneId): { readonly name: string; rea
 const effectiveConn = (state: CoreState): Conn => {
   const conn = state.authority.conn;
   if (conn.holder !== "first_mate") return conn;
-  const handingBack = Object.values(state.tools.pending).some((pending) => pending.handsBack?.connSince === conn.since);
+  const version = state.authority.connVersion;
+  const handingBack = Object.values(state.tools.pending).some((pending) => pending.handsBack?.connVersion === version);
   return handingBack ? HUMAN_CONN : conn;
 };
 
@@ -175,7 +177,8 @@ const settleRefusal = (
   }
   if (verdict.decision !== "propose") return null;
   const conn = state.authority.conn;
-  const handsBack = verdict.handBack !== null && conn.holder === "first_mate" ? { connSince: conn.since } : null;
+  const handsBack =
+    verdict.handBack !== null && conn.holder === "first_mate" ? { connVersion: state.authority.connVersion } : null;
   return [
     track(state, event.requestId, { tool: event.call.tool, action, requestedAt: state.now, handsBack }),
     [
@@ -438,7 +441,7 @@ export const toolProposalSettled = (state: CoreState, event: EventOf<"ActionProp
   const pending = pendingFor(state, event.requestId);
   if (pending === null || event.requestId === undefined) return null;
   const conn = state.authority.conn;
-  const stillHeld = conn.holder === "first_mate" && pending.handsBack?.connSince === conn.since;
+  const stillHeld = conn.holder === "first_mate" && pending.handsBack?.connVersion === state.authority.connVersion;
   const [next, commands] = stepAuthority(
     untrack(state, event.requestId),
     stillHeld ? event : { ...event, handBack: null },

@@ -20,6 +20,11 @@ export interface AuthorityState {
   readonly identityChars: number | null;
   /** Counter for conn notice emit ids. */
   readonly notices: number;
+  /**
+   * Counts the changes of the conn: names the conn in effect, so two conns
+   * given within the same millisecond (equal `since`) are still told apart.
+   */
+  readonly connVersion: number;
 }
 
 /** The authority state at start: the conn with the human, nothing deferred. */
@@ -29,6 +34,7 @@ export const INITIAL_AUTHORITY: AuthorityState = {
   identityEditedAtPush: 0,
   identityChars: null,
   notices: 0,
+  connVersion: 0,
 };
 
 /** Pure: the budget policy in a core configuration. */

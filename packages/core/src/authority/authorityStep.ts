@@ -72,7 +72,10 @@ const connNotice = (conn: Conn, reasonText: string | null): { content: string; m
 const applyTransition = (state: CoreState, transition: ConnTransition, alert: boolean): StepResult => {
   if (transition.logText === null) return [state, []];
   const notices = state.authority.notices + 1;
-  const next: CoreState = { ...state, authority: { ...state.authority, conn: transition.conn, notices } };
+  const next: CoreState = {
+    ...state,
+    authority: { ...state.authority, conn: transition.conn, notices, connVersion: state.authority.connVersion + 1 },
+  };
   const commands: Command[] = [{ type: "store.setConn", conn: transition.conn }, log(state, transition.logText)];
   const marker = state.supervisor.marker;
   if (marker !== null && state.firstMateAttached) {
@@ -97,7 +100,10 @@ const applyTransition = (state: CoreState, transition: ConnTransition, alert: bo
 /** At `Started`: restore the stored conn, unless it belongs to another first mate or has expired. */
 export const restoreAuthority = (state: CoreState, hydration: Hydration): StepResult => {
   const stored = hydration.conn ?? HUMAN_CONN;
-  const restored: CoreState = { ...state, authority: { ...state.authority, conn: stored } };
+  const restored: CoreState = {
+    ...state,
+    authority: { ...state.authority, conn: stored, connVersion: state.authority.connVersion + 1 },
+  };
   const dropped = dropConnOnRestart(stored, state.now, hydration.marker?.attempt ?? null);
   if (dropped.logText !== null) return applyTransition(restored, dropped, true);
   const [expired, commands] = applyTransition(restored, expireConn(stored, state.now), true);
