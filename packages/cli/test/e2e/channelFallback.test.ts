@@ -67,6 +67,9 @@ describe("channel delivery (end to end)", () => {
       );
       // The pushes reached its session and were dropped: it never saw one.
       expect(w.journal().filter((entry) => entry.type === "push")).toEqual([]);
+      // The push arrives over the socket and the wake-up through the pane: nothing orders the two
+      // journal lines, so wait for the dropped push rather than assume it came first.
+      await waitFor("a dropped push in the journal", () => w.journal().some((entry) => entry.type === "push_dropped"));
       expect(w.journal().some((entry) => entry.type === "push_dropped")).toBe(true);
 
       const status = host.runtime.status();
@@ -140,7 +143,12 @@ describe("channel delivery (end to end)", () => {
       const { host } = hut;
       await w.spawnWorker(host, "api", [{ atMs: 0, title: "running the test suite" }]);
       await waitFor("the channel to be confirmed", () => host.runtime.status().channel === "confirmed");
-      const acks = w.journal().filter((entry) => entry.type === "ack");
+      // The host confirms the channel when the stand-in's `inbox {ack}` call arrives; the stand-in
+      // journals the ack only once that call's reply is back, so wait for the journal line itself.
+      const acks = await waitFor("the stand-in to journal its ack", () => {
+        const journaled = w.journal().filter((entry) => entry.type === "ack");
+        return journaled.length > 0 ? journaled : undefined;
+      });
       expect(acks.length).toBeGreaterThan(0);
       await new Promise((resolve) => setTimeout(resolve, 3_000));
       expect(host.runtime.status().channel).toBe("confirmed");
