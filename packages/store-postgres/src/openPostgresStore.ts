@@ -5,7 +5,9 @@
  * `StoreInvalidInput`; a server that cannot be reached, refuses, or rejects
  * the login is `StoreUnavailable` naming the server (never the password); a
  * schema migrated by a newer first-mate is `StoreSchemaTooNew` and is left
- * untouched. On any error every connection is closed again.
+ * untouched. On any error every connection is closed again. A connection
+ * the server ends (a shutdown, `pg_terminate_backend`) is never an unhandled
+ * "error" event: the call on it answers `StoreUnavailable`.
  */
 import type { StoreError } from "@first-mate/core";
 import * as E from "fp-ts/lib/Either.js";
@@ -144,6 +146,14 @@ export const openPostgresStore = async (
   }
   // An idle connection the server dropped is discarded by the pool; the next call opens a fresh one.
   pool.on("error", () => undefined);
+  // Every connection listens for "error" from its first moment to its last. The pool hands a
+  // connection over while it reads the server's messages, and the caller of `pool.connect()`
+  // resumes only after that read: a "terminating connection" (57P01) in the same read would
+  // otherwise find no listener and end the process. The failure still reaches the call, through
+  // its next statement on the dead connection, as `StoreUnavailable`.
+  pool.on("connect", (client) => {
+    client.on("error", () => undefined);
+  });
 
   const fail = async (error: StoreError): Promise<E.Either<StoreError, PostgresStore>> => {
     await pool.end().catch(() => undefined);
@@ -157,10 +167,7 @@ export const openPostgresStore = async (
     const error = toStoreError(cause, target);
     return fail({ ...error, message: `cannot connect: ${error.message}` });
   }
-  const ignore = (): void => undefined;
-  client.on("error", ignore);
   const migrated = await migrate(client, schema, target);
-  client.removeListener("error", ignore);
   client.release(E.isLeft(migrated));
   if (E.isLeft(migrated)) {
     const error = migrated.left;

@@ -368,11 +368,9 @@ export class PostgresStore implements StorePort, AuthorityStorePort {
     } catch (cause) {
       return E.left(toStoreError(cause, this.target));
     }
-    // A connection that dies between two statements of the unit of work
-    // emits "error" on the client; without a listener that would end the
-    // process. The failure reaches the work through its next statement.
-    const ignore = (): void => undefined;
-    client.on("error", ignore);
+    // A connection that dies between two statements of the unit of work emits "error" on the
+    // client, which always has a listener (see openPostgresStore): the failure reaches the work
+    // through its next statement.
     let broken: Error | undefined;
     try {
       await client.query(begin);
@@ -388,7 +386,6 @@ export class PostgresStore implements StorePort, AuthorityStorePort {
       }
       return E.left(toStoreError(cause, this.target));
     } finally {
-      client.removeListener("error", ignore);
       client.release(broken);
     }
   }
