@@ -69,20 +69,32 @@ interface World {
 /** The store and tmux as one host sees them: each call resolved when the scheduler says. */
 const scheduledPorts = (s: fc.Scheduler, world: Omit<World, "hosts">, host: Host) => {
   const { store, tmux } = world;
+  // The call runs now; the caller hears its answer when the scheduler lets it through. The scheduler is
+  // handed only the release (no value), so its log keeps the labels and does not print every answer.
+  const release = <R>(label: string, answer: Promise<R>): Promise<R> =>
+    s
+      .schedule(
+        answer.then(
+          () => undefined,
+          () => undefined,
+        ),
+        `${host.owner} ${label}`,
+      )
+      .then(() => answer);
   const later =
     <A extends unknown[], R>(label: string, call: (...args: A) => Promise<R>) =>
     (...args: A): Promise<R> =>
-      s.schedule(call(...args), `${host.owner} ${label}`);
+      release(label, call(...args));
   const scheduledStore: StorePort = {
     ...store,
-    hydrate: () => s.schedule(store.hydrate(), `${host.owner} hydrate`),
+    hydrate: () => release("hydrate", store.hydrate()),
     renewLease: later("renewLease", store.renewLease),
     readMarker: later("readMarker", store.readMarker),
     readSupervisorFlags: later("readSupervisorFlags", store.readSupervisorFlags),
     setMarker: later("setMarker", store.setMarker),
     clearMarker: later("clearMarker", store.clearMarker),
     recordStart: (record, epoch) =>
-      s.schedule(store.recordStart(record, epoch), `${host.owner} recordStart`).then((result) => {
+      release("recordStart", store.recordStart(record, epoch)).then((result) => {
         if (result._tag === "Right") host.recorded.add(record.attempt);
         return result;
       }),
