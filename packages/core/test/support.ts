@@ -80,3 +80,15 @@ export const takeLease = (
   const [synced, second] = answerRead(leased, now, stored);
   return [synced, [...first, ...second]];
 };
+
+/**
+ * Freeze a value and everything it holds, so a state built once and shared
+ * by every run of a property fails loudly if anything writes to it.
+ */
+export const deepFrozen = <T>(value: T): T => {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFrozen(inner);
+  }
+  return value;
+};

@@ -17,7 +17,7 @@ import { type AgentEvidence, EvidenceSourceSchema, EvidenceStateSchema } from ".
 import { DEFAULT_CONFIG, EMPTY_HYDRATION } from "../../src/index.js";
 import { type CoreState, initialState } from "../../src/state.js";
 import { currentDigest, step } from "../../src/step.js";
-import { observation, pid, T0, takeLease } from "../support.js";
+import { deepFrozen, observation, pid, T0, takeLease } from "../support.js";
 
 const MAX_AGE = DEFAULT_CONFIG.agentEvidenceMaxAgeMs;
 const CONFIG = DEFAULT_CONFIG;
@@ -55,6 +55,7 @@ describe("agent state machine", () => {
           if (fresh.length === 0) expect(resolved.state).toBe("unknown");
         },
       ),
+      { numRuns: 1000 },
     );
   });
 
@@ -65,6 +66,7 @@ describe("agent state machine", () => {
         const resolved = resolveAgentState(record, T0 + 1_800_000 + MAX_AGE + 1, MAX_AGE);
         expect(resolved.state).toBe(record.ended ? "ended" : "unknown");
       }),
+      { numRuns: 1000 },
     );
   });
 
@@ -90,6 +92,7 @@ describe("agent state machine", () => {
           expect(resolveAgentState(record, T0 + gap + 1, MAX_AGE).state).toBe("unknown");
         },
       ),
+      { numRuns: 1000 },
     );
   });
 
@@ -109,6 +112,7 @@ describe("agent state machine", () => {
           expect(SOURCE_AUTHORITY[piece.source]).toBeLessThanOrEqual(SOURCE_AUTHORITY[resolved.source!]);
         }
       }),
+      { numRuns: 1000 },
     );
   });
 
@@ -130,6 +134,7 @@ describe("agent state machine", () => {
           }
         },
       ),
+      { numRuns: 1000 },
     );
   });
 
@@ -156,6 +161,7 @@ describe("agent state machine", () => {
         });
         expect(raisedCount).toBe(episodes);
       }),
+      { numRuns: 1000 },
     );
   });
 });
@@ -179,6 +185,8 @@ const startedWithWorker = (): CoreState => {
   });
   return state;
 };
+/** Built once: a state is a value, so each run of the property starts from this one. */
+const STARTED_WITH_WORKER = deepFrozen(startedWithWorker());
 
 const hookEvent = (state: AgentEvidence["state"], at: number, sessionStart = false) =>
   ({
@@ -194,7 +202,7 @@ describe("agent state through step", () => {
       fc.property(
         fc.array(fc.tuple(claim, fc.boolean(), fc.integer({ min: 1, max: 120_000 })), { maxLength: 25 }),
         (script) => {
-          let state = startedWithWorker();
+          let state = STARTED_WITH_WORKER;
           let now = T0;
           let episodes = 0;
           let wasWaiting = false;
@@ -214,6 +222,7 @@ describe("agent state through step", () => {
           if (episodes > 0) expect(queued.length).toBeGreaterThanOrEqual(1);
         },
       ),
+      { numRuns: 1000 },
     );
   });
 

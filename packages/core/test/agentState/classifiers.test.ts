@@ -58,6 +58,7 @@ describe("classifyScreen on recorded screens", () => {
           expect(classifyScreen("claude", text)).toBeNull();
         },
       ),
+      { numRuns: 1000 },
     );
   });
 });

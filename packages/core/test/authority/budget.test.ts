@@ -144,6 +144,7 @@ describe("heartbeat backoff", () => {
           expect(at(high)).toBeLessThanOrEqual(base * DEFAULT_BUDGET_POLICY.backoffMaxFactor);
         },
       ),
+      { numRuns: 1000 },
     );
     expect(heartbeatIntervalFor(120_000, { percent: null, resetsAt: null }, DEFAULT_BUDGET_POLICY)).toBe(120_000);
     expect(heartbeatIntervalFor(120_000, { percent: 40, resetsAt: null }, DEFAULT_BUDGET_POLICY)).toBe(120_000);

@@ -2,9 +2,10 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { authorize } from "../../src/authority/authorize.js";
 import { DEFAULT_BUDGET_POLICY } from "../../src/authority/budgetStewardship.js";
-import { dropConnOnRestart } from "../../src/authority/conn.js";
+import { type Conn, dropConnOnRestart } from "../../src/authority/conn.js";
 import { DEFAULT_PROHIBITIONS } from "../../src/authority/prohibition.js";
-import { pid, T0 } from "../support.js";
+import type { CoreState } from "../../src/state.js";
+import { deepFrozen, pid, T0 } from "../support.js";
 import {
   connArb,
   connsStored,
@@ -39,7 +40,7 @@ describe("invariant 9", () => {
           expect(verdict.decision).toBe("deny");
         },
       ),
-      { numRuns: 500 },
+      { numRuns: 1000 },
     );
   });
 
@@ -57,6 +58,7 @@ describe("invariant 9", () => {
         });
         expect(verdict).toMatchObject({ decision: "deny" });
       }),
+      { numRuns: 1000 },
     );
   });
 
@@ -82,6 +84,7 @@ describe("invariant 9", () => {
         );
         expect(verdict).toMatchObject({ decision: "deny", prohibition: "drop-tables" });
       }),
+      { numRuns: 1000 },
     );
   });
 });
@@ -98,11 +101,22 @@ describe("invariant 10", () => {
           expect(dropped.conn).toEqual(conn);
         }
       }),
+      { numRuns: 1000 },
     );
   });
 
   /** The ways a first mate's life ends, as events the core sees. */
   const restartArb = fc.constantFrom("pane gone", "pane dead", "host restart with another attempt");
+  /** Started cores by conn (a state is a value: each run starts from the same one without building it again). */
+  const started = new Map<string, CoreState>();
+  const startedOnce = (conn: Conn): CoreState => {
+    const key = JSON.stringify(conn);
+    const known = started.get(key);
+    if (known !== undefined) return known;
+    const core = deepFrozen(startedCore(conn));
+    started.set(key, core);
+    return core;
+  };
 
   it("invariant 10: a restart always drops the conn (through step, stored and logged)", () => {
     fc.assert(
@@ -113,7 +127,7 @@ describe("invariant 10", () => {
         (restart, lifetimeMs, actions) => {
           const conn = heldConn({ expiresAt: T0 + 10 * 600_000, scope: { actions, targets: ["*"] } });
           if (restart === "host restart with another attempt") {
-            const core = startedCore(
+            const core = startedOnce(
               heldConn({
                 expiresAt: T0 + 6_000_000,
                 scope: { actions, targets: ["*"] },
@@ -123,7 +137,7 @@ describe("invariant 10", () => {
             expect(core.authority.conn.holder).toBe("human");
             return;
           }
-          const core = startedCore(conn);
+          const core = startedOnce(conn);
           expect(core.authority.conn.holder).toBe("first_mate");
           const now = T0 + lifetimeMs;
           const ticked = run(core, [{ type: "Ticked", now }]);
@@ -139,7 +153,7 @@ describe("invariant 10", () => {
           expect(logTexts(after.commands).some((text) => text.includes("first mate restarted"))).toBe(true);
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 1000 },
     );
   });
 });

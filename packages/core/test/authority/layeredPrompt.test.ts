@@ -48,6 +48,7 @@ describe("layered prompt assembly", () => {
         expect(supremacy).toBeLessThan(text.indexOf("# ROLE-EXT"));
         expect(text.indexOf("# ROLE-EXT")).toBeLessThan(text.lastIndexOf("# IDENTITY"));
       }),
+      { numRuns: 1000 },
     );
   });
 

@@ -169,7 +169,7 @@ describe("prohibition properties", () => {
       fc.property(disguisedArb, connArb, usageArb, (text, conn, usage) => {
         expect(authorize(logLine(text), contextFor(conn, { usage }))).toEqual({ decision: "allow" });
       }),
-      { numRuns: 300 },
+      { numRuns: 1000 },
     );
   });
 });

@@ -193,6 +193,7 @@ describe("wake-ups", () => {
         expect(text).not.toMatch(/[%\n]/);
         expect(text.length).toBeLessThan(100);
       }),
+      { numRuns: 1000 },
     );
     const decision = decideWake(INITIAL_WAKE_UP, input);
     expect(decision.commands).toEqual([
@@ -231,6 +232,7 @@ describe("wake-ups", () => {
         expect(logs).toHaveLength(1);
         expect(logs[0]).toMatchObject({ entry: { text: expect.stringMatching(/no more reminders/) } });
       }),
+      { numRuns: 1000 },
     );
   });
 

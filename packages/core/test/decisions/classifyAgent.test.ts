@@ -12,7 +12,6 @@ const entries = DEFAULT_AGENT_SIGNATURES.flatMap((entry) => [
   ...entry.names.map((name) => ({ kind: entry.kind, name, package: null as string | null })),
   ...(entry.packages ?? []).map((name) => ({ kind: entry.kind, name, package: name })),
 ]);
-const entryArb = fc.constantFrom(...entries);
 
 const segmentArb = fc.stringMatching(/^[a-z0-9_.-]{1,10}$/).filter((s) => s !== "." && s !== "..");
 const directoryArb = fc.array(segmentArb, { minLength: 0, maxLength: 4 }).map((parts) => `/${parts.join("/")}`);
@@ -64,11 +63,13 @@ const wrappedArgvArb = (name: string, pkg: string | null): fc.Arbitrary<string[]
   return fc.oneof(...forms);
 };
 
+/** A wrapper form of any table entry, with the kind it must be read as (built once, not per value). */
+const formArb = fc.oneof(
+  ...entries.map((entry) => wrappedArgvArb(entry.name, entry.package).map((argv) => ({ kind: entry.kind, argv }))),
+);
+
 describe("classifyAgent", () => {
   it("every wrapper form of every table entry is detected, from the process tree", () => {
-    const formArb = entryArb.chain((entry) =>
-      wrappedArgvArb(entry.name, entry.package).map((argv) => ({ kind: entry.kind, argv })),
-    );
     fc.assert(
       fc.property(
         formArb,
@@ -86,15 +87,14 @@ describe("classifyAgent", () => {
 
   it("every wrapper form is detected from the start command alone, quoted the way tmux prints it", () => {
     const quote = (word: string) => (/^[A-Za-z0-9_./=@:-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`);
-    for (const entry of entries)
-      fc.assert(
-        fc.property(wrappedArgvArb(entry.name, entry.package), fc.boolean(), (argv, viaShell) => {
-          const line = argv.map(quote).join(" ");
-          const startCommand = viaShell ? `/bin/sh -c "exec ${line.replaceAll('"', '\\"')}"` : line;
-          expect(classifyAgent({ command: "node", startCommand })).toBe(entry.kind);
-        }),
-        { numRuns: 40 },
-      );
+    fc.assert(
+      fc.property(formArb, fc.boolean(), ({ kind, argv }, viaShell) => {
+        const line = argv.map(quote).join(" ");
+        const startCommand = viaShell ? `/bin/sh -c "exec ${line.replaceAll('"', '\\"')}"` : line;
+        expect(classifyAgent({ command: "node", startCommand })).toBe(kind);
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it("an unknown command is null, in every wrapper form", () => {
@@ -118,7 +118,7 @@ describe("classifyAgent", () => {
           expect(detectAgent(name)).toBeNull();
         },
       ),
-      { numRuns: 500 },
+      { numRuns: 1000 },
     );
   });
 
@@ -227,7 +227,7 @@ describe("classifyAgent", () => {
           expect(kind === null || typeof kind === "string").toBe(true);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 1000 },
     );
   });
 });

@@ -90,7 +90,7 @@ describe("buildDigest", () => {
         const handles = digest.panes.map((row) => Number(row.handle.slice(1)));
         expect(handles).toEqual([...handles].sort((a, b) => a - b));
       }),
-      { numRuns: 300 },
+      { numRuns: 1000 },
     );
   });
 });

@@ -119,7 +119,7 @@ describe("renderDelta", () => {
           expect(lines.length - (dropped > 0 ? 1 : 0) + dropped).toBe(expected);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 1000 },
     );
   });
 });

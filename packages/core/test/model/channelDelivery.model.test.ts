@@ -39,6 +39,10 @@ interface Model {
 interface Real {
   world: FakeWorld;
   tools: ReturnType<typeof createToolHost>;
+  /** What the first mates have, replayed from the core's log up to `knowledge.replayed`. */
+  knowledge: Knowledge;
+  /** Wake-ups whose text was already checked. */
+  wakeTextsChecked: number;
 }
 
 type ChannelCommand = fc.Command<Model, Real>;
@@ -66,7 +70,11 @@ interface Knowledge {
   /** Interrupt sequence numbers any first mate heard or pulled. */
   readonly seqs: Set<number>;
   wrongs: string[];
+  /** Transitions replayed so far (each is replayed once, across checks). */
+  replayed: number;
 }
+
+const noKnowledge = (): Knowledge => ({ given: new Set(), picture: null, seqs: new Set(), wrongs: [], replayed: 0 });
 
 /**
  * Replay the core's event log; rebuild what the first mates really have and
@@ -76,9 +84,11 @@ interface Knowledge {
  * (the switch to `unavailable`), or to none for a new first mate; and while
  * pushes are not heard, it is always a picture this first mate was given.
  */
-const rebuild = (world: FakeWorld): Knowledge => {
-  const knowledge: Knowledge = { given: new Set(), picture: null, seqs: new Set(), wrongs: [] };
-  replay(world).forEach(({ before, event, after }, index) => {
+const rebuild = (world: FakeWorld, knowledge: Knowledge): Knowledge => {
+  const transitions = replay(world);
+  for (; knowledge.replayed < transitions.length; knowledge.replayed++) {
+    const index = knowledge.replayed;
+    const { before, event, after } = transitions[index]!;
     const markerChanged =
       before.supervisor.marker?.paneId !== after.supervisor.marker?.paneId ||
       before.supervisor.marker?.attempt !== after.supervisor.marker?.attempt;
@@ -124,7 +134,7 @@ const rebuild = (world: FakeWorld): Knowledge => {
     if (after.channel.mode === "confirmed" && behaviourOf(world, after.supervisor.marker?.paneId) === "deaf") {
       knowledge.wrongs.push(`a deaf first mate's channel was confirmed (on ${event.type} at ${index})`);
     }
-  });
+  }
   return knowledge;
 };
 
@@ -156,8 +166,10 @@ const checkAlways = (model: Model, real: Real) => {
   if (firstMate !== null && behaviourOf(world, firstMate) === "deaf") {
     expect(world.state().channel.mode).not.toBe("confirmed");
   }
-  // Wake-ups carry counts only, never a pane id or fleet content.
-  for (const wake of world.tmux.sent) expect(wake.text).not.toMatch(/%\d/);
+  // Wake-ups carry counts only, never a pane id or fleet content (each checked once, when it is new).
+  const sent = world.tmux.sent;
+  for (; real.wakeTextsChecked < sent.length; real.wakeTextsChecked++)
+    expect(sent[real.wakeTextsChecked]!.text).not.toMatch(/%\d/);
 };
 
 const pick = (model: Model, index: number): PaneId | undefined =>
@@ -351,7 +363,7 @@ class Settle implements ChannelCommand {
     checkAlways(model, real);
     const state = world.state();
     expect(world.firstMatePaneId()).not.toBeNull();
-    const knowledge = rebuild(world);
+    const knowledge = rebuild(world, real.knowledge);
     expect(knowledge.wrongs).toEqual([]);
     // What only rides along (evidence ageing) waits for the next push or wake-up; everything else is delivered.
     expect(diverge(knowledge.picture, currentDigest(state), config).filter((change) => !ridesAlong(change))).toEqual(
@@ -399,7 +411,7 @@ const startWorld = (first: Behaviour): { model: Model; real: Real } => {
     },
   });
   world.start();
-  return { model, real: { world, tools } };
+  return { model, real: { world, tools, knowledge: noKnowledge(), wakeTextsChecked: 0 } };
 };
 
 describe("channel delivery against a model of what the first mate really has", () => {

@@ -126,13 +126,30 @@ describe("nudge under authority", () => {
   const toolArb = fc.constantFrom("nudge", "assign_task", "spawn_worker.task", "spawn_worker.command");
 
   it("invariant 9 through the tool host: every tool that sends text denies disguised prohibited text, whatever the conn", async () => {
+    // One runtime per conn state, built once and asked every time: a denial changes nothing that a later
+    // call is decided on, and nothing typed or spawned by any call of the run is allowed either.
+    const runtimes = new Map<string, ReturnType<typeof idleWorkerRuntime>>();
+    const runtimeFor = (scope: readonly ConnGatedAction[] | null) => {
+      const key = JSON.stringify(scope);
+      const known = runtimes.get(key);
+      if (known !== undefined) return known;
+      const made = idleWorkerRuntime().then(async (setup) => {
+        if (scope !== null) {
+          await setup.runtime.authority.handOffConn({
+            scope: { actions: [...scope], targets: ["*"] },
+            durationMs: 60_000,
+          });
+          await setup.runtime.idle();
+        }
+        return setup;
+      });
+      runtimes.set(key, made);
+      return made;
+    };
     await fc.assert(
       fc.asyncProperty(disguisedArb, connArb, toolArb, async (text, scope, tool) => {
-        const { runtime, worker, firstMate, typed, spawned } = await idleWorkerRuntime();
-        if (scope !== null) {
-          await runtime.authority.handOffConn({ scope: { actions: [...scope], targets: ["*"] }, durationMs: 60_000 });
-          await runtime.idle();
-        }
+        const { runtime, worker, firstMate, typed, spawned } = await runtimeFor(scope);
+        if (scope !== null) expect(runtime.state().authority.conn.holder).toBe("first_mate");
         const before = spawned();
         const from = firstMate as PaneId;
         const answer =
@@ -146,9 +163,8 @@ describe("nudge under authority", () => {
         expect(E.isLeft(answer) && answer.left._tag).toBe("ToolForbidden");
         expect(typed()).toEqual([]);
         expect(spawned()).toBe(before);
-        await runtime.stop();
       }),
-      { numRuns: 60 },
+      { numRuns: 1000 },
     );
   });
 });

@@ -47,6 +47,7 @@ describe("classifyStartupDialog on recorded screens", () => {
       fc.property(fc.string({ maxLength: 400 }), (text) => {
         expect(classifyStartupDialog(text)).toBeNull();
       }),
+      { numRuns: 1000 },
     );
   });
 });
