@@ -55,6 +55,7 @@ import type {
   ToolHost,
   Unsubscribe,
 } from "@first-mate/core";
+import { sameTmuxServer } from "@first-mate/core";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import * as E from "fp-ts/lib/Either.js";
 import type { ChannelServerError } from "./channelServerError.js";
@@ -164,6 +165,28 @@ export interface ObservedTmux {
   server(): TmuxServerIdentity | null;
   /** The pid of `paneId`'s process as last listed; null when unknown. */
   panePid(paneId: PaneId): number | null;
+  /**
+   * Asks tmux itself for the server it runs now and `paneId`'s pid (null
+   * when no such pane); null when tmux could not be asked. Used for a hello
+   * that comes before any listing named the server or its pane: with it such
+   * a hello is checked by server pid too (and refused while tmux cannot be
+   * asked); without it, by socket path only.
+   */
+  readLive?(paneId: PaneId): Promise<LiveTmux | null>;
+}
+
+/** What tmux said of itself when asked (see `ObservedTmux.readLive`). */
+export interface LiveTmux {
+  readonly server: TmuxServerIdentity;
+  readonly panePid: number | null;
+}
+
+/** The tmux server a hello is judged against and its pane's pid, from the last listing or read now. */
+interface JudgedTmux {
+  readonly server: TmuxServerIdentity | null;
+  readonly panePid: number | null;
+  /** tmux was to be asked and could not be: nothing to judge a server pid against. */
+  readonly unreadable: boolean;
 }
 
 /** `$TMUX` (`socket_path,server_pid,session_index`) split; the pid is null when it is not a number. */
@@ -188,6 +211,23 @@ export interface ChannelServer {
   sessions(): readonly SessionInfo[];
   /** The attached embedder sessions (not in `sessions()`: they have no pane session). */
   embedders(): readonly EmbedderSessionInfo[];
+  /**
+   * Closes the pane sessions a listing of the fleet shows are not their
+   * pane's any more: the pane id now names another process (the pane died
+   * and its id was reused), or the listing comes from another tmux server
+   * than the one the session's hello named. A session admitted before its
+   * pane's pid was known records it from this listing. Returns the panes
+   * whose sessions were closed; a closed attached session is reported
+   * `detached` (the first mate's: the first mate is gone).
+   */
+  closeReplacedSessions(panes: readonly ListedPane[]): readonly PaneId[];
+}
+
+/** One pane of a fleet listing, as `closeReplacedSessions` reads it. */
+export interface ListedPane {
+  readonly paneId: string;
+  readonly pid: number | null;
+  readonly tmuxServer?: TmuxServerIdentity | undefined;
 }
 
 interface Session {
@@ -196,7 +236,8 @@ interface Session {
   readonly mcp: McpServer;
   readonly transport: SocketTransport;
   readonly connectedAt: number;
-  readonly panePid: number | null;
+  /** The pane's pid when admitted; filled in by the first listing that shows it when unknown then. */
+  panePid: number | null;
   attached: boolean;
   firstMate: boolean;
   ended: boolean;
@@ -289,7 +330,26 @@ export const createChannelServer = (options: ChannelServerOptions): ChannelServe
     session.mcp.close().catch(() => undefined);
   };
 
-  const wrongTmuxServer = (hello: { readonly tmux?: string | undefined }): HelloError | null => {
+  /**
+   * The server to judge a hello from `pane` against, and the pane's pid: as
+   * last listed, else read from tmux now (a hello before any listing of the
+   * current server; a session whose pane the listing does not show yet).
+   */
+  const judgedTmux = async (pane: PaneId, wantPanePid: boolean): Promise<JudgedTmux> => {
+    const observed = options.observedTmux;
+    const server = observed?.server() ?? null;
+    const panePid = observed?.panePid(pane) ?? null;
+    const readLive = observed?.readLive;
+    if (readLive === undefined || (server !== null && (panePid !== null || !wantPanePid)))
+      return { server, panePid, unreadable: false };
+    const live = await readLive(pane).catch(() => null);
+    if (live === null) return { server, panePid, unreadable: server === null };
+    // A listing of another server than tmux runs now is stale: its pane pids say nothing of this one.
+    if (server !== null && !sameTmuxServer(server, live.server)) return { server, panePid, unreadable: false };
+    return { server: live.server, panePid: panePid ?? live.panePid, unreadable: false };
+  };
+
+  const wrongTmuxServer = (hello: { readonly tmux?: string | undefined }, judged: JudgedTmux): HelloError | null => {
     if (expectedTmux === null) return null;
     const named = hello.tmux === undefined ? null : parseTmuxEnvironment(hello.tmux);
     const socketOfHello = named?.socketPath;
@@ -299,8 +359,14 @@ export const createChannelServer = (options: ChannelServerOptions): ChannelServe
         message: `this server watches the tmux server at ${expectedTmux}; the hello ${socketOfHello ? `names ${socketOfHello}` : "carries no $TMUX"}`,
       };
     }
+    if (judged.unreadable) {
+      return {
+        _tag: "HelloWrongTmuxServer",
+        message: `this server cannot read the tmux server at ${expectedTmux} now, so it cannot tell which server the hello names; try again`,
+      };
+    }
     // The same path may be served by a new server (kill-server, then a new one): the pid tells them apart.
-    const observed = options.observedTmux?.server() ?? null;
+    const observed = judged.server;
     if (observed === null || named?.pid === observed.pid) return null;
     return {
       _tag: "HelloWrongTmuxServer",
@@ -363,7 +429,8 @@ export const createChannelServer = (options: ChannelServerOptions): ChannelServe
 
   const startSession = async (socket: Socket, hello: PaneHello, rest: Buffer): Promise<void> => {
     const pane = hello.pane;
-    const tmuxRefusal = wrongTmuxServer(hello);
+    const judged = expectedTmux === null ? null : await judgedTmux(pane, true);
+    const tmuxRefusal = judged === null ? null : wrongTmuxServer(hello, judged);
     if (tmuxRefusal !== null) {
       refuse(socket, tmuxRefusal);
       return;
@@ -438,7 +505,7 @@ export const createChannelServer = (options: ChannelServerOptions): ChannelServe
       mcp,
       transport,
       connectedAt: Date.now(),
-      panePid: options.observedTmux?.panePid(pane) ?? null,
+      panePid: judged?.panePid ?? options.observedTmux?.panePid(pane) ?? null,
       attached: false,
       firstMate: false,
       ended: false,
@@ -558,12 +625,19 @@ export const createChannelServer = (options: ChannelServerOptions): ChannelServe
         return;
       }
       if (hello.right.role === "hook") {
-        const tmuxRefusal = wrongTmuxServer(hello.right);
-        if (tmuxRefusal !== null) {
-          refuse(socket, tmuxRefusal);
-          return;
-        }
-        void serveHookConnection(socket, hello.right, host);
+        const hook = hello.right;
+        void (async () => {
+          const judged = expectedTmux === null ? null : await judgedTmux(hook.pane, false);
+          const tmuxRefusal = judged === null ? null : wrongTmuxServer(hook, judged);
+          if (tmuxRefusal !== null) {
+            refuse(socket, tmuxRefusal);
+            return;
+          }
+          await serveHookConnection(socket, hook, host);
+        })().catch(() => {
+          pendingSockets.delete(socket);
+          socket.destroy();
+        });
         return;
       }
       startSession(socket, hello.right, rest).catch(() => {
@@ -690,5 +764,26 @@ export const createChannelServer = (options: ChannelServerOptions): ChannelServe
 
   const embedders = (): readonly EmbedderSessionInfo[] => [...embedderSessions].map((session) => session.info());
 
-  return { listen, channel, close, sessions, embedders };
+  const closeReplacedSessions = (panes: readonly ListedPane[]): readonly PaneId[] => {
+    if (sessionsByPane.size === 0) return [];
+    const server = panes.find((pane) => pane.tmuxServer !== undefined)?.tmuxServer ?? null;
+    const byId = new Map(panes.map((pane) => [pane.paneId, pane]));
+    const closed: PaneId[] = [];
+    for (const [paneId, session] of [...sessionsByPane]) {
+      const named = session.hello.tmux === undefined ? null : parseTmuxEnvironment(session.hello.tmux).pid;
+      const listed = byId.get(paneId);
+      const otherServer = server !== null && named !== null && named !== server.pid;
+      const otherProcess =
+        listed !== undefined && listed.pid !== null && session.panePid !== null && listed.pid !== session.panePid;
+      if (otherServer || otherProcess) {
+        teardown(session);
+        closed.push(paneId);
+      } else if (session.panePid === null && listed !== undefined && listed.pid !== null) {
+        session.panePid = listed.pid;
+      }
+    }
+    return closed;
+  };
+
+  return { listen, channel, close, sessions, embedders, closeReplacedSessions };
 };

@@ -178,7 +178,7 @@ export const startHost = async (options: StartHostOptions): Promise<E.Either<Hos
     identityConflict: (from, detail) => host().identityConflict?.(from, detail) ?? Promise.resolve(),
   };
   const embedderToken = createEmbedderToken();
-  const observedTmux = createObservedTmux();
+  const observedTmux = createObservedTmux(tmux);
   const lateEmbedder = createLateEmbedderHost();
   const channelServer = createChannelServer({
     socketPath,
@@ -254,6 +254,13 @@ export const startHost = async (options: StartHostOptions): Promise<E.Either<Hos
   observedTmux.bind(() => runtime.state());
   lateEmbedder.bind(createEmbedderHost({ runtime, store }));
   if (options.onReport) runtime.subscribe(options.onReport);
+  // A session whose pane id now names another process (or whose tmux server
+  // is gone) is not that pane's any more: each listing closes it.
+  runtime.subscribe((report) => {
+    if (report.type !== "event" || report.event.type !== "FleetObserved") return;
+    for (const pane of channelServer.closeReplacedSessions(report.event.panes))
+      noteForTheHuman(`closed the channel session of ${pane}: the pane now runs another process or tmux server`);
+  });
 
   const watchers: (() => void)[] = [];
   let stopped: Promise<void> | null = null;
