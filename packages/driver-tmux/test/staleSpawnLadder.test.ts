@@ -11,7 +11,7 @@ import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_CONFIG, EMPTY_HYDRATION, type Event, initialState, step } from "@first-mate/core";
-import { executeCommand, type ExecutionPorts, systemClock } from "@first-mate/core/runtime";
+import { type ExecutionPorts, executeCommand, systemClock } from "@first-mate/core/runtime";
 import { createFakeChannel, createFakeStore } from "@first-mate/core/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createProcessDriver, createProcessTableReader, createTmuxDriver } from "../src/index.js";
