@@ -83,7 +83,9 @@ export const runCommand = async (config: HostConfig, json: boolean, out: Out): P
   };
   const started = await startHost({ config, onReport });
   if (E.isLeft(started)) {
-    out(`first-mate: ${started.left.message}`);
+    // With --json every line is a RunLineJson, a failed start too: a reader parses each line.
+    if (json) print({ type: "error", at: Date.now(), message: started.left.message });
+    else out(`first-mate: ${started.left.message}`);
     return 1;
   }
   const host = started.right;
