@@ -135,6 +135,9 @@ const startPair = async (w: E2eWorld, schema: string) => {
   const b = startRunHost(w, schema, "b");
   const store = await openTestStore(schema);
   const describe = () => `${a.output()}\n${b.output()}`;
+  // Both hosts run before a test takes the server away: b opens its store when it starts, which
+  // on a loaded machine can come after a's first mate attached.
+  await waitFor("host b to start", () => b.lines().some((line) => line.type === "started"), { describe });
   const attached = await waitFor(
     "the first mate to attach to a host",
     () => [a, b].flatMap((host) => host.lines().filter((line) => line.type === "attached")).at(0),
