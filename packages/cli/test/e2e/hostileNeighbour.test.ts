@@ -48,7 +48,11 @@ const startWithStolenToken = async (w: E2eWorld) => {
   return { host, marker: marker!, token: readFileSync(stolen, "utf8") };
 };
 
-/** Send one hello line and collect the server's first line (a refusal) or null when it serves the session. */
+/**
+ * Send one hello line and collect the server's first line (a refusal), or null when it serves the
+ * session (a served session stays silent: null once the socket closes or, failing that, after a wait
+ * far longer than any refusal takes on a loaded machine).
+ */
 const helloAnswer = (socketPath: string, hello: Record<string, unknown>): Promise<string | null> =>
   new Promise((resolve) => {
     const socket = connect(socketPath);
@@ -56,7 +60,11 @@ const helloAnswer = (socketPath: string, hello: Record<string, unknown>): Promis
     const timer = setTimeout(() => {
       socket.destroy();
       resolve(null);
-    }, 1_000);
+    }, 20_000);
+    socket.once("close", () => {
+      clearTimeout(timer);
+      resolve(null);
+    });
     socket.on("data", (chunk) => {
       buffer += chunk;
       if (buffer.includes("\n")) {
