@@ -20,6 +20,10 @@ export default defineConfig({
           name: "core",
           include: ["packages/core/test/**/*.test.ts"],
           pool: "threads",
+          // The core's properties and model runs check 1000 cases or more each: pure CPU, so their wall
+          // time measures how busy the machine is (17 s alone, past 30 s beside other work on 2 cores),
+          // not the code. The limit is there to catch a hang, and catches one at any of these values.
+          testTimeout: 180_000,
           // One group at a time, as with a single pool: the drivers' real tmux and PostgreSQL do not share the CPU with it.
           sequence: { groupOrder: 0 },
         },
