@@ -38,7 +38,19 @@ const secondHostTakesOver = (world: FakeWorld, ms: number): void => {
     { attempt, startedAt: now, endedAt: null, paneId, outcome: "running" },
     contents.leaseEpoch,
   );
-  world.store.sync.setMarker({ paneId, tokenHash: "e".repeat(64), spawnedAt: now, attempt }, contents.leaseEpoch);
+  // Like any host, it records the new pane's pid and tmux server at the spawn.
+  const pane = world.tmux.panes.get(paneId);
+  world.store.sync.setMarker(
+    {
+      paneId,
+      tokenHash: "e".repeat(64),
+      spawnedAt: now,
+      attempt,
+      panePid: pane?.pid ?? null,
+      tmuxServer: world.tmux.server(),
+    },
+    contents.leaseEpoch,
+  );
 };
 
 const workers = (world: FakeWorld): PaneId[] => {

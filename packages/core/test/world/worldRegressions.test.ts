@@ -44,6 +44,30 @@ describe("found by the reference model of what the first mate should know", () =
   });
 });
 
+describe("found by invariant 3 with tmux server restarts", () => {
+  it("the other host's first mate, adopted after a tmux server restart, is not a worker that reuses its pane id", () => {
+    // Shrunk from the reference-model run: the world's stand-in for another host wrote its marker without the
+    // pane's pid and server, unlike a host does; after the restart a worker on that id was taken for the first
+    // mate, and never reported.
+    const world = startedWorld(0);
+    runActions(world, [
+      { type: "killFirstMate" },
+      { type: "secondHostTakesOver", ms: 1_000 },
+      { type: "tmuxServerRestart", workers: 2 },
+    ]);
+    expect(world.store.snapshot().marker?.tmuxServer).not.toBeUndefined();
+    world.advance(20 * world.state().config.tickMs);
+    const workers = world.tmux
+      .listSync()
+      .filter((pane) => pane.windowName !== world.state().config.window)
+      .map((pane) => pane.paneId);
+    expect(workers).toEqual(["%1", "%2"]);
+    expect(workers).not.toContain(world.firstMatePaneId());
+    expect(world.firstMatePanes()).toHaveLength(1);
+    expect(world.digest().panes.map((pane) => pane.handle)).toEqual(workers);
+  });
+});
+
 describe("found by the lease race suite", () => {
   it("a marker write that fails (the store locked for a moment) is written again, so the store names the first mate", () => {
     const world = createFakeWorld();
