@@ -71,13 +71,27 @@ const setUp = async () => {
   return { tmux, socketPath, host, server, observe, tmuxEnvironment };
 };
 
-/** The first line the server answers a hello with, or null when it serves the session. */
+const INITIALIZE = {
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "identity-test", version: "0.0.0" } },
+};
+
+/**
+ * The first line the server answers a hello with, or null when it serves the session. A served
+ * session says nothing until asked, so the hello is followed by an MCP initialize: the first line
+ * is then either the refusal or the initialize result, whatever the machine's load.
+ */
 const answerTo = async (socketPath: string, hello: Record<string, unknown>): Promise<string | null> => {
   const raw = await openRaw(socketPath);
-  raw.write(`${JSON.stringify(hello)}\n`);
-  await Promise.race([raw.waitForLines(1), new Promise((resolve) => setTimeout(resolve, 500))]);
+  raw.write(`${JSON.stringify(hello)}\n${JSON.stringify(INITIALIZE)}\n`);
+  await raw.waitForLines(1);
   raw.destroy();
-  return raw.lines[0] ?? null;
+  const first = raw.lines[0];
+  if (first === undefined)
+    throw new Error(`the server closed the connection without answering ${JSON.stringify(hello)}`);
+  return "result" in (JSON.parse(first) as object) ? null : first;
 };
 
 const codeOf = (line: string | null): string | null =>
