@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { PaneId, TmuxEvent } from "@first-mate/core";
 import * as E from "fp-ts/lib/Either.js";
 import { afterEach, describe, expect, it } from "vitest";
-import { createTmuxDriver, DEFAULT_CONTROL_SESSION } from "../src/index.js";
+import { createTmuxDriver, DEFAULT_CONTROL_SESSION, type TmuxDriver } from "../src/index.js";
 import { createTestServer, eventually, type TestServer } from "./tmuxTestServer.js";
 
 const servers: TestServer[] = [];
@@ -22,6 +22,21 @@ const right = <A>(either: E.Either<unknown, A>): A => {
   return either.right;
 };
 
+/**
+ * The listing once each of `paneIds` runs its program: a spawn returns when tmux made the pane,
+ * whose `/bin/sh -c 'exec …'` replaces itself a moment later (on a loaded machine, after the
+ * first listing), and until then tmux names the pane's command `sh`.
+ */
+const listedAfterExec = (driver: TmuxDriver, paneIds: readonly string[]) =>
+  eventually(async () => {
+    const panes = right(await driver.listPanes());
+    const execed = paneIds.every((paneId) => {
+      const pane = panes.find((candidate) => candidate.paneId === paneId);
+      return pane !== undefined && pane.command !== "sh";
+    });
+    return execed ? panes : undefined;
+  });
+
 describe("createTmuxDriver against a real tmux", () => {
   it("spawn returns a pane id that listPanes shows with its session, window and command", async () => {
     const server = newServer();
@@ -29,7 +44,7 @@ describe("createTmuxDriver against a real tmux", () => {
     const spawned = right(await driver.spawn({ session: "crew", window: "worker-1", argv: ["cat"] }));
     expect(spawned.paneId).toMatch(/^%\d+$/);
     expect(spawned.windowId).toMatch(/^@\d+$/);
-    const panes = right(await driver.listPanes());
+    const panes = await listedAfterExec(driver, [spawned.paneId]);
     const pane = panes.find((candidate) => candidate.paneId === spawned.paneId);
     expect(pane).toMatchObject({ session: "crew", windowName: "worker-1", command: "cat", dead: false });
     expect(pane?.pid).toBeGreaterThan(0);
@@ -51,7 +66,7 @@ describe("createTmuxDriver against a real tmux", () => {
     const second = right(await driver.spawn({ session: "bridge", window: "worker", argv: ["cat"] }));
     const [serverPid, startTime] = (await server.tmux(["display-message", "-p", "#{pid} #{start_time}"])).split(" ");
     const tmuxServer = { pid: Number(serverPid), startedAt: Number(startTime) * 1000 };
-    const panes = right(await driver.listPanes());
+    const panes = await listedAfterExec(driver, [first.paneId, second.paneId]);
     for (const spawned of [first, second]) {
       const listed = panes.find((pane) => pane.paneId === spawned.paneId);
       expect(listed?.command).toBe("cat");
