@@ -220,6 +220,14 @@ export const EventSchema = z.discriminatedUnion("type", [
     /** The interrupt tables and deferred spawns on file: merged into this host's own on taking the lease. */
     interruptTables: InterruptTablesSchema.optional(),
     deferred: z.array(DeferredSpawnSchema).optional(),
+    /**
+     * The pending outbox, the highest sequence number ever issued and the
+     * alerts on file: joined with this host's own, so a host that started
+     * without reading the store (or whose writes were refused) catches up.
+     */
+    outbox: z.array(OutboxEntrySchema).optional(),
+    lastOutboxSeq: z.number().int().nonnegative().optional(),
+    alerts: z.array(AlertSchema).optional(),
   }),
   z.object({ type: z.literal("SupervisorReadFailed"), now, readId: z.number().int(), reason: z.string() }),
   /** A pane was closed and its recorded processes ended (or not): logged, and survivors alerted. */
@@ -241,6 +249,10 @@ export const EventSchema = z.discriminatedUnion("type", [
     command: z.string().max(100),
     reason: z.string().max(2000),
     staleEpoch: z.boolean(),
+    /** The outbox entry the write was for (an enqueue, a delivery mark). */
+    seq: z.number().int().positive().optional(),
+    /** The pane whose alert the write was for (set or cleared). */
+    paneId: PaneIdSchema.optional(),
   }),
   /**
    * The verified first mate called one of its tools (channel evidence);

@@ -62,6 +62,12 @@ export interface CoreState {
   readonly inputs: FleetInputs;
   /** Newest alert per pane. */
   readonly alerts: Readonly<Record<string, Alert>>;
+  /**
+   * Panes whose alert (raised or cleared) is not on file: this host did not
+   * hold the lease, or the write failed. Written again once it holds the
+   * lease and has read the store under it.
+   */
+  readonly unfiledAlerts: readonly string[];
   /** When the next regular tick is due. */
   readonly nextTickAt: number | null;
   /** The conn, deferred spawns and identity facts (authority/authorityState.ts). */
@@ -94,6 +100,7 @@ export const initialState = (config: CoreConfig): CoreState => ({
   observe: { nextId: 1, inFlight: null, again: false },
   inputs: EMPTY_INPUTS,
   alerts: {},
+  unfiledAlerts: [],
   nextTickAt: null,
   authority: INITIAL_AUTHORITY,
   agents: EMPTY_AGENT_STATES,

@@ -51,10 +51,13 @@ import {
   admitInterrupt,
   deliverNext,
   expireOutbox,
+  fileUnfiled,
   type InterruptVerdict,
+  joinStoredOutbox,
   parseInterruptEmitId,
   type RaisedInterrupt,
   settleDelivery,
+  unfileEntry,
 } from "./decisions/interrupts.js";
 import { judgePaneEnd } from "./decisions/paneEnding.js";
 import {
@@ -72,7 +75,7 @@ import { isPaneId, type PaneId } from "./domain/paneId.js";
 import { identityOf, samePane } from "./domain/paneIdentity.js";
 import { mergeStoredTables, persistTables, withHydratedTables, withStoredTables } from "./durableTables.js";
 import { EMPTY_HYDRATION, type Event, type EventOf, EventSchema } from "./events.js";
-import { withoutUnheldWrites } from "./holderWrites.js";
+import { holdUnheldWrites, markAlertsUnfiled } from "./holderWrites.js";
 import type { CoreState } from "./state.js";
 import {
   agentToolAnswer,
@@ -211,7 +214,15 @@ const admit = (state: CoreState, raised: RaisedInterrupt): [CoreState, readonly 
     state.config,
     state.supervisor.leaseEpoch,
   );
-  return [{ ...state, interrupts: decision.state }, decision.commands, decision.verdict];
+  if (decision.verdict !== "queued" || state.supervisor.leaseHeld)
+    return [{ ...state, interrupts: decision.state }, decision.commands, decision.verdict];
+  // Not holding the lease, the entry cannot be filed: it waits apart, never pushed, until this host can file it.
+  const held = unfileEntry(decision.state, decision.state.lastSeq);
+  return [
+    { ...state, interrupts: held },
+    decision.commands.filter((command) => command.type !== "store.enqueueOutbox"),
+    decision.verdict,
+  ];
 };
 
 const onStarted = (state: CoreState, event: EventOf<"Started">): StepResult => {
@@ -251,7 +262,9 @@ const onStarted = (state: CoreState, event: EventOf<"Started">): StepResult => {
  * current time in ms: above any number an earlier run can have issued (it
  * would take more than one interrupt per millisecond to catch up), so a new
  * entry never collides with a pending one and an acknowledgement never
- * retires the wrong entry. Pending entries on file wait for the next start.
+ * retires the wrong entry. The pending entries and alerts on file are read
+ * with the supervisor state once this host holds the lease
+ * (onSupervisorStateRead).
  */
 const onStartedUnhydrated = (state: CoreState, event: EventOf<"Started">): StepResult => {
   const next: CoreState = {
@@ -294,6 +307,30 @@ const readSupervisor = (state: CoreState): StepResult => {
 const resync = (state: CoreState): StepResult =>
   state.supervisor.leaseHeld && !state.supervisor.synced ? readSupervisor(state) : [state, []];
 
+/**
+ * Pure: file what this host admitted but could not file (interrupts and
+ * alerts held while it did not hold the lease, or whose write failed), once
+ * it holds the lease and has read the store under it: after the read, so
+ * new sequence numbers start above the store's.
+ */
+const fileWhatWaits = (state: CoreState): StepResult => {
+  const { supervisor } = state;
+  if (!supervisor.leaseHeld || !supervisor.synced) return [state, []];
+  if (state.interrupts.unfiled.length === 0 && state.unfiledAlerts.length === 0) return [state, []];
+  const filed = fileUnfiled(state.interrupts, state.config, supervisor.leaseEpoch);
+  const alertWrites = state.unfiledAlerts.filter(isPaneId).map((paneId): Command => {
+    const alert = state.alerts[paneId];
+    return alert === undefined
+      ? { type: "store.clearAlert", paneId, epoch: supervisor.leaseEpoch }
+      : { type: "store.setAlert", alert, epoch: supervisor.leaseEpoch };
+  });
+  return chain(
+    { ...state, interrupts: filed.state, unfiledAlerts: [] },
+    (s) => [s, [...filed.commands, ...alertWrites]],
+    deliver,
+  );
+};
+
 /** Pure: write the marker again after a failed write, once per tick while the lease is held (never in a loop). */
 const rewriteMarker = (state: CoreState): StepResult => {
   const { supervisor } = state;
@@ -304,7 +341,19 @@ const rewriteMarker = (state: CoreState): StepResult => {
 };
 
 const onTickedInner = (state: CoreState): StepResult =>
-  chain(state, renewLease, expire, authorityTick, channelTick, scheduleTick, resync, rewriteMarker, observe, deliver);
+  chain(
+    state,
+    renewLease,
+    expire,
+    authorityTick,
+    channelTick,
+    scheduleTick,
+    resync,
+    rewriteMarker,
+    fileWhatWaits,
+    observe,
+    deliver,
+  );
 
 const onFleetObserved = (state: CoreState, event: EventOf<"FleetObserved">): StepResult => {
   const inFlight = state.observe.inFlight;
@@ -652,8 +701,30 @@ const onSupervisorStateRead = (state: CoreState, event: EventOf<"SupervisorState
     synced: true,
   };
   // What another holder wrote into the interrupt tables and deferred spawns joins this host's own.
-  const merged = mergeStoredTables(read, event.interruptTables, event.deferred);
-  return chain(merged, (s) => applySupervisor(s, { state: supervisor, commands: [] }), observe);
+  const merged = joinStoredInterrupts(mergeStoredTables(read, event.interruptTables, event.deferred), event);
+  return chain(merged, (s) => applySupervisor(s, { state: supervisor, commands: [] }), fileWhatWaits, observe);
+};
+
+/**
+ * The pending outbox and alerts on file join this host's own (a host that
+ * started without reading the store learns them here): every pending entry
+ * either holds, the newer alert of a pane wins, and a pane whose alert this
+ * host could not file keeps this host's (it is filed next).
+ */
+const joinStoredInterrupts = (state: CoreState, event: EventOf<"SupervisorStateRead">): CoreState => {
+  const interrupts =
+    event.outbox === undefined
+      ? state.interrupts
+      : joinStoredOutbox(state.interrupts, event.outbox, event.lastOutboxSeq ?? 0);
+  if (event.alerts === undefined) return { ...state, interrupts };
+  const alerts: Record<string, Alert> = { ...state.alerts };
+  const unfiled = new Set(state.unfiledAlerts);
+  for (const stored of event.alerts) {
+    const own = alerts[stored.paneId];
+    if (unfiled.has(stored.paneId) || (own !== undefined && own.raisedAt >= stored.raisedAt)) continue;
+    alerts[stored.paneId] = stored;
+  }
+  return { ...state, interrupts, alerts };
 };
 
 /** A failed read decides nothing: the holder stays unsynced and reads again on the next tick. */
@@ -673,15 +744,41 @@ const onStoreWriteFailed = (state: CoreState, event: EventOf<"StoreWriteFailed">
     type: "alert.raise",
     level: "warning",
     code: event.staleEpoch ? "lease_lost" : "store_write_failed",
-    message: `${event.command}: ${event.reason}`,
+    message: `${event.command}${failedEntryLabel(event)}: ${event.reason}`,
   };
+  const unfiled = unfileFailedWrite(state, event);
   if (!event.staleEpoch) {
     // The store must name the first mate (another host adopts what it names): a failed marker write is redone.
     if (event.command === "store.setMarker")
-      return [{ ...state, supervisor: { ...state.supervisor, markerUnwritten: true } }, [alert]];
-    return [state, [alert]];
+      return [{ ...unfiled, supervisor: { ...unfiled.supervisor, markerUnwritten: true } }, [alert]];
+    return [unfiled, [alert]];
   }
-  return [{ ...state, supervisor: { ...state.supervisor, leaseHeld: false, leaseEpoch: 0, synced: false } }, [alert]];
+  return [
+    { ...unfiled, supervisor: { ...unfiled.supervisor, leaseHeld: false, leaseEpoch: 0, synced: false } },
+    [alert],
+  ];
+};
+
+/** The entry a failed write was for, as the alert names it. */
+const failedEntryLabel = (event: EventOf<"StoreWriteFailed">): string =>
+  event.seq !== undefined
+    ? ` (interrupt #${event.seq})`
+    : event.paneId !== undefined
+      ? ` (alert of ${event.paneId})`
+      : "";
+
+/**
+ * An interrupt whose outbox row was not written leaves the outbox (it is
+ * never pushed without its row) and waits to be filed again; an alert not
+ * written waits the same way. The runtime tells the core of a failed write
+ * before any other waiting event, so nothing decides on the entry first.
+ */
+const unfileFailedWrite = (state: CoreState, event: EventOf<"StoreWriteFailed">): CoreState => {
+  if (event.command === "store.enqueueOutbox" && event.seq !== undefined)
+    return { ...state, interrupts: unfileEntry(state.interrupts, event.seq) };
+  if ((event.command === "store.setAlert" || event.command === "store.clearAlert") && event.paneId !== undefined)
+    return markAlertsUnfiled(state, [event.paneId]);
+  return state;
 };
 
 const onKillSwitch = (state: CoreState, event: EventOf<"KillSwitchSet">): StepResult => {
@@ -850,16 +947,12 @@ export const step = (state: CoreState, event: Event): StepResult => {
     event.type === "SupervisorStateRead" && timed.supervisorRead.inFlight === event.readId && timed.supervisor.leaseHeld
       ? withStoredTables(timed, event.interruptTables, event.deferred)
       : timed;
-  return [
-    next,
-    orderStoreFirst(
-      withoutUnheldWrites(next, [
-        ...commands.map(namePush),
-        ...persistTables(filed, next),
-        ...(answered === null ? [] : [answered]),
-      ]),
-    ),
-  ];
+  const [held, kept] = holdUnheldWrites(next, [
+    ...commands.map(namePush),
+    ...persistTables(filed, next),
+    ...(answered === null ? [] : [answered]),
+  ]);
+  return [held, orderStoreFirst(kept)];
 };
 
 /** Every push carries its id in `meta.push`, so the first mate can name the push it answers. */

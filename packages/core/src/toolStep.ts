@@ -496,6 +496,11 @@ export const agentToolAnswer = (state: CoreState, event: Event): Command | null 
   if (event.kind !== "need_human") return answer(event.requestId, ok(`noted (${event.kind})`));
   if (event.paneId === state.supervisor.marker?.paneId)
     return answer(event.requestId, ok("noted; the first mate does not wake itself"));
+  if (!state.supervisor.leaseHeld)
+    return answer(
+      event.requestId,
+      ok("queued; this host does not hold the supervisor lease: the first mate is told once it files it"),
+    );
   return answer(
     event.requestId,
     ok(

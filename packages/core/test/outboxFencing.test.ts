@@ -86,7 +86,7 @@ describe("alert and outbox writes are fenced by the lease epoch", () => {
 });
 
 describe("a host that knows it does not hold the lease", () => {
-  it("sends no alert or outbox write (the store would refuse it and stop the rest of its batch), and keeps the interrupt in memory", () => {
+  it("sends no alert or outbox write (the store would refuse it and stop the rest of its batch), and keeps the interrupt apart until it can file it", () => {
     let [state] = step(initialState(parseCoreConfig({})), {
       type: "Started",
       now: T0,
@@ -102,7 +102,9 @@ describe("a host that knows it does not hold the lease", () => {
       message: "approve?",
     });
     expect(commands.filter((command) => HOLDER_WRITES.has(command.type))).toEqual([]);
-    expect(next.interrupts.outbox.map((entry) => entry.message)).toEqual(["approve?"]);
+    // Not in the outbox (nothing without its row is pushed): it waits to be filed.
+    expect(next.interrupts.outbox).toEqual([]);
+    expect(next.interrupts.unfiled.map((entry) => entry.message)).toEqual(["approve?"]);
     expect(next.alerts["%4"]?.message).toBe("approve?");
   });
 });

@@ -62,6 +62,13 @@ export interface InterruptState {
   readonly lastSeq: number;
   /** Entries dropped by TTL and not yet reported in a digest. */
   readonly expiredUnreported: number;
+  /**
+   * Entries admitted but not on file: this host did not hold the lease, or
+   * the store refused or failed their write. Oldest first. Never pushed: a
+   * push needs its outbox row. Filed (numbered anew) once this host holds
+   * the lease and has read the store under it (`fileUnfiled`).
+   */
+  readonly unfiled: readonly OutboxEntry[];
 }
 
 /** Empty interrupt tables. */
@@ -73,6 +80,7 @@ export const INITIAL_INTERRUPTS: InterruptState = {
   delivering: null,
   lastSeq: 0,
   expiredUnreported: 0,
+  unfiled: [],
 };
 
 /** An interrupt raised: when, by which pane, its kind and message. */
@@ -323,5 +331,78 @@ export const expireOutbox = (
   return { state: capped.state, commands: [...expired.commands, ...capped.commands], verdict: "queued" };
 };
 
-const expireByAge = (state: InterruptState, now: number, config: InterruptConfig, epoch: number): InterruptDecision =>
-  dropBefore(state, now - config.outboxTtlMs, epoch);
+const expireByAge = (state: InterruptState, now: number, config: InterruptConfig, epoch: number): InterruptDecision => {
+  const decision = dropBefore(state, now - config.outboxTtlMs, epoch);
+  // Entries waiting to be filed age and are capped like those on file, with the same count.
+  const waiting = bounded(
+    decision.state.unfiled.filter((entry) => entry.createdAt >= now - config.outboxTtlMs),
+    config.outboxCap,
+    () => true,
+  );
+  const dropped = decision.state.unfiled.length - waiting.length;
+  if (dropped === 0) return decision;
+  return {
+    ...decision,
+    state: { ...decision.state, unfiled: waiting, expiredUnreported: decision.state.expiredUnreported + dropped },
+  };
+};
+
+/**
+ * Pure: the entry `seq` was not filed (its write was refused or failed, or
+ * never sent): it leaves the outbox for the unfiled entries, so it is never
+ * pushed without its row; a delivery of it in flight is forgotten.
+ */
+export const unfileEntry = (state: InterruptState, seq: number): InterruptState => {
+  const entry = state.outbox.find((candidate) => candidate.seq === seq);
+  if (entry === undefined) return state;
+  return {
+    ...state,
+    outbox: state.outbox.filter((candidate) => candidate.seq !== seq),
+    unfiled: [...state.unfiled, entry],
+    delivering: state.delivering === seq ? null : state.delivering,
+  };
+};
+
+/**
+ * Pure: file the unfiled entries under lease epoch `epoch`, numbered anew
+ * after the last sequence number (which the caller has raised to the
+ * store's own): their first numbers may have been taken by another holder
+ * meanwhile. They join the outbox behind what is there.
+ */
+export const fileUnfiled = (
+  state: InterruptState,
+  config: Pick<CoreConfig, "outboxCap">,
+  epoch: number,
+): InterruptDecision => {
+  if (state.unfiled.length === 0) return { state, commands: [], verdict: "queued" };
+  const filed = state.unfiled.map((entry, index) => ({ ...entry, seq: state.lastSeq + index + 1 }));
+  const next: InterruptState = {
+    ...state,
+    unfiled: [],
+    lastSeq: state.lastSeq + filed.length,
+    outbox: [...state.outbox, ...filed],
+  };
+  const capped = capOutbox(next, config, epoch);
+  return {
+    state: capped.state,
+    commands: [...filed.map((entry): Command => ({ type: "store.enqueueOutbox", entry, epoch })), ...capped.commands],
+    verdict: "queued",
+  };
+};
+
+/**
+ * Pure: the outbox joined with the pending entries on file (read under the
+ * lease): every entry either holds, in sequence order; the last sequence
+ * number is raised to the store's, so new entries never reuse one.
+ */
+export const joinStoredOutbox = (
+  state: InterruptState,
+  stored: readonly OutboxEntry[],
+  lastStoredSeq: number,
+): InterruptState => {
+  const known = new Set(state.outbox.map((entry) => entry.seq));
+  const added = stored.filter((entry) => !known.has(entry.seq));
+  const lastSeq = Math.max(state.lastSeq, lastStoredSeq, ...stored.map((entry) => entry.seq));
+  if (added.length === 0) return lastSeq === state.lastSeq ? state : { ...state, lastSeq };
+  return { ...state, lastSeq, outbox: [...state.outbox, ...added].sort((a, b) => a.seq - b.seq) };
+};

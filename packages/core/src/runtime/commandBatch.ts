@@ -10,6 +10,7 @@
  * port's); what its outcome means for the batch is decided here only.
  */
 import { type Command, isStoreCommand, isStoreQuery } from "../commands.js";
+import type { PaneId } from "../domain/paneId.js";
 import type { Event } from "../events.js";
 import { type ExecutionOutcome, skippedEffectEvent } from "./executeCommand.js";
 
@@ -91,8 +92,33 @@ export const settleOutcome = (
         command: command.type,
         reason: outcome.error.slice(0, 2000),
         staleEpoch: outcome.tag === "StoreStaleEpoch",
+        ...failedEntryOf(command),
       },
     ],
     failure: outcome.error,
   };
 };
+
+/** The entry a durable write was for, named in its `StoreWriteFailed`: an outbox entry's seq, an alert's pane. */
+export const failedEntryOf = (command: Command): { readonly seq?: number; readonly paneId?: PaneId } => {
+  switch (command.type) {
+    case "store.enqueueOutbox":
+      return { seq: command.entry.seq };
+    case "store.markDelivered":
+      return { seq: command.seq };
+    case "store.setAlert":
+      return { paneId: command.alert.paneId };
+    case "store.clearAlert":
+      return { paneId: command.paneId };
+    default:
+      return {};
+  }
+};
+
+/**
+ * Whether an event is a failed durable write: the core hears it before any
+ * other event waiting (after the rest of its own batch), so nothing is
+ * decided on what the write was for — e.g. an interrupt pushed without its
+ * outbox row — before the core knows it is not on file.
+ */
+export const heardFirst = (event: Event): boolean => event.type === "StoreWriteFailed";

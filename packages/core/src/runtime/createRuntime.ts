@@ -31,7 +31,7 @@ import { currentDigest, type EventRejected, step } from "../step.js";
 import { toolRequestEvent, toolRequestIdOf } from "../toolStep.js";
 import { type AuthorityControls, createAuthorityControls } from "./authorityControls.js";
 import type { WorkerDefaults } from "./authorityTools.js";
-import { admitCommand, commandRole, NEW_BATCH, type Settled, settleOutcome } from "./commandBatch.js";
+import { admitCommand, commandRole, heardFirst, NEW_BATCH, type Settled, settleOutcome } from "./commandBatch.js";
 import { executeCommand } from "./executeCommand.js";
 import type { FirstMateLauncher } from "./launcher.js";
 import { authorityStoreFor } from "./memoryAuthorityStore.js";
@@ -206,10 +206,16 @@ export const createRuntime = (options: RuntimeOptions): Runtime => {
     });
   };
 
+  /** Failed durable writes of the batch being run: heard before any other waiting event (commandBatch, heardFirst). */
+  const failedWrites: Event[] = [];
+
   const settle = (settled: Settled, command: Command) => {
     if (settled.failure !== null)
       report({ type: "error", at: clock.now(), message: `${command.type}: ${settled.failure}` });
-    for (const event of settled.events) void enqueue(event);
+    for (const event of settled.events) {
+      if (heardFirst(event)) failedWrites.push(event);
+      else void enqueue(event);
+    }
   };
 
   const runEffect = (command: Command) => {
@@ -261,6 +267,8 @@ export const createRuntime = (options: RuntimeOptions): Runtime => {
       }
       runEffect(command);
     }
+    // Before anything that arrived meanwhile (drain picks the queue's head next).
+    queue.unshift(...failedWrites.splice(0));
     armTimer();
   };
 

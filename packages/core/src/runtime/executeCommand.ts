@@ -294,6 +294,9 @@ export const executeCommand = async (command: Command, ports: ExecutionPorts): P
               killSwitch: read.right.killSwitch,
               ...(read.right.interruptTables ? { interruptTables: read.right.interruptTables } : {}),
               ...(read.right.deferred ? { deferred: [...read.right.deferred] } : {}),
+              outbox: [...read.right.outbox],
+              lastOutboxSeq: read.right.lastOutboxSeq,
+              alerts: [...read.right.alerts],
             })
           : event({
               type: "SupervisorReadFailed",

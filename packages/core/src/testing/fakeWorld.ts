@@ -18,7 +18,14 @@ import { isPaneId, type PaneId } from "../domain/paneId.js";
 import type { ToolReply, ToolRequest } from "../domain/toolCall.js";
 import type { Event } from "../events.js";
 import { describeError, type PortError } from "../ports/errors.js";
-import { admitCommand, type BatchProgress, commandRole, NEW_BATCH, settleOutcome } from "../runtime/commandBatch.js";
+import {
+  admitCommand,
+  type BatchProgress,
+  commandRole,
+  heardFirst,
+  NEW_BATCH,
+  settleOutcome,
+} from "../runtime/commandBatch.js";
 import type { ExecutionOutcome } from "../runtime/executeCommand.js";
 import { type CoreState, initialState } from "../state.js";
 import { step as coreStep, currentDigest } from "../step.js";
@@ -370,7 +377,8 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
         answeredUnapplied(command, describeError(read.left));
         return answer({ type: "SupervisorReadFailed", now, readId: command.readId, reason: describeError(read.left) });
       }
-      const { marker, ledger, gaveUp, resetAt, killSwitch, interruptTables, deferred } = read.right;
+      const { marker, ledger, gaveUp, resetAt, killSwitch, interruptTables, deferred, outbox, lastOutboxSeq, alerts } =
+        read.right;
       return answer({
         type: "SupervisorStateRead",
         now,
@@ -382,6 +390,9 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
         killSwitch,
         ...(interruptTables ? { interruptTables } : {}),
         ...(deferred ? { deferred: [...deferred] } : {}),
+        outbox: [...outbox],
+        lastOutboxSeq,
+        alerts: [...alerts],
       });
     },
     "store.addProposal": (command, now) => {
@@ -496,8 +507,21 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
     const reason = settled.failure ?? notDone;
     if (reason === null) applied.push(command);
     else unapplied.push({ command, reason });
-    for (const event of settled.events) queue.push({ kind: "event", event });
+    for (const event of settled.events) {
+      // Like the runtime: a failed write is heard right after the rest of its own batch, ahead of later items.
+      if (!heardFirst(event)) queue.push({ kind: "event", event });
+      else queue.splice(afterBatch(batch), 0, { kind: "event", event });
+    }
     for (const event of later.splice(0)) queue.push({ kind: "event", event });
+  };
+
+  /** The queue position just after the last command of `batch` still waiting (0 when none waits). */
+  const afterBatch = (batch: { progress: BatchProgress }): number => {
+    let at = 0;
+    queue.forEach((item, index) => {
+      if (item.kind === "command" && item.batch === batch) at = index + 1;
+    });
+    return at;
   };
 
   const runItem = (item: WorkItem) => {
