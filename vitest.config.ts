@@ -2,6 +2,16 @@ import { defineConfig } from "vitest/config";
 
 // Tests run against sources: the "@first-mate/source" export condition maps
 // each workspace package to its src/index.ts, so no build step is needed.
+/**
+ * Files asserting a wall-clock target on real processes (a hook exits within 300 ms, a dead first
+ * mate is replaced within 1 s): measured beside the rest of the suite on 2 cores they measure the
+ * suite, so they run in a group of their own.
+ */
+const WALL_CLOCK_TARGETS = [
+  "packages/cli/test/hooks/hookNeverBlocks.test.ts",
+  "packages/cli/test/e2e/firstMateLifecycle.test.ts",
+];
+
 export default defineConfig({
   resolve: { conditions: ["@first-mate/source"] },
   ssr: { resolve: { conditions: ["@first-mate/source"] } },
@@ -33,10 +43,21 @@ export default defineConfig({
         test: {
           name: "drivers",
           include: ["packages/*/test/**/*.test.ts", "examples/**/test/**/*.test.ts"],
-          exclude: ["packages/core/**"],
+          exclude: ["packages/core/**", ...WALL_CLOCK_TARGETS],
           sequence: { groupOrder: 1 },
           // Names a run directory for the shared test PostgreSQL; a server starts only if a test asks for one.
           globalSetup: ["packages/store-postgres/src/testing/vitestGlobalSetup.ts"],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "wall-clock",
+          include: WALL_CLOCK_TARGETS,
+          // Last and one file at a time: these measure real processes against a wall-clock target, so the
+          // suite's other files must not share the CPU with them.
+          sequence: { groupOrder: 2 },
+          poolOptions: { forks: { singleFork: true } },
         },
       },
     ],
