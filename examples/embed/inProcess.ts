@@ -4,10 +4,16 @@
  * it knows (status lines, PR/CI state, a usage snapshot), listens to its
  * alerts, and reads the fleet digest back.
  *
- * Everything runs on a private tmux server (`tmux -L fm-embed-example-<pid>`)
- * and in a temp dir, both removed at the end: your own tmux and first-mate
- * state are never touched. With `--serve` it keeps running and prints how to
- * reach it from another process (see embed_client.py).
+ * By default everything runs on a private tmux server (`tmux -L
+ * fm-embed-example-<pid>`) and in a temp dir; `--tmux <socket name>` runs
+ * it on a tmux server you already have. Either way its panes live in two
+ * sessions of its own, and at the end it ends what it started and nothing
+ * else: each of its panes through the kit's `endPane` (the pane's process
+ * tree recorded, the pane closed, what remains ended SIGHUP → SIGTERM →
+ * SIGKILL), and the host's control session if its host created it. It never
+ * kills the tmux server: a private one exits by itself once empty. With
+ * `--serve` it keeps running and prints how to reach it from another
+ * process (see embed_client.py).
  *
  *   npm run embed -w examples            # feed, print, stop
  *   npm run embed:serve -w examples      # ... and keep serving until Ctrl-C
@@ -16,24 +22,58 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseHostConfig, startHost } from "@first-mate/cli";
+import { type Host, parseHostConfig, startHost } from "@first-mate/cli";
 import type { PaneId } from "@first-mate/core";
-import { createEmbedderHost } from "@first-mate/core/runtime";
+import { createEmbedderHost, endPane } from "@first-mate/core/runtime";
+import { createProcessDriver, createTmuxDriver, DEFAULT_CONTROL_SESSION } from "@first-mate/driver-tmux";
 
-const serve = process.argv.includes("--serve");
+const argv = process.argv.slice(2);
+const serve = argv.includes("--serve");
+const given = argv.indexOf("--tmux") === -1 ? undefined : argv[argv.indexOf("--tmux") + 1];
 const dir = mkdtempSync(join(tmpdir(), "fm-embed-example-"));
-const socketName = `fm-embed-example-${process.pid}`;
+const socketName = given ?? `fm-embed-example-${process.pid}`;
+/** The two sessions this example makes: its fleet, and its first mate's. */
+const fleetSession = `fm-embed-fleet-${process.pid}`;
+const bridgeSession = `fm-embed-bridge-${process.pid}`;
 const tmux = (...args: string[]) => {
   const env = { ...process.env };
   delete env.TMUX;
-  return execFileSync("tmux", ["-L", socketName, "-f", "/dev/null", ...args], { env, encoding: "utf8" }).trim();
+  return execFileSync("tmux", ["-L", socketName, "-f", "/dev/null", ...args], {
+    env,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  }).trim();
 };
+const hasSession = (name: string): boolean => {
+  try {
+    tmux("has-session", "-t", `=${name}`);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const serverRuns = (): boolean => {
+  try {
+    tmux("list-sessions");
+    return true;
+  } catch {
+    return false;
+  }
+};
+/** Whether the host's control session was there before this example: if so, it is someone else's. */
+const controlSessionWasThere = hasSession(DEFAULT_CONTROL_SESSION);
 
-/** Two panes that look like Claude Code to first-mate (their process is named `claude`). */
+/**
+ * Two panes that look like Claude Code to first-mate (their process is named `claude`). The second ignores
+ * SIGHUP, like Gemini CLI: closing its window alone would leave it running.
+ */
 const startFleet = (): PaneId[] => {
-  tmux("new-session", "-d", "-s", "fleet", "-n", "shell");
-  return ["api", "web"].map(
-    (window) =>
+  tmux("new-session", "-d", "-s", fleetSession, "-n", "shell");
+  return [
+    ["api", "exec -a claude sleep 3600"],
+    ["web", "trap '' HUP; exec -a claude sleep 3600"],
+  ].map(
+    ([window, script]) =>
       tmux(
         "new-window",
         "-d",
@@ -41,18 +81,22 @@ const startFleet = (): PaneId[] => {
         "-F",
         "#{pane_id}",
         "-t",
-        "fleet:",
+        `=${fleetSession}:`,
         "-n",
-        window,
+        window!,
         "bash",
         "-c",
-        "exec -a claude sleep 3600",
+        script!,
       ) as PaneId,
   );
 };
 
+/** The private server's socket file, once the server runs. */
+let socketPath: string | null = null;
+
 const main = async (): Promise<number> => {
   const [api, web] = startFleet();
+  socketPath = tmux("display-message", "-p", "#{socket_path}");
   const config = parseHostConfig({
     tmux: { socketName },
     databasePath: join(dir, "first-mate.db"),
@@ -61,6 +105,7 @@ const main = async (): Promise<number> => {
     cwd: dir,
     // The stand-in first mate shipped with first-mate; use { kind: "claude" } for the real one.
     agent: { kind: "stand-in" },
+    core: { session: bridgeSession },
   });
   if (!config.ok) throw new Error(config.errors.join("; "));
 
@@ -70,6 +115,16 @@ const main = async (): Promise<number> => {
     return 1;
   }
   const host = started.right;
+  try {
+    return await useHost(host, api!, web!);
+  } finally {
+    // Stopped before the cleanup: a running host would start the first mate again.
+    await host.stop();
+  }
+};
+
+/** What an orchestrator does with a running host: listen, feed, read. */
+const useHost = async (host: Host, api: PaneId, web: PaneId): Promise<number> => {
   host.runtime.subscribe((report) => {
     if (report.type === "alert") console.log(`ALERT ${report.level} ${report.code}: ${report.message}`);
   });
@@ -82,8 +137,8 @@ const main = async (): Promise<number> => {
   // What the orchestrator knows and tmux does not: what each agent is doing, its PR and CI, the usage window.
   const fed = await host.runtime.updateInputs({
     panes: {
-      [api!]: { statusLine: "refactoring the auth module", pr: 42, ci: "pending", watched: true },
-      [web!]: { statusLine: "building the landing page" },
+      [api]: { statusLine: "refactoring the auth module", pr: 42, ci: "pending", watched: true },
+      [web]: { statusLine: "building the landing page" },
     },
     usage: { percent: 37, resetsAt: Date.now() + 3 * 3_600_000 },
   });
@@ -107,29 +162,55 @@ const main = async (): Promise<number> => {
       process.once("SIGTERM", () => resolve());
     });
   }
-  await host.stop();
   return 0;
 };
 
-const cleanUp = () => {
+/**
+ * Ends what this example started and nothing else: every pane of its two
+ * sessions through `endPane` (process tree recorded, pane closed, the rest
+ * ended by the ladder), then the control session if its host created it.
+ * The host is stopped first, so it does not start the first mate again.
+ */
+const cleanUp = async (): Promise<void> => {
+  const ours = new Set([fleetSession, bridgeSession]);
+  const driver = createTmuxDriver({ socketName });
+  const processes = createProcessDriver();
   try {
-    const socket = tmux("display-message", "-p", "#{socket_path}");
-    tmux("kill-server");
-    // A killed server may leave its socket file behind.
-    rmSync(socket, { force: true });
-  } catch {
-    // no server left
+    const listed = await driver.listPanes();
+    const panes = listed._tag === "Right" ? listed.right.filter((pane) => ours.has(pane.session)) : [];
+    // One pane at a time: tmux 3.3a was seen to exit when several kills that each end a session were
+    // sent over one control-mode connection at once.
+    const survivors = [];
+    for (const pane of panes) {
+      const ended = await endPane({ tmux: driver, processes }, { paneId: pane.paneId, pid: pane.pid });
+      survivors.push(...ended.report.survivors);
+    }
+    if (survivors.length > 0) console.error(`still running after cleanup: ${JSON.stringify(survivors)}`);
+  } finally {
+    await driver.close();
+  }
+  // After the driver's own control client is gone, or it would attach again.
+  if (!controlSessionWasThere && hasSession(DEFAULT_CONTROL_SESSION)) {
+    try {
+      tmux("kill-session", "-t", `=${DEFAULT_CONTROL_SESSION}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  // A private server exits once its last session is gone, but leaves its socket file: that is ours to remove.
+  if (given === undefined && socketPath !== null) {
+    for (let waited = 0; serverRuns() && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    if (!serverRuns()) rmSync(socketPath, { force: true });
   }
   rmSync(dir, { recursive: true, force: true });
 };
 
 main()
-  .then((code) => {
-    cleanUp();
-    process.exit(code);
-  })
   .catch((error: unknown) => {
     console.error(error);
-    cleanUp();
-    process.exit(1);
+    return 1;
+  })
+  .then(async (code) => {
+    await cleanUp().catch((error: unknown) => console.error(`cleanup: ${String(error)}`));
+    process.exit(code);
   });
