@@ -40,10 +40,14 @@ export const createTestServer = (): TestServer => {
   };
 };
 
-/** Polls `check` until it returns a value other than undefined (or throws after `timeoutMs`). */
+/**
+ * Polls `check` until it returns a value other than undefined (or throws after `timeoutMs`). What it
+ * waits for are real processes (tmux, node) starting and writing: the default is generous, since
+ * on a loaded 2-core machine a node start alone has taken seconds, and a longer wait only slows a failure.
+ */
 export const eventually = async <T>(
   check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 5000,
+  timeoutMs = 20_000,
 ): Promise<T> => {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
