@@ -58,7 +58,9 @@ const terminateAsHandedOver = async (call: () => Promise<unknown>) => {
   return answer;
 };
 
-const open = () => openPostgresStore({ url: proxy.url, schema: location.schema, poolSize: 1, connectTimeoutMs: 5000 });
+// A long connect timeout: the hold must end by the terminated backend, not by the pool giving up on a slow machine.
+const open = () =>
+  openPostgresStore({ url: proxy.url, schema: location.schema, poolSize: 1, connectTimeoutMs: 30_000 });
 
 describe("a backend terminated as the pool hands its connection over", () => {
   it("pg backend terminated during hand-over at open: opening answers StoreUnavailable, nothing reaches the process, a second open works", async () => {
