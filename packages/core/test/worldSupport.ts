@@ -3,11 +3,10 @@
  * generated actions, and inspect every transition the core went through.
  */
 import fc from "fast-check";
-import type { Command } from "../src/commands.js";
 import type { CoreConfigInput } from "../src/config.js";
-import type { Event } from "../src/events.js";
-import { type CoreState, initialState } from "../src/state.js";
-import { step } from "../src/step.js";
+import type { FleetDigest } from "../src/domain/digest.js";
+import type { CiState } from "../src/domain/observation.js";
+import type { PaneId } from "../src/domain/paneId.js";
 import { applyWorldAction } from "../src/testing/applyWorldAction.js";
 import { type WorldAction, worldActionArb } from "../src/testing/arbitraries.js";
 import { createFakeWorld, type FakeWorld, type WorldTransition } from "../src/testing/fakeWorld.js";
@@ -73,3 +72,78 @@ export const heal = (world: FakeWorld): void => {
     world.advance(world.state().config.tickMs);
   }
 };
+
+const AGENTS = new Set(["claude", "codex", "gemini", "aider"]);
+
+/** What the first mate should know of one worker: that it exists, its status line and its CI. */
+export interface KnownPane {
+  readonly handle: string;
+  readonly status: string;
+  readonly ci: string | null;
+}
+
+/**
+ * The reference model: the embedder's CI per pane as fed, and the fleet as
+ * tmux has it — the live agent panes outside the first mate's window, each
+ * with its title as status.
+ */
+export const referenceModel = () => {
+  const ci = new Map<PaneId, CiState | null>();
+  return {
+    /** Feed it the same action the world gets (before it is applied, so `index` picks the same worker). */
+    feed(world: FakeWorld, action: WorldAction) {
+      if (action.type !== "inputs") return;
+      const { session, window } = world.state().config;
+      const firstMate = world.firstMatePaneId();
+      const workers = world.tmux
+        .listSync()
+        .filter((pane) => pane.paneId !== firstMate && !(pane.session === session && pane.windowName === window));
+      const pane = workers.length === 0 ? undefined : workers[action.index % workers.length];
+      if (pane) ci.set(pane.paneId as PaneId, action.ci);
+    },
+    /** A tmux server restart: the old panes are gone, their ids free for other processes. */
+    forgetAll() {
+      ci.clear();
+    },
+    /**
+     * A restarted host knows no inputs until the embedder tells it again: the
+     * embedder (its knowledge comes from its own sources) re-sends what it knows.
+     */
+    refeed(world: FakeWorld) {
+      if (ci.size === 0) return;
+      const panes = Object.fromEntries([...ci].map(([paneId, state]) => [paneId, { watched: true, ci: state }]));
+      world.inject({ type: "InputsUpdated", now: world.now(), panes });
+      world.drive();
+    },
+    expected(world: FakeWorld): KnownPane[] {
+      const { session, window } = world.state().config;
+      return world.tmux
+        .listSync()
+        .filter((pane) => !pane.dead && AGENTS.has(pane.command))
+        .filter((pane) => !(pane.session === session && pane.windowName === window))
+        .map((pane) => ({ handle: pane.paneId, status: pane.title, ci: ci.get(pane.paneId as PaneId) ?? null }))
+        .sort((a, b) => Number(a.handle.slice(1)) - Number(b.handle.slice(1)));
+    },
+  };
+};
+
+/**
+ * Start a world and run `actions` in it, feeding the reference model the
+ * same actions (a tmux server restart forgets every pane; a restarted host
+ * is told the embedder's inputs again, as an embedder would).
+ */
+export const runWithReferenceModel = (workers: number, actions: readonly WorldAction[]) => {
+  const world = startedWorld(workers);
+  const model = referenceModel();
+  for (const action of actions) {
+    model.feed(world, action);
+    if (action.type === "tmuxServerRestart") model.forgetAll();
+    applyWorldAction(world, action);
+    if (action.type === "restartHost") model.refeed(world);
+  }
+  return { world, model };
+};
+
+/** What a digest tells the first mate of each worker, in the reference model's terms. */
+export const knownPicture = (digest: FleetDigest | null): KnownPane[] =>
+  (digest?.panes ?? []).map(({ handle, status, ci }) => ({ handle, status, ci }));

@@ -3,7 +3,16 @@ import { describe, expect, it } from "vitest";
 import { diverge, ridesAlong } from "../../src/decisions/diverge.js";
 import { currentDigest } from "../../src/step.js";
 import { applyWorldAction } from "../../src/testing/applyWorldAction.js";
-import { heal, replay, runActions, startedWorld, troubledActionArb, worldSetupArb } from "../worldSupport.js";
+import {
+  heal,
+  knownPicture,
+  replay,
+  runActions,
+  runWithReferenceModel,
+  startedWorld,
+  troubledActionArb,
+  worldSetupArb,
+} from "../worldSupport.js";
 
 describe("heartbeat invariants in the fake world", () => {
   it("invariant 2: lastSent changes only on a successful emit of that push", () => {
@@ -35,8 +44,7 @@ describe("heartbeat invariants in the fake world", () => {
   it("invariant 3: every material change is eventually delivered once the link is healthy", () => {
     fc.assert(
       fc.property(worldSetupArb, ({ workers, actions }) => {
-        const world = startedWorld(workers);
-        runActions(world, actions);
+        const { world, model } = runWithReferenceModel(workers, actions);
         heal(world);
         const config = world.state().config;
         // Long enough for the idle threshold to pass and a coalesced push to go out.
@@ -51,6 +59,8 @@ describe("heartbeat invariants in the fake world", () => {
         expect(
           diverge(state.heartbeat.lastSent, currentDigest(state), config).filter((change) => !ridesAlong(change)),
         ).toEqual([]);
+        // And, independent of `diverge`: the picture it was given is the fleet as tmux has it, with the CI it was told.
+        expect(knownPicture(state.heartbeat.lastSent)).toEqual(model.expected(world));
         // The picture it has is the one last pushed to it.
         const pushes = world
           .pushesToFirstMate()

@@ -21,7 +21,7 @@ import type { PaneId } from "../../src/domain/paneId.js";
 import { createToolHost } from "../../src/runtime/toolHost.js";
 import { currentDigest } from "../../src/step.js";
 import { createFakeWorld, type FakeWorld } from "../../src/testing/fakeWorld.js";
-import { replay } from "../worldSupport.js";
+import { knownPicture, referenceModel, replay } from "../worldSupport.js";
 
 type Behaviour = "hears" | "deaf" | "quiet";
 
@@ -369,6 +369,8 @@ class Settle implements ChannelCommand {
     expect(diverge(knowledge.picture, currentDigest(state), config).filter((change) => !ridesAlong(change))).toEqual(
       [],
     );
+    // And, independent of `diverge` and the core's digest: what it has is the fleet as tmux has it (no CI is fed here).
+    expect(knownPicture(knowledge.picture)).toEqual(referenceModel().expected(world));
     const admitted = world.commands
       .filter((command) => command.type === "store.enqueueOutbox")
       .map((command) => (command.type === "store.enqueueOutbox" ? command.entry.seq : 0));

@@ -7,13 +7,10 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { CiState } from "../../src/domain/observation.js";
-import type { PaneId } from "../../src/domain/paneId.js";
 import { applyWorldAction } from "../../src/testing/applyWorldAction.js";
-import type { WorldAction } from "../../src/testing/arbitraries.js";
 import { faultActionArb } from "../../src/testing/arbitraries.js";
 import type { FakeWorld } from "../../src/testing/fakeWorld.js";
-import { replay, startedWorld, troubledActionArb } from "../worldSupport.js";
+import { knownPicture, replay, runWithReferenceModel as run, troubledActionArb } from "../worldSupport.js";
 
 const faultyArb = fc.record({
   workers: fc.integer({ min: 0, max: 3 }),
@@ -21,60 +18,6 @@ const faultyArb = fc.record({
     maxLength: 14,
   }),
 });
-
-const AGENTS = new Set(["claude", "codex", "gemini", "aider"]);
-
-/** What the first mate should know of one worker: that it exists, its status line and its CI. */
-interface KnownPane {
-  readonly handle: string;
-  readonly status: string;
-  readonly ci: string | null;
-}
-
-/**
- * The reference model: the embedder's CI per pane as fed, and the fleet as
- * tmux has it — the live agent panes outside the first mate's window, each
- * with its title as status.
- */
-const referenceModel = () => {
-  const ci = new Map<PaneId, CiState | null>();
-  return {
-    /** Feed it the same action the world gets (before it is applied, so `index` picks the same worker). */
-    feed(world: FakeWorld, action: WorldAction) {
-      if (action.type !== "inputs") return;
-      const { session, window } = world.state().config;
-      const firstMate = world.firstMatePaneId();
-      const workers = world.tmux
-        .listSync()
-        .filter((pane) => pane.paneId !== firstMate && !(pane.session === session && pane.windowName === window));
-      const pane = workers.length === 0 ? undefined : workers[action.index % workers.length];
-      if (pane) ci.set(pane.paneId as PaneId, action.ci);
-    },
-    /** A tmux server restart: the old panes are gone, their ids free for other processes. */
-    forgetAll() {
-      ci.clear();
-    },
-    /**
-     * A restarted host knows no inputs until the embedder tells it again: the
-     * embedder (its knowledge comes from its own sources) re-sends what it knows.
-     */
-    refeed(world: FakeWorld) {
-      if (ci.size === 0) return;
-      const panes = Object.fromEntries([...ci].map(([paneId, state]) => [paneId, { watched: true, ci: state }]));
-      world.inject({ type: "InputsUpdated", now: world.now(), panes });
-      world.drive();
-    },
-    expected(world: FakeWorld): KnownPane[] {
-      const { session, window } = world.state().config;
-      return world.tmux
-        .listSync()
-        .filter((pane) => !pane.dead && AGENTS.has(pane.command))
-        .filter((pane) => !(pane.session === session && pane.windowName === window))
-        .map((pane) => ({ handle: pane.paneId, status: pane.title, ci: ci.get(pane.paneId as PaneId) ?? null }))
-        .sort((a, b) => Number(a.handle.slice(1)) - Number(b.handle.slice(1)));
-    },
-  };
-};
 
 /** Faults over: store, tmux and channel behave, the kill switch is off, the first mate answers wake-ups. */
 const heal = (world: FakeWorld): void => {
@@ -100,21 +43,6 @@ const heal = (world: FakeWorld): void => {
     world.advance(world.state().config.tickMs);
   }
 };
-
-const run = (workers: number, actions: readonly WorldAction[]) => {
-  const world = startedWorld(workers);
-  const model = referenceModel();
-  for (const action of actions) {
-    model.feed(world, action);
-    if (action.type === "tmuxServerRestart") model.forgetAll();
-    applyWorldAction(world, action);
-    if (action.type === "restartHost") model.refeed(world);
-  }
-  return { world, model };
-};
-
-const picture = (panes: readonly { handle: PaneId; status: string; ci: string | null }[]): KnownPane[] =>
-  panes.map(({ handle, status, ci }) => ({ handle, status, ci }));
 
 /**
  * The world with every fault, for the reference-model check of invariant 3,
@@ -180,7 +108,7 @@ describe("heartbeat invariants in a world with faults", () => {
         expect(state.firstMateAttached).toBe(true);
         expect(state.heartbeat.inFlight).toBeNull();
         // Zero changes swallowed: the picture it was last given is the fleet as it is.
-        expect(picture(state.heartbeat.lastSent?.panes ?? [])).toEqual(model.expected(world));
+        expect(knownPicture(state.heartbeat.lastSent)).toEqual(model.expected(world));
         expect(state.interrupts.outbox).toEqual([]);
       }),
       { numRuns: 1000 },
