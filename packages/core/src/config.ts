@@ -64,6 +64,13 @@ export const CoreConfigSchema = z.object({
   startWindowMs: ms().default(600_000),
   backoffBaseMs: ms().default(5_000),
   backoffMaxMs: ms().default(300_000),
+  /**
+   * A first-mate tool call whose effect has not answered this long after the
+   * call (a spawn whose tmux command never returns, a store that hangs) is
+   * answered with a typed timeout; a later outcome is only logged. Below the
+   * MCP client's own request timeout (60 s), so the caller hears why.
+   */
+  toolCallTimeoutMs: ms().default(30_000),
   /** Supervisor lease: how long one renewal holds it. */
   leaseTtlMs: ms().default(90_000),
   /** Agent state evidence older than this stops counting (docs/design.md, Observation, digest and delta). */

@@ -80,6 +80,8 @@ import type { CoreState } from "./state.js";
 import {
   agentToolAnswer,
   agentToolRefusal,
+  expireToolCalls,
+  lateToolOutcome,
   NO_TOOL_CALLS,
   onToolCalled,
   toolPaneCloseSettled,
@@ -351,6 +353,7 @@ const onTickedInner = (state: CoreState): StepResult =>
     resync,
     rewriteMarker,
     fileWhatWaits,
+    expireToolCalls,
     observe,
     deliver,
   );
@@ -796,6 +799,9 @@ const onSupervisorReset = (state: CoreState): StepResult => {
 };
 
 const dispatch = (state: CoreState, event: Event): StepResult => {
+  // An effect answering a tool call that already timed out: logged, never replied to again.
+  const late = lateToolOutcome(state, event);
+  if (late !== null) return late;
   switch (event.type) {
     case "ConnHandedOff":
     case "ConnTakenBack":

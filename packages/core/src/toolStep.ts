@@ -61,10 +61,19 @@ export interface PendingToolCall {
 /** The tool calls whose effect (or proposal) is running, by request id. */
 export interface ToolCallsState {
   readonly pending: Readonly<Record<string, PendingToolCall>>;
+  /**
+   * Calls answered as timed out whose effect may still answer, oldest first
+   * (at most MAX_TIMED_OUT_TOOL_CALLS): a late outcome is logged, never
+   * replied to again.
+   */
+  readonly timedOut: readonly string[];
 }
 
 /** No tool call in flight. */
-export const NO_TOOL_CALLS: ToolCallsState = { pending: {} };
+export const NO_TOOL_CALLS: ToolCallsState = { pending: {}, timedOut: [] };
+
+/** How many timed-out calls are remembered for their late outcome (older ones' outcomes are handled as unknown). */
+export const MAX_TIMED_OUT_TOOL_CALLS = 64;
 
 /** At most this many tool effects run at once; beyond, a call is refused (the table stays bounded). */
 export const MAX_PENDING_TOOL_CALLS = 64;
@@ -81,12 +90,12 @@ const log = (state: CoreState, text: string): Command => ({
 
 const track = (state: CoreState, requestId: string, pending: PendingToolCall): CoreState => ({
   ...state,
-  tools: { pending: { ...state.tools.pending, [requestId]: pending } },
+  tools: { ...state.tools, pending: { ...state.tools.pending, [requestId]: pending } },
 });
 
 const untrack = (state: CoreState, requestId: string): CoreState => {
   const { [requestId]: _settled, ...pending } = state.tools.pending;
-  return { ...state, tools: { pending } };
+  return { ...state, tools: { ...state.tools, pending } };
 };
 
 /** The pane as the fleet knows it now; tools only touch live, known panes. */
@@ -214,8 +223,20 @@ const act = (state: CoreState, event: EventOf<"ToolCalled">, action: AuthorityAc
   ];
 };
 
-/** Pure: decide one tool call on the current state (see the module header). `digest` is the current digest. */
+/**
+ * Pure: decide one tool call on the current state (see the module header),
+ * and when its effect starts, wake at its deadline: a call is answered
+ * within `toolCallTimeoutMs` even if its effect never is (`expireToolCalls`).
+ * `digest` is the current digest.
+ */
 export const onToolCalled = (state: CoreState, event: EventOf<"ToolCalled">, digest: () => FleetDigest): StepResult => {
+  const [next, commands] = decideToolCall(state, event, digest);
+  if (pendingFor(next, event.requestId) === null || pendingFor(state, event.requestId) !== null)
+    return [next, commands];
+  return [next, [...commands, { type: "timer.wakeAt", at: next.now + next.config.toolCallTimeoutMs }]];
+};
+
+const decideToolCall = (state: CoreState, event: EventOf<"ToolCalled">, digest: () => FleetDigest): StepResult => {
   const { call, requestId } = event;
   const firstMate = state.supervisor.marker?.paneId ?? null;
   if (event.paneId !== firstMate)
@@ -514,3 +535,115 @@ export const toolRequestIdOf = (event: Event): string | undefined =>
   event.type === "ToolCalled" || event.type === "NotifyReceived" || event.type === "ReportReceived"
     ? event.requestId
     : undefined;
+
+/**
+ * Pure: answer every tool call whose effect has not answered within
+ * `toolCallTimeoutMs` with a typed timeout (`ToolTimedOut`), once; an action
+ * is logged as of unknown outcome. Its effect may still answer later: that
+ * is logged (`lateToolOutcome`), never replied to.
+ */
+export const expireToolCalls = (state: CoreState): StepResult => {
+  const timeoutMs = state.config.toolCallTimeoutMs;
+  const expired = Object.entries(state.tools.pending).filter(
+    ([, pending]) => state.now - pending.requestedAt >= timeoutMs,
+  );
+  if (expired.length === 0) return [state, []];
+  let next = state;
+  const commands: Command[] = [];
+  for (const [requestId, pending] of expired) {
+    next = untrack(next, requestId);
+    const after = timeoutMs % 1000 === 0 ? `${timeoutMs / 1000} s` : `${timeoutMs} ms`;
+    const what = pending.action === null ? pending.tool : describeAction(pending.action);
+    if (pending.action !== null)
+      commands.push(log(state, `conn action TIMED OUT after ${after} (outcome unknown): ${what}`));
+    commands.push(
+      answer(requestId, {
+        ok: false,
+        error: {
+          _tag: "ToolTimedOut",
+          message: `${pending.tool} timed out after ${after}: its outcome is unknown (it may still complete; the captain's log will say)`,
+        },
+      }),
+    );
+  }
+  const timedOut = [...next.tools.timedOut, ...expired.map(([requestId]) => requestId)].slice(
+    -MAX_TIMED_OUT_TOOL_CALLS,
+  );
+  return [{ ...next, tools: { ...next.tools, timedOut } }, commands];
+};
+
+/** The request id an effect's answer names, when it may answer a tool call. */
+const answeredRequestIdOf = (event: Event): string | undefined => {
+  switch (event.type) {
+    case "TextSent":
+    case "TextSendFailed":
+    case "PaneCloseSettled":
+    case "ScreenCaptureFailed":
+    case "LogEntryAppended":
+    case "ToolStoreWriteFailed":
+      return event.requestId;
+    case "ScreenCaptured":
+    case "ActionProposed":
+    case "RoleChangeProposed":
+      return event.requestId;
+    case "DeferredSpawnSettled":
+      return event.spawnId;
+    default:
+      return undefined;
+  }
+};
+
+/** What a late answer says, in one line for the log. */
+const lateOutcomeText = (event: Event): string => {
+  switch (event.type) {
+    case "TextSent":
+      return "the text was typed";
+    case "TextSendFailed":
+    case "ScreenCaptureFailed":
+    case "ToolStoreWriteFailed":
+      return `failed: ${event.reason}`;
+    case "PaneCloseSettled":
+      return event.error === null ? `${event.paneId} was closed` : `closing ${event.paneId} failed: ${event.error}`;
+    case "ScreenCaptured":
+      return `the screen of ${event.paneId} was read`;
+    case "LogEntryAppended":
+      return `logged as #${event.entry.id}`;
+    case "DeferredSpawnSettled":
+      return event.paneId !== null ? `the worker started in ${event.paneId}` : `failed: ${event.reason ?? "unknown"}`;
+    case "ActionProposed":
+      return event.proposalId === null ? "the proposal could not be stored" : `stored as proposal #${event.proposalId}`;
+    case "RoleChangeProposed":
+      return `stored as role extension #${event.extensionId}`;
+    default:
+      return event.type;
+  }
+};
+
+/**
+ * Pure: the answer of an effect whose tool call already timed out: logged,
+ * and judged where it means more than its reply (a pane end, a proposal —
+ * which no longer hands the conn back: the conn in effect may be another
+ * by now). Null when the event answers no timed-out call.
+ */
+export const lateToolOutcome = (state: CoreState, event: Event): StepResult | null => {
+  const requestId = answeredRequestIdOf(event);
+  if (requestId === undefined || !state.tools.timedOut.includes(requestId)) return null;
+  const forgotten: CoreState = {
+    ...state,
+    tools: { ...state.tools, timedOut: state.tools.timedOut.filter((id) => id !== requestId) },
+  };
+  const logged = log(
+    state,
+    `late outcome of tool call ${requestId} (answered as timed out): ${lateOutcomeText(event)}`,
+  );
+  if (event.type === "ActionProposed" || event.type === "RoleChangeProposed") {
+    const [next, commands] = stepAuthority(
+      forgotten,
+      event.type === "ActionProposed" ? { ...event, handBack: null } : event,
+    );
+    return [next, [logged, ...commands]];
+  }
+  if (event.type === "PaneCloseSettled" && event.report !== null)
+    return [forgotten, [logged, ...judgePaneEnd(event.paneId, "terminate", event.report, state.now)]];
+  return [forgotten, [logged]];
+};

@@ -44,7 +44,9 @@ export type ToolError =
   | { readonly _tag: "ToolForbidden"; readonly message: string }
   | { readonly _tag: "ToolRefused"; readonly message: string }
   | { readonly _tag: "ToolInvalidInput"; readonly message: string }
-  | { readonly _tag: "ToolFailed"; readonly message: string };
+  | { readonly _tag: "ToolFailed"; readonly message: string }
+  /** The call's effect did not answer within the tool-call timeout; its outcome is unknown (a late one is logged). */
+  | { readonly _tag: "ToolTimedOut"; readonly message: string };
 
 /** Any port's error. */
 export type PortError = TmuxError | StoreError | ChannelError | ToolError;

@@ -10,7 +10,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { EndStep, PaneId, ProcessPort } from "@first-mate/core";
+import type { CoreConfigInput, EndStep, PaneId, ProcessPort, TmuxPort } from "@first-mate/core";
 import { createRuntime, type FirstMateLauncher, type Runtime, systemClock } from "@first-mate/core/runtime";
 import { createFakeStore, type FakeStore } from "@first-mate/core/testing";
 import { createTmuxDriver, type TmuxDriver } from "@first-mate/driver-tmux";
@@ -41,6 +41,10 @@ export interface ConnFixture {
 export interface ConnFixtureOptions {
   readonly processes?: ProcessPort;
   readonly endLadder?: readonly EndStep[];
+  /** The core configuration on top of the fixture's own. */
+  readonly config?: CoreConfigInput;
+  /** The tmux port the runtime uses, made from the real driver (e.g. one whose worker spawns never answer). */
+  readonly tmuxPort?: (driver: TmuxDriver) => TmuxPort;
 }
 
 export const startConnFixture = async (options: ConnFixtureOptions = {}): Promise<ConnFixture> => {
@@ -86,13 +90,13 @@ export const startConnFixture = async (options: ConnFixtureOptions = {}): Promis
     if (E.isLeft(listening)) throw new Error(listening.left.message);
     cleanups.push(() => server.close());
     runtime = createRuntime({
-      tmux,
+      tmux: options.tmuxPort ? options.tmuxPort(tmux) : tmux,
       channel: server.channel,
       store,
       clock: systemClock,
       launcher,
       owner: "conn-test",
-      config: { tickMs: 100, workerSession: "fleet" },
+      config: { tickMs: 100, workerSession: "fleet", ...options.config },
       workers: { argv: ["cat"], cwd: dir },
       ...(options.processes ? { processes: options.processes } : {}),
       ...(options.endLadder ? { endLadder: options.endLadder } : {}),
