@@ -49,6 +49,7 @@ import { buildDigest } from "./decisions/buildDigest.js";
 import { decideHeartbeat, resetForNewFirstMate, settlePush } from "./decisions/heartbeat.js";
 import {
   admitInterrupt,
+  boundUnfiled,
   deliverNext,
   expireOutbox,
   fileUnfiled,
@@ -219,7 +220,7 @@ const admit = (state: CoreState, raised: RaisedInterrupt): [CoreState, readonly 
   if (decision.verdict !== "queued" || state.supervisor.leaseHeld)
     return [{ ...state, interrupts: decision.state }, decision.commands, decision.verdict];
   // Not holding the lease, the entry cannot be filed: it waits apart, never pushed, until this host can file it.
-  const held = unfileEntry(decision.state, decision.state.lastSeq);
+  const held = boundUnfiled(unfileEntry(decision.state, decision.state.lastSeq), state.config);
   return [
     { ...state, interrupts: held },
     decision.commands.filter((command) => command.type !== "store.enqueueOutbox"),

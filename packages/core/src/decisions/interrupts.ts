@@ -333,18 +333,25 @@ export const expireOutbox = (
 
 const expireByAge = (state: InterruptState, now: number, config: InterruptConfig, epoch: number): InterruptDecision => {
   const decision = dropBefore(state, now - config.outboxTtlMs, epoch);
-  // Entries waiting to be filed age and are capped like those on file, with the same count.
+  return { ...decision, state: boundUnfiled(decision.state, config, now - config.outboxTtlMs) };
+};
+
+/**
+ * Pure: entries waiting to be filed age and are capped like those on file
+ * (the oldest go first), with the same count.
+ */
+export const boundUnfiled = (
+  state: InterruptState,
+  config: Pick<CoreConfig, "outboxCap">,
+  before = Number.NEGATIVE_INFINITY,
+): InterruptState => {
   const waiting = bounded(
-    decision.state.unfiled.filter((entry) => entry.createdAt >= now - config.outboxTtlMs),
+    state.unfiled.filter((entry) => entry.createdAt >= before),
     config.outboxCap,
     () => true,
   );
-  const dropped = decision.state.unfiled.length - waiting.length;
-  if (dropped === 0) return decision;
-  return {
-    ...decision,
-    state: { ...decision.state, unfiled: waiting, expiredUnreported: decision.state.expiredUnreported + dropped },
-  };
+  const dropped = state.unfiled.length - waiting.length;
+  return dropped === 0 ? state : { ...state, unfiled: waiting, expiredUnreported: state.expiredUnreported + dropped };
 };
 
 /**

@@ -91,6 +91,7 @@ export interface RuntimeStatus {
   readonly gaveUp: boolean;
   readonly lastPushAt: number | null;
   readonly pushCount: number;
+  /** Interrupts waiting: in the outbox, held for an unconfirmed channel, or not yet on file. */
   readonly outboxDepth: number;
   readonly panes: number;
   /**
@@ -313,6 +314,20 @@ export const createRuntime = (options: RuntimeOptions): Runtime => {
   };
 
   /**
+   * `idle()`, but no longer than `ms` on the clock: an effect that never
+   * answers (a tmux command that hangs) must not keep `stop()` waiting
+   * forever; its late answer finds the runtime stopped and is dropped.
+   */
+  const idleWithin = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const cancel = clock.setTimer(clock.now() + ms, resolve);
+      void idle().then(() => {
+        cancel();
+        resolve();
+      });
+    });
+
+  /**
    * A tool call that acts goes through `step` like every other event: queued
    * behind what is already waiting, decided there, answered by `tool.reply`.
    */
@@ -399,14 +414,14 @@ export const createRuntime = (options: RuntimeOptions): Runtime => {
     },
     async stop() {
       if (!running) return;
-      await idle();
+      await idleWithin(config.toolCallTimeoutMs);
       running = false;
       for (const unsubscribe of unsubscribes.splice(0)) unsubscribe();
       cancelTimer?.();
       cancelTimer = null;
       armedFor = null;
       wakeTimes.clear();
-      await idle();
+      await idleWithin(config.toolCallTimeoutMs);
       for (const requestId of [...toolReplies.keys()])
         answerTool(requestId, failedReply("first-mate stopped before the call was answered"));
       await options.store.releaseLease(options.owner);
@@ -427,7 +442,7 @@ export const createRuntime = (options: RuntimeOptions): Runtime => {
       gaveUp: state.supervisor.gaveUp,
       lastPushAt: state.heartbeat.lastPushAt,
       pushCount: state.heartbeat.pushCount,
-      outboxDepth: state.interrupts.outbox.length + state.channel.held.length,
+      outboxDepth: state.interrupts.outbox.length + state.channel.held.length + state.interrupts.unfiled.length,
       panes: state.fleet.length,
       channel: state.supervisor.marker === null ? null : state.channel.mode,
       wakeUps: state.channel.wake.count,
