@@ -18,6 +18,8 @@ export {
   AGENT_PANE_OPTION,
   createPaneListingParser,
   PANE_LIST_FORMAT,
+  PANE_TICK_FORMAT,
+  type PaneListingFormat,
   type PaneListingParser,
   parsePaneListing,
   renderPaneListing,

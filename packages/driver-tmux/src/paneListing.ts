@@ -1,5 +1,5 @@
 /**
- * The one `list-panes -a -F …` format this driver uses, and its pure parser.
+ * The `list-panes -a -F …` formats this driver uses, and their pure parser.
  *
  * Guarantees: every free-text field (session name, window name, pane title,
  * current command) is printed as `<byte length>\t<bytes>`, so the parser
@@ -40,10 +40,26 @@ const TEXT_FIELDS = [
   AGENT_PANE_OPTION,
 ] as const;
 
+/** The text fields of a tick listing: the full set without the two command fields. */
+const TICK_TEXT_FIELDS = ["session_name", "window_name", "pane_title", AGENT_PANE_OPTION] as const;
+
+const formatOf = (textFields: readonly string[]) =>
+  [...NUMERIC_FIELDS, ...textFields.map((name) => `#{n:${name}}\t#{${name}}`)].join("\t");
+
 /** The `-F` format: numeric fields, then length-prefixed text fields, tab-separated. */
-export const PANE_LIST_FORMAT = [...NUMERIC_FIELDS, ...TEXT_FIELDS.map((name) => `#{n:${name}}\t#{${name}}`)].join(
-  "\t",
-);
+export const PANE_LIST_FORMAT = formatOf(TEXT_FIELDS);
+
+/**
+ * PANE_LIST_FORMAT without the pane's current and start command. tmux
+ * finds each pane's current command by reading `/proc` for it, most of a
+ * listing's cost at 1000 panes; a driver that can tell when a pane's
+ * processes changed asks for the two fields only then (see paneCommands.ts).
+ * Rows parse with `command` empty and no `startCommand`.
+ */
+export const PANE_TICK_FORMAT = formatOf(TICK_TEXT_FIELDS);
+
+/** Which of the two formats a listing was printed with. */
+export type PaneListingFormat = "full" | "tick";
 
 const TAB = 0x09;
 const NEWLINE = 0x0a;
@@ -69,7 +85,13 @@ const serverOf = (pid: string, startTime: string): { tmuxServer?: TmuxServerIden
 type RowRead = E.Either<TmuxError, { readonly pane: PaneObservation | null; readonly end: number }>;
 
 /** Pure: reads the row starting at `rowStart` (see parsePaneListing). */
-const readRow = (output: Buffer, rowStart: number, hiddenSessions: ReadonlySet<string>): RowRead => {
+const readRow = (
+  output: Buffer,
+  rowStart: number,
+  hiddenSessions: ReadonlySet<string>,
+  format: PaneListingFormat,
+): RowRead => {
+  const textFields: readonly string[] = format === "full" ? TEXT_FIELDS : TICK_TEXT_FIELDS;
   let cursor = rowStart;
   const invalid = (why: string) =>
     E.left(tmuxOutputInvalid(`unreadable list-panes row: ${why}`, rowPreview(output, rowStart)));
@@ -83,15 +105,15 @@ const readRow = (output: Buffer, rowStart: number, hiddenSessions: ReadonlySet<s
     cursor = tab + 1;
   }
   const text: string[] = [];
-  for (let i = 0; i < TEXT_FIELDS.length; i++) {
+  for (let i = 0; i < textFields.length; i++) {
     const tab = output.indexOf(TAB, cursor);
-    if (tab === -1) return invalid(`missing length of ${TEXT_FIELDS[i]}`);
+    if (tab === -1) return invalid(`missing length of ${textFields[i]}`);
     const lengthText = output.toString("latin1", cursor, tab);
-    if (!/^\d{1,9}$/.test(lengthText)) return invalid(`bad length "${lengthText}" of ${TEXT_FIELDS[i]}`);
+    if (!/^\d{1,9}$/.test(lengthText)) return invalid(`bad length "${lengthText}" of ${textFields[i]}`);
     const start = tab + 1;
     const end = start + Number(lengthText);
-    const terminator = i === TEXT_FIELDS.length - 1 ? NEWLINE : TAB;
-    if (end >= output.length || output[end] !== terminator) return invalid(`${TEXT_FIELDS[i]} overruns its length`);
+    const terminator = i === textFields.length - 1 ? NEWLINE : TAB;
+    if (end >= output.length || output[end] !== terminator) return invalid(`${textFields[i]} overruns its length`);
     text.push(output.toString("utf8", start, end));
     cursor = end + 1;
   }
@@ -100,14 +122,10 @@ const readRow = (output: Buffer, rowStart: number, hiddenSessions: ReadonlySet<s
     string,
     ...string[],
   ];
-  const [session, windowName, title, command, startCommand, declaredAgent] = text as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-  ];
+  // A tick listing has no command fields: they read as empty here.
+  const [session, windowName, title, command, startCommand, declaredAgent] = (
+    format === "full" ? text : [text[0], text[1], text[2], "", "", text[3]]
+  ) as [string, string, string, string, string, string];
   if (hiddenSessions.has(session)) return E.right({ pane: null, end: cursor });
   const candidate = {
     paneId,
@@ -137,16 +155,18 @@ const readRow = (output: Buffer, rowStart: number, hiddenSessions: ReadonlySet<s
 };
 
 /**
- * Pure: parses the whole output of `list-panes -a -F PANE_LIST_FORMAT`.
+ * Pure: parses the whole output of `list-panes -a -F PANE_LIST_FORMAT`
+ * (or PANE_TICK_FORMAT, with `format` "tick").
  * Rows whose session is in `hiddenSessions` are left out.
  */
 export const parsePaneListing = (
   output: Buffer,
   hiddenSessions: ReadonlySet<string> = new Set(),
+  format: PaneListingFormat = "full",
 ): E.Either<TmuxError, PaneObservation[]> => {
   const panes: PaneObservation[] = [];
   for (let cursor = 0; cursor < output.length; ) {
-    const row = readRow(output, cursor, hiddenSessions);
+    const row = readRow(output, cursor, hiddenSessions, format);
     if (E.isLeft(row)) return row;
     if (row.right.pane !== null) panes.push(row.right.pane);
     cursor = row.right.end;
@@ -182,7 +202,10 @@ const leadingPaneNumber = (output: Buffer, rowStart: number): number => {
  * equal bytes can only read the same; a row that differs in any byte is
  * read afresh. Panes gone from a listing are forgotten.
  */
-export const createPaneListingParser = (hiddenSessions: ReadonlySet<string> = new Set()): PaneListingParser => {
+export const createPaneListingParser = (
+  hiddenSessions: ReadonlySet<string> = new Set(),
+  format: PaneListingFormat = "full",
+): PaneListingParser => {
   let rows = new Map<number, { readonly bytes: Buffer; readonly pane: PaneObservation | null }>();
   return {
     parse(output) {
@@ -202,7 +225,7 @@ export const createPaneListingParser = (hiddenSessions: ReadonlySet<string> = ne
           cursor += length;
           continue;
         }
-        const row = readRow(output, cursor, hiddenSessions);
+        const row = readRow(output, cursor, hiddenSessions, format);
         if (E.isLeft(row)) return row;
         if (row.right.pane !== null) panes.push(row.right.pane);
         if (key !== -1)
@@ -215,8 +238,8 @@ export const createPaneListingParser = (hiddenSessions: ReadonlySet<string> = ne
   };
 };
 
-/** Pure: renders observations the way tmux prints PANE_LIST_FORMAT (for tests and fakes). */
-export const renderPaneListing = (panes: readonly PaneObservation[]): Buffer => {
+/** Pure: renders observations the way tmux prints PANE_LIST_FORMAT, or PANE_TICK_FORMAT (for tests and fakes). */
+export const renderPaneListing = (panes: readonly PaneObservation[], format: PaneListingFormat = "full"): Buffer => {
   const text = (value: string) => `${Buffer.byteLength(value, "utf8")}\t${value}`;
   const rows = panes.map(
     (pane) =>
@@ -233,8 +256,7 @@ export const renderPaneListing = (panes: readonly PaneObservation[]): Buffer => 
         text(pane.session),
         text(pane.windowName),
         text(pane.title),
-        text(pane.command),
-        text(pane.startCommand ?? ""),
+        ...(format === "full" ? [text(pane.command), text(pane.startCommand ?? "")] : []),
         text(pane.declaredAgent ?? ""),
       ].join("\t") + "\n",
   );

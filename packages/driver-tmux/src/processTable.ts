@@ -26,6 +26,12 @@ import * as E from "fp-ts/lib/Either.js";
 export interface ProcessTable {
   readonly byPid: ReadonlyMap<number, PaneProcess>;
   readonly childrenOf: ReadonlyMap<number, readonly number[]>;
+  /**
+   * Each process's terminal's foreground process group (`tpgid`; -1 without
+   * a terminal), where the source tells it (`/proc`). A pane whose tree and
+   * foreground group did not change still runs the same current command.
+   */
+  readonly foregroundGroupOf?: ReadonlyMap<number, number>;
 }
 
 /** Where the table comes from: `/proc` (Linux) or one `ps` call. */
@@ -65,7 +71,10 @@ const boundedArgv = (argv: readonly string[]): string[] =>
       word.length > PANE_PROCESS_LIMITS.wordLength ? word.slice(0, PANE_PROCESS_LIMITS.wordLength) : word,
     );
 
-const withChildren = (byPid: Map<number, PaneProcess>): ProcessTable => {
+const withChildren = (
+  byPid: Map<number, PaneProcess>,
+  foregroundGroupOf?: ReadonlyMap<number, number>,
+): ProcessTable => {
   const childrenOf = new Map<number, number[]>();
   for (const process of byPid.values()) {
     const siblings = childrenOf.get(process.parentPid);
@@ -73,7 +82,7 @@ const withChildren = (byPid: Map<number, PaneProcess>): ProcessTable => {
     else siblings.push(process.pid);
   }
   for (const children of childrenOf.values()) children.sort((a, b) => a - b);
-  return { byPid, childrenOf };
+  return foregroundGroupOf === undefined ? { byPid, childrenOf } : { byPid, childrenOf, foregroundGroupOf };
 };
 
 // ---- Linux: /proc ---------------------------------------------------------
@@ -109,6 +118,8 @@ interface StatLine {
   readonly state: string;
   readonly parentPid: number;
   readonly sessionId: number;
+  /** The terminal's foreground process group, -1 without one. */
+  readonly tpgid: number;
   readonly startTime: string;
 }
 
@@ -119,13 +130,20 @@ export const parseProcStat = (text: string): StatLine | null => {
   const close = text.lastIndexOf(")");
   if (open === -1 || close < open) return null;
   const fields = text.slice(close + 2).split(" ");
-  // After the name: state(0) ppid(1) pgrp(2) session(3) … starttime(19).
+  // After the name: state(0) ppid(1) pgrp(2) session(3) tty_nr(4) tpgid(5) … starttime(19).
   const parentPid = Number(fields[1]);
   const sessionId = Number(fields[3]);
+  const tpgid = /^(-1|\d+)$/.test(fields[5] ?? "") ? Number(fields[5]) : Number.NaN;
   const startTime = fields[19];
-  if (!Number.isInteger(parentPid) || !Number.isInteger(sessionId) || !startTime || !/^\d+$/.test(startTime))
+  if (
+    !Number.isInteger(parentPid) ||
+    !Number.isInteger(sessionId) ||
+    !Number.isInteger(tpgid) ||
+    !startTime ||
+    !/^\d+$/.test(startTime)
+  )
     return null;
-  return { comm: text.slice(open + 1, close), state: fields[0] ?? "", parentPid, sessionId, startTime };
+  return { comm: text.slice(open + 1, close), state: fields[0] ?? "", parentPid, sessionId, tpgid, startTime };
 };
 
 /** Pure: NUL-separated `/proc/<pid>/cmdline` → argv. */
@@ -150,6 +168,8 @@ interface KnownProcess {
   /** Its name's bytes and start time, to notice an exec or a reused pid. */
   readonly comm: Buffer;
   readonly start: number;
+  /** Its terminal's foreground process group when last read. */
+  readonly tpgid: number;
   /** The row last returned, returned again while nothing in it changed. */
   readonly process: PaneProcess;
 }
@@ -232,6 +252,7 @@ const createProcReader = (root: string, keptLimit: number): ProcessTableReader =
       }
       const next = new Map<number, KnownProcess>();
       const byPid = new Map<number, PaneProcess>();
+      const foregroundGroupOf = new Map<number, number>();
       let changed = false;
       for (const entry of entries) {
         const first = entry.charCodeAt(0);
@@ -303,13 +324,15 @@ const createProcReader = (root: string, keptLimit: number): ProcessTableReader =
           };
           changed = true;
         }
+        if (prior === undefined || prior.tpgid !== row.tpgid) changed = true;
         const remembered =
-          prior !== undefined && prior.fd === fd && process === prior.process
+          prior !== undefined && prior.fd === fd && process === prior.process && prior.tpgid === row.tpgid
             ? prior
-            : { fd, comm, start: row.start, process };
+            : { fd, comm, start: row.start, tpgid: row.tpgid, process };
         known.delete(pid);
         next.set(pid, remembered);
         byPid.set(pid, process);
+        foregroundGroupOf.set(pid, row.tpgid);
       }
       // What is left in `known` was not listed: gone.
       for (const entry of known.values()) {
@@ -318,7 +341,7 @@ const createProcReader = (root: string, keptLimit: number): ProcessTableReader =
       }
       known = next;
       if (!changed && previous !== null && previous.byPid.size === byPid.size) return E.right(previous);
-      previous = withChildren(byPid);
+      previous = withChildren(byPid, foregroundGroupOf);
       return E.right(previous);
     },
     async startTimeOf(pid) {
@@ -343,43 +366,60 @@ interface StatRow {
   readonly zombie: boolean;
   readonly parentPid: number;
   readonly sessionId: number;
+  /** The terminal's foreground process group, -1 without one. */
+  readonly tpgid: number;
   readonly start: number;
 }
 
 /**
  * Pure: `parseProcStat` on bytes: the name's span, whether it is a zombie,
- * parent, session and start time; null when malformed.
+ * parent, session, the terminal's foreground group and start time; null
+ * when malformed.
  */
 export const readStatRow = (bytes: Buffer, length: number): StatRow | null => {
   const open = bytes.indexOf(OPEN_PAREN);
   const close = bytes.lastIndexOf(CLOSE_PAREN, length - 1);
   if (open === -1 || open >= length || close < open || close + 2 >= length) return null;
-  // After the name: state(0) ppid(1) pgrp(2) session(3) … starttime(19).
+  // After the name: state(0) ppid(1) pgrp(2) session(3) tty_nr(4) tpgid(5) … starttime(19).
   let field = 0;
   let value = 0;
   let digits = 0;
+  let negative = false;
   let parentPid = -1;
   let sessionId = -1;
+  let tpgid = -2;
   let start = -1;
   for (let index = close + 2; index <= length && field <= 19; index++) {
     const byte = index < length ? bytes[index]! : SPACE;
     if (byte === SPACE || byte === 0x0a) {
       if (field === 1) parentPid = digits > 0 ? value : -1;
       else if (field === 3) sessionId = digits > 0 ? value : -1;
+      else if (field === 5) tpgid = digits > 0 ? (negative ? -value : value) : -2;
       else if (field === 19) start = digits > 0 ? value : -1;
       field += 1;
       value = 0;
       digits = 0;
+      negative = false;
     } else if (byte >= 48 && byte <= 57) {
       value = value * 10 + (byte - 48);
       digits += 1;
+    } else if (field === 5 && byte === 0x2d && digits === 0 && !negative) {
+      negative = true;
     } else if (field !== 0) {
       // A signed or odd field: only the ones read here must be plain numbers.
-      if (field === 1 || field === 3 || field === 19) return null;
+      if (field === 1 || field === 3 || field === 5 || field === 19) return null;
     }
   }
-  if (parentPid < 0 || sessionId < 0 || start < 0) return null;
-  return { commStart: open + 1, commEnd: close, zombie: bytes[close + 2] === ZOMBIE, parentPid, sessionId, start };
+  if (parentPid < 0 || sessionId < 0 || tpgid < -1 || start < 0) return null;
+  return {
+    commStart: open + 1,
+    commEnd: close,
+    zombie: bytes[close + 2] === ZOMBIE,
+    parentPid,
+    sessionId,
+    tpgid,
+    start,
+  };
 };
 
 // ---- elsewhere: one `ps` call ----------------------------------------------

@@ -10,6 +10,10 @@
  *   server running is an empty fleet; the hidden control session is left out.
  *   Each live pane carries the argv of its process tree, from one read of
  *   the process table per call (processTable.ts), for agent detection.
+ *   With `/proc`, that call leaves out each pane's current and start command
+ *   (tmux's costliest fields); a second call reads them for the panes whose
+ *   pid, processes or foreground job changed (paneCommands.ts), so the
+ *   listing reads as if every field had been asked for.
  * - `spawn` runs the agent as the pane's own process (`/bin/sh -c 'exec …'`,
  *   whatever the server's default-shell is); names, titles and the start
  *   directory are stored literally (no format expansion, no `#(…)`).
@@ -40,7 +44,14 @@ import {
 } from "@first-mate/core";
 import * as E from "fp-ts/lib/Either.js";
 import { ControlModeWatcher } from "./controlModeWatcher.js";
-import { AGENT_PANE_OPTION, createPaneListingParser, PANE_LIST_FORMAT } from "./paneListing.js";
+import { createPaneCommandCache } from "./paneCommands.js";
+import {
+  AGENT_PANE_OPTION,
+  createPaneListingParser,
+  PANE_LIST_FORMAT,
+  PANE_TICK_FORMAT,
+  parsePaneListing,
+} from "./paneListing.js";
 import { createProcessTreeAttacher } from "./processDriver.js";
 import { createProcessTableReader, type ProcessTableReader } from "./processTable.js";
 import { execCommandLine } from "./shellCommand.js";
@@ -115,6 +126,12 @@ const parseSpawned = (
     tmuxServer: pid === null || started === null ? null : { pid, startedAt: started * 1000 },
   };
 };
+
+/** Past this many panes to read again, the driver lists every pane in full. */
+const DETAIL_FILTER_MAX = 32;
+const NO_ROWS: ReadonlyMap<string, PaneObservation> = new Map();
+const rowsById = (panes: readonly PaneObservation[]): ReadonlyMap<string, PaneObservation> =>
+  new Map(panes.map((pane) => [pane.paneId, pane]));
 const ENVIRONMENT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Why tmux would not keep `session` verbatim as a session name, or null when it would. */
@@ -163,6 +180,8 @@ export const createTmuxDriver = (options: TmuxDriverOptions = {}): TmuxDriver =>
   const processTable = options.processTable === "off" ? null : (options.processTable ?? createProcessTableReader());
   // An unchanged pane costs no parsing and no new objects, tick after tick.
   const listingParser = createPaneListingParser(hiddenSessions);
+  const tickParser = createPaneListingParser(hiddenSessions, "tick");
+  const commandCache = createPaneCommandCache();
   const attachProcessTrees = createProcessTreeAttacher();
   const transport = createTmuxTransport(address, {
     controlSessionName,
@@ -176,25 +195,71 @@ export const createTmuxDriver = (options: TmuxDriverOptions = {}): TmuxDriver =>
   const unit = async (args: readonly string[]): Promise<E.Either<TmuxError, void>> =>
     E.map(() => undefined)(await strict(args, "write"));
 
+  /** A failed listing: no server (or one emptying) is an empty fleet; anything else is the error. */
+  const listingFailure = (failure: TransportFailure): E.Either<TmuxError, readonly PaneObservation[]> => {
+    // A server whose last session just closed answers "no current target" while it exits: an empty fleet.
+    const emptying =
+      failure.kind === "error" &&
+      failure.error._tag === "TmuxCommandFailed" &&
+      /no current target/i.test(failure.error.stderr);
+    if (failure.kind === "noServer" || emptying) return E.right([]);
+    return E.left(asTmuxError(["list-panes"], failure));
+  };
+
+  /** Every pane with every field (PANE_LIST_FORMAT). */
+  const listFull = async (): Promise<E.Either<TmuxError, readonly PaneObservation[]>> => {
+    const outcome = await transport.run(["list-panes", "-a", "-F", PANE_LIST_FORMAT], "read");
+    return E.isLeft(outcome) ? listingFailure(outcome.left) : listingParser.parse(outcome.right.stdout);
+  };
+
+  /**
+   * The full rows of the panes `paneIds` only: tmux formats just the panes
+   * the filter lets through. Pane ids are `%` and digits (the parser checks
+   * them), so the pattern holds nothing else.
+   */
+  const listDetails = async (paneIds: readonly string[]): Promise<E.Either<TmuxError, readonly PaneObservation[]>> => {
+    const filter = `#{m/r:^(${paneIds.join("|")})$,#{pane_id}}`;
+    const outcome = await transport.run(["list-panes", "-a", "-f", filter, "-F", PANE_LIST_FORMAT], "read");
+    return E.isLeft(outcome) ? listingFailure(outcome.left) : parsePaneListing(outcome.right.stdout, hiddenSessions);
+  };
+
   const listPanes = async (): Promise<E.Either<TmuxError, readonly PaneObservation[]>> => {
-    const listing = transport.run(["list-panes", "-a", "-F", PANE_LIST_FORMAT], "read");
+    if (processTable === null) return listFull();
+    // The cheap format while the process table can tell which panes changed (see paneCommands.ts).
+    const listing = transport.run(["list-panes", "-a", "-F", PANE_TICK_FORMAT], "read");
     // The process table is read while tmux prepares the listing: the two overlap instead of adding up.
-    const table = processTable === null ? null : await processTable.snapshot();
+    const table = await processTable.snapshot();
     const outcome = await listing;
-    if (E.isLeft(outcome)) {
-      const failure = outcome.left;
-      // A server whose last session just closed answers "no current target" while it exits: an empty fleet.
-      const emptying =
-        failure.kind === "error" &&
-        failure.error._tag === "TmuxCommandFailed" &&
-        /no current target/i.test(failure.error.stderr);
-      if (failure.kind === "noServer" || emptying) return E.right([]);
-      return E.left(asTmuxError(["list-panes"], failure));
-    }
-    const listed = listingParser.parse(outcome.right.stdout);
+    if (E.isLeft(outcome)) return listingFailure(outcome.left);
     // Without the process table, detection still reads each pane's command and start command.
-    if (E.isLeft(listed) || table === null || E.isLeft(table)) return listed;
-    return E.right(attachProcessTrees(listed.right, table.right));
+    if (E.isLeft(table)) return listFull();
+    if (table.right.foregroundGroupOf === undefined) {
+      // A source that cannot tell a changed foreground (ps): every field, every tick.
+      const full = await listFull();
+      return E.isLeft(full) ? full : E.right(attachProcessTrees(full.right, table.right));
+    }
+    const ticked = tickParser.parse(outcome.right.stdout);
+    if (E.isLeft(ticked)) return ticked;
+    const stale = commandCache.stale(ticked.right, table.right);
+    let panes: readonly PaneObservation[] = ticked.right;
+    let fresh: ReadonlyMap<string, PaneObservation> = NO_ROWS;
+    if (stale.length > 0) {
+      // Past a few panes, one full listing costs tmux less than a filter naming them all.
+      const many = stale.length > DETAIL_FILTER_MAX;
+      const details = many ? await listFull() : await listDetails(stale);
+      if (E.isLeft(details)) return details;
+      fresh = rowsById(details.right);
+      let read = details.right;
+      // A stale pane the second read no longer shows went away since the first: the full listing is the answer.
+      if (many || stale.some((paneId) => !fresh.has(paneId))) {
+        const full = many ? details : await listFull();
+        if (E.isLeft(full)) return full;
+        read = panes = full.right;
+        fresh = rowsById(full.right);
+      }
+      commandCache.remember(read, table.right);
+    }
+    return E.right(attachProcessTrees(commandCache.fill(panes, fresh), table.right));
   };
 
   const spawn = async (request: SpawnRequest): Promise<E.Either<TmuxError, SpawnedWindow>> => {

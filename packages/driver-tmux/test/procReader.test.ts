@@ -91,8 +91,9 @@ describe.runIf(process.platform === "linux")("the /proc reader kept across ticks
         int,
         int,
         fc.nat({ max: 2 ** 40 }),
-        (pid, comm, state, parent, group, session, started) => {
-          const rest = Array.from({ length: 15 }, (_, index) => (index === 1 ? "-1" : String(index)));
+        fc.oneof(fc.constant(-1), int),
+        (pid, comm, state, parent, group, session, started, foreground) => {
+          const rest = Array.from({ length: 15 }, (_, index) => (index === 1 ? String(foreground) : String(index)));
           const line = `${pid} (${comm}) ${state} ${parent} ${group} ${session} ${rest.join(" ")} ${started} 1 2 3\n`;
           const bytes = Buffer.from(line, "latin1");
           const row = readStatRow(bytes, bytes.length);
@@ -101,11 +102,13 @@ describe.runIf(process.platform === "linux")("the /proc reader kept across ticks
           expect(parsed).not.toBeNull();
           expect(bytes.toString("latin1", row!.commStart, row!.commEnd)).toBe(parsed!.comm);
           expect(row!.zombie).toBe(parsed!.state === "Z");
-          expect([row!.parentPid, row!.sessionId, String(row!.start)]).toEqual([
+          expect([row!.parentPid, row!.sessionId, row!.tpgid, String(row!.start)]).toEqual([
             parsed!.parentPid,
             parsed!.sessionId,
+            parsed!.tpgid,
             parsed!.startTime,
           ]);
+          expect(row!.tpgid).toBe(foreground);
         },
       ),
       { numRuns: 300 },

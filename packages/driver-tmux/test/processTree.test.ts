@@ -107,6 +107,7 @@ describe("the process table", () => {
       state: "S",
       parentPid: 7,
       sessionId: 42,
+      tpgid: -1,
       startTime: "123456",
     });
     expect(parseProcStat("garbage")).toBeNull();

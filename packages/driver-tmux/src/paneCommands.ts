@@ -1,0 +1,135 @@
+/**
+ * Each pane's current and start command, remembered between listings so a
+ * tick can ask tmux for the cheap PANE_TICK_FORMAT and read the two command
+ * fields only for the panes that may have changed.
+ *
+ * Guarantees: a pane's remembered commands are used only while
+ * - it has the same pid and is as dead or alive as when they were read
+ *   (a respawned pane has a new pid, so a new start command);
+ * - its process tree holds the same processes with the same argv (the
+ *   process reader returns an unchanged process as the same row), so no
+ *   program started, ended or exec'd in it;
+ * - its process's terminal has the same foreground group (a job suspended or
+ *   brought to the foreground changes the current command, not the tree);
+ * - fewer than `refreshEvery` listings passed since they were read (a
+ *   program that rewrites its own argv[0] in place is seen then).
+ * Any other pane is stale: its row must come from PANE_LIST_FORMAT.
+ * A filled pane equals, key order included, what the full format reads.
+ * Does not: talk to tmux (tmuxDriver.ts does), or attach process trees.
+ */
+import { PANE_PROCESS_LIMITS, type PaneObservation, PaneObservationSchema, type PaneProcess } from "@first-mate/core";
+import { type ProcessTable, treeOf } from "./processTable.js";
+
+/** How many listings a pane's remembered commands serve at most before they are read again. */
+export const DEFAULT_COMMANDS_REFRESH_EVERY = 10;
+
+/** The remembered commands of the panes of one driver (see the module header). */
+export interface PaneCommandCache {
+  /** The ids of the panes of a tick listing whose commands must be read again. */
+  stale(panes: readonly PaneObservation[], table: ProcessTable): string[];
+  /** Remembers full rows read with `table` as the process table of the same tick. */
+  remember(panes: readonly PaneObservation[], table: ProcessTable): void;
+  /**
+   * A tick listing with each pane's commands: from `fresh` (full rows read
+   * this tick) when it has the pane, else remembered. A pane with neither is
+   * left out (it went away between the two reads). An unchanged pane is the
+   * same object as in the last call.
+   */
+  fill(panes: readonly PaneObservation[], fresh: ReadonlyMap<string, PaneObservation>): PaneObservation[];
+}
+
+interface Remembered {
+  readonly pid: number | null;
+  readonly dead: boolean;
+  readonly foregroundGroup: number | undefined;
+  readonly tree: readonly PaneProcess[];
+  readonly command: string;
+  readonly startCommand: string | undefined;
+  /** Listings served since the commands were read. */
+  served: number;
+  /** The last tick row filled, and what it was filled into. */
+  base: PaneObservation | null;
+  filled: PaneObservation | null;
+}
+
+/** The observation's keys in the order its schema's parse produces them. */
+const FIELD_ORDER = Object.keys(PaneObservationSchema.shape) as (keyof PaneObservation)[];
+
+/** Pure: `pane` with the two command fields, keys in the parser's order, absent values left out. */
+const withCommands = (pane: PaneObservation, command: string, startCommand: string | undefined): PaneObservation => {
+  const filled: Record<string, unknown> = {};
+  for (const key of FIELD_ORDER) {
+    const value = key === "command" ? command : key === "startCommand" ? startCommand : pane[key];
+    if (value !== undefined) filled[key] = value;
+  }
+  return filled as PaneObservation;
+};
+
+const treeFor = (pane: PaneObservation, table: ProcessTable): readonly PaneProcess[] =>
+  pane.dead || pane.pid === null ? [] : treeOf(table, pane.pid, PANE_PROCESS_LIMITS.processes);
+
+const sameTree = (before: readonly PaneProcess[], now: readonly PaneProcess[]): boolean => {
+  if (before.length !== now.length) return false;
+  for (let index = 0; index < now.length; index++) if (before[index] !== now[index]) return false;
+  return true;
+};
+
+/** A cache for one driver; `refreshEvery` bounds how many listings remembered commands serve. */
+export const createPaneCommandCache = (refreshEvery = DEFAULT_COMMANDS_REFRESH_EVERY): PaneCommandCache => {
+  let remembered = new Map<string, Remembered>();
+  return {
+    stale(panes, table) {
+      const stale: string[] = [];
+      for (const pane of panes) {
+        const known = remembered.get(pane.paneId);
+        if (
+          known === undefined ||
+          known.served >= refreshEvery ||
+          known.pid !== pane.pid ||
+          known.dead !== pane.dead ||
+          (pane.pid !== null && known.foregroundGroup !== table.foregroundGroupOf?.get(pane.pid)) ||
+          !sameTree(known.tree, treeFor(pane, table))
+        )
+          stale.push(pane.paneId);
+      }
+      return stale;
+    },
+    remember(panes, table) {
+      for (const pane of panes)
+        remembered.set(pane.paneId, {
+          pid: pane.pid,
+          dead: pane.dead,
+          foregroundGroup: pane.pid === null ? undefined : table.foregroundGroupOf?.get(pane.pid),
+          tree: treeFor(pane, table),
+          command: pane.command,
+          startCommand: pane.startCommand,
+          served: 0,
+          base: null,
+          filled: null,
+        });
+    },
+    fill(panes, fresh) {
+      const next = new Map<string, Remembered>();
+      const filled: PaneObservation[] = [];
+      for (const pane of panes) {
+        const known = remembered.get(pane.paneId);
+        if (known === undefined) continue;
+        next.set(pane.paneId, known);
+        known.served += 1;
+        const row = fresh.get(pane.paneId);
+        if (row !== undefined) {
+          filled.push(row);
+          continue;
+        }
+        if (known.base !== pane || known.filled === null) {
+          known.base = pane;
+          known.filled = withCommands(pane, known.command, known.startCommand);
+        }
+        filled.push(known.filled);
+      }
+      // Panes gone from the listing are forgotten.
+      remembered = next;
+      return filled;
+    },
+  };
+};
