@@ -245,10 +245,12 @@ describe("createTmuxDriver against a real tmux", () => {
       const failed = await driver.spawn({ session, window: "w", argv: tooLong });
       expect(E.isLeft(failed) && failed.left._tag).toBe("TmuxCommandFailed");
     }
-    // The driver's own hidden session (its control-mode connection) is the only other window.
-    expect(await server.tmux(["list-windows", "-a", "-F", "#{session_name}:#{window_name}"])).toBe(
-      `${DEFAULT_CONTROL_SESSION}:sleep\n_test_keepalive:sleep`,
-    );
+    // The driver's own hidden session (its control-mode connection) is the only other window. Its name
+    // follows its pane's program, which is tmux's own child until that execs sleep: wait for it to settle.
+    const expected = `${DEFAULT_CONTROL_SESSION}:sleep\n_test_keepalive:sleep`;
+    const windows = async () => server.tmux(["list-windows", "-a", "-F", "#{session_name}:#{window_name}"]);
+    await eventually(async () => ((await windows()) === expected ? true : undefined), 15_000).catch(() => undefined);
+    expect(await windows()).toBe(expected);
   });
 
   it("capture and sendText work against a pane running cat", async () => {
