@@ -12,7 +12,13 @@
  * - its process's terminal has the same foreground group (a job suspended or
  *   brought to the foreground changes the current command, not the tree);
  * - fewer than `refreshEvery` listings passed since they were read (a
- *   program that rewrites its own argv[0] in place is seen then).
+ *   program that rewrites its own argv[0] in place is seen then);
+ * - the current command read agreed with the process table of the same
+ *   tick: the name of its foreground group leader's argv[0]. tmux answers
+ *   after the table was read, so a job that started and ended, or was
+ *   suspended and resumed, in between leaves the table as it was while
+ *   tmux named the passing job: a disagreement reads the pane again next
+ *   time rather than keep that name.
  * Any other pane is stale: its row must come from PANE_LIST_FORMAT.
  * A filled pane equals, key order included, what the full format reads.
  * Does not: talk to tmux (tmuxDriver.ts does), or attach process trees.
@@ -65,6 +71,19 @@ const withCommands = (pane: PaneObservation, command: string, startCommand: stri
   return filled as PaneObservation;
 };
 
+/**
+ * Pure: the current command tmux would name for a pane whose terminal's
+ * foreground group is `group`: the last path part of its leader's argv[0],
+ * without a login shell's leading "-"; null when the table cannot tell.
+ */
+export const foregroundCommand = (table: ProcessTable, group: number | undefined): string | null => {
+  if (group === undefined || group <= 0) return null;
+  const first = table.byPid.get(group)?.argv[0];
+  if (first === undefined) return null;
+  const name = first.replace(/^[-\s]+/, "").split(" ")[0] ?? "";
+  return name.startsWith("/") ? name.slice(name.lastIndexOf("/") + 1) : name;
+};
+
 const treeFor = (pane: PaneObservation, table: ProcessTable): readonly PaneProcess[] =>
   pane.dead || pane.pid === null ? [] : treeOf(table, pane.pid, PANE_PROCESS_LIMITS.processes);
 
@@ -95,18 +114,22 @@ export const createPaneCommandCache = (refreshEvery = DEFAULT_COMMANDS_REFRESH_E
       return stale;
     },
     remember(panes, table) {
-      for (const pane of panes)
+      for (const pane of panes) {
+        const foregroundGroup = pane.pid === null ? undefined : table.foregroundGroupOf?.get(pane.pid);
+        const agrees = pane.dead || foregroundCommand(table, foregroundGroup) === pane.command;
         remembered.set(pane.paneId, {
           pid: pane.pid,
           dead: pane.dead,
-          foregroundGroup: pane.pid === null ? undefined : table.foregroundGroupOf?.get(pane.pid),
+          foregroundGroup,
           tree: treeFor(pane, table),
           command: pane.command,
           startCommand: pane.startCommand,
-          served: 0,
+          // A name the table does not back is used this once, then read again.
+          served: agrees ? 0 : refreshEvery,
           base: null,
           filled: null,
         });
+      }
     },
     fill(panes, fresh) {
       const next = new Map<string, Remembered>();

@@ -8,7 +8,7 @@ import fc from "fast-check";
 import * as E from "fp-ts/lib/Either.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_CONTROL_SESSION, PANE_LIST_FORMAT, parsePaneListing, renderPaneListing } from "../src/index.js";
-import { createPaneCommandCache } from "../src/paneCommands.js";
+import { createPaneCommandCache, foregroundCommand } from "../src/paneCommands.js";
 import type { ProcessTable } from "../src/processTable.js";
 import { hostileString } from "./hostileArbitraries.js";
 import { createTestServer, eventually, type TestServer } from "./tmuxTestServer.js";
@@ -62,7 +62,8 @@ describe("the pane command cache", () => {
         expect(cache.stale(ticked, EMPTY_TABLE)).toEqual(panes.map((pane) => pane.paneId));
         cache.remember(full, EMPTY_TABLE);
         expect(cache.fill(ticked, new Map(full.map((pane) => [pane.paneId, pane])))).toEqual(full);
-        expect(cache.stale(ticked, EMPTY_TABLE)).toEqual([]);
+        // No process backs a live pane's command here: each is read again next time; a dead one is kept.
+        expect(cache.stale(ticked, EMPTY_TABLE)).toEqual(panes.filter((pane) => !pane.dead).map((pane) => pane.paneId));
         const filled = cache.fill(ticked, new Map());
         expect(JSON.stringify(filled)).toBe(JSON.stringify(full));
         expect(cache.fill(ticked, new Map())).toEqual(filled);
@@ -101,6 +102,24 @@ describe("the pane command cache", () => {
     cache.fill([pane], new Map());
     cache.fill([pane], new Map());
     expect(cache.stale([pane], running)).toEqual(["%1"]);
+    // tmux named a job that came and went after the table was read: kept once, then read again.
+    const passing = { ...pane, command: "ls" };
+    cache.remember([passing], running);
+    expect(cache.fill([pane], new Map([["%1", passing]]))[0]!.command).toBe("ls");
+    expect(cache.stale([pane], running)).toEqual(["%1"]);
+  });
+
+  it("names the foreground leader's program as tmux does", () => {
+    const table = (argv: string[]): ProcessTable => ({
+      byPid: new Map([[7, { pid: 7, parentPid: 1, sessionId: 7, startTime: "1", argv }]]),
+      childrenOf: new Map(),
+      foregroundGroupOf: new Map([[7, 7]]),
+    });
+    expect(foregroundCommand(table(["-bash"]), 7)).toBe("bash");
+    expect(foregroundCommand(table(["/usr/bin/python3", "-m", "aider"]), 7)).toBe("python3");
+    expect(foregroundCommand(table(["node", "/opt/codex.js"]), 7)).toBe("node");
+    expect(foregroundCommand(table(["node"]), -1)).toBeNull();
+    expect(foregroundCommand(table(["node"]), 8)).toBeNull();
   });
 });
 
