@@ -224,11 +224,12 @@ describe("the process table", () => {
             .sort(),
         ).toEqual(["sleep 3600", "sleep 3601"]);
         return found;
-      });
+      }, 20_000);
       expect(new Set(tree.map((process) => process.sessionId)).size).toBe(1);
       expect(await reader.startTimeOf(pid)).toBe(tree[0]?.startTime);
       expect(await reader.startTimeOf(2 ** 22 + 12_345)).toBeNull();
-    });
+      // A tmux server and three real processes on a loaded machine: the default 10 s is not enough.
+    }, 30_000);
 });
 
 describe("agent detection through wrappers on a real tmux", () => {
