@@ -73,7 +73,7 @@ import type { Alert } from "./domain/alert.js";
 import type { FleetDigest } from "./domain/digest.js";
 import type { CiState, PaneObservation } from "./domain/observation.js";
 import { isPaneId, type PaneId } from "./domain/paneId.js";
-import { identityOf, samePane } from "./domain/paneIdentity.js";
+import { identityOf, replacedPaneIds, samePane } from "./domain/paneIdentity.js";
 import { mergeStoredTables, persistTables, withHydratedTables, withStoredTables } from "./durableTables.js";
 import { EMPTY_HYDRATION, type Event, type EventOf, EventSchema } from "./events.js";
 import { holdUnheldWrites, markAlertsUnfiled } from "./holderWrites.js";
@@ -387,6 +387,7 @@ const onFleetObserved = (state: CoreState, event: EventOf<"FleetObserved">): Ste
   const next: CoreState = {
     ...state,
     fleet: event.panes,
+    inputs: forgetReplacedInputs(state, event.panes),
     fleetSeen: true,
     observe: { ...state.observe, inFlight: null, again: false },
   };
@@ -405,6 +406,21 @@ const onFleetObserved = (state: CoreState, event: EventOf<"FleetObserved">): Ste
     );
   }
   return reconcileObserved({ ...next, supervisor }, event, again);
+};
+
+/**
+ * Pure: the embedder's inputs without those of panes the new listing shows
+ * are gone or another pane on a reused id (a tmux server restarted): a CI
+ * state or status line given for `%1` never passes to the next `%1`.
+ */
+const forgetReplacedInputs = (state: CoreState, panes: readonly PaneObservation[]): CoreState["inputs"] => {
+  const given = state.inputs.panes;
+  if (Object.keys(given).length === 0) return state.inputs;
+  const replaced = replacedPaneIds(state.fleet, panes).filter((paneId) => given[paneId as PaneId] !== undefined);
+  if (replaced.length === 0) return state.inputs;
+  const kept = { ...given };
+  for (const paneId of replaced) delete kept[paneId as PaneId];
+  return { ...state.inputs, panes: kept };
 };
 
 /** Drop the alerts of `paneIds`, in memory and in the store. */

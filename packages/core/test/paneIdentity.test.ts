@@ -103,6 +103,23 @@ describe("pane identity", () => {
     expect(world.digest().panes.find((row) => row.handle === worker)?.blocked).toBe(false);
   });
 
+  it("embedder inputs carried to a reused id: a CI state and status line given for a pane are not shown for another pane given its id after kill-server", () => {
+    const world = startedWorld();
+    const worker = world.digest().panes[0]!.handle;
+    world.inject({
+      type: "InputsUpdated",
+      now: world.now(),
+      panes: { [worker]: { pr: 7, ci: "red", statusLine: "fixing the build", watched: true } },
+    });
+    world.drive();
+    expect(world.digest().panes.find((row) => row.handle === worker)).toMatchObject({ pr: 7, ci: "red" });
+    restartServerReusing(world, worker, "api");
+    world.advance(30_000);
+    const row = world.digest().panes.find((candidate) => candidate.handle === worker);
+    expect(row).toMatchObject({ pr: null, ci: null });
+    expect(world.state().inputs.panes[worker as never]).toBeUndefined();
+  });
+
   it("alert never clears: a need_human alert clears when its agent ends on newer evidence", () => {
     const world = startedWorld();
     const worker = world.digest().panes[0]!.handle;

@@ -57,3 +57,27 @@ export const identityOf = (observed: {
   panePid: observed.pid,
   tmuxServer: observed.tmuxServer ?? null,
 });
+
+/** What `replacedPaneIds` reads of one listed pane. */
+interface ListedPane {
+  readonly paneId: string;
+  readonly pid: number | null;
+  readonly tmuxServer?: TmuxServerIdentity | undefined;
+}
+
+/**
+ * Pure: the pane ids of listing `before` that listing `after` shows are no
+ * longer those panes — gone, or the id now names another process or tmux
+ * server (`samePane` false). What was known of them belongs to them only.
+ */
+export const replacedPaneIds = (before: readonly ListedPane[], after: readonly ListedPane[]): string[] => {
+  if (before.length === 0) return [];
+  const now = new Map<string, ListedPane>();
+  for (const pane of after) now.set(pane.paneId, pane);
+  const replaced: string[] = [];
+  for (const pane of before) {
+    const later = now.get(pane.paneId);
+    if (later === undefined || !samePane(identityOf(pane), later)) replaced.push(pane.paneId);
+  }
+  return replaced;
+};
