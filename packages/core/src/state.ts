@@ -60,6 +60,12 @@ export interface CoreState {
   readonly fleet: readonly PaneObservation[];
   readonly observe: ObserveState;
   readonly inputs: FleetInputs;
+  /**
+   * Panes whose inputs the embedder gave since the last listing: they name
+   * whatever pane the id names now, so the next listing does not judge them
+   * against the pane listed before (see forgetReplacedInputs in step.ts).
+   */
+  readonly inputsSinceListing?: readonly string[];
   /** Newest alert per pane. */
   readonly alerts: Readonly<Record<string, Alert>>;
   /**

@@ -388,6 +388,7 @@ const onFleetObserved = (state: CoreState, event: EventOf<"FleetObserved">): Ste
     ...state,
     fleet: event.panes,
     inputs: forgetReplacedInputs(state, event.panes),
+    inputsSinceListing: [],
     fleetSeen: true,
     observe: { ...state.observe, inFlight: null, again: false },
   };
@@ -411,12 +412,17 @@ const onFleetObserved = (state: CoreState, event: EventOf<"FleetObserved">): Ste
 /**
  * Pure: the embedder's inputs without those of panes the new listing shows
  * are gone or another pane on a reused id (a tmux server restarted): a CI
- * state or status line given for `%1` never passes to the next `%1`.
+ * state or status line given for `%1` never passes to the next `%1`. Inputs
+ * given since the last listing are kept: they were given for the pane the
+ * id names now, which that listing could not show yet.
  */
 const forgetReplacedInputs = (state: CoreState, panes: readonly PaneObservation[]): CoreState["inputs"] => {
   const given = state.inputs.panes;
   if (Object.keys(given).length === 0) return state.inputs;
-  const replaced = replacedPaneIds(state.fleet, panes).filter((paneId) => given[paneId as PaneId] !== undefined);
+  const fresh = new Set(state.inputsSinceListing ?? []);
+  const replaced = replacedPaneIds(state.fleet, panes).filter(
+    (paneId) => given[paneId as PaneId] !== undefined && !fresh.has(paneId),
+  );
   if (replaced.length === 0) return state.inputs;
   const kept = { ...given };
   for (const paneId of replaced) delete kept[paneId as PaneId];
@@ -545,8 +551,11 @@ const becameRed = (before: CiState | null | undefined, after: CiState | null | u
   after === "red" && before !== "red";
 
 const onInputsUpdated = (state: CoreState, event: EventOf<"InputsUpdated">): StepResult => {
+  const named = Object.keys(event.panes ?? {});
+  const since = state.inputsSinceListing ?? [];
   let next: CoreState = {
     ...state,
+    inputsSinceListing: named.length === 0 ? since : [...new Set([...since, ...named])],
     inputs: {
       panes: { ...state.inputs.panes, ...(event.panes ?? {}) },
       usage: event.usage ?? state.inputs.usage,

@@ -112,12 +112,25 @@ describe("pane identity", () => {
       panes: { [worker]: { pr: 7, ci: "red", statusLine: "fixing the build", watched: true } },
     });
     world.drive();
+    // A listing shows the pane they were given for.
+    world.advance(world.state().config.tickMs);
     expect(world.digest().panes.find((row) => row.handle === worker)).toMatchObject({ pr: 7, ci: "red" });
     restartServerReusing(world, worker, "api");
     world.advance(30_000);
     const row = world.digest().panes.find((candidate) => candidate.handle === worker);
     expect(row).toMatchObject({ pr: null, ci: null });
     expect(world.state().inputs.panes[worker as never]).toBeUndefined();
+  });
+
+  it("inputs given for the new pane on a reused id before the host listed it are kept", () => {
+    const world = startedWorld();
+    const worker = world.digest().panes[0]!.handle;
+    restartServerReusing(world, worker, "api");
+    // The embedder speaks of the pane that has the id now; the host has not listed the new server yet.
+    world.inject({ type: "InputsUpdated", now: world.now(), panes: { [worker]: { pr: 9, ci: "green" } } });
+    world.drive();
+    world.advance(30_000);
+    expect(world.digest().panes.find((row) => row.handle === worker)).toMatchObject({ pr: 9, ci: "green" });
   });
 
   it("alert never clears: a need_human alert clears when its agent ends on newer evidence", () => {
