@@ -741,10 +741,16 @@ const onSupervisorStateRead = (state: CoreState, event: EventOf<"SupervisorState
  * host could not file keeps this host's (it is filed next).
  */
 const joinStoredInterrupts = (state: CoreState, event: EventOf<"SupervisorStateRead">): CoreState => {
+  // Entries pushed and held for an unconfirmed channel are pending on file, not waiting: not pushed again.
+  const held = new Set(state.channel.held.map((entry) => entry.seq));
   const interrupts =
     event.outbox === undefined
       ? state.interrupts
-      : joinStoredOutbox(state.interrupts, event.outbox, event.lastOutboxSeq ?? 0);
+      : joinStoredOutbox(
+          state.interrupts,
+          event.outbox.filter((entry) => !held.has(entry.seq)),
+          event.lastOutboxSeq ?? 0,
+        );
   if (event.alerts === undefined) return { ...state, interrupts };
   const alerts: Record<string, Alert> = { ...state.alerts };
   const unfiled = new Set(state.unfiledAlerts);

@@ -152,3 +152,45 @@ describe("an interrupt whose outbox write was refused is never pushed without it
     expect(world.state().interrupts.unfiled).toEqual([]);
   });
 });
+
+describe("the pending outbox read under a newly taken lease", () => {
+  it("does not bring back an entry pushed and held for an unconfirmed channel (it would be pushed twice)", () => {
+    const world = createFakeWorld({ config: { tickMs: 5_000 }, firstMateAcknowledges: false });
+    const worker = world.addWorker();
+    world.start();
+    world.advance(1_000);
+    world.inject({ type: "NotifyReceived", now: world.now(), paneId: worker, kind: "need_human", message: "approve?" });
+    world.drive();
+    const held = world.state().channel.held.map((entry) => entry.seq);
+    expect(held).toHaveLength(1);
+    const pending = [...world.store.snapshot().outbox.values()].filter((entry) => !entry.delivered);
+    expect(pending.map((entry) => entry.seq)).toEqual(held);
+    // The lease is taken anew (a new epoch): the store is read again under it.
+    const epoch = world.state().supervisor.leaseEpoch + 1;
+    let [state, commands] = step(world.state(), {
+      type: "LeaseRenewed",
+      now: world.now(),
+      held: true,
+      expiresAt: world.now() + 90_000,
+      epoch,
+    });
+    const readId = state.supervisorRead.inFlight!;
+    [state, commands] = step(state, {
+      type: "SupervisorStateRead",
+      now: world.now(),
+      readId,
+      marker: state.supervisor.marker,
+      ledger: [],
+      gaveUp: false,
+      resetAt: null,
+      killSwitch: false,
+      outbox: pending.map(({ seq, source, kind, message, createdAt }) => ({ seq, source, kind, message, createdAt })),
+      lastOutboxSeq: Math.max(...held),
+      alerts: [],
+    });
+    expect(state.interrupts.outbox).toEqual([]);
+    expect(commands.filter((command) => command.type === "channel.emit" && command.purpose === "interrupt")).toEqual(
+      [],
+    );
+  });
+});
