@@ -2,7 +2,7 @@
  * The IDENTITY file is watched through change notices, not polled: an edit
  * reaches the runtime at once even when the polling fallback is an hour.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Event } from "@first-mate/core";
@@ -46,6 +46,26 @@ describe("identity file watch", () => {
       await writeFile(path, "second edit");
       await until(() => edits.length === 2);
       expect(edits).toEqual([5, 11]);
+    } finally {
+      stop();
+    }
+  });
+
+  it("identity save reported twice: a new modification time with the same text is not another edit", async () => {
+    const path = join(dir, "identity.md");
+    await writeFile(path, "same");
+    const { edits, runtime } = recorder();
+    const stop = watchIdentity(path, runtime, () => 0, 3_600_000);
+    try {
+      await until(() => edits.length === 1);
+      expect(edits).toEqual([4]);
+      // What a file created then written shows a second look (or a touch): a newer mtime, the same text.
+      await utimes(path, new Date(), new Date(Date.now() + 60_000));
+      // Time for a second report of it to arrive, had it been one (none comes: nothing to wait for).
+      await until(() => edits.length === 2, 2_000);
+      await writeFile(path, "changed!");
+      await until(() => edits.at(-1) === 8);
+      expect(edits).toEqual([4, 8]);
     } finally {
       stop();
     }
