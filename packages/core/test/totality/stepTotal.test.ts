@@ -12,7 +12,9 @@ import { step } from "../../src/step.js";
 import { schemaArbitrary } from "../../src/testing/schemaArbitrary.js";
 
 const eventArb = schemaArbitrary(EventSchema);
-const startedArb = eventArb.filter((event): event is Extract<Event, { type: "Started" }> => event.type === "Started");
+// Made from the Started schema itself: filtering every event kind for Started threw away ~40 events per value.
+const startedSchema = EventSchema.options.find((option) => option.shape.type.value === "Started")!;
+const startedArb = schemaArbitrary(startedSchema) as fc.Arbitrary<Extract<Event, { type: "Started" }>>;
 
 describe("step is total", () => {
   it("step throws on schema-valid input: InputsUpdated with a reset time past 8.64e15 returns a state", () => {
