@@ -379,8 +379,13 @@ export const createFakeStore = (): FakeStore => {
       run(() => E.right({ killSwitch: contents.killSwitch, gaveUp: contents.gaveUp, resetAt: contents.resetAt })),
   };
 
+  // One literal, the authority half's methods named: a literal that opens with a spread and then defines this
+  // many methods took ~100 µs per store, for every fake world.
   return {
-    ...authority,
+    listProposals: authority.listProposals,
+    decideProposal: authority.decideProposal,
+    listRoleExtensions: authority.listRoleExtensions,
+    decideRoleExtension: authority.decideRoleExtension,
     sync,
     snapshot: () => contents,
     hydration,
