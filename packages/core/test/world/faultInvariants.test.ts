@@ -51,9 +51,11 @@ const heal = (world: FakeWorld): void => {
  * spawn, so a new process on its old pane id is never taken for it).
  *
  * Open, and so not generated here: embedder inputs (CI) given before a tmux
- * server restart. They are kept by pane id, and the core carries them over to
- * the new process that reuses the id (`%1`'s red CI shown on a worker started
- * after the restart). Inputs given after the last restart are generated.
+ * server restart with no listing in between. The core keeps inputs given
+ * after its last listing for whatever process the id names at the next one
+ * (so inputs for a new pane given before it was listed are not lost), and so
+ * shows the old `%1`'s red CI for the worker that reuses `%1` after the
+ * restart. Inputs given after the last restart are generated.
  */
 const lifeArb = fc
   .record({
