@@ -387,13 +387,28 @@ export const createTmuxDriver = (options: TmuxDriverOptions = {}): TmuxDriver =>
     });
   };
 
+  /**
+   * Kills go to tmux one at a time, each after the previous one's answer:
+   * tmux 3.3a was seen to exit (every session with it) when a kill that
+   * ends a session had more kills queued behind it on the control-mode
+   * connection.
+   */
+  let killQueue: Promise<unknown> = Promise.resolve();
+  const oneKillAtATime = (args: readonly string[]): Promise<E.Either<TmuxError, void>> => {
+    const run = killQueue.then(() => unit(args));
+    killQueue = run.catch(() => undefined);
+    return run;
+  };
+
   const kill = async (paneId: string): Promise<E.Either<TmuxError, void>> =>
-    isPaneId(paneId) ? unit(["kill-pane", "-t", paneId]) : E.left(tmuxInvalidArgument(`not a pane id: ${paneId}`));
+    isPaneId(paneId)
+      ? oneKillAtATime(["kill-pane", "-t", paneId])
+      : E.left(tmuxInvalidArgument(`not a pane id: ${paneId}`));
 
   const killWindow = async (target: string): Promise<E.Either<TmuxError, void>> =>
     target === ""
       ? E.left(tmuxInvalidArgument("a window target must not be empty"))
-      : unit(["kill-window", "-t", target]);
+      : oneKillAtATime(["kill-window", "-t", target]);
 
   const capture = async (paneId: string, lines: number): Promise<E.Either<TmuxError, string>> => {
     if (!isPaneId(paneId)) return E.left(tmuxInvalidArgument(`not a pane id: ${paneId}`));

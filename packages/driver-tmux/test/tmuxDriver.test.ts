@@ -87,6 +87,36 @@ describe("createTmuxDriver against a real tmux", () => {
     expect(twins.map((pane) => pane.paneId).sort()).toEqual([first.paneId, second.paneId].sort());
   });
 
+  it("concurrent kills end the tmux server: kills that each end a session, asked for at once, leave the server and the other sessions running", async () => {
+    const server = newServer();
+    await server.start();
+    const driver = server.driver();
+    const sleeper = (session: string, window: string, create: "new-session" | "new-window") =>
+      server.tmux([
+        create,
+        "-d",
+        "-P",
+        "-F",
+        "#{pane_id}",
+        ...(create === "new-session" ? ["-s", session] : ["-t", `=${session}:`]),
+        "-n",
+        window,
+        "exec sleep 3600",
+      ]);
+    const fleet = [await sleeper("fleet", "a", "new-session")];
+    for (const window of ["b", "c"]) fleet.push(await sleeper("fleet", window, "new-window"));
+    const bridge = await sleeper("bridge", "fm", "new-session");
+    const serverPid = await server.tmux(["display-message", "-p", "#{pid}"]);
+    // The order that made tmux 3.3a exit: the kill ending one session first, then all of another's.
+    const killed = await Promise.all([bridge, ...fleet].map((paneId) => driver.kill(paneId as PaneId)));
+    expect(killed.every(E.isRight)).toBe(true);
+    expect(await server.tmux(["display-message", "-p", "#{pid}"])).toBe(serverPid);
+    const sessions = (await server.tmux(["list-sessions", "-F", "#{session_name}"])).split("\n");
+    expect(sessions).not.toContain("fleet");
+    expect(sessions).not.toContain("bridge");
+    expect(sessions).toContain("_test_keepalive");
+  });
+
   it("kill removes the pane and the event stream reports its window closing", async () => {
     const server = newServer();
     const driver = server.driver();
