@@ -11,6 +11,7 @@ import { INITIAL_STARTUP_DIALOG, type StartupDialogState } from "./decisions/sta
 import { INITIAL_SUPERVISOR, type SupervisorState } from "./decisions/supervisor.js";
 import type { Alert } from "./domain/alert.js";
 import { EMPTY_INPUTS, type FleetInputs, type PaneObservation } from "./domain/observation.js";
+import type { PaneInputOwners } from "./domain/paneInputOwners.js";
 import { NO_TOOL_CALLS, type ToolCallsState } from "./toolStep.js";
 
 /** The observation loop's state: the next observe id and the one in flight. */
@@ -61,11 +62,11 @@ export interface CoreState {
   readonly observe: ObserveState;
   readonly inputs: FleetInputs;
   /**
-   * Panes whose inputs the embedder gave since the last listing: they name
-   * whatever pane the id names now, so the next listing does not judge them
-   * against the pane listed before (see forgetReplacedInputs in step.ts).
+   * The pane (pid and tmux server, each possibly unknown) each pane id's
+   * inputs were given for: a listing drops them once the id names another
+   * pane (see domain/paneInputOwners.ts).
    */
-  readonly inputsSinceListing?: readonly string[];
+  readonly inputOwners?: PaneInputOwners;
   /** Newest alert per pane. */
   readonly alerts: Readonly<Record<string, Alert>>;
   /**

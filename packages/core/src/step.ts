@@ -73,7 +73,8 @@ import type { Alert } from "./domain/alert.js";
 import type { FleetDigest } from "./domain/digest.js";
 import type { CiState, PaneObservation } from "./domain/observation.js";
 import { isPaneId, type PaneId } from "./domain/paneId.js";
-import { identityOf, replacedPaneIds, samePane } from "./domain/paneIdentity.js";
+import { identityOf, samePane } from "./domain/paneIdentity.js";
+import { inputOwner, keepInputsOfListedPanes } from "./domain/paneInputOwners.js";
 import { mergeStoredTables, persistTables, withHydratedTables, withStoredTables } from "./durableTables.js";
 import { EMPTY_HYDRATION, type Event, type EventOf, EventSchema } from "./events.js";
 import { holdUnheldWrites, markAlertsUnfiled } from "./holderWrites.js";
@@ -387,8 +388,7 @@ const onFleetObserved = (state: CoreState, event: EventOf<"FleetObserved">): Ste
   const next: CoreState = {
     ...state,
     fleet: event.panes,
-    inputs: forgetReplacedInputs(state, event.panes),
-    inputsSinceListing: [],
+    ...inputsOfListedPanes(state, event.panes),
     fleetSeen: true,
     observe: { ...state.observe, inFlight: null, again: false },
   };
@@ -410,24 +410,15 @@ const onFleetObserved = (state: CoreState, event: EventOf<"FleetObserved">): Ste
 };
 
 /**
- * Pure: the embedder's inputs without those of panes the new listing shows
- * are gone or another pane on a reused id (a tmux server restarted): a CI
- * state or status line given for `%1` never passes to the next `%1`. Inputs
- * given since the last listing are kept: they were given for the pane the
- * id names now, which that listing could not show yet.
+ * Pure: the embedder's inputs kept by a new listing — only those of the pane
+ * they were given for, so a CI state given for `%1` never passes to another
+ * process on `%1` after a tmux server restart (rules in paneInputOwners.ts).
  */
-const forgetReplacedInputs = (state: CoreState, panes: readonly PaneObservation[]): CoreState["inputs"] => {
-  const given = state.inputs.panes;
-  if (Object.keys(given).length === 0) return state.inputs;
-  const fresh = new Set(state.inputsSinceListing ?? []);
-  const replaced = replacedPaneIds(state.fleet, panes).filter(
-    (paneId) => given[paneId as PaneId] !== undefined && !fresh.has(paneId),
-  );
-  if (replaced.length === 0) return state.inputs;
-  const kept = { ...given };
-  for (const paneId of replaced) delete kept[paneId as PaneId];
-  return { ...state.inputs, panes: kept };
-};
+const inputsOfListedPanes = (
+  state: CoreState,
+  panes: readonly PaneObservation[],
+): Pick<CoreState, "inputs" | "inputOwners"> =>
+  keepInputsOfListedPanes(state.inputs, state.inputOwners ?? {}, state.fleet, panes);
 
 /** Drop the alerts of `paneIds`, in memory and in the store. */
 const clearAlerts = (state: CoreState, paneIds: readonly string[]): StepResult => {
@@ -551,11 +542,12 @@ const becameRed = (before: CiState | null | undefined, after: CiState | null | u
   after === "red" && before !== "red";
 
 const onInputsUpdated = (state: CoreState, event: EventOf<"InputsUpdated">): StepResult => {
-  const named = Object.keys(event.panes ?? {});
-  const since = state.inputsSinceListing ?? [];
+  // Each named pane's inputs belong to the pane the last listing shows under its id (paneInputOwners.ts).
+  const owners = { ...(state.inputOwners ?? {}) };
+  for (const paneId of Object.keys(event.panes ?? {})) owners[paneId] = inputOwner(state.fleet, paneId);
   let next: CoreState = {
     ...state,
-    inputsSinceListing: named.length === 0 ? since : [...new Set([...since, ...named])],
+    inputOwners: owners,
     inputs: {
       panes: { ...state.inputs.panes, ...(event.panes ?? {}) },
       usage: event.usage ?? state.inputs.usage,

@@ -122,11 +122,53 @@ describe("pane identity", () => {
     expect(world.state().inputs.panes[worker as never]).toBeUndefined();
   });
 
-  it("inputs given for the new pane on a reused id before the host listed it are kept", () => {
+  it("CI given for a pane just before a tmux server restart: the worker that reuses its id after the restart is not shown the old pane's CI", () => {
+    const world = startedWorld();
+    const worker = world.digest().panes[0]!.handle;
+    // Given for the listed %N (its pid and server known), then kill-server before any listing.
+    world.inject({ type: "InputsUpdated", now: world.now(), panes: { [worker]: { pr: 7, ci: "red", watched: true } } });
+    world.drive();
+    restartServerReusing(world, worker, "api");
+    world.advance(30_000);
+    expect(world.digest().panes.find((row) => row.handle === worker)).toMatchObject({ pr: null, ci: null });
+    expect(world.state().inputs.panes[worker as never]).toBeUndefined();
+  });
+
+  it("inputs given for a pane before its first listing are kept when that listing is of the same tmux server", () => {
+    const world = startedWorld();
+    const worker = world.addWorker({ windowName: "web" });
+    // Not listed yet (a worker just spawned): its pid is unknown, its server is the one listed last.
+    expect(world.state().fleet.some((pane) => pane.paneId === worker)).toBe(false);
+    world.inject({ type: "InputsUpdated", now: world.now(), panes: { [worker]: { pr: 9, ci: "green" } } });
+    world.drive();
+    world.advance(30_000);
+    expect(world.digest().panes.find((row) => row.handle === worker)).toMatchObject({ pr: 9, ci: "green" });
+    // From that listing on they belong to the pane it showed: a later process on the id does not get them.
+    restartServerReusing(world, worker, "web");
+    world.advance(30_000);
+    expect(world.state().inputs.panes[worker]).toBeUndefined();
+  });
+
+  it("inputs given for a pane before its first listing are dropped when that listing is of another tmux server", () => {
+    const world = startedWorld();
+    const worker = world.addWorker({ windowName: "web" });
+    world.inject({ type: "InputsUpdated", now: world.now(), panes: { [worker]: { pr: 9, ci: "red" } } });
+    world.drive();
+    restartServerReusing(world, worker, "web");
+    world.advance(30_000);
+    expect(world.digest().panes.find((row) => row.handle === worker)).toMatchObject({ pr: null, ci: null });
+    expect(world.state().inputs.panes[worker]).toBeUndefined();
+  });
+
+  it("inputs given for a reused id before the host listed the new server are taken for the pane listed before: dropped, and kept once given again after the listing", () => {
     const world = startedWorld();
     const worker = world.digest().panes[0]!.handle;
     restartServerReusing(world, worker, "api");
-    // The embedder speaks of the pane that has the id now; the host has not listed the new server yet.
+    // The core cannot tell these from inputs given for the old pane just before the restart.
+    world.inject({ type: "InputsUpdated", now: world.now(), panes: { [worker]: { pr: 9, ci: "green" } } });
+    world.drive();
+    world.advance(30_000);
+    expect(world.digest().panes.find((row) => row.handle === worker)).toMatchObject({ pr: null, ci: null });
     world.inject({ type: "InputsUpdated", now: world.now(), panes: { [worker]: { pr: 9, ci: "green" } } });
     world.drive();
     world.advance(30_000);

@@ -7,6 +7,7 @@ import type { CoreConfigInput } from "../src/config.js";
 import type { FleetDigest } from "../src/domain/digest.js";
 import type { CiState } from "../src/domain/observation.js";
 import type { PaneId } from "../src/domain/paneId.js";
+import type { TmuxServerIdentity } from "../src/domain/paneIdentity.js";
 import { applyWorldAction } from "../src/testing/applyWorldAction.js";
 import { type WorldAction, worldActionArb } from "../src/testing/arbitraries.js";
 import { createFakeWorld, type FakeWorld, type WorldTransition } from "../src/testing/fakeWorld.js";
@@ -83,6 +84,21 @@ export interface KnownPane {
 }
 
 /**
+ * The tmux server of the host's latest listing since it started, as the
+ * world answered it (a listing the host took in: the one it had asked for);
+ * null before any listing, or when that listing showed no pane.
+ */
+const lastListingServer = (world: FakeWorld): TmuxServerIdentity | null => {
+  for (let i = world.transitions.length - 1; i >= 0; i--) {
+    const { before, event } = world.transitions[i]!;
+    if (event.type === "Started") return null;
+    if (event.type === "FleetObserved" && before.observe.inFlight?.id === event.observeId)
+      return event.panes.find((pane) => pane.tmuxServer !== undefined)?.tmuxServer ?? null;
+  }
+  return null;
+};
+
+/**
  * The reference model: the embedder's CI per pane as fed, and the fleet as
  * tmux has it — the live agent panes outside the first mate's window, each
  * with its title as status.
@@ -99,7 +115,16 @@ export const referenceModel = () => {
         .listSync()
         .filter((pane) => pane.paneId !== firstMate && !(pane.session === session && pane.windowName === window));
       const pane = workers.length === 0 ? undefined : workers[action.index % workers.length];
-      if (pane) ci.set(pane.paneId as PaneId, action.ci);
+      if (!pane) return;
+      // The embedder names a pane by id only: its inputs are for the pane the host last listed under
+      // that id. Given after a tmux server restart the host has not listed yet, they are taken for
+      // the old server's pane and dropped (packages/core/README.md, "Pane identity"). The world lists
+      // at once after a restart, as the runtime does on reconnect, so today no generated run gets here.
+      const listed = lastListingServer(world);
+      const server = world.tmux.server();
+      if (listed !== null && (listed.pid !== server.pid || listed.startedAt !== server.startedAt))
+        ci.delete(pane.paneId as PaneId);
+      else ci.set(pane.paneId as PaneId, action.ci);
     },
     /** A tmux server restart: the old panes are gone, their ids free for other processes. */
     forgetAll() {
