@@ -199,7 +199,7 @@ describe("interrupt state survives a lease takeover", () => {
   });
 
   it("a spawn another holder deferred is the new holder's to release, and is not written back", () => {
-    let [state] = step(initialState(parseCoreConfig({})), {
+    const [started] = step(initialState(parseCoreConfig({})), {
       type: "Started",
       now: T0,
       owner: "host-b",
@@ -211,8 +211,7 @@ describe("interrupt state survives a lease takeover", () => {
       requestedAt: T0 - 1_000,
       releaseAt: T0 + 600_000,
     };
-    let commands: Command[];
-    [state, commands] = takeLease(state, T0 + 5_000, 2, { deferred: [deferred] });
+    const [state, commands] = takeLease(started, T0 + 5_000, 2, { deferred: [deferred] });
     expect(state.authority.deferred).toEqual([deferred]);
     expect(commands.filter((command) => command.type === "store.saveDeferredSpawns")).toEqual([]);
   });

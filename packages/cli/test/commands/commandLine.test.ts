@@ -242,9 +242,11 @@ describe("configuration", () => {
     expect(tree(join(dir, "work"))).toEqual([]);
   });
 
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: names the ${VARIABLE} form the configuration path accepts
   it("$VARIABLE and ${VARIABLE} in a configuration path are expanded; an unset one is an error naming it", async () => {
     process.env.FM_TEST_PLACE = join(dir, "place");
     const config = join(dir, "config.json");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the configuration file holds ${…} literally; the CLI expands it
     writeFileSync(config, JSON.stringify({ databasePath: "${FM_TEST_PLACE}/a/$FM_TEST_PLACE_NAME.db" }));
     process.env.FM_TEST_PLACE_NAME = "fleet";
     expect((await firstMate("disable", "--config", config)).code).toBe(0);
