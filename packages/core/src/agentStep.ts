@@ -16,7 +16,7 @@ import {
   applyScreenCapture,
   observeAgentStates,
 } from "./decisions/agentStates.js";
-import { admitInterrupt } from "./decisions/interrupts.js";
+import { admitUnderLease } from "./decisions/interrupts.js";
 import type { AgentEvidence, EvidenceState } from "./domain/agentState.js";
 import type { NotifyKind } from "./domain/alert.js";
 import type { Event } from "./events.js";
@@ -92,13 +92,11 @@ export const stepAgentStates = (state: CoreState, event: Event): readonly [CoreS
   let next: CoreState = update.agents === state.agents ? state : { ...state, agents: update.agents };
   const commands: Command[] = [...update.commands];
   for (const raised of update.raised) {
-    const decision = admitInterrupt(
-      next.interrupts,
-      raised,
-      next.supervisor.marker?.paneId ?? null,
-      next.config,
-      next.supervisor.leaseEpoch,
-    );
+    // Like every interrupt: not filed (nor pushed) by a host that does not hold the lease.
+    const decision = admitUnderLease(next.interrupts, raised, next.supervisor.marker?.paneId ?? null, next.config, {
+      held: next.supervisor.leaseHeld,
+      epoch: next.supervisor.leaseEpoch,
+    });
     next = { ...next, interrupts: decision.state };
     commands.push(...decision.commands);
   }

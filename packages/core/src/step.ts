@@ -48,8 +48,7 @@ import type { Command } from "./commands.js";
 import { buildDigest } from "./decisions/buildDigest.js";
 import { decideHeartbeat, resetForNewFirstMate, settlePush } from "./decisions/heartbeat.js";
 import {
-  admitInterrupt,
-  boundUnfiled,
+  admitUnderLease,
   deliverNext,
   expireOutbox,
   fileUnfiled,
@@ -211,22 +210,12 @@ const orderStoreFirst = (commands: readonly Command[]): Command[] => [
 ];
 
 const admit = (state: CoreState, raised: RaisedInterrupt): [CoreState, readonly Command[], InterruptVerdict] => {
-  const decision = admitInterrupt(
-    state.interrupts,
-    raised,
-    firstMatePane(state),
-    state.config,
-    state.supervisor.leaseEpoch,
-  );
-  if (decision.verdict !== "queued" || state.supervisor.leaseHeld)
-    return [{ ...state, interrupts: decision.state }, decision.commands, decision.verdict];
-  // Not holding the lease, the entry cannot be filed: it waits apart, never pushed, until this host can file it.
-  const held = boundUnfiled(unfileEntry(decision.state, decision.state.lastSeq), state.config);
-  return [
-    { ...state, interrupts: held },
-    decision.commands.filter((command) => command.type !== "store.enqueueOutbox"),
-    decision.verdict,
-  ];
+  // Not holding the lease, a queued entry cannot be filed: it waits apart, never pushed, until this host can file it.
+  const decision = admitUnderLease(state.interrupts, raised, firstMatePane(state), state.config, {
+    held: state.supervisor.leaseHeld,
+    epoch: state.supervisor.leaseEpoch,
+  });
+  return [{ ...state, interrupts: decision.state }, decision.commands, decision.verdict];
 };
 
 const onStarted = (state: CoreState, event: EventOf<"Started">): StepResult => {

@@ -212,6 +212,27 @@ export const admitInterrupt = (
   };
 };
 
+/**
+ * Pure: `admitInterrupt` for a host that may not hold the lease. Without it
+ * a queued entry cannot be filed: it waits apart (unfiled), never pushed,
+ * and its outbox write is not sent, until this host can file it.
+ */
+export const admitUnderLease = (
+  state: InterruptState,
+  raised: RaisedInterrupt,
+  firstMatePaneId: string | null,
+  config: InterruptConfig,
+  lease: { readonly held: boolean; readonly epoch: number },
+): InterruptDecision => {
+  const decision = admitInterrupt(state, raised, firstMatePaneId, config, lease.epoch);
+  if (decision.verdict !== "queued" || lease.held) return decision;
+  return {
+    state: boundUnfiled(unfileEntry(decision.state, decision.state.lastSeq), config),
+    commands: decision.commands.filter((command) => command.type !== "store.enqueueOutbox"),
+    verdict: decision.verdict,
+  };
+};
+
 const LABEL: Record<InterruptKind, string> = {
   need_human: "NEEDS A HUMAN",
   report: "REPORT",
