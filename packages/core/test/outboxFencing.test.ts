@@ -50,7 +50,12 @@ describe("alert and outbox writes are fenced by the lease epoch", () => {
     expect(world.state().supervisor.leaseHeld).toBe(false);
   });
 
-  it("a host that lost the lease cannot clear its successor's alert nor mark its outbox delivered", () => {
+  // Each write in its own run: the host hears the first refusal before it decides anything else (as the
+  // runtime orders it), and then, knowing it lost the lease, does not try the other.
+  it.each([
+    ["clear its successor's alert", "store.clearAlert"],
+    ["mark its outbox delivered", "store.markDelivered"],
+  ] as const)("a host that lost the lease cannot %s", (_, write) => {
     const { world, worker } = settledWorld();
     // Detached: the interrupt waits in the outbox until the first mate pulls it.
     world.channel.detach(world.firstMatePaneId()!);
@@ -63,23 +68,29 @@ describe("alert and outbox writes are fenced by the lease epoch", () => {
     expect(pending.map((entry) => entry.delivered)).toEqual([false]);
     leaseTakenByAnotherHost(world);
     const before = world.commands.length;
-    // The worker goes on (its alert would clear) and the first mate pulls its inbox (the entry would be delivered).
-    world.inject({
-      type: "AgentEvidenceReceived",
-      now: world.now() + 1,
-      paneId: worker,
-      evidence: { source: "hook", state: "busy", at: world.now() + 1, detail: "UserPromptSubmit" },
-    });
-    world.inject({
-      type: "InboxPulled",
-      now: world.now() + 1,
-      paneId: world.firstMatePaneId()!,
-      seqs: pending.map((entry) => entry.seq),
-    });
+    if (write === "store.clearAlert")
+      // The worker goes on: its alert would clear.
+      world.inject({
+        type: "AgentEvidenceReceived",
+        now: world.now() + 1,
+        paneId: worker,
+        evidence: { source: "hook", state: "busy", at: world.now() + 1, detail: "UserPromptSubmit" },
+      });
+    // The first mate pulls its inbox: the entry would be delivered.
+    else
+      world.inject({
+        type: "InboxPulled",
+        now: world.now() + 1,
+        paneId: world.firstMatePaneId()!,
+        seqs: pending.map((entry) => entry.seq),
+      });
     world.drive();
     const after = world.commands.slice(before);
-    expect(after).toContainEqual(expect.objectContaining({ type: "store.clearAlert", paneId: worker }));
-    expect(after).toContainEqual(expect.objectContaining({ type: "store.markDelivered", seq: pending[0]!.seq }));
+    expect(after).toContainEqual(
+      write === "store.clearAlert"
+        ? expect.objectContaining({ type: "store.clearAlert", paneId: worker })
+        : expect.objectContaining({ type: "store.markDelivered", seq: pending[0]!.seq }),
+    );
     expect(world.store.snapshot().alerts.get(worker)).toEqual(alert);
     expect([...world.store.snapshot().outbox.values()]).toEqual(pending);
   });

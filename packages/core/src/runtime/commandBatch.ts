@@ -23,7 +23,8 @@ import { type ExecutionOutcome, skippedEffectEvent } from "./executeCommand.js";
  * - `query`: a store call answered by its own event (reads, lease, a stored
  *   proposal), never held back by a failed write;
  * - `effect`: tmux, channel and observation calls, held back once a durable
- *   write of the same batch failed.
+ *   write of the same batch failed (but the removal of a spawn's window,
+ *   which depends on none).
  */
 export type CommandRole = "local" | "durableWrite" | "query" | "effect";
 
@@ -44,6 +45,14 @@ export interface BatchProgress {
 /** A batch before any of its commands ran. */
 export const NEW_BATCH: BatchProgress = { failedWrite: null };
 
+/**
+ * Effects that depend on no write of their batch: removing the window of a
+ * spawn that must not live (its pane id was malformed, or the spawn went
+ * stale). Held back, it would leave a second first mate's pane alive — e.g.
+ * because the batch's captain's log line could not be written.
+ */
+const dependsOnNoWrite = (command: Command): boolean => command.type === "tmux.killWindow";
+
 /** Whether a command runs now; if not, why, and the event answering it (every awaited command is answered). */
 export type Admission =
   | { readonly run: true }
@@ -56,7 +65,7 @@ const RUN: Admission = { run: true };
  * durable write that failed is not run, and the core hears why.
  */
 export const admitCommand = (progress: BatchProgress, command: Command, now: number): Admission => {
-  if (progress.failedWrite === null || commandRole(command) !== "effect") return RUN;
+  if (progress.failedWrite === null || commandRole(command) !== "effect" || dependsOnNoWrite(command)) return RUN;
   const reason = `not run: ${progress.failedWrite}`;
   return { run: false, reason, answer: skippedEffectEvent(command, now, reason) };
 };

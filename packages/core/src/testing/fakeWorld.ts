@@ -1,8 +1,9 @@
 /**
  * A seeded fake world around the pure core: fake tmux, channel, store and
  * clock, and a work queue that runs one thing at a time — an event through
- * `step`, or a command against the fakes. Deterministic for a seed, so a
- * failing property run replays exactly.
+ * `step` (with its batch's durable writes, as the runtime runs them before
+ * the next event), or an effect against the fakes. Deterministic for a seed,
+ * so a failing property run replays exactly.
  *
  * `step()` runs one item, `drive()` runs until quiescent, `driveBounded(n)`
  * at most n items; `advance(ms)` moves time and delivers due ticks.
@@ -35,10 +36,14 @@ import { createFakeClock, type FakeClock } from "./fakeClock.js";
 import { createFakeStore, type FakeStore } from "./fakeStore.js";
 import { createFakeTmux, type FakeTmux } from "./fakeTmux.js";
 
-/** One queued item of a fake world: an event to step, or a command to execute. */
+/**
+ * One queued item of a fake world: an event to step, or an effect (or store
+ * query) started by a step and waiting for its port. Durable writes are never
+ * queued: like the runtime, the world runs them before the next event.
+ */
 export type WorkItem =
   | { readonly kind: "event"; readonly event: Event }
-  /** `batch` is where the step that produced it stands: a failed durable write stops the rest of its batch. */
+  /** `batch` is where its batch stood when it was started: an effect after a failed durable write is not run. */
   | { readonly kind: "command"; readonly command: Command; readonly batch: { progress: BatchProgress } };
 
 /** How to build a fake world: the core configuration, a seed, the owner, whether the first mate attaches by itself, and the start time. */
@@ -481,7 +486,12 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
   // and the core hears StoreWriteFailed. Every command ends in `applied` or
   // `unapplied`: none is dropped without a trace.
   let notDone: string | null = null;
-  const runCommand = (command: Command, batch: { progress: BatchProgress }) => {
+  /**
+   * Run one command admitted at `batch` (where its batch stood when the
+   * runtime would have started it). A failed durable write's event goes to
+   * `heard`, which the caller puts ahead of every waiting item.
+   */
+  const runCommand = (command: Command, batch: { progress: BatchProgress }, heard: Event[]) => {
     const now = clock.now();
     const role = commandRole(command);
     if (role === "local") {
@@ -508,25 +518,36 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
     if (reason === null) applied.push(command);
     else unapplied.push({ command, reason });
     for (const event of settled.events) {
-      // Like the runtime: a failed write is heard right after the rest of its own batch, ahead of later items.
-      if (!heardFirst(event)) queue.push({ kind: "event", event });
-      else queue.splice(afterBatch(batch), 0, { kind: "event", event });
+      if (heardFirst(event)) heard.push(event);
+      else queue.push({ kind: "event", event });
     }
     for (const event of later.splice(0)) queue.push({ kind: "event", event });
   };
 
-  /** The queue position just after the last command of `batch` still waiting (0 when none waits). */
-  const afterBatch = (batch: { progress: BatchProgress }): number => {
-    let at = 0;
-    queue.forEach((item, index) => {
-      if (item.kind === "command" && item.batch === batch) at = index + 1;
-    });
-    return at;
+  /**
+   * Run a batch in the runtime's order: its local commands and durable
+   * writes now, in order, before any waiting event is decided (the runtime
+   * awaits each write); its effects and queries are started in order — here
+   * queued, each admitted where the batch stood when it was started, so a
+   * port may answer late — and a failed write is heard before anything else
+   * waiting (commandBatch, heardFirst).
+   */
+  const runBatch = (produced: readonly Command[]) => {
+    const batch = { progress: NEW_BATCH };
+    const heard: Event[] = [];
+    for (const command of produced) {
+      const role = commandRole(command);
+      if (role === "local" || role === "durableWrite") runCommand(command, batch, heard);
+      else queue.push({ kind: "command", command, batch: { progress: batch.progress } });
+    }
+    queue.unshift(...heard.map((event): WorkItem => ({ kind: "event", event })));
   };
 
   const runItem = (item: WorkItem) => {
     if (item.kind === "command") {
-      runCommand(item.command, item.batch);
+      const heard: Event[] = [];
+      runCommand(item.command, item.batch, heard);
+      queue.unshift(...heard.map((event): WorkItem => ({ kind: "event", event })));
       return;
     }
     events.push(item.event);
@@ -535,8 +556,7 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
     state = next;
     transitions.push({ before, event: item.event, after: next, commands: produced });
     commands.push(...produced);
-    const batch = { progress: NEW_BATCH };
-    for (const command of produced) queue.push({ kind: "command", command, batch });
+    runBatch(produced);
     maybeAutoAttach(item.event, before);
   };
 

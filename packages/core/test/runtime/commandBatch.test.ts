@@ -117,6 +117,16 @@ describe("the batch rule", () => {
     for (const [type, role] of Object.entries(ROLES)) expect(commandRole({ type } as Command), type).toBe(role);
   });
 
+  it("the removal of a malformed spawn's window is not held back by a failed write of its batch: it depends on none", () => {
+    const killWindow: Command = { type: "tmux.killWindow", target: "@2" };
+    const result = runBatch([recordStart, appendLog, killWindow, emit], (command) =>
+      command.type === "store.appendLog" ? locked : done,
+    );
+    expect(result.ran).toEqual(["store.recordStart", "store.appendLog", "tmux.killWindow"]);
+    // The push of the same batch is still held back.
+    expect(result.heard.map((event) => event.type)).toEqual(["StoreWriteFailed", "EmitFailed"]);
+  });
+
   it("a failed durable write holds back the later effects of its batch and answers each awaited one", () => {
     const { ran, heard, failures } = runBatch([keys, recordStart, spawn, wake, read, appendLog, emit, observe], (c) =>
       c.type === "store.recordStart" ? locked : done,
