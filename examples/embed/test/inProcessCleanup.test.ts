@@ -62,13 +62,18 @@ describe("the embed example ends only what it started", () => {
 
     const example = runExample(["--serve", "--tmux", server.socketName]);
     await until(() => (example.stdout().includes("Ctrl-C to stop") ? true : undefined), 90_000);
-    // Its fleet and its first mate are up: record every pane it made, with the pane's process.
+    // Its fleet and its first mate are up: record every pane it made, with the pane's process. A pane
+    // spawned with an environment starts as a placeholder that is respawned at once (a new pid), so a
+    // listing is taken only once every pid it shows is alive.
     const ours = await until(async () => {
       const rows = (await server.tmux(["list-panes", "-a", "-F", "#{session_name} #{window_name} #{pane_pid}"]))
         .split("\n")
         .map((line) => line.split(" "))
         .filter(([session]) => session?.startsWith("fm-embed-"));
-      return rows.some(([session]) => session?.startsWith("fm-embed-bridge-")) && rows.length >= 4 ? rows : undefined;
+      const settled = rows.every(([, , pid]) => processAlive(Number(pid)));
+      return rows.some(([session]) => session?.startsWith("fm-embed-bridge-")) && rows.length >= 4 && settled
+        ? rows
+        : undefined;
     }, 60_000);
     const pids = ours.map(([, , pid]) => Number(pid));
     expect(pids.every((pid) => processAlive(pid))).toBe(true);
