@@ -11,6 +11,7 @@ import { DEFAULT_CONTROL_SESSION, PANE_LIST_FORMAT, parsePaneListing, renderPane
 import { createPaneCommandCache, foregroundCommand } from "../src/paneCommands.js";
 import type { ProcessTable } from "../src/processTable.js";
 import { hostileString } from "./hostileArbitraries.js";
+import { anyPaneId, listingRowFields } from "./listingRowArbitrary.js";
 import { createTestServer, eventually, type TestServer } from "./tmuxTestServer.js";
 
 const servers: TestServer[] = [];
@@ -31,17 +32,7 @@ const commandsOf = (panes: readonly PaneObservation[]) =>
 
 const observation: fc.Arbitrary<PaneObservation> = fc
   .record({
-    paneId: fc.nat({ max: 100_000 }).map((n) => `%${n}`),
-    session: hostileString(),
-    windowIndex: fc.nat({ max: 10_000 }),
-    windowName: hostileString(),
-    title: hostileString(),
-    command: hostileString(),
-    pid: fc.option(fc.integer({ min: 1, max: 4_000_000 }), { nil: null }),
-    dead: fc.boolean(),
-    lastActivityAt: fc.nat({ max: 4_000_000_000 }).map((seconds) => seconds * 1000),
-    width: fc.nat({ max: 1000 }),
-    height: fc.nat({ max: 1000 }),
+    ...listingRowFields(anyPaneId()),
     startCommand: fc.option(
       hostileString().filter((text) => text !== ""),
       { nil: undefined },

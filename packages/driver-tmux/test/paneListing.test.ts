@@ -4,20 +4,11 @@ import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
 import { parsePaneListing, renderPaneListing } from "../src/index.js";
 import { hostileString } from "./hostileArbitraries.js";
+import { anyPaneId, listingRowFields } from "./listingRowArbitrary.js";
 
 const observation: fc.Arbitrary<PaneObservation> = fc
   .record({
-    paneId: fc.nat({ max: 100_000 }).map((n) => `%${n}`),
-    session: hostileString(),
-    windowIndex: fc.nat({ max: 10_000 }),
-    windowName: hostileString(),
-    title: hostileString(),
-    command: hostileString(),
-    pid: fc.option(fc.integer({ min: 1, max: 4_000_000 }), { nil: null }),
-    dead: fc.boolean(),
-    lastActivityAt: fc.nat({ max: 4_000_000_000 }).map((seconds) => seconds * 1000),
-    width: fc.nat({ max: 1000 }),
-    height: fc.nat({ max: 1000 }),
+    ...listingRowFields(anyPaneId()),
     tmuxServer: fc.option(
       fc.record({
         pid: fc.integer({ min: 1, max: 4_000_000 }),

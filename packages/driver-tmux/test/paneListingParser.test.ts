@@ -8,22 +8,10 @@ import fc from "fast-check";
 import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
 import { createPaneListingParser, parsePaneListing, renderPaneListing } from "../src/paneListing.js";
-import { hostileString } from "./hostileArbitraries.js";
+import { listingRowFields } from "./listingRowArbitrary.js";
 
 const observation = (index: number): fc.Arbitrary<PaneObservation> =>
-  fc.record({
-    paneId: fc.constant(`%${index}` as PaneId),
-    session: hostileString(),
-    windowIndex: fc.nat({ max: 10_000 }),
-    windowName: hostileString(),
-    title: hostileString(),
-    command: hostileString(),
-    pid: fc.option(fc.integer({ min: 1, max: 4_000_000 }), { nil: null }),
-    dead: fc.boolean(),
-    lastActivityAt: fc.nat({ max: 4_000_000_000 }).map((seconds) => seconds * 1000),
-    width: fc.nat({ max: 1000 }),
-    height: fc.nat({ max: 1000 }),
-  });
+  fc.record(listingRowFields(fc.constant(`%${index}` as PaneId)));
 
 /** A fleet, and the next listing: some panes kept as they were, some changed, some gone, some new. */
 const twoListings = fc
