@@ -7,18 +7,14 @@
  * unfiled and is pushed only after this host holds the lease again and has
  * filed it.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { PaneId } from "@first-mate/core";
-import { createRuntime, type Runtime, type RuntimeReport } from "@first-mate/core/runtime";
-import { createFakeChannel, createFakeClock, createFakeTmux } from "@first-mate/core/testing";
-import { openSqliteStore, type SqliteStore } from "@first-mate/store-sqlite";
+import type { RuntimeReport } from "@first-mate/core/runtime";
+import { createFakeChannel } from "@first-mate/core/testing";
 import Database from "better-sqlite3";
 import * as E from "fp-ts/lib/Either.js";
 import { afterEach, describe, expect, it } from "vitest";
+import { type Cleanups, sqliteFileWorld } from "./sqliteFileWorld.js";
 
-const cleanups: (() => Promise<void> | void)[] = [];
+const cleanups: Cleanups = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
@@ -27,36 +23,12 @@ const HOUR = 3_600_000;
 
 describe("an interrupt refused for a stale lease epoch (real runtime, SQLite)", () => {
   it("is not pushed while it has no outbox row, and is filed and pushed once the host holds the lease again", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "fm-refused-"));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const path = join(dir, "first-mate.db");
-    const clock = createFakeClock();
-    const tmux = createFakeTmux(() => clock.now());
-    const worker = tmux.addPane({ command: "claude", title: "working" }) as PaneId;
-    const openStore = (): SqliteStore => {
-      const opened = openSqliteStore({ path, now: () => clock.now() });
-      if (E.isLeft(opened)) throw new Error(opened.left.message);
-      cleanups.push(() => opened.right.close());
-      return opened.right;
-    };
+    const { path, clock, worker, openStore, hostRuntime } = sqliteFileWorld(cleanups, "fm-refused-");
     const store = openStore();
     const channel = createFakeChannel();
-    const runtime: Runtime = createRuntime({
-      tmux,
-      channel,
-      store,
-      clock,
-      launcher: {
-        prepare: async ({ attempt, session, window }) => ({
-          request: { session, window, argv: ["claude"], env: {} },
-          tokenHash: attempt.toString(16).padStart(64, "0"),
-        }),
-      },
-      owner: "host-a",
-    });
+    const runtime = hostRuntime("host-a", store, channel);
     const reports: RuntimeReport[] = [];
     runtime.subscribe((report) => reports.push(report));
-    cleanups.push(() => runtime.stop());
     await runtime.start();
     await runtime.idle();
     const firstMate = runtime.status().firstMate?.paneId;

@@ -5,51 +5,23 @@
  * test/durableInterruptState.test.ts; this is the same sequence through the
  * store that ships.)
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { PaneId } from "@first-mate/core";
-import { createRuntime, type Runtime } from "@first-mate/core/runtime";
-import { createFakeChannel, createFakeClock, createFakeTmux } from "@first-mate/core/testing";
-import { openSqliteStore, type SqliteStore } from "@first-mate/store-sqlite";
+import type { Runtime } from "@first-mate/core/runtime";
+import type { SqliteStore } from "@first-mate/store-sqlite";
 import * as E from "fp-ts/lib/Either.js";
 import { afterEach, describe, expect, it } from "vitest";
+import { type Cleanups, sqliteFileWorld } from "./sqliteFileWorld.js";
 
-const cleanups: (() => Promise<void> | void)[] = [];
+const cleanups: Cleanups = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
 const world = () => {
-  const dir = mkdtempSync(join(tmpdir(), "fm-restart-"));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const path = join(dir, "first-mate.db");
-  const clock = createFakeClock();
-  const tmux = createFakeTmux(() => clock.now());
-  const worker = tmux.addPane({ command: "claude", title: "working" }) as PaneId;
-  const openStore = (): SqliteStore => {
-    const opened = openSqliteStore({ path, now: () => clock.now() });
-    if (E.isLeft(opened)) throw new Error(opened.left.message);
-    cleanups.push(() => opened.right.close());
-    return opened.right;
-  };
+  const { clock, worker, openStore, hostRuntime } = sqliteFileWorld(cleanups, "fm-restart-");
   /** A host process: its own store handle and runtime on the shared file, tmux and clock. */
   const startHost = async (owner: string): Promise<{ runtime: Runtime; store: SqliteStore }> => {
     const store = openStore();
-    const runtime = createRuntime({
-      tmux,
-      channel: createFakeChannel(),
-      store,
-      clock,
-      launcher: {
-        prepare: async ({ attempt, session, window }) => ({
-          request: { session, window, argv: ["claude"], env: {} },
-          tokenHash: attempt.toString(16).padStart(64, "0"),
-        }),
-      },
-      owner,
-    });
-    cleanups.push(() => runtime.stop());
+    const runtime = hostRuntime(owner, store);
     await runtime.start();
     await runtime.idle();
     return { runtime, store };
