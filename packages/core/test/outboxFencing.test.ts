@@ -7,30 +7,11 @@
  * one, and the host hears that it lost the lease.
  */
 import { describe, expect, it } from "vitest";
-import { parseCoreConfig } from "../src/config.js";
 import type { PaneId } from "../src/domain/paneId.js";
-import { EMPTY_HYDRATION } from "../src/events.js";
 import { HOLDER_WRITES } from "../src/holderWrites.js";
-import { initialState } from "../src/state.js";
 import { step } from "../src/step.js";
-import { createFakeWorld, type FakeWorld } from "../src/testing/fakeWorld.js";
+import { leaseTakenByAnotherHost, settledWorld, standbyWithoutLease } from "./leaseSituations.js";
 import { T0 } from "./support.js";
-
-/** Another host takes the lease behind this one's back (as after a pause past its expiry). */
-const leaseTakenByAnotherHost = (world: FakeWorld): void => {
-  const contents = world.store.snapshot();
-  contents.lease = { owner: "other-host", expiresAt: world.now() + 3_600_000 };
-  contents.leaseEpoch += 1;
-};
-
-const settledWorld = () => {
-  const world = createFakeWorld({ config: { tickMs: 5_000 } });
-  const worker = world.addWorker();
-  world.start();
-  world.drive();
-  world.advance(1_000);
-  return { world, worker };
-};
 
 describe("alert and outbox writes are fenced by the lease epoch", () => {
   it("a host that lost the lease cannot enqueue an interrupt nor raise its alert", () => {
@@ -98,14 +79,7 @@ describe("alert and outbox writes are fenced by the lease epoch", () => {
 
 describe("a host that knows it does not hold the lease", () => {
   it("sends no alert or outbox write (the store would refuse it and stop the rest of its batch), and keeps the interrupt apart until it can file it", () => {
-    let [state] = step(initialState(parseCoreConfig({})), {
-      type: "Started",
-      now: T0,
-      owner: "standby",
-      hydration: EMPTY_HYDRATION,
-    });
-    [state] = step(state, { type: "LeaseRenewed", now: T0, held: false, expiresAt: T0 + 90_000, epoch: 3 });
-    const [next, commands] = step(state, {
+    const [next, commands] = step(standbyWithoutLease(), {
       type: "NotifyReceived",
       now: T0 + 1_000,
       paneId: "%4" as PaneId,

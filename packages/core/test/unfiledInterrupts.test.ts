@@ -9,33 +9,16 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Command } from "../src/commands.js";
-import { parseCoreConfig } from "../src/config.js";
 import type { PaneId } from "../src/domain/paneId.js";
-import { EMPTY_HYDRATION } from "../src/events.js";
-import { initialState } from "../src/state.js";
 import { step } from "../src/step.js";
 import { createFakeWorld, type FakeWorld } from "../src/testing/fakeWorld.js";
+import { leaseTakenByAnotherHost, settledWorld, standbyWithoutLease } from "./leaseSituations.js";
 import { T0 } from "./support.js";
 
 const HOUR = 3_600_000;
 
-/** Another host takes the lease behind this one's back (as after a pause past its expiry), for an hour. */
-const leaseTakenByAnotherHost = (world: FakeWorld): void => {
-  const contents = world.store.snapshot();
-  contents.lease = { owner: "other-host", expiresAt: world.now() + HOUR };
-  contents.leaseEpoch += 1;
-};
-
 const interruptPushes = (world: FakeWorld) =>
   world.pushesToFirstMate().filter((push) => push.meta.kind === "interrupt");
-
-const settledWorld = () => {
-  const world = createFakeWorld({ config: { tickMs: 5_000 } });
-  const worker = world.addWorker();
-  world.start();
-  world.advance(1_000);
-  return { world, worker };
-};
 
 describe("an interrupt whose outbox write was refused is never pushed without its row", () => {
   it("stale lease epoch: the refused entry is not pushed when the first mate attaches, and is filed and pushed once the lease is back", () => {
@@ -81,13 +64,7 @@ describe("an interrupt whose outbox write was refused is never pushed without it
   });
 
   it("a standby host holds what it admits apart from the outbox, and files it above the store's numbers once it takes the lease", () => {
-    let [state] = step(initialState(parseCoreConfig({})), {
-      type: "Started",
-      now: T0,
-      owner: "standby",
-      hydration: EMPTY_HYDRATION,
-    });
-    [state] = step(state, { type: "LeaseRenewed", now: T0, held: false, expiresAt: T0 + 90_000, epoch: 3 });
+    let state = standbyWithoutLease();
     let commands: readonly Command[];
     [state, commands] = step(state, {
       type: "NotifyReceived",
