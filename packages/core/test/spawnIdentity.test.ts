@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import type { Command } from "../src/commands.js";
 import { DEFAULT_CONFIG } from "../src/config.js";
 import type { PaneObservation } from "../src/domain/observation.js";
-import { EMPTY_HYDRATION } from "../src/events.js";
+import { EMPTY_HYDRATION, type Event } from "../src/events.js";
 import { type CoreState, initialState } from "../src/state.js";
 import { step } from "../src/step.js";
 import { T0, takeLease } from "./support.js";
@@ -39,6 +39,18 @@ const observeWith = (state: CoreState, now: number, panes: PaneObservation[]) =>
   return { state: current, commands: produced };
 };
 
+/** tmux's answer to spawn `requestId` at T0 + 100: pane `%n` in window `@n`, its process `panePid`, on the first server. */
+const spawnedOnFirstServer = (requestId: string, paneId: `%${number}`, panePid: number): Event => ({
+  type: "SpawnSucceeded",
+  now: T0 + 100,
+  requestId,
+  paneId,
+  windowId: `@${paneId.slice(1)}`,
+  tokenHash: TOKEN_HASH,
+  panePid,
+  tmuxServer: SERVER_BEFORE,
+});
+
 /** A host that took the lease and asked for a first mate; the spawn request it made. */
 const spawning = () => {
   const [started] = step(initialState(DEFAULT_CONFIG), {
@@ -58,16 +70,7 @@ const spawning = () => {
 describe("the first mate's pane identity is recorded at its spawn", () => {
   it("tmux restart before the first observation: a new pane on the first mate's id is not taken for the first mate", () => {
     const { state, request } = spawning();
-    const [stamped, stampCommands] = step(state, {
-      type: "SpawnSucceeded",
-      now: T0 + 100,
-      requestId: request.requestId,
-      paneId: "%1",
-      windowId: "@1",
-      tokenHash: TOKEN_HASH,
-      panePid: 5001,
-      tmuxServer: SERVER_BEFORE,
-    });
+    const [stamped, stampCommands] = step(state, spawnedOnFirstServer(request.requestId, "%1", 5001));
     const marker = { paneId: "%1", panePid: 5001, tmuxServer: SERVER_BEFORE };
     expect(stamped.supervisor.marker).toMatchObject(marker);
     expect(stampCommands).toContainEqual(
@@ -97,16 +100,7 @@ describe("the first mate's pane identity is recorded at its spawn", () => {
 
   it("the pane of the same spawn, observed later, keeps the first mate (no false alarm)", () => {
     const { state, request } = spawning();
-    const [stamped] = step(state, {
-      type: "SpawnSucceeded",
-      now: T0 + 100,
-      requestId: request.requestId,
-      paneId: "%1",
-      windowId: "@1",
-      tokenHash: TOKEN_HASH,
-      panePid: 5001,
-      tmuxServer: SERVER_BEFORE,
-    });
+    const [stamped] = step(state, spawnedOnFirstServer(request.requestId, "%1", 5001));
     const own: PaneObservation = {
       paneId: "%1" as never,
       session: DEFAULT_CONFIG.session,
@@ -127,16 +121,7 @@ describe("the first mate's pane identity is recorded at its spawn", () => {
 
   it("stale spawn killed without the process ladder: a stale spawn's pane is killed with its pid, so its process tree is ended", () => {
     const { state, request } = spawning();
-    const [, commands] = step(state, {
-      type: "SpawnSucceeded",
-      now: T0 + 100,
-      requestId: `${request.requestId}-not-in-flight`,
-      paneId: "%9",
-      windowId: "@9",
-      tokenHash: TOKEN_HASH,
-      panePid: 6009,
-      tmuxServer: SERVER_BEFORE,
-    });
+    const [, commands] = step(state, spawnedOnFirstServer(`${request.requestId}-not-in-flight`, "%9", 6009));
     expect(commands).toContainEqual({ type: "tmux.kill", paneId: "%9", pid: 6009, reason: "stale spawn" });
   });
 });
