@@ -134,6 +134,13 @@ const observe = (state: CoreState): StepResult => {
   ];
 };
 
+// Most steps leave a part as it was: keep the same state then, rather than copy the whole state to change nothing.
+const withHeartbeat = (state: CoreState, heartbeat: CoreState["heartbeat"]): CoreState =>
+  heartbeat === state.heartbeat ? state : { ...state, heartbeat };
+
+const withInterrupts = (state: CoreState, interrupts: CoreState["interrupts"]): CoreState =>
+  interrupts === state.interrupts ? state : { ...state, interrupts };
+
 const heartbeat = (state: CoreState): StepResult => {
   if (!state.fleetSeen) return [state, []];
   // While the channel does not reach the first mate, a push becomes a typed wake-up.
@@ -152,7 +159,7 @@ const heartbeat = (state: CoreState): StepResult => {
     thresholds: state.config,
     capBytes: state.config.renderCapBytes,
   });
-  return [{ ...state, heartbeat: decision.state }, decision.commands];
+  return [withHeartbeat(state, decision.state), decision.commands];
 };
 
 const deliver = (state: CoreState): StepResult => {
@@ -164,14 +171,14 @@ const deliver = (state: CoreState): StepResult => {
     paneNames(state),
     state.supervisor.marker?.attempt ?? 0,
   );
-  return [{ ...state, interrupts: decision.state }, decision.commands];
+  return [withInterrupts(state, decision.state), decision.commands];
 };
 
 /** Apply a supervisor decision; a changed marker resets what the first mate knows. */
 const applySupervisor = (state: CoreState, decision: SupervisorDecision): StepResult => {
   const before = state.supervisor.marker;
   const after = decision.state.marker;
-  let next: CoreState = { ...state, supervisor: decision.state };
+  let next: CoreState = decision.state === state.supervisor ? state : { ...state, supervisor: decision.state };
   if (state.supervisor.gaveUp !== decision.state.gaveUp) next = { ...next, gaveUpObserveFloor: next.observe.nextId };
   const probe: Command[] = [];
   if (before?.paneId !== after?.paneId || before?.attempt !== after?.attempt) {
@@ -277,7 +284,7 @@ const renewLease = (state: CoreState): StepResult => [
 
 const expire = (state: CoreState): StepResult => {
   const decision = expireOutbox(state.interrupts, state.now, state.config, state.supervisor.leaseEpoch);
-  return [{ ...state, interrupts: decision.state }, decision.commands];
+  return [withInterrupts(state, decision.state), decision.commands];
 };
 
 const scheduleTick = (state: CoreState): StepResult => {
@@ -952,7 +959,11 @@ export const step = (state: CoreState, event: Event): StepResult => {
   const now = Math.max(state.now, event.now);
   // A start's baseline is what the store holds: the first diff writes only what changes after it.
   const timed: CoreState =
-    event.type === "Started" ? withHydratedTables({ ...state, now }, event.hydration, now) : { ...state, now };
+    event.type === "Started"
+      ? withHydratedTables({ ...state, now }, event.hydration, now)
+      : now === state.now
+        ? state
+        : { ...state, now };
   const refusal = agentToolRefusal(timed, event);
   if (refusal !== null) return refusal;
   const [next, commands] = chain(
