@@ -211,10 +211,15 @@ const chain = (state: CoreState, ...steps: ((s: CoreState) => StepResult)[]): St
   return [current, orderStoreFirst(commands)];
 };
 
-const orderStoreFirst = (commands: readonly Command[]): Command[] => [
-  ...commands.filter((command) => command.type.startsWith("store.")),
-  ...commands.filter((command) => !command.type.startsWith("store.")),
-];
+const isStore = (command: Command): boolean => command.type.startsWith("store.");
+
+const orderStoreFirst = (commands: readonly Command[]): Command[] => {
+  // Most lists are in order already (no store command after another kind): no need to split them.
+  const firstOther = commands.findIndex((command) => !isStore(command));
+  if (firstOther === -1 || !commands.some((command, index) => index > firstOther && isStore(command)))
+    return [...commands];
+  return [...commands.filter(isStore), ...commands.filter((command) => !isStore(command))];
+};
 
 const admit = (state: CoreState, raised: RaisedInterrupt): [CoreState, readonly Command[], InterruptVerdict] => {
   // Not holding the lease, a queued entry cannot be filed: it waits apart, never pushed, until this host can file it.
@@ -381,14 +386,14 @@ const onFleetObserved = (state: CoreState, event: EventOf<"FleetObserved">): Ste
         resetAt: flags.resetAt ?? state.supervisor.resetAt,
       }
     : state.supervisor;
-  const next: CoreState = {
-    ...state,
+  const listed = {
     fleet: event.panes,
     ...inputsOfListedPanes(state, event.panes),
     fleetSeen: true,
     observe: { ...state.observe, inFlight: null, again: false },
   };
   if (follow && flags?.marker !== undefined) {
+    const next: CoreState = { ...state, ...listed };
     const marker = flags.marker;
     const followed = {
       ...supervisor,
@@ -402,7 +407,7 @@ const onFleetObserved = (state: CoreState, event: EventOf<"FleetObserved">): Ste
       (s) => reconcileObserved(s, event, again),
     );
   }
-  return reconcileObserved({ ...next, supervisor }, event, again);
+  return reconcileObserved({ ...state, ...listed, supervisor }, event, again);
 };
 
 /**
@@ -683,13 +688,18 @@ const onReport = (state: CoreState, event: EventOf<"ReportReceived">): StepResul
 const onLeaseRenewed = (state: CoreState, event: EventOf<"LeaseRenewed">): StepResult => {
   const before = state.supervisor;
   const taken = event.held && (!before.leaseHeld || event.epoch !== before.leaseEpoch);
+  const leaseEpoch = event.held ? event.epoch : 0;
+  const synced = event.held && !taken && before.synced;
+  // The usual renewal (held, same epoch) changes nothing.
+  if (!taken && before.leaseHeld === event.held && before.leaseEpoch === leaseEpoch && before.synced === synced)
+    return [state, []];
   const next: CoreState = {
     ...state,
     supervisor: {
       ...before,
       leaseHeld: event.held,
-      leaseEpoch: event.held ? event.epoch : 0,
-      synced: event.held && !taken && before.synced,
+      leaseEpoch,
+      synced,
     },
   };
   // Taken the lease (or taken it anew): decide nothing until the store's
