@@ -116,9 +116,12 @@ export const currentDigest = (state: CoreState): FleetDigest =>
     agentSignatures: state.config.agentSignatures,
   });
 
-const paneNames = (state: CoreState): Record<string, string> => {
+/** The window name of the pane the outbox's head comes from (the only name a delivery renders), as last listed. */
+const headPaneName = (state: CoreState): Record<string, string> => {
   const names: Record<string, string> = {};
-  for (const pane of state.fleet) names[pane.paneId] = pane.windowName;
+  const head = state.interrupts.outbox[0];
+  if (head === undefined) return names;
+  for (const pane of state.fleet) if (pane.paneId === head.source) names[pane.paneId] = pane.windowName;
   return names;
 };
 
@@ -168,7 +171,7 @@ const deliver = (state: CoreState): StepResult => {
     state.interrupts,
     firstMatePane(state),
     state.firstMateAttached,
-    paneNames(state),
+    headPaneName(state),
     state.supervisor.marker?.attempt ?? 0,
   );
   return [withInterrupts(state, decision.state), decision.commands];
