@@ -389,14 +389,10 @@ const onFleetObserved = (state: CoreState, event: EventOf<"FleetObserved">): Ste
         resetAt: flags.resetAt ?? state.supervisor.resetAt,
       }
     : state.supervisor;
-  const listed = {
-    fleet: event.panes,
-    ...inputsOfListedPanes(state, event.panes),
-    fleetSeen: true,
-    observe: { ...state.observe, inFlight: null, again: false },
-  };
+  const { inputs, inputOwners } = inputsOfListedPanes(state, event.panes);
+  const observe = { ...state.observe, inFlight: null, again: false };
   if (follow && flags?.marker !== undefined) {
-    const next: CoreState = { ...state, ...listed };
+    const next: CoreState = { ...state, fleet: event.panes, inputs, inputOwners, fleetSeen: true, observe };
     const marker = flags.marker;
     const followed = {
       ...supervisor,
@@ -410,7 +406,11 @@ const onFleetObserved = (state: CoreState, event: EventOf<"FleetObserved">): Ste
       (s) => reconcileObserved(s, event, again),
     );
   }
-  return reconcileObserved({ ...state, ...listed, supervisor }, event, again);
+  return reconcileObserved(
+    { ...state, fleet: event.panes, inputs, inputOwners, fleetSeen: true, observe, supervisor },
+    event,
+    again,
+  );
 };
 
 /**
@@ -421,8 +421,10 @@ const onFleetObserved = (state: CoreState, event: EventOf<"FleetObserved">): Ste
 const inputsOfListedPanes = (
   state: CoreState,
   panes: readonly PaneObservation[],
-): Pick<CoreState, "inputs" | "inputOwners"> =>
-  keepInputsOfListedPanes(state.inputs, state.inputOwners ?? {}, state.fleet, panes);
+): Required<Pick<CoreState, "inputs" | "inputOwners">> => {
+  const kept = keepInputsOfListedPanes(state.inputs, state.inputOwners ?? {}, state.fleet, panes);
+  return { inputs: kept.inputs, inputOwners: kept.owners };
+};
 
 /** Drop the alerts of `paneIds`, in memory and in the store. */
 const clearAlerts = (state: CoreState, paneIds: readonly string[]): StepResult => {

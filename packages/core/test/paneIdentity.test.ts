@@ -149,6 +149,22 @@ describe("pane identity", () => {
     expect(world.state().inputs.panes[worker]).toBeUndefined();
   });
 
+  it("listing never recorded the inputs' owner: inputs given for a pane before its first listing are not kept for a new process later listed under its id", () => {
+    const world = startedWorld();
+    const worker = world.addWorker({ windowName: "web" });
+    world.inject({ type: "InputsUpdated", now: world.now(), panes: { [worker]: { pr: 9, ci: "red" } } });
+    world.drive();
+    world.advance(30_000);
+    expect(world.digest().panes.find((row) => row.handle === worker)).toMatchObject({ pr: 9, ci: "red" });
+    // The listing showed their pane (its pid): from then on they are that pane's, and a new process
+    // under the same id (on the same server) is another pane.
+    const listed = world.tmux.panes.get(worker)!;
+    world.tmux.panes.set(worker, { ...listed, pid: (listed.pid ?? 0) + 1 });
+    world.advance(30_000);
+    expect(world.state().inputs.panes[worker]).toBeUndefined();
+    expect(world.digest().panes.find((row) => row.handle === worker)).toMatchObject({ pr: null, ci: null });
+  });
+
   it("inputs given for a pane before its first listing are dropped when that listing is of another tmux server", () => {
     const world = startedWorld();
     const worker = world.addWorker({ windowName: "web" });
