@@ -125,7 +125,8 @@ export const measureCore = (options: CoreBenchOptions): CoreBenchResult => {
   let sink = 0;
   const pipelineUs = timeMedianUs(
     () => {
-      const digest = buildDigest(fleet, context);
+      // A new observation each time, as each tick brings: the same array would be served from buildDigest's memo.
+      const digest = buildDigest(fleet.slice(), context);
       sink += diverge(previous, digest, thresholds).length;
     },
     iterations,

@@ -15,7 +15,7 @@ import type { FleetDigest, PaneDigest } from "../domain/digest.js";
 import type { FleetInputs, PaneObservation } from "../domain/observation.js";
 import { comparePaneIds } from "../domain/paneId.js";
 import type { AgentStates } from "./agentStates.js";
-import { curatePane } from "./curatePane.js";
+import { curatePane, paneIdleSeconds } from "./curatePane.js";
 
 /**
  * What `buildDigest` needs beside the observations: the time, the first mate's pane and window (left out of the
@@ -33,12 +33,39 @@ export interface DigestContext {
   readonly agents?: AgentStates;
 }
 
-/** Pure: the fleet digest at `now`, panes sorted by pane id. */
-export const buildDigest = (panes: readonly PaneObservation[], context: DigestContext): FleetDigest => {
-  const rows: PaneDigest[] = [];
+/** The digest's rows, sorted, with the panes they were curated from: all of it but the time. */
+interface CuratedRows {
+  readonly firstMatePaneId: string | null;
+  readonly session: string | undefined;
+  readonly window: string | undefined;
+  readonly inputPanes: FleetInputs["panes"];
+  readonly alerts: DigestContext["alerts"];
+  readonly agentSignatures: DigestContext["agentSignatures"];
+  readonly agents: DigestContext["agents"];
+  readonly rows: readonly (readonly [PaneObservation, PaneDigest])[];
+}
+
+/**
+ * The last rows curated from each fleet. The core's state is immutable, so the same objects mean the same rows:
+ * a step that changed none of them (an idle fleet's screen captures) re-ages the rows instead of re-curating and
+ * re-sorting a hundred panes. Held weakly: an observation replaced is forgotten with it.
+ */
+const curated = new WeakMap<readonly PaneObservation[], CuratedRows>();
+
+const sameInputs = (known: CuratedRows, context: DigestContext): boolean =>
+  known.firstMatePaneId === context.firstMatePaneId &&
+  known.session === context.firstMateWindow?.session &&
+  known.window === context.firstMateWindow?.window &&
+  known.inputPanes === context.inputs.panes &&
+  known.alerts === context.alerts &&
+  known.agentSignatures === context.agentSignatures &&
+  known.agents === context.agents;
+
+const curateRows = (panes: readonly PaneObservation[], context: DigestContext): CuratedRows => {
+  const rows: (readonly [PaneObservation, PaneDigest])[] = [];
+  const home = context.firstMateWindow;
   for (const pane of panes) {
     if (pane.dead || pane.paneId === context.firstMatePaneId) continue;
-    const home = context.firstMateWindow;
     if (home && pane.session === home.session && pane.windowName === home.window) continue;
     const row = curatePane(pane, {
       now: context.now,
@@ -47,8 +74,29 @@ export const buildDigest = (panes: readonly PaneObservation[], context: DigestCo
       ...(context.agentSignatures ? { agentSignatures: context.agentSignatures } : {}),
       ...(context.agents ? { agentState: context.agents[pane.paneId]?.resolved ?? UNKNOWN_AGENT_STATE } : {}),
     });
-    if (row) rows.push(row);
+    if (row) rows.push([pane, row]);
   }
-  rows.sort((a, b) => comparePaneIds(a.handle, b.handle));
+  rows.sort((a, b) => comparePaneIds(a[1].handle, b[1].handle));
+  return {
+    firstMatePaneId: context.firstMatePaneId,
+    session: home?.session,
+    window: home?.window,
+    inputPanes: context.inputs.panes,
+    alerts: context.alerts,
+    agentSignatures: context.agentSignatures,
+    agents: context.agents,
+    rows,
+  };
+};
+
+/** Pure: the fleet digest at `now`, panes sorted by pane id. */
+export const buildDigest = (panes: readonly PaneObservation[], context: DigestContext): FleetDigest => {
+  let known = curated.get(panes);
+  if (known === undefined || !sameInputs(known, context)) {
+    known = curateRows(panes, context);
+    curated.set(panes, known);
+  }
+  // The time is the one input a row takes that the memo does not hold: `idleS` is curatePane's, at `now`.
+  const rows = known.rows.map(([pane, row]) => ({ ...row, idleS: paneIdleSeconds(context.now, pane.lastActivityAt) }));
   return { at: context.now, panes: rows, budget: context.inputs.usage };
 };

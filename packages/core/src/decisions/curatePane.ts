@@ -28,6 +28,10 @@ export interface CurateContext {
   readonly agentState?: ResolvedAgentState | undefined;
 }
 
+/** Pure: whole seconds since the pane's last activity, never negative (tmux's clock may run ahead of `now`). */
+export const paneIdleSeconds = (now: number, lastActivityAt: number): number =>
+  Math.max(0, Math.floor((now - lastActivityAt) / 1000));
+
 /** Pure: the digest row for one pane, or null when the pane runs no agent. */
 export const curatePane = (pane: PaneObservation, context: CurateContext): PaneDigest | null => {
   const agent = classifyAgent(pane, context.agentSignatures ?? DEFAULT_AGENT_SIGNATURES);
@@ -42,7 +46,7 @@ export const curatePane = (pane: PaneObservation, context: CurateContext): PaneD
     blocked: context.alert?.kind === "need_human" || context.agentState?.state === "waiting_permission",
     pr: input?.pr ?? null,
     ci: input?.ci ?? null,
-    idleS: Math.max(0, Math.floor((context.now - pane.lastActivityAt) / 1000)),
+    idleS: paneIdleSeconds(context.now, pane.lastActivityAt),
     ...(context.agentState
       ? { state: context.agentState.state, stateSource: context.agentState.source, stateAt: context.agentState.at }
       : {}),
