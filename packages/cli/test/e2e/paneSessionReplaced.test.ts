@@ -4,9 +4,9 @@
  * once that pane's process ended and another took its id. Real host
  * (`startHost`), real tmux, the real channel socket; see e2eWorld.ts.
  */
-import { connect } from "node:net";
 import type { PaneId } from "@first-mate/core";
 import { afterEach, describe, expect, it } from "vitest";
+import { sayHello } from "../helloClient.js";
 import { createE2eWorld, E2E_TIMEOUT_MS, type E2eWorld, waitFor } from "./e2eWorld.js";
 
 let world: E2eWorld | null = null;
@@ -31,17 +31,7 @@ describe("a session is its pane's only while the pane is the same process (end t
 
       // A client that says hello for that pane, from this tmux server, and keeps its connection open.
       const tmuxEnvironment = await w.tmux(["display-message", "-p", "#{socket_path},#{pid},0"]);
-      const socket = connect(w.socketPath);
-      let closed = false;
-      socket.on("error", () => undefined);
-      socket.once("close", () => {
-        closed = true;
-      });
-      await new Promise<void>((resolve, reject) => {
-        socket.once("connect", resolve);
-        socket.once("error", reject);
-      });
-      socket.write(`${JSON.stringify({ role: "agent", pane, tmux: tmuxEnvironment.trim() })}\n`);
+      const client = await sayHello(w.socketPath, { role: "agent", pane, tmux: tmuxEnvironment.trim() });
       await waitFor("the session", () => host.channelServer.sessions().find((session) => session.paneId === pane));
       expect(host.channelServer.sessions().find((session) => session.paneId === pane)?.panePid).toBe(before);
 
@@ -51,7 +41,7 @@ describe("a session is its pane's only while the pane is the same process (end t
         const pid = listedPid();
         return pid !== null && pid !== before;
       });
-      await waitFor("the session to be closed", () => closed);
+      await waitFor("the session to be closed", () => client.isClosed());
       expect(host.channelServer.sessions().some((session) => session.paneId === pane)).toBe(false);
       const log = await waitFor("the log line", async () => {
         const entries = await host.store.readLog({ limit: 200 });

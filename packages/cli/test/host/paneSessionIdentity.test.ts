@@ -6,7 +6,6 @@
  * named after the defect it pins.
  */
 import { mkdtemp, rm } from "node:fs/promises";
-import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AgentHookPayload, PaneId, ToolHost } from "@first-mate/core";
@@ -16,6 +15,7 @@ import { createIsolatedTmuxServer } from "@first-mate/driver-tmux/testing";
 import * as E from "fp-ts/lib/Either.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { createObservedTmux } from "../../src/host/observedTmux.js";
+import { sayHello } from "../helloClient.js";
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -32,30 +32,11 @@ const until = async <T>(check: () => T | undefined | Promise<T | undefined>, tim
   }
 };
 
-/** A raw connection that has sent `hello` and collects the lines the server answers. */
+/** A raw connection that has sent `hello`, closed after the test. */
 const hello = async (socketPath: string, line: Record<string, unknown>) => {
-  const socket: Socket = connect(socketPath);
-  const lines: string[] = [];
-  let closed = false;
-  let buffer = "";
-  socket.on("data", (chunk) => {
-    buffer += chunk.toString("utf8");
-    for (let newline = buffer.indexOf("\n"); newline !== -1; newline = buffer.indexOf("\n")) {
-      lines.push(buffer.slice(0, newline));
-      buffer = buffer.slice(newline + 1);
-    }
-  });
-  socket.on("error", () => undefined);
-  socket.once("close", () => {
-    closed = true;
-  });
-  await new Promise<void>((resolve, reject) => {
-    socket.once("connect", resolve);
-    socket.once("error", reject);
-  });
-  socket.write(`${JSON.stringify(line)}\n`);
-  cleanups.push(async () => socket.destroy());
-  return { lines, isClosed: () => closed };
+  const client = await sayHello(socketPath, line);
+  cleanups.push(async () => client.destroy());
+  return client;
 };
 
 const codeOf = (line: string): string | null => (JSON.parse(line) as { error?: { code?: string } }).error?.code ?? null;
