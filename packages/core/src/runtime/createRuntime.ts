@@ -31,7 +31,8 @@ import { currentDigest, type EventRejected, step } from "../step.js";
 import { toolRequestEvent, toolRequestIdOf } from "../toolStep.js";
 import { type AuthorityControls, createAuthorityControls } from "./authorityControls.js";
 import type { WorkerDefaults } from "./authorityTools.js";
-import { admitCommand, commandRole, heardFirst, NEW_BATCH, type Settled, settleOutcome } from "./commandBatch.js";
+import { runBatch, settleStarted } from "./batchOrder.js";
+import { heardFirst, type Settled } from "./commandBatch.js";
 import { executeCommand } from "./executeCommand.js";
 import type { FirstMateLauncher } from "./launcher.js";
 import { authorityStoreFor } from "./memoryAuthorityStore.js";
@@ -62,6 +63,8 @@ export interface RuntimeOptions {
   readonly processes?: ProcessPort;
   /** How a closed pane's remaining processes are ended (default DEFAULT_END_LADDER). */
   readonly endLadder?: readonly EndStep[];
+  /** The core's decision function (default: `step`); a test may put one that returns batches of its choosing. */
+  readonly step?: typeof step;
 }
 
 /** What the runtime reports to its embedder, for a UI or a timeline. */
@@ -165,6 +168,7 @@ export const createRuntime = (options: RuntimeOptions): Runtime => {
     options.workers ? { ...options.config, workerDefaults: workerDefaultsOf(options.workers) } : (options.config ?? {}),
   );
   const { clock } = options;
+  const decide = options.step ?? step;
   let state: CoreState = initialState(config);
   let running = false;
   const listeners = new Set<(report: RuntimeReport) => void>();
@@ -207,7 +211,7 @@ export const createRuntime = (options: RuntimeOptions): Runtime => {
     });
   };
 
-  /** Failed durable writes of the batch being run: heard before any other waiting event (commandBatch, heardFirst). */
+  /** Events of started effects to hear before any other waiting event (commandBatch, heardFirst): none today. */
   const failedWrites: Event[] = [];
 
   const settle = (settled: Settled, command: Command) => {
@@ -221,7 +225,7 @@ export const createRuntime = (options: RuntimeOptions): Runtime => {
 
   const runEffect = (command: Command) => {
     const task = executeCommand(command, { ...options, clock }).then((outcome) =>
-      settle(settleOutcome(NEW_BATCH, command, outcome, clock.now()), command),
+      settle(settleStarted(command, outcome, clock.now()), command),
     );
     inFlight.add(task);
     void task.finally(() => inFlight.delete(task));
@@ -237,41 +241,31 @@ export const createRuntime = (options: RuntimeOptions): Runtime => {
       report({ type: "alert", at: clock.now(), level: command.level, code: command.code, message: command.message });
   };
 
-  const execute = async (commands: readonly Command[]) => {
-    // One batch's rule, shared with the fake world (commandBatch): durable
+  const execute = (commands: readonly Command[]) =>
+    // The batch's order is shared with the fake world (batchOrder): durable
     // writes are awaited in order, and one that fails stops every later effect
     // of its batch; the core hears of the failure and of each skipped effect.
-    let progress = NEW_BATCH;
-    for (const command of commands) {
-      report({ type: "command", at: clock.now(), command });
-      const role = commandRole(command);
-      if (role === "local") {
-        runLocal(command);
-        continue;
-      }
-      const admitted = admitCommand(progress, command, clock.now());
-      if (!admitted.run) {
-        report({ type: "error", at: clock.now(), message: `${command.type} ${admitted.reason}` });
-        if (admitted.answer !== null) void enqueue(admitted.answer);
-        continue;
-      }
-      if (role === "durableWrite") {
-        const settled = settleOutcome(
-          progress,
-          command,
-          await executeCommand(command, { ...options, clock }),
-          clock.now(),
-        );
-        progress = settled.progress;
-        settle(settled, command);
-        continue;
-      }
-      runEffect(command);
-    }
-    // Before anything that arrived meanwhile (drain picks the queue's head next).
-    queue.unshift(...failedWrites.splice(0));
-    armTimer();
-  };
+    runBatch(
+      commands,
+      {
+        now: () => clock.now(),
+        reached: (command) => report({ type: "command", at: clock.now(), command }),
+        keep: runLocal,
+        start: runEffect,
+        skipped: (command, reason) => report({ type: "error", at: clock.now(), message: `${command.type} ${reason}` }),
+        written: (command, settled) => {
+          if (settled.failure !== null)
+            report({ type: "error", at: clock.now(), message: `${command.type}: ${settled.failure}` });
+        },
+        hear: (event) => void enqueue(event),
+        hearFirst: (events) => {
+          // Before anything that arrived meanwhile (drain picks the queue's head next).
+          queue.unshift(...failedWrites.splice(0), ...events);
+          armTimer();
+        },
+      },
+      (command) => executeCommand(command, { ...options, clock }),
+    );
 
   const drain = async () => {
     try {
@@ -280,7 +274,7 @@ export const createRuntime = (options: RuntimeOptions): Runtime => {
         report({ type: "event", at: clock.now(), event });
         let result: ReturnType<typeof step>;
         try {
-          result = step(state, event);
+          result = decide(state, event);
         } catch (error) {
           // step is total; should it ever throw, the event changes nothing and the queue goes on.
           report({ type: "error", at: clock.now(), message: `${event.type}: ${messageOf(error)}` });

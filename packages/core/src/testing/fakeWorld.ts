@@ -19,14 +19,8 @@ import { isPaneId, type PaneId } from "../domain/paneId.js";
 import type { ToolReply, ToolRequest } from "../domain/toolCall.js";
 import type { Event } from "../events.js";
 import { describeError, type PortError } from "../ports/errors.js";
-import {
-  admitCommand,
-  type BatchProgress,
-  commandRole,
-  heardFirst,
-  NEW_BATCH,
-  settleOutcome,
-} from "../runtime/commandBatch.js";
+import { runBatchSync, settleStarted } from "../runtime/batchOrder.js";
+import { heardFirst } from "../runtime/commandBatch.js";
 import type { ExecutionOutcome } from "../runtime/executeCommand.js";
 import { type CoreState, initialState } from "../state.js";
 import { step as coreStep, currentDigest } from "../step.js";
@@ -39,12 +33,12 @@ import { createFakeTmux, type FakeTmux } from "./fakeTmux.js";
 /**
  * One queued item of a fake world: an event to step, or an effect (or store
  * query) started by a step and waiting for its port. Durable writes are never
- * queued: like the runtime, the world runs them before the next event.
+ * queued: like the runtime, the world runs them before the next event; an
+ * effect a failed write held back is never started (batchOrder).
  */
 export type WorkItem =
   | { readonly kind: "event"; readonly event: Event }
-  /** `batch` is where its batch stood when it was started: an effect after a failed durable write is not run. */
-  | { readonly kind: "command"; readonly command: Command; readonly batch: { progress: BatchProgress } };
+  | { readonly kind: "command"; readonly command: Command };
 
 /** How to build a fake world: the core configuration, a seed, the owner, whether the first mate attaches by itself, and the start time. */
 export interface FakeWorldOptions {
@@ -62,6 +56,8 @@ export interface FakeWorldOptions {
   readonly firstMateAcknowledges?: boolean;
   /** Start time, epoch ms. */
   readonly start?: number;
+  /** The core's decision function (default: `step`), as the runtime's option of the same name. */
+  readonly step?: typeof coreStep;
 }
 
 /** One step of a fake world's core: the state before, the event, the state after and the commands. */
@@ -175,6 +171,7 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
   const autoAttach = options.autoAttach ?? true;
   let owner = options.owner ?? "world-host";
   let state = initialState(config);
+  const decide = options.step ?? coreStep;
   const queue: WorkItem[] = [];
   const wakes = new Set<number>();
   const alerts: WorldAlert[] = [];
@@ -233,7 +230,7 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
 
   const emit = (command: CommandOf<"channel.emit">, now: number): ExecutionOutcome => {
     const delivered = channel.emitSync(command.paneId, command.content, command.meta);
-    if (!delivered) return answer({ type: "EmitFailed", now, emitId: command.emitId, reason: "not attached" });
+    if (!delivered) return answer({ type: "EmitFailed", now, emitId: command.emitId, reason: "not delivered" });
     pushes.push({ paneId: command.paneId, content: command.content, meta: { ...command.meta } });
     // A first mate that hears its channel acts on the push, naming it (after the emit is answered).
     const behaviour = world.firstMateChannelOf(command.paneId);
@@ -481,82 +478,78 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
     }
   };
 
-  // The runtime's own batch rule (commandBatch): a durable write that fails
-  // stops the later effects of its batch, each answered with its own failure,
-  // and the core hears StoreWriteFailed. Every command ends in `applied` or
-  // `unapplied`: none is dropped without a trace.
+  // The runtime's own batch order and rule (batchOrder, commandBatch): a
+  // durable write that fails stops the later effects of its batch, each
+  // answered with its own failure, and the core hears StoreWriteFailed first.
+  // Every command ends in `applied` or `unapplied`: none is dropped without a trace.
   let notDone: string | null = null;
-  /**
-   * Run one command admitted at `batch` (where its batch stood when the
-   * runtime would have started it). A failed durable write's event goes to
-   * `heard`, which the caller puts ahead of every waiting item.
-   */
-  const runCommand = (command: Command, batch: { progress: BatchProgress }, heard: Event[]) => {
-    const now = clock.now();
-    const role = commandRole(command);
-    if (role === "local") {
-      runLocal(command as CommandOf<LocalType>, now);
-      applied.push(command);
-      return;
-    }
-    const { progress } = batch;
-    const admitted = admitCommand(progress, command, now);
-    if (!admitted.run) {
-      unapplied.push({ command, reason: admitted.reason });
-      if (admitted.answer !== null) queue.push({ kind: "event", event: admitted.answer });
-      return;
-    }
+  /** Run one command against the fake ports: what it did, and why not if it did not. */
+  const runOnPort = (command: Command, now: number): ExecutionOutcome => {
     const handler = handlers[command.type as PortType] as
       | ((command: Command, now: number) => ExecutionOutcome)
       | undefined;
     notDone = handler === undefined ? `the fake world has no handler for ${command.type}` : null;
-    const outcome: ExecutionOutcome =
-      handler === undefined ? { kind: "failed", error: notDone! } : handler(command, now);
-    const settled = settleOutcome(progress, command, outcome, now);
-    batch.progress = settled.progress;
-    const reason = settled.failure ?? notDone;
+    return handler === undefined ? { kind: "failed", error: notDone! } : handler(command, now);
+  };
+  const record = (command: Command, failure: string | null) => {
+    const reason = failure ?? notDone;
     if (reason === null) applied.push(command);
     else unapplied.push({ command, reason });
+  };
+  const hear = (event: Event) => queue.push({ kind: "event", event });
+  const hearFirst = (heard: readonly Event[]) =>
+    queue.unshift(...heard.map((event): WorkItem => ({ kind: "event", event })));
+
+  /** A started effect or query, answered by its fake port when the queue reaches it (a port may answer late). */
+  const runStarted = (command: Command) => {
+    const now = clock.now();
+    const settled = settleStarted(command, runOnPort(command, now), now);
+    record(command, settled.failure);
+    const heard: Event[] = [];
     for (const event of settled.events) {
       if (heardFirst(event)) heard.push(event);
-      else queue.push({ kind: "event", event });
+      else hear(event);
     }
-    for (const event of later.splice(0)) queue.push({ kind: "event", event });
+    for (const event of later.splice(0)) hear(event);
+    hearFirst(heard);
   };
 
   /**
-   * Run a batch in the runtime's order: its local commands and durable
-   * writes now, in order, before any waiting event is decided (the runtime
-   * awaits each write); its effects and queries are started in order — here
-   * queued, each admitted where the batch stood when it was started, so a
-   * port may answer late — and a failed write is heard before anything else
-   * waiting (commandBatch, heardFirst).
+   * Run a batch in the runtime's order (batchOrder, the same code): its local
+   * commands and durable writes now, before any waiting event is decided; its
+   * effects and queries started in order — here queued, answered when reached.
    */
-  const runBatch = (produced: readonly Command[]) => {
-    const batch = { progress: NEW_BATCH };
-    const heard: Event[] = [];
-    for (const command of produced) {
-      const role = commandRole(command);
-      if (role === "local" || role === "durableWrite") runCommand(command, batch, heard);
-      else queue.push({ kind: "command", command, batch: { progress: batch.progress } });
-    }
-    queue.unshift(...heard.map((event): WorkItem => ({ kind: "event", event })));
-  };
+  const runProduced = (produced: readonly Command[]) =>
+    runBatchSync(
+      produced,
+      {
+        now: () => clock.now(),
+        reached: () => {},
+        keep: (command) => {
+          runLocal(command as CommandOf<LocalType>, clock.now());
+          applied.push(command);
+        },
+        start: (command) => queue.push({ kind: "command", command }),
+        skipped: (command, reason) => unapplied.push({ command, reason }),
+        written: (command, settled) => record(command, settled.failure),
+        hear,
+        hearFirst,
+      },
+      (command) => runOnPort(command, clock.now()),
+    );
 
   const runItem = (item: WorkItem) => {
     if (item.kind === "command") {
-      const heard: Event[] = [];
-      runCommand(item.command, item.batch, heard);
-      queue.unshift(...heard.map((event): WorkItem => ({ kind: "event", event })));
+      runStarted(item.command);
       return;
     }
     events.push(item.event);
     const before = state;
-    const [next, produced] = coreStep(state, item.event);
+    const [next, produced] = decide(state, item.event);
     state = next;
     transitions.push({ before, event: item.event, after: next, commands: produced });
     commands.push(...produced);
-    runBatch(produced);
+    runProduced(produced);
     maybeAutoAttach(item.event, before);
   };
 
