@@ -87,7 +87,10 @@ export interface TmuxDriverOptions extends TmuxServerAddress {
    * `"off"` lists panes without them (detection then reads commands only).
    */
   readonly processTable?: ProcessTableReader | "off";
-  /** How long one command may wait for tmux's answer over the connection, in ms (default 10 s). */
+  /**
+   * How long one command may wait for tmux's answer over the connection, in ms (default 10 s); a
+   * connection's first command, which also waits for its client to start, gets at least 10 s.
+   */
   readonly commandTimeoutMs?: number;
 }
 

@@ -7,7 +7,9 @@
  * - One connection per transport, kept while the transport is in use: it is
  *   opened on first use once a server runs (never starting one: it polls
  *   with `list-sessions`, 50 ms doubling to 2 s) and re-opened on loss.
- * - One in-flight queue (the connection's), a per-command timeout; replies
+ * - One in-flight queue (the connection's), a per-command timeout (the
+ *   connection's first command, which also waits for the client to start,
+ *   gets at least the default timeout); replies
  *   are matched to commands by order and block number, framed so content
  *   cannot end a reply early (see `controlModeReader.ts`).
  * - Nothing is done twice: a `read` whose connection is lost is run again
@@ -74,6 +76,11 @@ export interface TmuxTransportOptions {
 
 /** A command answered within this time, or the connection is presumed stuck. */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
+/**
+ * The first command of a connection also waits for its client process to start and attach, which on a
+ * loaded machine takes longer than a short command timeout: it gets at least this long.
+ */
+const MIN_HANDSHAKE_TIMEOUT_MS = DEFAULT_COMMAND_TIMEOUT_MS;
 const FIRST_BACKOFF_MS = 50;
 const MAX_BACKOFF_MS = 2000;
 
@@ -128,7 +135,7 @@ export const createTmuxTransport = (address: TmuxServerAddress, options: TmuxTra
     );
     connection = opened;
     // The first reply proves the attach worked and the framing holds.
-    const first = await opened.send(["display-message", "-p", "ready"], timeoutMs);
+    const first = await opened.send(["display-message", "-p", "ready"], Math.max(timeoutMs, MIN_HANDSHAKE_TIMEOUT_MS));
     if (first.type === "reply" && !first.failed) {
       ready = true;
       return opened;

@@ -3,7 +3,7 @@ import { execa } from "execa";
 import fc from "fast-check";
 import * as E from "fp-ts/lib/Either.js";
 import { afterEach, describe, expect, it } from "vitest";
-import type { TmuxDriver } from "../src/index.js";
+import { createTmuxTransport, type TmuxDriver, type TransportSignal } from "../src/index.js";
 import { hostileString } from "./hostileArbitraries.js";
 import { createTestServer, eventually, type TestServer } from "./tmuxTestServer.js";
 
@@ -157,6 +157,21 @@ describe("the control-mode transport on a real tmux server", () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     await connected(driver);
     expect(driver.transportStats().connections).toBe(2);
+  });
+
+  it("a command timeout shorter than a control client's start: the connection still opens (its first command waits for the start)", async () => {
+    const server = await newServer();
+    // No client process starts and answers within 1 ms: the first command must not be held to it.
+    const transport = createTmuxTransport(server.options, { controlSessionName: "_test_ctl", commandTimeoutMs: 1 });
+    const signals: TransportSignal[] = [];
+    transport.listen((signal) => signals.push(signal));
+    try {
+      transport.start();
+      await eventually(() => (signals.some((signal) => signal.type === "up") ? true : undefined));
+      expect(transport.stats().connections).toBe(1);
+    } finally {
+      await transport.close();
+    }
   });
 
   it("hostile window names, process names and screen lines cannot end a reply early or inject a notification", async () => {
