@@ -5,7 +5,8 @@
  *
  * Guarantees: one pass at start, then one every `intervalMinutes` (never two
  * at once); a pass that fails is reported and the next one runs as usual;
- * `stop` clears the timer (the timer never keeps the process alive).
+ * `stop` clears the timer (the timer never keeps the process alive), and a
+ * pass still running then reports nothing (its store may be closing).
  * Does not: prune pending outbox rows (the core expires those by its TTL)
  * or alerts (one per pane; they end with their pane).
  */
@@ -68,11 +69,13 @@ export const startRetention = (options: {
   readonly onPass?: (pass: RetentionPass) => void;
 }): (() => void) => {
   let running = false;
+  let stopped = false;
   const pass = async () => {
     if (running) return;
     running = true;
     try {
-      options.onPass?.(await pruneOnce(options.store, options.policy, options.now()));
+      const outcome = await pruneOnce(options.store, options.policy, options.now());
+      if (!stopped) options.onPass?.(outcome);
     } finally {
       running = false;
     }
@@ -80,5 +83,8 @@ export const startRetention = (options: {
   void pass();
   const timer = setInterval(() => void pass(), options.policy.intervalMinutes * 60_000);
   timer.unref();
-  return () => clearInterval(timer);
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
 };

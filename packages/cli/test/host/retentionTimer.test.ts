@@ -30,6 +30,15 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** Waits until `condition` holds (passes run on timers against a real file: their time is the machine's). */
+const until = async (condition: () => boolean, timeoutMs = 20_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+};
+
 const fill = async () => {
   for (let index = 0; index < 5; index += 1) {
     await store.appendLog({ kind: "standing_order", text: `order ${index}`, at: NOW - DAY, author: "first_mate" });
@@ -81,18 +90,50 @@ describe("retention on a timer", () => {
       now: () => NOW,
       onPass: (pass) => passes.push(pass),
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await until(() => passes.length >= 1);
     expect(passes[0]).toMatchObject({ ok: true, logEntries: 150 });
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // The interval is 600 ms: a second pass follows the first.
+    await until(() => passes.length >= 2);
     stop();
     const seen = passes.length;
-    expect(seen).toBeGreaterThanOrEqual(2);
     expect(
       passes
         .slice(1)
         .every((pass) => JSON.stringify(pass) === JSON.stringify({ ok: true, logEntries: 0, outboxRows: 0 })),
     ).toBe(true);
+    // Longer than the interval: no pass after the stop.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(passes.length).toBe(seen);
+  });
+
+  it("a pass still running when retention stops reported after the stop (the host had closed the store): it reports nothing", async () => {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let entered = false;
+    // A store whose first prune waits until the test lets it go.
+    const slowStore = {
+      pruneLog: async () => {
+        entered = true;
+        await held;
+        return E.right(0);
+      },
+      pruneDeliveredOutbox: async () => E.right(0),
+    };
+    const passes: unknown[] = [];
+    const stop = startRetention({
+      store: slowStore,
+      policy: RetentionPolicySchema.parse({}),
+      now: () => NOW,
+      onPass: (pass) => passes.push(pass),
+    });
+    await until(() => entered);
+    stop();
+    release();
+    await held;
+    // The pass's remaining steps are promise turns: let them all run.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(passes).toEqual([]);
   });
 });
