@@ -116,5 +116,6 @@ describe("hostile names on a real tmux server", () => {
       ),
       { numRuns: 25 },
     );
-  });
+    // Some 400 tmux processes: seconds on a quiet machine, past the default 30 s on a loaded one.
+  }, 120_000);
 });

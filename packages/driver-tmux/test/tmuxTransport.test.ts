@@ -227,7 +227,11 @@ describe("the control-mode transport on a real tmux server", () => {
           const seen = right(await driver.listPanes()).find((candidate) => candidate.paneId === paneId);
           expect(seen?.command).toBe(renamed);
           expect(seen?.windowName).toBe(window);
-          const screen = right(await driver.capture(paneId, 10));
+          // The rename shows in /proc once printf returned; tmux reads the pane's output on its own time.
+          const screen = await eventually(async () => {
+            const captured = right(await driver.capture(paneId, 10));
+            return captured === "" ? undefined : captured;
+          });
           expect(screen).toBe(`${injected.trim()}\n${injected.trim()}`);
           right(await driver.killWindow(spawned.windowId ?? ""));
         },
