@@ -16,6 +16,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CONN_GATED_TOOLS } from "../src/channelTools.js";
 import { eventually, resultText } from "./support/channelFixture.js";
 import { type ConnFixture, FIRST_MATE_TOKEN, startConnFixture } from "./support/connFixture.js";
+import { writePidFile } from "./support/pidFile.js";
 
 /** A short ladder: the same three rungs as the default, with test-sized grace periods. */
 const LADDER = [
@@ -32,7 +33,7 @@ beforeEach(async () => {
   const child = join(dir, "child.js");
   await writeFile(
     child,
-    `process.on('SIGHUP', () => {}); require('node:fs').writeFileSync(${JSON.stringify(join(dir, "pid-child"))}, String(process.pid)); setInterval(() => {}, 1e6);\n`,
+    `process.on('SIGHUP', () => {}); ${writePidFile(join(dir, "pid-child"), "String(process.pid)")} setInterval(() => {}, 1e6);\n`,
   );
   const wrapper = join(dir, "gemini");
   await writeFile(
@@ -41,7 +42,7 @@ beforeEach(async () => {
       "#!/usr/bin/env node",
       "process.on('SIGHUP', () => {});",
       `require('node:child_process').spawn(process.execPath, [${JSON.stringify(child)}], { stdio: 'inherit' });`,
-      `require('node:fs').writeFileSync(${JSON.stringify(join(dir, "pid-wrapper"))}, String(process.pid));`,
+      writePidFile(join(dir, "pid-wrapper"), "String(process.pid)"),
       "setInterval(() => {}, 1e6);",
     ].join("\n"),
   );
@@ -65,7 +66,9 @@ afterEach(async () => {
 /** The pids the stand-in's wrapper and child wrote, once they are up. */
 const pids = async (): Promise<number[]> => {
   const files = (await readdir(dir).catch(() => [] as string[])).filter((file) => file.startsWith("pid-"));
-  return Promise.all(files.map(async (file) => Number(await readFile(join(dir, file), "utf8"))));
+  const read = await Promise.all(files.map(async (file) => Number(await readFile(join(dir, file), "utf8"))));
+  // Never 0 (that would signal the test's own process group) or NaN.
+  return read.filter((pid) => Number.isInteger(pid) && pid > 0);
 };
 
 const reader = createProcessTableReader();

@@ -16,6 +16,7 @@ import {
   treeOf,
 } from "../src/index.js";
 import { type IsolatedTmuxServer, startIsolatedTmuxServer } from "../src/testing/index.js";
+import { writePidFile } from "./pidFile.js";
 
 /** Retries `check` until it stops throwing (or the deadline passes, when its last error is thrown). */
 const eventually = async <T>(check: () => Promise<T>, timeoutMs = 8000): Promise<T> => {
@@ -47,7 +48,7 @@ beforeAll(async () => {
   const child = join(dir, "child.js");
   await writeFile(
     child,
-    `process.on('SIGHUP', () => {}); require('node:fs').writeFileSync(${JSON.stringify(join(dir, "pids-"))} + process.pid, String(process.pid)); setInterval(() => {}, 1e6);\n`,
+    `process.on('SIGHUP', () => {}); ${writePidFile(join(dir, "pids-"), "String(process.pid)", true)} setInterval(() => {}, 1e6);\n`,
   );
   const gemini = join(dir, "node_modules", ".bin", "gemini");
   await mkdir(join(dir, "node_modules", ".bin"), { recursive: true });
@@ -61,7 +62,7 @@ beforeAll(async () => {
       // A daemon detached into its own session, like Codex's app-server: not the pane's to end.
       `const daemon = spawn('sleep', ['3600'], { stdio: 'ignore', detached: true }); daemon.unref();`,
       // The test's cleanup ends these by pid, whatever the test did.
-      `require('node:fs').writeFileSync(${JSON.stringify(join(dir, "pids-"))} + process.pid, [process.pid, daemon.pid].join(' '));`,
+      writePidFile(join(dir, "pids-"), "[process.pid, daemon.pid].join(' ')", true),
       "setInterval(() => {}, 1e6);",
     ].join("\n"),
   );
@@ -84,7 +85,9 @@ afterEach(async () => {
   seen.clear();
   for (const file of await readdir(dir)) {
     if (!file.startsWith("pids-")) continue;
-    for (const pid of (await readFile(join(dir, file), "utf8")).split(" ").map(Number)) {
+    // Never 0 (that would signal the test's own process group) or NaN.
+    const pids = (await readFile(join(dir, file), "utf8")).split(" ").map(Number);
+    for (const pid of pids.filter((candidate) => Number.isInteger(candidate) && candidate > 0)) {
       try {
         process.kill(pid, "SIGKILL");
       } catch {

@@ -16,6 +16,7 @@ import { createFakeChannel, createFakeStore } from "@first-mate/core/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createProcessDriver, createProcessTableReader, createTmuxDriver } from "../src/index.js";
 import { startIsolatedTmuxServer } from "../src/testing/index.js";
+import { writePidFile } from "./pidFile.js";
 import { eventually } from "./tmuxTestServer.js";
 
 /** The default ladder's rungs, with test-sized grace periods. */
@@ -31,7 +32,9 @@ const cleanups: (() => Promise<unknown>)[] = [];
 /** The pids the wrapper and its child wrote once they were up. */
 const pids = async (): Promise<number[]> => {
   const files = (await readdir(dir).catch(() => [] as string[])).filter((file) => file.startsWith("pid-"));
-  return Promise.all(files.map(async (file) => Number(await readFile(join(dir, file), "utf8"))));
+  const read = await Promise.all(files.map(async (file) => Number(await readFile(join(dir, file), "utf8"))));
+  // Never 0 (that would signal the test's own process group) or NaN.
+  return read.filter((pid) => Number.isInteger(pid) && pid > 0);
 };
 
 beforeEach(async () => {
@@ -39,7 +42,7 @@ beforeEach(async () => {
   const child = join(dir, "child.js");
   await writeFile(
     child,
-    `process.on('SIGHUP', () => {}); require('node:fs').writeFileSync(${JSON.stringify(join(dir, "pid-child"))}, String(process.pid)); setInterval(() => {}, 1e6);\n`,
+    `process.on('SIGHUP', () => {}); ${writePidFile(join(dir, "pid-child"), "String(process.pid)")} setInterval(() => {}, 1e6);\n`,
   );
   const wrapper = join(dir, "gemini");
   await writeFile(
@@ -48,7 +51,7 @@ beforeEach(async () => {
       "#!/usr/bin/env node",
       "process.on('SIGHUP', () => {});",
       `require('node:child_process').spawn(process.execPath, [${JSON.stringify(child)}], { stdio: 'inherit' });`,
-      `require('node:fs').writeFileSync(${JSON.stringify(join(dir, "pid-wrapper"))}, String(process.pid));`,
+      writePidFile(join(dir, "pid-wrapper"), "String(process.pid)"),
       "setInterval(() => {}, 1e6);",
     ].join("\n"),
   );
