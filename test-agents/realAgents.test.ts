@@ -10,7 +10,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { PaneId, PaneProcess } from "@first-mate/core";
+import type { PaneId, PaneProcess, ProcessPort } from "@first-mate/core";
 import { endPane } from "@first-mate/core/runtime";
 import { createProcessDriver } from "@first-mate/driver-tmux";
 import * as E from "fp-ts/lib/Either.js";
@@ -126,12 +126,16 @@ describe("the real agents", () => {
       gemini: { kind: "gemini", shownAs: /^node$/ },
       aider: { kind: "aider", shownAs: /^python3/ },
     };
+    // The kind can be known before tmux names the program: a wrapper (pyenv's shim, say) runs first.
     await waitFor(
-      "every agent in the digest with its kind",
+      "every agent in the digest with its kind, and tmux naming what runs in front",
       () => {
         const rows = host.host.runtime.digest().panes;
+        const fleet = host.host.runtime.state().fleet;
         return Object.entries(expected).every(
-          ([name, { kind }]) => rows.find((row) => row.handle === panes[name])?.agent === kind,
+          ([name, { kind, shownAs }]) =>
+            rows.find((row) => row.handle === panes[name])?.agent === kind &&
+            shownAs.test(fleet.find((pane) => pane.paneId === panes[name])?.command ?? ""),
         );
       },
       {
@@ -208,19 +212,46 @@ describe("the real agents", () => {
   });
 
   it("ending the real Gemini CLI ends all its processes (it catches SIGHUP; tmux alone leaves both running)", async () => {
-    const gemini = panes.gemini!;
-    const pane = host.host.runtime.state().fleet.find((candidate) => candidate.paneId === gemini);
-    expect(pane?.pid).toBeGreaterThan(0);
-    const tree = await processes.tree(pane!.pid!);
-    if (E.isLeft(tree)) throw new Error(tree.left.message);
-    // sh, the Node wrapper and its Node child
-    expect(tree.right.filter((process) => /node/.test(process.argv[0] ?? "")).length).toBeGreaterThanOrEqual(2);
-    const ended = await endPane({ tmux: host.host.tmux, processes }, { paneId: gemini, pid: pane!.pid! });
-    delete panes.gemini;
+    // A Gemini CLI of its own, ended once it is up: the test does not lean on the one from (1) still running.
+    const gemini = await startTyped("gemini-ended", `${shellWords(agentEnv)} ${agentBinary("gemini")}`);
+    panes.geminiEnded = gemini;
+    let seen = { tree: "", screen: "" };
+    const { pid, tree } = await waitFor(
+      "the Gemini CLI on screen, its Node wrapper and its Node child in the pane's tree",
+      async () => {
+        const pid = Number((await world.tmux(["display", "-p", "-t", gemini, "#{pane_pid}"])).trim());
+        const read = await processes.tree(pid);
+        if (E.isLeft(read)) throw new Error(read.left.message);
+        const screenNow = await screen(gemini);
+        seen = { tree: JSON.stringify(read.right.map((process) => process.argv.slice(0, 3))), screen: screenNow };
+        const nodes = read.right.filter(
+          (process) => /node/.test(process.argv[0] ?? "") && process.argv.some((word) => word.includes("gemini")),
+        );
+        // sh, the Node wrapper and its Node child, with the CLI drawn: its start-up is over.
+        return nodes.length >= 2 && /Gemini CLI/.test(screenNow) ? { pid, tree: read.right } : undefined;
+      },
+      { timeoutMs: 90_000, describe: () => `tree: ${seen.tree}\nscreen:\n${seen.screen}` },
+    );
+    // The tree endPane records is its own read (start-up helpers may come and go meanwhile): keep it to compare.
+    let recorded: readonly PaneProcess[] = [];
+    const recording: ProcessPort = {
+      ...processes,
+      tree: async (rootPid) => {
+        const read = await processes.tree(rootPid);
+        if (E.isRight(read)) recorded = read.right;
+        return read;
+      },
+    };
+    const ended = await endPane({ tmux: host.host.tmux, processes: recording }, { paneId: gemini, pid });
+    delete panes.geminiEnded;
     expect(E.isRight(ended.closed)).toBe(true);
-    expect(ended.report.recorded).toBe(tree.right.length);
+    const same = (a: PaneProcess, b: PaneProcess) => a.pid === b.pid && a.startTime === b.startTime;
+    // Both Node processes were recorded before the window closed, with the whole tree around them.
+    for (const node of tree.filter((process) => /node/.test(process.argv[0] ?? "")))
+      expect(recorded.some((process) => same(process, node))).toBe(true);
+    expect(ended.report.recorded + ended.report.spared).toBe(recorded.length);
     expect(ended.report.survivors).toEqual([]);
-    expect(await processes.alive(tree.right)).toEqual([]);
+    expect(await processes.alive([...tree, ...recorded])).toEqual([]);
   });
 
   it("(4) with channels unavailable, the host decides unavailable, alerts, types the wake-up into the first mate's pane, and the real first mate pulls fleet_digest through its real shim", async () => {
