@@ -168,9 +168,20 @@ describe("the real agents", () => {
     );
     const marker = host.host.runtime.status().firstMate;
     expect(marker?.paneId).toBe(attached.paneId);
-    const pane = host.host.runtime.state().fleet.find((candidate) => candidate.paneId === attached.paneId);
-    // The real Claude Code binary, not a stand-in.
-    expect(pane?.command).toBe("claude");
+    // The real Claude Code binary, not a stand-in (a listing taken before its shell's exec names the shell).
+    const pane = await waitFor(
+      "the first mate's pane listed running claude",
+      () => {
+        const listed = host.host.runtime.state().fleet.find((candidate) => candidate.paneId === attached.paneId);
+        return listed?.command === "claude" ? listed : undefined;
+      },
+      {
+        timeoutMs: 60_000,
+        describe: () =>
+          JSON.stringify(host.host.runtime.state().fleet.find((candidate) => candidate.paneId === attached.paneId)),
+      },
+    );
+    expect(pane.command).toBe("claude");
     expect(host.host.runtime.status().firstMateAttached).toBe(true);
   });
 
@@ -262,9 +273,13 @@ describe("the real agents", () => {
       timeoutMs: 120_000,
       describe: () => JSON.stringify(host.host.runtime.status()),
     });
-    const alerts = host.reports.filter(
-      ({ report }) => report.type === "alert" && report.code === "channel_unavailable",
-    );
+    // The alert is reported once the batch's log line is written: after the decision the status shows.
+    const alerts = await waitFor("the channel_unavailable alert", () => {
+      const raised = host.reports.filter(
+        ({ report }) => report.type === "alert" && report.code === "channel_unavailable",
+      );
+      return raised.length > 0 ? raised : undefined;
+    });
     expect(alerts).toHaveLength(1);
     // The wake-up is typed into the first mate's pane: counts only, never fleet content.
     const wakeUp = await waitFor(
