@@ -415,7 +415,8 @@ describe("log --follow", () => {
       { out: (line) => lines.push(line), err: (line) => lines.push(`ERR ${line}`) },
     );
     const store = ok(openSqliteStore({ path: db }));
-    const deadline = Date.now() + 5_000;
+    // A wait for polls of a real file: generous, since a loaded machine slows it and only a failure waits it out.
+    const deadline = Date.now() + 20_000;
     while (lines.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     ok(await store.appendLog({ kind: "narrative", text: "a new entry", at: 9_000, author: "kit" }));
     while (lines.length < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
