@@ -64,3 +64,11 @@ export const isolatedAgentHome = (home: string, trusted: readonly string[]): Rec
     ENABLE_TOOL_SEARCH: "false",
   };
 };
+
+/**
+ * The variables that tell a program it runs under CI (`CI`, `CONTINUOUS_INTEGRATION`, `CI_*`). Under them
+ * Gemini CLI runs headless: it prints that the folder is not trusted and exits. A user's terminal has none,
+ * so the agents' tmux server is started without them.
+ */
+export const ciVariables = (env: Readonly<Record<string, string | undefined>>): string[] =>
+  Object.keys(env).filter((name) => name === "CI" || name === "CONTINUOUS_INTEGRATION" || name.startsWith("CI_"));

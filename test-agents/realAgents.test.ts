@@ -17,7 +17,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../packages/cli/src/commands/program.js";
 import { createE2eWorld, type E2eWorld, type HostUnderTest, waitFor } from "../packages/cli/test/e2e/e2eWorld.js";
-import { agentBinary, installedVersion, isolatedAgentHome, PINNED_AGENTS } from "./agents.js";
+import { agentBinary, ciVariables, installedVersion, isolatedAgentHome, PINNED_AGENTS } from "./agents.js";
 import { type ScriptedModelApi, startScriptedModelApi } from "./scriptedModelApi.js";
 
 let world: E2eWorld;
@@ -60,6 +60,8 @@ beforeAll(async () => {
   api = await startScriptedModelApi();
   agentEnv = { ...isolatedAgentHome(home, []), ANTHROPIC_BASE_URL: api.url };
   Object.assign(process.env, agentEnv);
+  // The tmux server, so every pane, inherits this environment: a terminal's, not a CI job's (restored after).
+  for (const name of ciVariables(process.env)) delete process.env[name];
   world = await createE2eWorld();
   cwd = join(world.dir, "work");
   mkdirSync(cwd, { recursive: true });
