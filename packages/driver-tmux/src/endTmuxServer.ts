@@ -7,7 +7,8 @@
  *
  * Guarantees: only processes in a pane's own session are signalled (a
  * daemon an agent detached into its own session is spared, as in
- * `endPane`); never throws. Used by the kit's cleanups (the demo).
+ * `endPane`); a process table reader it made itself is closed before it
+ * returns (a reader passed in stays open); never throws. Used by the kit's cleanups (the demo).
  */
 import {
   DEFAULT_END_LADDER,
@@ -56,6 +57,11 @@ export const endTmuxServer = async (
   } finally {
     await driver.close();
   }
-  const ended = await runEndLadder(createProcessDriver(reader), recorded, options.ladder ?? DEFAULT_END_LADDER);
-  return { panes, recorded: recorded.length, spared, unrecorded, ...ended };
+  try {
+    const ended = await runEndLadder(createProcessDriver(reader), recorded, options.ladder ?? DEFAULT_END_LADDER);
+    return { panes, recorded: recorded.length, spared, unrecorded, ...ended };
+  } finally {
+    // A reader of its own keeps /proc files open between snapshots: give them back (one is passed in by its owner).
+    if (options.reader === undefined) reader.close?.();
+  }
 };
