@@ -14,6 +14,7 @@ import Database from "better-sqlite3";
 import * as E from "fp-ts/lib/Either.js";
 import { z } from "zod";
 import { defaultStorePath } from "./defaultStorePath.js";
+import { deferCheckpoints } from "./deferredCheckpoints.js";
 import { migrate } from "./migrations.js";
 import { DEFAULT_LEDGER_HORIZON_MS, SqliteStore } from "./sqliteStore.js";
 import { describeZodError, storeInvalidInput, storeUnavailable, toStoreError } from "./storeErrors.js";
@@ -43,6 +44,15 @@ export interface SqliteStoreOptions {
   readonly synchronous?: SynchronousMode;
   /** How far back `hydrate` reads the restart ledger; default 24 h. */
   readonly ledgerHorizonMs?: number;
+  /**
+   * When the write-ahead log is copied back into the database file (two
+   * fsyncs): `inline` (default), SQLite's automatic checkpoint, inside the
+   * commit that fills the log past 1000 pages, so that write pays it;
+   * `deferred`, on a timer after a run of writes, never inside one below a
+   * 10 000-page backstop (deferredCheckpoints.ts). The host defers them, so
+   * no interrupt waits for a checkpoint before its push.
+   */
+  readonly checkpoints?: "inline" | "deferred";
 }
 
 const OptionsSchema = z.object({
@@ -50,6 +60,7 @@ const OptionsSchema = z.object({
   busyTimeoutMs: z.number().int().nonnegative().max(2_147_483_647).optional(),
   synchronous: z.enum(["FULL", "NORMAL"]).optional(),
   ledgerHorizonMs: z.number().int().nonnegative().optional(),
+  checkpoints: z.enum(["inline", "deferred"]).optional(),
 });
 
 const IN_MEMORY = ":memory:";
@@ -150,6 +161,7 @@ export const openSqliteStore = (options: SqliteStoreOptions = {}): E.Either<Stor
         busyTimeoutMs,
         now: options.now ?? Date.now,
         ledgerHorizonMs: checked.data.ledgerHorizonMs ?? DEFAULT_LEDGER_HORIZON_MS,
+        ...(checked.data.checkpoints === "deferred" && path !== IN_MEMORY ? { checkpoints: deferCheckpoints(db) } : {}),
       }),
     );
   } catch (cause) {

@@ -64,6 +64,7 @@ import {
 import type Database from "better-sqlite3";
 import * as E from "fp-ts/lib/Either.js";
 import { z } from "zod";
+import type { CheckpointScheduler } from "./deferredCheckpoints.js";
 import {
   type ExtensionDecision,
   ExtensionDecisionSchema,
@@ -115,6 +116,8 @@ export interface SqliteStoreSettings {
   readonly busyTimeoutMs: number;
   readonly now: () => number;
   readonly ledgerHorizonMs: number;
+  /** Told of each committed write when checkpoints are deferred (deferredCheckpoints.ts); absent: SQLite's own. */
+  readonly checkpoints?: CheckpointScheduler;
 }
 
 const TimeSchema = z.number().int().nonnegative();
@@ -315,7 +318,9 @@ export class SqliteStore implements StorePort, AuthorityStorePort {
   private write<I, T>(prepare: () => I, apply: (input: I) => T): E.Either<StoreError, T> {
     return this.guard(() => {
       const input = prepare();
-      return this.writeTransaction.immediate(() => apply(input)) as T;
+      const written = this.writeTransaction.immediate(() => apply(input)) as T;
+      this.settings.checkpoints?.wrote();
+      return written;
     });
   }
 
@@ -705,6 +710,7 @@ export class SqliteStore implements StorePort, AuthorityStorePort {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.settings.checkpoints?.stop();
     try {
       this.db.close();
     } catch {

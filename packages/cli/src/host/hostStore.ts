@@ -62,7 +62,8 @@ export const describeStore = (choice: StoreChoice): string =>
 /** Opens (creating and migrating if needed) the store `choice` names. */
 export const openHostStore = async (choice: StoreChoice): Promise<E.Either<StoreError, HostStore>> => {
   if (choice.kind === "postgres") return openPostgresStore({ url: choice.url, schema: choice.schema });
-  return openSqliteStore({ path: choice.path, synchronous: choice.synchronous });
+  // Checkpoints off the write path: an interrupt's outbox write never waits for one (two fsyncs) before its push.
+  return openSqliteStore({ path: choice.path, synchronous: choice.synchronous, checkpoints: "deferred" });
 };
 
 /** Whether the store holds first-mate state already, creating nothing. */
