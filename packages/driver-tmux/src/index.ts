@@ -32,6 +32,7 @@ export {
 } from "./processDriver.js";
 export {
   createProcessTableReader,
+  DEFAULT_FULL_READ_EVERY,
   DEFAULT_KEPT_STAT_FILES,
   type ProcessSource,
   type ProcessTable,

@@ -5,7 +5,8 @@
  *
  * Guarantees:
  * - one snapshot is one pass: on Linux a read of `/proc/<pid>/stat` per
- *   process, kept open between snapshots (see createProcReader), and
+ *   process (or of its name file while it has no children), kept open
+ *   between snapshots (see createProcReader), and
  *   `cmdline` only for processes not seen before: argv is remembered per
  *   pid, start time and name, so an `exec` is noticed;
  *   elsewhere one `ps -ww` call, whose argv is exact only as far as ps
@@ -153,25 +154,39 @@ export const parseCmdline = (text: string): string[] => {
   return words;
 };
 
-/** How many `/proc/<pid>/stat` files a reader keeps open between snapshots (see createProcReader). */
-export const DEFAULT_KEPT_STAT_FILES = 2048;
+/**
+ * How many `/proc` files a reader keeps open between snapshots (see
+ * createProcReader): each process's stat file, and the name file of each
+ * process without children, so 2048 processes with both.
+ */
+export const DEFAULT_KEPT_STAT_FILES = 4096;
+
+/** A process read by its name alone is read in full at least once in this many snapshots (see createProcReader). */
+export const DEFAULT_FULL_READ_EVERY = 10;
 
 const SPACE = 0x20;
+const NEWLINE = 0x0a;
 const OPEN_PAREN = 0x28;
 const CLOSE_PAREN = 0x29;
 const ZOMBIE = 0x5a;
 
-/** What a reader remembers of a process between snapshots. */
+/** What a reader remembers of a process between snapshots (its own, changed in place). */
 interface KnownProcess {
   /** Its stat file, kept open (null: over the limit, opened afresh each time). */
-  readonly fd: number | null;
+  fd: number | null;
+  /** Its name file (`comm`), kept open while it has no children (null: none). */
+  nameFd: number | null;
+  /** Its name file once read otherwise than its stat line names it: never read by name again. */
+  nameUnreadable: boolean;
+  /** Snapshots left that may read it by its name alone before a full read. */
+  nameReadsLeft: number;
   /** Its name's bytes and start time, to notice an exec or a reused pid. */
   readonly comm: Buffer;
   readonly start: number;
-  /** Its terminal's foreground process group when last read. */
-  readonly tpgid: number;
+  /** Its terminal's foreground process group when last read in full. */
+  tpgid: number;
   /** The row last returned, returned again while nothing in it changed. */
-  readonly process: PaneProcess;
+  process: PaneProcess;
 }
 
 /** Reads a kept-open procfs file from its start into READ_BUFFER: its length, or -1 once the process is gone. */
@@ -198,25 +213,52 @@ const closeQuietly = (fd: number): void => {
  * the kernel's first read of a freshly opened procfs file costs several
  * times a re-read, and an open file names one process for good, so a pid
  * reused by another process reads as gone (ESRCH) rather than as the old
- * one. At most `keptLimit` files stay open; past it, or after the process
- * ran out of descriptors once (the limit then drops to a quarter of what it
- * held), files are opened and closed per read. A process whose row did not
- * change is returned as the same object, and an unchanged table as the same
- * table, so a quiet machine costs little garbage.
+ * one.
+ *
+ * A process that had no children at the last snapshot is read by its name
+ * file (`comm`, about a third of the kernel's cost of a stat line) instead,
+ * kept open the same way: that read tells it is the same process (an open
+ * file names one process) under the same name (an exec that changes the
+ * name is read in full). Its parent, session and terminal's foreground
+ * group are kept from its last full read, which holds because
+ * - its parent changes only when the parent exits, so a process whose
+ *   parent is gone, or is another process, is read in full in the same
+ *   snapshot;
+ * - the terminal's foreground group moves by job control, which needs
+ *   children (a child started is a new process, and its parent is read in
+ *   full from the next snapshot);
+ * - anything else (a `setsid` without exec, a zombie not reaped yet) is
+ *   seen at its next full read: every process is read in full at least
+ *   once in `fullReadEvery` snapshots, spread over them by pid.
+ *
+ * At most `keptLimit` files stay open; past it, or after the process ran
+ * out of descriptors once (the limit then drops to a quarter of what it
+ * held), files are opened and closed per read, always in full. A process
+ * whose row did not change is returned as the same object, and an
+ * unchanged table as the same table, so a quiet machine costs little
+ * garbage.
  */
-const createProcReader = (root: string, keptLimit: number): ProcessTableReader => {
+const createProcReader = (root: string, keptLimit: number, fullReadEvery: number): ProcessTableReader => {
   let known = new Map<number, KnownProcess>();
   let kept = 0;
   let limit = keptLimit;
   let previous: ProcessTable | null = null;
 
+  /** Closes what `entry` keeps open. */
   const release = (entry: KnownProcess) => {
-    if (entry.fd === null) return;
-    closeQuietly(entry.fd);
-    kept -= 1;
+    if (entry.fd !== null) {
+      closeQuietly(entry.fd);
+      entry.fd = null;
+      kept -= 1;
+    }
+    if (entry.nameFd !== null) {
+      closeQuietly(entry.nameFd);
+      entry.nameFd = null;
+      kept -= 1;
+    }
   };
   /** Opens and reads a stat file; keeps it open while under the limit. */
-  const openStat = (pid: number): { fd: number | null; length: number } | null => {
+  const openStat = (pid: number, pending: Iterable<KnownProcess>): { fd: number | null; length: number } | null => {
     let fd: number;
     try {
       fd = openSync(`${root}/${pid}/stat`, "r");
@@ -225,10 +267,8 @@ const createProcReader = (root: string, keptLimit: number): ProcessTableReader =
       if (code === "EMFILE" || code === "ENFILE") {
         // Descriptors ran out: never hold the host's others hostage. Give back most of what is kept.
         limit = Math.floor(kept / 4);
-        for (const [key, entry] of known) {
-          release(entry);
-          known.set(key, { ...entry, fd: null });
-        }
+        for (const entry of known.values()) release(entry);
+        for (const entry of pending) release(entry);
       }
       return null;
     }
@@ -239,6 +279,42 @@ const createProcReader = (root: string, keptLimit: number): ProcessTableReader =
     }
     kept += 1;
     return { fd, length };
+  };
+  /**
+   * Opens the name file of a process whose stat file is kept open. The stat
+   * file read after the open proves the process outlived it, so the name
+   * file names the same process, not one that took its pid since.
+   */
+  const openName = (pid: number, entry: KnownProcess): void => {
+    if (entry.fd === null || kept >= limit || fullReadEvery === 1) return;
+    let nameFd: number;
+    try {
+      nameFd = openSync(`${root}/${pid}/comm`, "r");
+    } catch {
+      return;
+    }
+    if (reread(entry.fd) < 0) {
+      closeQuietly(nameFd);
+      return;
+    }
+    entry.nameFd = nameFd;
+    kept += 1;
+    // Spread the full reads of processes first seen together over the snapshots.
+    entry.nameReadsLeft = pid % fullReadEvery;
+  };
+  /** 1: the same process under the same name; 0: another name; -1: gone. */
+  const readName = (entry: KnownProcess): 1 | 0 | -1 => {
+    let length: number;
+    try {
+      length = readSync(entry.nameFd!, READ_BUFFER, 0, 64, 0);
+    } catch {
+      return -1;
+    }
+    const name = entry.comm;
+    if (length !== name.length + 1 || READ_BUFFER[name.length] !== NEWLINE) return 0;
+    // A name is at most 64 bytes: a loop costs less than a call into Buffer.compare.
+    for (let index = 0; index < name.length; index++) if (READ_BUFFER[index] !== name[index]) return 0;
+    return 1;
   };
 
   return {
@@ -253,47 +329,55 @@ const createProcReader = (root: string, keptLimit: number): ProcessTableReader =
       const next = new Map<number, KnownProcess>();
       const byPid = new Map<number, PaneProcess>();
       const foregroundGroupOf = new Map<number, number>();
+      const parents = previous?.childrenOf;
+      /** Processes read by name this pass, and pids that are another process than last time. */
+      const readByName: KnownProcess[] = [];
+      const renewed = new Set<number>();
       let changed = false;
-      for (const entry of entries) {
-        const first = entry.charCodeAt(0);
-        if (first < 48 || first > 57) continue;
-        const pid = Number(entry);
-        let prior = known.get(pid);
+
+      /** Reads `pid` in full (`prior`: what was known of that pid); null when it is gone or a zombie. */
+      const readInFull = (pid: number, prior: KnownProcess | undefined, nameDiffered: boolean): KnownProcess | null => {
         let fd: number | null = null;
         let length = -1;
-        if (prior?.fd != null && kept > limit) {
-          // Over a lowered limit: this one is read afresh from now on.
-          release(prior);
-          prior = { ...prior, fd: null };
-        }
         if (prior?.fd != null) {
           length = reread(prior.fd);
           if (length >= 0) fd = prior.fd;
           else {
             // Gone, and any process now under this pid is another one.
             release(prior);
-            known.delete(pid);
             prior = undefined;
           }
         }
         if (length < 0) {
-          const opened = openStat(pid);
-          if (opened === null) continue;
+          const opened = openStat(pid, next.values());
+          if (opened === null) {
+            if (prior !== undefined) release(prior);
+            return null;
+          }
           fd = opened.fd;
           length = opened.length;
         }
         const row = readStatRow(READ_BUFFER, length);
         if (row === null || row.zombie) {
-          if (fd !== null) {
+          if (fd !== null && fd !== prior?.fd) {
             closeQuietly(fd);
             kept -= 1;
           }
-          if (prior !== undefined) known.delete(pid);
-          continue;
+          if (prior !== undefined) release(prior);
+          return null;
         }
         const commBytes = READ_BUFFER.subarray(row.commStart, row.commEnd);
         // Same name and start time: the same program in the same process (a reused pid has another start).
         const same = prior !== undefined && prior.start === row.start && prior.comm.equals(commBytes);
+        if (!same) {
+          renewed.add(pid);
+          if (prior !== undefined && prior.fd !== fd) release(prior);
+          else if (prior?.nameFd != null) {
+            closeQuietly(prior.nameFd);
+            prior.nameFd = null;
+            kept -= 1;
+          }
+        }
         // A copy: reading cmdline below reuses the buffer the name is in.
         const comm = same ? prior!.comm : Buffer.from(commBytes);
         let process: PaneProcess;
@@ -304,12 +388,12 @@ const createProcReader = (root: string, keptLimit: number): ProcessTableReader =
           if (argv === undefined) {
             const cmdline = readProcFile(`${root}/${pid}/cmdline`, "utf8");
             if (cmdline === null) {
-              if (fd !== null) {
+              if (fd !== null && fd !== prior?.fd) {
                 closeQuietly(fd);
                 kept -= 1;
               }
-              if (prior !== undefined) known.delete(pid);
-              continue;
+              if (prior !== undefined) release(prior);
+              return null;
             }
             const words = parseCmdline(cmdline);
             // Kernel threads and zombies have no argv: their name stands in.
@@ -325,14 +409,86 @@ const createProcReader = (root: string, keptLimit: number): ProcessTableReader =
           changed = true;
         }
         if (prior === undefined || prior.tpgid !== row.tpgid) changed = true;
-        const remembered =
-          prior !== undefined && prior.fd === fd && process === prior.process && prior.tpgid === row.tpgid
-            ? prior
-            : { fd, comm, start: row.start, tpgid: row.tpgid, process };
-        known.delete(pid);
-        next.set(pid, remembered);
-        byPid.set(pid, process);
-        foregroundGroupOf.set(pid, row.tpgid);
+        if (!same) {
+          return {
+            fd,
+            nameFd: null,
+            nameUnreadable: false,
+            nameReadsLeft: 0,
+            comm,
+            start: row.start,
+            tpgid: row.tpgid,
+            process,
+          };
+        }
+        const entry = prior!;
+        entry.fd = fd;
+        entry.tpgid = row.tpgid;
+        entry.process = process;
+        // A process that had children is read in full once more: a shell takes the terminal back just after its job ends.
+        entry.nameReadsLeft = parents?.has(pid) === true ? 0 : fullReadEvery - 1;
+        if (nameDiffered && entry.nameFd !== null) {
+          // The name file and the stat line disagree on the same program's name: read this one in full from now on.
+          closeQuietly(entry.nameFd);
+          entry.nameFd = null;
+          entry.nameUnreadable = true;
+          kept -= 1;
+        } else if (entry.nameFd === null && !entry.nameUnreadable && parents?.has(pid) !== true) openName(pid, entry);
+        return entry;
+      };
+
+      for (const name of entries) {
+        const first = name.charCodeAt(0);
+        if (first < 48 || first > 57) continue;
+        const pid = Number(name);
+        let prior = known.get(pid);
+        const wasKnown = prior !== undefined;
+        let nameDiffered = false;
+        if (prior !== undefined) {
+          known.delete(pid);
+          // Over a lowered limit: this one is read afresh from now on.
+          if (kept > limit) release(prior);
+          if (prior.nameFd !== null && prior.nameReadsLeft > 0 && parents?.has(pid) !== true) {
+            const read = readName(prior);
+            if (read === 1) {
+              prior.nameReadsLeft -= 1;
+              readByName.push(prior);
+              next.set(pid, prior);
+              byPid.set(pid, prior.process);
+              foregroundGroupOf.set(pid, prior.tpgid);
+              continue;
+            }
+            if (read === -1) {
+              // Gone, and any process now under this pid is another one.
+              release(prior);
+              prior = undefined;
+            } else nameDiffered = true;
+          }
+        }
+        const entry = readInFull(pid, prior, nameDiffered);
+        if (entry === null) {
+          if (wasKnown) changed = true;
+          continue;
+        }
+        next.set(pid, entry);
+        byPid.set(pid, entry.process);
+        foregroundGroupOf.set(pid, entry.tpgid);
+      }
+      // A process read by name whose parent is gone, or is another process, was re-parented: read it in full.
+      for (const entry of readByName) {
+        const { pid, parentPid } = entry.process;
+        if (parentPid === 0 || (byPid.has(parentPid) && !renewed.has(parentPid))) continue;
+        const again = readInFull(pid, entry, false);
+        if (again === null) {
+          next.delete(pid);
+          byPid.delete(pid);
+          foregroundGroupOf.delete(pid);
+          changed = true;
+        } else {
+          next.set(pid, again);
+          byPid.set(pid, again.process);
+          foregroundGroupOf.set(pid, again.tpgid);
+        }
       }
       // What is left in `known` was not listed: gone.
       for (const entry of known.values()) {
@@ -545,13 +701,19 @@ export const createProcessTableReader = (
   options: {
     source?: ProcessSource;
     procRoot?: string;
-    /** `/proc` stat files kept open between snapshots (default DEFAULT_KEPT_STAT_FILES; 0: none). */
+    /** `/proc` files kept open between snapshots (default DEFAULT_KEPT_STAT_FILES; 0: none). */
     keptStatFiles?: number;
+    /** A childless process read by name is read in full at least once in this many snapshots (default DEFAULT_FULL_READ_EVERY; 1: always in full). */
+    fullReadEvery?: number;
   } = {},
 ): ProcessTableReader => {
   const procRoot = options.procRoot ?? "/proc";
   const source = options.source ?? (existsSync(`${procRoot}/self/stat`) ? "proc" : "ps");
   return source === "proc"
-    ? createProcReader(procRoot, options.keptStatFiles ?? DEFAULT_KEPT_STAT_FILES)
+    ? createProcReader(
+        procRoot,
+        options.keptStatFiles ?? DEFAULT_KEPT_STAT_FILES,
+        Math.max(1, Math.floor(options.fullReadEvery ?? DEFAULT_FULL_READ_EVERY)),
+      )
     : createPsReader();
 };

@@ -5,7 +5,7 @@
  * snapshot, and what it keeps open is bounded and released.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import fc from "fast-check";
 import * as E from "fp-ts/lib/Either.js";
 import { afterEach, describe, expect, it } from "vitest";
@@ -21,6 +21,33 @@ const start = (command: string): number => {
   children.push(child);
   if (child.pid === undefined) throw new Error("no pid");
   return child.pid;
+};
+const orphans: number[] = [];
+afterEach(() => {
+  for (const pid of orphans.splice(0)) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+});
+/** The first line a child prints. */
+const firstLine = (child: ChildProcess): Promise<string> =>
+  new Promise((resolve, reject) => {
+    let text = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      text += chunk.toString("utf8");
+      if (text.includes("\n")) resolve(text.slice(0, text.indexOf("\n")));
+    });
+    child.once("exit", () => reject(new Error(`exited before printing a line: ${JSON.stringify(text)}`)));
+  });
+const stateOf = (pid: number): string | null => {
+  try {
+    return parseProcStat(readFileSync(`/proc/${pid}/stat`, "latin1"))?.state ?? null;
+  } catch {
+    return null;
+  }
 };
 const openFiles = () => readdirSync("/proc/self/fd").length;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -77,6 +104,49 @@ describe.runIf(process.platform === "linux")("the /proc reader kept across ticks
       none.close?.();
     }
     expect(openFiles()).toBe(baseline);
+  });
+
+  it("a childless process read by its name shows its new parent at the first snapshot after its parent exits", async () => {
+    // No periodic full read: only the rule for a parent that is gone can find the new parent.
+    const reader = createProcessTableReader({ source: "proc", fullReadEvery: 1_000_000 });
+    try {
+      const parent = spawn("/bin/sh", ["-c", "sleep 30 & echo $!; read line"], { stdio: ["pipe", "pipe", "ignore"] });
+      children.push(parent);
+      const orphan = Number(await firstLine(parent));
+      orphans.push(orphan);
+      // Seen, then read by its name from the next snapshots on.
+      for (let pass = 0; pass < 3; pass++)
+        expect((await snapshot(reader)).byPid.get(orphan)?.parentPid).toBe(parent.pid);
+      const exited = new Promise((resolve) => parent.once("exit", resolve));
+      parent.stdin!.end();
+      await exited;
+      const adoptedBy = parseProcStat(readFileSync(`/proc/${orphan}/stat`, "latin1"))!.parentPid;
+      expect(adoptedBy).not.toBe(parent.pid);
+      expect((await snapshot(reader)).byPid.get(orphan)?.parentPid).toBe(adoptedBy);
+    } finally {
+      reader.close?.();
+    }
+  });
+
+  it("a childless process that exits and is never reaped is gone within fullReadEvery snapshots", async () => {
+    const reader = createProcessTableReader({ source: "proc", fullReadEvery: 3 });
+    try {
+      // The parent execs a program that never reaps: its child stays a zombie.
+      const parent = spawn("/bin/sh", ["-c", "sleep 30 & echo $!; exec sleep 60"], {
+        stdio: ["ignore", "pipe", "ignore"],
+      });
+      children.push(parent);
+      const child = Number(await firstLine(parent));
+      for (let pass = 0; pass < 3; pass++) expect((await snapshot(reader)).byPid.has(child)).toBe(true);
+      process.kill(child, "SIGKILL");
+      for (let waited = 0; stateOf(child) !== "Z" && waited < 10_000; waited += 20) await sleep(20);
+      expect(stateOf(child)).toBe("Z");
+      let table = await snapshot(reader);
+      for (let pass = 1; pass < 3 && table.byPid.has(child); pass++) table = await snapshot(reader);
+      expect(table.byPid.has(child)).toBe(false);
+    } finally {
+      reader.close?.();
+    }
   });
 
   it("readStatRow reads from the bytes what parseProcStat reads from the text, whatever the name", () => {
