@@ -1,4 +1,5 @@
-import { existsSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import * as E from "fp-ts/lib/Either.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { createTmuxDriver } from "../src/index.js";
@@ -7,6 +8,7 @@ import {
   type IsolatedTmuxServer,
   processAlive,
   startIsolatedTmuxServer,
+  waitForProcessExit,
 } from "../src/testing/index.js";
 
 const started: IsolatedTmuxServer[] = [];
@@ -50,6 +52,39 @@ describe("the isolated tmux server (testing entry)", () => {
     expect(await server.pid()).toBeNull();
     await server.stop();
   });
+
+  it.runIf(process.platform === "linux")(
+    "a daemon that exited but is not reaped yet (a zombie, till init reaps it) was waited for as running: it counts as gone",
+    async () => {
+      // The shell's background child exits at once; the shell then execs a sleep that never reaps it.
+      const parent = spawn("/bin/sh", ["-c", "sleep 0 & echo $!; exec sleep 30"], {
+        stdio: ["ignore", "pipe", "ignore"],
+      });
+      try {
+        const zombie = await new Promise<number>((resolve) =>
+          parent.stdout.once("data", (chunk) => resolve(Number(String(chunk).trim()))),
+        );
+        const state = () => {
+          try {
+            const stat = readFileSync(`/proc/${zombie}/stat`, "latin1");
+            return stat.charAt(stat.lastIndexOf(")") + 2);
+          } catch {
+            return "gone";
+          }
+        };
+        // Wait on the condition itself: the child has exited and stays a zombie while its parent sleeps.
+        for (const deadline = Date.now() + 20_000; state() !== "Z" && Date.now() < deadline; )
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        expect(state()).toBe("Z");
+        expect(processAlive(zombie)).toBe(false);
+        // Exited on its own: no SIGKILL, and no wait for the reaping.
+        expect(await waitForProcessExit(zombie, 10_000)).toBe("exited");
+        expect(state()).toBe("Z");
+      } finally {
+        parent.kill("SIGKILL");
+      }
+    },
+  );
 
   it("a server not yet started has no pid; start brings it up and a later restart works", async () => {
     const server = track(createIsolatedTmuxServer({ label: "lazy" }));
