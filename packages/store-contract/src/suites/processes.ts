@@ -77,11 +77,13 @@ export const processes = (context: () => ContractContext): void => {
 
     it("with the real clock and a short ttl, the other process takes over once it has expired", async () => {
       const [alpha, beta] = await startContenders();
-      const taken = await ask(alpha, "renew clock 200");
+      // Long enough that the second ask comes before the expiry on a loaded machine (at 200 ms it could come after).
+      const ttlMs = 3_000;
+      const taken = await ask(alpha, `renew clock ${ttlMs}`);
       expect(taken.held).toBe(true);
-      expect((await ask(beta, "renew clock 200")).held).toBe(false);
+      expect((await ask(beta, `renew clock ${ttlMs}`)).held).toBe(false);
       while (Date.now() <= taken.expiresAt) await new Promise((resolve) => setTimeout(resolve, 20));
-      const takeover = await ask(beta, "renew clock 200");
+      const takeover = await ask(beta, `renew clock ${ttlMs}`);
       expect(takeover).toMatchObject({ held: true, owner: "beta" });
       expect(await ask(alpha, "read")).toMatchObject({ owner: "beta" });
     }, 60_000);
