@@ -207,21 +207,25 @@ const chain = (state: CoreState, ...steps: ((s: CoreState) => StepResult)[]): St
   let current = state;
   const commands: Command[] = [];
   for (const run of steps) {
-    const [next, produced] = run(current);
-    current = next;
-    commands.push(...produced);
+    const result = run(current);
+    current = result[0];
+    // Most steps of a chain produce nothing: skip the spread then.
+    for (const command of result[1]) commands.push(command);
   }
   return [current, orderStoreFirst(commands)];
 };
 
 const isStore = (command: Command): boolean => command.type.startsWith("store.");
 
-const orderStoreFirst = (commands: readonly Command[]): Command[] => {
-  // Most lists are in order already (no store command after another kind): no need to split them.
-  const firstOther = commands.findIndex((command) => !isStore(command));
-  if (firstOther === -1 || !commands.some((command, index) => index > firstOther && isStore(command)))
-    return [...commands];
-  return [...commands.filter(isStore), ...commands.filter((command) => !isStore(command))];
+/** `commands` with the store commands first, each kind in its order (the same list when it is in order already). */
+const orderStoreFirst = (commands: readonly Command[]): readonly Command[] => {
+  // Most lists are in order already (no store command after another kind): kept as they are, not copied.
+  let otherSeen = false;
+  for (const command of commands) {
+    if (!isStore(command)) otherSeen = true;
+    else if (otherSeen) return [...commands.filter(isStore), ...commands.filter((other) => !isStore(other))];
+  }
+  return commands;
 };
 
 const admit = (state: CoreState, raised: RaisedInterrupt): [CoreState, readonly Command[], InterruptVerdict] => {
@@ -992,11 +996,10 @@ export const step = (state: CoreState, event: Event): StepResult => {
     event.type === "SupervisorStateRead" && timed.supervisorRead.inFlight === event.readId && timed.supervisor.leaseHeld
       ? withStoredTables(timed, event.interruptTables, event.deferred)
       : timed;
-  const [held, kept] = holdUnheldWrites(next, [
-    ...commands.map(namePush),
-    ...persistTables(filed, next),
-    ...(answered === null ? [] : [answered]),
-  ]);
+  const all: Command[] = commands.map(namePush);
+  for (const write of persistTables(filed, next)) all.push(write);
+  if (answered !== null) all.push(answered);
+  const [held, kept] = holdUnheldWrites(next, all);
   return [held, orderStoreFirst(kept)];
 };
 

@@ -264,13 +264,12 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
         return answer({ type: "ObserveFailed", now, observeId: command.observeId, reason: "no server running" });
       const flags = store.sync.readSupervisorFlags();
       const marker = store.sync.readMarker();
-      return answer({
-        type: "FleetObserved",
-        now,
-        observeId: command.observeId,
-        panes: tmux.listSync(),
-        ...(E.isRight(flags) && E.isRight(marker) ? { flags: { ...flags.right, marker: marker.right } } : {}),
-      });
+      const observed = { type: "FleetObserved", now, observeId: command.observeId, panes: tmux.listSync() } as const;
+      return answer(
+        E.isRight(flags) && E.isRight(marker)
+          ? { ...observed, flags: { ...flags.right, marker: marker.right } }
+          : observed,
+      );
     },
     "tmux.spawn": (command, now) => answer(spawnFirstMate(command, now)),
     "tmux.kill": (command, now) => {
@@ -497,8 +496,9 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
     else unapplied.push({ command, reason });
   };
   const hear = (event: Event) => queue.push({ kind: "event", event });
-  const hearFirst = (heard: readonly Event[]) =>
-    queue.unshift(...heard.map((event): WorkItem => ({ kind: "event", event })));
+  const hearFirst = (heard: readonly Event[]) => {
+    if (heard.length > 0) queue.unshift(...heard.map((event): WorkItem => ({ kind: "event", event })));
+  };
 
   /** A started effect or query, answered by its fake port when the queue reaches it (a port may answer late). */
   const runStarted = (command: Command) => {
@@ -510,7 +510,7 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
       if (heardFirst(event)) heard.push(event);
       else hear(event);
     }
-    for (const event of later.splice(0)) hear(event);
+    if (later.length > 0) for (const event of later.splice(0)) hear(event);
     hearFirst(heard);
   };
 
@@ -613,9 +613,11 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
     advance(ms) {
       const target = clock.now() + ms;
       for (;;) {
-        const due = [...wakes].filter((at) => at <= target).sort((a, b) => a - b)[0];
-        if (due === undefined) break;
-        for (const at of [...wakes]) if (at <= due) wakes.delete(at);
+        // The earliest wake-up due by the target (one pass: this runs at every tick of every world).
+        let due = Number.POSITIVE_INFINITY;
+        for (const at of wakes) if (at <= target && at < due) due = at;
+        if (due === Number.POSITIVE_INFINITY) break;
+        for (const at of wakes) if (at <= due) wakes.delete(at);
         clock.advanceTo(due);
         queue.push({ kind: "event", event: { type: "Ticked", now: clock.now() } });
         world.drive();
