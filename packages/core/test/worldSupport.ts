@@ -39,12 +39,35 @@ export const worldSetupArb = fc.record({
   actions: fc.array(troubledActionArb, { maxLength: 20 }),
 });
 
-/** A started world with `workers` agent panes. */
-export const startedWorld = (workers: number, config: CoreConfigInput = {}): FakeWorld => {
+/** A world with `workers` agent panes, started from nothing (what `startedWorld` forks). */
+export const freshStartedWorld = (workers: number, config: CoreConfigInput = {}): FakeWorld => {
   const world = createFakeWorld({ config });
   for (let i = 0; i < workers; i++) world.addWorker({ windowName: `worker-${i}` });
   world.start();
   return world;
+};
+
+/** Started worlds by worker count and configuration, each forked and never driven itself. */
+const startedWorlds = new Map<string, FakeWorld>();
+/** Enough for every fixed setup of the suite; generated configurations beyond it are started afresh. */
+const STARTED_WORLDS_KEPT = 64;
+
+/**
+ * A started world with `workers` agent panes: a fork of the one world
+ * started that way (a start is ~10 core steps and most properties begin
+ * with one; a fork does what the started world would, see forkedWorld.test.ts).
+ */
+export const startedWorld = (workers: number, config: CoreConfigInput = {}): FakeWorld => {
+  // Keyed by its JSON: only a configuration of plain values (a pattern's JSON would say nothing of it).
+  if (Object.values(config).some((value) => typeof value === "object")) return freshStartedWorld(workers, config);
+  const key = `${workers} ${JSON.stringify(config)}`;
+  let started = startedWorlds.get(key);
+  if (started === undefined) {
+    started = freshStartedWorld(workers, config);
+    if (startedWorlds.size >= STARTED_WORLDS_KEPT) return started;
+    startedWorlds.set(key, started);
+  }
+  return started.fork();
 };
 
 export const runActions = (world: FakeWorld, actions: readonly WorldAction[], afterEach?: () => void): void => {

@@ -26,15 +26,28 @@ export interface FakeChannel extends ChannelPort {
   /** The next `count` emits fail even to attached sessions. */
   failNext(count: number): void;
   emitSync(paneId: string, content: string, meta: ChannelMeta): boolean;
+  /**
+   * A channel with the same sessions, pushes received and failures to come,
+   * that goes on apart. Its subscribers are not carried over.
+   */
+  fork(): FakeChannel;
+}
+
+/** What a fake channel holds: attached sessions (each verified as the first mate or not), pushes, failures to come. */
+interface ChannelContents {
+  readonly attached: Map<string, boolean>;
+  readonly received: Map<string, ReceivedPush[]>;
+  readonly failing: number;
 }
 
 /** A fresh fake channel with no sessions attached. */
-export const createFakeChannel = (): FakeChannel => {
-  // Attached sessions, each with whether it was verified as the first mate.
-  const attached = new Map<string, boolean>();
-  const received = new Map<string, ReceivedPush[]>();
+export const createFakeChannel = (): FakeChannel =>
+  channelWith({ attached: new Map(), received: new Map(), failing: 0 });
+
+const channelWith = (contents: ChannelContents): FakeChannel => {
+  const { attached, received } = contents;
   const listeners = new Set<(event: ChannelEvent) => void>();
-  let failing = 0;
+  let failing = contents.failing;
   const notify = (event: ChannelEvent) => {
     for (const listener of listeners) listener(event);
   };
@@ -67,6 +80,12 @@ export const createFakeChannel = (): FakeChannel => {
     failNext(count) {
       failing = count;
     },
+    fork: () =>
+      channelWith({
+        attached: new Map(attached),
+        received: new Map([...received].map(([paneId, pushes]) => [paneId, [...pushes]])),
+        failing,
+      }),
     emit: async (paneId, content, meta) => emitSync(paneId, content, meta),
     subscribe(listener) {
       listeners.add(listener);

@@ -10,11 +10,17 @@ export interface FakeClock extends Clock {
   /** Move time to `at` (never backwards). */
   advanceTo(at: number): void;
   pendingTimers(): number;
+  /** A clock at the same time that goes on apart; only a clock without pending timers forks (a timer is a callback). */
+  fork(): FakeClock;
 }
 
 /** A fake clock starting at `start` (epoch ms). */
 export const createFakeClock = (start = 1_700_000_000_000): FakeClock => {
   let now = start;
+  const fork = (): FakeClock => {
+    if (timers.size > 0) throw new Error(`a fake clock with ${timers.size} pending timers cannot fork`);
+    return createFakeClock(now);
+  };
   let nextId = 1;
   const timers = new Map<number, { at: number; callback: () => void }>();
   const advanceTo = (at: number) => {
@@ -38,5 +44,6 @@ export const createFakeClock = (start = 1_700_000_000_000): FakeClock => {
     advance: (ms) => advanceTo(now + ms),
     advanceTo,
     pendingTimers: () => timers.size,
+    fork,
   };
 };

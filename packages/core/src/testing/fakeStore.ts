@@ -119,6 +119,8 @@ export interface FakeStore extends StorePort, AuthorityStorePort {
   failWrites(count: number, only?: FakeStoreWrite): void;
   /** The next `count` hydrates (whole-state reads) fail, like SQLITE_BUSY at start. */
   failHydrates(count: number): void;
+  /** A store with a copy of these contents, outage and failures to come, that goes on apart. */
+  fork(): FakeStore;
 }
 
 const invalid = (message: string): StoreError => ({ _tag: "StoreInvalidInput", message });
@@ -131,29 +133,69 @@ export const staleEpoch = (epoch: number, current: number): StoreError => ({
   message: `lease epoch ${epoch} is stale (the lease is at epoch ${current}): another host took the lease`,
 });
 
+/** Everything a fake store holds (see `FakeStore`); a fork starts from a copy, a fresh store from nothing (no authority rows). */
+interface StoreSeed {
+  readonly contents: FakeStoreContents;
+  readonly authority: MemoryAuthorityContents | null;
+  readonly unavailable: boolean;
+  readonly failingWrites: { readonly count: number; readonly only: FakeStoreWrite | undefined };
+  readonly failingHydrates: number;
+  readonly lastSeq: number;
+}
+
 /** A fresh, empty fake store. */
-export const createFakeStore = (): FakeStore => {
-  const contents: FakeStoreContents = {
-    marker: null,
-    ledger: new Map(),
-    log: [],
-    alerts: new Map(),
-    outbox: new Map(),
-    killSwitch: false,
-    gaveUp: false,
-    resetAt: null,
-    lease: { owner: null, expiresAt: 0 },
-    leaseEpoch: 0,
-    dedupeMarks: new Map(),
-    sourceWakes: new Map(),
-    repeats: new Map(),
-    deferred: new Map(),
-  };
-  let unavailable = false;
-  let failingWrites: { count: number; only: FakeStoreWrite | undefined } = { count: 0, only: undefined };
-  let failingHydrates = 0;
+export const createFakeStore = (): FakeStore =>
+  storeWith({
+    contents: {
+      marker: null,
+      ledger: new Map(),
+      log: [],
+      alerts: new Map(),
+      outbox: new Map(),
+      killSwitch: false,
+      gaveUp: false,
+      resetAt: null,
+      lease: { owner: null, expiresAt: 0 },
+      leaseEpoch: 0,
+      dedupeMarks: new Map(),
+      sourceWakes: new Map(),
+      repeats: new Map(),
+      deferred: new Map(),
+    },
+    authority: null,
+    unavailable: false,
+    failingWrites: { count: 0, only: undefined },
+    failingHydrates: 0,
+    lastSeq: 0,
+  });
+
+/** A copy of a store's contents: its own tables (rows are replaced, never changed, except an outbox entry's flag). */
+const copyContents = (contents: FakeStoreContents): FakeStoreContents => ({
+  ...contents,
+  ledger: new Map(contents.ledger),
+  log: [...contents.log],
+  alerts: new Map(contents.alerts),
+  outbox: new Map([...contents.outbox].map(([seq, entry]) => [seq, { ...entry }])),
+  lease: { ...contents.lease },
+  dedupeMarks: new Map(contents.dedupeMarks),
+  sourceWakes: new Map(contents.sourceWakes),
+  repeats: new Map(contents.repeats),
+  deferred: new Map(contents.deferred),
+});
+
+const storeWith = (seed: StoreSeed): FakeStore => {
+  const contents = seed.contents;
+  let unavailable = seed.unavailable;
+  let failingWrites = seed.failingWrites;
+  let failingHydrates = seed.failingHydrates;
   const authority = createMemoryAuthorityStore(() => !unavailable);
-  let lastSeq = 0;
+  if (seed.authority !== null) {
+    // Rows are replaced when decided, never changed: copies of the lists are the store's own.
+    authority.contents().conn = seed.authority.conn;
+    authority.contents().proposals.push(...seed.authority.proposals);
+    authority.contents().roleExtensions.push(...seed.authority.roleExtensions);
+  }
+  let lastSeq = seed.lastSeq;
   const locked: StoreError = { _tag: "StoreUnavailable", message: "database is locked" };
   const run = <T>(body: () => E.Either<StoreError, T>): E.Either<StoreError, T> =>
     unavailable ? E.left(locked) : body();
@@ -400,6 +442,15 @@ export const createFakeStore = (): FakeStore => {
     failHydrates(count) {
       failingHydrates = count;
     },
+    fork: () =>
+      storeWith({
+        contents: copyContents(contents),
+        authority: authority.contents(),
+        unavailable,
+        failingWrites,
+        failingHydrates,
+        lastSeq,
+      }),
     saveConn: async (conn) => sync.saveConn(conn),
     addProposal: async (proposal) => sync.addProposal(proposal),
     proposeRoleExtension: async (proposal) => sync.proposeRoleExtension(proposal),

@@ -45,23 +45,50 @@ export interface FakeTmux extends TmuxPort {
   /** Keys pressed with `sendKeys`, in order. */
   readonly keysSent: { paneId: string; keys: string[] }[];
   readonly spawned: { request: SpawnRequest; behaviour: SpawnBehaviour; paneId: string }[];
+  /**
+   * A tmux with the same panes, screens, records, spawn behaviours to come
+   * and server, that goes on apart with `now` as its clock. Its subscribers
+   * are not carried over.
+   */
+  fork(now: () => number): FakeTmux;
+}
+
+/** What a fake tmux holds (see `FakeTmux`); a fork starts from a copy. */
+interface TmuxContents {
+  readonly panes: Map<string, PaneObservation>;
+  readonly behaviours: SpawnBehaviour[];
+  readonly sent: { paneId: string; text: string }[];
+  readonly keysSent: { paneId: string; keys: string[] }[];
+  readonly spawned: { request: SpawnRequest; behaviour: SpawnBehaviour; paneId: string }[];
+  readonly screens: Map<string, string>;
+  readonly nextPane: number;
+  readonly nextWindow: number;
+  readonly nextPid: number;
+  readonly server: TmuxServerIdentity;
+  readonly unavailable: boolean;
 }
 
 /** A fresh fake tmux with no panes; `now` stamps their activity. */
-export const createFakeTmux = (now: () => number): FakeTmux => {
-  const panes = new Map<string, PaneObservation>();
+export const createFakeTmux = (now: () => number): FakeTmux =>
+  tmuxWith(now, {
+    panes: new Map(),
+    behaviours: [],
+    sent: [],
+    keysSent: [],
+    spawned: [],
+    screens: new Map(),
+    nextPane: 1,
+    nextWindow: 1,
+    // Pids never repeat across server restarts: a reused pane id is another process.
+    nextPid: 1000,
+    server: { pid: 500, startedAt: now() },
+    unavailable: false,
+  });
+
+const tmuxWith = (now: () => number, contents: TmuxContents): FakeTmux => {
+  const { panes, behaviours, sent, keysSent, spawned, screens } = contents;
   const listeners = new Set<(event: TmuxEvent) => void>();
-  const behaviours: SpawnBehaviour[] = [];
-  const sent: { paneId: string; text: string }[] = [];
-  const keysSent: { paneId: string; keys: string[] }[] = [];
-  const spawned: { request: SpawnRequest; behaviour: SpawnBehaviour; paneId: string }[] = [];
-  const screens = new Map<string, string>();
-  let nextPane = 1;
-  let nextWindow = 1;
-  // Pids never repeat across server restarts: a reused pane id is another process.
-  let nextPid = 1000;
-  let server: TmuxServerIdentity = { pid: 500, startedAt: now() };
-  let unavailable = false;
+  let { nextPane, nextWindow, nextPid, server, unavailable } = contents;
   const noServer: TmuxError = {
     _tag: "TmuxCommandFailed",
     message: "no server running",
@@ -157,6 +184,20 @@ export const createFakeTmux = (now: () => number): FakeTmux => {
     queueSpawns: (...more) => {
       behaviours.push(...more);
     },
+    fork: (forkNow) =>
+      tmuxWith(forkNow, {
+        panes: new Map(panes),
+        behaviours: [...behaviours],
+        sent: [...sent],
+        keysSent: [...keysSent],
+        spawned: [...spawned],
+        screens: new Map(screens),
+        nextPane,
+        nextWindow,
+        nextPid,
+        server,
+        unavailable,
+      }),
     listPanes: async () => (unavailable ? E.left(noServer) : E.right([...panes.values()])),
     spawn: async (request) => spawnSync(request),
     kill: async (paneId) => {

@@ -12,7 +12,7 @@
  */
 import * as E from "fp-ts/lib/Either.js";
 import type { Command, CommandOf, CommandType } from "../commands.js";
-import { type CoreConfigInput, parseCoreConfig } from "../config.js";
+import { type CoreConfig, type CoreConfigInput, parseCoreConfig } from "../config.js";
 import type { FleetDigest } from "../domain/digest.js";
 import type { PaneObservation } from "../domain/observation.js";
 import { isPaneId, type PaneId } from "../domain/paneId.js";
@@ -145,6 +145,14 @@ export interface FakeWorld {
   firstMateAcknowledges: boolean;
   /** How a first mate's pane treats its channel: latched from the two flags above when it was spawned. */
   firstMateChannelOf(paneId: string): { readonly hears: boolean; readonly acknowledges: boolean };
+  /**
+   * A world in this one's state that goes on apart: its own copies of the
+   * fakes, the queue, the wake-ups and every record (the core's state is
+   * immutable and shared). Driven alike, it does what this world would do,
+   * so a started world can stand in for starting another one the same way.
+   * Only a world whose clock has no pending timer forks.
+   */
+  fork(): FakeWorld;
 }
 
 /** A small deterministic PRNG (mulberry32) for world choices. */
@@ -161,32 +169,84 @@ export const seededRandom = (seed: number): (() => number) => {
 
 const fakeTokenHash = (n: number): string => n.toString(16).padStart(64, "0");
 
+/** The fakes a world runs against. */
+interface WorldPorts {
+  readonly clock: FakeClock;
+  readonly tmux: FakeTmux;
+  readonly channel: FakeChannel;
+  readonly store: FakeStore;
+}
+
+/** What a world remembers beside its fakes; a fork starts from a copy. */
+interface WorldMemory {
+  readonly owner: string;
+  readonly state: CoreState;
+  readonly queue: WorkItem[];
+  readonly wakes: Set<number>;
+  readonly alerts: WorldAlert[];
+  readonly commands: Command[];
+  readonly events: Event[];
+  readonly unapplied: { command: Command; reason: string }[];
+  readonly applied: Command[];
+  readonly later: Event[];
+  readonly transitions: WorldTransition[];
+  readonly pushes: { paneId: string; content: string; meta: Record<string, string> }[];
+  readonly toolReplies: { requestId: string; reply: ToolReply }[];
+  readonly toolCalls: number;
+  readonly tokens: number;
+  readonly channelBehaviour: Map<string, { hears: boolean; acknowledges: boolean }>;
+  readonly firstMateHearsChannel: boolean;
+  readonly firstMateAcknowledges: boolean;
+}
+
 /** Build a fake world from options; nothing happens until it is driven. */
 export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
   const config = parseCoreConfig(options.config ?? {});
   const clock = createFakeClock(options.start);
-  const tmux = createFakeTmux(() => clock.now());
-  const channel = createFakeChannel();
-  const store = createFakeStore();
+  const ports = {
+    clock,
+    tmux: createFakeTmux(() => clock.now()),
+    channel: createFakeChannel(),
+    store: createFakeStore(),
+  };
+  return worldWith(options, config, ports, {
+    owner: options.owner ?? "world-host",
+    state: initialState(config),
+    queue: [],
+    wakes: new Set(),
+    alerts: [],
+    commands: [],
+    events: [],
+    unapplied: [],
+    applied: [],
+    later: [],
+    transitions: [],
+    pushes: [],
+    toolReplies: [],
+    toolCalls: 0,
+    tokens: 0,
+    channelBehaviour: new Map(),
+    firstMateHearsChannel: options.firstMateHearsChannel ?? true,
+    firstMateAcknowledges: options.firstMateAcknowledges ?? true,
+  });
+};
+
+const worldWith = (
+  options: FakeWorldOptions,
+  config: CoreConfig,
+  { clock, tmux, channel, store }: WorldPorts,
+  memory: WorldMemory,
+): FakeWorld => {
   const autoAttach = options.autoAttach ?? true;
-  let owner = options.owner ?? "world-host";
-  let state = initialState(config);
+  let owner = memory.owner;
+  let state = memory.state;
   const decide = options.step ?? coreStep;
-  const queue: WorkItem[] = [];
-  const wakes = new Set<number>();
-  const alerts: WorldAlert[] = [];
-  const commands: Command[] = [];
-  const events: Event[] = [];
-  const unapplied: { command: Command; reason: string }[] = [];
-  const applied: Command[] = [];
+  const { queue, wakes, alerts, commands, events, unapplied, applied, transitions, pushes, toolReplies } = memory;
   /** Events a command's effect causes after its own answer (a first mate acting on a push it heard). */
-  const later: Event[] = [];
-  const transitions: WorldTransition[] = [];
-  const pushes: { paneId: string; content: string; meta: Record<string, string> }[] = [];
-  const toolReplies: { requestId: string; reply: ToolReply }[] = [];
-  let toolCalls = 0;
-  let tokens = 0;
-  const channelBehaviour = new Map<string, { hears: boolean; acknowledges: boolean }>();
+  const later = memory.later;
+  let toolCalls = memory.toolCalls;
+  let tokens = memory.tokens;
+  const channelBehaviour = memory.channelBehaviour;
 
   tmux.subscribe((event) => {
     // Like the runtime: a closed window, or a reconnect after the server restarted, is observed at once.
@@ -640,8 +700,8 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
         ...(worker.windowName ? { windowName: worker.windowName } : {}),
       });
     },
-    firstMateHearsChannel: options.firstMateHearsChannel ?? true,
-    firstMateAcknowledges: options.firstMateAcknowledges ?? true,
+    firstMateHearsChannel: memory.firstMateHearsChannel,
+    firstMateAcknowledges: memory.firstMateAcknowledges,
     firstMateChannelOf: (paneId) =>
       channelBehaviour.get(paneId) ?? { hears: world.firstMateHearsChannel, acknowledges: world.firstMateAcknowledges },
     restartHost(nextOwner, restart = {}) {
@@ -659,6 +719,35 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
         channel.reconnectAll();
         world.drive();
       }
+    },
+    fork() {
+      const forkedClock = clock.fork();
+      const ports = {
+        clock: forkedClock,
+        tmux: tmux.fork(() => forkedClock.now()),
+        channel: channel.fork(),
+        store: store.fork(),
+      };
+      return worldWith(options, config, ports, {
+        owner,
+        state,
+        queue: [...queue],
+        wakes: new Set(wakes),
+        alerts: [...alerts],
+        commands: [...commands],
+        events: [...events],
+        unapplied: [...unapplied],
+        applied: [...applied],
+        later: [...later],
+        transitions: [...transitions],
+        pushes: [...pushes],
+        toolReplies: [...toolReplies],
+        toolCalls,
+        tokens,
+        channelBehaviour: new Map(channelBehaviour),
+        firstMateHearsChannel: world.firstMateHearsChannel,
+        firstMateAcknowledges: world.firstMateAcknowledges,
+      });
     },
   };
   return world;
