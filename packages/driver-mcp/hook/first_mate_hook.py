@@ -167,4 +167,7 @@ if __name__ == "__main__":
     except Exception as error:  # the agent must never be broken by its hook
         if os.environ.get("FIRST_MATE_HOOK_DEBUG"):
             sys.stderr.write("first-mate-hook: %s\n" % error)
+    # Disarmed before exiting: the interpreter's shutdown puts SIGALRM back to its default, which kills
+    # the process, so a deadline reached while it shuts down would end the run by a signal, not exit 0.
+    signal.setitimer(signal.ITIMER_REAL, 0)
     sys.exit(0)

@@ -6,7 +6,7 @@
  * server down the command still exits 0.
  */
 import { spawn } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -202,6 +202,44 @@ describe("the hook role on the real server", () => {
       expect(JSON.parse(raw.lines[0]!)).toEqual({ ok: true, state: "idle via hook" });
     } finally {
       raw.destroy();
+    }
+  });
+});
+
+describe("the python hook's deadline", () => {
+  it("a deadline reached while the interpreter shut down ended the hook by SIGALRM (the default action by then), not exit 0: it exits 0", async () => {
+    const scratch = await mkdtemp(join(tmpdir(), "fm-hook-deadline-"));
+    try {
+      // Runs the hook as its own __main__, with an object whose finalizer outlasts the 150 ms deadline: it runs
+      // during the interpreter's shutdown, after the signal handlers are put back to their defaults.
+      const wrapper = join(scratch, "slow_shutdown.py");
+      await writeFile(
+        wrapper,
+        [
+          "import runpy, sys, time",
+          "class SlowToFinalize:",
+          "    def __del__(self):",
+          "        time.sleep(0.5)",
+          "keep = SlowToFinalize()",
+          "runpy.run_path(sys.argv[1], run_name='__main__')",
+          "",
+        ].join("\n"),
+      );
+      const [python, ...flags] = HOOKS.python;
+      const hookScript = flags.pop()!;
+      const code = await new Promise<number | null>((resolve, reject) => {
+        const child = spawn(python, [...flags, wrapper, hookScript], {
+          env: { ...process.env, TMUX_PANE: "%2", FIRST_MATE_SOCKET: join(scratch, "nobody-home.sock") },
+          stdio: ["pipe", "ignore", "ignore"],
+        });
+        child.once("error", reject);
+        child.once("exit", (exitCode) => resolve(exitCode));
+        child.stdin.on("error", () => undefined);
+        child.stdin.end(JSON.stringify({ hook_event_name: "Stop", session_id: "s-1" }));
+      });
+      expect(code).toBe(0);
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
     }
   });
 });
