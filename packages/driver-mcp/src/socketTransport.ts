@@ -1,6 +1,6 @@
 /**
  * An MCP `Transport` over a connected stream socket (unix socket), framed as
- * newline-delimited JSON with the SDK's `ReadBuffer` / `serializeMessage`.
+ * newline-delimited JSON with the SDK's `deserializeMessage` / `serializeMessage`.
  *
  * Guarantees: `onclose` fires exactly once, whether the peer ends, the socket
  * errors or `close()` is called (the SDK's stdio transport never notices a
@@ -14,7 +14,7 @@
  * Does not: reconnect, authenticate, or interpret messages beyond framing.
  */
 import type { Socket } from "node:net";
-import { ReadBuffer, serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
+import { deserializeMessage, serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { MAX_FRAME_BYTES } from "./limits.js";
@@ -60,7 +60,6 @@ export class SocketTransport implements Transport {
   onerror?: ((error: Error) => void) | undefined;
   onmessage?: ((message: JSONRPCMessage) => void) | undefined;
 
-  private readonly readBuffer = new ReadBuffer();
   private readonly maxFrameBytes: number;
   private pendingInitial: Buffer | undefined;
   /** Bytes of the current, not yet terminated line. */
@@ -131,7 +130,8 @@ export class SocketTransport implements Transport {
       }
       if (piece.length > 0) this.partial.push(piece);
       if (newline === -1) return;
-      const line = Buffer.concat(this.partial);
+      // A line that came in one chunk is read in place, not copied.
+      const line = this.partial.length === 1 ? this.partial[0]! : Buffer.concat(this.partial);
       this.partial = [];
       this.partialBytes = 0;
       start = newline + 1;
@@ -141,16 +141,16 @@ export class SocketTransport implements Transport {
 
   private handleLine(line: Buffer): void {
     if (line.length === 0 || (line.length === 1 && line[0] === 0x0d)) return;
-    let message: JSONRPCMessage | null;
+    // The SDK's own parse and schema check, as its ReadBuffer does, without copying the line into one first.
+    const end = line[line.length - 1] === 0x0d ? line.length - 1 : line.length;
+    let message: JSONRPCMessage;
     try {
-      this.readBuffer.append(Buffer.concat([line, Buffer.from("\n")]));
-      message = this.readBuffer.readMessage();
+      message = deserializeMessage(line.toString("utf8", 0, end));
     } catch (error) {
-      this.readBuffer.clear();
       this.answerMalformed(line.toString("utf8"), error);
       return;
     }
-    if (message) this.onmessage?.(message);
+    this.onmessage?.(message);
   }
 
   private answerMalformed(text: string, cause: unknown): void {
@@ -198,7 +198,6 @@ export class SocketTransport implements Transport {
     if (this.closed) return;
     this.closed = true;
     this.socket.off("data", this.onData);
-    this.readBuffer.clear();
     this.onclose?.();
   }
 }
