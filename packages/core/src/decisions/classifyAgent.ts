@@ -221,11 +221,8 @@ export const detectAgent = (
 
 const SEPARATOR = "\u0000";
 
-/** Pure: the agent kind a pane runs, looking through wrappers, or null. */
-export const classifyAgent = (
-  pane: PaneCommandLines,
-  table: readonly AgentSignature[] = DEFAULT_AGENT_SIGNATURES,
-): AgentKind | null => {
+/** The classifier itself, without the memo per pane object (see classifyAgent). */
+const classifyPane = (pane: PaneCommandLines, table: readonly AgentSignature[]): AgentKind | null => {
   if (pane.declaredAgent !== undefined && pane.declaredAgent !== "") return pane.declaredAgent;
   const byCommand = detectAgent(pane.command, table);
   if (byCommand !== null) return byCommand;
@@ -242,4 +239,34 @@ export const classifyAgent = (
     }
     return start === "" ? null : classifyArgv(splitShellWords(start), lookup, 0);
   });
+};
+
+/**
+ * The answer for each pane object, per table: the core's observations are
+ * never changed once made, so a pane that is the same object as in the last
+ * listing (the driver returns an unchanged pane as the same object) is
+ * answered without joining its command lines into a key again. Held weakly:
+ * a replaced observation is forgotten with it.
+ */
+const byPane = new WeakMap<readonly AgentSignature[], WeakMap<PaneCommandLines, AgentKind | null>>();
+
+/**
+ * Pure: the agent kind a pane runs, looking through wrappers, or null. The
+ * pane is read as it is at the first call: an object passed again is taken
+ * to be unchanged (observations never change once made).
+ */
+export const classifyAgent = (
+  pane: PaneCommandLines,
+  table: readonly AgentSignature[] = DEFAULT_AGENT_SIGNATURES,
+): AgentKind | null => {
+  let panes = byPane.get(table);
+  if (panes === undefined) {
+    panes = new WeakMap();
+    byPane.set(table, panes);
+  }
+  const known = panes.get(pane);
+  if (known !== undefined) return known;
+  const kind = classifyPane(pane, table);
+  panes.set(pane, kind);
+  return kind;
 };

@@ -207,6 +207,22 @@ describe("classifyAgent", () => {
     expect(row?.agent).toBe("crush");
   });
 
+  it("a pane asked again as the same object gets the answer a copy of it gets, table by table", () => {
+    const table: AgentSignature[] = [...DEFAULT_AGENT_SIGNATURES, { kind: "crush", names: ["crush"] }];
+    fc.assert(
+      fc.property(formArb, fc.constantFrom("node", "crush"), ({ kind, argv }, shownAs) => {
+        const pane = { command: shownAs, processes: [argv] };
+        expect(classifyAgent(pane)).toBe(kind);
+        expect(classifyAgent(pane)).toBe(kind);
+        // The same object under another table: that table's answer, not the one remembered for the first.
+        expect(classifyAgent(pane, table)).toBe(shownAs === "crush" ? "crush" : kind);
+        expect(classifyAgent(pane, table)).toBe(classifyAgent({ ...pane, processes: [[...argv]] }, table));
+        expect(classifyAgent(pane)).toBe(kind);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it("splitShellWords reads quoting the way a shell would", () => {
     expect(splitShellWords(`/bin/sh -c "exec 'claude' '--x' 'it'\\''s'"`)).toEqual([
       "/bin/sh",
