@@ -47,28 +47,33 @@ export const freshStartedWorld = (workers: number, config: CoreConfigInput = {})
   return world;
 };
 
-/** Started worlds by worker count and configuration, each forked and never driven itself. */
+/** Started worlds by how they were started, each forked and never driven itself. */
 const startedWorlds = new Map<string, FakeWorld>();
 /** Enough for every fixed setup of the suite; generated configurations beyond it are started afresh. */
 const STARTED_WORLDS_KEPT = 64;
 
 /**
- * A started world with `workers` agent panes: a fork of the one world
- * started that way (a start is ~10 core steps and most properties begin
- * with one; a fork does what the started world would, see forkedWorld.test.ts).
+ * A fork of the world `start` builds and starts, built once per `key` (a
+ * start is ~10 core steps and most properties begin with one; a fork does
+ * what the started world would, see forkedWorld.test.ts). `key` must name
+ * everything `start` does.
  */
-export const startedWorld = (workers: number, config: CoreConfigInput = {}): FakeWorld => {
-  // Keyed by its JSON: only a configuration of plain values (a pattern's JSON would say nothing of it).
-  if (Object.values(config).some((value) => typeof value === "object")) return freshStartedWorld(workers, config);
-  const key = `${workers} ${JSON.stringify(config)}`;
+export const forkOfStarted = (key: string, start: () => FakeWorld): FakeWorld => {
   let started = startedWorlds.get(key);
   if (started === undefined) {
-    started = freshStartedWorld(workers, config);
+    started = start();
     if (startedWorlds.size >= STARTED_WORLDS_KEPT) return started;
     startedWorlds.set(key, started);
   }
   return started.fork();
 };
+
+/** A started world with `workers` agent panes: a fork of the one started that way (`forkOfStarted`). */
+export const startedWorld = (workers: number, config: CoreConfigInput = {}): FakeWorld =>
+  // Keyed by its JSON: only a configuration of plain values (a pattern's JSON would say nothing of it).
+  Object.values(config).some((value) => typeof value === "object")
+    ? freshStartedWorld(workers, config)
+    : forkOfStarted(`${workers} workers, ${JSON.stringify(config)}`, () => freshStartedWorld(workers, config));
 
 export const runActions = (world: FakeWorld, actions: readonly WorldAction[], afterEach?: () => void): void => {
   for (const action of actions) {

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createFakeWorld } from "../../src/testing/fakeWorld.js";
+import { forkOfStarted } from "../worldSupport.js";
 
 describe("invariant 11 in the fake world", () => {
   it("invariant 11: repeated identical interrupts within the window wake once", () => {
@@ -10,9 +11,13 @@ describe("invariant 11 in the fake world", () => {
         fc.constantFrom("need approval", "tests are red"),
         fc.boolean(),
         (gaps, message, detached) => {
-          const world = createFakeWorld();
-          const worker = world.addWorker();
-          world.start();
+          const world = forkOfStarted("one worker, default pane", () => {
+            const started = createFakeWorld();
+            started.addWorker();
+            started.start();
+            return started;
+          });
+          const worker = world.tmux.listSync().find((pane) => pane.windowName !== world.state().config.window)!.paneId;
           const firstMate = world.firstMatePaneId()!;
           if (detached) world.channel.detach(firstMate);
           world.drive();

@@ -21,7 +21,7 @@ import type { PaneId } from "../../src/domain/paneId.js";
 import { createToolHost } from "../../src/runtime/toolHost.js";
 import { currentDigest } from "../../src/step.js";
 import { createFakeWorld, type FakeWorld } from "../../src/testing/fakeWorld.js";
-import { knownPicture, referenceModel, replay } from "../worldSupport.js";
+import { forkOfStarted, knownPicture, referenceModel, replay } from "../worldSupport.js";
 
 type Behaviour = "hears" | "deaf" | "quiet";
 
@@ -399,9 +399,13 @@ const commandArbs = [
 ];
 
 const startWorld = (first: Behaviour): { model: Model; real: Real } => {
-  const world = createFakeWorld({ config: { outboxTtlMs: 30 * 86_400_000 } });
+  const world = forkOfStarted(`no workers, outbox kept 30 days, a first mate that ${first}`, () => {
+    const started = createFakeWorld({ config: { outboxTtlMs: 30 * 86_400_000 } });
+    setBehaviour(started, first);
+    started.start();
+    return started;
+  });
   const model: Model = { workers: [], admitted: 0, wakeUpsSeen: 0, ignoreNext: 0, ignoredInRow: 0 };
-  setBehaviour(world, first);
   const tools = createToolHost({
     getState: () => world.state(),
     store: world.store,
@@ -412,7 +416,6 @@ const startWorld = (first: Behaviour): { model: Model; real: Real } => {
       world.drive();
     },
   });
-  world.start();
   return { model, real: { world, tools, knowledge: noKnowledge(), wakeTextsChecked: 0 } };
 };
 
