@@ -49,8 +49,8 @@ export interface SqliteStoreOptions {
    * fsyncs): `inline` (default), SQLite's automatic checkpoint, inside the
    * commit that fills the log past 1000 pages, so that write pays it;
    * `deferred`, on a timer after a run of writes, never inside one below a
-   * 10 000-page backstop (deferredCheckpoints.ts). The host defers them, so
-   * no interrupt waits for a checkpoint before its push.
+   * 10 000-page backstop (deferredCheckpoints.ts). The host defers them
+   * with `NORMAL`, so no interrupt waits for a checkpoint before its push.
    */
   readonly checkpoints?: "inline" | "deferred";
 }
