@@ -56,10 +56,12 @@ describe("the isolated tmux server (testing entry)", () => {
   it.runIf(process.platform === "linux")(
     "a daemon that exited but is not reaped yet (a zombie, till init reaps it) was waited for as running: it counts as gone",
     async () => {
-      // The shell's background child exits at once; the shell then execs a sleep that never reaps it.
-      const parent = spawn("/bin/sh", ["-c", "sleep 0 & echo $!; exec sleep 30"], {
-        stdio: ["ignore", "pipe", "ignore"],
-      });
+      // A parent that never reaps: its child exits at once and stays a zombie while the parent sleeps.
+      const parent = spawn(
+        "python3",
+        ["-c", "import os, time\npid = os.fork()\nif pid == 0: os._exit(0)\nprint(pid, flush=True)\ntime.sleep(30)"],
+        { stdio: ["ignore", "pipe", "ignore"] },
+      );
       try {
         const zombie = await new Promise<number>((resolve) =>
           parent.stdout.once("data", (chunk) => resolve(Number(String(chunk).trim()))),
