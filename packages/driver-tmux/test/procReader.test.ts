@@ -58,25 +58,46 @@ const snapshot = async (reader: ReturnType<typeof createProcessTableReader>) => 
   return table.right;
 };
 
+/** Polls until `check` returns a value: a child's exec and exit come on the machine's time, not a fixed one. */
+const until = async <T>(check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await sleep(20);
+  }
+};
+
+/** The row of `pid` once its program is `program` (a spawned child is node's copy until it execs). */
+const rowOnce = (reader: ReturnType<typeof createProcessTableReader>, pid: number, program: string) =>
+  until(async () => {
+    const row = (await snapshot(reader)).byPid.get(pid);
+    return row?.argv[0] === program ? row : undefined;
+  });
+
 describe.runIf(process.platform === "linux")("the /proc reader kept across ticks", () => {
   it("an unchanged process is the same row; an exec is read again; an exit is gone", async () => {
     const reader = createProcessTableReader({ source: "proc" });
     try {
       const pid = start("exec sleep 30");
-      await sleep(100);
-      const first = (await snapshot(reader)).byPid.get(pid);
-      expect(first?.argv).toEqual(["sleep", "30"]);
+      const first = await rowOnce(reader, pid, "sleep");
+      expect(first.argv).toEqual(["sleep", "30"]);
       const second = (await snapshot(reader)).byPid.get(pid);
       expect(second).toBe(first);
 
-      const execer = start("sleep 0.3; exec sleep 31");
-      await sleep(100);
-      expect((await snapshot(reader)).byPid.get(execer)?.argv).toEqual(["/bin/sh", "-c", "sleep 0.3; exec sleep 31"]);
-      await sleep(500);
-      expect((await snapshot(reader)).byPid.get(execer)?.argv).toEqual(["sleep", "31"]);
+      // The shell execs only once told to: the reader sees it before and after, whatever the machine's load.
+      const shell = spawn("/bin/sh", ["-c", "read line; exec sleep 31"], { stdio: ["pipe", "ignore", "ignore"] });
+      children.push(shell);
+      const execer = shell.pid!;
+      expect((await rowOnce(reader, execer, "/bin/sh")).argv).toEqual(["/bin/sh", "-c", "read line; exec sleep 31"]);
+      shell.stdin!.end("exec now\n");
+      expect((await rowOnce(reader, execer, "sleep")).argv).toEqual(["sleep", "31"]);
+      // Our end of its stdin is closed before the next test counts this process's open files.
+      if (!shell.stdin!.closed) await new Promise((resolve) => shell.stdin!.once("close", resolve));
 
       process.kill(pid, "SIGKILL");
-      for (let waited = 0; (await snapshot(reader)).byPid.has(pid) && waited < 3_000; waited += 50) await sleep(50);
+      for (let waited = 0; (await snapshot(reader)).byPid.has(pid) && waited < 20_000; waited += 50) await sleep(50);
       expect((await snapshot(reader)).byPid.has(pid)).toBe(false);
     } finally {
       reader.close?.();
@@ -90,7 +111,10 @@ describe.runIf(process.platform === "linux")("the /proc reader kept across ticks
     const none = createProcessTableReader({ source: "proc", keptStatFiles: 0 });
     try {
       const pid = start("exec sleep 30");
-      await sleep(100);
+      // Exec'd before the readers compare it: its row is then the same in every snapshot.
+      await until(async () =>
+        readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith("sleep\u0000") ? true : undefined,
+      );
       await snapshot(bounded);
       expect(openFiles() - baseline).toBeLessThanOrEqual(5);
       const kept = await snapshot(unbounded);
