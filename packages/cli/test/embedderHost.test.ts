@@ -137,7 +137,8 @@ describe("first-mate run", () => {
     });
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     try {
-      await until("the token line", () => output.includes("embedder token: "), 60_000);
+      // The whole line: a pipe may hand it over in more than one piece.
+      await until("the token line", () => /embedder token: [^\n]*\n/.test(output), 60_000);
       const tokenPath = join(world.stateDir, "embedder.token");
       expect(output).toContain(`embedder token: ${tokenPath} `);
       expect(statSync(tokenPath).mode & 0o777).toBe(0o600);
