@@ -109,6 +109,9 @@ export interface TmuxDriver extends TmuxPort {
   transportStats(): TransportStats;
 }
 
+/** Reads of a full listing whose rows changed while tmux printed them (see fullListing) before its error is returned. */
+const FULL_LISTING_READS = 3;
+
 /** What a create call prints: the pane and window, the pane's pid, and the server's pid and start time. */
 const SPAWN_FORMAT = "#{pane_id} #{window_id} #{pane_pid} #{pid} #{start_time}";
 
@@ -210,10 +213,25 @@ export const createTmuxDriver = (options: TmuxDriverOptions = {}): TmuxDriver =>
   };
 
   /** Every pane with every field (PANE_LIST_FORMAT). */
-  const listFull = async (): Promise<E.Either<TmuxError, readonly PaneObservation[]>> => {
-    const outcome = await transport.run(["list-panes", "-a", "-F", PANE_LIST_FORMAT], "read");
-    return E.isLeft(outcome) ? listingFailure(outcome.left) : listingParser.parse(outcome.right.stdout);
+  /**
+   * Runs a listing in the full format. tmux evaluates a row's current command twice (its length, then
+   * itself), reading /proc each time: a pane whose program changes in between prints a row whose length
+   * does not match, and the listing reads as invalid. Such a listing is read again, at most FULL_LISTING_READS times.
+   */
+  const fullListing = async (
+    args: readonly string[],
+    parse: (stdout: Buffer) => E.Either<TmuxError, readonly PaneObservation[]>,
+  ): Promise<E.Either<TmuxError, readonly PaneObservation[]>> => {
+    for (let read = 1; ; read++) {
+      const outcome = await transport.run(args, "read");
+      if (E.isLeft(outcome)) return listingFailure(outcome.left);
+      const parsed = parse(outcome.right.stdout);
+      if (E.isRight(parsed) || parsed.left._tag !== "TmuxOutputInvalid" || read >= FULL_LISTING_READS) return parsed;
+    }
   };
+
+  const listFull = (): Promise<E.Either<TmuxError, readonly PaneObservation[]>> =>
+    fullListing(["list-panes", "-a", "-F", PANE_LIST_FORMAT], (stdout) => listingParser.parse(stdout));
 
   /**
    * The full rows of the panes `paneIds` only: tmux formats just the panes
@@ -222,8 +240,9 @@ export const createTmuxDriver = (options: TmuxDriverOptions = {}): TmuxDriver =>
    */
   const listDetails = async (paneIds: readonly string[]): Promise<E.Either<TmuxError, readonly PaneObservation[]>> => {
     const filter = `#{m/r:^(${paneIds.join("|")})$,#{pane_id}}`;
-    const outcome = await transport.run(["list-panes", "-a", "-f", filter, "-F", PANE_LIST_FORMAT], "read");
-    return E.isLeft(outcome) ? listingFailure(outcome.left) : parsePaneListing(outcome.right.stdout, hiddenSessions);
+    return fullListing(["list-panes", "-a", "-f", filter, "-F", PANE_LIST_FORMAT], (stdout) =>
+      parsePaneListing(stdout, hiddenSessions),
+    );
   };
 
   const listPanes = async (): Promise<E.Either<TmuxError, readonly PaneObservation[]>> => {
