@@ -53,6 +53,12 @@ interface Remembered {
   readonly startCommand: string | undefined;
   /** Listings served since the commands were read. */
   served: number;
+  /**
+   * The last table its tree and foreground group were found the same in: a
+   * reader returns the same table again only while nothing in it changed,
+   * so that table needs no tree walk again.
+   */
+  currentWith: ProcessTable | null;
   /** The last tick row filled, and what it was filled into. */
   base: PaneObservation | null;
   filled: PaneObservation | null;
@@ -101,15 +107,17 @@ export const createPaneCommandCache = (refreshEvery = DEFAULT_COMMANDS_REFRESH_E
       const stale: string[] = [];
       for (const pane of panes) {
         const known = remembered.get(pane.paneId);
+        if (known === undefined || known.served >= refreshEvery || known.pid !== pane.pid || known.dead !== pane.dead) {
+          stale.push(pane.paneId);
+          continue;
+        }
+        if (known.currentWith === table) continue;
         if (
-          known === undefined ||
-          known.served >= refreshEvery ||
-          known.pid !== pane.pid ||
-          known.dead !== pane.dead ||
           (pane.pid !== null && known.foregroundGroup !== table.foregroundGroupOf?.get(pane.pid)) ||
           !sameTree(known.tree, treeFor(pane, table))
         )
           stale.push(pane.paneId);
+        else known.currentWith = table;
       }
       return stale;
     },
@@ -126,6 +134,7 @@ export const createPaneCommandCache = (refreshEvery = DEFAULT_COMMANDS_REFRESH_E
           startCommand: pane.startCommand,
           // A name the table does not back is used this once, then read again.
           served: agrees ? 0 : refreshEvery,
+          currentWith: table,
           base: null,
           filled: null,
         });

@@ -75,13 +75,21 @@ const sameArgvs = (before: readonly (readonly string[])[] | undefined, tree: rea
  */
 export const createProcessTreeAttacher = (): ProcessTreeAttacher => {
   let last = new Map<string, { readonly base: PaneObservation; readonly result: PaneObservation }>();
+  let lastTable: ProcessTable | null = null;
   return (panes, table) => {
     const next = new Map<string, { readonly base: PaneObservation; readonly result: PaneObservation }>();
+    // The same table is the same processes (a reader returns it again only while nothing changed): no tree to walk again.
+    const sameTable = table === lastTable;
+    lastTable = table;
     const attached = panes.map((pane) => {
       if (pane.dead || pane.pid === null) return pane;
+      const before = last.get(pane.paneId);
+      if (sameTable && before !== undefined && before.base === pane) {
+        next.set(pane.paneId, before);
+        return before.result;
+      }
       const tree = treeOf(table, pane.pid, PANE_PROCESS_LIMITS.processes);
       if (tree.length === 0) return pane;
-      const before = last.get(pane.paneId);
       const result =
         before !== undefined && before.base === pane && sameArgvs(before.result.processes, tree)
           ? before.result

@@ -23,7 +23,11 @@ import { closeSync, existsSync, openSync, readdirSync, readSync } from "node:fs"
 import { PANE_PROCESS_LIMITS, type PaneProcess, type ProcessError } from "@first-mate/core";
 import * as E from "fp-ts/lib/Either.js";
 
-/** One snapshot of the process table. */
+/**
+ * One snapshot of the process table. Never changed once made: a reader
+ * returns the same table object again only while nothing in it changed
+ * (the tree attacher and the pane command cache rely on that).
+ */
 export interface ProcessTable {
   readonly byPid: ReadonlyMap<number, PaneProcess>;
   readonly childrenOf: ReadonlyMap<number, readonly number[]>;

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_CONTROL_SESSION, PANE_LIST_FORMAT, parsePaneListing, renderPaneListing } from "../src/index.js";
 import { createPaneCommandCache, foregroundCommand } from "../src/paneCommands.js";
 import type { ProcessTable } from "../src/processTable.js";
+import { countingTable } from "./countingTable.js";
 import { hostileString } from "./hostileArbitraries.js";
 import { anyPaneId, listingRowFields } from "./listingRowArbitrary.js";
 import { createTestServer, eventually, type TestServer } from "./tmuxTestServer.js";
@@ -98,6 +99,27 @@ describe("the pane command cache", () => {
     cache.remember([passing], running);
     expect(cache.fill([pane], new Map([["%1", passing]]))[0]!.command).toBe("ls");
     expect(cache.stale([pane], running)).toEqual(["%1"]);
+  });
+
+  it("the same table again walks no tree for a pane found current in it; another table is read", () => {
+    const cache = createPaneCommandCache();
+    const shell: PaneProcess = { pid: 10, parentPid: 1, sessionId: 10, startTime: "5", argv: ["bash"] };
+    const source: ProcessTable = {
+      byPid: new Map([[10, shell]]),
+      childrenOf: new Map(),
+      foregroundGroupOf: new Map([[10, 10]]),
+    };
+    const { table, lookups } = countingTable(source);
+    const pane = right(parsePaneListing(renderPaneListing([{ ...observationOf("%1", 10), command: "bash" }])))[0]!;
+    cache.remember([pane], table);
+    cache.fill([pane], new Map([["%1", pane]]));
+    const before = lookups();
+    expect(cache.stale([pane], table)).toEqual([]);
+    expect(lookups()).toBe(before);
+    // Another table with the same processes is walked, and found current.
+    expect(cache.stale([pane], { ...source })).toEqual([]);
+    // One whose foreground group moved is not.
+    expect(cache.stale([pane], { ...source, foregroundGroupOf: new Map([[10, 12]]) })).toEqual(["%1"]);
   });
 
   it("names the foreground leader's program as tmux does", () => {

@@ -3,6 +3,7 @@ import type { PaneId, PaneObservation, PaneProcess } from "@first-mate/core";
 import { describe, expect, it } from "vitest";
 import { attachProcessTrees, createProcessTreeAttacher } from "../src/processDriver.js";
 import type { ProcessTable } from "../src/processTable.js";
+import { countingTable } from "./countingTable.js";
 
 const process = (pid: number, parentPid: number, argv: string[]): PaneProcess => ({
   pid,
@@ -47,5 +48,24 @@ describe("process trees attached across ticks", () => {
     const moved = [{ ...panes[0]!, title: "busy" }];
     expect(attach(moved, table([wrapper, child]))[0]).toEqual(attachProcessTrees(moved, table([wrapper, child]))[0]);
     expect(attach(moved, table([wrapper, child]))[0]).not.toBe(third[0]);
+  });
+
+  it("the same table again walks no tree: an unchanged row keeps its result without a lookup", () => {
+    const attach = createProcessTreeAttacher();
+    const panes = [pane("%1", 10), pane("%2", 20)];
+    const { table: counted, lookups } = countingTable(
+      table([process(10, 1, ["sh"]), process(11, 10, ["codex"]), process(20, 1, ["node"])]),
+    );
+    const first = attach(panes, counted);
+    expect(lookups()).toBeGreaterThan(0);
+    const before = lookups();
+    const second = attach(panes, counted);
+    expect(lookups()).toBe(before);
+    expect(second).toEqual(first);
+    expect(second[0]).toBe(first[0]);
+    // A new row in the same table is attached afresh.
+    const moved = [{ ...panes[0]!, title: "busy" }, panes[1]!];
+    expect(attach(moved, counted)[0]).toEqual({ ...moved[0], processes: [["sh"], ["codex"]] });
+    expect(lookups()).toBeGreaterThan(before);
   });
 });
