@@ -382,17 +382,7 @@ const onFleetObserved = (state: CoreState, event: EventOf<"FleetObserved">): Ste
     !state.supervisor.leaseHeld &&
     event.observeId >= state.markerObserveFloor &&
     state.supervisor.spawnInFlight === null;
-  const supervisor = flags
-    ? {
-        ...state.supervisor,
-        killSwitch: flags.killSwitch,
-        // The store's give-up flag is followed both ways (another holder's
-        // give-up, the human's reset), except from a read that predates
-        // this host's own latest change of it.
-        gaveUp: event.observeId >= state.gaveUpObserveFloor ? flags.gaveUp : state.supervisor.gaveUp,
-        resetAt: flags.resetAt ?? state.supervisor.resetAt,
-      }
-    : state.supervisor;
+  const supervisor = flags ? followFlags(state, flags, event.observeId) : state.supervisor;
   const { inputs, inputOwners } = inputsOfListedPanes(state, event.panes);
   const observe = { ...state.observe, inFlight: null, again: false };
   if (follow && flags?.marker !== undefined) {
@@ -415,6 +405,26 @@ const onFleetObserved = (state: CoreState, event: EventOf<"FleetObserved">): Ste
     event,
     again,
   );
+};
+
+/**
+ * The supervisor following the store's flags read with an observation: the
+ * same object when they change nothing (the usual observation), so the
+ * steps after it keep the state instead of copying it.
+ */
+const followFlags = (
+  state: CoreState,
+  flags: NonNullable<EventOf<"FleetObserved">["flags"]>,
+  observeId: number,
+): CoreState["supervisor"] => {
+  const before = state.supervisor;
+  // The store's give-up flag is followed both ways (another holder's
+  // give-up, the human's reset), except from a read that predates
+  // this host's own latest change of it.
+  const gaveUp = observeId >= state.gaveUpObserveFloor ? flags.gaveUp : before.gaveUp;
+  const resetAt = flags.resetAt ?? before.resetAt;
+  if (flags.killSwitch === before.killSwitch && gaveUp === before.gaveUp && resetAt === before.resetAt) return before;
+  return { ...before, killSwitch: flags.killSwitch, gaveUp, resetAt };
 };
 
 /**
@@ -450,6 +460,8 @@ const clearAlerts = (state: CoreState, paneIds: readonly string[]): StepResult =
  * another tmux server (the id was reused; see paneIdentity.ts).
  */
 const clearGoneAlerts = (state: CoreState, panes: readonly PaneObservation[]): StepResult => {
+  // Most observations find no alert at all: no need to index the panes then.
+  if (Object.keys(state.alerts).length === 0) return [state, []];
   const observed = new Map<string, PaneObservation>(panes.map((pane) => [pane.paneId, pane]));
   return clearAlerts(
     state,

@@ -324,12 +324,17 @@ const worldWith = (
         return answer({ type: "ObserveFailed", now, observeId: command.observeId, reason: "no server running" });
       const flags = store.sync.readSupervisorFlags();
       const marker = store.sync.readMarker();
-      const observed = { type: "FleetObserved", now, observeId: command.observeId, panes: tmux.listSync() } as const;
-      return answer(
-        E.isRight(flags) && E.isRight(marker)
-          ? { ...observed, flags: { ...flags.right, marker: marker.right } }
-          : observed,
-      );
+      const { observeId } = command;
+      const panes = tmux.listSync();
+      if (E.isLeft(flags) || E.isLeft(marker)) return answer({ type: "FleetObserved", now, observeId, panes });
+      const { killSwitch, gaveUp, resetAt } = flags.right;
+      return answer({
+        type: "FleetObserved",
+        now,
+        observeId,
+        panes,
+        flags: { killSwitch, gaveUp, resetAt, marker: marker.right },
+      });
     },
     "tmux.spawn": (command, now) => answer(spawnFirstMate(command, now)),
     "tmux.kill": (command, now) => {
