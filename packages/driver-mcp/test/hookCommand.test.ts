@@ -127,8 +127,15 @@ describe.each(Object.keys(HOOKS) as HookKind[])("the %s hook command against the
       });
       expect(result.code, `${file}: ${result.stderr}`).toBe(0);
       expect(result.stdout).toBe("");
-      await runtime.idle();
-      const resolved = runtime.state().agents[workers[kind]]?.resolved;
+      // The command exits at its deadline even when the server's reply has not come yet (a loaded
+      // machine): the payload it sent is then heard after the exit, so wait for the state it sets.
+      const settled = () => runtime.state().agents[workers[kind]]?.resolved;
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+        await runtime.idle();
+        if (settled()?.state === EXPECTED[file] && settled()?.source === "hook") break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const resolved = settled();
       expect({ file, state: resolved?.state, source: resolved?.source }).toEqual({
         file,
         state: EXPECTED[file],
