@@ -46,11 +46,12 @@ interface CuratedRows {
 }
 
 /**
- * The last rows curated from each fleet. The core's state is immutable, so the same objects mean the same rows:
- * a step that changed none of them (an idle fleet's screen captures) re-ages the rows instead of re-curating and
- * re-sorting a hundred panes. Held weakly: an observation replaced is forgotten with it.
+ * The rows last curated, and the fleet they were curated from. The core's state is immutable, so the same objects
+ * mean the same rows: a step that changed none of them (an idle fleet's screen captures) re-ages the rows instead
+ * of re-curating and re-sorting a hundred panes. One entry: each observation brings a new fleet, so a table of
+ * older ones (a WeakMap cost an insertion and the collector's time at every observation) would never be read.
  */
-const curated = new WeakMap<readonly PaneObservation[], CuratedRows>();
+let curated: { readonly panes: readonly PaneObservation[]; readonly rows: CuratedRows } | null = null;
 
 const sameInputs = (known: CuratedRows, context: DigestContext): boolean =>
   known.firstMatePaneId === context.firstMatePaneId &&
@@ -91,10 +92,10 @@ const curateRows = (panes: readonly PaneObservation[], context: DigestContext): 
 
 /** Pure: the fleet digest at `now`, panes sorted by pane id. */
 export const buildDigest = (panes: readonly PaneObservation[], context: DigestContext): FleetDigest => {
-  let known = curated.get(panes);
+  let known = curated?.panes === panes ? curated.rows : undefined;
   if (known === undefined || !sameInputs(known, context)) {
     known = curateRows(panes, context);
-    curated.set(panes, known);
+    curated = { panes, rows: known };
   }
   // The time is the one input a row takes that the memo does not hold: `idleS` is curatePane's, at `now`.
   const rows = known.rows.map(([pane, row]) => ({ ...row, idleS: paneIdleSeconds(context.now, pane.lastActivityAt) }));
