@@ -215,12 +215,15 @@ export interface ChannelServer {
    * Closes the pane sessions a listing of the fleet shows are not their
    * pane's any more: the pane id now names another process (the pane died
    * and its id was reused), or the listing comes from another tmux server
-   * than the one the session's hello named. A session admitted before its
-   * pane's pid was known records it from this listing. Returns the panes
-   * whose sessions were closed; a closed attached session is reported
-   * `detached` (the first mate's: the first mate is gone).
+   * than the one the session's hello named. A listing taken before the
+   * hello (still on its way meanwhile) can name the pane's earlier process:
+   * another pid is checked with tmux now (`readLive`) before the session is
+   * closed. A session admitted before its pane's pid was known records it
+   * from this listing. Resolves to the panes whose sessions were closed; a
+   * closed attached session is reported `detached` (the first mate's: the
+   * first mate is gone).
    */
-  closeReplacedSessions(panes: readonly ListedPane[]): readonly PaneId[];
+  closeReplacedSessions(panes: readonly ListedPane[]): Promise<readonly PaneId[]>;
 }
 
 /** One pane of a fleet listing, as `closeReplacedSessions` reads it. */
@@ -331,22 +334,24 @@ export const createChannelServer = (options: ChannelServerOptions): ChannelServe
   };
 
   /**
-   * The server to judge a hello from `pane` against, and the pane's pid: as
-   * last listed, else read from tmux now (a hello before any listing of the
-   * current server; a session whose pane the listing does not show yet).
+   * The server to judge a hello from `pane` against, and the pane's pid: the
+   * server as last listed, else read from tmux now (a hello before any
+   * listing of the current server). A session's pane pid is read from tmux
+   * now: the last listing may predate the pane's process (a spawn with an
+   * environment respawns its pane, and its agent can say hello before the
+   * next listing); as last listed only when tmux cannot be asked.
    */
   const judgedTmux = async (pane: PaneId, wantPanePid: boolean): Promise<JudgedTmux> => {
     const observed = options.observedTmux;
     const server = observed?.server() ?? null;
     const panePid = observed?.panePid(pane) ?? null;
     const readLive = observed?.readLive;
-    if (readLive === undefined || (server !== null && (panePid !== null || !wantPanePid)))
-      return { server, panePid, unreadable: false };
+    if (readLive === undefined || (server !== null && !wantPanePid)) return { server, panePid, unreadable: false };
     const live = await readLive(pane).catch(() => null);
     if (live === null) return { server, panePid, unreadable: server === null };
     // A listing of another server than tmux runs now is stale: its pane pids say nothing of this one.
     if (server !== null && !sameTmuxServer(server, live.server)) return { server, panePid, unreadable: false };
-    return { server: live.server, panePid: panePid ?? live.panePid, unreadable: false };
+    return { server: live.server, panePid: live.panePid ?? panePid, unreadable: false };
   };
 
   const wrongTmuxServer = (hello: { readonly tmux?: string | undefined }, judged: JudgedTmux): HelloError | null => {
@@ -764,23 +769,35 @@ export const createChannelServer = (options: ChannelServerOptions): ChannelServe
 
   const embedders = (): readonly EmbedderSessionInfo[] => [...embedderSessions].map((session) => session.info());
 
-  const closeReplacedSessions = (panes: readonly ListedPane[]): readonly PaneId[] => {
+  const closeReplacedSessions = async (panes: readonly ListedPane[]): Promise<readonly PaneId[]> => {
     if (sessionsByPane.size === 0) return [];
     const server = panes.find((pane) => pane.tmuxServer !== undefined)?.tmuxServer ?? null;
     const byId = new Map(panes.map((pane) => [pane.paneId, pane]));
     const closed: PaneId[] = [];
+    const otherPid: [PaneId, Session][] = [];
     for (const [paneId, session] of [...sessionsByPane]) {
       const named = session.hello.tmux === undefined ? null : parseTmuxEnvironment(session.hello.tmux).pid;
       const listed = byId.get(paneId);
       const otherServer = server !== null && named !== null && named !== server.pid;
       const otherProcess =
         listed !== undefined && listed.pid !== null && session.panePid !== null && listed.pid !== session.panePid;
-      if (otherServer || otherProcess) {
+      if (otherServer) {
         teardown(session);
         closed.push(paneId);
+      } else if (otherProcess) {
+        otherPid.push([paneId, session]);
       } else if (session.panePid === null && listed !== undefined && listed.pid !== null) {
         session.panePid = listed.pid;
       }
+    }
+    const readLive = options.observedTmux?.readLive;
+    for (const [paneId, session] of otherPid) {
+      // The listing may be older than the hello; tmux now says whether the pane still runs the session's process.
+      const live = readLive === undefined ? null : await readLive(paneId).catch(() => null);
+      if (live !== null && live.panePid === session.panePid) continue;
+      if (sessionsByPane.get(paneId) !== session) continue;
+      teardown(session);
+      closed.push(paneId);
     }
     return closed;
   };

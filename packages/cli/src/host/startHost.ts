@@ -258,8 +258,10 @@ export const startHost = async (options: StartHostOptions): Promise<E.Either<Hos
   // is gone) is not that pane's any more: each listing closes it.
   runtime.subscribe((report) => {
     if (report.type !== "event" || report.event.type !== "FleetObserved") return;
-    for (const pane of channelServer.closeReplacedSessions(report.event.panes))
-      noteForTheHuman(`closed the channel session of ${pane}: the pane now runs another process or tmux server`);
+    void channelServer.closeReplacedSessions(report.event.panes).then((closed) => {
+      for (const pane of closed)
+        noteForTheHuman(`closed the channel session of ${pane}: the pane now runs another process or tmux server`);
+    });
   });
 
   const watchers: (() => void)[] = [];

@@ -8,7 +8,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { AgentHookPayload, PaneId, ToolHost } from "@first-mate/core";
+import type { AgentHookPayload, CoreState, PaneId, ToolHost } from "@first-mate/core";
 import { type ChannelServer, createChannelServer } from "@first-mate/driver-mcp";
 import { createTmuxDriver } from "@first-mate/driver-tmux";
 import { createIsolatedTmuxServer } from "@first-mate/driver-tmux/testing";
@@ -82,7 +82,7 @@ const setUp = async () => {
   cleanups.push(() => server.close());
   /** `$TMUX` as a client on the current server carries it. */
   const tmuxEnvironment = async () => `${tmuxSocketPath},${await tmux.pid()},0`;
-  return { tmux, driver, socketPath, hooks, server, tmuxEnvironment };
+  return { tmux, driver, socketPath, hooks, server, tmuxEnvironment, observedTmux };
 };
 
 describe("the host's channel server and pane identity", () => {
@@ -138,7 +138,7 @@ describe("the host's channel server and pane identity", () => {
     // Admitted before any listing: the pane's pid was read from tmux at the hello.
     expect(server.sessions().find((candidate) => candidate.paneId === pane)?.panePid).toBe(first.pid);
     // The same process listed again: nothing to close.
-    expect(server.closeReplacedSessions(await list())).toEqual([]);
+    expect(await server.closeReplacedSessions(await list())).toEqual([]);
 
     // The pane's process ends and another takes the pane id.
     await tmux.tmux(["respawn-pane", "-k", "-t", pane, "exec sleep 3601"]);
@@ -147,9 +147,38 @@ describe("the host's channel server and pane identity", () => {
       const listed = panes.find((candidate) => candidate.paneId === pane);
       return listed !== undefined && listed.pid !== first.pid ? panes : undefined;
     });
-    expect(server.closeReplacedSessions(after)).toEqual([pane]);
+    expect(await server.closeReplacedSessions(after)).toEqual([pane]);
     expect(server.sessions().some((candidate) => candidate.paneId === pane)).toBe(false);
     await until(() => (session.isClosed() ? true : undefined));
+  });
+
+  it("session closed by a listing older than its hello: a pane respawned after the host's last listing keeps the session its new process opens, and the older listing, heard late, closes nothing", async () => {
+    const { tmux, driver, socketPath, server, tmuxEnvironment, observedTmux } = await setUp();
+    const pane = (
+      await tmux.tmux(["new-window", "-d", "-P", "-F", "#{pane_id}", "-t", "work:", "exec sleep 3600"])
+    ).trim() as PaneId;
+    const list = async () => {
+      const listed = await driver.listPanes();
+      if (E.isLeft(listed)) throw new Error(listed.left.message);
+      return listed.right;
+    };
+    const before = await list();
+    const earlier = before.find((candidate) => candidate.paneId === pane)!;
+    // The host's last listing shows the pane's first process (a spawn with an environment starts its pane bare)…
+    observedTmux.bind(() => ({ fleet: before }) as unknown as CoreState);
+    // …then the pane is respawned with the agent, which says hello before the next listing.
+    await tmux.tmux(["respawn-pane", "-k", "-t", pane, "exec sleep 3601"]);
+    const now = Number((await tmux.tmux(["display-message", "-p", "-t", pane, "#{pane_pid}"])).trim());
+    expect(now).not.toBe(earlier.pid);
+    const session = await hello(socketPath, { role: "agent", pane, tmux: await tmuxEnvironment() });
+    const admitted = await until(() => server.sessions().find((candidate) => candidate.paneId === pane));
+    // The session's pane pid is the pane's process now, not the listing's.
+    expect(admitted.panePid).toBe(now);
+    // The listing from before the respawn, heard after the hello, closes nothing: tmux still runs that process.
+    expect(await server.closeReplacedSessions(before)).toEqual([]);
+    expect(await server.closeReplacedSessions(await list())).toEqual([]);
+    expect(server.sessions().some((candidate) => candidate.paneId === pane)).toBe(true);
+    expect(session.isClosed()).toBe(false);
   });
 
   it("a session whose hello named a tmux server that is gone is closed by the first listing of the new server", async () => {
@@ -162,7 +191,7 @@ describe("the host's channel server and pane identity", () => {
       const panes = await driver.listPanes();
       return E.isRight(panes) && panes.right.length > 0 ? panes.right : undefined;
     });
-    expect(server.closeReplacedSessions(listed)).toEqual(["%0"]);
+    expect(await server.closeReplacedSessions(listed)).toEqual(["%0"]);
     await until(() => (session.isClosed() ? true : undefined));
   });
 });
