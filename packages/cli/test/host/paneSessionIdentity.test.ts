@@ -82,7 +82,13 @@ const setUp = async () => {
   cleanups.push(() => server.close());
   /** `$TMUX` as a client on the current server carries it. */
   const tmuxEnvironment = async () => `${tmuxSocketPath},${await tmux.pid()},0`;
-  return { tmux, driver, socketPath, hooks, server, tmuxEnvironment, observedTmux };
+  /** The fleet as the driver lists it now. */
+  const list = async () => {
+    const listed = await driver.listPanes();
+    if (E.isLeft(listed)) throw new Error(listed.left.message);
+    return listed.right;
+  };
+  return { tmux, driver, socketPath, hooks, server, tmuxEnvironment, observedTmux, list };
 };
 
 describe("the host's channel server and pane identity", () => {
@@ -123,15 +129,10 @@ describe("the host's channel server and pane identity", () => {
   });
 
   it("session kept after its pane changes pid: a listing that shows the pane id with another process closes its session", async () => {
-    const { tmux, driver, socketPath, server, tmuxEnvironment } = await setUp();
+    const { tmux, socketPath, server, tmuxEnvironment, list } = await setUp();
     const pane = (
       await tmux.tmux(["new-window", "-d", "-P", "-F", "#{pane_id}", "-t", "work:", "exec sleep 3600"])
     ).trim() as PaneId;
-    const list = async () => {
-      const listed = await driver.listPanes();
-      if (E.isLeft(listed)) throw new Error(listed.left.message);
-      return listed.right;
-    };
     const first = (await list()).find((candidate) => candidate.paneId === pane)!;
     const session = await hello(socketPath, { role: "agent", pane, tmux: await tmuxEnvironment() });
     await until(() => server.sessions().find((candidate) => candidate.paneId === pane));
@@ -153,15 +154,10 @@ describe("the host's channel server and pane identity", () => {
   });
 
   it("session closed by a listing older than its hello: a pane respawned after the host's last listing keeps the session its new process opens, and the older listing, heard late, closes nothing", async () => {
-    const { tmux, driver, socketPath, server, tmuxEnvironment, observedTmux } = await setUp();
+    const { tmux, socketPath, server, tmuxEnvironment, observedTmux, list } = await setUp();
     const pane = (
       await tmux.tmux(["new-window", "-d", "-P", "-F", "#{pane_id}", "-t", "work:", "exec sleep 3600"])
     ).trim() as PaneId;
-    const list = async () => {
-      const listed = await driver.listPanes();
-      if (E.isLeft(listed)) throw new Error(listed.left.message);
-      return listed.right;
-    };
     const before = await list();
     const earlier = before.find((candidate) => candidate.paneId === pane)!;
     // The host's last listing shows the pane's first process (a spawn with an environment starts its pane bare)…
