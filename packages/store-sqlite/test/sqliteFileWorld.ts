@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PaneId } from "@first-mate/core";
 import { createRuntime, type Runtime } from "@first-mate/core/runtime";
-import { createFakeChannel, createFakeClock, createFakeTmux } from "@first-mate/core/testing";
+import { createFakeChannel, createFakeClock, createFakeTmux, createStubLauncher } from "@first-mate/core/testing";
 import { openSqliteStore, type SqliteStore } from "@first-mate/store-sqlite";
 import * as E from "fp-ts/lib/Either.js";
 
@@ -45,12 +45,7 @@ export const sqliteFileWorld = (cleanups: Cleanups, prefix: string) => {
       channel,
       store,
       clock,
-      launcher: {
-        prepare: async ({ attempt, session, window }) => ({
-          request: { session, window, argv: ["claude"], env: {} },
-          tokenHash: attempt.toString(16).padStart(64, "0"),
-        }),
-      },
+      launcher: createStubLauncher(),
       owner,
     });
     cleanups.push(() => runtime.stop());

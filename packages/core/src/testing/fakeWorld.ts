@@ -10,6 +10,7 @@
  * A spawned first mate attaches to the channel by itself (like the real
  * agent through its shim) unless `autoAttach` is false.
  */
+
 import * as E from "fp-ts/lib/Either.js";
 import type { Command, CommandOf, CommandType } from "../commands.js";
 import { type CoreConfig, type CoreConfigInput, parseCoreConfig } from "../config.js";
@@ -29,6 +30,7 @@ import { createFakeChannel, type FakeChannel } from "./fakeChannel.js";
 import { createFakeClock, type FakeClock } from "./fakeClock.js";
 import { createFakeStore, type FakeStore } from "./fakeStore.js";
 import { createFakeTmux, type FakeTmux } from "./fakeTmux.js";
+import { attemptTokenHash } from "./stubLauncher.js";
 
 /**
  * One queued item of a fake world: an event to step, or an effect (or store
@@ -167,8 +169,6 @@ export const seededRandom = (seed: number): (() => number) => {
   };
 };
 
-const fakeTokenHash = (n: number): string => n.toString(16).padStart(64, "0");
-
 /** The fakes a world runs against. */
 interface WorldPorts {
   readonly clock: FakeClock;
@@ -265,7 +265,7 @@ const worldWith = (
 
   const spawnFirstMate = (command: CommandOf<"tmux.spawn">, now: number): Event => {
     tokens++;
-    const tokenHash = fakeTokenHash(tokens);
+    const tokenHash = attemptTokenHash(tokens);
     const result = tmux.spawnSync({ session: command.session, window: command.window, argv: ["claude"], env: {} });
     if (E.isLeft(result))
       return { type: "SpawnFailed", now, requestId: command.requestId, reason: describeError(result.left) };

@@ -10,3 +10,4 @@ export * from "./fakeStore.js";
 export * from "./fakeTmux.js";
 export * from "./fakeWorld.js";
 export * from "./schemaArbitrary.js";
+export * from "./stubLauncher.js";

@@ -23,6 +23,7 @@ import { createFakeChannel } from "../../src/testing/fakeChannel.js";
 import { createFakeClock, type FakeClock } from "../../src/testing/fakeClock.js";
 import { createFakeStore, type FakeStore } from "../../src/testing/fakeStore.js";
 import { createFakeTmux, type FakeTmux } from "../../src/testing/fakeTmux.js";
+import { attemptTokenHash } from "../../src/testing/stubLauncher.js";
 
 // Short lease, crash-loop window and backoff, so that a few minutes of settling see every one of them out.
 const CONFIG = {
@@ -43,7 +44,7 @@ const launcherFor = (host: Host): FirstMateLauncher => ({
     host.preparing = attempt;
     return {
       request: { session, window, argv: ["claude"], env: {} },
-      tokenHash: attempt.toString(16).padStart(64, "0"),
+      tokenHash: attemptTokenHash(attempt),
     };
   },
 });

@@ -9,11 +9,12 @@ import { createFakeChannel } from "../../src/testing/fakeChannel.js";
 import { createFakeClock } from "../../src/testing/fakeClock.js";
 import { createFakeStore } from "../../src/testing/fakeStore.js";
 import { createFakeTmux } from "../../src/testing/fakeTmux.js";
+import { attemptTokenHash } from "../../src/testing/stubLauncher.js";
 
 const launcher: FirstMateLauncher = {
   prepare: async ({ attempt, session, window }) => ({
     request: { session, window, argv: ["claude"], env: { FIRST_MATE_TOKEN: `token-${attempt}` } },
-    tokenHash: attempt.toString(16).padStart(64, "0"),
+    tokenHash: attemptTokenHash(attempt),
   }),
 };
 

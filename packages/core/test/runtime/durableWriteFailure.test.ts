@@ -11,6 +11,7 @@ import { createFakeChannel } from "../../src/testing/fakeChannel.js";
 import { createFakeClock } from "../../src/testing/fakeClock.js";
 import { createFakeStore } from "../../src/testing/fakeStore.js";
 import { createFakeTmux } from "../../src/testing/fakeTmux.js";
+import { createStubLauncher } from "../../src/testing/stubLauncher.js";
 
 const running: Runtime[] = [];
 afterEach(async () => {
@@ -36,12 +37,7 @@ const setup = (failing: { recordStart?: boolean; enqueueOutbox?: boolean }) => {
     channel,
     store,
     clock,
-    launcher: {
-      prepare: async ({ attempt, session, window }) => ({
-        request: { session, window, argv: ["claude"], env: {} },
-        tokenHash: attempt.toString(16).padStart(64, "0"),
-      }),
-    },
+    launcher: createStubLauncher(),
     owner: "host",
   });
   const reports: RuntimeReport[] = [];
@@ -118,12 +114,7 @@ describe("a failed hydrate", () => {
       channel: createFakeChannel(),
       store,
       clock,
-      launcher: {
-        prepare: async ({ attempt, session, window }) => ({
-          request: { session, window, argv: ["claude"], env: {} },
-          tokenHash: attempt.toString(16).padStart(64, "0"),
-        }),
-      },
+      launcher: createStubLauncher(),
       owner: "host",
     });
     running.push(runtime);
