@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { diverge, ridesAlong } from "../../src/decisions/diverge.js";
 import { currentDigest } from "../../src/step.js";
 import { applyWorldAction } from "../../src/testing/applyWorldAction.js";
+import { cheapExpect } from "../cheapExpect.js";
 import {
   heal,
   knownPicture,
@@ -27,14 +28,14 @@ describe("heartbeat invariants in the fake world", () => {
             before.supervisor.marker?.attempt !== after.supervisor.marker?.attempt;
           if (after.heartbeat.lastSent === null) {
             // The only other change: a new first mate starts with no picture.
-            expect(markerChanged).toBe(true);
+            cheapExpect(markerChanged).toBe(true);
             continue;
           }
-          expect(event.type).toBe("EmitSucceeded");
+          cheapExpect(event.type).toBe("EmitSucceeded");
           const inFlight = before.heartbeat.inFlight;
-          expect(inFlight).not.toBeNull();
-          if (event.type === "EmitSucceeded") expect(event.emitId).toBe(inFlight!.emitId);
-          expect(after.heartbeat.lastSent).toBe(inFlight!.digest);
+          cheapExpect(inFlight).not.toBeNull();
+          if (event.type === "EmitSucceeded") cheapExpect(event.emitId).toBe(inFlight!.emitId);
+          cheapExpect(after.heartbeat.lastSent).toBe(inFlight!.digest);
         }
       }),
       { numRuns: 1000 },
@@ -51,23 +52,23 @@ describe("heartbeat invariants in the fake world", () => {
         world.advance(config.idleThresholdMs + 2 * config.pushIntervalMs);
         const state = world.state();
         const firstMate = world.firstMatePaneId();
-        expect(firstMate).not.toBeNull();
-        expect(state.firstMateAttached).toBe(true);
-        expect(state.heartbeat.inFlight).toBeNull();
-        expect(state.heartbeat.lastSent).not.toBeNull();
+        cheapExpect(firstMate).not.toBeNull();
+        cheapExpect(state.firstMateAttached).toBe(true);
+        cheapExpect(state.heartbeat.inFlight).toBeNull();
+        cheapExpect(state.heartbeat.lastSent).not.toBeNull();
         // What only rides along (evidence ageing) waits for the next push; everything else is delivered.
-        expect(
+        cheapExpect(
           diverge(state.heartbeat.lastSent, currentDigest(state), config).filter((change) => !ridesAlong(change)),
         ).toEqual([]);
         // And, independent of `diverge`: the picture it was given is the fleet as tmux has it, with the CI it was told.
-        expect(knownPicture(state.heartbeat.lastSent)).toEqual(model.expected(world));
+        cheapExpect(knownPicture(state.heartbeat.lastSent)).toEqual(model.expected(world));
         // The picture it has is the one last pushed to it.
         const pushes = world
           .pushesToFirstMate()
           .filter((push) => push.paneId === firstMate && push.meta.kind !== "interrupt");
-        expect(pushes.length).toBeGreaterThan(0);
+        cheapExpect(pushes.length).toBeGreaterThan(0);
         // And every interrupt reached it: nothing waits in the outbox.
-        expect(state.interrupts.outbox).toEqual([]);
+        cheapExpect(state.interrupts.outbox).toEqual([]);
       }),
       { numRuns: 1000 },
     );
@@ -107,21 +108,22 @@ describe("heartbeat invariants in the fake world", () => {
               applyWorldAction(world, action);
             }
             const self = world.firstMatePaneId();
-            if (self !== null) expect(world.digest().panes.map((pane) => pane.handle)).not.toContain(self);
+            if (self !== null) cheapExpect(world.digest().panes.map((pane) => pane.handle)).not.toContain(self);
           }
           for (const { before, event, after, commands } of replay(world)) {
             const self = before.supervisor.marker?.paneId ?? null;
-            if (self !== null) expect(currentDigest(after).panes.some((pane) => pane.handle === self)).toBe(false);
+            if (self !== null) cheapExpect(currentDigest(after).panes.some((pane) => pane.handle === self)).toBe(false);
             const inFlight = after.heartbeat.inFlight;
             const target = after.supervisor.marker?.paneId ?? null;
-            if (inFlight && target) expect(inFlight.digest.panes.some((pane) => pane.handle === target)).toBe(false);
+            if (inFlight && target)
+              cheapExpect(inFlight.digest.panes.some((pane) => pane.handle === target)).toBe(false);
             if ((event.type === "NotifyReceived" || event.type === "ReportReceived") && event.paneId === self) {
-              expect(commands.filter((command) => command.type === "store.enqueueOutbox")).toEqual([]);
+              cheapExpect(commands.filter((command) => command.type === "store.enqueueOutbox")).toEqual([]);
             }
           }
           for (const push of world.pushesToFirstMate()) {
-            if (push.meta.kind === "interrupt") expect(push.meta.source).not.toBe(push.paneId);
-            else expect(push.content).not.toMatch(new RegExp(`^- (NEW )?${push.paneId} `, "m"));
+            if (push.meta.kind === "interrupt") cheapExpect(push.meta.source).not.toBe(push.paneId);
+            else cheapExpect(push.content).not.toMatch(new RegExp(`^- (NEW )?${push.paneId} `, "m"));
           }
         },
       ),

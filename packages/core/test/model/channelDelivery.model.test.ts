@@ -12,7 +12,7 @@
  * on every switch, by replaying the core's own event log.
  */
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, it } from "vitest";
 import { DEFAULT_CONFIG } from "../../src/config.js";
 import { diverge, ridesAlong } from "../../src/decisions/diverge.js";
 import { parseInterruptEmitId } from "../../src/decisions/interrupts.js";
@@ -21,6 +21,7 @@ import type { PaneId } from "../../src/domain/paneId.js";
 import { createToolHost } from "../../src/runtime/toolHost.js";
 import { currentDigest } from "../../src/step.js";
 import { createFakeWorld, type FakeWorld } from "../../src/testing/fakeWorld.js";
+import { cheapExpect } from "../cheapExpect.js";
 import { forkOfStarted, knownPicture, referenceModel, replay } from "../worldSupport.js";
 
 type Behaviour = "hears" | "deaf" | "quiet";
@@ -146,7 +147,7 @@ const answerWakeUps = (model: Model, real: Real) => {
     const pane = world.firstMatePaneId();
     const wake = sent[model.wakeUpsSeen]!;
     if (pane === null || wake.paneId !== pane || !world.channel.isAttached(pane)) continue;
-    expect(wake.text).toMatch(/^(\d+ fleet changes?|fleet picture waiting), \d+ interrupts? waiting — call/);
+    cheapExpect(wake.text).toMatch(/^(\d+ fleet changes?|fleet picture waiting), \d+ interrupts? waiting — call/);
     if (model.ignoreNext > 0) {
       model.ignoreNext--;
       model.ignoredInRow++;
@@ -164,12 +165,12 @@ const checkAlways = (model: Model, real: Real) => {
   // A deaf first mate is never taken to hear its channel.
   const firstMate = world.firstMatePaneId();
   if (firstMate !== null && behaviourOf(world, firstMate) === "deaf") {
-    expect(world.state().channel.mode).not.toBe("confirmed");
+    cheapExpect(world.state().channel.mode).not.toBe("confirmed");
   }
   // Wake-ups carry counts only, never a pane id or fleet content (each checked once, when it is new).
   const sent = world.tmux.sent;
   for (; real.wakeTextsChecked < sent.length; real.wakeTextsChecked++)
-    expect(sent[real.wakeTextsChecked]!.text).not.toMatch(/%\d/);
+    cheapExpect(sent[real.wakeTextsChecked]!.text).not.toMatch(/%\d/);
 };
 
 const pick = (model: Model, index: number): PaneId | undefined =>
@@ -362,23 +363,23 @@ class Settle implements ChannelCommand {
     }
     checkAlways(model, real);
     const state = world.state();
-    expect(world.firstMatePaneId()).not.toBeNull();
+    cheapExpect(world.firstMatePaneId()).not.toBeNull();
     const knowledge = rebuild(world, real.knowledge);
-    expect(knowledge.wrongs).toEqual([]);
+    cheapExpect(knowledge.wrongs).toEqual([]);
     // What only rides along (evidence ageing) waits for the next push or wake-up; everything else is delivered.
-    expect(diverge(knowledge.picture, currentDigest(state), config).filter((change) => !ridesAlong(change))).toEqual(
-      [],
-    );
+    cheapExpect(
+      diverge(knowledge.picture, currentDigest(state), config).filter((change) => !ridesAlong(change)),
+    ).toEqual([]);
     // And, independent of `diverge` and the core's digest: what it has is the fleet as tmux has it (no CI is fed here).
-    expect(knownPicture(knowledge.picture)).toEqual(referenceModel().expected(world));
+    cheapExpect(knownPicture(knowledge.picture)).toEqual(referenceModel().expected(world));
     const admitted = world.commands
       .filter((command) => command.type === "store.enqueueOutbox")
       .map((command) => (command.type === "store.enqueueOutbox" ? command.entry.seq : 0));
-    expect(admitted).toHaveLength(model.admitted);
-    expect(admitted.filter((seq) => !knowledge.seqs.has(seq))).toEqual([]);
+    cheapExpect(admitted).toHaveLength(model.admitted);
+    cheapExpect(admitted.filter((seq) => !knowledge.seqs.has(seq))).toEqual([]);
     // What the first mate got was marked delivered in the store, and nothing else is pending.
-    expect(state.interrupts.outbox).toEqual([]);
-    expect(state.channel.held).toEqual([]);
+    cheapExpect(state.interrupts.outbox).toEqual([]);
+    cheapExpect(state.channel.held).toEqual([]);
   }
   toString = () => "Settle";
 }

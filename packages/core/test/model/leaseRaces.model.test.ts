@@ -14,7 +14,7 @@
  * and the pane is closed as an orphan by the holder: the settled state shows it.
  */
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, it } from "vitest";
 import type { StorePort } from "../../src/ports/storePort.js";
 import type { TmuxPort } from "../../src/ports/tmuxPort.js";
 import { createRuntime, type Runtime } from "../../src/runtime/createRuntime.js";
@@ -24,6 +24,7 @@ import { createFakeClock, type FakeClock } from "../../src/testing/fakeClock.js"
 import { createFakeStore, type FakeStore } from "../../src/testing/fakeStore.js";
 import { createFakeTmux, type FakeTmux } from "../../src/testing/fakeTmux.js";
 import { attemptTokenHash } from "../../src/testing/stubLauncher.js";
+import { cheapExpect } from "../cheapExpect.js";
 
 // Short lease, crash-loop window and backoff, so that a few minutes of settling see every one of them out.
 const CONFIG = {
@@ -244,19 +245,21 @@ describe("lease, spawn and store races between two hosts", () => {
           }
           await letThrough(s);
           const marker = world.store.snapshot().marker;
-          const seen = JSON.stringify({
-            live: liveInWindow(world),
-            gaveUp: world.store.snapshot().gaveUp,
-            lease: world.store.snapshot().lease,
-            ledger: [...world.store.snapshot().ledger.values()],
-            spawns: hosts.map((host) => host.spawns),
-            status: hosts.map((host) => host.runtime.status()),
-          });
-          expect(marker, seen).not.toBeNull();
-          expect(liveInWindow(world)).toEqual([marker!.paneId]);
+          // Built only if the check fails (at once, on the same state).
+          const seen = () =>
+            JSON.stringify({
+              live: liveInWindow(world),
+              gaveUp: world.store.snapshot().gaveUp,
+              lease: world.store.snapshot().lease,
+              ledger: [...world.store.snapshot().ledger.values()],
+              spawns: hosts.map((host) => host.spawns),
+              status: hosts.map((host) => host.runtime.status()),
+            });
+          cheapExpect(marker, seen).not.toBeNull();
+          cheapExpect(liveInWindow(world)).toEqual([marker!.paneId]);
           // Invariant 14: no spawn without its ledger row, accepted under the spawning host's epoch.
           for (const host of hosts)
-            for (const spawn of host.spawns) expect(spawn).toEqual({ attempt: spawn.attempt, recorded: true });
+            for (const spawn of host.spawns) cheapExpect(spawn).toEqual({ attempt: spawn.attempt, recorded: true });
           await stopAll(s, hosts);
         },
       ),

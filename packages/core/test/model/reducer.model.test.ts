@@ -6,7 +6,7 @@
  * with the model on what the model can know.
  */
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, it } from "vitest";
 import { diverge, ridesAlong } from "../../src/decisions/diverge.js";
 import type { PaneId } from "../../src/domain/paneId.js";
 import { currentDigest } from "../../src/step.js";
@@ -14,6 +14,7 @@ import { applyWorldAction } from "../../src/testing/applyWorldAction.js";
 import type { WorldAction } from "../../src/testing/arbitraries.js";
 import type { SpawnBehaviour } from "../../src/testing/fakeTmux.js";
 import { createFakeWorld, type FakeWorld } from "../../src/testing/fakeWorld.js";
+import { cheapExpect } from "../cheapExpect.js";
 import { forkOfStarted } from "../worldSupport.js";
 
 interface Model {
@@ -42,12 +43,12 @@ const spawnCommands = (world: FakeWorld) => world.commands.filter((command) => c
 
 /** What must hold after every command. */
 const checkAlways = (model: Model, { world }: Real) => {
-  expect(world.now()).toBe(model.now);
-  expect(world.firstMatePanes().length).toBeLessThanOrEqual(1);
+  cheapExpect(world.now()).toBe(model.now);
+  cheapExpect(world.firstMatePanes().length).toBeLessThanOrEqual(1);
   const marker = world.state().supervisor.marker;
-  if (marker !== null) expect(marker.paneId).toMatch(/^%\d+$/);
+  if (marker !== null) cheapExpect(marker.paneId).toMatch(/^%\d+$/);
   // Every admitted interrupt was written to the outbox, and none is lost: delivered or still queued.
-  expect(world.commands.filter((command) => command.type === "store.enqueueOutbox")).toHaveLength(model.admitted);
+  cheapExpect(world.commands.filter((command) => command.type === "store.enqueueOutbox")).toHaveLength(model.admitted);
   const delivered = new Set(
     world
       .pushesToFirstMate()
@@ -63,8 +64,8 @@ const checkAlways = (model: Model, { world }: Real) => {
       .map((entry) => String(entry.seq)),
   ]);
   for (const seq of delivered) pending.delete(seq as string);
-  expect(delivered.size + pending.size).toBe(model.admitted);
-  if (model.killSwitch) expect(spawnCommands(world)).toBe(model.spawnsWhenKillSwitchSet);
+  cheapExpect(delivered.size + pending.size).toBe(model.admitted);
+  if (model.killSwitch) cheapExpect(spawnCommands(world)).toBe(model.spawnsWhenKillSwitchSet);
 };
 
 const pick = (model: Model, index: number): PaneId | undefined =>
@@ -106,7 +107,7 @@ class KillWorker implements WorldCommand {
     model.workers = model.workers.filter((worker) => worker !== pane);
     model.blocked.delete(pane);
     // The pane exit is observed at once (when tmux answers): it is gone from the digest.
-    if (!model.tmuxDown) expect(real.world.digest().panes.map((row) => row.handle)).not.toContain(pane);
+    if (!model.tmuxDown) cheapExpect(real.world.digest().panes.map((row) => row.handle)).not.toContain(pane);
     checkAlways(model, real);
   }
   toString = () => `KillWorker(${this.index})`;
@@ -119,7 +120,7 @@ class KillFirstMate implements WorldCommand {
     if (pane !== null && real.world.tmux.panes.has(pane)) {
       real.world.tmux.killPaneExternally(pane);
       real.world.drive();
-      expect(real.world.firstMatePanes().map((row) => row.paneId)).not.toContain(pane);
+      cheapExpect(real.world.firstMatePanes().map((row) => row.paneId)).not.toContain(pane);
     }
     checkAlways(model, real);
   }
@@ -193,7 +194,7 @@ class DetachFirstMate implements WorldCommand {
       real.world.channel.detach(pane);
       real.world.drive();
       model.detachedPane = pane;
-      expect(real.world.state().firstMateAttached).toBe(false);
+      cheapExpect(real.world.state().firstMateAttached).toBe(false);
     }
     checkAlways(model, real);
   }
@@ -208,7 +209,7 @@ class AttachFirstMate implements WorldCommand {
       real.world.channel.attach(pane, true);
       real.world.drive();
       model.detachedPane = null;
-      expect(real.world.state().firstMateAttached).toBe(true);
+      cheapExpect(real.world.state().firstMateAttached).toBe(true);
     }
     checkAlways(model, real);
   }
@@ -246,7 +247,7 @@ class ResetSupervisor implements WorldCommand {
     if (real.world.state().supervisor.gaveUp) {
       real.world.inject({ type: "SupervisorReset", now: real.world.now() });
       real.world.drive();
-      expect(real.world.state().supervisor.gaveUp).toBe(false);
+      cheapExpect(real.world.state().supervisor.gaveUp).toBe(false);
     }
     checkAlways(model, real);
   }
@@ -310,33 +311,33 @@ class Settle implements WorldCommand {
     const state = world.state();
     const badConsumed = world.tmux.spawned.filter((spawn) => spawn.behaviour !== "ok").length;
     if (state.supervisor.gaveUp) {
-      expect(world.alerts.map((alert) => alert.code)).toContain("first_mate_crash_loop");
-      expect(badConsumed).toBeGreaterThan(0);
+      cheapExpect(world.alerts.map((alert) => alert.code)).toContain("first_mate_crash_loop");
+      cheapExpect(badConsumed).toBeGreaterThan(0);
     }
     const firstMate = world.firstMatePaneId();
     if (!model.killSwitch && !state.supervisor.gaveUp && badConsumed === model.badQueued) {
-      expect(firstMate).not.toBeNull();
-      expect(world.firstMatePanes().map((pane) => pane.paneId)).toEqual([firstMate]);
+      cheapExpect(firstMate).not.toBeNull();
+      cheapExpect(world.firstMatePanes().map((pane) => pane.paneId)).toEqual([firstMate]);
     }
     // The fleet as the model knows it.
     const digest = currentDigest(state);
-    expect(digest.panes.map((row) => row.handle)).toEqual(
+    cheapExpect(digest.panes.map((row) => row.handle)).toEqual(
       [...model.workers].sort((a, b) => Number(a.slice(1)) - Number(b.slice(1))),
     );
     for (const row of digest.panes) {
-      expect(row.status).toBe(model.titles.get(row.handle));
-      expect(row.blocked).toBe(model.blocked.has(row.handle));
+      cheapExpect(row.status).toBe(model.titles.get(row.handle));
+      cheapExpect(row.blocked).toBe(model.blocked.has(row.handle));
     }
     // A first mate that is attached has the whole current picture and every interrupt.
     if (firstMate !== null && firstMate !== model.detachedPane) {
-      expect(state.firstMateAttached).toBe(true);
-      expect(state.interrupts.outbox).toEqual([]);
+      cheapExpect(state.firstMateAttached).toBe(true);
+      cheapExpect(state.interrupts.outbox).toEqual([]);
       // And none waits in the store either (a restart that could not read it still delivers it later).
-      expect([...world.store.snapshot().outbox.values()].filter((entry) => !entry.delivered)).toEqual([]);
+      cheapExpect([...world.store.snapshot().outbox.values()].filter((entry) => !entry.delivered)).toEqual([]);
       // What only rides along (evidence ageing) waits for the next push; everything else is delivered.
-      expect(diverge(state.heartbeat.lastSent, digest, state.config).filter((change) => !ridesAlong(change))).toEqual(
-        [],
-      );
+      cheapExpect(
+        diverge(state.heartbeat.lastSent, digest, state.config).filter((change) => !ridesAlong(change)),
+      ).toEqual([]);
     }
   }
   toString = () => "Settle";
