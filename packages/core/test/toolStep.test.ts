@@ -17,6 +17,7 @@ import { step as coreStep } from "../src/step.js";
 import { applyWorldAction } from "../src/testing/applyWorldAction.js";
 import { type WorldAction, worldActionArb } from "../src/testing/arbitraries.js";
 import type { FakeWorld } from "../src/testing/fakeWorld.js";
+import { cheapExpect } from "./cheapExpect.js";
 import { replay, startedWorld } from "./worldSupport.js";
 
 /** The tools that act on the fleet (the first mate's own writes are not judged by the conn). */
@@ -114,17 +115,17 @@ describe("tool calls through step", () => {
         }
         // Exactly one reply per call, none lost to a failed write.
         for (const requestId of asked)
-          expect(world.toolReplies.filter((entry) => entry.requestId === requestId)).toHaveLength(1);
-        expect(world.unapplied.filter((entry) => entry.command.type === "tool.reply")).toEqual([]);
+          cheapExpect(world.toolReplies.filter((entry) => entry.requestId === requestId)).toHaveLength(1);
+        cheapExpect(world.unapplied.filter((entry) => entry.command.type === "tool.reply")).toEqual([]);
         seen.refusals += world.toolReplies.filter((entry) => !entry.reply.ok).length;
         for (const { before, event, commands } of replay(world)) {
           if (event.type !== "ToolCalled") continue;
           const effect = effectOf(commands, event.requestId);
           if (effect === undefined) continue;
-          expect(event.paneId).toBe(before.supervisor.marker?.paneId);
+          cheapExpect(event.paneId).toBe(before.supervisor.marker?.paneId);
           if (event.call.tool === "peek") continue;
-          expect(before.supervisor.leaseHeld).toBe(true);
-          expect(
+          cheapExpect(before.supervisor.leaseHeld).toBe(true);
+          cheapExpect(
             commands.some(
               (command) => command.type === "store.appendLog" && command.entry.text.startsWith("conn action starting"),
             ),
@@ -132,10 +133,10 @@ describe("tool calls through step", () => {
           if (event.call.tool === "nudge") continue;
           seen.connGatedEffects += 1;
           const conn = before.authority.conn;
-          expect(conn.holder).toBe("first_mate");
+          cheapExpect(conn.holder).toBe("first_mate");
           if (conn.holder !== "first_mate") continue;
-          expect(Math.max(before.now, event.now)).toBeLessThan(conn.expiresAt);
-          expect(scopeCovers(conn.scope, { kind: event.call.tool, target: {}, args: {} })).toBe(true);
+          cheapExpect(Math.max(before.now, event.now)).toBeLessThan(conn.expiresAt);
+          cheapExpect(scopeCovers(conn.scope, { kind: event.call.tool, target: {}, args: {} })).toBe(true);
         }
       }),
       { numRuns: 1000 },

@@ -17,6 +17,7 @@ import { type AgentEvidence, EvidenceSourceSchema, EvidenceStateSchema } from ".
 import { DEFAULT_CONFIG, EMPTY_HYDRATION } from "../../src/index.js";
 import { type CoreState, initialState } from "../../src/state.js";
 import { currentDigest, step } from "../../src/step.js";
+import { cheapExpect } from "../cheapExpect.js";
 import { deepFrozen, observation, pid, T0, takeLease } from "../support.js";
 
 const MAX_AGE = DEFAULT_CONFIG.agentEvidenceMaxAgeMs;
@@ -45,14 +46,14 @@ describe("agent state machine", () => {
           const record = recordOf(pieces);
           const resolved = resolveAgentState(record, now, MAX_AGE);
           if (record.ended !== null) {
-            expect(resolved.state).toBe("ended");
+            cheapExpect(resolved.state).toBe("ended");
             return;
           }
           if (resolved.state === "unknown") return;
-          expect(resolved.at).not.toBeNull();
-          expect(now - resolved.at!).toBeLessThanOrEqual(MAX_AGE);
+          cheapExpect(resolved.at).not.toBeNull();
+          cheapExpect(now - resolved.at!).toBeLessThanOrEqual(MAX_AGE);
           const fresh = Object.values(record.evidence).filter((piece) => now - piece!.at <= MAX_AGE);
-          if (fresh.length === 0) expect(resolved.state).toBe("unknown");
+          if (fresh.length === 0) cheapExpect(resolved.state).toBe("unknown");
         },
       ),
       { numRuns: 1000 },
@@ -64,7 +65,7 @@ describe("agent state machine", () => {
       fc.property(fc.array(evidence, { maxLength: 8 }), (pieces) => {
         const record = recordOf(pieces);
         const resolved = resolveAgentState(record, T0 + 1_800_000 + MAX_AGE + 1, MAX_AGE);
-        expect(resolved.state).toBe(record.ended ? "ended" : "unknown");
+        cheapExpect(resolved.state).toBe(record.ended ? "ended" : "unknown");
       }),
       { numRuns: 1000 },
     );
@@ -89,7 +90,7 @@ describe("agent state machine", () => {
             { source: strong, state: stateA!, at: T0 },
             { source: weak, state: stateB!, at: sameTime ? T0 : T0 + gap + 1 },
           ]);
-          expect(resolveAgentState(record, T0 + gap + 1, MAX_AGE).state).toBe("unknown");
+          cheapExpect(resolveAgentState(record, T0 + gap + 1, MAX_AGE).state).toBe("unknown");
         },
       ),
       { numRuns: 1000 },
@@ -105,11 +106,11 @@ describe("agent state machine", () => {
         if (record.ended !== null || resolved.state === "unknown") return;
         const fresh = Object.values(record.evidence).filter((piece) => now - piece!.at <= MAX_AGE) as AgentEvidence[];
         const newest = Math.max(...fresh.map((piece) => piece.at));
-        expect(resolved.at).toBe(newest);
+        cheapExpect(resolved.at).toBe(newest);
         for (const piece of fresh) {
           if (compatible(piece.state, resolved.state)) continue;
-          expect(piece.at).toBeLessThan(resolved.at!);
-          expect(SOURCE_AUTHORITY[piece.source]).toBeLessThanOrEqual(SOURCE_AUTHORITY[resolved.source!]);
+          cheapExpect(piece.at).toBeLessThan(resolved.at!);
+          cheapExpect(SOURCE_AUTHORITY[piece.source]).toBeLessThanOrEqual(SOURCE_AUTHORITY[resolved.source!]);
         }
       }),
       { numRuns: 1000 },
@@ -130,7 +131,7 @@ describe("agent state machine", () => {
             const state = agents[pid(1)]!.resolved.state;
             if (piece.sessionStart === true) ended = false;
             if (piece.state === "ended" && piece.sessionStart !== true) ended = true;
-            if (ended) expect(state).toBe("ended");
+            if (ended) cheapExpect(state).toBe("ended");
           }
         },
       ),
@@ -157,9 +158,9 @@ describe("agent state machine", () => {
           const update = applyAgentEvidence(agents, pid(1), timed, at, CONFIG);
           agents = update.agents;
           raisedCount += update.raised.length;
-          for (const raised of update.raised) expect(raised.kind).toBe("need_human");
+          for (const raised of update.raised) cheapExpect(raised.kind).toBe("need_human");
         });
-        expect(raisedCount).toBe(episodes);
+        cheapExpect(raisedCount).toBe(episodes);
       }),
       { numRuns: 1000 },
     );
@@ -214,12 +215,12 @@ describe("agent state through step", () => {
             if (waiting && !wasWaiting) episodes++;
             wasWaiting = waiting;
             const row = currentRow(state);
-            if (waiting) expect(row?.blocked).toBe(true);
-            if (row) expect(row.state).toBe(resolved.state);
+            if (waiting) cheapExpect(row?.blocked).toBe(true);
+            if (row) cheapExpect(row.state).toBe(resolved.state);
           }
           const queued = state.interrupts.outbox.filter((entry) => entry.kind === "need_human");
-          expect(queued.length).toBeLessThanOrEqual(episodes);
-          if (episodes > 0) expect(queued.length).toBeGreaterThanOrEqual(1);
+          cheapExpect(queued.length).toBeLessThanOrEqual(episodes);
+          if (episodes > 0) cheapExpect(queued.length).toBeGreaterThanOrEqual(1);
         },
       ),
       { numRuns: 1000 },

@@ -7,6 +7,7 @@ import {
   SUPREMACY_LINE,
 } from "../../src/authority/layeredPrompt.js";
 import type { Command } from "../../src/commands.js";
+import { cheapExpect } from "../cheapExpect.js";
 import { T0 } from "../support.js";
 import { run, startedCore } from "./authoritySupport.js";
 
@@ -44,9 +45,9 @@ describe("layered prompt assembly", () => {
       fc.property(fc.string({ minLength: 1, maxLength: 300 }), fc.string({ maxLength: 300 }), (core, identity) => {
         const { text } = assembleLayeredPrompt({ ...layers, core, identity });
         const supremacy = text.indexOf(SUPREMACY_LINE);
-        expect(supremacy).toBeGreaterThan(text.indexOf("# CORE"));
-        expect(supremacy).toBeLessThan(text.indexOf("# ROLE-EXT"));
-        expect(text.indexOf("# ROLE-EXT")).toBeLessThan(text.lastIndexOf("# IDENTITY"));
+        cheapExpect(supremacy).toBeGreaterThan(text.indexOf("# CORE"));
+        cheapExpect(supremacy).toBeLessThan(text.indexOf("# ROLE-EXT"));
+        cheapExpect(text.indexOf("# ROLE-EXT")).toBeLessThan(text.lastIndexOf("# IDENTITY"));
       }),
       { numRuns: 1000 },
     );

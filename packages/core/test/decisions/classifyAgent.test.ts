@@ -6,6 +6,7 @@ import { curatePane } from "../../src/decisions/curatePane.js";
 import { type AgentSignature, DEFAULT_AGENT_SIGNATURES } from "../../src/domain/agentKind.js";
 import { EMPTY_INPUTS } from "../../src/domain/observation.js";
 import { T0 } from "../../src/testing/arbitraries.js";
+import { cheapExpect } from "../cheapExpect.js";
 import { observation } from "../support.js";
 
 const entries = DEFAULT_AGENT_SIGNATURES.flatMap((entry) => [
@@ -78,7 +79,7 @@ describe("classifyAgent", () => {
         ({ kind, argv }, depth, shownAs) => {
           // The agent may sit below a shell in the pane's tree, and tmux names the pane by a wrapper.
           const shells = Array.from({ length: depth }, () => ["-bash"]);
-          expect(classifyAgent({ command: shownAs, processes: [...shells, argv] })).toBe(kind);
+          cheapExpect(classifyAgent({ command: shownAs, processes: [...shells, argv] })).toBe(kind);
         },
       ),
       { numRuns: 2000 },
@@ -91,7 +92,7 @@ describe("classifyAgent", () => {
       fc.property(formArb, fc.boolean(), ({ kind, argv }, viaShell) => {
         const line = argv.map(quote).join(" ");
         const startCommand = viaShell ? `/bin/sh -c "exec ${line.replaceAll('"', '\\"')}"` : line;
-        expect(classifyAgent({ command: "node", startCommand })).toBe(kind);
+        cheapExpect(classifyAgent({ command: "node", startCommand })).toBe(kind);
       }),
       { numRuns: 1000 },
     );
@@ -112,10 +113,10 @@ describe("classifyAgent", () => {
       fc.property(
         unknownArb.chain((name) => wrappedArgvArb(name, null).map((argv) => ({ name, argv }))),
         ({ name, argv }) => {
-          expect(
+          cheapExpect(
             classifyAgent({ command: name, startCommand: argv.join(" "), processes: [["-bash"], argv] }),
           ).toBeNull();
-          expect(detectAgent(name)).toBeNull();
+          cheapExpect(detectAgent(name)).toBeNull();
         },
       ),
       { numRuns: 1000 },
@@ -212,12 +213,12 @@ describe("classifyAgent", () => {
     fc.assert(
       fc.property(formArb, fc.constantFrom("node", "crush"), ({ kind, argv }, shownAs) => {
         const pane = { command: shownAs, processes: [argv] };
-        expect(classifyAgent(pane)).toBe(kind);
-        expect(classifyAgent(pane)).toBe(kind);
+        cheapExpect(classifyAgent(pane)).toBe(kind);
+        cheapExpect(classifyAgent(pane)).toBe(kind);
         // The same object under another table: that table's answer, not the one remembered for the first.
-        expect(classifyAgent(pane, table)).toBe(shownAs === "crush" ? "crush" : kind);
-        expect(classifyAgent(pane, table)).toBe(classifyAgent({ ...pane, processes: [[...argv]] }, table));
-        expect(classifyAgent(pane)).toBe(kind);
+        cheapExpect(classifyAgent(pane, table)).toBe(shownAs === "crush" ? "crush" : kind);
+        cheapExpect(classifyAgent(pane, table)).toBe(classifyAgent({ ...pane, processes: [[...argv]] }, table));
+        cheapExpect(classifyAgent(pane)).toBe(kind);
       }),
       { numRuns: 1000 },
     );
@@ -240,7 +241,7 @@ describe("classifyAgent", () => {
         fc.array(fc.array(fc.string({ maxLength: 50 }), { maxLength: 80 }), { maxLength: 5 }),
         (line, processes) => {
           const kind = classifyAgent({ command: line, startCommand: line, processes });
-          expect(kind === null || typeof kind === "string").toBe(true);
+          cheapExpect(kind === null || typeof kind === "string").toBe(true);
         },
       ),
       { numRuns: 1000 },

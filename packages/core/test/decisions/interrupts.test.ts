@@ -12,6 +12,7 @@ import {
   settleDelivery,
 } from "../../src/decisions/interrupts.js";
 import { paneIdArb } from "../../src/testing/arbitraries.js";
+import { cheapExpect } from "../cheapExpect.js";
 import { pid, T0 } from "../support.js";
 
 /** The lease epoch the outbox writes are fenced with. */
@@ -82,10 +83,10 @@ describe("interrupt dedupe", () => {
             sorted.map((offset) => raise(offset, { source, kind, message })),
             "%99999",
           );
-          expect(enqueued).toBe(1);
-          expect(state.outbox).toHaveLength(1);
+          cheapExpect(enqueued).toBe(1);
+          cheapExpect(state.outbox).toHaveLength(1);
           const repeats = Object.values(state.repeats);
-          expect(repeats.reduce((sum, repeat) => sum + repeat.count, 0)).toBe(sorted.length - 1);
+          cheapExpect(repeats.reduce((sum, repeat) => sum + repeat.count, 0)).toBe(sorted.length - 1);
         },
       ),
       { numRuns: 1000 },

@@ -1,6 +1,7 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, it } from "vitest";
 import type { FakeWorld } from "../../src/testing/fakeWorld.js";
+import { cheapExpect } from "../cheapExpect.js";
 import { liveFirstMateWindowPanes, replay, runActions, startedWorld, worldSetupArb } from "../worldSupport.js";
 
 /** Record the world-clock time of every spawn tmux executes, and who was alive in the window then. */
@@ -22,19 +23,19 @@ describe("supervisor invariants in the fake world", () => {
         const spawns = watchSpawns(world);
         runActions(world, actions, () => {
           // Settled: at most one live pane in the first mate's window.
-          expect(liveFirstMateWindowPanes(world).length).toBeLessThanOrEqual(1);
+          cheapExpect(liveFirstMateWindowPanes(world).length).toBeLessThanOrEqual(1);
         });
         // tmux never creates a first mate next to a live one.
-        for (const spawn of spawns) expect(spawn.liveInWindow).toEqual([]);
+        for (const spawn of spawns) cheapExpect(spawn.liveInWindow).toEqual([]);
         // The core never asks for one while its marked pane is alive or a spawn is in flight.
         for (const { before, event, commands } of replay(world)) {
           if (!commands.some((command) => command.type === "tmux.spawn")) continue;
-          expect(before.supervisor.spawnInFlight).toBeNull();
+          cheapExpect(before.supervisor.spawnInFlight).toBeNull();
           const marker = before.supervisor.marker;
           if (marker !== null) {
-            expect(event.type).toBe("FleetObserved");
+            cheapExpect(event.type).toBe("FleetObserved");
             if (event.type === "FleetObserved") {
-              expect(event.panes.some((pane) => pane.paneId === marker.paneId && !pane.dead)).toBe(false);
+              cheapExpect(event.panes.some((pane) => pane.paneId === marker.paneId && !pane.dead)).toBe(false);
             }
           }
         }
@@ -60,7 +61,7 @@ describe("supervisor invariants in the fake world", () => {
         const times = spawns.map((spawn) => spawn.at);
         for (const at of times) {
           const inWindow = times.filter((t) => t >= at && t < at + limits.startWindowMs);
-          expect(inWindow.length).toBeLessThanOrEqual(limits.maxStarts);
+          cheapExpect(inWindow.length).toBeLessThanOrEqual(limits.maxStarts);
         }
       }),
       { numRuns: 1000 },
@@ -73,12 +74,12 @@ describe("supervisor invariants in the fake world", () => {
         const world = startedWorld(workers);
         runActions(world, actions, () => {
           const stored = world.store.snapshot().marker;
-          if (stored !== null) expect(stored.paneId).toMatch(/^%\d+$/);
+          if (stored !== null) cheapExpect(stored.paneId).toMatch(/^%\d+$/);
           const marker = world.state().supervisor.marker;
-          if (marker !== null) expect(marker.paneId).toMatch(/^%\d+$/);
+          if (marker !== null) cheapExpect(marker.paneId).toMatch(/^%\d+$/);
         });
         for (const command of world.commands) {
-          if (command.type === "store.setMarker") expect(command.marker.paneId).toMatch(/^%\d+$/);
+          if (command.type === "store.setMarker") cheapExpect(command.marker.paneId).toMatch(/^%\d+$/);
         }
       }),
       { numRuns: 1000 },
