@@ -26,8 +26,10 @@ export type LazyMessage = string | (() => string);
 const messageOf = (message: LazyMessage | undefined): string | undefined =>
   typeof message === "function" ? message() : message;
 
+const isString = (value: unknown): value is string => typeof value === "string";
+
 const containsString = (actual: unknown, item: unknown): boolean =>
-  typeof actual === "string" && typeof item === "string" && actual.includes(item);
+  isString(actual) && isString(item) && actual.includes(item);
 
 /** The negated matchers (`.not`), each settled cheaply when it surely passes. */
 class NegatedCheapExpectation<T> {
@@ -54,10 +56,13 @@ class NegatedCheapExpectation<T> {
 
   /**
    * `expect(actual).not.toContain(item)`. vitest looks an array's items up by
-   * strict equality (`indexOf`): what `includes` does not find, it does not either.
+   * strict equality (`indexOf`): what `includes` does not find, it does not
+   * either; and a string in a string with `includes`.
    */
   toContain(item: unknown): void {
-    if (Array.isArray(this.actual) && !this.actual.includes(item)) return;
+    const actual = this.actual;
+    if (Array.isArray(actual) ? !actual.includes(item) : isString(actual) && isString(item) && !actual.includes(item))
+      return;
     this.vitest().toContain(item);
   }
 

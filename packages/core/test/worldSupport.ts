@@ -47,9 +47,9 @@ export const freshStartedWorld = (workers: number, config: CoreConfigInput = {})
   return world;
 };
 
-/** Started worlds by how they were started, each forked and never driven itself. */
+/** Started worlds by how they were started, each forked and never driven itself; least recently used first. */
 const startedWorlds = new Map<string, FakeWorld>();
-/** Enough for every fixed setup of the suite; generated configurations beyond it are started afresh. */
+/** More than every fixed setup of the suite asks for at once. */
 const STARTED_WORLDS_KEPT = 64;
 
 /**
@@ -57,14 +57,21 @@ const STARTED_WORLDS_KEPT = 64;
  * start is ~10 core steps and most properties begin with one; a fork does
  * what the started world would, see forkedWorld.test.ts). `key` must name
  * everything `start` does.
+ *
+ * The least recently used world makes room for a new key: a property that
+ * generates its configuration asks for a new key each run, and once such
+ * keys had filled the room, the fixed setups of the properties that came
+ * after (the suites share this module) started afresh on every run.
  */
 export const forkOfStarted = (key: string, start: () => FakeWorld): FakeWorld => {
   let started = startedWorlds.get(key);
   if (started === undefined) {
     started = start();
-    if (startedWorlds.size >= STARTED_WORLDS_KEPT) return started;
-    startedWorlds.set(key, started);
+    if (startedWorlds.size >= STARTED_WORLDS_KEPT) startedWorlds.delete(startedWorlds.keys().next().value!);
+  } else {
+    startedWorlds.delete(key);
   }
+  startedWorlds.set(key, started);
   return started.fork();
 };
 
