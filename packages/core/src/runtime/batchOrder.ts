@@ -74,12 +74,22 @@ function* batchOrder(commands: readonly Command[], hooks: BatchHooks): Generator
   hooks.hearFirst(first);
 }
 
+/**
+ * What an empty batch hears first: nothing. Most batches are empty (an answer
+ * that changes nothing), and what `batchOrder` does with one is only this.
+ */
+const NOTHING_FIRST: readonly Event[] = Object.freeze([]);
+
 /** Run a batch whose durable writes answer at once (the fake world's ports). */
 export const runBatchSync = (
   commands: readonly Command[],
   hooks: BatchHooks,
   write: (command: Command) => ExecutionOutcome,
 ): void => {
+  if (commands.length === 0) {
+    hooks.hearFirst(NOTHING_FIRST);
+    return;
+  }
   const order = batchOrder(commands, hooks);
   for (let next = order.next(); !next.done; next = order.next(write(next.value)));
 };
@@ -90,6 +100,10 @@ export const runBatch = async (
   hooks: BatchHooks,
   write: (command: Command) => Promise<ExecutionOutcome>,
 ): Promise<void> => {
+  if (commands.length === 0) {
+    hooks.hearFirst(NOTHING_FIRST);
+    return;
+  }
   const order = batchOrder(commands, hooks);
   for (let next = order.next(); !next.done; next = order.next(await write(next.value)));
 };

@@ -10,7 +10,7 @@
 
 import * as E from "fp-ts/lib/Either.js";
 import type { Command } from "../commands.js";
-import { type CoreConfigInput, parseCoreConfig } from "../config.js";
+import type { CoreConfigInput } from "../config.js";
 import type { ChannelMode } from "../decisions/channelDelivery.js";
 import type { FleetDigest } from "../domain/digest.js";
 import type { PaneInput, UsageSnapshot } from "../domain/observation.js";
@@ -31,8 +31,9 @@ import { currentDigest, type EventRejected, step } from "../step.js";
 import { toolRequestEvent, toolRequestIdOf } from "../toolStep.js";
 import { type AuthorityControls, createAuthorityControls } from "./authorityControls.js";
 import type { WorkerDefaults } from "./authorityTools.js";
-import { runBatch, settleStarted } from "./batchOrder.js";
+import { type BatchHooks, runBatch, settleStarted } from "./batchOrder.js";
 import { heardFirst, type Settled } from "./commandBatch.js";
+import { parseCoreConfigOnce } from "./configOnce.js";
 import { executeCommand } from "./executeCommand.js";
 import type { FirstMateLauncher } from "./launcher.js";
 import { authorityStoreFor } from "./memoryAuthorityStore.js";
@@ -164,7 +165,7 @@ const rejection = (issues: readonly { path: readonly PropertyKey[]; message: str
  */
 export const createRuntime = (options: RuntimeOptions): Runtime => {
   // The worker defaults are the core's to use: `spawn_worker` is decided in `step`.
-  const config = parseCoreConfig(
+  const config = parseCoreConfigOnce(
     options.workers ? { ...options.config, workerDefaults: workerDefaultsOf(options.workers) } : (options.config ?? {}),
   );
   const { clock } = options;
@@ -184,6 +185,7 @@ export const createRuntime = (options: RuntimeOptions): Runtime => {
   let toolRequests = 0;
 
   const report = (value: RuntimeReport) => {
+    if (listeners.size === 0) return;
     for (const listener of listeners) {
       try {
         listener(value);
@@ -195,7 +197,8 @@ export const createRuntime = (options: RuntimeOptions): Runtime => {
 
   const armTimer = () => {
     if (!running) return;
-    const next = wakeTimes.size === 0 ? null : Math.min(...wakeTimes);
+    let next: number | null = null;
+    for (const at of wakeTimes) if (next === null || at < next) next = at;
     if (next === armedFor) return;
     cancelTimer?.();
     cancelTimer = null;
@@ -223,8 +226,10 @@ export const createRuntime = (options: RuntimeOptions): Runtime => {
     }
   };
 
+  /** What commands run against: the options' ports, built once rather than per command. */
+  const ports = { ...options, clock };
   const runEffect = (command: Command) => {
-    const task = executeCommand(command, { ...options, clock }).then((outcome) =>
+    const task = executeCommand(command, ports).then((outcome) =>
       settle(settleStarted(command, outcome, clock.now()), command),
     );
     inFlight.add(task);
@@ -241,37 +246,37 @@ export const createRuntime = (options: RuntimeOptions): Runtime => {
       report({ type: "alert", at: clock.now(), level: command.level, code: command.code, message: command.message });
   };
 
-  const execute = (commands: readonly Command[]) =>
-    // The batch's order is shared with the fake world (batchOrder): durable
-    // writes are awaited in order, and one that fails stops every later effect
-    // of its batch; the core hears of the failure and of each skipped effect.
-    runBatch(
-      commands,
-      {
-        now: () => clock.now(),
-        reached: (command) => report({ type: "command", at: clock.now(), command }),
-        keep: runLocal,
-        start: runEffect,
-        skipped: (command, reason) => report({ type: "error", at: clock.now(), message: `${command.type} ${reason}` }),
-        written: (command, settled) => {
-          if (settled.failure !== null)
-            report({ type: "error", at: clock.now(), message: `${command.type}: ${settled.failure}` });
-        },
-        hear: (event) => void enqueue(event),
-        hearFirst: (events) => {
-          // Before anything that arrived meanwhile (drain picks the queue's head next).
-          queue.unshift(...failedWrites.splice(0), ...events);
-          armTimer();
-        },
-      },
-      (command) => executeCommand(command, { ...options, clock }),
-    );
+  /** What the runtime does at each point of a batch's order (one set for every batch). */
+  const batchHooks: BatchHooks = {
+    now: () => clock.now(),
+    reached: (command) => {
+      if (listeners.size > 0) report({ type: "command", at: clock.now(), command });
+    },
+    keep: runLocal,
+    start: runEffect,
+    skipped: (command, reason) => report({ type: "error", at: clock.now(), message: `${command.type} ${reason}` }),
+    written: (command, settled) => {
+      if (settled.failure !== null)
+        report({ type: "error", at: clock.now(), message: `${command.type}: ${settled.failure}` });
+    },
+    hear: (event) => void enqueue(event),
+    hearFirst: (events) => {
+      // Before anything that arrived meanwhile (drain picks the queue's head next).
+      if (failedWrites.length > 0 || events.length > 0) queue.unshift(...failedWrites.splice(0), ...events);
+      armTimer();
+    },
+  };
+  const write = (command: Command) => executeCommand(command, ports);
+  // The batch's order is shared with the fake world (batchOrder): durable
+  // writes are awaited in order, and one that fails stops every later effect
+  // of its batch; the core hears of the failure and of each skipped effect.
+  const execute = (commands: readonly Command[]) => runBatch(commands, batchHooks, write);
 
   const drain = async () => {
     try {
       while (queue.length > 0) {
         const event = queue.shift()!;
-        report({ type: "event", at: clock.now(), event });
+        if (listeners.size > 0) report({ type: "event", at: clock.now(), event });
         let result: ReturnType<typeof step>;
         try {
           result = decide(state, event);

@@ -13,15 +13,16 @@
 
 import * as E from "fp-ts/lib/Either.js";
 import type { Command, CommandOf, CommandType } from "../commands.js";
-import { type CoreConfig, type CoreConfigInput, parseCoreConfig } from "../config.js";
+import type { CoreConfig, CoreConfigInput } from "../config.js";
 import type { FleetDigest } from "../domain/digest.js";
 import type { PaneObservation } from "../domain/observation.js";
 import { isPaneId, type PaneId } from "../domain/paneId.js";
 import type { ToolReply, ToolRequest } from "../domain/toolCall.js";
 import type { Event } from "../events.js";
 import { describeError, type PortError } from "../ports/errors.js";
-import { runBatchSync, settleStarted } from "../runtime/batchOrder.js";
+import { type BatchHooks, runBatchSync, settleStarted } from "../runtime/batchOrder.js";
 import { heardFirst } from "../runtime/commandBatch.js";
+import { parseCoreConfigOnce } from "../runtime/configOnce.js";
 import type { ExecutionOutcome } from "../runtime/executeCommand.js";
 import { type CoreState, initialState } from "../state.js";
 import { step as coreStep, currentDigest } from "../step.js";
@@ -201,7 +202,7 @@ interface WorldMemory {
 
 /** Build a fake world from options; nothing happens until it is driven. */
 export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
-  const config = parseCoreConfig(options.config ?? {});
+  const config = parseCoreConfigOnce(options.config ?? {});
   const clock = createFakeClock(options.start);
   const ports = {
     clock,
@@ -570,38 +571,33 @@ const worldWith = (
     const now = clock.now();
     const settled = settleStarted(command, runOnPort(command, now), now);
     record(command, settled.failure);
-    const heard: Event[] = [];
-    for (const event of settled.events) {
-      if (heardFirst(event)) heard.push(event);
-      else hear(event);
-    }
+    const heard = settled.events.length === 0 ? NONE_HEARD : settled.events.filter(heardFirst);
+    for (const event of settled.events) if (!heardFirst(event)) hear(event);
     if (later.length > 0) for (const event of later.splice(0)) hear(event);
     hearFirst(heard);
   };
 
+  /** What the world does at each point of a batch's order (one set for every batch of the world). */
+  const batchHooks: BatchHooks = {
+    now: () => clock.now(),
+    reached: () => {},
+    keep: (command) => {
+      runLocal(command as CommandOf<LocalType>, clock.now());
+      applied.push(command);
+    },
+    start: (command) => queue.push({ kind: "command", command }),
+    skipped: (command, reason) => unapplied.push({ command, reason }),
+    written: (command, settled) => record(command, settled.failure),
+    hear,
+    hearFirst,
+  };
+  const writeOnPort = (command: Command) => runOnPort(command, clock.now());
   /**
    * Run a batch in the runtime's order (batchOrder, the same code): its local
    * commands and durable writes now, before any waiting event is decided; its
    * effects and queries started in order — here queued, answered when reached.
    */
-  const runProduced = (produced: readonly Command[]) =>
-    runBatchSync(
-      produced,
-      {
-        now: () => clock.now(),
-        reached: () => {},
-        keep: (command) => {
-          runLocal(command as CommandOf<LocalType>, clock.now());
-          applied.push(command);
-        },
-        start: (command) => queue.push({ kind: "command", command }),
-        skipped: (command, reason) => unapplied.push({ command, reason }),
-        written: (command, settled) => record(command, settled.failure),
-        hear,
-        hearFirst,
-      },
-      (command) => runOnPort(command, clock.now()),
-    );
+  const runProduced = (produced: readonly Command[]) => runBatchSync(produced, batchHooks, writeOnPort);
 
   const runItem = (item: WorkItem) => {
     if (item.kind === "command") {
@@ -613,7 +609,7 @@ const worldWith = (
     const [next, produced] = decide(state, item.event);
     state = next;
     transitions.push({ before, event: item.event, after: next, commands: produced });
-    commands.push(...produced);
+    for (const command of produced) commands.push(command);
     runProduced(produced);
     maybeAutoAttach(item.event, before);
   };
@@ -682,7 +678,7 @@ const worldWith = (
         let due = Number.POSITIVE_INFINITY;
         for (const at of wakes) if (at <= target && at < due) due = at;
         if (due === Number.POSITIVE_INFINITY) break;
-        for (const at of wakes) if (at <= due) wakes.delete(at);
+        wakes.delete(due); // the earliest due: no wake-up is earlier
         clock.advanceTo(due);
         queue.push({ kind: "event", event: { type: "Ticked", now: clock.now() } });
         world.drive();
@@ -765,6 +761,8 @@ type PortType = Exclude<CommandType, LocalType>;
 type PortHandlers = { readonly [K in PortType]: (command: CommandOf<K>, now: number) => ExecutionOutcome };
 
 const DONE: ExecutionOutcome = { kind: "done" };
+/** No events to hear first (most answers). */
+const NONE_HEARD: readonly Event[] = [];
 const answer = (event: Event): ExecutionOutcome => ({ kind: "event", event });
 /** A durable write's outcome, as `executeCommand` gives it. */
 const orFail = (result: E.Either<PortError, unknown>): ExecutionOutcome =>
