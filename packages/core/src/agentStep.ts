@@ -90,6 +90,8 @@ export const stepAgentStates = (state: CoreState, event: Event): readonly [CoreS
   const update = updateFor(state, event);
   if (update === null) return [state, []];
   let next: CoreState = update.agents === state.agents ? state : { ...state, agents: update.agents };
+  // Most updates raise nothing: their commands as they are.
+  if (update.raised.length === 0) return [next, update.commands];
   const commands: Command[] = [...update.commands];
   for (const raised of update.raised) {
     // Like every interrupt: not filed (nor pushed) by a host that does not hold the lease.

@@ -97,7 +97,9 @@ export const deferredSpawnChanges = (
 };
 
 /** Pure: the store writes for what one step changed in the durable tables, fenced by the lease epoch. */
-export const persistTables = (before: CoreState, after: CoreState): Command[] => {
+export const persistTables = (before: CoreState, after: CoreState): readonly Command[] => {
+  // Most steps leave every table as it was (the same objects): nothing to diff.
+  if (before.interrupts === after.interrupts && before.authority.deferred === after.authority.deferred) return [];
   const epoch = after.supervisor.leaseEpoch;
   const commands: Command[] = [];
   const interrupts = interruptTableChanges(before.interrupts, after.interrupts);

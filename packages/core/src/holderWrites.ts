@@ -53,7 +53,7 @@ export const holdUnheldWrites = (
   state: CoreState,
   commands: readonly Command[],
 ): readonly [CoreState, readonly Command[]] => {
-  if (state.supervisor.leaseHeld) return [state, commands];
+  if (state.supervisor.leaseHeld || commands.length === 0) return [state, commands];
   const panes: string[] = [];
   for (const command of commands) {
     if (command.type === "store.setAlert") panes.push(command.alert.paneId);

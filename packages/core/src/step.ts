@@ -74,6 +74,7 @@ import type { CiState, PaneObservation } from "./domain/observation.js";
 import { isPaneId, type PaneId } from "./domain/paneId.js";
 import { identityOf, samePane } from "./domain/paneIdentity.js";
 import { inputOwner, keepInputsOfListedPanes } from "./domain/paneInputOwners.js";
+import { sameListing } from "./domain/sameListing.js";
 import { mergeStoredTables, persistTables, withHydratedTables, withStoredTables } from "./durableTables.js";
 import { EMPTY_HYDRATION, type Event, type EventOf, EventSchema } from "./events.js";
 import { holdUnheldWrites, markAlertsUnfiled } from "./holderWrites.js";
@@ -202,17 +203,30 @@ const applySupervisor = (state: CoreState, decision: SupervisorDecision): StepRe
   return [dropped, [...decision.commands, ...connCommands, ...probe]];
 };
 
-/** Run steps in sequence, concatenating commands; store commands first overall. */
+/**
+ * No commands. Most steps ask for nothing: they share this one (frozen, so
+ * nothing ever appends to it) instead of each building an empty list.
+ */
+const NO_COMMANDS: readonly Command[] = Object.freeze([]);
+
+/** `first`'s commands, then `second`'s: either list itself when the other is empty. */
+const concatCommands = (first: readonly Command[], second: readonly Command[]): readonly Command[] =>
+  second.length === 0 ? first : first.length === 0 ? second : [...first, ...second];
+
+/**
+ * Run steps in sequence, concatenating commands. The store commands go
+ * first once, at the end of `step`: a stable partition of the whole list
+ * gives the same order as one of each part first.
+ */
 const chain = (state: CoreState, ...steps: ((s: CoreState) => StepResult)[]): StepResult => {
   let current = state;
-  const commands: Command[] = [];
+  let commands = NO_COMMANDS;
   for (const run of steps) {
     const result = run(current);
     current = result[0];
-    // Most steps of a chain produce nothing: skip the spread then.
-    for (const command of result[1]) commands.push(command);
+    commands = concatCommands(commands, result[1]);
   }
-  return [current, orderStoreFirst(commands)];
+  return [current, commands];
 };
 
 const isStore = (command: Command): boolean => command.type.startsWith("store.");
@@ -997,29 +1011,48 @@ export const step = (state: CoreState, event: Event): StepResult => {
         : { ...state, now };
   const refusal = agentToolRefusal(timed, event);
   if (refusal !== null) return refusal;
-  const [next, commands] = chain(
-    timed,
-    (s) => stepAgentStates(s, event),
-    (s) => dispatch(s, event),
-  );
+  const observed = withLastListing(timed, event);
+  const [folded, agentCommands] = stepAgentStates(timed, observed);
+  const [next, dispatched] = dispatch(folded, observed);
+  const commands = concatCommands(agentCommands, dispatched);
   const answered = agentToolAnswer(next, event);
   // A read under a newly taken lease merges the tables on file: they, not memory, are what the store has.
   const filed =
     event.type === "SupervisorStateRead" && timed.supervisorRead.inFlight === event.readId && timed.supervisor.leaseHeld
       ? withStoredTables(timed, event.interruptTables, event.deferred)
       : timed;
-  const all: Command[] = commands.map(namePush);
-  for (const write of persistTables(filed, next)) all.push(write);
-  if (answered !== null) all.push(answered);
+  const named = concatCommands(namePushes(commands), persistTables(filed, next));
+  const all = answered === null ? named : [...named, answered];
   const [held, kept] = holdUnheldWrites(next, all);
   return [held, orderStoreFirst(kept)];
 };
+
+const isUnnamedPush = (command: Command): boolean => command.type === "channel.emit" && command.meta.push === undefined;
+
+/**
+ * The observation with the last listing in place of its own when the two are
+ * equal (a quiet fleet: the same panes, listed again as new objects): what
+ * is remembered per listing (agent records, digest rows) is then found by
+ * identity. Equal data, so every decision is the same either way.
+ */
+const withLastListing = (state: CoreState, event: Event): Event =>
+  event.type === "FleetObserved" &&
+  event.panes !== state.fleet &&
+  state.observe.inFlight?.id === event.observeId &&
+  sameListing(state.fleet, event.panes)
+    ? // The event's type lists panes as a mutable array; nothing in the core writes to a listing.
+      { ...event, panes: state.fleet as PaneObservation[] }
+    : event;
 
 /** Every push carries its id in `meta.push`, so the first mate can name the push it answers. */
 const namePush = (command: Command): Command =>
   command.type === "channel.emit" && command.meta.push === undefined
     ? { ...command, meta: { ...command.meta, push: command.emitId } }
     : command;
+
+/** `commands` with every push named (the same list when none needs it: most steps push nothing). */
+const namePushes = (commands: readonly Command[]): readonly Command[] =>
+  commands.some(isUnnamedPush) ? commands.map(namePush) : commands;
 
 /**
  * Pure: validate an event from outside, then step. An invalid event, or any

@@ -225,5 +225,17 @@ export const observeAgentStates = (
       commands.push({ type: "tmux.capture", paneId: paneId as PaneId, lines: config.screenCaptureLines });
     }
   }
-  return { agents: next, raised, commands };
+  // A quiet observation changes no record: the same table, so what is remembered per table (digest rows) holds.
+  return { agents: sameRecords(agents, next) ? agents : next, raised, commands };
+};
+
+/** Whether `next` holds exactly the records of `agents`, the same objects under the same pane ids. */
+const sameRecords = (agents: AgentStates, next: AgentStates): boolean => {
+  let unmatched = 0;
+  for (const paneId in next) {
+    if (next[paneId] !== agents[paneId]) return false;
+    unmatched++;
+  }
+  for (const paneId in agents) if (Object.hasOwn(agents, paneId)) unmatched--;
+  return unmatched === 0;
 };

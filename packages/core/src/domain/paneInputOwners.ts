@@ -84,5 +84,7 @@ export const keepInputsOfListedPanes = (
     kept[paneId] = input;
     keptOwners[paneId] = owner;
   }
-  return { inputs: { ...inputs, panes: kept }, owners: keptOwners };
+  // Most listings keep every input: the same inputs then, so what is remembered per inputs (digest rows) holds.
+  const keptAll = Object.keys(kept).length === given.length;
+  return { inputs: keptAll ? inputs : { ...inputs, panes: kept }, owners: keptOwners };
 };
