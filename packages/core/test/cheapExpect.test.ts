@@ -31,7 +31,8 @@ class Point {
 }
 
 const anythingArb = fc.anything({
-  maxDepth: 3,
+  maxDepth: 2,
+  maxKeys: 3,
   withBigInt: true,
   withBoxedValues: true,
   withDate: true,
@@ -106,7 +107,7 @@ describe("cheapExpect", () => {
 
   it("property: toContainEqual passes exactly where vitest's passes", () => {
     fc.assert(
-      fc.property(fc.array(anythingArb, { maxLength: 4 }), likePairArb, (others, [item, like]) => {
+      fc.property(fc.array(anythingArb, { maxLength: 3 }), likePairArb, (others, [item, like]) => {
         const actual = [...others, like];
         agree(
           () => cheapExpect(actual).toContainEqual(item),
@@ -118,7 +119,15 @@ describe("cheapExpect", () => {
   });
 
   it("the other matchers pass exactly where vitest's pass", () => {
-    const values: unknown[] = [0, -0, 1, 2, Number.NaN, "", "a %1 b", "abc", null, undefined, [], [1], [1, 2], {}, 2n];
+    const values: unknown[] = [
+      ...[0, -0, 1, 2, Number.NaN, "", "a %1 b", "abc", null, undefined, [], [1], [1, 2], {}, 2n],
+      ...[{ decision: "deny" }, { decision: "deny", prohibition: 2 }, { decision: "allow", a: undefined }],
+      ...[
+        Object.create({ decision: "deny" }),
+        new Map([["decision", "deny"]]),
+        Object.assign([], { decision: "deny" }),
+      ],
+    ];
     const patterns = [/%\d/, /^a/, /z/g];
     for (const actual of values) {
       for (const other of values) {
@@ -171,6 +180,12 @@ describe("cheapExpect", () => {
         agree(
           () => cheapExpect(actual).not.toMatch(pattern),
           () => expect(actual).not.toMatch(pattern),
+        );
+      }
+      for (const expected of [{}, { decision: "deny" }, { decision: "deny", prohibition: 2 }, { a: undefined }]) {
+        agree(
+          () => cheapExpect(actual).toMatchObject(expected),
+          () => expect(actual).toMatchObject(expected),
         );
       }
       agree(

@@ -31,6 +31,17 @@ const isString = (value: unknown): value is string => typeof value === "string";
 const containsString = (actual: unknown, item: unknown): boolean =>
   isString(actual) && isString(item) && actual.includes(item);
 
+/** Whether `actual` has each of `expected`'s own properties, each a plain value, as its own property. */
+const hasEach = (actual: object, expected: object): boolean =>
+  Object.getPrototypeOf(expected) === Object.prototype &&
+  Object.getOwnPropertySymbols(expected).length === 0 &&
+  Object.entries(expected).every(
+    ([key, value]) =>
+      (value === null || typeof value !== "object") &&
+      Object.hasOwn(actual, key) &&
+      Object.is(Reflect.get(actual, key), value),
+  );
+
 /** The negated matchers (`.not`), each settled cheaply when it surely passes. */
 class NegatedCheapExpectation<T> {
   constructor(
@@ -143,6 +154,17 @@ class CheapExpectation<T> {
   toMatch(pattern: RegExp): void {
     if (typeof this.actual === "string" && this.actual.match(pattern) !== null) return;
     this.vitest().toMatch(pattern);
+  }
+
+  /**
+   * `expect(actual).toMatchObject(expected)` for a flat `expected` of plain
+   * values: an object that has each of them as an own property is matched by
+   * vitest too.
+   */
+  toMatchObject(expected: Readonly<Record<string, string | number | boolean | null | undefined>>): void {
+    const actual: unknown = this.actual;
+    if (typeof actual === "object" && actual !== null && !Array.isArray(actual) && hasEach(actual, expected)) return;
+    this.vitest().toMatchObject(expected);
   }
 
   /** `expect(actual).toHaveLength(length)`, settled at once for an array of that length. */

@@ -16,6 +16,8 @@ const eventArb = schemaArbitrary(EventSchema);
 // Made from the Started schema itself: filtering every event kind for Started threw away ~40 events per value.
 const startedSchema = EventSchema.options.find((option) => option.shape.type.value === "Started")!;
 const startedArb = schemaArbitrary(startedSchema) as fc.Arbitrary<Extract<Event, { type: "Started" }>>;
+/** The default configuration, parsed once: every run starts from it. */
+const CONFIG = parseCoreConfig({});
 
 describe("step is total", () => {
   it("step throws on schema-valid input: InputsUpdated with a reset time past 8.64e15 returns a state", () => {
@@ -47,7 +49,7 @@ describe("step is total", () => {
   it("never throws over arbitrary schema-valid event sequences", () => {
     fc.assert(
       fc.property(startedArb, fc.array(eventArb, { maxLength: 15 }), (started, events) => {
-        let state = initialState(parseCoreConfig({}));
+        let state = initialState(CONFIG);
         for (const event of [started, ...events]) {
           const [next, commands] = step(state, event);
           cheapExpect(Array.isArray(commands)).toBe(true);
