@@ -31,6 +31,10 @@ export default defineConfig({
           name: "core",
           include: ["packages/core/test/**/*.test.ts"],
           pool: "threads",
+          // Node's own interop for CommonJS dependencies: vitest's wraps each such module (fp-ts's Either
+          // among them) in a Proxy whose trap ran on every `E.isLeft`, `E.right`, ... of the fakes and the
+          // runtime — ~0.5 s of the suite's CPU. The core imports no default export from CommonJS.
+          deps: { interopDefault: false },
           // The core's properties and model runs check 1000 cases or more each: pure CPU, so their wall
           // time measures how busy the machine is (17 s alone, past 30 s beside other work on 2 cores),
           // not the code. The limit is there to catch a hang, and catches one at any of these values.
