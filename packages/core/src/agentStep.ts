@@ -20,7 +20,7 @@ import { admitUnderLease } from "./decisions/interrupts.js";
 import type { AgentEvidence, EvidenceState } from "./domain/agentState.js";
 import type { NotifyKind } from "./domain/alert.js";
 import type { Event } from "./events.js";
-import type { CoreState } from "./state.js";
+import { type CoreState, updateState } from "./state.js";
 
 const NOTIFY_STATES: Readonly<Record<NotifyKind, EvidenceState>> = {
   info: "busy",
@@ -89,7 +89,7 @@ const updateFor = (state: CoreState, event: Event): AgentStatesUpdate | null => 
 export const stepAgentStates = (state: CoreState, event: Event): readonly [CoreState, readonly Command[]] => {
   const update = updateFor(state, event);
   if (update === null) return [state, []];
-  let next: CoreState = update.agents === state.agents ? state : { ...state, agents: update.agents };
+  let next: CoreState = update.agents === state.agents ? state : updateState(state, { agents: update.agents });
   // Most updates raise nothing: their commands as they are.
   if (update.raised.length === 0) return [next, update.commands];
   const commands: Command[] = [...update.commands];
@@ -99,7 +99,7 @@ export const stepAgentStates = (state: CoreState, event: Event): readonly [CoreS
       held: next.supervisor.leaseHeld,
       epoch: next.supervisor.leaseEpoch,
     });
-    next = { ...next, interrupts: decision.state };
+    next = updateState(next, { interrupts: decision.state });
     commands.push(...decision.commands);
   }
   return [next, commands];

@@ -29,7 +29,7 @@ import { decideStartupDialog, INITIAL_STARTUP_DIALOG } from "./decisions/startup
 import type { FleetDigest } from "./domain/digest.js";
 import type { OutboxEntry } from "./domain/interrupt.js";
 import type { PaneId } from "./domain/paneId.js";
-import type { CoreState } from "./state.js";
+import { type CoreState, updateState } from "./state.js";
 
 type StepResult = readonly [CoreState, readonly Command[]];
 
@@ -39,7 +39,7 @@ const bySeq = (a: OutboxEntry, b: OutboxEntry) => a.seq - b.seq;
 
 /** Fold a confirm/unavailable switch into the core state (heartbeat roll-back, outbox re-queue). */
 const applySwitch = (state: CoreState, change: ChannelSwitch): StepResult => {
-  let next: CoreState = { ...state, channel: change.state };
+  let next: CoreState = updateState(state, { channel: change.state });
   if (change.rollBackTo) {
     next = {
       ...next,
@@ -87,7 +87,7 @@ export const watchFirstMateScreen = (state: CoreState, livePaneIds: ReadonlySet<
   if (!state.firstMateAttached && state.now - marker.spawnedAt < STARTUP_PROBE_WINDOW_MS) {
     commands.push({ type: "timer.wakeAt", at: state.now + interval });
   }
-  return [{ ...state, channel: { ...state.channel, screenAt: state.now } }, commands];
+  return [updateState(state, { channel: { ...state.channel, screenAt: state.now } }), commands];
 };
 
 /** Pure: a captured screen of the first mate: a start-up dialog to answer or to raise. */
@@ -99,7 +99,7 @@ export const startupDialogScreen = (state: CoreState, paneId: PaneId, text: stri
     answer: state.config.answerStartupDialogs,
   });
   return [
-    decision.state === state.startupDialog ? state : { ...state, startupDialog: decision.state },
+    decision.state === state.startupDialog ? state : updateState(state, { startupDialog: decision.state }),
     decision.commands,
   ];
 };
@@ -140,7 +140,7 @@ export const channelAccepted = (
   if (state.channel.mode !== "unconfirmed") return [state, [], false];
   const idle = quietWhenPushed(state);
   const decision = noteAccepted(state.channel, { ref, at: state.now, interrupt, idle }, state.config.channelConfirmMs);
-  return [{ ...state, channel: decision.state }, decision.commands, interrupt !== null];
+  return [updateState(state, { channel: decision.state }), decision.commands, interrupt !== null];
 };
 
 /** Pure: on a tick, a confirmation deadline that has passed makes the channel unavailable. */
@@ -176,7 +176,7 @@ export const channelScreen = (state: CoreState, paneId: PaneId, text: string): S
 export const channelEvidence = (state: CoreState, paneId: PaneId, evidence: FirstMateEvidence): StepResult => {
   if (paneId !== firstMateOf(state)) return [state, []];
   const weighed = weighEvidence(state.channel, evidence);
-  const next: CoreState = weighed.state === state.channel ? state : { ...state, channel: weighed.state };
+  const next: CoreState = weighed.state === state.channel ? state : updateState(state, { channel: weighed.state });
   if (weighed.confirms === null) return [next, []];
   return applySwitch(
     next,
@@ -274,7 +274,9 @@ export const wakeHeartbeat = (state: CoreState, digest: FleetDigest, intervalMs:
     resendLimit: state.config.wakeResendLimit,
     thresholds: state.config,
   });
-  return [{ ...state, channel: { ...state.channel, wake: decision.state } }, decision.commands];
+  // Most heartbeats wake nobody: the same state then.
+  if (decision.state === state.channel.wake) return [state, decision.commands];
+  return [updateState(state, { channel: { ...state.channel, wake: decision.state } }), decision.commands];
 };
 
 /** Pure: a wake-up was typed (or not). */

@@ -115,3 +115,64 @@ export const initialState = (config: CoreConfig): CoreState => ({
   startupDialog: INITIAL_STARTUP_DIALOG,
   tools: NO_TOOL_CALLS,
 });
+
+/** The keys of `T` that may be absent. */
+type OptionalKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? K : never }[keyof T];
+
+/** A state being built: every field it must have, and those it may. */
+type StateCopy = { -readonly [K in Exclude<keyof CoreState, OptionalKeys<CoreState>>]: CoreState[K] } & {
+  -readonly [K in OptionalKeys<CoreState>]?: CoreState[K];
+};
+
+/** The fields a state may lack, copied only when present (a field made optional fails to compile until listed). */
+const OPTIONAL_FIELDS: Readonly<Record<OptionalKeys<CoreState>, true>> = { inputOwners: true };
+const optionalFields = Object.keys(OPTIONAL_FIELDS) as OptionalKeys<CoreState>[];
+
+/** The fields every state has, copied (a required field left out fails to compile). */
+const requiredFieldsOf = (state: CoreState): StateCopy => ({
+  config: state.config,
+  owner: state.owner,
+  now: state.now,
+  supervisor: state.supervisor,
+  markerObserveFloor: state.markerObserveFloor,
+  gaveUpObserveFloor: state.gaveUpObserveFloor,
+  supervisorRead: state.supervisorRead,
+  firstMateAttached: state.firstMateAttached,
+  firstMateSession: state.firstMateSession,
+  fleetSeen: state.fleetSeen,
+  heartbeat: state.heartbeat,
+  interrupts: state.interrupts,
+  fleet: state.fleet,
+  observe: state.observe,
+  inputs: state.inputs,
+  alerts: state.alerts,
+  unfiledAlerts: state.unfiledAlerts,
+  nextTickAt: state.nextTickAt,
+  authority: state.authority,
+  agents: state.agents,
+  channel: state.channel,
+  startupDialog: state.startupDialog,
+  tools: state.tools,
+});
+
+const REQUIRED_FIELD_COUNT = Object.keys(requiredFieldsOf({} as CoreState)).length;
+
+/** Whether `state` has no field but a core state's (so a field-by-field copy is the whole of it). */
+const hasOnlyStateFields = (state: CoreState): boolean => {
+  let present = REQUIRED_FIELD_COUNT;
+  for (const field of optionalFields) if (Object.hasOwn(state, field)) present++;
+  return Object.keys(state).length === present;
+};
+
+/**
+ * Pure: `state` with `changes`, what `{ ...state, ...changes }` gives. Written
+ * out field by field: on Node 20 an object spread of a state costs about half
+ * a microsecond, more than most of a quiet step's decisions, and this copy a
+ * tenth of that; `step` copies the state a few times per event.
+ */
+export const updateState = (state: CoreState, changes: Partial<CoreState>): CoreState => {
+  if (!hasOnlyStateFields(state)) return { ...state, ...changes };
+  const copy = requiredFieldsOf(state);
+  for (const field of optionalFields) if (Object.hasOwn(state, field)) copy[field] = state[field];
+  return Object.assign(copy, changes);
+};

@@ -46,7 +46,8 @@ import {
 } from "./channelStep.js";
 import type { Command } from "./commands.js";
 import { buildDigest } from "./decisions/buildDigest.js";
-import { decideHeartbeat, resetForNewFirstMate, settlePush } from "./decisions/heartbeat.js";
+import { wakeDecides } from "./decisions/channelDelivery.js";
+import { decideHeartbeat, heartbeatDecides, resetForNewFirstMate, settlePush } from "./decisions/heartbeat.js";
 import {
   admitUnderLease,
   deliverNext,
@@ -78,7 +79,7 @@ import { sameListing } from "./domain/sameListing.js";
 import { mergeStoredTables, persistTables, withHydratedTables, withStoredTables } from "./durableTables.js";
 import { EMPTY_HYDRATION, type Event, type EventOf, EventSchema } from "./events.js";
 import { holdUnheldWrites, markAlertsUnfiled } from "./holderWrites.js";
-import type { CoreState } from "./state.js";
+import { type CoreState, type ObserveState, updateState } from "./state.js";
 import {
   agentToolAnswer,
   agentToolRefusal,
@@ -130,26 +131,33 @@ const firstMatePane = (state: CoreState): PaneId | null => state.supervisor.mark
 
 /** Start an observation, or remember to run one more when the current one returns. */
 const observe = (state: CoreState): StepResult => {
-  if (state.observe.inFlight !== null) return [{ ...state, observe: { ...state.observe, again: true } }, []];
-  const id = state.observe.nextId;
+  const { nextId, inFlight } = state.observe;
+  if (inFlight !== null) return [updateState(state, { observe: { nextId, inFlight, again: true } }), []];
+  const observing = { id: nextId, requestedAt: state.now };
   return [
-    { ...state, observe: { nextId: id + 1, inFlight: { id, requestedAt: state.now }, again: false } },
-    [{ type: "fleet.observe", observeId: id }],
+    updateState(state, { observe: { nextId: nextId + 1, inFlight: observing, again: false } }),
+    [{ type: "fleet.observe", observeId: nextId }],
   ];
 };
 
 // Most steps leave a part as it was: keep the same state then, rather than copy the whole state to change nothing.
 const withHeartbeat = (state: CoreState, heartbeat: CoreState["heartbeat"]): CoreState =>
-  heartbeat === state.heartbeat ? state : { ...state, heartbeat };
+  heartbeat === state.heartbeat ? state : updateState(state, { heartbeat });
 
 const withInterrupts = (state: CoreState, interrupts: CoreState["interrupts"]): CoreState =>
-  interrupts === state.interrupts ? state : { ...state, interrupts };
+  interrupts === state.interrupts ? state : updateState(state, { interrupts });
 
 const heartbeat = (state: CoreState): StepResult => {
   if (!state.fleetSeen) return [state, []];
+  const attached = state.firstMateAttached;
   // While the channel does not reach the first mate, a push becomes a typed wake-up.
-  if (!channelCarriesPushes(state))
+  if (!channelCarriesPushes(state)) {
+    // With no first mate to wake, or a wake-up being typed, nothing is decided: the digest is not built.
+    if (!wakeDecides(state.channel.wake, firstMatePane(state), attached)) return [state, []];
     return wakeHeartbeat(state, currentDigest(state), authorityHeartbeatInputs(state).intervalMs);
+  }
+  // The same without a first mate to push to, or with a push in flight.
+  if (!heartbeatDecides(state.heartbeat, firstMatePane(state), attached)) return [state, []];
   const decision = decideHeartbeat(state.heartbeat, {
     now: state.now,
     digest: currentDigest(state),
@@ -182,8 +190,10 @@ const deliver = (state: CoreState): StepResult => {
 const applySupervisor = (state: CoreState, decision: SupervisorDecision): StepResult => {
   const before = state.supervisor.marker;
   const after = decision.state.marker;
-  let next: CoreState = decision.state === state.supervisor ? state : { ...state, supervisor: decision.state };
-  if (state.supervisor.gaveUp !== decision.state.gaveUp) next = { ...next, gaveUpObserveFloor: next.observe.nextId };
+  let next: CoreState =
+    decision.state === state.supervisor ? state : updateState(state, { supervisor: decision.state });
+  if (state.supervisor.gaveUp !== decision.state.gaveUp)
+    next = updateState(next, { gaveUpObserveFloor: next.observe.nextId });
   const probe: Command[] = [];
   if (before?.paneId !== after?.paneId || before?.attempt !== after?.attempt) {
     // A new first mate is looked at soon, not at the next tick: a start-up dialog shows within seconds.
@@ -248,7 +258,7 @@ const admit = (state: CoreState, raised: RaisedInterrupt): [CoreState, readonly 
     held: state.supervisor.leaseHeld,
     epoch: state.supervisor.leaseEpoch,
   });
-  return [{ ...state, interrupts: decision.state }, decision.commands, decision.verdict];
+  return [updateState(state, { interrupts: decision.state }), decision.commands, decision.verdict];
 };
 
 const onStarted = (state: CoreState, event: EventOf<"Started">): StepResult => {
@@ -316,7 +326,7 @@ const expire = (state: CoreState): StepResult => {
 const scheduleTick = (state: CoreState): StepResult => {
   if (state.nextTickAt !== null && state.nextTickAt > state.now) return [state, []];
   const at = state.now + state.config.tickMs;
-  return [{ ...state, nextTickAt: at }, [{ type: "timer.wakeAt", at }]];
+  return [updateState(state, { nextTickAt: at }), [{ type: "timer.wakeAt", at }]];
 };
 
 /** Ask the store for its supervisor state, unless a read is already on its way. */
@@ -324,7 +334,7 @@ const readSupervisor = (state: CoreState): StepResult => {
   if (state.supervisorRead.inFlight !== null) return [state, []];
   const readId = state.supervisorRead.nextId;
   return [
-    { ...state, supervisorRead: { nextId: readId + 1, inFlight: readId } },
+    updateState(state, { supervisorRead: { nextId: readId + 1, inFlight: readId } }),
     [{ type: "store.readSupervisor", readId }],
   ];
 };
@@ -351,7 +361,7 @@ const fileWhatWaits = (state: CoreState): StepResult => {
       : { type: "store.setAlert", alert, epoch: supervisor.leaseEpoch };
   });
   return chain(
-    { ...state, interrupts: filed.state, unfiledAlerts: [] },
+    updateState(state, { interrupts: filed.state, unfiledAlerts: [] }),
     (s) => [s, [...filed.commands, ...alertWrites]],
     deliver,
   );
@@ -361,7 +371,7 @@ const fileWhatWaits = (state: CoreState): StepResult => {
 const rewriteMarker = (state: CoreState): StepResult => {
   const { supervisor } = state;
   if (!supervisor.markerUnwritten || !maySupervise(supervisor)) return [state, []];
-  const next: CoreState = { ...state, supervisor: { ...supervisor, markerUnwritten: false } };
+  const next: CoreState = updateState(state, { supervisor: { ...supervisor, markerUnwritten: false } });
   if (supervisor.marker === null) return [next, []];
   return [next, [{ type: "store.setMarker", marker: supervisor.marker, epoch: supervisor.leaseEpoch }]];
 };
@@ -398,9 +408,9 @@ const onFleetObserved = (state: CoreState, event: EventOf<"FleetObserved">): Ste
     state.supervisor.spawnInFlight === null;
   const supervisor = flags ? followFlags(state, flags, event.observeId) : state.supervisor;
   const { inputs, inputOwners } = inputsOfListedPanes(state, event.panes);
-  const observe = { ...state.observe, inFlight: null, again: false };
+  const observe: ObserveState = { nextId: state.observe.nextId, inFlight: null, again: false };
   if (follow && flags?.marker !== undefined) {
-    const next: CoreState = { ...state, fleet: event.panes, inputs, inputOwners, fleetSeen: true, observe };
+    const next: CoreState = updateState(state, { fleet: event.panes, inputs, inputOwners, fleetSeen: true, observe });
     const marker = flags.marker;
     const followed = {
       ...supervisor,
@@ -415,7 +425,7 @@ const onFleetObserved = (state: CoreState, event: EventOf<"FleetObserved">): Ste
     );
   }
   return reconcileObserved(
-    { ...state, fleet: event.panes, inputs, inputOwners, fleetSeen: true, observe, supervisor },
+    updateState(state, { fleet: event.panes, inputs, inputOwners, fleetSeen: true, observe, supervisor }),
     event,
     again,
   );
@@ -461,7 +471,7 @@ const clearAlerts = (state: CoreState, paneIds: readonly string[]): StepResult =
   const alerts = { ...state.alerts };
   for (const paneId of present) delete alerts[paneId];
   return [
-    { ...state, alerts },
+    updateState(state, { alerts }),
     present.map(
       (paneId) => ({ type: "store.clearAlert", paneId: paneId as PaneId, epoch: state.supervisor.leaseEpoch }) as const,
     ),
@@ -570,7 +580,7 @@ const strayFirstMates = (state: CoreState, markerPaneId: string | null, spawning
 const onObserveFailed = (state: CoreState, event: EventOf<"ObserveFailed">): StepResult => {
   if (state.observe.inFlight?.id !== event.observeId) return [state, []];
   const again = state.observe.again;
-  const next = { ...state, observe: { ...state.observe, inFlight: null, again: false } };
+  const next = updateState(state, { observe: { nextId: state.observe.nextId, inFlight: null, again: false } });
   return again ? observe(next) : [next, []];
 };
 
@@ -644,7 +654,7 @@ const onEmitSettled = (state: CoreState, emitId: string, delivered: boolean): St
       delivered && entry ? channelAccepted(state, emitId, entry) : ([state, [], false] as const);
     const commands = held ? decision.commands.filter((c) => c.type !== "store.markDelivered") : decision.commands;
     return chain(
-      { ...accepted, interrupts: decision.state },
+      updateState(accepted, { interrupts: decision.state }),
       (s) => [s, [...commands, ...acceptCommands]],
       (s) => (delivered ? deliver(s) : [s, []]),
     );
@@ -654,7 +664,7 @@ const onEmitSettled = (state: CoreState, emitId: string, delivered: boolean): St
     !emitId.startsWith("digest-") || emitId.startsWith(`digest-${state.supervisor.marker?.attempt ?? 0}-`);
   const [accepted, acceptCommands] = delivered && current ? channelAccepted(state, emitId, null) : [state, []];
   const settled = settlePush(accepted.heartbeat, emitId, delivered, accepted.now);
-  let next: CoreState = { ...accepted, heartbeat: settled.state };
+  let next: CoreState = updateState(accepted, { heartbeat: settled.state });
   if (settled.settled) {
     const repeats = { ...next.interrupts.repeats };
     for (const key of settled.settled.repeatKeys) {
@@ -679,14 +689,15 @@ const onEmitSettled = (state: CoreState, emitId: string, delivered: boolean): St
 
 const onChannelAttached = (state: CoreState, event: EventOf<"ChannelAttached">): StepResult => {
   if (!event.firstMate) return [state, []];
-  const remembered: CoreState = { ...state, firstMateSession: event.paneId };
+  const remembered: CoreState = updateState(state, { firstMateSession: event.paneId });
   if (event.paneId !== firstMatePane(state)) return [remembered, []];
-  return chain({ ...remembered, firstMateAttached: true }, deliver, heartbeat);
+  return chain(updateState(remembered, { firstMateAttached: true }), deliver, heartbeat);
 };
 
 const onChannelDetached = (state: CoreState, event: EventOf<"ChannelDetached">): StepResult => {
-  const next: CoreState = state.firstMateSession === event.paneId ? { ...state, firstMateSession: null } : state;
-  return event.paneId === firstMatePane(state) ? [{ ...next, firstMateAttached: false }, []] : [next, []];
+  const next: CoreState =
+    state.firstMateSession === event.paneId ? updateState(state, { firstMateSession: null }) : state;
+  return event.paneId === firstMatePane(state) ? [updateState(next, { firstMateAttached: false }), []] : [next, []];
 };
 
 const onNotify = (state: CoreState, event: EventOf<"NotifyReceived">): StepResult => {
@@ -698,7 +709,7 @@ const onNotify = (state: CoreState, event: EventOf<"NotifyReceived">): StepResul
     ...(event.severity ? { severity: event.severity } : {}),
     ...alertIdentity(state, event.paneId),
   };
-  const next: CoreState = { ...state, alerts: { ...state.alerts, [event.paneId]: alert } };
+  const next: CoreState = updateState(state, { alerts: { ...state.alerts, [event.paneId]: alert } });
   const commands: Command[] = [{ type: "store.setAlert", alert, epoch: state.supervisor.leaseEpoch }];
   if (event.kind !== "need_human") return chain(next, (s) => [s, commands], heartbeat);
   const [admitted, produced] = admit(next, {
@@ -739,13 +750,15 @@ const onLeaseRenewed = (state: CoreState, event: EventOf<"LeaseRenewed">): StepR
   };
   // Taken the lease (or taken it anew): decide nothing until the store's
   // supervisor state is read again under it.
-  return taken ? readSupervisor({ ...next, supervisorRead: { ...next.supervisorRead, inFlight: null } }) : [next, []];
+  return taken
+    ? readSupervisor(updateState(next, { supervisorRead: { ...next.supervisorRead, inFlight: null } }))
+    : [next, []];
 };
 
 /** The store's supervisor state, read under the lease: it replaces what this host remembered. */
 const onSupervisorStateRead = (state: CoreState, event: EventOf<"SupervisorStateRead">): StepResult => {
   if (state.supervisorRead.inFlight !== event.readId) return [state, []];
-  const read: CoreState = { ...state, supervisorRead: { ...state.supervisorRead, inFlight: null } };
+  const read: CoreState = updateState(state, { supervisorRead: { ...state.supervisorRead, inFlight: null } });
   if (!read.supervisor.leaseHeld) return [read, []];
   const ledger = normaliseLedger(event.ledger, state.config);
   const supervisor = {
@@ -784,7 +797,7 @@ const joinStoredInterrupts = (state: CoreState, event: EventOf<"SupervisorStateR
           event.outbox.filter((entry) => !held.has(entry.seq)),
           event.lastOutboxSeq ?? 0,
         );
-  if (event.alerts === undefined) return { ...state, interrupts };
+  if (event.alerts === undefined) return updateState(state, { interrupts });
   const alerts: Record<string, Alert> = { ...state.alerts };
   const unfiled = new Set(state.unfiledAlerts);
   for (const stored of event.alerts) {
@@ -792,13 +805,13 @@ const joinStoredInterrupts = (state: CoreState, event: EventOf<"SupervisorStateR
     if (unfiled.has(stored.paneId) || (own !== undefined && own.raisedAt >= stored.raisedAt)) continue;
     alerts[stored.paneId] = stored;
   }
-  return { ...state, interrupts, alerts };
+  return updateState(state, { interrupts, alerts });
 };
 
 /** A failed read decides nothing: the holder stays unsynced and reads again on the next tick. */
 const onSupervisorReadFailed = (state: CoreState, event: EventOf<"SupervisorReadFailed">): StepResult =>
   state.supervisorRead.inFlight === event.readId
-    ? [{ ...state, supervisorRead: { ...state.supervisorRead, inFlight: null } }, []]
+    ? [updateState(state, { supervisorRead: { ...state.supervisorRead, inFlight: null } }), []]
     : [state, []];
 
 /**
@@ -818,11 +831,11 @@ const onStoreWriteFailed = (state: CoreState, event: EventOf<"StoreWriteFailed">
   if (!event.staleEpoch) {
     // The store must name the first mate (another host adopts what it names): a failed marker write is redone.
     if (event.command === "store.setMarker")
-      return [{ ...unfiled, supervisor: { ...unfiled.supervisor, markerUnwritten: true } }, [alert]];
+      return [updateState(unfiled, { supervisor: { ...unfiled.supervisor, markerUnwritten: true } }), [alert]];
     return [unfiled, [alert]];
   }
   return [
-    { ...unfiled, supervisor: { ...unfiled.supervisor, leaseHeld: false, leaseEpoch: 0, synced: false } },
+    updateState(unfiled, { supervisor: { ...unfiled.supervisor, leaseHeld: false, leaseEpoch: 0, synced: false } }),
     [alert],
   ];
 };
@@ -843,21 +856,23 @@ const failedEntryLabel = (event: EventOf<"StoreWriteFailed">): string =>
  */
 const unfileFailedWrite = (state: CoreState, event: EventOf<"StoreWriteFailed">): CoreState => {
   if (event.command === "store.enqueueOutbox" && event.seq !== undefined)
-    return { ...state, interrupts: unfileEntry(state.interrupts, event.seq) };
+    return updateState(state, { interrupts: unfileEntry(state.interrupts, event.seq) });
   if ((event.command === "store.setAlert" || event.command === "store.clearAlert") && event.paneId !== undefined)
     return markAlertsUnfiled(state, [event.paneId]);
   return state;
 };
 
 const onKillSwitch = (state: CoreState, event: EventOf<"KillSwitchSet">): StepResult => {
-  const next = { ...state, supervisor: { ...state.supervisor, killSwitch: event.on } };
+  const next = updateState(state, { supervisor: { ...state.supervisor, killSwitch: event.on } });
   return event.on ? [next, []] : observe(next);
 };
 
 const onSupervisorReset = (state: CoreState): StepResult => {
-  const next: CoreState = { ...state, supervisor: { ...state.supervisor, gaveUp: false, resetAt: state.now } };
+  const next: CoreState = updateState(state, {
+    supervisor: { ...state.supervisor, gaveUp: false, resetAt: state.now },
+  });
   return chain(
-    { ...next, gaveUpObserveFloor: next.observe.nextId },
+    updateState(next, { gaveUpObserveFloor: next.observe.nextId }),
     (s) => [s, [{ type: "store.setSupervisorGaveUp", gaveUp: false, at: s.now, epoch: null }]],
     observe,
   );
@@ -893,7 +908,7 @@ const dispatch = (state: CoreState, event: Event): StepResult => {
       return toolScreenSettled(state, event);
     case "Started":
       // Tool calls in flight belonged to the host that stopped; their callers were answered then.
-      return onStarted({ ...state, tools: NO_TOOL_CALLS }, event);
+      return onStarted(updateState(state, { tools: NO_TOOL_CALLS }), event);
     case "Ticked":
       return onTickedInner(state);
     case "FleetObserved":
@@ -1005,10 +1020,10 @@ export const step = (state: CoreState, event: Event): StepResult => {
   // A start's baseline is what the store holds: the first diff writes only what changes after it.
   const timed: CoreState =
     event.type === "Started"
-      ? withHydratedTables({ ...state, now }, event.hydration, now)
+      ? withHydratedTables(updateState(state, { now }), event.hydration, now)
       : now === state.now
         ? state
-        : { ...state, now };
+        : updateState(state, { now });
   const refusal = agentToolRefusal(timed, event);
   if (refusal !== null) return refusal;
   const observed = withLastListing(timed, event);

@@ -65,6 +65,31 @@ export const newAgentRecord = (kind: AgentKind | null, command: string | null = 
   lastScreenRequestAt: null,
 });
 
+/** A record's fields, copied one by one (a field left out fails to compile). */
+const fieldsOf = (record: PaneAgentRecord): { -readonly [K in keyof PaneAgentRecord]: PaneAgentRecord[K] } => ({
+  kind: record.kind,
+  command: record.command,
+  evidence: record.evidence,
+  ended: record.ended,
+  resolved: record.resolved,
+  permissionRaised: record.permissionRaised,
+  lastTitle: record.lastTitle,
+  lastScreenRequestAt: record.lastScreenRequestAt,
+});
+
+const RECORD_FIELD_COUNT = Object.keys(fieldsOf({} as PaneAgentRecord)).length;
+
+/**
+ * Pure: `record` with `changes`, what `{ ...record, ...changes }` gives.
+ * Written out field by field: on Node 20 an object spread costs several
+ * times as much, and records change on most observations and screens.
+ */
+export const updateRecord = (record: PaneAgentRecord, changes: Partial<PaneAgentRecord>): PaneAgentRecord =>
+  // A record with fields of its own beyond these (none is made so) is spread, so nothing is dropped.
+  Object.keys(record).length === RECORD_FIELD_COUNT
+    ? Object.assign(fieldsOf(record), changes)
+    : { ...record, ...changes };
+
 const agree = (a: AgentState, b: AgentState): boolean =>
   a === b || ((a === "idle" || a === "waiting_input") && (b === "idle" || b === "waiting_input"));
 
@@ -110,21 +135,21 @@ export const recordEvidence = (record: PaneAgentRecord, evidence: AgentEvidence)
   if (record.ended !== null) {
     if (evidence.sessionStart !== true || evidence.at < record.ended.at) return record;
     // A new session: what was said about the old one no longer counts.
-    if (evidence.state === "ended") return { ...record, ended: evidence, evidence: {} };
-    return { ...record, ended: null, evidence: { [evidence.source]: evidence } };
+    if (evidence.state === "ended") return updateRecord(record, { ended: evidence, evidence: {} });
+    return updateRecord(record, { ended: null, evidence: { [evidence.source]: evidence } });
   }
-  if (evidence.state === "ended") return { ...record, ended: evidence, evidence: {} };
-  if (evidence.sessionStart === true) return { ...record, evidence: { [evidence.source]: evidence } };
+  if (evidence.state === "ended") return updateRecord(record, { ended: evidence, evidence: {} });
+  if (evidence.sessionStart === true) return updateRecord(record, { evidence: { [evidence.source]: evidence } });
   const previous = record.evidence[evidence.source];
   if (previous !== undefined && previous.at > evidence.at) return record;
-  return { ...record, evidence: { ...record.evidence, [evidence.source]: evidence } };
+  return updateRecord(record, { evidence: { ...record.evidence, [evidence.source]: evidence } });
 };
 
 /** Pure: forget what one source said (it no longer says anything). */
 export const forgetSource = (record: PaneAgentRecord, source: EvidenceSource): PaneAgentRecord => {
   if (record.evidence[source] === undefined) return record;
   const { [source]: _dropped, ...rest } = record.evidence;
-  return { ...record, evidence: rest };
+  return updateRecord(record, { evidence: rest });
 };
 
 const sameResolution = (a: ResolvedAgentState, b: ResolvedAgentState): boolean =>
@@ -146,5 +171,5 @@ export const settleAgentRecord = (
   if (sameResolution(resolved, record.resolved) && waiting === record.permissionRaised) {
     return { record, permissionEpisodeStarted: false };
   }
-  return { record: { ...record, resolved, permissionRaised: waiting }, permissionEpisodeStarted: started };
+  return { record: updateRecord(record, { resolved, permissionRaised: waiting }), permissionEpisodeStarted: started };
 };

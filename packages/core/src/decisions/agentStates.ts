@@ -30,6 +30,7 @@ import {
   type PaneAgentRecord,
   recordEvidence,
   settleAgentRecord,
+  updateRecord,
 } from "./agentStateMachine.js";
 import { classifyAgent } from "./classifyAgent.js";
 import { classifyScreen, DEFAULT_SCREEN_RULES, type ScreenRuleTable } from "./classifyScreen.js";
@@ -152,7 +153,7 @@ const observeTitle = (record: PaneAgentRecord, pane: PaneObservation, now: numbe
   if (state === null) next = forgetSource(record, "title");
   else if (current !== undefined && current.state === state && record.lastTitle === pane.title) next = record;
   else next = recordEvidence(record, { source: "title", state, at: now, detail: "pane title" });
-  return next.lastTitle === pane.title ? next : { ...next, lastTitle: pane.title };
+  return next.lastTitle === pane.title ? next : updateRecord(next, { lastTitle: pane.title });
 };
 
 const hasFreshNonScreenEvidence = (record: PaneAgentRecord, now: number, maxAgeMs: number): boolean => {
@@ -197,8 +198,8 @@ export const observeAgentStates = (
     const kind = classifyAgent(pane, signatures);
     if (prior === undefined && kind === null) continue;
     let record = prior ?? newAgentRecord(kind, pane.command);
-    if (record.command !== pane.command) record = { ...record, command: pane.command };
-    if (kind !== null && record.kind !== kind) record = { ...record, kind };
+    if (record.command !== pane.command) record = updateRecord(record, { command: pane.command });
+    if (kind !== null && record.kind !== kind) record = updateRecord(record, { kind });
     if (pane.dead) {
       if (record.ended === null) {
         record = recordEvidence(record, { source: "pane", state: "ended", at: now, detail: "pane died" });
@@ -221,7 +222,7 @@ export const observeAgentStates = (
     order.sort((a, b) => (candidates[a]!.lastScreenRequestAt ?? -1) - (candidates[b]!.lastScreenRequestAt ?? -1));
     for (const index of order.slice(0, config.screenCapturesPerTick)) {
       const paneId = candidateIds[index]!;
-      next[paneId] = { ...next[paneId]!, lastScreenRequestAt: now };
+      next[paneId] = updateRecord(next[paneId]!, { lastScreenRequestAt: now });
       commands.push({ type: "tmux.capture", paneId: paneId as PaneId, lines: config.screenCaptureLines });
     }
   }

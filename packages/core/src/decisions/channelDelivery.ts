@@ -336,6 +336,14 @@ export const renderWakeUp = (changes: number, firstSight: boolean, interrupts: n
 };
 
 /**
+ * Pure: whether a wake-up has anything to decide: a first mate, attached,
+ * and no wake-up being typed. Otherwise nothing is sent, whatever the
+ * picture (the caller need not build one).
+ */
+export const wakeDecides = (state: WakeUpState, firstMatePaneId: PaneId | null, attached: boolean): boolean =>
+  firstMatePaneId !== null && attached && state.inFlight === null;
+
+/**
  * Pure: type a wake-up into the first mate's pane, wait, or do nothing.
  * New interrupts wake at once; fleet changes beyond what the last wake-up
  * announced wake at most once per `intervalMs` (the first at once). An
@@ -347,7 +355,7 @@ export const renderWakeUp = (changes: number, firstSight: boolean, interrupts: n
  */
 export const decideWake = (state: WakeUpState, input: WakeInput): { state: WakeUpState; commands: Command[] } => {
   const idle = { state, commands: [] };
-  if (input.firstMatePaneId === null || !input.attached || state.inFlight !== null) return idle;
+  if (input.firstMatePaneId === null || !wakeDecides(state, input.firstMatePaneId, input.attached)) return idle;
   const changes = diverge(input.lastSent, input.digest, input.thresholds);
   // As for pushes: evidence ageing rides along with the next wake-up, it never starts one.
   const triggers = (list: readonly { readonly type: string }[]) =>

@@ -47,8 +47,8 @@ export type ChangeType = Change["type"];
 const isIdle = (pane: PaneDigest, thresholds: DivergeThresholds): boolean =>
   pane.idleS * 1000 >= thresholds.idleThresholdMs;
 
-const paneChanges = (prev: PaneDigest, cur: PaneDigest, thresholds: DivergeThresholds): Change[] => {
-  const changes: Change[] = [];
+/** Add the changes of one pane seen in both digests to `changes` (one list for the whole digest, not one per pane). */
+const addPaneChanges = (changes: Change[], prev: PaneDigest, cur: PaneDigest, thresholds: DivergeThresholds): void => {
   if (prev.blocked !== cur.blocked) changes.push({ type: cur.blocked ? "blocked" : "unblocked", pane: cur });
   if (prev.status !== cur.status) changes.push({ type: "status", pane: cur, from: prev.status, to: cur.status });
   if (prev.pr !== cur.pr) changes.push({ type: "pr", pane: cur, from: prev.pr, to: cur.pr });
@@ -60,11 +60,10 @@ const paneChanges = (prev: PaneDigest, cur: PaneDigest, thresholds: DivergeThres
   if (from === "busy" && to === "busy" && !isIdle(prev, thresholds) && isIdle(cur, thresholds))
     changes.push({ type: "silent_busy", pane: cur });
   // A known agent state says whether the pane is idle; output activity decides only when neither is known.
-  if (from !== "unknown" || to !== "unknown") return changes;
+  if (from !== "unknown" || to !== "unknown") return;
   const wasIdle = isIdle(prev, thresholds);
   const nowIdle = isIdle(cur, thresholds);
   if (wasIdle !== nowIdle) changes.push({ type: nowIdle ? "idle_entered" : "idle_left", pane: cur });
-  return changes;
 };
 
 /**
@@ -85,7 +84,7 @@ export const diverge = (prev: FleetDigest | null, cur: FleetDigest, thresholds: 
     seen.add(pane.handle);
     const old = before.get(pane.handle);
     if (old === undefined) changes.push({ type: "appeared", pane });
-    else changes.push(...paneChanges(old, pane, thresholds));
+    else addPaneChanges(changes, old, pane, thresholds);
   }
   for (const pane of prev.panes) if (!seen.has(pane.handle)) changes.push({ type: "gone", pane });
   const from = prev.budget.percent;

@@ -80,10 +80,18 @@ export interface HeartbeatDecision {
 /** The emit id of the `count`-th digest push, to the first mate of start `attempt` (unique across first mates). */
 export const digestEmitId = (count: number, attempt = 0): string => `digest-${attempt}-${count}`;
 
+/**
+ * Pure: whether the heartbeat has anything to decide: a first mate, attached,
+ * and no push in flight. Otherwise it does nothing, whatever the picture
+ * (the caller need not build one).
+ */
+export const heartbeatDecides = (state: HeartbeatState, firstMatePaneId: PaneId | null, attached: boolean): boolean =>
+  firstMatePaneId !== null && attached && state.inFlight === null;
+
 /** Pure: push, wait, or do nothing. */
 export const decideHeartbeat = (state: HeartbeatState, input: HeartbeatInput): HeartbeatDecision => {
   const idle: HeartbeatDecision = { state, commands: [], pushed: null };
-  if (input.firstMatePaneId === null || !input.attached || state.inFlight !== null) return idle;
+  if (input.firstMatePaneId === null || !heartbeatDecides(state, input.firstMatePaneId, input.attached)) return idle;
   const changes = diverge(state.lastSent, input.digest, input.thresholds);
   const repeatKeys = Object.keys(input.repeats).sort();
   // Evidence ageing rides along with the next push; alone it never starts one (an idle fleet stays quiet).
