@@ -108,7 +108,30 @@ const arrayLimits = (def: Def): { minLength: number; maxLength: number } => {
   return { minLength, maxLength: Math.max(minLength, maxLength) };
 };
 
+/**
+ * Arbitraries already built, per schema and time anchor. A schema shared by
+ * many others (a pane id, a marker, a listed pane) is walked once: an
+ * arbitrary is immutable, so one serves every place and draws the same
+ * values a fresh one would. Building them was most of the cost of
+ * `schemaArbitrary(EventSchema)` (a 64-digit pattern alone takes ms).
+ */
+const built = new WeakMap<z.ZodType, Map<number, fc.Arbitrary<unknown>>>();
+
 const walk = (schema: z.ZodType, near: number): fc.Arbitrary<unknown> => {
+  let byNear = built.get(schema);
+  if (byNear === undefined) {
+    byNear = new Map();
+    built.set(schema, byNear);
+  }
+  let arbitrary = byNear.get(near);
+  if (arbitrary === undefined) {
+    arbitrary = build(schema, near);
+    byNear.set(near, arbitrary);
+  }
+  return arbitrary;
+};
+
+const build = (schema: z.ZodType, near: number): fc.Arbitrary<unknown> => {
   const def = defOf(schema);
   switch (def.type) {
     case "object": {
