@@ -54,35 +54,52 @@ export const hostileNameArb: fc.Arbitrary<string> = fc.string({
   maxLength: 24,
 });
 
+/** Every field of a pane observation but its id, with activity around `now`. */
+const observationFields = (now: number) => ({
+  session: fc.constantFrom("work", "api", "web"),
+  windowIndex: fc.nat(50),
+  windowName: fc.string({ minLength: 1, maxLength: 12 }),
+  title: fc.string({ maxLength: 40 }),
+  command: fc.oneof(agentCommandArb, nonAgentCommandArb),
+  pid: fc.option(fc.integer({ min: 1, max: 4_000_000 }), { nil: null }),
+  dead: fc.boolean(),
+  lastActivityAt: fc.integer({ min: now - 3_600_000, max: now + 5_000 }),
+});
+
 /** A schema-valid pane observation (optionally with a given pane id and time). */
 export const observationArb = (
   options: { paneId?: fc.Arbitrary<PaneId>; now?: number } = {},
 ): fc.Arbitrary<PaneObservation> =>
-  fc.record({
-    paneId: options.paneId ?? paneIdArb,
-    session: fc.constantFrom("work", "api", "web"),
-    windowIndex: fc.nat(50),
-    windowName: fc.string({ minLength: 1, maxLength: 12 }),
-    title: fc.string({ maxLength: 40 }),
-    command: fc.oneof(agentCommandArb, nonAgentCommandArb),
-    pid: fc.option(fc.integer({ min: 1, max: 4_000_000 }), { nil: null }),
-    dead: fc.boolean(),
-    lastActivityAt: fc.integer({ min: (options.now ?? T0) - 3_600_000, max: (options.now ?? T0) + 5_000 }),
-  });
+  fc.record({ paneId: options.paneId ?? paneIdArb, ...observationFields(options.now ?? T0) });
 
-/** A fleet with unique pane ids. */
-export const fleetArb = (options: { maxPanes?: number; now?: number } = {}): fc.Arbitrary<PaneObservation[]> =>
-  fc
+/**
+ * `row` with `key` first, as `fc.record` would build it with `key` a
+ * constant: a constant draws nothing, so the rest of a row is drawn alike
+ * (and keeps the prototype the record chose for it).
+ */
+const withFirst = <K extends string, V, R extends object>(key: K, value: V, row: R): Record<K, V> & R => {
+  const first = (Object.getPrototypeOf(row) === null ? Object.create(null) : {}) as Record<K, V>;
+  first[key] = value;
+  return Object.assign(first, row);
+};
+
+/**
+ * A fleet with unique pane ids. Each pane is drawn by one arbitrary built
+ * once, not by one built for each pane of each fleet (the values are those
+ * of `observationArb` with the pane's id as a constant).
+ */
+export const fleetArb = (options: { maxPanes?: number; now?: number } = {}): fc.Arbitrary<PaneObservation[]> => {
+  const fields = fc.record(observationFields(options.now ? options.now : T0));
+  return fc
     .uniqueArray(fc.integer({ min: 0, max: 9999 }), { maxLength: options.maxPanes ?? 20 })
     .chain((ids) =>
       ids.length === 0
         ? fc.constant([])
-        : fc.tuple(
-            ...ids.map((id) =>
-              observationArb({ paneId: fc.constant(`%${id}` as PaneId), ...(options.now ? { now: options.now } : {}) }),
-            ),
-          ),
+        : fc
+            .tuple(...ids.map(() => fields))
+            .map((rows) => rows.map((row, index) => withFirst("paneId", `%${ids[index]}` as PaneId, row))),
     );
+};
 
 /** A usage snapshot: percent and reset time, each possibly unknown. */
 export const usageArb: fc.Arbitrary<UsageSnapshot> = fc.record({
@@ -90,33 +107,40 @@ export const usageArb: fc.Arbitrary<UsageSnapshot> = fc.record({
   resetsAt: fc.option(fc.integer({ min: T0, max: T0 + 86_400_000 }), { nil: null }),
 });
 
+/** Every field of a pane's digest entry but its handle. */
+const paneDigestFields = () => ({
+  name: fc.string({ minLength: 1, maxLength: 16 }),
+  session: fc.constantFrom("work", "api"),
+  agent: agentKindArb,
+  status: fc.string({ maxLength: 60 }),
+  blocked: fc.boolean(),
+  pr: fc.option(fc.integer({ min: 1, max: 5000 }), { nil: null }),
+  ci: ciArb,
+  idleS: fc.nat(3600),
+});
+
 /** A pane's digest entry (optionally with a given handle). */
 export const paneDigestArb = (handle: fc.Arbitrary<PaneId> = paneIdArb): fc.Arbitrary<PaneDigest> =>
-  fc.record({
-    handle,
-    name: fc.string({ minLength: 1, maxLength: 16 }),
-    session: fc.constantFrom("work", "api"),
-    agent: agentKindArb,
-    status: fc.string({ maxLength: 60 }),
-    blocked: fc.boolean(),
-    pr: fc.option(fc.integer({ min: 1, max: 5000 }), { nil: null }),
-    ci: ciArb,
-    idleS: fc.nat(3600),
-  });
+  fc.record({ handle, ...paneDigestFields() });
 
-/** A digest with unique, sorted pane handles. */
-export const fleetDigestArb = (options: { maxPanes?: number } = {}): fc.Arbitrary<FleetDigest> =>
-  fc.uniqueArray(fc.integer({ min: 0, max: 9999 }), { maxLength: options.maxPanes ?? 12 }).chain((ids) => {
+/** A digest with unique, sorted pane handles (each entry drawn as by `paneDigestArb`, by one arbitrary built once). */
+export const fleetDigestArb = (options: { maxPanes?: number } = {}): fc.Arbitrary<FleetDigest> => {
+  const fields = fc.record(paneDigestFields());
+  const at = fc.integer({ min: T0, max: T0 + 86_400_000 });
+  return fc.uniqueArray(fc.integer({ min: 0, max: 9999 }), { maxLength: options.maxPanes ?? 12 }).chain((ids) => {
     const sorted = [...ids].sort((a, b) => a - b);
     return fc.record({
-      at: fc.integer({ min: T0, max: T0 + 86_400_000 }),
+      at,
       panes:
         sorted.length === 0
           ? fc.constant([])
-          : fc.tuple(...sorted.map((id) => paneDigestArb(fc.constant(`%${id}` as PaneId)))),
+          : fc
+              .tuple(...sorted.map(() => fields))
+              .map((rows) => rows.map((row, index) => withFirst("handle", `%${sorted[index]}` as PaneId, row))),
       budget: usageArb,
     });
   });
+};
 
 /** One thing that can happen to a fake world; see `applyWorldAction`. */
 export type WorldAction =
