@@ -158,6 +158,8 @@ const heartbeat = (state: CoreState): StepResult => {
   }
   // The same without a first mate to push to, or with a push in flight.
   if (!heartbeatDecides(state.heartbeat, firstMatePane(state), attached)) return [state, []];
+  // Budget pressure slows the digest (never interrupts) and adds the posture line.
+  const { intervalMs, notes } = authorityHeartbeatInputs(state);
   const decision = decideHeartbeat(state.heartbeat, {
     now: state.now,
     digest: currentDigest(state),
@@ -166,8 +168,8 @@ const heartbeat = (state: CoreState): StepResult => {
     attached: state.firstMateAttached,
     repeats: state.interrupts.repeats,
     expiredUnreported: state.interrupts.expiredUnreported,
-    // Budget pressure slows the digest (never interrupts) and adds the posture line.
-    ...authorityHeartbeatInputs(state),
+    intervalMs,
+    notes,
     thresholds: state.config,
     capBytes: state.config.renderCapBytes,
   });
@@ -231,8 +233,8 @@ const concatCommands = (first: readonly Command[], second: readonly Command[]): 
 const chain = (state: CoreState, ...steps: ((s: CoreState) => StepResult)[]): StepResult => {
   let current = state;
   let commands = NO_COMMANDS;
-  for (const run of steps) {
-    const result = run(current);
+  for (let index = 0; index < steps.length; index++) {
+    const result = steps[index]!(current);
     current = result[0];
     commands = concatCommands(commands, result[1]);
   }

@@ -543,6 +543,8 @@ export const toolRequestIdOf = (event: Event): string | undefined =>
  * is logged (`lateToolOutcome`), never replied to.
  */
 export const expireToolCalls = (state: CoreState): StepResult => {
+  // Most ticks find no tool call running.
+  if (!hasPending(state.tools.pending)) return [state, []];
   const timeoutMs = state.config.toolCallTimeoutMs;
   const expired = Object.entries(state.tools.pending).filter(
     ([, pending]) => state.now - pending.requestedAt >= timeoutMs,
@@ -570,6 +572,11 @@ export const expireToolCalls = (state: CoreState): StepResult => {
     -MAX_TIMED_OUT_TOOL_CALLS,
   );
   return [{ ...next, tools: { ...next.tools, timedOut } }, commands];
+};
+
+const hasPending = (pending: ToolCallsState["pending"]): boolean => {
+  for (const requestId in pending) if (Object.hasOwn(pending, requestId)) return true;
+  return false;
 };
 
 /** The request id an effect's answer names, when it may answer a tool call. */

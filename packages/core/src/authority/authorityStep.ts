@@ -123,6 +123,9 @@ const coveredByConn = (conn: Conn, action: AuthorityAction, now: number): boolea
 
 /** Every tick: expire the conn, release due deferred spawns. */
 export const authorityTick = (state: CoreState): StepResult => {
+  const { conn, deferred } = state.authority;
+  // The usual tick: the human holds the conn (or it has not expired) and no spawn waits.
+  if (deferred.length === 0 && (conn.holder !== "first_mate" || state.now < conn.expiresAt)) return [state, []];
   const [expired, commands] = applyTransition(state, expireConn(state.authority.conn, state.now), true);
   const policy = budgetPolicyOf(state.config);
   const { due, waiting } = releaseDueSpawns(expired.authority.deferred, state.now, state.inputs.usage, policy);

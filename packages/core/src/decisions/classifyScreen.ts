@@ -68,9 +68,26 @@ export const DEFAULT_SCREEN_RULES: ScreenRuleTable = {
   ],
 };
 
-const tailOf = (text: string): string => {
+const cutTail = (text: string): string => {
   const lines = text.split("\n").filter((line) => line.trim().length > 0);
   return lines.slice(-SCREEN_TAIL_LINES).join("\n");
+};
+
+/**
+ * The tails of screens cut lately, by screen. A pane's screen is mostly the
+ * same from one capture to the next, and cutting it (split, filter, join) is
+ * most of what classifying costs. Bounded: emptied when full.
+ */
+const tails = new Map<string, string>();
+const TAILS_KEPT = 64;
+
+const tailOf = (text: string): string => {
+  const known = tails.get(text);
+  if (known !== undefined) return known;
+  if (tails.size >= TAILS_KEPT) tails.clear();
+  const tail = cutTail(text);
+  tails.set(text, tail);
+  return tail;
 };
 
 /** Pure: what a captured screen says about the agent's state, or null. */

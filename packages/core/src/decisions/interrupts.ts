@@ -349,6 +349,8 @@ export const expireOutbox = (
 ): InterruptDecision => {
   const expired = expireByAge(state, now, config, epoch);
   const capped = capOutbox(expired.state, config, epoch);
+  // Most ticks expire nothing: the state as it was, and no new list of no commands.
+  if (expired.commands.length === 0 && capped.state === state) return capped;
   return { state: capped.state, commands: [...expired.commands, ...capped.commands], verdict: "queued" };
 };
 
@@ -366,6 +368,7 @@ export const boundUnfiled = (
   config: Pick<CoreConfig, "outboxCap">,
   before = Number.NEGATIVE_INFINITY,
 ): InterruptState => {
+  if (state.unfiled.length === 0) return state;
   const waiting = bounded(
     state.unfiled.filter((entry) => entry.createdAt >= before),
     config.outboxCap,

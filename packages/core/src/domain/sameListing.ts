@@ -86,6 +86,10 @@ const sameRow = (a: PaneObservation, b: PaneObservation): boolean =>
 export const sameListing = (before: readonly PaneObservation[], after: readonly PaneObservation[]): boolean => {
   if (before === after) return true;
   if (before.length !== after.length) return false;
-  for (let index = 0; index < before.length; index++) if (!sameRow(before[index]!, after[index]!)) return false;
+  for (let index = 0; index < before.length; index++) {
+    const row = before[index]!;
+    const other = after[index]!;
+    if (row !== other && !sameRow(row, other)) return false;
+  }
   return true;
 };
