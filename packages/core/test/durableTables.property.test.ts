@@ -17,7 +17,7 @@ import { type CoreState, initialState } from "../src/state.js";
 import { step } from "../src/step.js";
 import { FLEET, heldConn, MARKER } from "./authority/authoritySupport.js";
 import { cheapExpect } from "./cheapExpect.js";
-import { T0, takeLease } from "./support.js";
+import { deepFrozen, T0, takeLease } from "./support.js";
 
 interface StoredTables {
   readonly marks: Map<string, number>;
@@ -76,12 +76,14 @@ const started = (): CoreState => {
   const [attached] = step(observed, { type: "ChannelAttached", now: T0, paneId: MARKER.paneId, firstMate: true });
   return attached;
 };
+/** Where every run starts: built once and shared (frozen: a run that wrote to it would fail). */
+const STARTED = deepFrozen(started());
 
 describe("the durable tables on file follow memory", () => {
   it("property: after every step the rows written equal the in-memory tables", () => {
     fc.assert(
       fc.property(fc.array(actionArb, { maxLength: 30 }), (actions) => {
-        let state = started();
+        let state = STARTED;
         let now = T0;
         let spawns = 0;
         const stored: StoredTables = { marks: new Map(), wakes: new Map(), repeats: new Map(), deferred: new Map() };
