@@ -7,18 +7,24 @@
  * - `sameListing`, which decides that an observation's listing is the last
  *   one again, says "same" exactly when the two listings are
  *   indistinguishable as data (a strict deep equality is the oracle);
+ * - `diverge`, given two digests listing the same panes in order, compares
+ *   each pane's rows where they stand: the changes are those it finds by
+ *   looking each pane up (as it must when the lists differ);
  * - every step of a world's life returns what the same step returns on
  *   copies of its state and event: objects no shortcut or memo has seen.
  */
 import { isDeepStrictEqual } from "node:util";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { type Change, diverge } from "../src/decisions/diverge.js";
+import type { FleetDigest } from "../src/domain/digest.js";
 import { type PaneObservation, PaneObservationSchema } from "../src/domain/observation.js";
 import type { PaneId } from "../src/domain/paneId.js";
 import { sameListing } from "../src/domain/sameListing.js";
 import type { CoreState } from "../src/state.js";
 import { step } from "../src/step.js";
-import { agentKindArb, faultActionArb, observationArb } from "../src/testing/arbitraries.js";
+import { agentKindArb, faultActionArb, fleetDigestArb, observationArb } from "../src/testing/arbitraries.js";
+import { THRESHOLDS } from "./support.js";
 import { runActions, startedWorld, type Transition, troubledActionArb } from "./worldSupport.js";
 
 /** A listed pane, its optional fields each present or absent. */
@@ -88,6 +94,14 @@ const recorded = ({ after, commands }: Transition) => [after, commands] as const
 const sameOnCopies = (transition: Transition): boolean =>
   isDeepStrictEqual(stepOnCopies(transition), recorded(transition));
 
+const paneOf = (change: Change): string | null => ("pane" in change ? change.pane.handle : null);
+
+/** `changes` regrouped by pane in the order `digest` lists its panes, the budget's last. */
+const inPaneOrder = (changes: readonly Change[], digest: FleetDigest): Change[] => [
+  ...digest.panes.flatMap((pane) => changes.filter((change) => paneOf(change) === pane.handle)),
+  ...changes.filter((change) => paneOf(change) === null),
+];
+
 describe("identity shortcuts never change what step returns", () => {
   it("sameListing says same exactly when the listings are indistinguishable as data", () => {
     fc.assert(
@@ -109,6 +123,26 @@ describe("identity shortcuts never change what step returns", () => {
           expect(sameListing(other, listing)).toBe(isDeepStrictEqual(other, listing));
         },
       ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("diverge compares two digests listing the same panes in place, as it does when it looks each one up", () => {
+    fc.assert(
+      fc.property(fleetDigestArb({ maxPanes: 6 }), fleetDigestArb({ maxPanes: 6 }), (prev, other) => {
+        // The same panes at the same places as `prev`, their rows drawn afresh where `other` has one.
+        const cur: FleetDigest = {
+          ...other,
+          panes: prev.panes.map((pane, index) => {
+            const row = other.panes[index];
+            return row === undefined ? pane : { ...row, handle: pane.handle };
+          }),
+        };
+        // Listed the other way round (not in pane order), each pane is looked up by its handle.
+        const reversed = (digest: FleetDigest): FleetDigest => ({ ...digest, panes: [...digest.panes].reverse() });
+        const lookedUp = diverge(reversed(prev), reversed(cur), THRESHOLDS);
+        expect(diverge(prev, cur, THRESHOLDS)).toEqual(inPaneOrder(lookedUp, prev));
+      }),
       { numRuns: 1000 },
     );
   });

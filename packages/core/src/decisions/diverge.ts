@@ -12,6 +12,7 @@
 import type { AgentState } from "../domain/agentState.js";
 import type { FleetDigest, PaneDigest } from "../domain/digest.js";
 import type { CiState } from "../domain/observation.js";
+import { comparePaneIds } from "../domain/paneId.js";
 
 /** What counts as material: the idle threshold and the budget step. */
 export interface DivergeThresholds {
@@ -74,19 +75,39 @@ const addPaneChanges = (changes: Change[], prev: PaneDigest, cur: PaneDigest, th
 export const ridesAlong = (change: Change): boolean =>
   change.type === "state" && change.to === "unknown" && (change.pane.stateSource ?? null) === null;
 
+/**
+ * Whether both lists name the same panes at the same places, each once (in
+ * increasing pane order, as a digest lists them): then each pane's rows are
+ * compared where they stand, without indexing them.
+ */
+const samePanesInOrder = (prev: readonly PaneDigest[], cur: readonly PaneDigest[]): boolean => {
+  if (prev.length !== cur.length) return false;
+  for (let index = 0; index < cur.length; index++) {
+    if (prev[index]!.handle !== cur[index]!.handle) return false;
+    if (index > 0 && comparePaneIds(cur[index - 1]!.handle, cur[index]!.handle) >= 0) return false;
+  }
+  return true;
+};
+
 /** Pure: every material change from `prev` to `cur`, in pane order, budget last. */
 export const diverge = (prev: FleetDigest | null, cur: FleetDigest, thresholds: DivergeThresholds): Change[] => {
   if (prev === null) return [{ type: "first_sight" }];
   const changes: Change[] = [];
-  const before = new Map(prev.panes.map((pane) => [pane.handle as string, pane]));
-  const seen = new Set<string>();
-  for (const pane of cur.panes) {
-    seen.add(pane.handle);
-    const old = before.get(pane.handle);
-    if (old === undefined) changes.push({ type: "appeared", pane });
-    else addPaneChanges(changes, old, pane, thresholds);
+  if (samePanesInOrder(prev.panes, cur.panes)) {
+    // The usual pair: nothing appeared or went, and each pane's old row is at its own place.
+    for (let index = 0; index < cur.panes.length; index++)
+      addPaneChanges(changes, prev.panes[index]!, cur.panes[index]!, thresholds);
+  } else {
+    const before = new Map(prev.panes.map((pane) => [pane.handle as string, pane]));
+    const seen = new Set<string>();
+    for (const pane of cur.panes) {
+      seen.add(pane.handle);
+      const old = before.get(pane.handle);
+      if (old === undefined) changes.push({ type: "appeared", pane });
+      else addPaneChanges(changes, old, pane, thresholds);
+    }
+    for (const pane of prev.panes) if (!seen.has(pane.handle)) changes.push({ type: "gone", pane });
   }
-  for (const pane of prev.panes) if (!seen.has(pane.handle)) changes.push({ type: "gone", pane });
   const from = prev.budget.percent;
   const to = cur.budget.percent;
   if (from !== null && to !== null && Math.abs(to - from) >= thresholds.budgetStepPoints) {

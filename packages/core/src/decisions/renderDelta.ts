@@ -13,6 +13,7 @@
 
 import type { FleetDigest, PaneDigest } from "../domain/digest.js";
 import { formatInstant } from "../domain/instant.js";
+import { utf8ByteLength } from "../domain/utf8ByteLength.js";
 import type { Change } from "./diverge.js";
 
 /** Interrupt repeats folded into the next digest ("%5 asked ×4"). */
@@ -32,8 +33,7 @@ export interface RenderOptions {
 }
 
 const STATUS_CLIP = 200;
-const encoder = new TextEncoder();
-const bytes = (text: string): number => encoder.encode(text).length;
+const bytes = utf8ByteLength;
 
 const clip = (text: string): string => {
   const flat = text.replace(/\s+/g, " ").trim();
@@ -183,10 +183,8 @@ export const renderDeltaShown = (
   (options.notes ?? []).forEach((note, index) => {
     items.push({ priority: PRIORITY.note, text: clip(note), note: index });
   });
-  // Stable sort keeps pane order within a priority.
-  const ordered = items
-    .map((item, index) => ({ ...item, index }))
-    .sort((a, b) => a.priority - b.priority || a.index - b.index);
+  // The sort is stable: pane order is kept within a priority.
+  const ordered = items.sort((a, b) => a.priority - b.priority);
 
   const head = header(digest, firstSight, items.length);
   const lines = [head];
@@ -198,14 +196,15 @@ export const renderDeltaShown = (
     const line = `- ${item.text}`;
     const remaining = ordered.length - i - 1;
     const reserve = remaining > 0 ? bytes(`\n…and ${remaining} more`) : 0;
-    if (used + 1 + bytes(line) + reserve > options.capBytes) {
+    const lineBytes = bytes(line);
+    if (used + 1 + lineBytes + reserve > options.capBytes) {
       lines.push(`…and ${ordered.length - i} more`);
       return { text: lines.join("\n"), repeatsShown, notesShown };
     }
     lines.push(line);
     if (item.repeat !== undefined) repeatsShown.push(item.repeat);
     if (item.note !== undefined) notesShown.push(item.note);
-    used += 1 + bytes(line);
+    used += 1 + lineBytes;
   }
   return { text: lines.join("\n"), repeatsShown, notesShown };
 };
