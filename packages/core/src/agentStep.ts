@@ -10,7 +10,9 @@
  * Delivery and the heartbeat are left to the event's own handler.
  */
 import type { Command } from "./commands.js";
+import type { CoreConfig } from "./config.js";
 import {
+  type AgentStateConfig,
   type AgentStatesUpdate,
   applyAgentEvidence,
   applyScreenCapture,
@@ -33,6 +35,20 @@ const toolEvidence = (state: EvidenceState, at: number, detail: string): AgentEv
   state,
   at,
   detail: detail.length > 500 ? `${detail.slice(0, 499)}…` : detail,
+});
+
+/**
+ * What the agent-state decisions read of the configuration, with no screen
+ * captures: a standby's. Only those fields (the configuration has dozens,
+ * and an observation on a standby would copy them all).
+ */
+const standbyConfig = (config: CoreConfig): AgentStateConfig => ({
+  agentEvidenceMaxAgeMs: config.agentEvidenceMaxAgeMs,
+  screenCaptureIntervalMs: config.screenCaptureIntervalMs,
+  screenCapturesPerTick: 0,
+  screenCaptureLines: config.screenCaptureLines,
+  session: config.session,
+  window: config.window,
 });
 
 const updateFor = (state: CoreState, event: Event): AgentStatesUpdate | null => {
@@ -76,7 +92,7 @@ const updateFor = (state: CoreState, event: Event): AgentStatesUpdate | null => 
         agents,
         event.panes,
         state.now,
-        state.supervisor.leaseHeld ? state.config : { ...state.config, screenCapturesPerTick: 0 },
+        state.supervisor.leaseHeld ? state.config : standbyConfig(state.config),
         state.supervisor.marker?.paneId ?? null,
         { agentSignatures: state.config.agentSignatures },
       );

@@ -521,10 +521,9 @@ const alertIdentity = (state: CoreState, paneId: string): Pick<Alert, "panePid" 
 };
 
 /** The observed pane carrying the marker's pane id, for the supervisor to tell it from a reused id. */
-const markedPaneOf = (state: CoreState, panes: readonly PaneObservation[]): Pick<SupervisorView, "markedPane"> => {
+const markedPaneOf = (state: CoreState, panes: readonly PaneObservation[]): SupervisorView["markedPane"] => {
   const markerPaneId = state.supervisor.marker?.paneId;
-  const pane = markerPaneId === undefined ? undefined : panes.find((candidate) => candidate.paneId === markerPaneId);
-  return pane === undefined ? {} : { markedPane: pane };
+  return markerPaneId === undefined ? undefined : panes.find((candidate) => candidate.paneId === markerPaneId);
 };
 
 /** Judge the supervisor and run the heartbeat on an observation already folded into state. */
@@ -538,20 +537,18 @@ const reconcileObserved = (state: CoreState, event: EventOf<"FleetObserved">, ag
     deadPaneIds: dead,
     coversMarker: event.observeId >= state.markerObserveFloor,
     atDialog: state.startupDialog.waiting !== null,
-    ...markedPaneOf(state, event.panes),
+    markedPane: markedPaneOf(state, event.panes),
   };
   const decision = decideSupervisor(state.supervisor, view, state.config);
   const strays = strayFirstMates(state, decision.state.marker?.paneId ?? null, decision.state.spawnInFlight !== null);
-  return chain(
-    state,
-    (s) => applySupervisor(s, decision),
-    (s) => [s, strays],
-    (s) => clearGoneAlerts(s, event.panes),
-    (s) => watchFirstMateScreen(s, live),
-    heartbeat,
-    deliver,
-    (s) => (again ? observe(s) : [s, []]),
-  );
+  // Step by step rather than through `chain`: every observation runs this, and a closure per step was most of its cost.
+  const [supervised, supervising] = applySupervisor(state, decision);
+  const [cleared, clearing] = clearGoneAlerts(supervised, event.panes);
+  const [watched, watching] = watchFirstMateScreen(cleared, live);
+  const [told, telling] = heartbeat(watched);
+  const [delivered, delivering] = deliver(told);
+  const [observed, observing] = again ? observe(delivered) : [delivered, NO_COMMANDS];
+  return [observed, [supervising, strays, clearing, watching, telling, delivering, observing].reduce(concatCommands)];
 };
 
 /**

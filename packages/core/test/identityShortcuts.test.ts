@@ -153,7 +153,7 @@ describe("identity shortcuts never change what step returns", () => {
       fc.property(
         fc.integer({ min: 0, max: 3 }),
         fc.array(fc.oneof({ weight: 3, arbitrary: troubledActionArb }, { weight: 1, arbitrary: faultActionArb }), {
-          maxLength: 5,
+          maxLength: 3,
         }),
         (workers, actions) => {
           const world = startedWorld(workers);
