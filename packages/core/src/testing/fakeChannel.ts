@@ -18,6 +18,8 @@ export interface FakeChannel extends ChannelPort {
   attach(paneId: PaneId, firstMate: boolean): void;
   detach(paneId: PaneId): void;
   isAttached(paneId: string): boolean;
+  /** The panes with a session attached now. */
+  attachedPanes(): PaneId[];
   /**
    * Every attached session says so again, as shims reconnecting to a
    * restarted host do (a host's channel server starts with no sessions).
@@ -74,6 +76,7 @@ const channelWith = (contents: ChannelContents): FakeChannel => {
       notify({ type: "detached", paneId });
     },
     isAttached: (paneId) => attached.has(paneId),
+    attachedPanes: () => [...attached.keys()] as PaneId[],
     reconnectAll() {
       for (const [paneId, firstMate] of attached) notify({ type: "attached", paneId: paneId as PaneId, firstMate });
     },

@@ -249,10 +249,22 @@ const worldWith = (
   let tokens = memory.tokens;
   const channelBehaviour = memory.channelBehaviour;
 
+  /**
+   * A pane that is gone takes its shim with it: the shim's session ends, as
+   * a real one's connection closes when its process dies. Otherwise a new
+   * pane given a dead pane's id (a tmux server restart numbers from %1
+   * again) would be taken as already attached.
+   */
+  const endSessionsOfGonePanes = () => {
+    for (const paneId of channel.attachedPanes()) if (!tmux.panes.has(paneId)) channel.detach(paneId);
+  };
+
   tmux.subscribe((event) => {
     // Like the runtime: a closed window, or a reconnect after the server restarted, is observed at once.
-    if (event.type === "window-closed" || event.type === "connected")
+    if (event.type === "window-closed" || event.type === "connected") {
       queue.push({ kind: "event", event: { type: "PaneExited", now: clock.now(), paneId: null } });
+      endSessionsOfGonePanes();
+    }
   });
   channel.subscribe((event) => {
     queue.push({
@@ -340,7 +352,10 @@ const worldWith = (
     "tmux.spawn": (command, now) => answer(spawnFirstMate(command, now)),
     "tmux.kill": (command, now) => {
       const closed = reachable(command.paneId);
-      if (closed) tmux.panes.delete(command.paneId);
+      if (closed) {
+        tmux.panes.delete(command.paneId);
+        endSessionsOfGonePanes();
+      }
       // A tool's terminate is always answered.
       if (command.requestId !== undefined) {
         if (!closed) answeredUnapplied(command, "no such pane");
@@ -373,6 +388,7 @@ const worldWith = (
     "tmux.killWindow": (command) => {
       const before = tmux.panes.size;
       if (!tmux.isUnavailable()) void tmux.killWindow(command.target);
+      endSessionsOfGonePanes();
       return tmux.panes.size === before ? { kind: "failed", error: "no such window" } : DONE;
     },
     "tmux.capture": (command, now) => {

@@ -108,6 +108,22 @@ describe("heartbeat invariants in a world with faults", () => {
     );
   });
 
+  it("regression: a first mate given a dead first mate's pane id by a restarted tmux server is attached once healed, not mistaken for the dead one's session", () => {
+    // The dead first mate's shim session ended with its pane; the restarted server numbers from %1 again.
+    const { world } = run(0, [
+      { type: "advance", ms: 60_000 },
+      { type: "killFirstMate" },
+      { type: "tmuxServerRestart", workers: 0 },
+      { type: "secondHostTakesOver", ms: 1_000 },
+      { type: "advance", ms: 5_000 },
+    ]);
+    heal(world);
+    const pane = world.firstMatePaneId();
+    cheapExpect(pane).not.toBeNull();
+    cheapExpect(world.channel.attachedPanes()).toEqual([pane]);
+    cheapExpect(world.state().firstMateAttached).toBe(true);
+  });
+
   it("invariant 5 with faults: once the faults are over and told, an idle fleet produces no pushes and no wake-ups", () => {
     fc.assert(
       fc.property(faultyArb, fc.integer({ min: 60_000, max: 3_600_000 }), ({ workers, actions }, idleMs) => {
