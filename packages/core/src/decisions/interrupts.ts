@@ -24,6 +24,7 @@
  */
 import type { Command } from "../commands.js";
 import type { CoreConfig } from "../config.js";
+import { type FieldCopy, fieldUpdater } from "../domain/fieldUpdater.js";
 import type { InterruptKind, OutboxEntry } from "../domain/interrupt.js";
 import type { PaneId } from "../domain/paneId.js";
 import type { FoldedRepeat } from "./renderDelta.js";
@@ -72,7 +73,7 @@ export interface InterruptState {
 }
 
 /** The tables' fields, copied one by one (a field left out fails to compile). */
-const interruptFieldsOf = (state: InterruptState): { -readonly [K in keyof InterruptState]: InterruptState[K] } => ({
+const interruptFieldsOf = (state: InterruptState): FieldCopy<InterruptState> => ({
   dedupeMarks: state.dedupeMarks,
   sourceWakes: state.sourceWakes,
   repeats: state.repeats,
@@ -83,19 +84,13 @@ const interruptFieldsOf = (state: InterruptState): { -readonly [K in keyof Inter
   unfiled: state.unfiled,
 });
 
-const INTERRUPT_FIELD_COUNT = Object.keys(interruptFieldsOf({} as InterruptState)).length;
-
 /**
- * Pure: `state` with `changes`, what `{ ...state, ...changes }` gives.
- * Written out field by field: on Node 20 an object spread costs several
- * times as much, and every admitted, folded or delivered interrupt copies
- * the tables.
+ * Pure: `state` with `changes`, what `{ ...state, ...changes }` gives,
+ * copied field by field (domain/fieldUpdater.ts): every admitted, folded or
+ * delivered interrupt copies the tables.
  */
-const updateInterrupts = (state: InterruptState, changes: Partial<InterruptState>): InterruptState =>
-  // Tables with fields of their own beyond these (none is made so) are spread, so nothing is dropped.
-  Object.keys(state).length === INTERRUPT_FIELD_COUNT
-    ? Object.assign(interruptFieldsOf(state), changes)
-    : { ...state, ...changes };
+const updateInterrupts: (state: InterruptState, changes: Partial<InterruptState>) => InterruptState =
+  fieldUpdater(interruptFieldsOf);
 
 /** Empty interrupt tables. */
 export const INITIAL_INTERRUPTS: InterruptState = {
