@@ -41,23 +41,21 @@ const bySeq = (a: OutboxEntry, b: OutboxEntry) => a.seq - b.seq;
 const applySwitch = (state: CoreState, change: ChannelSwitch): StepResult => {
   let next: CoreState = updateState(state, { channel: change.state });
   if (change.rollBackTo) {
-    next = {
-      ...next,
+    next = updateState(next, {
       heartbeat: { ...next.heartbeat, lastSent: change.rollBackTo.lastSent, inFlight: null, wakeRequestedFor: null },
-    };
+    });
   }
   if (change.requeue) {
     const known = new Set(next.interrupts.outbox.map((entry) => entry.seq));
     const back = change.requeue.filter((entry) => !known.has(entry.seq));
-    next = {
-      ...next,
+    next = updateState(next, {
       interrupts: {
         ...next.interrupts,
         // A push in flight now is never counted: its entry stays queued for `inbox`.
         delivering: null,
         outbox: [...back, ...next.interrupts.outbox].sort(bySeq),
       },
-    };
+    });
   }
   return [next, change.commands];
 };
@@ -217,22 +215,20 @@ export const digestPulled = (
   },
 ): StepResult => {
   if (pull.paneId !== firstMateOf(state)) return [state, []];
-  let next: CoreState = {
-    ...state,
+  let next: CoreState = updateState(state, {
     channel: { ...state.channel, delivered: pull.digest },
     heartbeat: { ...state.heartbeat, lastSent: pull.digest },
-  };
+  });
   if (state.channel.mode === "unavailable") {
     const repeats = { ...next.interrupts.repeats };
     for (const key of pull.repeatKeys) delete repeats[key];
-    next = {
-      ...next,
+    next = updateState(next, {
       interrupts: {
         ...next.interrupts,
         repeats,
         expiredUnreported: Math.max(0, next.interrupts.expiredUnreported - pull.expiredReported),
       },
-    };
+    });
   }
   return [next, []];
 };
@@ -241,11 +237,10 @@ export const digestPulled = (
 export const inboxPulled = (state: CoreState, paneId: PaneId, seqs: readonly number[]): StepResult => {
   if (paneId !== firstMateOf(state) || seqs.length === 0) return [state, []];
   const pulled = new Set(seqs);
-  const next: CoreState = {
-    ...state,
+  const next: CoreState = updateState(state, {
     channel: { ...state.channel, held: state.channel.held.filter((entry) => !pulled.has(entry.seq)) },
     interrupts: { ...state.interrupts, outbox: state.interrupts.outbox.filter((entry) => !pulled.has(entry.seq)) },
-  };
+  });
   return [next, seqs.map((seq): Command => ({ type: "store.markDelivered", seq, epoch: state.supervisor.leaseEpoch }))];
 };
 
@@ -280,10 +275,10 @@ export const wakeHeartbeat = (state: CoreState, digest: FleetDigest, intervalMs:
 };
 
 /** Pure: a wake-up was typed (or not). */
-export const wakeSettled = (state: CoreState, requestId: string, typed: boolean): CoreState => ({
-  ...state,
-  channel: { ...state.channel, wake: settleWake(state.channel.wake, requestId, typed, state.now) },
-});
+export const wakeSettled = (state: CoreState, requestId: string, typed: boolean): CoreState =>
+  updateState(state, {
+    channel: { ...state.channel, wake: settleWake(state.channel.wake, requestId, typed, state.now) },
+  });
 
 /**
  * Pure: a new first mate (or none): its channel starts unconfirmed, and the
@@ -293,13 +288,12 @@ export const resetChannelForNewFirstMate = (state: CoreState): CoreState => {
   const held = state.channel.held;
   const known = new Set(state.interrupts.outbox.map((entry) => entry.seq));
   const back = held.filter((entry) => !known.has(entry.seq));
-  return {
-    ...state,
+  return updateState(state, {
     channel: INITIAL_CHANNEL_DELIVERY,
     startupDialog: INITIAL_STARTUP_DIALOG,
     interrupts:
       back.length === 0
         ? state.interrupts
         : { ...state.interrupts, outbox: [...back, ...state.interrupts.outbox].sort(bySeq) },
-  };
+  });
 };

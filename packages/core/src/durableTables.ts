@@ -30,7 +30,7 @@ import type { FoldedRepeat } from "./decisions/renderDelta.js";
 import type { InterruptTableChanges, InterruptTables } from "./domain/interruptTables.js";
 import type { PaneId } from "./domain/paneId.js";
 import type { Hydration } from "./events.js";
-import type { CoreState } from "./state.js";
+import { type CoreState, updateState } from "./state.js";
 
 const sameTimes = (a: readonly number[], b: readonly number[]): boolean =>
   a.length === b.length && a.every((at, index) => at === b[index]);
@@ -195,7 +195,7 @@ export const mergeStoredTables = (
     joined.length === state.authority.deferred.length
       ? state.authority.deferred
       : joined.sort((a, b) => a.requestedAt - b.requestedAt).slice(0, DEFERRED_SPAWN_CAP);
-  return { ...state, interrupts, authority: { ...state.authority, deferred: queue } };
+  return updateState(state, { interrupts, authority: { ...state.authority, deferred: queue } });
 };
 
 /**
@@ -207,20 +207,20 @@ export const withStoredTables = (
   state: CoreState,
   tables: InterruptTables | undefined,
   deferred: readonly DeferredSpawn[] | undefined,
-): CoreState => ({
-  ...state,
-  interrupts:
-    tables === undefined
-      ? state.interrupts
-      : { ...state.interrupts, ...restoreInterruptTables(tables, state.now, state.config) },
-  authority:
-    deferred === undefined
-      ? state.authority
-      : {
-          ...state.authority,
-          deferred: [...deferred].sort((a, b) => a.requestedAt - b.requestedAt).slice(0, DEFERRED_SPAWN_CAP),
-        },
-});
+): CoreState =>
+  updateState(state, {
+    interrupts:
+      tables === undefined
+        ? state.interrupts
+        : { ...state.interrupts, ...restoreInterruptTables(tables, state.now, state.config) },
+    authority:
+      deferred === undefined
+        ? state.authority
+        : {
+            ...state.authority,
+            deferred: [...deferred].sort((a, b) => a.requestedAt - b.requestedAt).slice(0, DEFERRED_SPAWN_CAP),
+          },
+  });
 
 /**
  * Pure: `state` with the durable tables of `hydration` (none when the read
@@ -234,9 +234,8 @@ export const withHydratedTables = (state: CoreState, hydration: Hydration | null
   const deferred = [...(hydration.deferred ?? [])]
     .sort((a, b) => a.requestedAt - b.requestedAt)
     .slice(0, DEFERRED_SPAWN_CAP);
-  return {
-    ...state,
+  return updateState(state, {
     interrupts: { ...state.interrupts, ...restored },
     authority: { ...state.authority, deferred },
-  };
+  });
 };

@@ -17,7 +17,7 @@
  * unfiles what they were for the same way.
  */
 import type { Command, CommandType } from "./commands.js";
-import type { CoreState } from "./state.js";
+import { type CoreState, updateState } from "./state.js";
 
 /** The store writes that only the lease holder makes (besides the marker, ledger and give-up). */
 export const HOLDER_WRITES: ReadonlySet<CommandType> = new Set<CommandType>([
@@ -41,7 +41,7 @@ export const UNFILED_ALERTS_CAP = 1_000;
 export const markAlertsUnfiled = (state: CoreState, paneIds: readonly string[]): CoreState => {
   if (paneIds.length === 0) return state;
   const panes = [...state.unfiledAlerts.filter((paneId) => !paneIds.includes(paneId)), ...paneIds];
-  return { ...state, unfiledAlerts: panes.slice(-UNFILED_ALERTS_CAP) };
+  return updateState(state, { unfiledAlerts: panes.slice(-UNFILED_ALERTS_CAP) });
 };
 
 /**

@@ -202,14 +202,13 @@ const applySupervisor = (state: CoreState, decision: SupervisorDecision): StepRe
     if (after !== null) probe.push({ type: "timer.wakeAt", at: next.now + next.config.firstMateScreenIntervalMs });
     // Interrupts held for the old first mate (never confirmed heard) go back to the outbox first.
     next = resetChannelForNewFirstMate(next);
-    next = {
-      ...next,
+    next = updateState(next, {
       heartbeat: resetForNewFirstMate(next.heartbeat),
       // Attached already when its verified session came first (the marker read after it).
       firstMateAttached: after !== null && next.firstMateSession === after.paneId,
       markerObserveFloor: next.observe.nextId,
       interrupts: { ...next.interrupts, delivering: null },
-    };
+    });
   }
   const [dropped, connCommands] = dropConnIfMarkerChanged(next, before);
   return [dropped, [...decision.commands, ...connCommands, ...probe]];
@@ -271,8 +270,7 @@ const onStarted = (state: CoreState, event: EventOf<"Started">): StepResult => {
   for (const alert of hydration.alerts) alerts[alert.paneId] = alert;
   const outbox = [...hydration.outbox].sort((a, b) => a.seq - b.seq);
   const lastSeq = Math.max(hydration.lastOutboxSeq, ...outbox.map((entry) => entry.seq), 0);
-  const next: CoreState = {
-    ...state,
+  const next: CoreState = updateState(state, {
     owner: event.owner,
     fleetSeen: false,
     supervisor: {
@@ -289,7 +287,7 @@ const onStarted = (state: CoreState, event: EventOf<"Started">): StepResult => {
     },
     interrupts: { ...state.interrupts, outbox, lastSeq },
     alerts,
-  };
+  });
   return chain(next, (s) => restoreAuthority(s, hydration), onTickedInner);
 };
 
@@ -305,13 +303,12 @@ const onStarted = (state: CoreState, event: EventOf<"Started">): StepResult => {
  * (onSupervisorStateRead).
  */
 const onStartedUnhydrated = (state: CoreState, event: EventOf<"Started">): StepResult => {
-  const next: CoreState = {
-    ...state,
+  const next: CoreState = updateState(state, {
     owner: event.owner,
     fleetSeen: false,
     supervisor: { ...state.supervisor, leaseHeld: false, leaseEpoch: 0, synced: false },
     interrupts: { ...state.interrupts, lastSeq: Math.max(state.interrupts.lastSeq, event.now) },
-  };
+  });
   return chain(next, (s) => restoreAuthority(s, EMPTY_HYDRATION), onTickedInner);
 };
 
@@ -378,21 +375,32 @@ const rewriteMarker = (state: CoreState): StepResult => {
   return [next, [{ type: "store.setMarker", marker: supervisor.marker, epoch: supervisor.leaseEpoch }]];
 };
 
-const onTickedInner = (state: CoreState): StepResult =>
-  chain(
-    state,
-    renewLease,
-    expire,
-    authorityTick,
-    channelTick,
-    scheduleTick,
-    resync,
-    rewriteMarker,
-    fileWhatWaits,
-    expireToolCalls,
-    observe,
-    deliver,
-  );
+/**
+ * `result`, then `next` on its state: its commands followed by `next`'s, and
+ * `result` itself when `next` changed nothing. For sequences written out
+ * step by step, where each call names its step: a loop over a list of steps
+ * calls every one from the same place, which cannot be specialised for any.
+ */
+const andThen = (result: StepResult, next: (state: CoreState) => StepResult): StepResult => {
+  const after = next(result[0]);
+  if (after[1].length === 0) return after[0] === result[0] ? result : [after[0], result[1]];
+  return [after[0], concatCommands(result[1], after[1])];
+};
+
+/** Every tick: the lease, the outbox, the conn and channel, the next tick, the store's state, the tools, an observation, a delivery. */
+const onTickedInner = (state: CoreState): StepResult => {
+  let result = renewLease(state);
+  result = andThen(result, expire);
+  result = andThen(result, authorityTick);
+  result = andThen(result, channelTick);
+  result = andThen(result, scheduleTick);
+  result = andThen(result, resync);
+  result = andThen(result, rewriteMarker);
+  result = andThen(result, fileWhatWaits);
+  result = andThen(result, expireToolCalls);
+  result = andThen(result, observe);
+  return andThen(result, deliver);
+};
 
 const onFleetObserved = (state: CoreState, event: EventOf<"FleetObserved">): StepResult => {
   const inFlight = state.observe.inFlight;
@@ -548,7 +556,9 @@ const reconcileObserved = (state: CoreState, event: EventOf<"FleetObserved">, ag
   const [told, telling] = heartbeat(watched);
   const [delivered, delivering] = deliver(told);
   const [observed, observing] = again ? observe(delivered) : [delivered, NO_COMMANDS];
-  return [observed, [supervising, strays, clearing, watching, telling, delivering, observing].reduce(concatCommands)];
+  const supervisorCommands = concatCommands(concatCommands(supervising, strays), clearing);
+  const channelCommands = concatCommands(concatCommands(watching, telling), concatCommands(delivering, observing));
+  return [observed, concatCommands(supervisorCommands, channelCommands)];
 };
 
 /**
@@ -590,14 +600,13 @@ const onInputsUpdated = (state: CoreState, event: EventOf<"InputsUpdated">): Ste
   // Each named pane's inputs belong to the pane the last listing shows under its id (paneInputOwners.ts).
   const owners = { ...(state.inputOwners ?? {}) };
   for (const paneId of Object.keys(event.panes ?? {})) owners[paneId] = inputOwner(state.fleet, paneId);
-  let next: CoreState = {
-    ...state,
+  let next: CoreState = updateState(state, {
     inputOwners: owners,
     inputs: {
       panes: { ...state.inputs.panes, ...(event.panes ?? {}) },
       usage: event.usage ?? state.inputs.usage,
     },
-  };
+  });
   const commands: Command[] = [];
   for (const [paneId, input] of Object.entries(event.panes ?? {})) {
     const before = state.inputs.panes[paneId as PaneId];
@@ -674,14 +683,13 @@ const onEmitSettled = (state: CoreState, emitId: string, delivered: boolean): St
         repeats[key] = { ...current, count: current.count - told };
       else delete repeats[key];
     }
-    next = {
-      ...next,
+    next = updateState(next, {
       interrupts: {
         ...next.interrupts,
         repeats,
         expiredUnreported: Math.max(0, next.interrupts.expiredUnreported - settled.settled.expiredReported),
       },
-    };
+    });
   }
   return [next, acceptCommands];
 };
@@ -738,15 +746,14 @@ const onLeaseRenewed = (state: CoreState, event: EventOf<"LeaseRenewed">): StepR
   // The usual renewal (held, same epoch) changes nothing.
   if (!taken && before.leaseHeld === event.held && before.leaseEpoch === leaseEpoch && before.synced === synced)
     return [state, []];
-  const next: CoreState = {
-    ...state,
+  const next: CoreState = updateState(state, {
     supervisor: {
       ...before,
       leaseHeld: event.held,
       leaseEpoch,
       synced,
     },
-  };
+  });
   // Taken the lease (or taken it anew): decide nothing until the store's
   // supervisor state is read again under it.
   return taken

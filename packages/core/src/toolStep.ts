@@ -39,7 +39,7 @@ import { formatInstant } from "./domain/instant.js";
 import type { PaneId } from "./domain/paneId.js";
 import type { ActingTool, ToolCall, ToolReply, ToolRequest } from "./domain/toolCall.js";
 import type { Event, EventOf } from "./events.js";
-import type { CoreState } from "./state.js";
+import { type CoreState, updateState } from "./state.js";
 
 type StepResult = readonly [CoreState, readonly Command[]];
 
@@ -88,14 +88,14 @@ const log = (state: CoreState, text: string): Command => ({
   entry: { kind: "narrative", text: text.slice(0, 2000), at: state.now, author: "kit" },
 });
 
-const track = (state: CoreState, requestId: string, pending: PendingToolCall): CoreState => ({
-  ...state,
-  tools: { ...state.tools, pending: { ...state.tools.pending, [requestId]: pending } },
-});
+const track = (state: CoreState, requestId: string, pending: PendingToolCall): CoreState =>
+  updateState(state, {
+    tools: { ...state.tools, pending: { ...state.tools.pending, [requestId]: pending } },
+  });
 
 const untrack = (state: CoreState, requestId: string): CoreState => {
   const { [requestId]: _settled, ...pending } = state.tools.pending;
-  return { ...state, tools: { ...state.tools, pending } };
+  return updateState(state, { tools: { ...state.tools, pending } });
 };
 
 /** The pane as the fleet knows it now; tools only touch live, known panes. */
@@ -571,7 +571,7 @@ export const expireToolCalls = (state: CoreState): StepResult => {
   const timedOut = [...next.tools.timedOut, ...expired.map(([requestId]) => requestId)].slice(
     -MAX_TIMED_OUT_TOOL_CALLS,
   );
-  return [{ ...next, tools: { ...next.tools, timedOut } }, commands];
+  return [updateState(next, { tools: { ...next.tools, timedOut } }), commands];
 };
 
 const hasPending = (pending: ToolCallsState["pending"]): boolean => {
@@ -635,10 +635,9 @@ const lateOutcomeText = (event: Event): string => {
 export const lateToolOutcome = (state: CoreState, event: Event): StepResult | null => {
   const requestId = answeredRequestIdOf(event);
   if (requestId === undefined || !state.tools.timedOut.includes(requestId)) return null;
-  const forgotten: CoreState = {
-    ...state,
+  const forgotten: CoreState = updateState(state, {
     tools: { ...state.tools, timedOut: state.tools.timedOut.filter((id) => id !== requestId) },
-  };
+  });
   const logged = log(
     state,
     `late outcome of tool call ${requestId} (answered as timed out): ${lateOutcomeText(event)}`,

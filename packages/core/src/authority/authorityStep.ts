@@ -19,7 +19,7 @@ import type { Command } from "../commands.js";
 import { formatInstant } from "../domain/instant.js";
 import type { Marker } from "../domain/marker.js";
 import type { Hydration } from "../events.js";
-import type { CoreState } from "../state.js";
+import { type CoreState, updateState } from "../state.js";
 import { type AuthorityAction, describeAction } from "./authorityAction.js";
 import type { AuthorityEvent } from "./authorityEvents.js";
 import { budgetPolicyOf } from "./authorityState.js";
@@ -72,10 +72,9 @@ const connNotice = (conn: Conn, reasonText: string | null): { content: string; m
 const applyTransition = (state: CoreState, transition: ConnTransition, alert: boolean): StepResult => {
   if (transition.logText === null) return [state, []];
   const notices = state.authority.notices + 1;
-  const next: CoreState = {
-    ...state,
+  const next: CoreState = updateState(state, {
     authority: { ...state.authority, conn: transition.conn, notices, connVersion: state.authority.connVersion + 1 },
-  };
+  });
   const commands: Command[] = [{ type: "store.setConn", conn: transition.conn }, log(state, transition.logText)];
   const marker = state.supervisor.marker;
   if (marker !== null && state.firstMateAttached) {
@@ -100,10 +99,9 @@ const applyTransition = (state: CoreState, transition: ConnTransition, alert: bo
 /** At `Started`: restore the stored conn, unless it belongs to another first mate or has expired. */
 export const restoreAuthority = (state: CoreState, hydration: Hydration): StepResult => {
   const stored = hydration.conn ?? HUMAN_CONN;
-  const restored: CoreState = {
-    ...state,
+  const restored: CoreState = updateState(state, {
     authority: { ...state.authority, conn: stored, connVersion: state.authority.connVersion + 1 },
-  };
+  });
   const dropped = dropConnOnRestart(stored, state.now, hydration.marker?.attempt ?? null);
   if (dropped.logText !== null) return applyTransition(restored, dropped, true);
   const [expired, commands] = applyTransition(restored, expireConn(stored, state.now), true);
@@ -153,13 +151,68 @@ export const authorityTick = (state: CoreState): StepResult => {
       });
     }
   }
-  return [{ ...expired, authority: { ...expired.authority, deferred: waiting } }, [...commands, ...released]];
+  return [updateState(expired, { authority: { ...expired.authority, deferred: waiting } }), [...commands, ...released]];
 };
 
-/** The heartbeat's interval and notes under the current budget and identity. */
-export const authorityHeartbeatInputs = (
-  state: CoreState,
-): { readonly intervalMs: number; readonly notes: readonly string[] } => {
+/** The heartbeat's interval and the notes that ride along with a push. */
+export interface HeartbeatInputs {
+  readonly intervalMs: number;
+  readonly notes: readonly string[];
+}
+
+/** Everything `heartbeatInputsOf` reads of a state: equal sources give equal inputs. */
+interface HeartbeatInputSources {
+  readonly config: CoreState["config"];
+  readonly usage: CoreState["inputs"]["usage"];
+  readonly deferredCount: number;
+  readonly conn: CoreState["authority"]["conn"];
+  readonly pushCount: number;
+  readonly identityEditedAtPush: number;
+  readonly identityChars: CoreState["authority"]["identityChars"];
+}
+
+/**
+ * The last inputs computed, with what they were computed from. The heartbeat
+ * asks at every observation, and between two pushes nothing they depend on
+ * changes, so the notes (dates and sentences) need not be written again.
+ */
+let lastHeartbeatInputs: { readonly sources: HeartbeatInputSources; readonly inputs: HeartbeatInputs } | null = null;
+
+const sameSources = (sources: HeartbeatInputSources, state: CoreState): boolean =>
+  sources.config === state.config &&
+  sources.usage === state.inputs.usage &&
+  sources.deferredCount === state.authority.deferred.length &&
+  sources.conn === state.authority.conn &&
+  sources.pushCount === state.heartbeat.pushCount &&
+  sources.identityEditedAtPush === state.authority.identityEditedAtPush &&
+  sources.identityChars === state.authority.identityChars;
+
+/**
+ * Pure: the heartbeat's interval and notes under the current budget and
+ * identity (the same object as last time when they were computed from the
+ * same sources: the result is never written to).
+ */
+export const authorityHeartbeatInputs = (state: CoreState): HeartbeatInputs => {
+  if (lastHeartbeatInputs !== null && sameSources(lastHeartbeatInputs.sources, state))
+    return lastHeartbeatInputs.inputs;
+  const inputs = heartbeatInputsOf(state);
+  lastHeartbeatInputs = {
+    sources: {
+      config: state.config,
+      usage: state.inputs.usage,
+      deferredCount: state.authority.deferred.length,
+      conn: state.authority.conn,
+      pushCount: state.heartbeat.pushCount,
+      identityEditedAtPush: state.authority.identityEditedAtPush,
+      identityChars: state.authority.identityChars,
+    },
+    inputs,
+  };
+  return inputs;
+};
+
+/** Pure: the heartbeat's interval and notes, computed afresh from the state's budget, conn and identity facts. */
+export const heartbeatInputsOf = (state: CoreState): HeartbeatInputs => {
   const policy = budgetPolicyOf(state.config);
   const notes: string[] = [];
   const posture = postureLine(state.inputs.usage, policy, state.config.pushIntervalMs, state.authority.deferred.length);
@@ -244,7 +297,7 @@ export const stepAuthority = (state: CoreState, event: AuthorityEvent): StepResu
         ];
       }
       return [
-        { ...state, authority: { ...state.authority, deferred: [...state.authority.deferred, event.spawn] } },
+        updateState(state, { authority: { ...state.authority, deferred: [...state.authority.deferred, event.spawn] } }),
         [
           log(
             state,
@@ -267,14 +320,13 @@ export const stepAuthority = (state: CoreState, event: AuthorityEvent): StepResu
       ];
     case "IdentityEdited":
       return [
-        {
-          ...state,
+        updateState(state, {
           authority: {
             ...state.authority,
             identityEditedAtPush: state.heartbeat.pushCount,
             identityChars: event.chars,
           },
-        },
+        }),
         [],
       ];
     case "IdentityConflictDetected": {

@@ -145,8 +145,8 @@ export const dedupeKey = (source: string, kind: string, message: string): string
   `${source}\u0000${kind}\u0000${message}`;
 
 const fold = (state: InterruptState, key: string, raised: RaisedInterrupt): InterruptState => {
-  const full = Object.keys(state.repeats).length >= INTERRUPT_TABLE_CAPS.foldedRepeats;
-  if (state.repeats[key] === undefined && full) {
+  // The table is counted only for a key it lacks: a known key is folded into its own entry whatever the count.
+  if (state.repeats[key] === undefined && Object.keys(state.repeats).length >= INTERRUPT_TABLE_CAPS.foldedRepeats) {
     const overflow = state.repeats[OVERFLOW_REPEAT_KEY];
     const repeat: FoldedRepeat = {
       source: "(several)",

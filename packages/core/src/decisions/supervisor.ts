@@ -273,6 +273,8 @@ export const decideSupervisor = (
   if (!maySupervise(state)) return { state, commands: [] };
   const judged = judgeMarker(state, view, config);
   const started = decideStart(judged.state, view.now, config);
+  // Most observations start nothing: the judged decision as it is, not a copy of it.
+  if (started.commands.length === 0 && started.state === judged.state) return judged;
   return { state: started.state, commands: [...judged.commands, ...started.commands] };
 };
 

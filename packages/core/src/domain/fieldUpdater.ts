@@ -10,6 +10,18 @@
 export type FieldCopy<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
+ * The fields `for...in` visits, counted without listing them (`Object.keys`
+ * would allocate a list per copy). A record is a plain literal, so these
+ * are its own fields; one with an inherited enumerable field counts more
+ * and is spread, which is always right.
+ */
+const enumerableFieldCount = (value: object): number => {
+  let count = 0;
+  for (const _field in value) count++;
+  return count;
+};
+
+/**
  * Pure: the update function of one record type. `fieldsOf` copies its
  * required fields into a fresh literal (its declared return type is what
  * makes a field left out fail to compile); `optionalFields` names those a
@@ -24,7 +36,7 @@ export const fieldUpdater = <T extends object>(
   const hasOnlyKnownFields = (value: T): boolean => {
     let present = requiredCount;
     for (const field of optionalFields) if (Object.hasOwn(value, field)) present++;
-    return Object.keys(value).length === present;
+    return enumerableFieldCount(value) === present;
   };
   return (value, changes) => {
     if (!hasOnlyKnownFields(value)) return { ...value, ...changes };
