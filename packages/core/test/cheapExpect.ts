@@ -8,17 +8,18 @@
  * checks every transition of 1000 runs pays that hundreds of thousands of
  * times. Here each matcher first decides with a plain comparison that can
  * only say "passes" where vitest's matcher passes too (`util.isDeepStrictEqual`
- * for `toEqual`, `Object.is` for `toBe`, ...). Whenever that comparison does
- * not settle it, the very `expect` matcher runs: it decides, and a failure
- * is vitest's own, with its diff. A message can be given as a function, built
- * only when the matcher fails.
+ * for `toEqual`, settled on plain data by a cheaper walk, plainDeepEqual.ts;
+ * `Object.is` for `toBe`, ...). Whenever that comparison does not settle it,
+ * the very `expect` matcher runs: it decides, and a failure is vitest's own,
+ * with its diff. A message can be given as a function, built only when the
+ * matcher fails.
  *
  * Not for values with asymmetric matchers or custom equality testers (there
  * are none in the suite): those always take vitest's path, so they stay
  * correct, only not cheaper. One-off assertions keep plain `expect`.
  */
-import { isDeepStrictEqual } from "node:util";
 import { expect } from "vitest";
+import { deepStrictEqual } from "./plainDeepEqual.js";
 
 /** A failure message, or a function building it when (and only when) a matcher fails. */
 export type LazyMessage = string | (() => string);
@@ -107,7 +108,7 @@ class CheapExpectation<T> {
    * left to vitest.
    */
   toEqual(expected: unknown): void {
-    if (isDeepStrictEqual(this.actual, expected)) return;
+    if (deepStrictEqual(this.actual, expected)) return;
     this.vitest().toEqual(expected);
   }
 
@@ -146,7 +147,7 @@ class CheapExpectation<T> {
 
   /** `expect(actual).toContainEqual(item)`: an item deeply and strictly equal is equal to vitest too. */
   toContainEqual(item: unknown): void {
-    if (Array.isArray(this.actual) && this.actual.some((element) => isDeepStrictEqual(element, item))) return;
+    if (Array.isArray(this.actual) && this.actual.some((element) => deepStrictEqual(element, item))) return;
     this.vitest().toContainEqual(item);
   }
 

@@ -25,6 +25,7 @@ import type { CoreState } from "../src/state.js";
 import { step } from "../src/step.js";
 import { agentKindArb, faultActionArb, fleetDigestArb, observationArb } from "../src/testing/arbitraries.js";
 import { cheapExpect } from "./cheapExpect.js";
+import { deepStrictEqual } from "./plainDeepEqual.js";
 import { THRESHOLDS } from "./support.js";
 import { runActions, startedWorld, type Transition, troubledActionArb } from "./worldSupport.js";
 
@@ -93,7 +94,7 @@ const stepOnCopies = ({ before, event }: Transition) => step(copyOf(before), str
 const recorded = ({ after, commands }: Transition) => [after, commands] as const;
 
 const sameOnCopies = (transition: Transition): boolean =>
-  isDeepStrictEqual(stepOnCopies(transition), recorded(transition));
+  deepStrictEqual(stepOnCopies(transition), recorded(transition));
 
 const paneOf = (change: Change): string | null => ("pane" in change ? change.pane.handle : null);
 
