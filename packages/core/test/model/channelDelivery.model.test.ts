@@ -44,6 +44,10 @@ interface Real {
   knowledge: Knowledge;
   /** Wake-ups whose text was already checked. */
   wakeTextsChecked: number;
+  /** The sequence numbers of the interrupts the core admitted (`store.enqueueOutbox`), read up to `commandsRead`. */
+  readonly admitted: number[];
+  /** Commands of the world's log already read for `admitted` (the world only appends to it). */
+  commandsRead: number;
 }
 
 type ChannelCommand = fc.Command<Model, Real>;
@@ -97,9 +101,8 @@ const rebuild = (world: FakeWorld, knowledge: Knowledge): Knowledge => {
       knowledge.given.clear();
       knowledge.picture = null;
     }
-    const firstMate = before.supervisor.marker?.paneId;
-    const hears = behaviourOf(world, firstMate) !== "deaf";
-    if (event.type === "EmitSucceeded" && hears) {
+    // Asked only of an emit's success: the only event it decides anything for.
+    if (event.type === "EmitSucceeded" && behaviourOf(world, before.supervisor.marker?.paneId) !== "deaf") {
       const inFlight = before.heartbeat.inFlight;
       if (inFlight?.emitId === event.emitId) {
         knowledge.given.add(inFlight.digest);
@@ -173,6 +176,16 @@ const checkAlways = (model: Model, real: Real) => {
     cheapExpect(sent[real.wakeTextsChecked]!.text).not.toMatch(/%\d/);
 };
 
+/** Every interrupt the core admitted so far, in order: `admitted`, brought up to date with the commands logged since. */
+const admittedSeqs = (real: Real): readonly number[] => {
+  const commands = real.world.commands;
+  for (; real.commandsRead < commands.length; real.commandsRead++) {
+    const command = commands[real.commandsRead]!;
+    if (command.type === "store.enqueueOutbox") real.admitted.push(command.entry.seq);
+  }
+  return real.admitted;
+};
+
 const pick = (model: Model, index: number): PaneId | undefined =>
   model.workers.length === 0 ? undefined : model.workers[index % model.workers.length];
 
@@ -220,7 +233,7 @@ class NeedHuman implements ChannelCommand {
   check = (model: Readonly<Model>) => model.workers.length > 0;
   run(model: Model, real: Real) {
     const { world } = real;
-    const before = world.commands.filter((command) => command.type === "store.enqueueOutbox").length;
+    const before = admittedSeqs(real).length;
     world.inject({
       type: "NotifyReceived",
       now: world.now(),
@@ -229,7 +242,7 @@ class NeedHuman implements ChannelCommand {
       message: this.message,
     });
     world.drive();
-    model.admitted += world.commands.filter((command) => command.type === "store.enqueueOutbox").length - before;
+    model.admitted += admittedSeqs(real).length - before;
     checkAlways(model, real);
   }
   toString = () => `NeedHuman(${this.index}, ${this.message})`;
@@ -372,9 +385,7 @@ class Settle implements ChannelCommand {
     ).toEqual([]);
     // And, independent of `diverge` and the core's digest: what it has is the fleet as tmux has it (no CI is fed here).
     cheapExpect(knownPicture(knowledge.picture)).toEqual(referenceModel().expected(world));
-    const admitted = world.commands
-      .filter((command) => command.type === "store.enqueueOutbox")
-      .map((command) => (command.type === "store.enqueueOutbox" ? command.entry.seq : 0));
+    const admitted = admittedSeqs(real);
     cheapExpect(admitted).toHaveLength(model.admitted);
     cheapExpect(admitted.filter((seq) => !knowledge.seqs.has(seq))).toEqual([]);
     // What the first mate got was marked delivered in the store, and nothing else is pending.
@@ -417,7 +428,10 @@ const startWorld = (first: Behaviour): { model: Model; real: Real } => {
       world.drive();
     },
   });
-  return { model, real: { world, tools, knowledge: noKnowledge(), wakeTextsChecked: 0 } };
+  return {
+    model,
+    real: { world, tools, knowledge: noKnowledge(), wakeTextsChecked: 0, admitted: [], commandsRead: 0 },
+  };
 };
 
 describe("channel delivery against a model of what the first mate really has", () => {
