@@ -166,13 +166,42 @@ const fold = (state: InterruptState, key: string, raised: RaisedInterrupt): Inte
   return updateInterrupts(state, { repeats: { ...state.repeats, [key]: repeat } });
 };
 
+/** `entries` with `entry` after them: a new list (a copy of a long list, then one push, costs less than a spread). */
+const appended = <T>(entries: readonly T[], entry: T): T[] => {
+  const copy = entries.slice();
+  copy.push(entry);
+  return copy;
+};
+
+/** `kept` (a list this module just made, so its own to extend) with `entry` after it. */
+const withLast = <T>(kept: T[], entry: T): T[] => {
+  kept.push(entry);
+  return kept;
+};
+
+/** The liveness of a table whose entries all stay until cut (`bounded` then only cuts). */
+const EVERY_ENTRY_LIVE = (): boolean => true;
+
 /**
  * `entries` without those `isLive` rejects, then without the oldest beyond
  * `cap` (entries are kept oldest first, so the oldest are at the front).
  */
 const bounded = <T>(entries: readonly T[], cap: number, isLive: (entry: T) => boolean): readonly T[] => {
+  // Every entry live: only the cut (a table at its cap is cut at every entry added).
+  if (isLive === EVERY_ENTRY_LIVE) return entries.length > cap ? entries.slice(entries.length - cap) : entries;
   const live = entries.length > cap ? entries.filter(isLive) : entries;
   return live.length > cap ? live.slice(live.length - cap) : live;
+};
+
+/**
+ * Whether any of `times` lies within `windowMs` before `now`. The newest is
+ * tried first: wakes are appended as they come, so it is usually the last,
+ * and a table at its cap asks this of every source at every wake.
+ */
+const anyWithin = (times: readonly number[], now: number, windowMs: number): boolean => {
+  const last = times[times.length - 1];
+  if (last !== undefined && now - last < windowMs) return true;
+  return times.some((at) => now - at < windowMs);
 };
 
 /** Pure: admit (or fold) one interrupt. Delivery is `deliverNext`'s job. */
@@ -205,23 +234,23 @@ export const admitInterrupt = (
   };
   const next: InterruptState = updateInterrupts(state, {
     lastSeq: seq,
-    outbox: [...state.outbox, entry],
+    outbox: appended(state.outbox, entry),
     // Expired marks carry no information; past the cap the oldest go too.
     dedupeMarks: bounded(
-      [
-        ...state.dedupeMarks.filter((mark) => mark.key !== key && raised.now - mark.at < config.dedupeWindowMs),
+      withLast(
+        state.dedupeMarks.filter((mark) => mark.key !== key && raised.now - mark.at < config.dedupeWindowMs),
         { key, at: raised.now },
-      ],
+      ),
       INTERRUPT_TABLE_CAPS.dedupeKeys,
-      () => true,
+      EVERY_ENTRY_LIVE,
     ),
     sourceWakes: bounded(
-      [
-        ...state.sourceWakes.filter((wakes) => wakes.source !== raised.source),
-        { source: raised.source, times: [...recentWakes, raised.now] },
-      ],
+      withLast(
+        state.sourceWakes.filter((wakes) => wakes.source !== raised.source),
+        { source: raised.source, times: appended(recentWakes, raised.now) },
+      ),
       INTERRUPT_TABLE_CAPS.rateSources,
-      (wakes) => wakes.times.some((at) => raised.now - at < config.rateLimitWindowMs),
+      (wakes) => anyWithin(wakes.times, raised.now, config.rateLimitWindowMs),
     ),
   });
   const capped = capOutbox(next, config, epoch);
@@ -322,6 +351,8 @@ export const settleDelivery = (
 
 /** The store's expiry bound, lowered so that the entry being delivered is not dropped. */
 const keepDelivering = (state: InterruptState, before: number): number => {
+  // Nothing being delivered (the usual case): no entry to look for.
+  if (state.delivering === null) return before;
   const delivering = state.outbox.find((entry) => entry.seq === state.delivering);
   return delivering === undefined ? before : Math.min(before, delivering.createdAt);
 };
@@ -340,11 +371,26 @@ export const capOutbox = (
 ): InterruptDecision => {
   const excess = state.outbox.length - config.outboxCap;
   if (excess <= 0) return { state, commands: [], verdict: "queued" };
-  const waiting = state.outbox.filter((entry) => entry.seq !== state.delivering);
-  const lastToGo = waiting[Math.min(excess, waiting.length) - 1];
+  const lastToGo = lastWaitingToGo(state, excess);
   if (lastToGo === undefined) return { state, commands: [], verdict: "queued" };
   const before = keepDelivering(state, lastToGo.createdAt + 1);
   return dropBefore(state, before, epoch);
+};
+
+/**
+ * The `excess`-th entry not being delivered, oldest first (the last of all
+ * when there are fewer): read in place, without listing the waiting entries
+ * of an outbox at its cap for every entry admitted.
+ */
+const lastWaitingToGo = (state: InterruptState, excess: number): OutboxEntry | undefined => {
+  let last: OutboxEntry | undefined;
+  let counted = 0;
+  for (const entry of state.outbox) {
+    if (entry.seq === state.delivering) continue;
+    last = entry;
+    if (++counted === excess) break;
+  }
+  return last;
 };
 
 /** Drop the entries created before `before` (never the one being delivered), in memory and in the store. */
@@ -392,7 +438,7 @@ export const boundUnfiled = (
   const waiting = bounded(
     state.unfiled.filter((entry) => entry.createdAt >= before),
     config.outboxCap,
-    () => true,
+    EVERY_ENTRY_LIVE,
   );
   const dropped = state.unfiled.length - waiting.length;
   return dropped === 0
