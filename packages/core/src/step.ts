@@ -381,10 +381,13 @@ const rewriteMarker = (state: CoreState): StepResult => {
  * step by step, where each call names its step: a loop over a list of steps
  * calls every one from the same place, which cannot be specialised for any.
  */
-const andThen = (result: StepResult, next: (state: CoreState) => StepResult): StepResult => {
-  const after = next(result[0]);
-  if (after[1].length === 0) return after[0] === result[0] ? result : [after[0], result[1]];
-  return [after[0], concatCommands(result[1], after[1])];
+const andThen = (result: StepResult, next: (state: CoreState) => StepResult): StepResult =>
+  joined(result, next(result[0]));
+
+/** `before`, then `after` (run on `before`'s state): `after`'s state and both their commands; `before` when `after` changed nothing. */
+const joined = (before: StepResult, after: StepResult): StepResult => {
+  if (after[1].length === 0) return after[0] === before[0] ? before : [after[0], before[1]];
+  return [after[0], concatCommands(before[1], after[1])];
 };
 
 /** Every tick: the lease, the outbox, the conn and channel, the next tick, the store's state, the tools, an observation, a delivery. */
@@ -661,11 +664,11 @@ const onEmitSettled = (state: CoreState, emitId: string, delivered: boolean): St
     const [accepted, acceptCommands, held] =
       delivered && entry ? channelAccepted(state, emitId, entry) : ([state, [], false] as const);
     const commands = held ? decision.commands.filter((c) => c.type !== "store.markDelivered") : decision.commands;
-    return chain(
+    const settled: StepResult = [
       updateState(accepted, { interrupts: decision.state }),
-      (s) => [s, [...commands, ...acceptCommands]],
-      (s) => (delivered ? deliver(s) : [s, []]),
-    );
+      [...commands, ...acceptCommands],
+    ];
+    return delivered ? andThen(settled, deliver) : settled;
   }
   // A digest push to an earlier first mate says nothing about this one's channel.
   const current =
@@ -698,7 +701,7 @@ const onChannelAttached = (state: CoreState, event: EventOf<"ChannelAttached">):
   if (!event.firstMate) return [state, []];
   const remembered: CoreState = updateState(state, { firstMateSession: event.paneId });
   if (event.paneId !== firstMatePane(state)) return [remembered, []];
-  return chain(updateState(remembered, { firstMateAttached: true }), deliver, heartbeat);
+  return andThen(deliver(updateState(remembered, { firstMateAttached: true })), heartbeat);
 };
 
 const onChannelDetached = (state: CoreState, event: EventOf<"ChannelDetached">): StepResult => {
@@ -718,14 +721,14 @@ const onNotify = (state: CoreState, event: EventOf<"NotifyReceived">): StepResul
   };
   const next: CoreState = updateState(state, { alerts: { ...state.alerts, [event.paneId]: alert } });
   const commands: Command[] = [{ type: "store.setAlert", alert, epoch: state.supervisor.leaseEpoch }];
-  if (event.kind !== "need_human") return chain(next, (s) => [s, commands], heartbeat);
+  if (event.kind !== "need_human") return andThen([next, commands], heartbeat);
   const [admitted, produced] = admit(next, {
     now: event.now,
     source: event.paneId,
     kind: "need_human",
     message: event.message,
   });
-  return chain(admitted, (s) => [s, [...commands, ...produced]], deliver, heartbeat);
+  return andThen(andThen([admitted, [...commands, ...produced]], deliver), heartbeat);
 };
 
 const onReport = (state: CoreState, event: EventOf<"ReportReceived">): StepResult => {
@@ -735,7 +738,7 @@ const onReport = (state: CoreState, event: EventOf<"ReportReceived">): StepResul
     kind: "report",
     message: event.message,
   });
-  return chain(admitted, (s) => [s, produced], deliver);
+  return andThen([admitted, produced], deliver);
 };
 
 const onLeaseRenewed = (state: CoreState, event: EventOf<"LeaseRenewed">): StepResult => {
@@ -884,6 +887,13 @@ const onSupervisorReset = (state: CoreState): StepResult => {
   );
 };
 
+/** A sample of a pane's screen: a start-up dialog, a channel the first mate ignores, then delivery and the heartbeat. */
+const onScreenCaptured = (state: CoreState, paneId: PaneId, text: string): StepResult => {
+  const dialog = startupDialogScreen(state, paneId, text);
+  const screened = joined(dialog, channelScreen(dialog[0], paneId, text));
+  return andThen(andThen(screened, deliver), heartbeat);
+};
+
 const dispatch = (state: CoreState, event: Event): StepResult => {
   // An effect answering a tool call that already timed out: logged, never replied to again.
   const late = lateToolOutcome(state, event);
@@ -957,46 +967,27 @@ const dispatch = (state: CoreState, event: Event): StepResult => {
     case "AgentEvidenceReceived": {
       // The state itself was folded by stepAgentStates; deliver its interrupt and let the heartbeat see it.
       const turn = event.evidence.source === "hook" ? hookTurn(event.evidence.detail, event.evidence.state) : null;
-      return chain(
-        state,
-        (s) => clearAnsweredAlert(s, event),
-        (s) => (turn ? channelEvidence(s, event.paneId, turn) : [s, []]),
-        deliver,
-        heartbeat,
-      );
+      const cleared = clearAnsweredAlert(state, event);
+      const weighed = turn ? joined(cleared, channelEvidence(cleared[0], event.paneId, turn)) : cleared;
+      return andThen(andThen(weighed, deliver), heartbeat);
     }
     case "ScreenCaptured":
       // A peek's screen answers the first mate; it is not a sample of the observer's.
       if (event.requestId !== undefined) return toolScreenSettled(state, event);
-      return chain(
-        state,
-        (s) => startupDialogScreen(s, event.paneId, event.text),
-        (s) => channelScreen(s, event.paneId, event.text),
-        deliver,
-        heartbeat,
-      );
+      return onScreenCaptured(state, event.paneId, event.text);
     case "FirstMateToolCalled":
-      return chain(state, (s) => channelEvidence(s, event.paneId, { kind: "tool", ack: event.ack ?? null }));
-    case "DigestPulled":
-      return chain(
-        state,
-        (s) => channelEvidence(s, event.paneId, { kind: "tool", ack: event.ack ?? null }),
-        (s) => digestPulled(s, event),
-        heartbeat,
-      );
-    case "InboxPulled":
-      return chain(
-        state,
-        (s) => channelEvidence(s, event.paneId, { kind: "tool", ack: event.ack ?? null }),
-        (s) => inboxPulled(s, event.paneId, event.seqs),
-        deliver,
-      );
+      return channelEvidence(state, event.paneId, { kind: "tool", ack: event.ack ?? null });
+    case "DigestPulled": {
+      const weighed = channelEvidence(state, event.paneId, { kind: "tool", ack: event.ack ?? null });
+      return andThen(joined(weighed, digestPulled(weighed[0], event)), heartbeat);
+    }
+    case "InboxPulled": {
+      const weighed = channelEvidence(state, event.paneId, { kind: "tool", ack: event.ack ?? null });
+      return andThen(joined(weighed, inboxPulled(weighed[0], event.paneId, event.seqs)), deliver);
+    }
     case "TextSent":
     case "TextSendFailed":
-      return (
-        toolTextSettled(state, event) ??
-        chain(wakeSettled(state, event.requestId, event.type === "TextSent"), heartbeat)
-      );
+      return toolTextSettled(state, event) ?? heartbeat(wakeSettled(state, event.requestId, event.type === "TextSent"));
   }
 };
 
