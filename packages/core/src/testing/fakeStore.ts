@@ -1,7 +1,9 @@
 /**
  * An in-memory StorePort with the same contract as the SQLite store
  * (validation, lease semantics, outbox order). For the core's tests and
- * embedders' property tests; `snapshot()` exposes its contents.
+ * embedders' property tests; `snapshot()` exposes its contents. Every write
+ * is checked against its schema with zod's answer (`quickSafeParse`: the
+ * same acceptance and data, without zod's walk for a plain record that passes).
  */
 import * as E from "fp-ts/lib/Either.js";
 import { type Conn, ConnSchema } from "../authority/conn.js";
@@ -24,6 +26,10 @@ import type { AuthorityStorePort } from "../ports/authorityStore.js";
 import type { StoreError } from "../ports/errors.js";
 import type { LeaseState, StorePort } from "../ports/storePort.js";
 import { createMemoryAuthorityStore, type MemoryAuthorityContents } from "../runtime/memoryAuthorityStore.js";
+import { quickSafeParse } from "./quickSafeParse.js";
+
+/** One schema for a list of deferred-spawn changes (built once: its reader is kept per schema). */
+const DEFERRED_SPAWN_CHANGES = DeferredSpawnChangeSchema.array();
 
 /** What the fake store holds, table by table. */
 export interface FakeStoreContents {
@@ -257,7 +263,7 @@ const storeWith = (seed: StoreSeed): FakeStore => {
     readMarker: () => run(() => E.right(contents.marker)),
     setMarker: (marker, epoch) =>
       fenced("setMarker", epoch, () => {
-        const parsed = MarkerSchema.safeParse(marker);
+        const parsed = quickSafeParse(MarkerSchema, marker);
         if (!parsed.success) return E.left(invalid(`marker: ${parsed.error.issues[0]?.message}`));
         contents.marker = parsed.data;
         return E.right(undefined);
@@ -269,7 +275,7 @@ const storeWith = (seed: StoreSeed): FakeStore => {
       }),
     recordStart: (record, epoch) =>
       fenced("recordStart", epoch, () => {
-        const parsed = StartRecordSchema.safeParse(record);
+        const parsed = quickSafeParse(StartRecordSchema, record);
         if (!parsed.success) return E.left(invalid(`ledger: ${parsed.error.issues[0]?.message}`));
         contents.ledger.set(record.attempt, parsed.data);
         return E.right(undefined);
@@ -285,7 +291,7 @@ const storeWith = (seed: StoreSeed): FakeStore => {
     },
     appendLog: (entry) =>
       write("appendLog", () => {
-        const parsed = NewLogEntrySchema.safeParse(entry);
+        const parsed = quickSafeParse(NewLogEntrySchema, entry);
         if (!parsed.success) return E.left(invalid(`log: ${parsed.error.issues[0]?.message}`));
         const stored: LogEntry = { ...parsed.data, id: contents.log.length + 1 };
         contents.log.push(stored);
@@ -333,14 +339,14 @@ const storeWith = (seed: StoreSeed): FakeStore => {
       }),
     saveConn: (conn) =>
       write("saveConn", () => {
-        const parsed = ConnSchema.safeParse(conn);
+        const parsed = quickSafeParse(ConnSchema, conn);
         if (!parsed.success) return E.left(invalid(`conn: ${parsed.error.issues[0]?.message}`));
         authority.contents().conn = parsed.data;
         return E.right(undefined);
       }),
     addProposal: (proposal) =>
       write("addProposal", () => {
-        const parsed = NewProposalSchema.safeParse(proposal);
+        const parsed = quickSafeParse(NewProposalSchema, proposal);
         if (!parsed.success) return E.left(invalid(`proposal: ${parsed.error.issues[0]?.message}`));
         const stored: Proposal = {
           ...parsed.data,
@@ -354,7 +360,7 @@ const storeWith = (seed: StoreSeed): FakeStore => {
       }),
     proposeRoleExtension: (proposal) =>
       write("proposeRoleExtension", () => {
-        const text = LogTextSchema.safeParse(proposal.text);
+        const text = quickSafeParse(LogTextSchema, proposal.text);
         if (!text.success) return E.left(invalid("role extension text must be 1–2000 characters"));
         const stored: RoleExtension = {
           id: authority.contents().roleExtensions.length + 1,
@@ -369,7 +375,7 @@ const storeWith = (seed: StoreSeed): FakeStore => {
       }),
     saveInterruptTables: (changes, epoch) =>
       fenced("saveInterruptTables", epoch, () => {
-        const parsed = InterruptTableChangesSchema.safeParse(changes);
+        const parsed = quickSafeParse(InterruptTableChangesSchema, changes);
         if (!parsed.success) return E.left(invalid(`interrupt tables: ${parsed.error.issues[0]?.message}`));
         const repeats = new Map(contents.repeats);
         for (const row of parsed.data.repeats) {
@@ -396,7 +402,7 @@ const storeWith = (seed: StoreSeed): FakeStore => {
       }),
     saveDeferredSpawns: (changes, epoch) =>
       fenced("saveDeferredSpawns", epoch, () => {
-        const parsed = DeferredSpawnChangeSchema.array().safeParse(changes);
+        const parsed = quickSafeParse(DEFERRED_SPAWN_CHANGES, changes);
         if (!parsed.success) return E.left(invalid(`deferred spawns: ${parsed.error.issues[0]?.message}`));
         const deferred = new Map(contents.deferred);
         for (const row of parsed.data) {
