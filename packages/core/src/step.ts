@@ -71,6 +71,7 @@ import {
 } from "./decisions/supervisor.js";
 import type { Alert } from "./domain/alert.js";
 import type { FleetDigest } from "./domain/digest.js";
+import { listedPaneIds } from "./domain/listedPaneIds.js";
 import type { CiState, PaneObservation } from "./domain/observation.js";
 import { isPaneId, type PaneId } from "./domain/paneId.js";
 import { identityOf, samePane } from "./domain/paneIdentity.js";
@@ -196,20 +197,20 @@ const applySupervisor = (state: CoreState, decision: SupervisorDecision): StepRe
     decision.state === state.supervisor ? state : updateState(state, { supervisor: decision.state });
   if (state.supervisor.gaveUp !== decision.state.gaveUp)
     next = updateState(next, { gaveUpObserveFloor: next.observe.nextId });
+  // The usual decision keeps the first mate: nothing to reset, no conn to drop, no probe.
+  if (before?.paneId === after?.paneId && before?.attempt === after?.attempt) return [next, decision.commands];
   const probe: Command[] = [];
-  if (before?.paneId !== after?.paneId || before?.attempt !== after?.attempt) {
-    // A new first mate is looked at soon, not at the next tick: a start-up dialog shows within seconds.
-    if (after !== null) probe.push({ type: "timer.wakeAt", at: next.now + next.config.firstMateScreenIntervalMs });
-    // Interrupts held for the old first mate (never confirmed heard) go back to the outbox first.
-    next = resetChannelForNewFirstMate(next);
-    next = updateState(next, {
-      heartbeat: resetForNewFirstMate(next.heartbeat),
-      // Attached already when its verified session came first (the marker read after it).
-      firstMateAttached: after !== null && next.firstMateSession === after.paneId,
-      markerObserveFloor: next.observe.nextId,
-      interrupts: { ...next.interrupts, delivering: null },
-    });
-  }
+  // A new first mate is looked at soon, not at the next tick: a start-up dialog shows within seconds.
+  if (after !== null) probe.push({ type: "timer.wakeAt", at: next.now + next.config.firstMateScreenIntervalMs });
+  // Interrupts held for the old first mate (never confirmed heard) go back to the outbox first.
+  next = resetChannelForNewFirstMate(next);
+  next = updateState(next, {
+    heartbeat: resetForNewFirstMate(next.heartbeat),
+    // Attached already when its verified session came first (the marker read after it).
+    firstMateAttached: after !== null && next.firstMateSession === after.paneId,
+    markerObserveFloor: next.observe.nextId,
+    interrupts: { ...next.interrupts, delivering: null },
+  });
   const [dropped, connCommands] = dropConnIfMarkerChanged(next, before);
   return [dropped, [...decision.commands, ...connCommands, ...probe]];
 };
@@ -539,9 +540,7 @@ const markedPaneOf = (state: CoreState, panes: readonly PaneObservation[]): Supe
 
 /** Judge the supervisor and run the heartbeat on an observation already folded into state. */
 const reconcileObserved = (state: CoreState, event: EventOf<"FleetObserved">, again: boolean): StepResult => {
-  const live = new Set<string>();
-  const dead = new Set<string>();
-  for (const pane of event.panes) (pane.dead ? dead : live).add(pane.paneId);
+  const { live, dead } = listedPaneIds(event.panes);
   const view = {
     now: state.now,
     livePaneIds: live,
@@ -570,23 +569,22 @@ const reconcileObserved = (state: CoreState, event: EventOf<"FleetObserved">, ag
  * Only the lease holder judges: a standby host's marker may predate the
  * holder's spawn, and it would otherwise kill the holder's first mate.
  */
-const strayFirstMates = (state: CoreState, markerPaneId: string | null, spawning: boolean): Command[] => {
-  if (spawning || !maySupervise(state.supervisor)) return [];
-  return state.fleet
-    .filter(
-      (pane) =>
-        pane.session === state.config.session &&
-        pane.windowName === state.config.window &&
-        pane.paneId !== markerPaneId,
-    )
-    .map(
-      (pane): Command => ({
-        type: "tmux.kill",
-        paneId: pane.paneId,
-        ...(pane.pid !== null ? { pid: pane.pid } : {}),
-        reason: "stray first mate",
-      }),
-    );
+const strayFirstMates = (state: CoreState, markerPaneId: string | null, spawning: boolean): readonly Command[] => {
+  if (spawning || !maySupervise(state.supervisor)) return NO_COMMANDS;
+  // Usually there is none: no list is made then.
+  let kills: Command[] | null = null;
+  for (const pane of state.fleet) {
+    if (pane.session !== state.config.session || pane.windowName !== state.config.window) continue;
+    if (pane.paneId === markerPaneId) continue;
+    kills ??= [];
+    kills.push({
+      type: "tmux.kill",
+      paneId: pane.paneId,
+      ...(pane.pid !== null ? { pid: pane.pid } : {}),
+      reason: "stray first mate",
+    });
+  }
+  return kills ?? NO_COMMANDS;
 };
 
 const onObserveFailed = (state: CoreState, event: EventOf<"ObserveFailed">): StepResult => {
