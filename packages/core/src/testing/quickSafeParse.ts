@@ -1,19 +1,22 @@
 /**
  * `schema.safeParse(value)`, answered without zod's walk where the answer is
- * sure to be the same: the fake store checks every write as the real stores
- * do, and zod's generic walk of a record that passes cost the suites a few
- * µs per write, at hundreds of thousands of writes.
+ * sure to be the same. The fake store checks every write as the real stores
+ * do, and the arbitraries derived from schemas keep only what the schema
+ * accepts: zod's generic walk of a value that passes cost the suites
+ * microseconds per write and tens of microseconds per generated event, at
+ * hundreds of thousands of each.
  *
  * Guarantees: a value accepted here is one zod accepts, copied as zod
  * copies it (an object gets the schema's keys in the schema's order, unknown
- * keys left out; an array is a new array; a primitive is itself). Everything
- * else goes to zod, so every refusal and its message are zod's own: a value
- * that fails a check, an object that is not plain, an optional key present
- * but undefined, and every schema made of anything beyond objects, strings
- * (length and pattern checks), numbers (safe-integer and bound checks),
- * booleans, null, enums of strings, literals, nullable values, optional
- * fields and arrays (length checks) — a refinement, a default, a union, a
- * record or an unknown check sends the whole schema to zod.
+ * keys left out; an array is a new array; a primitive is itself). Everything else goes to zod, so every
+ * refusal and its message are zod's own: a value that fails a check, an
+ * object that is not plain, a key present but undefined, an absent key that
+ * zod would fill in, and any part of a schema beyond objects, strings
+ * (length in code points, as zod counts it, and pattern checks), numbers (safe-integer and bound checks),
+ * booleans, null, enums of strings, literals, nullable, optional and
+ * defaulted values, discriminated unions and arrays (length checks) — a
+ * value that reaches a refinement, a plain union, a record or an unknown
+ * check is zod's.
  */
 import type { z } from "zod";
 
@@ -44,17 +47,41 @@ interface SchemaDef {
   readonly element?: z.ZodType;
   readonly entries?: Readonly<Record<string, unknown>>;
   readonly values?: readonly unknown[];
+  readonly options?: readonly z.ZodType[];
+  readonly discriminator?: string;
+  readonly unionFallback?: boolean;
 }
 
 const defOf = (schema: z.ZodType): SchemaDef => (schema as unknown as { _zod: { def: SchemaDef } })._zod.def;
 const checksOf = (def: SchemaDef): readonly CheckDef[] => (def.checks ?? []).map((check) => check._zod.def);
 
+/**
+ * A string's length as zod counts it: in code points (a surrogate pair is
+ * one), where UTF-16 units could decide otherwise; an array's in elements.
+ */
+const codePoints = (text: string): number => {
+  let count = text.length;
+  for (let i = 0; i < text.length - 1; i++) {
+    if ((text.charCodeAt(i) & 0xfc00) === 0xd800 && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      count--;
+      i++;
+    }
+  }
+  return count;
+};
+
 /** A test of a length (a string's or an array's), or null for a check it does not know. */
-const lengthTest = (check: CheckDef): ((length: number) => boolean) | null => {
+const lengthTest = (check: CheckDef): ((value: string | readonly unknown[]) => boolean) | null => {
   const { minimum, maximum, length } = check;
-  if (check.check === "min_length" && typeof minimum === "number") return (n) => n >= minimum;
-  if (check.check === "max_length" && typeof maximum === "number") return (n) => n <= maximum;
-  if (check.check === "length_equals" && typeof length === "number") return (n) => n === length;
+  const counted = (value: string | readonly unknown[]): number =>
+    typeof value === "string" ? codePoints(value) : value.length;
+  // A code point is one or two units: only between the bound and twice it do units and code points differ.
+  if (check.check === "min_length" && typeof minimum === "number")
+    return (value) => value.length >= minimum * 2 || (value.length >= minimum && counted(value) >= minimum);
+  if (check.check === "max_length" && typeof maximum === "number")
+    return (value) => value.length <= maximum || counted(value) <= maximum;
+  if (check.check === "length_equals" && typeof length === "number")
+    return (value) => value.length >= length && value.length <= length * 2 && counted(value) === length;
   return null;
 };
 
@@ -80,8 +107,7 @@ const stringReader = (def: SchemaDef): Reader | null => {
               return pattern.test(value);
             }
           : null;
-      const length = lengthTest(check);
-      return length && ((value) => length(value.length));
+      return lengthTest(check);
     }),
   );
   return passes && ((value) => (typeof value === "string" && passes(value) ? value : UNSURE));
@@ -102,12 +128,15 @@ const numberReader = (def: SchemaDef): Reader | null => {
   return passes && ((value) => (typeof value === "number" && Number.isFinite(value) && passes(value) ? value : UNSURE));
 };
 
-const arrayReader = (def: SchemaDef): Reader | null => {
-  const element = def.element && readerOf(def.element);
-  const passes = allOf<number>(checksOf(def).map(lengthTest));
-  if (!element || !passes) return null;
+/** The reader of a schema (or a part of one) it does not model: every value of it goes to zod. */
+const zodDecides: Reader = () => UNSURE;
+
+const arrayReader = (def: SchemaDef): Reader => {
+  const element = def.element ? readerOf(def.element) : zodDecides;
+  const passes = allOf<readonly unknown[]>(checksOf(def).map(lengthTest));
+  if (element === zodDecides || !passes) return zodDecides;
   return (value) => {
-    if (!Array.isArray(value) || !passes(value.length)) return UNSURE;
+    if (!Array.isArray(value) || !passes(value)) return UNSURE;
     const copy: unknown[] = [];
     for (let i = 0; i < value.length; i++) {
       const read = element(value[i]);
@@ -118,34 +147,43 @@ const arrayReader = (def: SchemaDef): Reader | null => {
   };
 };
 
+/** An object literal or one with no prototype (as fast-check builds a record with optional keys). */
+const isPlainObject = (value: unknown): value is Record<string, unknown> => {
+  if (typeof value !== "object" || value === null) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+};
+
 interface Field {
   readonly key: string;
-  readonly optional: boolean;
+  /** An optional field that zod leaves out when its key is absent (nothing stands in for it). */
+  readonly leftOutWhenAbsent: boolean;
   readonly read: Reader;
 }
 
-const objectReader = (def: SchemaDef): Reader | null => {
-  if (def.catchall !== undefined || !def.shape) return null;
+const objectReader = (def: SchemaDef): Reader => {
+  if (def.catchall !== undefined || !def.shape) return zodDecides;
   const fields: Field[] = [];
   for (const [key, schema] of Object.entries(def.shape)) {
     const fieldDef = defOf(schema);
-    const optional = fieldDef.type === "optional";
-    if (key === "__proto__" || (optional && (fieldDef.checks?.length || !fieldDef.innerType))) return null;
-    const read = readerOf(optional ? fieldDef.innerType! : schema);
-    if (!read) return null;
-    fields.push({ key, optional, read });
+    const optional = fieldDef.type === "optional" && !fieldDef.checks?.length && fieldDef.innerType !== undefined;
+    if (key === "__proto__") return zodDecides;
+    fields.push({
+      key,
+      leftOutWhenAbsent: optional && (schema as unknown as { _zod: { optin?: string } })._zod.optin === "optional",
+      read: readerOf(optional ? fieldDef.innerType! : schema),
+    });
   }
   return (value) => {
-    if (typeof value !== "object" || value === null || Object.getPrototypeOf(value) !== Object.prototype) return UNSURE;
-    const record = value as Record<string, unknown>;
+    if (!isPlainObject(value)) return UNSURE;
     const copy: Record<string, unknown> = {};
-    for (const { key, optional, read } of fields) {
-      if (!(key in record)) {
-        if (optional) continue;
+    for (const { key, leftOutWhenAbsent, read } of fields) {
+      if (!(key in value)) {
+        if (leftOutWhenAbsent) continue;
         return UNSURE;
       }
-      const field = record[key];
-      // Undefined is where zod's rules for present, absent and optional keys differ: zod decides.
+      const field = value[key];
+      // Undefined is where zod's rules for present, absent, optional and defaulted keys differ: zod decides.
       if (field === undefined) return UNSURE;
       const copied = read(field);
       if (copied === UNSURE) return UNSURE;
@@ -155,20 +193,52 @@ const objectReader = (def: SchemaDef): Reader | null => {
   };
 };
 
-/** A reader for a schema, or null when the schema holds anything it does not model (zod then decides). */
-const build = (schema: z.ZodType): Reader | null => {
+/** A discriminated union: zod runs the one option its discriminator's value names, and so does this. */
+const discriminatedReader = (def: SchemaDef): Reader => {
+  const discriminator = def.discriminator;
+  if (discriminator === undefined || def.unionFallback) return zodDecides;
+  const byTag = new Map<unknown, Reader>();
+  for (const option of def.options ?? []) {
+    const tag = defOf(option).shape?.[discriminator];
+    const tagDef = tag && defOf(tag);
+    const tags =
+      tagDef?.type === "literal"
+        ? (tagDef.values ?? [])
+        : tagDef?.type === "enum"
+          ? Object.values(tagDef.entries ?? {})
+          : null;
+    if (tags === null) return zodDecides;
+    for (const value of tags) {
+      if (byTag.has(value) || value === undefined) return zodDecides;
+      byTag.set(value, readerOf(option));
+    }
+  }
+  return (value) => {
+    if (!isPlainObject(value)) return UNSURE;
+    return (byTag.get(value[discriminator]) ?? zodDecides)(value);
+  };
+};
+
+/** The reader of a schema: `zodDecides` for anything it does not model. */
+const build = (schema: z.ZodType): Reader => {
   const def = defOf(schema);
-  if (def.type === "string") return stringReader(def);
-  if (def.type === "number") return numberReader(def);
+  if (def.type === "string") return stringReader(def) ?? zodDecides;
+  if (def.type === "number") return numberReader(def) ?? zodDecides;
   if (def.type === "array") return arrayReader(def);
   // The other kinds it models carry no checks of their own.
-  if (def.checks?.length) return null;
+  if (def.checks?.length) return zodDecides;
   switch (def.type) {
     case "object":
       return objectReader(def);
+    case "union":
+      return discriminatedReader(def);
     case "nullable": {
-      const inner = def.innerType && readerOf(def.innerType);
-      return inner ? (value) => (value === null ? null : inner(value)) : null;
+      const inner = def.innerType ? readerOf(def.innerType) : zodDecides;
+      return (value) => (value === null ? null : inner(value));
+    }
+    case "default": {
+      // Undefined is replaced by the default, which zod alone gives; any other value is the inner schema's.
+      return def.innerType ? readerOf(def.innerType) : zodDecides;
     }
     case "boolean":
       return (value) => (typeof value === "boolean" ? value : UNSURE);
@@ -176,7 +246,7 @@ const build = (schema: z.ZodType): Reader | null => {
       return (value) => (value === null ? null : UNSURE);
     case "enum": {
       const values = Object.values(def.entries ?? {});
-      if (!values.every((entry) => typeof entry === "string")) return null;
+      if (!values.every((entry) => typeof entry === "string")) return zodDecides;
       const known = new Set<unknown>(values);
       return (value) => (known.has(value) ? value : UNSURE);
     }
@@ -185,14 +255,14 @@ const build = (schema: z.ZodType): Reader | null => {
       return (value) => (known.has(value) ? value : UNSURE);
     }
     default:
-      return null;
+      return zodDecides;
   }
 };
 
-/** Readers already built, per schema (null: the schema is zod's alone). */
-const readers = new WeakMap<z.ZodType, Reader | null>();
+/** Readers already built, per schema. */
+const readers = new WeakMap<z.ZodType, Reader>();
 
-const readerOf = (schema: z.ZodType): Reader | null => {
+const readerOf = (schema: z.ZodType): Reader => {
   let reader = readers.get(schema);
   if (reader === undefined) {
     reader = build(schema);
@@ -207,8 +277,7 @@ const readerOf = (schema: z.ZodType): Reader | null => {
  * module's header for what is read here and what is left to zod).
  */
 export const quickSafeParse = <S extends z.ZodType>(schema: S, value: unknown): z.ZodSafeParseResult<z.output<S>> => {
-  const read = readerOf(schema);
-  const copy = read === null ? UNSURE : read(value);
+  const copy = readerOf(schema)(value);
   return copy === UNSURE
     ? schema.safeParse(value)
     : ({ success: true, data: copy as z.output<S> } as z.ZodSafeParseResult<z.output<S>>);
