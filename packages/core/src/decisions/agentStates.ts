@@ -189,7 +189,10 @@ export const observeAgentStates = (
   const signatures = tables.agentSignatures ?? DEFAULT_AGENT_SIGNATURES;
   const titleRules = tables.titleRules ?? DEFAULT_TITLE_RULES;
   const raised: RaisedInterrupt[] = [];
-  const next: Record<string, PaneAgentRecord> = {};
+  // The records in listing order: a table is made of them only when it differs from `agents`.
+  const ids: string[] = [];
+  const records: PaneAgentRecord[] = [];
+  let changed = false;
   const candidates: PaneAgentRecord[] = [];
   const candidateIds: string[] = [];
   for (const pane of panes) {
@@ -208,7 +211,9 @@ export const observeAgentStates = (
       record = observeTitle(record, pane, now, titleRules);
     }
     record = settleInto(pane.paneId, record, now, config, raised);
-    next[pane.paneId] = record;
+    ids.push(pane.paneId);
+    records.push(record);
+    if (record !== prior) changed = true;
     // The first mate's window is never a worker's: its screens are not read.
     const home = pane.session === config.session && pane.windowName === config.window;
     if (!pane.dead && !home && pane.paneId !== firstMatePaneId && wantsCapture(record, now, config)) {
@@ -216,8 +221,13 @@ export const observeAgentStates = (
       candidateIds.push(pane.paneId);
     }
   }
+  const capturing = config.screenCapturesPerTick > 0 && candidates.length > 0;
+  // Most observations change no record of the same panes: the table as it was, and none is made.
+  if (!capturing && !changed && holdsExactly(agents, ids)) return { agents, raised, commands: [] };
+  const next: Record<string, PaneAgentRecord> = {};
+  for (let index = 0; index < ids.length; index++) next[ids[index]!] = records[index]!;
   const commands: Command[] = [];
-  if (config.screenCapturesPerTick > 0 && candidates.length > 0) {
+  if (capturing) {
     const order = candidates.map((_, index) => index);
     order.sort((a, b) => (candidates[a]!.lastScreenRequestAt ?? -1) - (candidates[b]!.lastScreenRequestAt ?? -1));
     for (const index of order.slice(0, config.screenCapturesPerTick)) {
@@ -228,6 +238,24 @@ export const observeAgentStates = (
   }
   // A quiet observation changes no record: the same table, so what is remembered per table (digest rows) holds.
   return { agents: sameRecords(agents, next) ? agents : next, raised, commands };
+};
+
+/**
+ * Pure: whether the pane ids `ids` (each a key of `agents`) are all of its
+ * keys, each once: a table made of their records as they are would be
+ * `agents` again. False when unsure (an id listed twice): the table is made.
+ */
+export const holdsExactly = (agents: AgentStates, ids: readonly string[]): boolean => {
+  let keys = 0;
+  for (const paneId in agents) if (Object.hasOwn(agents, paneId)) keys++;
+  return keys === ids.length && allDistinct(ids);
+};
+
+/** Whether no id appears twice (a listing names each pane once; checked, not assumed). */
+const allDistinct = (ids: readonly string[]): boolean => {
+  if (ids.length > 16) return new Set(ids).size === ids.length;
+  for (let index = 1; index < ids.length; index++) if (ids.lastIndexOf(ids[index]!, index - 1) !== -1) return false;
+  return true;
 };
 
 /** Whether `next` holds exactly the records of `agents`, the same objects under the same pane ids. */
