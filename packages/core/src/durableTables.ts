@@ -55,7 +55,28 @@ const diffRows = <K, V>(
 
 const marksByKey = (marks: readonly DedupeMark[]) => new Map(marks.map((mark) => [mark.key, mark.at]));
 const wakesBySource = (wakes: readonly SourceWakes[]) => new Map(wakes.map((entry) => [entry.source, entry.times]));
-const repeatsByKey = (repeats: Readonly<Record<string, FoldedRepeat>>) => new Map(Object.entries(repeats));
+
+/**
+ * The rows that differ between two repeat tables, in the order `diffRows`
+ * gives for their entries (set for new or changed, then null for gone),
+ * read from the records themselves: the table changes at every folded
+ * repeat, and two maps of it per step were most of the diff.
+ */
+const diffRepeats = (
+  before: Readonly<Record<string, FoldedRepeat>>,
+  after: Readonly<Record<string, FoldedRepeat>>,
+): { key: string; value: FoldedRepeat | null }[] => {
+  const rows: { key: string; value: FoldedRepeat | null }[] = [];
+  for (const key in after) {
+    if (!Object.hasOwn(after, key)) continue;
+    const value = after[key]!;
+    const old = Object.hasOwn(before, key) ? before[key] : undefined;
+    if (old === undefined || !sameRepeat(old, value)) rows.push({ key, value });
+  }
+  for (const key in before)
+    if (Object.hasOwn(before, key) && !Object.hasOwn(after, key)) rows.push({ key, value: null });
+  return rows;
+};
 
 /** Pure: the rows to write so the store's interrupt tables equal `after`, given they equal `before`; null if none. */
 export const interruptTableChanges = (before: InterruptState, after: InterruptState): InterruptTableChanges | null => {
@@ -76,7 +97,7 @@ export const interruptTableChanges = (before: InterruptState, after: InterruptSt
   const repeats =
     before.repeats === after.repeats
       ? []
-      : diffRows(repeatsByKey(before.repeats), repeatsByKey(after.repeats), sameRepeat).map((row) => ({
+      : diffRepeats(before.repeats, after.repeats).map((row) => ({
           key: row.key,
           repeat: row.value,
         }));
