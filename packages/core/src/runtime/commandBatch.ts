@@ -77,6 +77,11 @@ export interface Settled {
   readonly failure: string | null;
 }
 
+/** No events: shared, as nothing adds to a settled outcome's events. */
+const NO_EVENTS: readonly Event[] = Object.freeze([]);
+/** A command done in a batch where no write failed (most durable writes, every done effect): one answer for all. */
+const DONE_IN_NEW_BATCH: Settled = Object.freeze({ progress: NEW_BATCH, events: NO_EVENTS, failure: null });
+
 /**
  * Turn a command's outcome into what follows: its answering event, or, for a
  * durable write that failed, `StoreWriteFailed` and a batch whose remaining
@@ -90,7 +95,8 @@ export const settleOutcome = (
   now: number,
 ): Settled => {
   if (outcome.kind === "event") return { progress, events: [outcome.event], failure: null };
-  if (outcome.kind === "done") return { progress, events: [], failure: null };
+  if (outcome.kind === "done")
+    return progress === NEW_BATCH ? DONE_IN_NEW_BATCH : { progress, events: NO_EVENTS, failure: null };
   if (commandRole(command) !== "durableWrite") return { progress, events: [], failure: outcome.error };
   return {
     progress: { failedWrite: progress.failedWrite ?? `${command.type} failed: ${outcome.error}` },

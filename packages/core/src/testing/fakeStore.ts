@@ -223,11 +223,22 @@ const storeWith = (seed: StoreSeed): FakeStore => {
   /** A holder-only write runs only under the current lease epoch. */
   const fenced = <T>(name: FakeStoreWrite, epoch: number, body: () => E.Either<StoreError, T>) =>
     write(name, () => (epoch === contents.leaseEpoch ? body() : E.left(staleEpoch(epoch, contents.leaseEpoch))));
-  const pendingOutbox = () =>
-    [...contents.outbox.values()]
-      .filter((entry) => !entry.delivered)
-      .sort((a, b) => a.seq - b.seq)
-      .map(({ delivered: _delivered, ...entry }) => entry);
+  /**
+   * The entries not yet delivered, by seq, without their flag: one pass over
+   * the table (which keeps every delivered row of a run), sorted only when
+   * the rows are out of order (seqs are unique, so the order is the same).
+   */
+  const pendingOutbox = (): OutboxEntry[] => {
+    const pending: OutboxEntry[] = [];
+    let ordered = true;
+    for (const entry of contents.outbox.values()) {
+      if (entry.delivered) continue;
+      const { delivered: _delivered, ...row } = entry;
+      if (pending.length > 0 && pending[pending.length - 1]!.seq > row.seq) ordered = false;
+      pending.push(row);
+    }
+    return ordered ? pending : pending.sort((a, b) => a.seq - b.seq);
+  };
 
   /** What `hydrate` answers, read synchronously. */
   const hydration = (): Hydration => ({

@@ -587,10 +587,15 @@ const worldWith = (
     const now = clock.now();
     const settled = settleStarted(command, runOnPort(command, now), now);
     record(command, settled.failure);
-    const heard = settled.events.length === 0 ? NONE_HEARD : settled.events.filter(heardFirst);
-    for (const event of settled.events) if (!heardFirst(event)) hear(event);
+    // A failed write's event is heard before the rest (none of a started command's is, today): a list only then.
+    let heard: Event[] | null = null;
+    for (const event of settled.events) {
+      if (!heardFirst(event)) hear(event);
+      else if (heard === null) heard = [event];
+      else heard.push(event);
+    }
     if (later.length > 0) for (const event of later.splice(0)) hear(event);
-    hearFirst(heard);
+    if (heard !== null) hearFirst(heard);
   };
 
   /** What the world does at each point of a batch's order (one set for every batch of the world). */
@@ -777,8 +782,6 @@ type PortType = Exclude<CommandType, LocalType>;
 type PortHandlers = { readonly [K in PortType]: (command: CommandOf<K>, now: number) => ExecutionOutcome };
 
 const DONE: ExecutionOutcome = { kind: "done" };
-/** No events to hear first (most answers). */
-const NONE_HEARD: readonly Event[] = [];
 const answer = (event: Event): ExecutionOutcome => ({ kind: "event", event });
 /** A durable write's outcome, as `executeCommand` gives it. */
 const orFail = (result: E.Either<PortError, unknown>): ExecutionOutcome =>
