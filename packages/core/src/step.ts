@@ -71,6 +71,7 @@ import {
 } from "./decisions/supervisor.js";
 import type { Alert } from "./domain/alert.js";
 import type { FleetDigest } from "./domain/digest.js";
+import { type FieldCopy, fieldUpdater } from "./domain/fieldUpdater.js";
 import { listedPaneIds } from "./domain/listedPaneIds.js";
 import type { CiState, PaneObservation } from "./domain/observation.js";
 import { isPaneId, type PaneId } from "./domain/paneId.js";
@@ -1051,8 +1052,22 @@ const withLastListing = (state: CoreState, event: Event): Event =>
   state.observe.inFlight?.id === event.observeId &&
   sameListing(state.fleet, event.panes)
     ? // The event's type lists panes as a mutable array; nothing in the core writes to a listing.
-      { ...event, panes: state.fleet as PaneObservation[] }
+      updateObservation(event, { panes: state.fleet as PaneObservation[] })
     : event;
+
+/** The observation's fields, copied one by one (a field left out fails to compile). */
+const observationFieldsOf = (event: EventOf<"FleetObserved">): FieldCopy<EventOf<"FleetObserved">> => ({
+  type: event.type,
+  now: event.now,
+  observeId: event.observeId,
+  panes: event.panes,
+});
+
+/** Pure: `{ ...event, ...changes }` for an observation, copied field by field (domain/fieldUpdater.ts): every quiet observation takes the last listing. */
+const updateObservation: (
+  event: EventOf<"FleetObserved">,
+  changes: Partial<EventOf<"FleetObserved">>,
+) => EventOf<"FleetObserved"> = fieldUpdater(observationFieldsOf, ["flags"]);
 
 /** Every push carries its id in `meta.push`, so the first mate can name the push it answers. */
 const namePush = (command: Command): Command =>
