@@ -35,7 +35,7 @@ export default defineConfig({
           // among them) in a Proxy whose trap ran on every `E.isLeft`, `E.right`, ... of the fakes and the
           // runtime — ~0.5 s of the suite's CPU. The core imports no default export from CommonJS.
           deps: { interopDefault: false },
-          // A smaller inlining budget for V8 while the core's suites run: see packages/core/test/jitBudget.ts.
+          // Less inlining and later optimisation by V8 while the core's suites run: see packages/core/test/jitBudget.ts.
           setupFiles: ["packages/core/test/jitBudget.ts"],
           // The core's properties and model runs check 1000 cases or more each: pure CPU, so their wall
           // time measures how busy the machine is (17 s alone, past 30 s beside other work on 2 cores),
