@@ -17,7 +17,7 @@ import type { Event } from "../events.js";
 import { admitCommand, commandRole, heardFirst, NEW_BATCH, type Settled, settleOutcome } from "./commandBatch.js";
 import type { ExecutionOutcome } from "./executeCommand.js";
 
-/** What an interpreter does at each point of a batch's order; the order itself is `batchOrder`'s. */
+/** What an interpreter does at each point of a batch's order; the order itself is `BatchOrder`'s. */
 export interface BatchHooks {
   /** The interpreter's clock. */
   now(): number;
@@ -38,47 +38,73 @@ export interface BatchHooks {
 }
 
 /**
- * A batch's order as a generator: it yields each durable write to run and
- * takes its outcome back; everything else goes through `hooks`. Driven by
- * `runBatchSync` (fake ports) and `runBatch` (ports that answer later).
- */
-function* batchOrder(commands: readonly Command[], hooks: BatchHooks): Generator<Command, void, ExecutionOutcome> {
-  let progress = NEW_BATCH;
-  const first: Event[] = [];
-  for (const command of commands) {
-    hooks.reached(command);
-    const role = commandRole(command);
-    if (role === "local") {
-      hooks.keep(command);
-      continue;
-    }
-    const admitted = admitCommand(progress, command, hooks.now());
-    if (!admitted.run) {
-      hooks.skipped(command, admitted.reason);
-      if (admitted.answer !== null) hooks.hear(admitted.answer);
-      continue;
-    }
-    if (role !== "durableWrite") {
-      hooks.start(command);
-      continue;
-    }
-    const outcome = yield command;
-    const settled = settleOutcome(progress, command, outcome, hooks.now());
-    progress = settled.progress;
-    hooks.written(command, settled);
-    for (const event of settled.events) {
-      if (heardFirst(event)) first.push(event);
-      else hooks.hear(event);
-    }
-  }
-  hooks.hearFirst(first);
-}
-
-/**
  * What an empty batch hears first: nothing. Most batches are empty (an answer
- * that changes nothing), and what `batchOrder` does with one is only this.
+ * that changes nothing), and what `BatchOrder` does with one is only this.
  */
 const NOTHING_FIRST: readonly Event[] = Object.freeze([]);
+
+/**
+ * A batch's order, one durable write at a time: `next` runs the batch up to
+ * its next durable write and returns it; the caller runs that write and
+ * hands its outcome to the following `next`. Everything else goes through
+ * `hooks`. Driven by `runBatchSync` (fake ports) and `runBatch` (ports that
+ * answer later). A cursor rather than a generator: one small object per
+ * batch, where a generator and its iterator results cost several.
+ */
+class BatchOrder {
+  private index = 0;
+  private progress = NEW_BATCH;
+  /** Failed writes' events, heard before every event waiting once the batch is done. */
+  private first: Event[] | null = null;
+  /** The durable write handed out by the last `next`, whose outcome the next call brings. */
+  private writing: Command | null = null;
+
+  constructor(
+    private readonly commands: readonly Command[],
+    private readonly hooks: BatchHooks,
+  ) {}
+
+  /** Take the outcome of the write handed out last (if any); the next durable write to run, or null at the batch's end. */
+  next(outcome?: ExecutionOutcome): Command | null {
+    const { commands, hooks } = this;
+    const written = this.writing;
+    if (written !== null) {
+      this.writing = null;
+      // The caller hands the outcome of every write it was given: none is settled as absent.
+      const settled = settleOutcome(this.progress, written, outcome as ExecutionOutcome, hooks.now());
+      this.progress = settled.progress;
+      hooks.written(written, settled);
+      for (const event of settled.events) {
+        if (!heardFirst(event)) hooks.hear(event);
+        else if (this.first === null) this.first = [event];
+        else this.first.push(event);
+      }
+    }
+    while (this.index < commands.length) {
+      const command = commands[this.index++]!;
+      hooks.reached(command);
+      const role = commandRole(command);
+      if (role === "local") {
+        hooks.keep(command);
+        continue;
+      }
+      const admitted = admitCommand(this.progress, command, hooks.now());
+      if (!admitted.run) {
+        hooks.skipped(command, admitted.reason);
+        if (admitted.answer !== null) hooks.hear(admitted.answer);
+        continue;
+      }
+      if (role !== "durableWrite") {
+        hooks.start(command);
+        continue;
+      }
+      this.writing = command;
+      return command;
+    }
+    hooks.hearFirst(this.first ?? NOTHING_FIRST);
+    return null;
+  }
+}
 
 /** Run a batch whose durable writes answer at once (the fake world's ports). */
 export const runBatchSync = (
@@ -90,8 +116,8 @@ export const runBatchSync = (
     hooks.hearFirst(NOTHING_FIRST);
     return;
   }
-  const order = batchOrder(commands, hooks);
-  for (let next = order.next(); !next.done; next = order.next(write(next.value)));
+  const order = new BatchOrder(commands, hooks);
+  for (let command = order.next(); command !== null; command = order.next(write(command)));
 };
 
 /** Run a batch whose durable writes are awaited, each before the next command (the runtime's ports). */
@@ -104,8 +130,8 @@ export const runBatch = async (
     hooks.hearFirst(NOTHING_FIRST);
     return;
   }
-  const order = batchOrder(commands, hooks);
-  for (let next = order.next(); !next.done; next = order.next(await write(next.value)));
+  const order = new BatchOrder(commands, hooks);
+  for (let command = order.next(); command !== null; command = order.next(await write(command)));
 };
 
 /** What a started effect's or query's answer means: its event, or a failure to report (never a held-back batch). */
