@@ -72,8 +72,9 @@ const curateRows = (panes: readonly PaneObservation[], context: DigestContext): 
       now: context.now,
       input: context.inputs.panes[pane.paneId],
       alert: context.alerts[pane.paneId],
-      ...(context.agentSignatures ? { agentSignatures: context.agentSignatures } : {}),
-      ...(context.agents ? { agentState: context.agents[pane.paneId]?.resolved ?? UNKNOWN_AGENT_STATE } : {}),
+      // Absent and undefined read alike in curatePane: one shape of context, no conditional spreads per pane.
+      agentSignatures: context.agentSignatures,
+      agentState: context.agents ? (context.agents[pane.paneId]?.resolved ?? UNKNOWN_AGENT_STATE) : undefined,
     });
     if (row) rows.push([pane, row]);
   }

@@ -20,7 +20,7 @@ export interface CurateContext {
   readonly input?: PaneInput | undefined;
   /** The newest outstanding alert of this pane, if any. */
   readonly alert?: Alert | undefined;
-  readonly agentSignatures?: readonly AgentSignature[];
+  readonly agentSignatures?: readonly AgentSignature[] | undefined;
   /**
    * The pane's resolved agent state. When given, the row carries `state`,
    * `stateSource` and `stateAt`, and `waiting_permission` makes it blocked.
@@ -37,18 +37,18 @@ export const curatePane = (pane: PaneObservation, context: CurateContext): PaneD
   const agent = classifyAgent(pane, context.agentSignatures ?? DEFAULT_AGENT_SIGNATURES);
   if (agent === null) return null;
   const input = context.input;
-  return {
-    handle: pane.paneId,
-    name: pane.windowName,
-    session: pane.session,
-    agent,
-    status: input?.statusLine ?? pane.title,
-    blocked: context.alert?.kind === "need_human" || context.agentState?.state === "waiting_permission",
-    pr: input?.pr ?? null,
-    ci: input?.ci ?? null,
-    idleS: paneIdleSeconds(context.now, pane.lastActivityAt),
-    ...(context.agentState
-      ? { state: context.agentState.state, stateSource: context.agentState.source, stateAt: context.agentState.at }
-      : {}),
-  };
+  const handle = pane.paneId;
+  const name = pane.windowName;
+  const session = pane.session;
+  const status = input?.statusLine ?? pane.title;
+  const agentState = context.agentState;
+  const blocked = context.alert?.kind === "need_human" || agentState?.state === "waiting_permission";
+  const pr = input?.pr ?? null;
+  const ci = input?.ci ?? null;
+  const idleS = paneIdleSeconds(context.now, pane.lastActivityAt);
+  // One literal per outcome, the same fields in the same order, rather than a conditional spread: a spread row
+  // takes another object shape, and every function reading rows is compiled again for it.
+  if (!agentState) return { handle, name, session, agent, status, blocked, pr, ci, idleS };
+  const { state, source: stateSource, at: stateAt } = agentState;
+  return { handle, name, session, agent, status, blocked, pr, ci, idleS, state, stateSource, stateAt };
 };
