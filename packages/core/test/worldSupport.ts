@@ -133,6 +133,16 @@ const lastListingServer = (world: FakeWorld): TmuxServerIdentity | null => {
   return null;
 };
 
+/** Whether the host took in a listing that showed a pane (so named its tmux server) since transition `from`. */
+const listedAServerSince = (world: FakeWorld, from: number): boolean => {
+  for (let i = from; i < world.transitions.length; i++) {
+    const { before, event } = world.transitions[i]!;
+    if (event.type !== "FleetObserved" || before.observe.inFlight?.id !== event.observeId) continue;
+    if (event.panes.some((pane) => pane.tmuxServer !== undefined)) return true;
+  }
+  return false;
+};
+
 /**
  * The reference model: the embedder's CI per pane as fed, and the fleet as
  * tmux has it — the live agent panes outside the first mate's window, each
@@ -140,6 +150,18 @@ const lastListingServer = (world: FakeWorld): TmuxServerIdentity | null => {
  */
 export const referenceModel = () => {
   const ci = new Map<PaneId, CiState | null>();
+  /**
+   * Inputs given while the host's last listing named no tmux server (it
+   * showed no pane): from which transition on. Until a listing names one,
+   * nobody can tell which server's pane they were for, so the first listing
+   * that shows a pane decides (packages/core/README.md, "Pane identity").
+   */
+  const givenUnbound = new Map<PaneId, number>();
+  const give = (world: FakeWorld, paneId: PaneId, state: CiState | null): void => {
+    ci.set(paneId, state);
+    if (lastListingServer(world) === null) givenUnbound.set(paneId, world.transitions.length);
+    else givenUnbound.delete(paneId);
+  };
   return {
     /** Feed it the same action the world gets (before it is applied, so `index` picks the same worker). */
     feed(world: FakeWorld, action: WorldAction) {
@@ -157,13 +179,24 @@ export const referenceModel = () => {
       // at once after a restart, as the runtime does on reconnect, so today no generated run gets here.
       const listed = lastListingServer(world);
       const server = world.tmux.server();
-      if (listed !== null && (listed.pid !== server.pid || listed.startedAt !== server.startedAt))
+      if (listed !== null && (listed.pid !== server.pid || listed.startedAt !== server.startedAt)) {
         ci.delete(pane.paneId as PaneId);
-      else ci.set(pane.paneId as PaneId, action.ci);
+        givenUnbound.delete(pane.paneId as PaneId);
+      } else give(world, pane.paneId as PaneId, action.ci);
     },
-    /** A tmux server restart: the old panes are gone, their ids free for other processes. */
-    forgetAll() {
-      ci.clear();
+    /**
+     * A tmux server restart: the old panes are gone, their ids free for
+     * other processes. Inputs given before the host had listed any pane, and
+     * not placed by a listing since, go to the first pane listed under their
+     * id: possibly the new server's.
+     */
+    forgetAll(world: FakeWorld) {
+      for (const paneId of [...ci.keys()]) {
+        const from = givenUnbound.get(paneId);
+        if (from !== undefined && !listedAServerSince(world, from)) continue;
+        ci.delete(paneId);
+        givenUnbound.delete(paneId);
+      }
     },
     /**
      * A restarted host knows no inputs until the embedder tells it again: the
@@ -171,6 +204,7 @@ export const referenceModel = () => {
      */
     refeed(world: FakeWorld) {
       if (ci.size === 0) return;
+      for (const [paneId, state] of ci) give(world, paneId, state);
       const panes = Object.fromEntries([...ci].map(([paneId, state]) => [paneId, { watched: true, ci: state }]));
       world.inject({ type: "InputsUpdated", now: world.now(), panes });
       world.drive();
@@ -197,7 +231,7 @@ export const runWithReferenceModel = (workers: number, actions: readonly WorldAc
   const model = referenceModel();
   for (const action of actions) {
     model.feed(world, action);
-    if (action.type === "tmuxServerRestart") model.forgetAll();
+    if (action.type === "tmuxServerRestart") model.forgetAll(world);
     applyWorldAction(world, action);
     if (action.type === "restartHost") model.refeed(world);
   }

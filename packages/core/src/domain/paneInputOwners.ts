@@ -16,8 +16,10 @@
  *   since) have no pid yet: they belong to the first pane listed under that
  *   id, as long as that listing is of the tmux server listed last. A
  *   listing of another server drops them.
- * - Before any listing (a host that just started) nothing is known: the
- *   first listing decides whose they are.
+ * - Before any listing that shows a pane (a host that just started, or
+ *   whose tmux server had no pane yet) nothing is known: the first listing
+ *   that shows one decides whose they are. Not listed in it, they await
+ *   their pane on that listing's server, as above.
  * - Once listed, inputs go with their pane: dropped when the id is gone or
  *   names another pane.
  *
@@ -82,7 +84,9 @@ export const keepInputsOfListedPanes = (
     const serverGone = owner.tmuxServer && server !== null && !sameTmuxServer(owner.tmuxServer, server);
     if (listedBefore.has(paneId) || serverGone) continue;
     kept[paneId] = input;
-    keptOwners[paneId] = owner;
+    // Given while no server was known: they await their pane on the first server listed since, not on a later one.
+    keptOwners[paneId] =
+      !owner.tmuxServer && server !== null ? { panePid: owner.panePid ?? null, tmuxServer: server } : owner;
   }
   // Most listings keep every input: the same inputs then, so what is remembered per inputs (digest rows) holds.
   const keptAll = Object.keys(kept).length === given.length;

@@ -73,6 +73,16 @@ describe("keepInputsOfListedPanes", () => {
     expect(kept.owners).toEqual({ "%1": { panePid: 555, tmuxServer: S2 } });
   });
 
+  it("regression: inputs given before any listing showed a pane await it on the first server listed since, so a tmux server restart before it shows them drops them", () => {
+    const owners = { "%2": inputOwner([], "%2") };
+    // A listing of the first mate alone: %2 (given for a worker killed since) is not in it.
+    const awaiting = keepInputsOfListedPanes(given("%2"), owners, [], [row("%1", 111)]);
+    expect(awaiting.owners).toEqual({ "%2": { panePid: null, tmuxServer: S1 } });
+    // The server restarts and numbers a new process %2: not the pane they were given for.
+    const restarted = keepInputsOfListedPanes(awaiting.inputs, awaiting.owners, [row("%1", 111)], [row("%2", 222, S2)]);
+    expect(restarted.inputs.panes).toEqual({});
+  });
+
   it("takes inputs without a recorded owner for the pane the listing before showed", () => {
     expect(keepInputsOfListedPanes(given("%1"), {}, before, [row("%1", 999, S2)]).inputs.panes).toEqual({});
     expect(Object.keys(keepInputsOfListedPanes(given("%1"), {}, before, before).inputs.panes)).toEqual(["%1"]);

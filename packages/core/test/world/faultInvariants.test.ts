@@ -124,6 +124,34 @@ describe("heartbeat invariants in a world with faults", () => {
     cheapExpect(world.state().firstMateAttached).toBe(true);
   });
 
+  /** Invariant 3's check on one life: once healed, the first mate knows the fleet as the reference model does. */
+  const knowsTheFleet = (workers: number, actions: Parameters<typeof run>[1]): void => {
+    const { world, model } = run(workers, actions);
+    heal(world);
+    const config = world.state().config;
+    world.advance(config.idleThresholdMs + 2 * config.pushIntervalMs);
+    cheapExpect(knownPicture(world.state().heartbeat.lastSent)).toEqual(model.expected(world));
+  };
+
+  it("regression: CI given for a worker before the host listed any pane, then a tmux server restart: the first listing decides whose it is, for the reference model too", () => {
+    // The host's only listing so far was taken before its first mate started: it named no tmux server.
+    knowsTheFleet(0, [
+      { type: "addWorker" },
+      { type: "inputs", index: 0, ci: "red", percent: null, resetsAt: null },
+      { type: "tmuxServerRestart", workers: 2 },
+    ]);
+  });
+
+  it("regression: CI given for a worker before the host listed any pane, the worker killed before a listing showed it, then a tmux server restart: the CI is not taken for the new process on its id", () => {
+    knowsTheFleet(0, [
+      { type: "addWorker" },
+      { type: "inputs", index: 0, ci: "red", percent: null, resetsAt: null },
+      { type: "killWorker", index: 0 },
+      { type: "advance", ms: 5_000 },
+      { type: "tmuxServerRestart", workers: 2 },
+    ]);
+  });
+
   it("invariant 5 with faults: once the faults are over and told, an idle fleet produces no pushes and no wake-ups", () => {
     fc.assert(
       fc.property(faultyArb, fc.integer({ min: 60_000, max: 3_600_000 }), ({ workers, actions }, idleMs) => {
