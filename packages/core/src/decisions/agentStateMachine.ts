@@ -152,6 +152,18 @@ const sameResolution = (a: ResolvedAgentState, b: ResolvedAgentState): boolean =
   a.state === b.state && a.source === b.source && a.at === b.at && a.detail === b.detail;
 
 /**
+ * Pure: the record re-resolved at `now`; the same record object when
+ * nothing changed. A permission episode began exactly when the result is
+ * `permissionRaised` and `record` was not: no other change sets it.
+ */
+export const settledRecord = (record: PaneAgentRecord, now: number, maxEvidenceAgeMs: number): PaneAgentRecord => {
+  const resolved = resolveAgentState(record, now, maxEvidenceAgeMs);
+  const waiting = resolved.state === "waiting_permission";
+  if (sameResolution(resolved, record.resolved) && waiting === record.permissionRaised) return record;
+  return updateRecord(record, { resolved, permissionRaised: waiting });
+};
+
+/**
  * Pure: re-resolve at `now`. `permissionEpisodeStarted` is true exactly when
  * this resolution opens a new permission episode (the caller raises one
  * interrupt for it). Returns the same record object when nothing changed.
@@ -161,11 +173,6 @@ export const settleAgentRecord = (
   now: number,
   maxEvidenceAgeMs: number,
 ): { readonly record: PaneAgentRecord; readonly permissionEpisodeStarted: boolean } => {
-  const resolved = resolveAgentState(record, now, maxEvidenceAgeMs);
-  const waiting = resolved.state === "waiting_permission";
-  const started = waiting && !record.permissionRaised;
-  if (sameResolution(resolved, record.resolved) && waiting === record.permissionRaised) {
-    return { record, permissionEpisodeStarted: false };
-  }
-  return { record: updateRecord(record, { resolved, permissionRaised: waiting }), permissionEpisodeStarted: started };
+  const settled = settledRecord(record, now, maxEvidenceAgeMs);
+  return { record: settled, permissionEpisodeStarted: settled.permissionRaised && !record.permissionRaised };
 };

@@ -29,7 +29,7 @@ import {
   newAgentRecord,
   type PaneAgentRecord,
   recordEvidence,
-  settleAgentRecord,
+  settledRecord,
   updateRecord,
 } from "./agentStateMachine.js";
 import { classifyAgent } from "./classifyAgent.js";
@@ -88,16 +88,17 @@ const settleInto = (
   config: AgentStateConfig,
   raised: RaisedInterrupt[],
 ): PaneAgentRecord => {
-  const settled = settleAgentRecord(record, now, config.agentEvidenceMaxAgeMs);
-  if (settled.permissionEpisodeStarted) {
+  // The record alone (no result object per pane and observation): an episode began when it is newly raised.
+  const settled = settledRecord(record, now, config.agentEvidenceMaxAgeMs);
+  if (settled.permissionRaised && !record.permissionRaised) {
     raised.push({
       now,
       source: paneId as PaneId,
       kind: "need_human",
-      message: permissionMessage(settled.record.resolved),
+      message: permissionMessage(settled.resolved),
     });
   }
-  return settled.record;
+  return settled;
 };
 
 /** Pure: fold one piece of evidence (a hook, a tool call) for one pane. */
