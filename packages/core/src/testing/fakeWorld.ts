@@ -61,6 +61,12 @@ export interface FakeWorldOptions {
   readonly start?: number;
   /** The core's decision function (default: `step`), as the runtime's option of the same name. */
   readonly step?: typeof coreStep;
+  /**
+   * Keep every step in `transitions` (default true). False for a run that
+   * never reads them: each state the core went through is otherwise held
+   * until the world is dropped. Reading `transitions` then throws.
+   */
+  readonly keepTransitions?: boolean;
 }
 
 /** One step of a fake world's core: the state before, the event, the state after and the commands. */
@@ -153,9 +159,11 @@ export interface FakeWorld {
    * fakes, the queue, the wake-ups and every record (the core's state is
    * immutable and shared). Driven alike, it does what this world would do,
    * so a started world can stand in for starting another one the same way.
-   * Only a world whose clock has no pending timer forks.
+   * Only a world whose clock has no pending timer forks. With
+   * `keepTransitions: false` the fork keeps none of its own (and copies none
+   * of this world's); a fork of a world that keeps none keeps none either.
    */
-  fork(): FakeWorld;
+  fork(options?: { readonly keepTransitions?: boolean }): FakeWorld;
 }
 
 /** A small deterministic PRNG (mulberry32) for world choices. */
@@ -190,7 +198,8 @@ interface WorldMemory {
   readonly unapplied: { command: Command; reason: string }[];
   readonly applied: Command[];
   readonly later: Event[];
-  readonly transitions: WorldTransition[];
+  /** Null when the world keeps no transitions. */
+  readonly transitions: WorldTransition[] | null;
   readonly pushes: { paneId: string; content: string; meta: Record<string, string> }[];
   readonly toolReplies: { requestId: string; reply: ToolReply }[];
   readonly toolCalls: number;
@@ -221,7 +230,7 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
     unapplied: [],
     applied: [],
     later: [],
-    transitions: [],
+    transitions: options.keepTransitions === false ? null : [],
     pushes: [],
     toolReplies: [],
     toolCalls: 0,
@@ -629,7 +638,7 @@ const worldWith = (
     const before = state;
     const [next, produced] = decide(state, item.event);
     state = next;
-    transitions.push({ before, event: item.event, after: next, commands: produced });
+    if (transitions !== null) transitions.push({ before, event: item.event, after: next, commands: produced });
     for (const command of produced) commands.push(command);
     runProduced(produced);
     maybeAutoAttach(item.event, before);
@@ -643,7 +652,10 @@ const worldWith = (
     alerts,
     commands,
     events,
-    transitions,
+    get transitions() {
+      if (transitions === null) throw new Error("this world keeps no transitions (keepTransitions: false)");
+      return transitions;
+    },
     unapplied,
     applied,
     toolReplies,
@@ -742,7 +754,7 @@ const worldWith = (
         world.drive();
       }
     },
-    fork() {
+    fork(forking = {}) {
       const forkedClock = clock.fork();
       const ports = {
         clock: forkedClock,
@@ -761,7 +773,7 @@ const worldWith = (
         unapplied: [...unapplied],
         applied: [...applied],
         later: [...later],
-        transitions: [...transitions],
+        transitions: transitions === null || forking.keepTransitions === false ? null : [...transitions],
         pushes: [...pushes],
         toolReplies: [...toolReplies],
         toolCalls,
