@@ -39,9 +39,14 @@ export const worldSetupArb = fc.record({
   actions: fc.array(troubledActionArb, { maxLength: 20 }),
 });
 
+/** Whether a world keeps its transitions (`keepTransitions: false` for a suite that never reads them). */
+export type Keeping = { readonly keepTransitions?: boolean };
+/** For a suite that never reads a world's transitions: its worlds hold no past states. */
+export const UNKEPT: Keeping = { keepTransitions: false };
+
 /** A world with `workers` agent panes, started from nothing (what `startedWorld` forks). */
-export const freshStartedWorld = (workers: number, config: CoreConfigInput = {}): FakeWorld => {
-  const world = createFakeWorld({ config });
+export const freshStartedWorld = (workers: number, config: CoreConfigInput = {}, keeping: Keeping = {}): FakeWorld => {
+  const world = createFakeWorld({ config, ...keeping });
   for (let i = 0; i < workers; i++) world.addWorker({ windowName: `worker-${i}` });
   world.start();
   return world;
@@ -63,7 +68,7 @@ const STARTED_WORLDS_KEPT = 64;
  * keys had filled the room, the fixed setups of the properties that came
  * after (the suites share this module) started afresh on every run.
  */
-export const forkOfStarted = (key: string, start: () => FakeWorld): FakeWorld => {
+export const forkOfStarted = (key: string, start: () => FakeWorld, keeping: Keeping = {}): FakeWorld => {
   let started = startedWorlds.get(key);
   if (started === undefined) {
     started = start();
@@ -72,15 +77,15 @@ export const forkOfStarted = (key: string, start: () => FakeWorld): FakeWorld =>
     startedWorlds.delete(key);
   }
   startedWorlds.set(key, started);
-  return started.fork();
+  return started.fork(keeping);
 };
 
 /** A started world with `workers` agent panes: a fork of the one started that way (`forkOfStarted`). */
-export const startedWorld = (workers: number, config: CoreConfigInput = {}): FakeWorld =>
+export const startedWorld = (workers: number, config: CoreConfigInput = {}, keeping: Keeping = {}): FakeWorld =>
   // Keyed by its JSON: only a configuration of plain values (a pattern's JSON would say nothing of it).
   Object.values(config).some((value) => typeof value === "object")
-    ? freshStartedWorld(workers, config)
-    : forkOfStarted(`${workers} workers, ${JSON.stringify(config)}`, () => freshStartedWorld(workers, config));
+    ? freshStartedWorld(workers, config, keeping)
+    : forkOfStarted(`${workers} workers, ${JSON.stringify(config)}`, () => freshStartedWorld(workers, config), keeping);
 
 export const runActions = (world: FakeWorld, actions: readonly WorldAction[], afterEach?: () => void): void => {
   for (const action of actions) {
