@@ -539,6 +539,19 @@ const markedPaneOf = (state: CoreState, panes: readonly PaneObservation[]): Supe
   return markerPaneId === undefined ? undefined : panes.find((candidate) => candidate.paneId === markerPaneId);
 };
 
+const NO_PANE_IDS: readonly string[] = Object.freeze([]);
+
+/** The live panes of the first mate's window in a listing (usually the first mate alone: no list is made for none). */
+const liveInFirstMateWindow = (state: CoreState, panes: readonly PaneObservation[]): readonly string[] => {
+  let ids: string[] | null = null;
+  for (const pane of panes) {
+    if (pane.dead || pane.session !== state.config.session || pane.windowName !== state.config.window) continue;
+    ids ??= [];
+    ids.push(pane.paneId);
+  }
+  return ids ?? NO_PANE_IDS;
+};
+
 /** Judge the supervisor and run the heartbeat on an observation already folded into state. */
 const reconcileObserved = (state: CoreState, event: EventOf<"FleetObserved">, again: boolean): StepResult => {
   const { live, dead } = listedPaneIds(event.panes);
@@ -549,6 +562,7 @@ const reconcileObserved = (state: CoreState, event: EventOf<"FleetObserved">, ag
     coversMarker: event.observeId >= state.markerObserveFloor,
     atDialog: state.startupDialog.waiting !== null,
     markedPane: markedPaneOf(state, event.panes),
+    liveInWindow: liveInFirstMateWindow(state, event.panes),
   };
   const decision = decideSupervisor(state.supervisor, view, state.config);
   const strays = strayFirstMates(state, decision.state.marker?.paneId ?? null, decision.state.spawnInFlight !== null);

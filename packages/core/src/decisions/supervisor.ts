@@ -112,6 +112,13 @@ export interface SupervisorView {
     readonly dead: boolean;
     readonly tmuxServer?: TmuxServerIdentity | undefined;
   };
+  /**
+   * The live panes in the first mate's window. One that is not the marked
+   * first mate is a stray (left by a host that crashed mid-spawn, or whose
+   * marker write failed): nothing is started beside it; the holder closes
+   * it, and the next observation starts one if still needed.
+   */
+  readonly liveInWindow?: readonly string[];
 }
 
 /** The supervisor's decision: its next state and the commands that bring the fleet to one live first mate. */
@@ -272,6 +279,8 @@ export const decideSupervisor = (
   // Only the lease holder supervises, once it has re-read the store; a standby follows the store's marker.
   if (!maySupervise(state)) return { state, commands: [] };
   const judged = judgeMarker(state, view, config);
+  const marked = judged.state.marker?.paneId;
+  if (view.liveInWindow?.some((paneId) => paneId !== marked)) return judged;
   const started = decideStart(judged.state, view.now, config);
   // Most observations start nothing: the judged decision as it is, not a copy of it.
   if (started.commands.length === 0 && started.state === judged.state) return judged;

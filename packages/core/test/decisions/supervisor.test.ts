@@ -58,6 +58,13 @@ describe("decideSupervisor", () => {
     expect(decision.state.spawnInFlight).toEqual({ requestId: "spawn-1", attempt: 1, since: T0, epoch: 1 });
   });
 
+  it("regression: starts nothing while a live unmarked pane stands in the first mate's window (the holder closes it first), and starts once the window is clear", () => {
+    const withStray = { ...view(T0, ["%2"]), liveInWindow: ["%2"] };
+    expect(decideSupervisor(ready, withStray, DEFAULT_CONFIG)).toEqual({ state: ready, commands: [] });
+    const clear = { ...view(T0 + 1000), liveInWindow: [] };
+    expect(spawnOf(decideSupervisor(ready, clear, DEFAULT_CONFIG).commands)).toBeDefined();
+  });
+
   it("returns nothing when a live marked pane exists or a spawn is in flight", () => {
     const live = { ...ready, marker: marker("%4", T0) };
     expect(decideSupervisor(live, view(T0 + 1000, ["%4"]), DEFAULT_CONFIG)).toEqual({ state: live, commands: [] });

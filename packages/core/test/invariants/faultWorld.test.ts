@@ -53,6 +53,28 @@ describe("supervisor invariants in a world with faults", () => {
     );
   });
 
+  it("regression: a second host's first mate left unmarked (its marker write failed) is closed before this host, taking the lease back, starts its own", () => {
+    const world = startedWorld(0);
+    const spawns = watchSpawns(world);
+    for (const action of [
+      { type: "storeWriteFails", write: "setMarker", count: 1 },
+      { type: "killFirstMate" },
+      { type: "secondHostTakesOver", ms: 1_000 },
+      { type: "advance", ms: 5_000 },
+      { type: "advance", ms: 5_000 },
+      // Two starts in the window already: the next one waits out its backoff.
+      { type: "advance", ms: 60_000 },
+    ] as const) {
+      runActions(world, [action]);
+      cheapExpect(liveFirstMateWindowPanes(world).length).toBeLessThanOrEqual(1);
+    }
+    for (const spawn of spawns) cheapExpect(spawn.liveInWindow).toEqual([]);
+    // Once the stray is closed, this host starts its own.
+    const marked = world.state().supervisor.marker?.paneId;
+    cheapExpect(marked).toBeDefined();
+    cheapExpect(liveFirstMateWindowPanes(world)).toEqual([marked]);
+  });
+
   it("invariant 8 with faults: in any window, at most maxStarts spawns, across restarts and takeovers (until the human resets)", () => {
     const limits = {
       maxStarts: 3,
