@@ -39,14 +39,9 @@ export const worldSetupArb = fc.record({
   actions: fc.array(troubledActionArb, { maxLength: 20 }),
 });
 
-/** Whether a world keeps its transitions (`keepTransitions: false` for a suite that never reads them). */
-export type Keeping = { readonly keepTransitions?: boolean };
-/** For a suite that never reads a world's transitions: its worlds hold no past states. */
-export const UNKEPT: Keeping = { keepTransitions: false };
-
 /** A world with `workers` agent panes, started from nothing (what `startedWorld` forks). */
-export const freshStartedWorld = (workers: number, config: CoreConfigInput = {}, keeping: Keeping = {}): FakeWorld => {
-  const world = createFakeWorld({ config, ...keeping });
+export const freshStartedWorld = (workers: number, config: CoreConfigInput = {}): FakeWorld => {
+  const world = createFakeWorld({ config });
   for (let i = 0; i < workers; i++) world.addWorker({ windowName: `worker-${i}` });
   world.start();
   return world;
@@ -68,7 +63,7 @@ const STARTED_WORLDS_KEPT = 64;
  * keys had filled the room, the fixed setups of the properties that came
  * after (the suites share this module) started afresh on every run.
  */
-export const forkOfStarted = (key: string, start: () => FakeWorld, keeping: Keeping = {}): FakeWorld => {
+export const forkOfStarted = (key: string, start: () => FakeWorld): FakeWorld => {
   let started = startedWorlds.get(key);
   if (started === undefined) {
     started = start();
@@ -77,15 +72,15 @@ export const forkOfStarted = (key: string, start: () => FakeWorld, keeping: Keep
     startedWorlds.delete(key);
   }
   startedWorlds.set(key, started);
-  return started.fork(keeping);
+  return started.fork();
 };
 
 /** A started world with `workers` agent panes: a fork of the one started that way (`forkOfStarted`). */
-export const startedWorld = (workers: number, config: CoreConfigInput = {}, keeping: Keeping = {}): FakeWorld =>
+export const startedWorld = (workers: number, config: CoreConfigInput = {}): FakeWorld =>
   // Keyed by its JSON: only a configuration of plain values (a pattern's JSON would say nothing of it).
   Object.values(config).some((value) => typeof value === "object")
-    ? freshStartedWorld(workers, config, keeping)
-    : forkOfStarted(`${workers} workers, ${JSON.stringify(config)}`, () => freshStartedWorld(workers, config), keeping);
+    ? freshStartedWorld(workers, config)
+    : forkOfStarted(`${workers} workers, ${JSON.stringify(config)}`, () => freshStartedWorld(workers, config));
 
 export const runActions = (world: FakeWorld, actions: readonly WorldAction[], afterEach?: () => void): void => {
   for (const action of actions) {

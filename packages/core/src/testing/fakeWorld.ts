@@ -61,12 +61,6 @@ export interface FakeWorldOptions {
   readonly start?: number;
   /** The core's decision function (default: `step`), as the runtime's option of the same name. */
   readonly step?: typeof coreStep;
-  /**
-   * Keep every step in `transitions` (default true). False for a run that
-   * never reads them: each state the core went through is otherwise held
-   * until the world is dropped. Reading `transitions` then throws.
-   */
-  readonly keepTransitions?: boolean;
 }
 
 /** One step of a fake world's core: the state before, the event, the state after and the commands. */
@@ -159,11 +153,9 @@ export interface FakeWorld {
    * fakes, the queue, the wake-ups and every record (the core's state is
    * immutable and shared). Driven alike, it does what this world would do,
    * so a started world can stand in for starting another one the same way.
-   * Only a world whose clock has no pending timer forks. With
-   * `keepTransitions: false` the fork keeps none of its own (and copies none
-   * of this world's); a fork of a world that keeps none keeps none either.
+   * Only a world whose clock has no pending timer forks.
    */
-  fork(options?: { readonly keepTransitions?: boolean }): FakeWorld;
+  fork(): FakeWorld;
 }
 
 /** A small deterministic PRNG (mulberry32) for world choices. */
@@ -198,8 +190,7 @@ interface WorldMemory {
   readonly unapplied: { command: Command; reason: string }[];
   readonly applied: Command[];
   readonly later: Event[];
-  /** Null when the world keeps no transitions. */
-  readonly transitions: WorldTransition[] | null;
+  readonly transitions: WorldTransition[];
   readonly pushes: { paneId: string; content: string; meta: Record<string, string> }[];
   readonly toolReplies: { requestId: string; reply: ToolReply }[];
   readonly toolCalls: number;
@@ -230,7 +221,7 @@ export const createFakeWorld = (options: FakeWorldOptions = {}): FakeWorld => {
     unapplied: [],
     applied: [],
     later: [],
-    transitions: options.keepTransitions === false ? null : [],
+    transitions: [],
     pushes: [],
     toolReplies: [],
     toolCalls: 0,
@@ -638,7 +629,7 @@ const worldWith = (
     const before = state;
     const [next, produced] = decide(state, item.event);
     state = next;
-    if (transitions !== null) transitions.push({ before, event: item.event, after: next, commands: produced });
+    transitions.push({ before, event: item.event, after: next, commands: produced });
     for (const command of produced) commands.push(command);
     runProduced(produced);
     maybeAutoAttach(item.event, before);
@@ -652,10 +643,7 @@ const worldWith = (
     alerts,
     commands,
     events,
-    get transitions() {
-      if (transitions === null) throw new Error("this world keeps no transitions (keepTransitions: false)");
-      return transitions;
-    },
+    transitions,
     unapplied,
     applied,
     toolReplies,
@@ -754,7 +742,7 @@ const worldWith = (
         world.drive();
       }
     },
-    fork(forking = {}) {
+    fork() {
       const forkedClock = clock.fork();
       const ports = {
         clock: forkedClock,
@@ -773,7 +761,7 @@ const worldWith = (
         unapplied: [...unapplied],
         applied: [...applied],
         later: [...later],
-        transitions: transitions === null || forking.keepTransitions === false ? null : [...transitions],
+        transitions: [...transitions],
         pushes: [...pushes],
         toolReplies: [...toolReplies],
         toolCalls,

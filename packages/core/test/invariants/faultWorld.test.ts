@@ -9,7 +9,7 @@ import { describe, it } from "vitest";
 import { faultActionArb } from "../../src/testing/arbitraries.js";
 import type { FakeWorld } from "../../src/testing/fakeWorld.js";
 import { cheapExpect } from "../cheapExpect.js";
-import { liveFirstMateWindowPanes, runActions, startedWorld, troubledActionArb, UNKEPT } from "../worldSupport.js";
+import { liveFirstMateWindowPanes, runActions, startedWorld, troubledActionArb } from "../worldSupport.js";
 
 const faultySetupArb = fc.record({
   workers: fc.integer({ min: 0, max: 3 }),
@@ -34,7 +34,7 @@ describe("supervisor invariants in a world with faults", () => {
   it("invariant 7 with faults: never a first mate beside a live one, whatever the store, lease and restarts do", () => {
     fc.assert(
       fc.property(faultySetupArb, ({ workers, actions }) => {
-        const world = startedWorld(workers, {}, UNKEPT);
+        const world = startedWorld(workers);
         const spawns = watchSpawns(world);
         // Orphans (panes that appear in the window unmarked) are not spawns: the core closes them when it sees them.
         const orphans = new Set<string>();
@@ -85,7 +85,7 @@ describe("supervisor invariants in a world with faults", () => {
     };
     fc.assert(
       fc.property(faultySetupArb, ({ workers, actions }) => {
-        const world = startedWorld(workers, limits, UNKEPT);
+        const world = startedWorld(workers, limits);
         const spawns = watchSpawns(world);
         runActions(world, actions);
         for (const { at, era } of spawns) {

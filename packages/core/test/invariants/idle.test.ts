@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, it } from "vitest";
 import { cheapExpect } from "../cheapExpect.js";
-import { startedWorld, UNKEPT } from "../worldSupport.js";
+import { startedWorld } from "../worldSupport.js";
 
 describe("push economy in the fake world", () => {
   it("invariant 5: an idle fleet produces no pushes", () => {
@@ -14,7 +14,7 @@ describe("push economy in the fake world", () => {
           pushIntervalMs: fc.integer({ min: 10_000, max: 300_000 }),
         }),
         (workers, advances, config) => {
-          const world = startedWorld(workers, config, UNKEPT);
+          const world = startedWorld(workers, config);
           // First sight, then the idle threshold crossing: after that nothing changes.
           world.advance(world.state().config.idleThresholdMs + config.pushIntervalMs + config.tickMs);
           const settled = world.pushesToFirstMate().length;
@@ -42,7 +42,7 @@ describe("push economy in the fake world", () => {
         evidenceArb,
         fc.array(fc.integer({ min: 1_000, max: 1_800_000 }), { minLength: 1, maxLength: 4 }),
         (evidence, advances) => {
-          const world = startedWorld(0, {}, UNKEPT);
+          const world = startedWorld(0);
           const panes = evidence.map((_, index) => world.addWorker({ windowName: `worker-${index}` }));
           evidence.forEach((piece, index) => {
             world.inject({

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, it } from "vitest";
 import { createFakeWorld } from "../../src/testing/fakeWorld.js";
 import { cheapExpect } from "../cheapExpect.js";
-import { forkOfStarted, UNKEPT } from "../worldSupport.js";
+import { forkOfStarted } from "../worldSupport.js";
 
 describe("invariant 11 in the fake world", () => {
   it("invariant 11: repeated identical interrupts within the window wake once", () => {
@@ -12,16 +12,12 @@ describe("invariant 11 in the fake world", () => {
         fc.constantFrom("need approval", "tests are red"),
         fc.boolean(),
         (gaps, message, detached) => {
-          const world = forkOfStarted(
-            "one worker, default pane",
-            () => {
-              const started = createFakeWorld();
-              started.addWorker();
-              started.start();
-              return started;
-            },
-            UNKEPT,
-          );
+          const world = forkOfStarted("one worker, default pane", () => {
+            const started = createFakeWorld();
+            started.addWorker();
+            started.start();
+            return started;
+          });
           const worker = world.tmux.listSync().find((pane) => pane.windowName !== world.state().config.window)!.paneId;
           const firstMate = world.firstMatePaneId()!;
           if (detached) world.channel.detach(firstMate);

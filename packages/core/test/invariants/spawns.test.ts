@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, it } from "vitest";
 import type { FakeWorld } from "../../src/testing/fakeWorld.js";
 import { cheapExpect } from "../cheapExpect.js";
-import { liveFirstMateWindowPanes, replay, runActions, startedWorld, UNKEPT, worldSetupArb } from "../worldSupport.js";
+import { liveFirstMateWindowPanes, replay, runActions, startedWorld, worldSetupArb } from "../worldSupport.js";
 
 /** Record the world-clock time of every spawn tmux executes, and who was alive in the window then. */
 const watchSpawns = (world: FakeWorld) => {
@@ -64,7 +64,7 @@ describe("supervisor invariants in the fake world", () => {
     });
     fc.assert(
       fc.property(limitsArb, worldSetupArb, (limits, { workers, actions }) => {
-        const world = startedWorld(workers, limits, UNKEPT);
+        const world = startedWorld(workers, limits);
         const spawns = watchSpawns(world);
         runActions(world, actions);
         const times = spawns.map((spawn) => spawn.at);

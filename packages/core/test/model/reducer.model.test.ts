@@ -15,7 +15,7 @@ import type { WorldAction } from "../../src/testing/arbitraries.js";
 import type { SpawnBehaviour } from "../../src/testing/fakeTmux.js";
 import { createFakeWorld, type FakeWorld } from "../../src/testing/fakeWorld.js";
 import { cheapExpect } from "../cheapExpect.js";
-import { forkOfStarted, UNKEPT } from "../worldSupport.js";
+import { forkOfStarted } from "../worldSupport.js";
 
 interface Model {
   now: number;
@@ -372,15 +372,11 @@ describe("the reducer against a model", () => {
   it("agrees with the model after every command", () => {
     fc.assert(
       fc.property(fc.commands(commandArbs, { maxCommands: 40 }), (commands) => {
-        const world = forkOfStarted(
-          "no workers, outbox kept 30 days",
-          () => {
-            const started = createFakeWorld({ config: { outboxTtlMs: 30 * 86_400_000 } });
-            started.start();
-            return started;
-          },
-          UNKEPT,
-        );
+        const world = forkOfStarted("no workers, outbox kept 30 days", () => {
+          const started = createFakeWorld({ config: { outboxTtlMs: 30 * 86_400_000 } });
+          started.start();
+          return started;
+        });
         const model: Model = {
           now: world.now(),
           workers: [],

@@ -9,7 +9,7 @@ import type { Command, CommandType } from "../../src/commands.js";
 import { EventSchema } from "../../src/events.js";
 import { faultActionArb } from "../../src/testing/arbitraries.js";
 import { cheapExpect } from "../cheapExpect.js";
-import { runActions, startedWorld, troubledActionArb, UNKEPT } from "../worldSupport.js";
+import { runActions, startedWorld, troubledActionArb } from "../worldSupport.js";
 
 const ALL_EVENT_TYPES = EventSchema.options.map((option) => option.shape.type.value).sort();
 
@@ -56,7 +56,7 @@ describe("the world's generators", () => {
         fc.integer({ min: 0, max: 3 }),
         fc.array(fc.oneof(troubledActionArb, faultActionArb), { minLength: 10, maxLength: 30 }),
         (workers, actions) => {
-          const world = startedWorld(workers, { outboxTtlMs: 60_000 }, UNKEPT);
+          const world = startedWorld(workers, { outboxTtlMs: 60_000 });
           runActions(world, actions);
           world.drive();
           for (const event of world.events) events.add(event.type);

@@ -10,7 +10,7 @@ import { applyWorldAction } from "../../src/testing/applyWorldAction.js";
 import { faultActionArb } from "../../src/testing/arbitraries.js";
 import type { FakeWorld } from "../../src/testing/fakeWorld.js";
 import { cheapExpect } from "../cheapExpect.js";
-import { runActions, startedWorld, troubledActionArb, UNKEPT } from "../worldSupport.js";
+import { runActions, startedWorld, troubledActionArb } from "../worldSupport.js";
 
 /** A push that carried more than the store held when it was made. */
 interface OffFile {
@@ -129,7 +129,7 @@ describe("invariant 14: a push carries only interrupts on file", () => {
   it("property: in a world with faults, every interrupt pushed or announced has its outbox row at that moment", () => {
     fc.assert(
       fc.property(lifeArb, ({ workers, actions }) => {
-        const world = startedWorld(workers, {}, UNKEPT);
+        const world = startedWorld(workers);
         const offFile = auditPushes(world);
         for (const action of actions) {
           if (action.type === "race") race(world, action);
