@@ -5,6 +5,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { anythingArb } from "./anythingArb.js";
 import { cheapExpect } from "./cheapExpect.js";
 
 /** The message `assertion` fails with, or null when it passes. */
@@ -29,20 +30,6 @@ class Point {
     readonly y: number,
   ) {}
 }
-
-const anythingArb = fc.anything({
-  maxDepth: 2,
-  maxKeys: 3,
-  withBigInt: true,
-  withBoxedValues: true,
-  withDate: true,
-  withMap: true,
-  withNullPrototype: true,
-  withObjectString: true,
-  withSet: true,
-  withSparseArray: true,
-  withTypedArray: true,
-});
 
 /** A value and another like it: the same, a structured copy (prototypes and holes lost), or with an undefined property added. */
 const likePairArb = anythingArb.chain((value) => {

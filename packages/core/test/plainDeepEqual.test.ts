@@ -6,22 +6,9 @@
 import { isDeepStrictEqual } from "node:util";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { anythingArb } from "./anythingArb.js";
 import { cheapExpect } from "./cheapExpect.js";
 import { deepStrictEqual, surelyDeepStrictEqual } from "./plainDeepEqual.js";
-
-const anythingArb = fc.anything({
-  maxDepth: 2,
-  maxKeys: 3,
-  withBigInt: true,
-  withBoxedValues: true,
-  withDate: true,
-  withMap: true,
-  withNullPrototype: true,
-  withObjectString: true,
-  withSet: true,
-  withSparseArray: true,
-  withTypedArray: true,
-});
 
 /** A value and others like it: itself, a structured copy, and copies with a key added, dropped or set to `undefined` or `-0`. */
 const likePairArb = anythingArb.chain((value) => {
