@@ -163,6 +163,10 @@ export const settledRecord = (record: PaneAgentRecord, now: number, maxEvidenceA
   return updateRecord(record, { resolved, permissionRaised: waiting });
 };
 
+/** Pure: whether settling `before` into `after` opened a permission episode (the one change that raises it). */
+export const permissionEpisodeStarted = (before: PaneAgentRecord, after: PaneAgentRecord): boolean =>
+  after.permissionRaised && !before.permissionRaised;
+
 /**
  * Pure: re-resolve at `now`. `permissionEpisodeStarted` is true exactly when
  * this resolution opens a new permission episode (the caller raises one
@@ -174,5 +178,5 @@ export const settleAgentRecord = (
   maxEvidenceAgeMs: number,
 ): { readonly record: PaneAgentRecord; readonly permissionEpisodeStarted: boolean } => {
   const settled = settledRecord(record, now, maxEvidenceAgeMs);
-  return { record: settled, permissionEpisodeStarted: settled.permissionRaised && !record.permissionRaised };
+  return { record: settled, permissionEpisodeStarted: permissionEpisodeStarted(record, settled) };
 };

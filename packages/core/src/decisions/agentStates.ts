@@ -28,6 +28,7 @@ import {
   isFresh,
   newAgentRecord,
   type PaneAgentRecord,
+  permissionEpisodeStarted,
   recordEvidence,
   settledRecord,
   updateRecord,
@@ -88,9 +89,9 @@ const settleInto = (
   config: AgentStateConfig,
   raised: RaisedInterrupt[],
 ): PaneAgentRecord => {
-  // The record alone (no result object per pane and observation): an episode began when it is newly raised.
+  // The record alone: no result object per pane and observation.
   const settled = settledRecord(record, now, config.agentEvidenceMaxAgeMs);
-  if (settled.permissionRaised && !record.permissionRaised) {
+  if (permissionEpisodeStarted(record, settled)) {
     raised.push({
       now,
       source: paneId as PaneId,
