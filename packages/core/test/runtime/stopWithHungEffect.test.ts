@@ -39,7 +39,7 @@ describe("stopping a runtime whose effect never answers", () => {
         }),
       },
       owner: "hung-host",
-      config: { toolCallTimeoutMs: 200 },
+      config: { toolCallTimeoutMs: 50 },
     });
     await runtime.start();
     await asked;
