@@ -77,6 +77,9 @@ export interface HeartbeatDecision {
   readonly pushed: readonly Change[] | null;
 }
 
+/** No commands: shared by every decision that does nothing (frozen, so nothing appends to it). */
+const NO_COMMANDS: readonly Command[] = Object.freeze([]);
+
 /** The emit id of the `count`-th digest push, to the first mate of start `attempt` (unique across first mates). */
 export const digestEmitId = (count: number, attempt = 0): string => `digest-${attempt}-${count}`;
 
@@ -88,9 +91,52 @@ export const digestEmitId = (count: number, attempt = 0): string => `digest-${at
 export const heartbeatDecides = (state: HeartbeatState, firstMatePaneId: PaneId | null, attached: boolean): boolean =>
   firstMatePaneId !== null && attached && state.inFlight === null;
 
-/** Pure: push, wait, or do nothing. */
+/**
+ * The last decision that did nothing although the heartbeat decides (no
+ * change to push, or a wake-up already asked for), with what it was decided
+ * from. While the first mate is attached every observation and screen asks,
+ * and the steps of one tick ask again with the same state and digest
+ * (immutable: the same objects mean the same answer), so the digests need
+ * not be compared again.
+ */
+let lastIdle: {
+  readonly state: HeartbeatState;
+  readonly input: HeartbeatInput;
+  readonly decision: HeartbeatDecision;
+} | null = null;
+
+/**
+ * Whether `b` asks what `a` asked, as far as a decision to do nothing goes:
+ * the same digest, time, repeats, expiries, interval and thresholds
+ * (objects by identity: the core's state is immutable). The first mate's
+ * pane and attempt, the cap and the notes only shape a push; without a first
+ * mate, attached, nothing is decided either way.
+ */
+const sameIdleInput = (a: HeartbeatInput, b: HeartbeatInput): boolean =>
+  a.digest === b.digest &&
+  a.now === b.now &&
+  a.repeats === b.repeats &&
+  a.expiredUnreported === b.expiredUnreported &&
+  a.intervalMs === b.intervalMs &&
+  a.thresholds === b.thresholds;
+
+/** Pure: push, wait, or do nothing (the same decision as `decideHeartbeatAfresh`, remembered while it does nothing). */
 export const decideHeartbeat = (state: HeartbeatState, input: HeartbeatInput): HeartbeatDecision => {
-  const idle: HeartbeatDecision = { state, commands: [], pushed: null };
+  if (lastIdle !== null && lastIdle.state === state && sameIdleInput(lastIdle.input, input)) return lastIdle.decision;
+  const decision = decideHeartbeatAfresh(state, input);
+  // Only a decision that did nothing is remembered: a push or a wake-up changes the state, never asked again.
+  if (
+    decision.state === state &&
+    decision.commands.length === 0 &&
+    heartbeatDecides(state, input.firstMatePaneId, input.attached)
+  )
+    lastIdle = { state, input, decision };
+  return decision;
+};
+
+/** Pure: push, wait, or do nothing, decided from the digests themselves (what `decideHeartbeat` remembers). */
+export const decideHeartbeatAfresh = (state: HeartbeatState, input: HeartbeatInput): HeartbeatDecision => {
+  const idle: HeartbeatDecision = { state, commands: NO_COMMANDS, pushed: null };
   if (input.firstMatePaneId === null || !heartbeatDecides(state, input.firstMatePaneId, input.attached)) return idle;
   const changes = diverge(state.lastSent, input.digest, input.thresholds);
   const repeatKeys = Object.keys(input.repeats).sort();
