@@ -199,12 +199,41 @@ const classifyArgv = (argv: readonly string[], lookup: Lookup, depth: number): A
 const MEMO_LIMIT = 4096;
 const memo = new WeakMap<readonly AgentSignature[], Map<string, AgentKind | null>>();
 
-const remember = (table: readonly AgentSignature[], key: string, compute: () => AgentKind | null) => {
-  let known = memo.get(table);
-  if (known === undefined) {
-    known = new Map();
-    memo.set(table, known);
+/**
+ * Whether `table` holds the default table's entries themselves, in its
+ * order: what every parsed configuration without a table of its own holds
+ * (a copy of the default list, made per parse). Such a table answers every
+ * command line as the default table does.
+ */
+const holdsDefaultEntries = (table: readonly AgentSignature[]): boolean =>
+  table.length === DEFAULT_AGENT_SIGNATURES.length &&
+  table.every((entry, index) => entry === DEFAULT_AGENT_SIGNATURES[index]);
+
+/**
+ * The table whose remembered answers `table` shares: the default table for
+ * a copy of its entries, else `table` itself. Each configuration parsed
+ * (a fake world, a host) would otherwise start its detection afresh.
+ */
+const answersOf = <T>(
+  tables: WeakMap<readonly AgentSignature[], T>,
+  table: readonly AgentSignature[],
+  fresh: () => T,
+): T => {
+  const shared = holdsDefaultEntries(table) ? DEFAULT_AGENT_SIGNATURES : table;
+  let answers = tables.get(shared);
+  if (answers === undefined) {
+    answers = fresh();
+    tables.set(shared, answers);
   }
+  tables.set(table, answers);
+  return answers;
+};
+
+/** How a classification is looked up: from what is remembered (`remember`), or computed (`computeNow`). */
+type Recall = (table: readonly AgentSignature[], key: string, compute: () => AgentKind | null) => AgentKind | null;
+
+const remember: Recall = (table, key, compute) => {
+  const known = memo.get(table) ?? answersOf(memo, table, () => new Map<string, AgentKind | null>());
   const cached = known.get(key);
   if (cached !== undefined) return cached;
   const kind = compute();
@@ -217,21 +246,26 @@ const remember = (table: readonly AgentSignature[], key: string, compute: () => 
 export const detectAgent = (
   command: string,
   table: readonly AgentSignature[] = DEFAULT_AGENT_SIGNATURES,
-): AgentKind | null => remember(table, command, () => classifyArgv(splitShellWords(command), lookupFor(table), 0));
+): AgentKind | null => detectWith(remember, command, table);
+
+const detectWith = (recall: Recall, command: string, table: readonly AgentSignature[]): AgentKind | null =>
+  recall(table, command, () => classifyArgv(splitShellWords(command), lookupFor(table), 0));
+
+const computeNow: Recall = (_table, _key, compute) => compute();
 
 const SEPARATOR = "\u0000";
 
 /** The classifier itself, without the memo per pane object (see classifyAgent). */
-const classifyPane = (pane: PaneCommandLines, table: readonly AgentSignature[]): AgentKind | null => {
+const classifyPane = (pane: PaneCommandLines, table: readonly AgentSignature[], recall: Recall): AgentKind | null => {
   if (pane.declaredAgent !== undefined && pane.declaredAgent !== "") return pane.declaredAgent;
-  const byCommand = detectAgent(pane.command, table);
+  const byCommand = detectWith(recall, pane.command, table);
   if (byCommand !== null) return byCommand;
   const processes = pane.processes ?? [];
   const start = pane.startCommand ?? "";
   if (processes.length === 0 && start === "") return null;
   let key = start;
   for (const argv of processes) key += SEPARATOR + SEPARATOR + argv.join(SEPARATOR);
-  return remember(table, `${SEPARATOR}${key}`, () => {
+  return recall(table, `${SEPARATOR}${key}`, () => {
     const lookup = lookupFor(table);
     for (const argv of processes) {
       const kind = classifyArgv(argv, lookup, 0);
@@ -240,6 +274,12 @@ const classifyPane = (pane: PaneCommandLines, table: readonly AgentSignature[]):
     return start === "" ? null : classifyArgv(splitShellWords(start), lookup, 0);
   });
 };
+
+/** Pure: what `classifyAgent` answers, computed afresh (nothing remembered is read or kept). */
+export const classifyAgentAfresh = (
+  pane: PaneCommandLines,
+  table: readonly AgentSignature[] = DEFAULT_AGENT_SIGNATURES,
+): AgentKind | null => classifyPane(pane, table, computeNow);
 
 /**
  * The answer for each pane object, per table: the core's observations are
@@ -259,14 +299,10 @@ export const classifyAgent = (
   pane: PaneCommandLines,
   table: readonly AgentSignature[] = DEFAULT_AGENT_SIGNATURES,
 ): AgentKind | null => {
-  let panes = byPane.get(table);
-  if (panes === undefined) {
-    panes = new WeakMap();
-    byPane.set(table, panes);
-  }
+  const panes = byPane.get(table) ?? answersOf(byPane, table, () => new WeakMap<PaneCommandLines, AgentKind | null>());
   const known = panes.get(pane);
   if (known !== undefined) return known;
-  const kind = classifyPane(pane, table);
+  const kind = classifyPane(pane, table, remember);
   panes.set(pane, kind);
   return kind;
 };
