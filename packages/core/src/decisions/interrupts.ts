@@ -166,32 +166,12 @@ const fold = (state: InterruptState, key: string, raised: RaisedInterrupt): Inte
   return updateInterrupts(state, { repeats: { ...state.repeats, [key]: repeat } });
 };
 
-/** `entries` with `entry` after them: a new list (a copy of a long list, then one push, costs less than a spread). */
-const appended = <T>(entries: readonly T[], entry: T): T[] => {
-  const copy = entries.slice();
-  copy.push(entry);
-  return copy;
-};
+/** `entries` with `entry` after them: a new list (one concat of a long list costs less than a spread, or a copy and a push). */
+const appended = <T>(entries: readonly T[], entry: T): T[] => entries.concat([entry]);
 
-/** `kept` (a list this module just made, so its own to extend) with `entry` after it. */
-const withLast = <T>(kept: T[], entry: T): T[] => {
-  kept.push(entry);
-  return kept;
-};
-
-/** The liveness of a table whose entries all stay until cut (`bounded` then only cuts). */
-const EVERY_ENTRY_LIVE = (): boolean => true;
-
-/**
- * `entries` without those `isLive` rejects, then without the oldest beyond
- * `cap` (entries are kept oldest first, so the oldest are at the front).
- */
-const bounded = <T>(entries: readonly T[], cap: number, isLive: (entry: T) => boolean): readonly T[] => {
-  // Every entry live: only the cut (a table at its cap is cut at every entry added).
-  if (isLive === EVERY_ENTRY_LIVE) return entries.length > cap ? entries.slice(entries.length - cap) : entries;
-  const live = entries.length > cap ? entries.filter(isLive) : entries;
-  return live.length > cap ? live.slice(live.length - cap) : live;
-};
+/** The newest `cap` of `entries` (kept oldest first, so the oldest are at the front): `entries` itself when within. */
+const newest = <T>(entries: readonly T[], cap: number): readonly T[] =>
+  entries.length > cap ? entries.slice(entries.length - cap) : entries;
 
 /**
  * Whether any of `times` lies within `windowMs` before `now`. The newest is
@@ -204,6 +184,125 @@ const anyWithin = (times: readonly number[], now: number, windowMs: number): boo
   return times.some((at) => now - at < windowMs);
 };
 
+/** The index of the first mark of `key`, or the table's length when it has none. */
+const markIndex = (marks: readonly DedupeMark[], key: string): number => {
+  for (let index = 0; index < marks.length; index++) if (marks[index]!.key === key) return index;
+  return marks.length;
+};
+
+/** The index of the first wakes of `source`, or the table's length when it has none. */
+const wakesIndex = (table: readonly SourceWakes[], source: string): number => {
+  for (let index = 0; index < table.length; index++) if (table[index]!.source === source) return index;
+  return table.length;
+};
+
+/**
+ * Whether the mark at `index` stays beside `mark`, a new wake: inside the
+ * window (expired marks carry no information), and of another key (none
+ * before `found`, the first mark of the new one's key, is of it).
+ */
+const markStays = (
+  marks: readonly DedupeMark[],
+  index: number,
+  found: number,
+  mark: DedupeMark,
+  windowMs: number,
+): boolean => {
+  const old = marks[index]!;
+  return mark.at - old.at < windowMs && (index < found || old.key !== mark.key);
+};
+
+/**
+ * The dedupe table after the wake `mark` (its key's first mark at
+ * `found`): the marks that stay, then the new one, cut to the newest `cap`.
+ * Read from the newest back until the cap is full, so the marks beyond it
+ * are never read, and copied as one slice when every mark read stays.
+ */
+const marksAfterWake = (
+  marks: readonly DedupeMark[],
+  found: number,
+  mark: DedupeMark,
+  windowMs: number,
+  cap: number,
+): DedupeMark[] => {
+  let start = marks.length;
+  let staying = 0;
+  let allStay = true;
+  while (start > 0 && staying < cap - 1) {
+    start--;
+    if (markStays(marks, start, found, mark, windowMs)) staying++;
+    else allStay = false;
+  }
+  const kept = allStay ? marks.slice(start) : [];
+  if (!allStay)
+    for (let index = start; index < marks.length; index++)
+      if (markStays(marks, index, found, mark, windowMs)) kept.push(marks[index]!);
+  kept.push(mark);
+  return kept;
+};
+
+/** How many of `table`'s entries from `from` on are `source`'s. */
+const entriesOf = (table: readonly SourceWakes[], from: number, source: string): number => {
+  let count = 0;
+  for (let index = from; index < table.length; index++) if (table[index]!.source === source) count++;
+  return count;
+};
+
+/**
+ * Whether the entry at `index` stays beside `wakes`, a source's new entry:
+ * of another source (none before `found`, the first entry of its source,
+ * is of it) and, when `liveOnly`, with a wake inside the window.
+ */
+const wakesStay = (
+  table: readonly SourceWakes[],
+  index: number,
+  found: number,
+  wakes: SourceWakes,
+  liveOnly: boolean,
+  now: number,
+  windowMs: number,
+): boolean => {
+  const other = table[index]!;
+  return (index < found || other.source !== wakes.source) && (!liveOnly || anyWithin(other.times, now, windowMs));
+};
+
+/**
+ * The rate table after the wake of `wakes.source` at `now` (its source's
+ * first entry at `found`): the other sources, then `wakes`; past the cap,
+ * the idle sources go, then the least recent beyond it. Read from the
+ * newest back until the cap is full, so the entries beyond it are never
+ * read, and copied as one slice when every entry read stays.
+ */
+const wakesAfterWake = (
+  table: readonly SourceWakes[],
+  found: number,
+  wakes: SourceWakes,
+  now: number,
+  windowMs: number,
+  cap: number,
+): SourceWakes[] => {
+  const length = table.length;
+  // Past the cap with the new entry (and without its source's old ones), only live sources stay.
+  const liveOnly =
+    found === length ? length + 1 > cap : length > cap && length + 1 - entriesOf(table, found, wakes.source) > cap;
+  const newStays = !liveOnly || anyWithin(wakes.times, now, windowMs);
+  const room = newStays ? cap - 1 : cap;
+  let start = length;
+  let staying = 0;
+  let allStay = true;
+  while (start > 0 && staying < room) {
+    start--;
+    if (wakesStay(table, start, found, wakes, liveOnly, now, windowMs)) staying++;
+    else allStay = false;
+  }
+  const kept = allStay ? table.slice(start) : [];
+  if (!allStay)
+    for (let index = start; index < length; index++)
+      if (wakesStay(table, index, found, wakes, liveOnly, now, windowMs)) kept.push(table[index]!);
+  if (newStays) kept.push(wakes);
+  return kept;
+};
+
 /** Pure: admit (or fold) one interrupt. Delivery is `deliverNext`'s job. */
 export const admitInterrupt = (
   state: InterruptState,
@@ -214,16 +313,20 @@ export const admitInterrupt = (
 ): InterruptDecision => {
   if (raised.source === firstMatePaneId) return { state, commands: [], verdict: "ignored_self" };
   const key = dedupeKey(raised.source, raised.kind, raised.message);
-  const lastWake = state.dedupeMarks.find((mark) => mark.key === key)?.at;
+  const markAt = markIndex(state.dedupeMarks, key);
+  const lastWake = state.dedupeMarks[markAt]?.at;
   if (lastWake !== undefined && raised.now - lastWake < config.dedupeWindowMs) {
     return { state: fold(state, key, raised), commands: [], verdict: "deduplicated" };
   }
-  const recentWakes = (state.sourceWakes.find((wakes) => wakes.source === raised.source)?.times ?? []).filter(
+  const wakesAt = wakesIndex(state.sourceWakes, raised.source);
+  const recentWakes = (state.sourceWakes[wakesAt]?.times ?? []).filter(
     (at) => raised.now - at < config.rateLimitWindowMs,
   );
   if (recentWakes.length >= config.rateLimitWakes) {
     return { state: fold(state, key, raised), commands: [], verdict: "rate_limited" };
   }
+  // A new list of this admission's own: extended in place.
+  recentWakes.push(raised.now);
   const seq = state.lastSeq + 1;
   const entry: OutboxEntry = {
     seq,
@@ -232,31 +335,36 @@ export const admitInterrupt = (
     message: raised.message,
     createdAt: raised.now,
   };
+  // The outbox with the entry, capped (`capOutbox`) as it is made: one new list.
+  const capped = cappedOutbox(state.outbox, entry, state.delivering, config.outboxCap);
+  const dropped = capped === undefined ? 0 : capped.dropped;
   const next: InterruptState = updateInterrupts(state, {
     lastSeq: seq,
-    outbox: appended(state.outbox, entry),
-    // Expired marks carry no information; past the cap the oldest go too.
-    dedupeMarks: bounded(
-      withLast(
-        state.dedupeMarks.filter((mark) => mark.key !== key && raised.now - mark.at < config.dedupeWindowMs),
-        { key, at: raised.now },
-      ),
+    outbox: capped === undefined ? appended(state.outbox, entry) : capped.outbox,
+    expiredUnreported: state.expiredUnreported + dropped,
+    dedupeMarks: marksAfterWake(
+      state.dedupeMarks,
+      markAt,
+      { key, at: raised.now },
+      config.dedupeWindowMs,
       INTERRUPT_TABLE_CAPS.dedupeKeys,
-      EVERY_ENTRY_LIVE,
     ),
-    sourceWakes: bounded(
-      withLast(
-        state.sourceWakes.filter((wakes) => wakes.source !== raised.source),
-        { source: raised.source, times: appended(recentWakes, raised.now) },
-      ),
+    sourceWakes: wakesAfterWake(
+      state.sourceWakes,
+      wakesAt,
+      { source: raised.source, times: recentWakes },
+      raised.now,
+      config.rateLimitWindowMs,
       INTERRUPT_TABLE_CAPS.rateSources,
-      (wakes) => anyWithin(wakes.times, raised.now, config.rateLimitWindowMs),
     ),
   });
-  const capped = capOutbox(next, config, epoch);
+  const enqueue: Command = { type: "store.enqueueOutbox", entry, epoch };
   return {
-    state: capped.state,
-    commands: [{ type: "store.enqueueOutbox", entry, epoch }, ...capped.commands],
+    state: next,
+    commands:
+      capped === undefined || dropped === 0
+        ? [enqueue]
+        : [enqueue, { type: "store.expireOutbox", before: capped.before, epoch }],
     verdict: "queued",
   };
 };
@@ -349,13 +457,55 @@ export const settleDelivery = (
   };
 };
 
-/** The store's expiry bound, lowered so that the entry being delivered is not dropped. */
-const keepDelivering = (state: InterruptState, before: number): number => {
+/**
+ * The store's expiry bound, lowered so that the entry being delivered (in
+ * `outbox`, or `queued` after it) is not dropped.
+ */
+const keepDelivering = (
+  outbox: readonly OutboxEntry[],
+  queued: OutboxEntry | undefined,
+  delivering: number | null,
+  before: number,
+): number => {
   // Nothing being delivered (the usual case): no entry to look for.
-  if (state.delivering === null) return before;
-  const delivering = state.outbox.find((entry) => entry.seq === state.delivering);
-  return delivering === undefined ? before : Math.min(before, delivering.createdAt);
+  if (delivering === null) return before;
+  const entry =
+    outbox.find((candidate) => candidate.seq === delivering) ?? (queued?.seq === delivering ? queued : undefined);
+  return entry === undefined ? before : Math.min(before, entry.createdAt);
 };
+
+/** An outbox cut by `cappedOutbox`: the entries kept (a new list), how many went, and the store's bound. */
+interface CappedOutbox {
+  readonly outbox: readonly OutboxEntry[];
+  readonly dropped: number;
+  readonly before: number;
+}
+
+/**
+ * The outbox `outbox`, then `queued` when given, past `cap` as `capOutbox`
+ * cuts it: read in place, and made once as a new list with `queued` in it.
+ * Undefined when there is nothing to cut (with `queued`, the caller appends it).
+ */
+const cappedOutbox = (
+  outbox: readonly OutboxEntry[],
+  queued: OutboxEntry | undefined,
+  delivering: number | null,
+  cap: number,
+): CappedOutbox | undefined => {
+  const length = queued === undefined ? outbox.length : outbox.length + 1;
+  const excess = length - cap;
+  if (excess <= 0) return undefined;
+  const lastToGo = lastWaitingToGo(outbox, queued, delivering, excess);
+  if (lastToGo === undefined) return undefined;
+  // keepDelivering's bound is already at most the entry being delivered's time: the store is given it as it is.
+  const before = keepDelivering(outbox, queued, delivering, lastToGo.createdAt + 1);
+  const kept = keptSince(outbox, queued, delivering, before);
+  return { outbox: kept ?? appendedIfAny(outbox, queued), dropped: kept === null ? 0 : length - kept.length, before };
+};
+
+/** `outbox` with `queued` after it when given: a new list then, else `outbox` itself. */
+const appendedIfAny = (outbox: readonly OutboxEntry[], queued: OutboxEntry | undefined): readonly OutboxEntry[] =>
+  queued === undefined ? outbox : appended(outbox, queued);
 
 /**
  * Pure: past `outboxCap`, the oldest undelivered entries expire early, by
@@ -369,39 +519,91 @@ export const capOutbox = (
   config: Pick<CoreConfig, "outboxCap">,
   epoch: number,
 ): InterruptDecision => {
-  const excess = state.outbox.length - config.outboxCap;
-  if (excess <= 0) return { state, commands: [], verdict: "queued" };
-  const lastToGo = lastWaitingToGo(state, excess);
-  if (lastToGo === undefined) return { state, commands: [], verdict: "queued" };
-  const before = keepDelivering(state, lastToGo.createdAt + 1);
-  return dropBefore(state, before, epoch);
+  const capped = cappedOutbox(state.outbox, undefined, state.delivering, config.outboxCap);
+  if (capped === undefined || capped.dropped === 0) return { state, commands: [], verdict: "queued" };
+  return {
+    state: updateInterrupts(state, {
+      outbox: capped.outbox,
+      expiredUnreported: state.expiredUnreported + capped.dropped,
+    }),
+    commands: [{ type: "store.expireOutbox", before: capped.before, epoch }],
+    verdict: "queued",
+  };
 };
 
 /**
- * The `excess`-th entry not being delivered, oldest first (the last of all
- * when there are fewer): read in place, without listing the waiting entries
- * of an outbox at its cap for every entry admitted.
+ * The `excess`-th entry not being delivered of `outbox` then `queued`,
+ * oldest first (the last of all when there are fewer): read in place,
+ * without listing the waiting entries of an outbox at its cap for every
+ * entry admitted.
  */
-const lastWaitingToGo = (state: InterruptState, excess: number): OutboxEntry | undefined => {
+const lastWaitingToGo = (
+  outbox: readonly OutboxEntry[],
+  queued: OutboxEntry | undefined,
+  delivering: number | null,
+  excess: number,
+): OutboxEntry | undefined => {
+  // Nothing being delivered: every entry waits, and the one to find is read by its index.
+  if (delivering === null && excess <= outbox.length) return outbox[excess - 1];
   let last: OutboxEntry | undefined;
   let counted = 0;
-  for (const entry of state.outbox) {
-    if (entry.seq === state.delivering) continue;
+  for (const entry of outbox) {
+    if (entry.seq === delivering) continue;
     last = entry;
-    if (++counted === excess) break;
+    if (++counted === excess) return last;
   }
-  return last;
+  return queued !== undefined && queued.seq !== delivering ? queued : last;
+};
+
+/** Whether `entry` stays in the outbox cut at `before`: created then or later, or being delivered. */
+const entryStays = (entry: OutboxEntry, delivering: number | null, before: number): boolean =>
+  entry.createdAt >= before || entry.seq === delivering;
+
+/**
+ * The entries of `outbox`, then `queued`, that stay in the outbox cut at
+ * `before`: a new list, or null when every entry stays. The entries that
+ * go are usually one run (the oldest): the list is then one copy without it.
+ */
+const keptSince = (
+  outbox: readonly OutboxEntry[],
+  queued: OutboxEntry | undefined,
+  delivering: number | null,
+  before: number,
+): OutboxEntry[] | null => {
+  const length = outbox.length;
+  const queuedStays = queued === undefined || entryStays(queued, delivering, before);
+  let first = 0;
+  while (first < length && entryStays(outbox[first]!, delivering, before)) first++;
+  if (first === length) return queuedStays ? null : outbox.slice();
+  let resume = first + 1;
+  while (resume < length && !entryStays(outbox[resume]!, delivering, before)) resume++;
+  let next = resume;
+  while (next < length && entryStays(outbox[next]!, delivering, before)) next++;
+  let kept: OutboxEntry[];
+  if (next === length) {
+    kept = outbox.toSpliced(first, resume - first);
+  } else {
+    kept = outbox.slice(0, first);
+    for (let index = resume; index < length; index++)
+      if (entryStays(outbox[index]!, delivering, before)) kept.push(outbox[index]!);
+  }
+  if (queued !== undefined && queuedStays) kept.push(queued);
+  return kept;
 };
 
 /** Drop the entries created before `before` (never the one being delivered), in memory and in the store. */
 const dropBefore = (state: InterruptState, before: number, epoch: number): InterruptDecision => {
-  const kept = state.outbox.filter((entry) => entry.createdAt >= before || entry.seq === state.delivering);
-  const dropped = state.outbox.length - kept.length;
-  if (dropped === 0) return { state, commands: [], verdict: "queued" };
+  const kept = keptSince(state.outbox, undefined, state.delivering, before);
+  if (kept === null) return { state, commands: [], verdict: "queued" };
   return {
-    state: updateInterrupts(state, { outbox: kept, expiredUnreported: state.expiredUnreported + dropped }),
+    state: updateInterrupts(state, {
+      outbox: kept,
+      expiredUnreported: state.expiredUnreported + state.outbox.length - kept.length,
+    }),
     // The entry being delivered stays on file too: its delivery may still succeed.
-    commands: [{ type: "store.expireOutbox", before: keepDelivering(state, before), epoch }],
+    commands: [
+      { type: "store.expireOutbox", before: keepDelivering(state.outbox, undefined, state.delivering, before), epoch },
+    ],
     verdict: "queued",
   };
 };
@@ -422,7 +624,11 @@ export const expireOutbox = (
 
 const expireByAge = (state: InterruptState, now: number, config: InterruptConfig, epoch: number): InterruptDecision => {
   const decision = dropBefore(state, now - config.outboxTtlMs, epoch);
-  return { ...decision, state: boundUnfiled(decision.state, config, now - config.outboxTtlMs) };
+  const bounded = boundUnfiled(decision.state, config, now - config.outboxTtlMs);
+  // Nothing waiting to be filed (the usual case): the decision as it is, not a copy of it.
+  return bounded === decision.state
+    ? decision
+    : { state: bounded, commands: decision.commands, verdict: decision.verdict };
 };
 
 /**
@@ -435,10 +641,9 @@ export const boundUnfiled = (
   before = Number.NEGATIVE_INFINITY,
 ): InterruptState => {
   if (state.unfiled.length === 0) return state;
-  const waiting = bounded(
+  const waiting = newest(
     state.unfiled.filter((entry) => entry.createdAt >= before),
     config.outboxCap,
-    EVERY_ENTRY_LIVE,
   );
   const dropped = state.unfiled.length - waiting.length;
   return dropped === 0
