@@ -53,14 +53,30 @@ interface CuratedRows {
  */
 let curated: { readonly panes: readonly PaneObservation[]; readonly rows: CuratedRows } | null = null;
 
-const sameInputs = (known: CuratedRows, context: DigestContext): boolean =>
+/** Whether the rows were curated from the same inputs, the agent states aside. */
+const sameInputsButAgents = (known: CuratedRows, context: DigestContext): boolean =>
   known.firstMatePaneId === context.firstMatePaneId &&
   known.session === context.firstMateWindow?.session &&
   known.window === context.firstMateWindow?.window &&
   known.inputPanes === context.inputs.panes &&
   known.alerts === context.alerts &&
-  known.agentSignatures === context.agentSignatures &&
-  known.agents === context.agents;
+  known.agentSignatures === context.agentSignatures;
+
+/** The agent state a row of `pane` shows, as curateRows reads it (undefined: the digest shows none). */
+const rowStateOf = (agents: DigestContext["agents"], pane: PaneObservation) =>
+  agents ? (agents[pane.paneId]?.resolved ?? UNKNOWN_AGENT_STATE) : undefined;
+
+/**
+ * Whether a row reads the same agent state from `agents` as from the table
+ * the rows were curated from. The agent table changes more often than the
+ * states the rows show (a screen asked for, evidence renewed as it was): the
+ * rows are then the same, and so is the digest the heartbeat compares.
+ */
+const sameRowStates = (known: CuratedRows, agents: DigestContext["agents"]): boolean => {
+  if (known.agents === agents) return true;
+  for (const [pane] of known.rows) if (rowStateOf(known.agents, pane) !== rowStateOf(agents, pane)) return false;
+  return true;
+};
 
 const curateRows = (panes: readonly PaneObservation[], context: DigestContext): CuratedRows => {
   const rows: (readonly [PaneObservation, PaneDigest])[] = [];
@@ -74,7 +90,7 @@ const curateRows = (panes: readonly PaneObservation[], context: DigestContext): 
       alert: context.alerts[pane.paneId],
       // Absent and undefined read alike in curatePane: one shape of context, no conditional spreads per pane.
       agentSignatures: context.agentSignatures,
-      agentState: context.agents ? (context.agents[pane.paneId]?.resolved ?? UNKNOWN_AGENT_STATE) : undefined,
+      agentState: rowStateOf(context.agents, pane),
     });
     if (row) rows.push([pane, row]);
   }
@@ -111,7 +127,7 @@ const agedRow = (row: PaneDigest, idleS: number): PaneDigest => {
  * digest is immutable, so the same rows at the same time give the same one.
  */
 let built: {
-  readonly rows: CuratedRows;
+  readonly rows: CuratedRows["rows"];
   readonly now: number;
   readonly budget: FleetInputs["usage"];
   readonly digest: FleetDigest;
@@ -120,16 +136,29 @@ let built: {
 /** Pure: the fleet digest at `now`, panes sorted by pane id. */
 export const buildDigest = (panes: readonly PaneObservation[], context: DigestContext): FleetDigest => {
   let known = curated?.panes === panes ? curated.rows : undefined;
-  if (known === undefined || !sameInputs(known, context)) {
+  if (known === undefined || !sameInputsButAgents(known, context)) {
     known = curateRows(panes, context);
+    curated = { panes, rows: known };
+  } else if (known.agents !== context.agents) {
+    // The same rows when each shows the same agent state: kept (with the table they now stand for).
+    known = sameRowStates(known, context.agents) ? { ...known, agents: context.agents } : curateRows(panes, context);
     curated = { panes, rows: known };
   }
   const budget = context.inputs.usage;
-  if (built !== null && built.rows === known && Object.is(built.now, context.now) && built.budget === budget)
+  if (built !== null && built.rows === known.rows && Object.is(built.now, context.now) && built.budget === budget)
     return built.digest;
-  // The time is the one input a row takes that the memo does not hold: `idleS` is curatePane's, at `now`.
-  const rows = known.rows.map(([pane, row]) => agedRow(row, paneIdleSeconds(context.now, pane.lastActivityAt)));
-  const digest: FleetDigest = { at: context.now, panes: rows, budget };
-  built = { rows: known, now: context.now, budget, digest };
+  const digest = agedDigest(known, context);
+  built = { rows: known.rows, now: context.now, budget, digest };
   return digest;
 };
+
+/** The digest of curated rows at the context's time. */
+const agedDigest = (known: CuratedRows, context: DigestContext): FleetDigest => {
+  // The time is the one input a row takes that the memo does not hold: `idleS` is curatePane's, at `now`.
+  const rows = known.rows.map(([pane, row]) => agedRow(row, paneIdleSeconds(context.now, pane.lastActivityAt)));
+  return { at: context.now, panes: rows, budget: context.inputs.usage };
+};
+
+/** Pure: what `buildDigest` gives, curated and built afresh (nothing remembered is read or kept). */
+export const buildDigestAfresh = (panes: readonly PaneObservation[], context: DigestContext): FleetDigest =>
+  agedDigest(curateRows(panes, context), context);
