@@ -32,16 +32,31 @@ export const fieldUpdater = <T extends object>(
   fieldsOf: (value: T) => Partial<FieldCopy<T>>,
   optionalFields: readonly (keyof T)[] = [],
 ): ((value: T, changes: Partial<T>) => T) => {
-  const requiredCount = Object.keys(fieldsOf({} as T)).length;
+  const requiredFields = Object.keys(fieldsOf({} as T));
+  const requiredCount = requiredFields.length;
+  const knownFields = new Set<PropertyKey>([...requiredFields, ...optionalFields]);
   const hasOnlyKnownFields = (value: T): boolean => {
     let present = requiredCount;
     for (const field of optionalFields) if (Object.hasOwn(value, field)) present++;
     return enumerableFieldCount(value) === present;
   };
+  // Whether every field `for...in` visits in the changes is a known one: then the copy holds known fields only.
+  const changesOnlyKnownFields = (changes: Partial<T>): boolean => {
+    for (const field in changes) if (!knownFields.has(field)) return false;
+    return true;
+  };
+  /**
+   * The last copy made of known fields only. Updates come in chains (a step
+   * updates the state it updated just before), and a record is never
+   * changed once made: the copy need not be counted again.
+   */
+  let lastCopy: T | null = null;
   return (value, changes) => {
-    if (!hasOnlyKnownFields(value)) return { ...value, ...changes };
+    if (value !== lastCopy && !hasOnlyKnownFields(value)) return { ...value, ...changes };
     const copy = fieldsOf(value);
     for (const field of optionalFields) if (Object.hasOwn(value, field)) copy[field] = value[field];
-    return Object.assign(copy, changes) as T;
+    const updated = Object.assign(copy, changes) as T;
+    lastCopy = changesOnlyKnownFields(changes) ? updated : null;
+    return updated;
   };
 };
