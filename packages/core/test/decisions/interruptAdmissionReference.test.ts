@@ -7,7 +7,8 @@
  * under, at or past its cap, sources all live or mostly idle, an outbox out
  * of creation order or with entries of the same millisecond, an entry being
  * delivered (or one no entry is) — the decision is the one the rules give
- * written plainly, as a filter over each table (the reference below).
+ * written plainly, as a filter over each table (the reference below), and
+ * no list or record it was given is changed.
  */
 import fc from "fast-check";
 import { describe, it } from "vitest";
@@ -158,19 +159,19 @@ const fullMarks: readonly DedupeMark[] = Array.from({ length: INTERRUPT_TABLE_CA
 /** Sources with one wake each, most of them idle at any time drawn. */
 const fullWakes: readonly SourceWakes[] = Array.from({ length: INTERRUPT_TABLE_CAPS.rateSources }, (_, index) => ({
   source: `%${1000 + index}`,
-  times: [T0 - index * 1_000],
+  times: Object.freeze([T0 - index * 1_000]),
 }));
 /** Sources with recent wakes, every one live in most windows drawn (the table is then only cut). */
 const recentWakes: readonly SourceWakes[] = Array.from({ length: INTERRUPT_TABLE_CAPS.rateSources }, (_, index) => ({
   source: `%${1000 + index}`,
-  times: [T0 - 10_000 - (index % 7), T0 - (index % 5)],
+  times: Object.freeze([T0 - 10_000 - (index % 7), T0 - (index % 5)]),
 }));
 /**
  * A full table over idle fillers that already holds the generated sources, twice each: with a generated
  * entry or two on top, it is past its cap, yet not once its source's old entries go.
  */
 const wakesWithSources: readonly SourceWakes[] = [
-  ...["%2", "%3", "%4", "%2", "%3", "%4"].map((source) => ({ source, times: [T0 - 5] })),
+  ...["%2", "%3", "%4", "%2", "%3", "%4"].map((source) => ({ source, times: Object.freeze([T0 - 5]) })),
   ...fullWakes.slice(6),
 ];
 const fillerRepeats = (count: number): Record<string, FoldedRepeat> =>
@@ -191,6 +192,18 @@ const OVERFLOW: FoldedRepeat = {
   kind: "repeats",
   message: "more repeated interrupts than the digest lists",
   count: 7,
+};
+
+/**
+ * The tables as the state holds them, frozen: a decision must make a new
+ * list or record for each change, and one that changed a list it was given
+ * would throw here.
+ */
+const frozen = (state: InterruptState): InterruptState => {
+  // The fillers' wakes are frozen once, where they are built.
+  for (const table of [state.dedupeMarks, state.sourceWakes, state.outbox, state.unfiled, state.repeats])
+    Object.freeze(table);
+  return Object.freeze(state);
 };
 
 const sources = ["%2", "%3", "%4"] as const;
@@ -241,6 +254,7 @@ const stateArb = fc
       }),
     );
     const outbox = drawn.outboxSorted ? entries.sort((a, b) => a.createdAt - b.createdAt) : entries;
+    const wakes = drawn.wakes.map((entry) => ({ source: entry.source, times: Object.freeze(entry.times) }));
     const marks = drawn.marks.map((mark) => ({ key: dedupeKey(mark.source, "report", mark.message), at: mark.at }));
     const repeats: Record<string, FoldedRepeat> = { ...drawn.fullRepeats };
     if (drawn.fullRepeats !== null && drawn.overflow) repeats[OVERFLOW_REPEAT_KEY] = OVERFLOW;
@@ -258,10 +272,10 @@ const stateArb = fc
           : drawn.delivering === 6
             ? outbox.length + 50
             : (outbox[drawn.delivering]?.seq ?? null);
-    return {
+    return frozen({
       ...INITIAL_INTERRUPTS,
       dedupeMarks: drawn.fullMarks === null ? marks : [...drawn.fullMarks, ...marks],
-      sourceWakes: drawn.fullWakes === null ? drawn.wakes : [...drawn.fullWakes, ...drawn.wakes],
+      sourceWakes: drawn.fullWakes === null ? wakes : [...drawn.fullWakes, ...wakes],
       repeats,
       outbox,
       delivering,
@@ -273,7 +287,7 @@ const stateArb = fc
         message: "u",
         createdAt,
       })),
-    };
+    });
   });
 
 const configArb = fc
