@@ -90,15 +90,63 @@ const tailOf = (text: string): string => {
   return tail;
 };
 
-/** Pure: what a captured screen says about the agent's state, or null. */
+/** What a screen says: the state and the rule that matched, or null. */
+export type ScreenReading = { readonly state: EvidenceState; readonly rule: string } | null;
+
+/**
+ * The readings of screens read lately, per list of rules. A pane mostly
+ * shows the same screen from one capture to the next, and trying the rules
+ * on its tail is most of what reading it costs. Bounded: emptied when full.
+ * Rules that keep a state between matches (a global or sticky pattern) are
+ * always tried: their answer may change with the same screen.
+ */
+const readings = new WeakMap<readonly ScreenRule[], Map<string, ScreenReading> | null>();
+
+const readingsOf = (rules: readonly ScreenRule[]): Map<string, ScreenReading> | null => {
+  let known = readings.get(rules);
+  if (known === undefined) {
+    known = rules.some((rule) => rule.pattern.global || rule.pattern.sticky) ? null : new Map();
+    readings.set(rules, known);
+  }
+  return known;
+};
+
+const readScreen = (rules: readonly ScreenRule[], screen: string): ScreenReading => {
+  const tail = tailOf(screen);
+  for (const rule of rules) if (rule.pattern.test(tail)) return Object.freeze({ state: rule.state, rule: rule.name });
+  return null;
+};
+
+/** Pure: what a captured screen says about the agent's state, or null (a reading is shared: never written to). */
 export const classifyScreen = (
   kind: AgentKind,
   screen: string,
   table: ScreenRuleTable = DEFAULT_SCREEN_RULES,
-): { readonly state: EvidenceState; readonly rule: string } | null => {
+): ScreenReading => {
   const rules = table[kind];
   if (!rules) return null;
-  const tail = tailOf(screen);
+  const known = readingsOf(rules);
+  if (known === null) return readScreen(rules, screen);
+  const reading = known.get(screen);
+  if (reading !== undefined) return reading;
+  const read = readScreen(rules, screen);
+  if (known.size >= TAILS_KEPT) known.clear();
+  known.set(screen, read);
+  return read;
+};
+
+/** Pure: what `classifyScreen` answers, with the rules tried afresh (nothing remembered is read or kept). */
+export const classifyScreenAfresh = (
+  kind: AgentKind,
+  screen: string,
+  table: ScreenRuleTable = DEFAULT_SCREEN_RULES,
+): ScreenReading => {
+  const rules = table[kind];
+  return rules ? readScreenAfresh(rules, screen) : null;
+};
+
+const readScreenAfresh = (rules: readonly ScreenRule[], screen: string): ScreenReading => {
+  const tail = cutTail(screen);
   for (const rule of rules) if (rule.pattern.test(tail)) return { state: rule.state, rule: rule.name };
   return null;
 };
