@@ -94,7 +94,7 @@ const apply = ([panes, context]: Inputs, change: Change): Inputs => {
 describe("buildDigest's rows kept across agent tables", () => {
   it("serve the digest built afresh, whatever tables replace each other", () => {
     fc.assert(
-      fc.property(fleetArb({ maxPanes: 6 }), fc.array(changeArb, { minLength: 1, maxLength: 14 }), (panes, changes) => {
+      fc.property(fleetArb({ maxPanes: 4 }), fc.array(changeArb, { minLength: 1, maxLength: 8 }), (panes, changes) => {
         let inputs: Inputs = [
           panes,
           {

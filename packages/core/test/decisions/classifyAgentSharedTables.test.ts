@@ -53,7 +53,7 @@ describe("agent detection tables that share answers", () => {
   it("classify every pane as a table of fresh entries does", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ pane: paneArb, table: fc.nat(tables.length - 1) }), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.record({ pane: paneArb, table: fc.nat(tables.length - 1) }), { minLength: 1, maxLength: 3 }),
         (asks) => {
           for (const { pane, table: index } of asks) {
             const table = tables[index]!();

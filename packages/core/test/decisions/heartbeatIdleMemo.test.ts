@@ -29,6 +29,8 @@ const digests = [
   digestOf([paneRow(1)], { percent: 10 }),
   digestOf([paneRow(1)], { percent: 30 }),
 ];
+// The digests a threshold decides on (idle for 400 s; the budget 20 points up) drawn more often.
+const digestPool = [...digests, digests[3]!, digests[7]!, digests[3]!, digests[7]!];
 const heartbeats: readonly HeartbeatState[] = [
   INITIAL_HEARTBEAT,
   { ...INITIAL_HEARTBEAT, lastSent: digests[0]!, lastPushAt: T0, pushCount: 1 },
@@ -53,13 +55,14 @@ const intervals = [60_000, 120_000];
 const noteLists: readonly (readonly string[] | undefined)[] = [undefined, ["budget posture"]];
 const thresholdSets = [THRESHOLDS, { idleThresholdMs: 600_000, budgetStepPoints: 30 }];
 const caps = [4096, 120];
-const firstMates: readonly (PaneId | null)[] = [pid(9), null];
-const attachedStates = [true, false];
+// Mostly a first mate, attached: the heartbeat decides, and a decision to do nothing is remembered.
+const firstMates: readonly (PaneId | null)[] = [pid(9), pid(9), pid(9), null];
+const attachedStates = [true, true, true, false];
 const attempts = [0, 1];
 
 const pools = {
   heartbeat: heartbeats,
-  digest: digests,
+  digest: digestPool,
   now: nows,
   repeats: repeatTables,
   expired: expiredCounts,
@@ -83,10 +86,16 @@ const choiceArb: fc.Arbitrary<Choice> = fc.record(
   >,
 );
 
+/** The fields a decision to do nothing depends on are replaced more often than those it does not. */
+const fieldArb: fc.Arbitrary<Field> = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom<Field>("heartbeat", "digest", "now", "thresholds", "interval") },
+  { weight: 1, arbitrary: fc.constantFrom(...fields) },
+);
+
 /** One ask after another: the same inputs again (often), or one of them replaced. */
 const changeArb = fc.oneof(
   { weight: 2, arbitrary: fc.constant(null) },
-  { weight: 3, arbitrary: fc.record({ field: fc.constantFrom(...fields), index: fc.nat(7) }) },
+  { weight: 3, arbitrary: fc.record({ field: fieldArb, index: fc.nat(11) }) },
 );
 
 const heartbeatOf = (choice: Choice): HeartbeatState => pools.heartbeat[choice.heartbeat]!;
