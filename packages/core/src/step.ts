@@ -72,10 +72,11 @@ import {
 import type { Alert } from "./domain/alert.js";
 import type { FleetDigest } from "./domain/digest.js";
 import { type FieldCopy, fieldUpdater } from "./domain/fieldUpdater.js";
+import { goneAlertPaneIds } from "./domain/goneAlerts.js";
 import { listedPaneIds } from "./domain/listedPaneIds.js";
 import type { CiState, PaneObservation } from "./domain/observation.js";
 import { isPaneId, type PaneId } from "./domain/paneId.js";
-import { identityOf, samePane } from "./domain/paneIdentity.js";
+import { identityOf } from "./domain/paneIdentity.js";
 import { inputOwner, keepInputsOfListedPanes } from "./domain/paneInputOwners.js";
 import { sameListing } from "./domain/sameListing.js";
 import { mergeStoredTables, persistTables, withHydratedTables, withStoredTables } from "./durableTables.js";
@@ -493,24 +494,10 @@ const clearAlerts = (state: CoreState, paneIds: readonly string[]): StepResult =
   ];
 };
 
-/**
- * A pane's alerts go with it: a pane no longer observed cannot still need a
- * human, and neither can a pane whose id now names another process or
- * another tmux server (the id was reused; see paneIdentity.ts).
- */
+/** A pane's alerts go with it (domain/goneAlerts.ts), in memory and in the store. */
 const clearGoneAlerts = (state: CoreState, panes: readonly PaneObservation[]): StepResult => {
-  // Most observations find no alert at all: no need to index the panes then.
-  if (Object.keys(state.alerts).length === 0) return [state, []];
-  const observed = new Map<string, PaneObservation>(panes.map((pane) => [pane.paneId, pane]));
-  return clearAlerts(
-    state,
-    Object.entries(state.alerts)
-      .filter(([paneId, alert]) => {
-        const pane = observed.get(paneId);
-        return pane === undefined || !samePane(alert, pane);
-      })
-      .map(([paneId]) => paneId),
-  );
+  const gone = goneAlertPaneIds(state.alerts, panes);
+  return gone.length === 0 ? [state, NO_COMMANDS] : clearAlerts(state, gone);
 };
 
 /**
