@@ -2,12 +2,13 @@
  * buildDigest keeps the rows it curated for a fleet and re-ages them while
  * nothing that feeds them changed. Whatever sequence of steps shares or
  * replaces its inputs, a digest served from the memo equals the digest
- * built afresh from copies (new objects the memo cannot know).
+ * built afresh (buildDigestAfresh, from copies: nothing remembered is read
+ * or replaced, so the memo sees the sequence a core's steps would give it).
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { AgentStates } from "../../src/decisions/agentStates.js";
-import { buildDigest, type DigestContext } from "../../src/decisions/buildDigest.js";
+import { buildDigest, buildDigestAfresh, type DigestContext } from "../../src/decisions/buildDigest.js";
 import { DEFAULT_AGENT_SIGNATURES } from "../../src/domain/agentKind.js";
 import type { Alert } from "../../src/domain/alert.js";
 import type { PaneInput, PaneObservation } from "../../src/domain/observation.js";
@@ -148,7 +149,8 @@ describe("buildDigest's memo of curated rows", () => {
           for (const change of [{ kind: "time", ms: 0 } as const, ...changes]) {
             inputs = apply(inputs, change);
             const served = buildDigest(...inputs);
-            const fresh = buildDigest(...copied(inputs));
+            // Not buildDigest on the copies: that would replace the memo, and the next step would find it empty.
+            const fresh = buildDigestAfresh(...copied(inputs));
             cheapExpect(served).toEqual(fresh);
             // Field order too: the digest is rendered as text.
             cheapExpect(JSON.stringify(served)).toBe(JSON.stringify(fresh));
