@@ -1,27 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { fieldUpdater } from "../src/domain/fieldUpdater.js";
-
-interface Sample {
-  readonly a: number;
-  readonly b: string | null;
-  readonly c?: boolean;
-}
-
-const update = fieldUpdater<Sample>((value) => ({ a: value.a, b: value.b }), ["c"]);
-
-/** A sample as a store or a spread may make it: `c` absent or present (even as undefined), maybe an unknown key beside. */
-const sampleArb = fc
-  .record(
-    {
-      a: fc.integer(),
-      b: fc.option(fc.string(), { nil: null }),
-      c: fc.option(fc.boolean(), { nil: undefined }),
-      extra: fc.string(),
-    },
-    { requiredKeys: ["a", "b"] },
-  )
-  .map((value) => value as Sample);
+import { sampleArb, updateSample as update } from "./fieldUpdaterSample.js";
 
 const changesArb = fc.record(
   { a: fc.integer(), b: fc.option(fc.string(), { nil: null }), c: fc.option(fc.boolean(), { nil: undefined }) },

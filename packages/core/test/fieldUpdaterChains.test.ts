@@ -7,29 +7,8 @@
  */
 import fc from "fast-check";
 import { describe, it } from "vitest";
-import { fieldUpdater } from "../src/domain/fieldUpdater.js";
 import { cheapExpect } from "./cheapExpect.js";
-
-interface Sample {
-  readonly a: number;
-  readonly b: string | null;
-  readonly c?: boolean;
-}
-
-const update = fieldUpdater<Sample>((value) => ({ a: value.a, b: value.b }), ["c"]);
-
-/** A sample as a store or a spread may make it: `c` absent or present, maybe an unknown field beside. */
-const sampleArb = fc
-  .record(
-    {
-      a: fc.integer(),
-      b: fc.option(fc.string(), { nil: null }),
-      c: fc.option(fc.boolean(), { nil: undefined }),
-      extra: fc.string(),
-    },
-    { requiredKeys: ["a", "b"] },
-  )
-  .map((value) => value as Sample);
+import { type Sample, sampleArb, updateSample as update } from "./fieldUpdaterSample.js";
 
 /** Changes as a step writes them, or (rarely) with a field the record type does not know. */
 const changesArb = fc

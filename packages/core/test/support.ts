@@ -4,6 +4,8 @@
  */
 
 import type { Command } from "../src/commands.js";
+import type { AgentStates } from "../src/decisions/agentStates.js";
+import type { DigestContext } from "../src/decisions/buildDigest.js";
 import type { FleetDigest, PaneDigest } from "../src/domain/digest.js";
 import type { PaneObservation } from "../src/domain/observation.js";
 import type { PaneId } from "../src/domain/paneId.js";
@@ -12,6 +14,15 @@ import type { CoreState } from "../src/state.js";
 import { step } from "../src/step.js";
 
 export const T0 = 1_700_000_000_000;
+
+/** A digest's context at T0 with no first mate, inputs or alerts, and `agents` as the agent table when given. */
+export const emptyDigestContext = (agents?: AgentStates): DigestContext => ({
+  now: T0,
+  firstMatePaneId: null,
+  inputs: { panes: {}, usage: { percent: null, resetsAt: null } },
+  alerts: {},
+  ...(agents ? { agents } : {}),
+});
 
 export const pid = (n: number): PaneId => `%${n}` as PaneId;
 

@@ -11,8 +11,9 @@ import type { AgentStates } from "../../src/decisions/agentStates.js";
 import { buildDigest, buildDigestAfresh, type DigestContext } from "../../src/decisions/buildDigest.js";
 import type { ResolvedAgentState } from "../../src/domain/agentState.js";
 import type { PaneObservation } from "../../src/domain/observation.js";
-import { fleetArb, T0 } from "../../src/testing/arbitraries.js";
+import { fleetArb } from "../../src/testing/arbitraries.js";
 import { cheapExpect } from "../cheapExpect.js";
+import { emptyDigestContext } from "../support.js";
 
 type Inputs = readonly [readonly PaneObservation[], DigestContext];
 
@@ -95,16 +96,7 @@ describe("buildDigest's rows kept across agent tables", () => {
   it("serve the digest built afresh, whatever tables replace each other", () => {
     fc.assert(
       fc.property(fleetArb({ maxPanes: 4 }), fc.array(changeArb, { minLength: 1, maxLength: 8 }), (panes, changes) => {
-        let inputs: Inputs = [
-          panes,
-          {
-            now: T0,
-            firstMatePaneId: null,
-            inputs: { panes: {}, usage: { percent: null, resetsAt: null } },
-            alerts: {},
-            agents: {},
-          },
-        ];
+        let inputs: Inputs = [panes, emptyDigestContext({})];
         buildDigest(...inputs);
         for (const change of changes) {
           const before = inputs;

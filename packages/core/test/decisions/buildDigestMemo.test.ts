@@ -15,7 +15,7 @@ import type { PaneInput, PaneObservation } from "../../src/domain/observation.js
 import type { PaneId } from "../../src/domain/paneId.js";
 import { fleetArb, T0 } from "../../src/testing/arbitraries.js";
 import { cheapExpect } from "../cheapExpect.js";
-import { observation } from "../support.js";
+import { emptyDigestContext, observation } from "../support.js";
 
 type Inputs = readonly [readonly PaneObservation[], DigestContext];
 
@@ -136,16 +136,7 @@ describe("buildDigest's memo of curated rows", () => {
         fc.boolean(),
         fc.array(changeArb, { maxLength: 12 }),
         (panes, tracked, changes) => {
-          let inputs: Inputs = [
-            panes,
-            {
-              now: T0,
-              firstMatePaneId: null,
-              inputs: { panes: {}, usage: { percent: null, resetsAt: null } },
-              alerts: {},
-              ...(tracked ? { agents: {} } : {}),
-            },
-          ];
+          let inputs: Inputs = [panes, emptyDigestContext(tracked ? {} : undefined)];
           for (const change of [{ kind: "time", ms: 0 } as const, ...changes]) {
             inputs = apply(inputs, change);
             const served = buildDigest(...inputs);
