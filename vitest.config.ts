@@ -1,5 +1,6 @@
 import { setFlagsFromString } from "node:v8";
 import { defineConfig } from "vitest/config";
+import { LongestSuitesFirst } from "./packages/core/test/longestSuitesFirst.js";
 
 /**
  * A larger young generation for the core's worker threads, created after this file is read (V8 sizes an
@@ -30,6 +31,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
+    // The core's longest suites first while vitest knows no durations (a fresh clone): see longestSuites.ts.
+    sequence: { sequencer: LongestSuitesFirst },
     // Only the pure core runs on threads (below): its suites share no global state
     // (no mocks, no IO), so one worker keeps its module graph across files instead
     // of starting a process and loading the core again for each.

@@ -12,10 +12,13 @@
  * Only when modules are ready changes: the same transforms, cached by the
  * same server, serve the same code. The setup does not wait for them (a
  * worker asking for a module still being transformed joins that transform).
+ *
+ * It also fails the run if longestSuites.ts names a suite that is not there.
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
+import { LONGEST_SUITES } from "./longestSuites.js";
 
 const typeScriptFilesUnder = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true, recursive: true })
@@ -29,8 +32,10 @@ const transformAll = (project: TestProject, files: readonly string[]): Promise<u
 
 export default function warmTransforms(project: TestProject): void {
   const core = join(project.config.root, "packages", "core");
+  const tests = typeScriptFilesUnder(join(core, "test"));
+  const missing = LONGEST_SUITES.filter((suite) => !tests.includes(join(core, "test", suite)));
+  if (missing.length > 0)
+    throw new Error(`packages/core/test/longestSuites.ts names suites that are not there: ${missing.join(", ")}`);
   // The sources first: every suite imports most of them, so they are what the workers wait for first.
-  void transformAll(project, typeScriptFilesUnder(join(core, "src"))).then(() =>
-    transformAll(project, typeScriptFilesUnder(join(core, "test"))),
-  );
+  void transformAll(project, typeScriptFilesUnder(join(core, "src"))).then(() => transformAll(project, tests));
 }
