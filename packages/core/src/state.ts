@@ -125,8 +125,11 @@ type StateCopy = { -readonly [K in Exclude<keyof CoreState, OptionalKeys<CoreSta
   -readonly [K in OptionalKeys<CoreState>]?: CoreState[K];
 };
 
-/** The fields a state may lack (a field made optional fails to compile until listed). */
-const OPTIONAL_FIELDS: Readonly<Record<OptionalKeys<CoreState>, true>> = { inputOwners: true };
+/** The optional fields `fieldsOf` copies, each by name. */
+const COPIED_BY_NAME = { inputOwners: true } as const;
+
+/** The fields a state may lack (a field made optional fails to compile until listed, and copied, above). */
+const OPTIONAL_FIELDS: Readonly<Record<OptionalKeys<CoreState>, true>> = COPIED_BY_NAME;
 
 /** The fields every state has, copied (a required field left out fails to compile). */
 const requiredFieldsOf = (state: CoreState): StateCopy => ({
@@ -155,12 +158,20 @@ const requiredFieldsOf = (state: CoreState): StateCopy => ({
   tools: state.tools,
 });
 
+/** Every field a state has, copied: the required ones, then each optional one it holds (by name). */
+const fieldsOf = (state: CoreState): StateCopy => {
+  const copy = requiredFieldsOf(state);
+  if (Object.hasOwn(state, "inputOwners")) copy.inputOwners = state.inputOwners;
+  return copy;
+};
+
 /**
  * Pure: `state` with `changes`, what `{ ...state, ...changes }` gives,
  * copied field by field (domain/fieldUpdater.ts): `step` copies the state a
  * few times per event.
  */
 export const updateState: (state: CoreState, changes: Partial<CoreState>) => CoreState = fieldUpdater(
-  requiredFieldsOf,
+  fieldsOf,
   Object.keys(OPTIONAL_FIELDS) as OptionalKeys<CoreState>[],
+  true,
 );

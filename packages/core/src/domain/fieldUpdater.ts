@@ -25,13 +25,17 @@ const enumerableFieldCount = (value: object): number => {
  * Pure: the update function of one record type. `fieldsOf` copies its
  * required fields into a fresh literal (its declared return type is what
  * makes a field left out fail to compile); `optionalFields` names those a
- * record may lack, copied only when present. A record with any other own
- * field (none is made so) is spread, so nothing is ever dropped.
+ * record may lack, copied only when present: here, or by `fieldsOf` itself
+ * when `fieldsOfCopiesOptional` (by name, which costs a fraction of a copy
+ * by a key read from a list: the core state's copies). A record with any
+ * other own field (none is made so) is spread, so nothing is ever dropped.
  */
 export const fieldUpdater = <T extends object>(
   fieldsOf: (value: T) => Partial<FieldCopy<T>>,
   optionalFields: readonly (keyof T)[] = [],
+  fieldsOfCopiesOptional = false,
 ): ((value: T, changes: Partial<T>) => T) => {
+  const copiedHere = fieldsOfCopiesOptional ? [] : optionalFields;
   const requiredFields = Object.keys(fieldsOf({} as T));
   const requiredCount = requiredFields.length;
   const knownFields = new Set<PropertyKey>([...requiredFields, ...optionalFields]);
@@ -54,7 +58,7 @@ export const fieldUpdater = <T extends object>(
   return (value, changes) => {
     if (value !== lastCopy && !hasOnlyKnownFields(value)) return { ...value, ...changes };
     const copy = fieldsOf(value);
-    for (const field of optionalFields) if (Object.hasOwn(value, field)) copy[field] = value[field];
+    for (const field of copiedHere) if (Object.hasOwn(value, field)) copy[field] = value[field];
     const updated = Object.assign(copy, changes) as T;
     lastCopy = changesOnlyKnownFields(changes) ? updated : null;
     return updated;
