@@ -38,6 +38,12 @@ export interface FakeTmux extends TmuxPort {
   /** Spawn behaviours consumed in order; "ok" once the queue is empty. */
   queueSpawns(...behaviours: SpawnBehaviour[]): void;
   listSync(): PaneObservation[];
+  /**
+   * The panes as `listSync` lists them, as the same array for as long as
+   * the table holds the same rows in the same order (a quiet fleet is
+   * observed at every tick). Never write to it.
+   */
+  listing(): readonly PaneObservation[];
   /** What `capture` answers, synchronously. */
   screenSync(paneId: string, lines: number): string;
   spawnSync(request: SpawnRequest): E.Either<TmuxError, SpawnedWindow>;
@@ -146,6 +152,25 @@ const tmuxWith = (now: () => number, contents: TmuxContents): FakeTmux => {
     });
   };
 
+  /** The last listing handed out by `listing` (the table's rows, in order, when it was made). */
+  let listed: PaneObservation[] = [];
+  const listing = (): readonly PaneObservation[] => {
+    // The table is written from outside too (`panes` is public): its rows are compared with the listing's, by identity.
+    if (listed.length === panes.size) {
+      let index = 0;
+      let same = true;
+      for (const pane of panes.values()) {
+        if (pane !== listed[index++]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return listed;
+    }
+    listed = [...panes.values()];
+    return listed;
+  };
+
   return {
     panes,
     sent,
@@ -154,6 +179,7 @@ const tmuxWith = (now: () => number, contents: TmuxContents): FakeTmux => {
     addPane,
     spawnSync,
     listSync: () => [...panes.values()],
+    listing,
     screenSync: (paneId, lines) => screens.get(paneId) ?? `screen of ${paneId} (${lines} lines)`,
     killPaneExternally(paneId) {
       if (panes.delete(paneId)) emit({ type: "window-closed", windowId: `@${paneId.slice(1)}` });

@@ -338,7 +338,8 @@ const worldWith = (
       const flags = store.sync.readSupervisorFlags();
       const marker = store.sync.readMarker();
       const { observeId } = command;
-      const panes = tmux.listSync();
+      // The same array while no pane changed: the core then finds its last listing by identity. Nothing writes to a listing.
+      const panes = tmux.listing() as PaneObservation[];
       if (E.isLeft(flags) || E.isLeft(marker)) return answer({ type: "FleetObserved", now, observeId, panes });
       const { killSwitch, gaveUp, resetAt } = flags.right;
       return answer({
