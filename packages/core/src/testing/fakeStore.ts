@@ -205,15 +205,18 @@ const storeWith = (seed: StoreSeed): FakeStore => {
   const locked: StoreError = { _tag: "StoreUnavailable", message: "database is locked" };
   const run = <T>(body: () => E.Either<StoreError, T>): E.Either<StoreError, T> =>
     unavailable ? E.left(locked) : body();
+  /** Why a write is refused before it runs: the store is unavailable, or an injected failure names it; else null. */
+  const refusal = (name: FakeStoreWrite): E.Either<StoreError, never> | null => {
+    if (unavailable) return E.left(locked);
+    if (failingWrites.count > 0 && (failingWrites.only === undefined || failingWrites.only === name)) {
+      failingWrites = { ...failingWrites, count: failingWrites.count - 1 };
+      return E.left({ _tag: "StoreUnavailable", message: `disk I/O error writing ${name} (injected)` });
+    }
+    return null;
+  };
   /** A write: refused while unavailable, or when an injected failure names it. */
   const write = <T>(name: FakeStoreWrite, body: () => E.Either<StoreError, T>): E.Either<StoreError, T> =>
-    run(() => {
-      if (failingWrites.count > 0 && (failingWrites.only === undefined || failingWrites.only === name)) {
-        failingWrites = { ...failingWrites, count: failingWrites.count - 1 };
-        return E.left({ _tag: "StoreUnavailable", message: `disk I/O error writing ${name} (injected)` });
-      }
-      return body();
-    });
+    refusal(name) ?? body();
   const leaseState = (owner: string | null): LeaseState => ({
     held: owner !== null && contents.lease.owner === owner,
     owner: contents.lease.owner,
@@ -221,8 +224,12 @@ const storeWith = (seed: StoreSeed): FakeStore => {
     epoch: contents.leaseEpoch,
   });
   /** A holder-only write runs only under the current lease epoch. */
-  const fenced = <T>(name: FakeStoreWrite, epoch: number, body: () => E.Either<StoreError, T>) =>
-    write(name, () => (epoch === contents.leaseEpoch ? body() : E.left(staleEpoch(epoch, contents.leaseEpoch))));
+  const fenced = <T>(
+    name: FakeStoreWrite,
+    epoch: number,
+    body: () => E.Either<StoreError, T>,
+  ): E.Either<StoreError, T> =>
+    refusal(name) ?? (epoch === contents.leaseEpoch ? body() : E.left(staleEpoch(epoch, contents.leaseEpoch)));
   /**
    * The entries not yet delivered, by seq, without their flag: one pass over
    * the table (which keeps every delivered row of a run), sorted only when
@@ -271,7 +278,8 @@ const storeWith = (seed: StoreSeed): FakeStore => {
         }
         return E.right(hydration());
       }),
-    readMarker: () => run(() => E.right(contents.marker)),
+    // The reads of every observation and the lease renewal of every tick take no closure.
+    readMarker: () => (unavailable ? E.left(locked) : E.right(contents.marker)),
     setMarker: (marker, epoch) =>
       fenced("setMarker", epoch, () => {
         const parsed = quickSafeParse(MarkerSchema, marker);
@@ -425,17 +433,19 @@ const storeWith = (seed: StoreSeed): FakeStore => {
         contents.deferred = deferred;
         return E.right(undefined);
       }),
-    renewLease: (owner, now, ttlMs) =>
-      run(() => {
-        if (contents.lease.owner === null || contents.lease.owner === owner || contents.lease.expiresAt <= now) {
-          // Changing hands raises the epoch; the holder renewing keeps it.
-          if (contents.lease.owner !== owner) contents.leaseEpoch++;
-          contents.lease = { owner, expiresAt: now + ttlMs };
-        }
-        return E.right(leaseState(owner));
-      }),
+    renewLease: (owner, now, ttlMs) => {
+      if (unavailable) return E.left(locked);
+      if (contents.lease.owner === null || contents.lease.owner === owner || contents.lease.expiresAt <= now) {
+        // Changing hands raises the epoch; the holder renewing keeps it.
+        if (contents.lease.owner !== owner) contents.leaseEpoch++;
+        contents.lease = { owner, expiresAt: now + ttlMs };
+      }
+      return E.right(leaseState(owner));
+    },
     readSupervisorFlags: () =>
-      run(() => E.right({ killSwitch: contents.killSwitch, gaveUp: contents.gaveUp, resetAt: contents.resetAt })),
+      unavailable
+        ? E.left(locked)
+        : E.right({ killSwitch: contents.killSwitch, gaveUp: contents.gaveUp, resetAt: contents.resetAt }),
   };
 
   // One literal, the authority half's methods named: a literal that opens with a spread and then defines this
