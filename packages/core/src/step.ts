@@ -73,7 +73,7 @@ import type { Alert } from "./domain/alert.js";
 import type { FleetDigest } from "./domain/digest.js";
 import { type FieldCopy, fieldUpdater } from "./domain/fieldUpdater.js";
 import { goneAlertPaneIds } from "./domain/goneAlerts.js";
-import { listedPaneIds } from "./domain/listedPaneIds.js";
+import { listedPaneIds, liveInWindow } from "./domain/listedPaneIds.js";
 import type { CiState, PaneObservation } from "./domain/observation.js";
 import { isPaneId, type PaneId } from "./domain/paneId.js";
 import { identityOf } from "./domain/paneIdentity.js";
@@ -395,17 +395,18 @@ const joined = (before: StepResult, after: StepResult): StepResult => {
 
 /** Every tick: the lease, the outbox, the conn and channel, the next tick, the store's state, the tools, an observation, a delivery. */
 const onTickedInner = (state: CoreState): StepResult => {
+  // Each step called where it is named (not through andThen's parameter): every call site knows its one callee.
   let result = renewLease(state);
-  result = andThen(result, expire);
-  result = andThen(result, authorityTick);
-  result = andThen(result, channelTick);
-  result = andThen(result, scheduleTick);
-  result = andThen(result, resync);
-  result = andThen(result, rewriteMarker);
-  result = andThen(result, fileWhatWaits);
-  result = andThen(result, expireToolCalls);
-  result = andThen(result, observe);
-  return andThen(result, deliver);
+  result = joined(result, expire(result[0]));
+  result = joined(result, authorityTick(result[0]));
+  result = joined(result, channelTick(result[0]));
+  result = joined(result, scheduleTick(result[0]));
+  result = joined(result, resync(result[0]));
+  result = joined(result, rewriteMarker(result[0]));
+  result = joined(result, fileWhatWaits(result[0]));
+  result = joined(result, expireToolCalls(result[0]));
+  result = joined(result, observe(result[0]));
+  return joined(result, deliver(result[0]));
 };
 
 const onFleetObserved = (state: CoreState, event: EventOf<"FleetObserved">): StepResult => {
@@ -423,7 +424,7 @@ const onFleetObserved = (state: CoreState, event: EventOf<"FleetObserved">): Ste
     event.observeId >= state.markerObserveFloor &&
     state.supervisor.spawnInFlight === null;
   const supervisor = flags ? followFlags(state, flags, event.observeId) : state.supervisor;
-  const { inputs, inputOwners } = inputsOfListedPanes(state, event.panes);
+  const { inputs, owners: inputOwners } = inputsOfListedPanes(state, event.panes);
   const observe: ObserveState = { nextId: state.observe.nextId, inFlight: null, again: false };
   if (follow && flags?.marker !== undefined) {
     const next: CoreState = updateState(state, { fleet: event.panes, inputs, inputOwners, fleetSeen: true, observe });
@@ -472,13 +473,8 @@ const followFlags = (
  * they were given for, so a CI state given for `%1` never passes to another
  * process on `%1` after a tmux server restart (rules in paneInputOwners.ts).
  */
-const inputsOfListedPanes = (
-  state: CoreState,
-  panes: readonly PaneObservation[],
-): Required<Pick<CoreState, "inputs" | "inputOwners">> => {
-  const kept = keepInputsOfListedPanes(state.inputs, state.inputOwners ?? {}, state.fleet, panes);
-  return { inputs: kept.inputs, inputOwners: kept.owners };
-};
+const inputsOfListedPanes = (state: CoreState, panes: readonly PaneObservation[]) =>
+  keepInputsOfListedPanes(state.inputs, state.inputOwners ?? {}, state.fleet, panes);
 
 /** Drop the alerts of `paneIds`, in memory and in the store. */
 const clearAlerts = (state: CoreState, paneIds: readonly string[]): StepResult => {
@@ -526,19 +522,6 @@ const markedPaneOf = (state: CoreState, panes: readonly PaneObservation[]): Supe
   return markerPaneId === undefined ? undefined : panes.find((candidate) => candidate.paneId === markerPaneId);
 };
 
-const NO_PANE_IDS: readonly string[] = Object.freeze([]);
-
-/** The live panes of the first mate's window in a listing (usually the first mate alone: no list is made for none). */
-const liveInFirstMateWindow = (state: CoreState, panes: readonly PaneObservation[]): readonly string[] => {
-  let ids: string[] | null = null;
-  for (const pane of panes) {
-    if (pane.dead || pane.session !== state.config.session || pane.windowName !== state.config.window) continue;
-    ids ??= [];
-    ids.push(pane.paneId);
-  }
-  return ids ?? NO_PANE_IDS;
-};
-
 /** Judge the supervisor and run the heartbeat on an observation already folded into state. */
 const reconcileObserved = (state: CoreState, event: EventOf<"FleetObserved">, again: boolean): StepResult => {
   const { live, dead } = listedPaneIds(event.panes);
@@ -549,7 +532,7 @@ const reconcileObserved = (state: CoreState, event: EventOf<"FleetObserved">, ag
     coversMarker: event.observeId >= state.markerObserveFloor,
     atDialog: state.startupDialog.waiting !== null,
     markedPane: markedPaneOf(state, event.panes),
-    liveInWindow: liveInFirstMateWindow(state, event.panes),
+    liveInWindow: liveInWindow(event.panes, state.config.session, state.config.window),
   };
   const decision = decideSupervisor(state.supervisor, view, state.config);
   const strays = strayFirstMates(state, decision.state.marker?.paneId ?? null, decision.state.spawnInFlight !== null);
@@ -891,7 +874,9 @@ const onSupervisorReset = (state: CoreState): StepResult => {
 const onScreenCaptured = (state: CoreState, paneId: PaneId, text: string): StepResult => {
   const dialog = startupDialogScreen(state, paneId, text);
   const screened = joined(dialog, channelScreen(dialog[0], paneId, text));
-  return andThen(andThen(screened, deliver), heartbeat);
+  // Each step called where it is named, as in the tick: screens come as often as observations.
+  const delivered = joined(screened, deliver(screened[0]));
+  return joined(delivered, heartbeat(delivered[0]));
 };
 
 const dispatch = (state: CoreState, event: Event): StepResult => {

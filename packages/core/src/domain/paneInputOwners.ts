@@ -52,6 +52,14 @@ export const inputOwner = (lastListing: readonly ListedPane[], paneId: string): 
   return listed === undefined ? { panePid: null, tmuxServer: serverOf(lastListing) } : identityOf(listed);
 };
 
+/** No owners. */
+const NO_OWNERS: PaneInputOwners = Object.freeze({});
+
+const hasEntries = (record: object): boolean => {
+  for (const key in record) if (Object.hasOwn(record, key)) return true;
+  return false;
+};
+
 /**
  * Pure: the embedder's inputs and their owners once listing `after` (which
  * followed `before`) is known: inputs whose pane is gone or whose id names
@@ -64,8 +72,9 @@ export const keepInputsOfListedPanes = (
   before: readonly ListedPane[],
   after: readonly ListedPane[],
 ): { readonly inputs: FleetInputs; readonly owners: PaneInputOwners } => {
+  // Most listings come with no input given: no list of none, and one owner table for them all (never written to).
+  if (!hasEntries(inputs.panes)) return { inputs, owners: NO_OWNERS };
   const given = Object.entries(inputs.panes);
-  if (given.length === 0) return { inputs, owners: {} };
   const listedBefore = new Set(before.map((pane) => pane.paneId));
   const now = new Map(after.map((pane) => [pane.paneId, pane]));
   const server = serverOf(after);
