@@ -177,14 +177,16 @@ const objectReader = (def: SchemaDef): Reader => {
   return (value) => {
     if (!isPlainObject(value)) return UNSURE;
     const copy: Record<string, unknown> = {};
-    for (const { key, leftOutWhenAbsent, read } of fields) {
-      if (!(key in value)) {
-        if (leftOutWhenAbsent) continue;
+    for (let index = 0; index < fields.length; index++) {
+      const { key, leftOutWhenAbsent, read } = fields[index]!;
+      const field = value[key];
+      // Only an undefined field asks whether its key is there (a defined one is): an absent optional key is left
+      // out; an absent required key, or one present but undefined (where zod's rules for present, absent,
+      // optional and defaulted keys differ), zod decides.
+      if (field === undefined) {
+        if (leftOutWhenAbsent && !(key in value)) continue;
         return UNSURE;
       }
-      const field = value[key];
-      // Undefined is where zod's rules for present, absent, optional and defaulted keys differ: zod decides.
-      if (field === undefined) return UNSURE;
       const copied = read(field);
       if (copied === UNSURE) return UNSURE;
       copy[key] = copied;
