@@ -14,9 +14,9 @@
  * zod would fill in, and any part of a schema beyond objects, strings
  * (length in code points, as zod counts it, and pattern checks), numbers (safe-integer and bound checks),
  * booleans, null, enums of strings, literals, nullable, optional and
- * defaulted values, discriminated unions and arrays (length checks) — a
- * value that reaches a refinement, a plain union, a record or an unknown
- * check is zod's.
+ * defaulted values, discriminated unions, arrays (length checks) and
+ * records with checked keys — a value that reaches a refinement, a plain
+ * union, a record keyed by an enum or an unknown check is zod's.
  */
 import type { z } from "zod";
 
@@ -50,6 +50,10 @@ interface SchemaDef {
   readonly options?: readonly z.ZodType[];
   readonly discriminator?: string;
   readonly unionFallback?: boolean;
+  readonly keyType?: z.ZodType;
+  readonly valueType?: z.ZodType;
+  readonly mode?: string;
+  readonly partial?: boolean;
 }
 
 const defOf = (schema: z.ZodType): SchemaDef => (schema as unknown as { _zod: { def: SchemaDef } })._zod.def;
@@ -195,6 +199,40 @@ const objectReader = (def: SchemaDef): Reader => {
   };
 };
 
+/**
+ * A record whose keys are checked one by one (not an enum's keys, which zod
+ * asks for each): zod copies each own enumerable key in `Reflect.ownKeys`
+ * order, and so does this, for an object literal (or one with no prototype)
+ * without a key of its own named `constructor` (zod's test of a plain object
+ * reads it) or `__proto__` (zod leaves it out), a symbol, or a key that is not
+ * enumerable (zod skips it): every other value is zod's.
+ */
+const recordReader = (def: SchemaDef): Reader => {
+  if (def.mode !== undefined || def.partial || !def.keyType || !def.valueType) return zodDecides;
+  if ((def.keyType as unknown as { _zod: { values?: unknown } })._zod.values !== undefined) return zodDecides;
+  const readKey = readerOf(def.keyType);
+  const readValue = readerOf(def.valueType);
+  if (readKey === zodDecides || readValue === zodDecides) return zodDecides;
+  return (value) => {
+    if (!isPlainObject(value) || Object.hasOwn(value, "constructor")) return UNSURE;
+    const copy: Record<string, unknown> = {};
+    const keys = Reflect.ownKeys(value);
+    for (let index = 0; index < keys.length; index++) {
+      const key = keys[index]!;
+      if (typeof key !== "string" || key === "__proto__" || !Object.prototype.propertyIsEnumerable.call(value, key))
+        return UNSURE;
+      const readKeyAs = readKey(key);
+      if (readKeyAs !== key) return UNSURE;
+      const field = value[key];
+      if (field === undefined) return UNSURE;
+      const copied = readValue(field);
+      if (copied === UNSURE) return UNSURE;
+      copy[key] = copied;
+    }
+    return copy;
+  };
+};
+
 /** A discriminated union: zod runs the one option its discriminator's value names, and so does this. */
 const discriminatedReader = (def: SchemaDef): Reader => {
   const discriminator = def.discriminator;
@@ -234,6 +272,8 @@ const build = (schema: z.ZodType): Reader => {
       return objectReader(def);
     case "union":
       return discriminatedReader(def);
+    case "record":
+      return recordReader(def);
     case "nullable": {
       const inner = def.innerType ? readerOf(def.innerType) : zodDecides;
       return (value) => (value === null ? null : inner(value));
