@@ -395,18 +395,17 @@ const joined = (before: StepResult, after: StepResult): StepResult => {
 
 /** Every tick: the lease, the outbox, the conn and channel, the next tick, the store's state, the tools, an observation, a delivery. */
 const onTickedInner = (state: CoreState): StepResult => {
-  // Each step called where it is named (not through andThen's parameter): every call site knows its one callee.
   let result = renewLease(state);
-  result = joined(result, expire(result[0]));
-  result = joined(result, authorityTick(result[0]));
-  result = joined(result, channelTick(result[0]));
-  result = joined(result, scheduleTick(result[0]));
-  result = joined(result, resync(result[0]));
-  result = joined(result, rewriteMarker(result[0]));
-  result = joined(result, fileWhatWaits(result[0]));
-  result = joined(result, expireToolCalls(result[0]));
-  result = joined(result, observe(result[0]));
-  return joined(result, deliver(result[0]));
+  result = andThen(result, expire);
+  result = andThen(result, authorityTick);
+  result = andThen(result, channelTick);
+  result = andThen(result, scheduleTick);
+  result = andThen(result, resync);
+  result = andThen(result, rewriteMarker);
+  result = andThen(result, fileWhatWaits);
+  result = andThen(result, expireToolCalls);
+  result = andThen(result, observe);
+  return andThen(result, deliver);
 };
 
 const onFleetObserved = (state: CoreState, event: EventOf<"FleetObserved">): StepResult => {
@@ -874,9 +873,7 @@ const onSupervisorReset = (state: CoreState): StepResult => {
 const onScreenCaptured = (state: CoreState, paneId: PaneId, text: string): StepResult => {
   const dialog = startupDialogScreen(state, paneId, text);
   const screened = joined(dialog, channelScreen(dialog[0], paneId, text));
-  // Each step called where it is named, as in the tick: screens come as often as observations.
-  const delivered = joined(screened, deliver(screened[0]));
-  return joined(delivered, heartbeat(delivered[0]));
+  return andThen(andThen(screened, deliver), heartbeat);
 };
 
 const dispatch = (state: CoreState, event: Event): StepResult => {
