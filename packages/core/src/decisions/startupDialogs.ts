@@ -97,13 +97,38 @@ export const MAX_ANSWERS = 2;
 
 const tailOf = (screen: string): string => screen.split("\n").slice(-DIALOG_TAIL_LINES).join("\n");
 
-/** Pure: the start-up dialog a captured screen shows, or null. */
-export const classifyStartupDialog = (
+/** Pure: what `classifyStartupDialog` answers, with the rules tried afresh (nothing remembered is read or kept). */
+export const classifyStartupDialogAfresh = (
   screen: string,
   rules: readonly StartupDialogRule[] = DEFAULT_STARTUP_DIALOGS,
 ): StartupDialogRule | null => {
   const tail = tailOf(screen);
   return rules.find((rule) => rule.patterns.every((pattern) => pattern.test(tail))) ?? null;
+};
+
+/** Whether the shipped rules keep no state between matches (no global or sticky pattern): the same screen, the same answer. */
+const DEFAULTS_STATELESS = DEFAULT_STARTUP_DIALOGS.every((rule) =>
+  rule.patterns.every((pattern) => !pattern.global && !pattern.sticky),
+);
+
+/**
+ * The shipped rules' answer for the screen read last: while it has not
+ * attached, the first mate's screen is read at most observations and
+ * mostly shows the same thing, and cutting its tail and trying every rule
+ * on it was most of reading it.
+ */
+let lastRead: { readonly screen: string; readonly dialog: StartupDialogRule | null } | null = null;
+
+/** Pure: the start-up dialog a captured screen shows, or null (the same answer as `classifyStartupDialogAfresh`). */
+export const classifyStartupDialog = (
+  screen: string,
+  rules: readonly StartupDialogRule[] = DEFAULT_STARTUP_DIALOGS,
+): StartupDialogRule | null => {
+  if (rules !== DEFAULT_STARTUP_DIALOGS || !DEFAULTS_STATELESS) return classifyStartupDialogAfresh(screen, rules);
+  if (lastRead !== null && lastRead.screen === screen) return lastRead.dialog;
+  const dialog = classifyStartupDialogAfresh(screen, rules);
+  lastRead = { screen, dialog };
+  return dialog;
 };
 
 /** Per first mate: the dialog it waits at, what was answered, what was raised. */
