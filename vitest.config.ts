@@ -3,13 +3,25 @@ import { defineConfig } from "vitest/config";
 import { LongestSuitesFirst } from "./packages/core/test/longestSuitesFirst.js";
 
 /**
- * A larger young generation for the core's worker threads, created after this file is read (V8 sizes an
- * isolate's heap when it creates it, from the process's flags). The core's suites allocate states, commands
- * and recorded transitions by the million, and a world's log lives as long as its run: with V8's default
- * 16 MB semi-spaces `npx vitest run packages/core` spent ~3.5 s of CPU in 1300 scavenges copying that log,
- * with 64 MB ~2.3 s in 480. Only speed changes: what runs, and what every test checks, is the same.
+ * V8 flags for the core's worker threads. V8's flags are the process's, and the workers are created (and
+ * their heaps sized) after this file is read. Only speed changes: what runs, and what every test checks,
+ * is the same.
+ *
+ * A larger young generation: the core's suites allocate states, commands and recorded transitions by the
+ * million, and a world's log lives as long as its run. With V8's default 16 MB semi-spaces
+ * `npx vitest run packages/core` spent ~3.5 s of CPU in 1300 scavenges copying that log, with 64 MB ~2.3 s
+ * in 480.
+ *
+ * Less inlining (at most 300 bytes of bytecode per function) and optimisation after about twice as much use
+ * as by default: the suites drive `step` through millions of events whose states and commands come in many
+ * shapes, and with the default budgets `step` and its decisions were compiled into very large functions,
+ * thrown away when an object of a shape they had not seen came along, and compiled again (28 s of CPU
+ * against 34–35 s with V8's defaults). Set here rather than in a setup file, which ran again before each of
+ * the ~90 files: 0.3 s less wall time (five pairs interleaved).
  */
 setFlagsFromString("--max-semi-space-size=64");
+setFlagsFromString("--max-inlined-bytecode-size-cumulative=300");
+setFlagsFromString("--interrupt-budget=300000");
 
 // Tests run against sources: the "@first-mate/source" export condition maps
 // each workspace package to its src/index.ts, so no build step is needed.
@@ -48,9 +60,7 @@ export default defineConfig({
           // among them) in a Proxy whose trap ran on every `E.isLeft`, `E.right`, ... of the fakes and the
           // runtime — ~0.5 s of the suite's CPU. The core imports no default export from CommonJS.
           deps: { interopDefault: false },
-          // Less inlining and later optimisation by V8 while the core's suites run: see packages/core/test/jitBudget.ts.
-          setupFiles: ["packages/core/test/jitBudget.ts"],
-          // Transforms every core module at once at the start, instead of one at a time as the workers ask.
+          // Transforms the core's modules before the workers ask, in the order the first suites import them.
           globalSetup: ["packages/core/test/warmTransforms.ts"],
           // The core's properties and model runs check 1000 cases or more each: pure CPU, so their wall
           // time measures how busy the machine is (17 s alone, past 30 s beside other work on 2 cores),
