@@ -19,6 +19,7 @@ import { EventSchema } from "../../src/events.js";
 import { quickSafeParse } from "../../src/testing/quickSafeParse.js";
 import { schemaArbitrary } from "../../src/testing/schemaArbitrary.js";
 import { cheapExpect } from "../cheapExpect.js";
+import { keyOrder } from "./keyOrder.js";
 
 /** Every construct and check the quick path reads, beside what the store's schemas use. */
 const EveryConstructSchema = z.object({
@@ -152,12 +153,6 @@ const caseArb = fc.oneof(
     arbitrary: valuesOf(schema).map((value) => ({ name, schema, value })),
   })),
 );
-
-/** Every object's keys in order, depth first: what `isDeepStrictEqual` does not compare. */
-const keyOrder = (value: unknown): string[] =>
-  value !== null && typeof value === "object"
-    ? Object.keys(value).flatMap((key) => [key, ...keyOrder((value as Record<string, unknown>)[key])])
-    : [];
 
 describe("quickSafeParse answers as zod's safeParse", () => {
   it("accepts what safeParse accepts, with the same data in the same key order, and refuses with zod's issues", () => {

@@ -15,6 +15,7 @@ import { z } from "zod";
 import { PaneIdSchema } from "../../src/domain/paneId.js";
 import { quickSafeParse } from "../../src/testing/quickSafeParse.js";
 import { cheapExpect } from "../cheapExpect.js";
+import { keyOrder } from "./keyOrder.js";
 
 const RECORDS: readonly (readonly [string, z.ZodType])[] = [
   ["strings", z.record(z.string(), z.string())],
@@ -120,12 +121,6 @@ const issuesOf = (result: { readonly error?: { readonly issues: unknown } }): un
     return `throws ${String(error)}`;
   }
 };
-
-/** Every object's own keys in order, depth first: what `isDeepStrictEqual` does not compare. */
-const keyOrder = (value: unknown): string[] =>
-  value !== null && typeof value === "object"
-    ? Object.keys(value).flatMap((key) => [key, ...keyOrder((value as Record<string, unknown>)[key])])
-    : [];
 
 describe("quickSafeParse reads a record as zod does", () => {
   it("accepts what safeParse accepts, with the same data in the same key order, and refuses with zod's issues", () => {
