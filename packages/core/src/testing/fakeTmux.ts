@@ -16,6 +16,11 @@ export type SpawnBehaviour = "ok" | "exit_at_launch" | "malformed_id" | "fail";
 
 /** A tmux port in memory: add, change and kill panes, and record what was spawned, killed and typed. */
 export interface FakeTmux extends TmuxPort {
+  /**
+   * The panes by id. To change one, set a new row (as the fake does): a row
+   * changed in place is not seen by an observation, which compares rows by
+   * identity with those it listed last.
+   */
   readonly panes: Map<string, PaneObservation>;
   addPane(pane: Partial<PaneObservation> & { command: string }): PaneId;
   /** The pane's process exits and its window closes; subscribers hear it. */
