@@ -14,16 +14,20 @@
  * suite is noticed; a suite that became short only costs time.
  */
 export const LONGEST_SUITES: readonly string[] = [
-  "model/leaseRaces.model.test.ts", // 4.0
-  "world/faultInvariants.test.ts", // 3.8
-  "invariants/idle.test.ts", // 2.5
-  "model/channelDelivery.model.test.ts", // 2.4
+  "world/faultInvariants.test.ts", // 4.0
+  "model/leaseRaces.model.test.ts", // 3.8
+  "invariants/idle.test.ts", // 2.6
+  "model/channelDelivery.model.test.ts", // 2.5
   "world/forkedWorld.test.ts", // 1.5
   "invariants/heartbeat.test.ts", // 1.3
-  "totality/stepTotal.test.ts", // 1.2
-  "invariants/spawns.test.ts", // 1.1
+  "totality/stepTotal.test.ts", // 0.9
   "world/everyEventKind.test.ts", // 0.9
-  "decisions/interruptCaps.test.ts", // 0.8
+  "invariants/spawns.test.ts", // 0.9
+  "decisions/interruptCaps.test.ts", // 0.9
+  "runtime/boundedTables.test.ts", // 0.8
   "identityShortcuts.test.ts", // 0.8
+  "invariants/faultWorld.test.ts", // 0.6
   "world/pushesOnFile.test.ts", // 0.6
+  "model/reducer.model.test.ts", // 0.5
+  "cheapExpect.test.ts", // 0.5
 ];
